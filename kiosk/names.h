@@ -1,0 +1,42 @@
+/* names.h - turn names found on a medium into names safe for the staging share,
+ * whose readers are Windows machines on the TOS side. */
+#ifndef KIOSK_NAMES_H
+#define KIOSK_NAMES_H
+
+#include <glib.h>
+
+/* Longest name component we produce, in bytes of UTF-8 (NTFS/SMB allow 255 UTF-16
+ * units; ext4 allows 255 bytes; the smaller wins). */
+#define NAMES_MAX_COMPONENT 255
+
+/* Sanitize one path component (no '/').  RAW is arbitrary bytes from the medium, not
+ * necessarily UTF-8.  Returns a newly allocated, non-empty, valid UTF-8 string that:
+ *  - has invalid UTF-8 sequences, control characters (U+0000-U+001F, U+007F-U+009F),
+ *    bidi controls (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) and the
+ *    characters < > : " / \ | ? * each replaced by '_';
+ *  - has no trailing dots or spaces (they are replaced by '_');
+ *  - is not "." or "..";
+ *  - is not a Windows reserved device name (CON, PRN, AUX, NUL, COM0-9, LPT0-9, also
+ *    with superscript digits ¹²³, case-insensitive, with or without an extension):
+ *    such names get a leading '_';
+ *  - is at most NAMES_MAX_COMPONENT bytes, cut on a character boundary, keeping the
+ *    extension (up to 16 bytes) when there is one. */
+char *names_sanitize(const char *raw);
+
+/* Names already used in one staging folder, compared the way Windows does
+ * (case-insensitively, after Unicode case folding). */
+typedef struct names_dir names_dir;
+
+names_dir *names_dir_new(void);
+void names_dir_free(names_dir *d);
+
+/* Reserve NAME (already sanitized) in D and return the name to use, newly allocated:
+ * NAME itself when free, else "stem (2).ext", "stem (3).ext", ... (still within
+ * NAMES_MAX_COMPONENT). */
+char *names_dir_claim(names_dir *d, const char *name);
+
+/* Printable form of a raw name for logs, manifest and screen: valid UTF-8, control and
+ * bidi characters shown as \xNN or \u{NNNN} escapes, nothing else changed. */
+char *names_display(const char *raw);
+
+#endif

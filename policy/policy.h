@@ -1,0 +1,114 @@
+/* policy.h - the kiosk's file policy: what may pass, limits, scan options.
+ *
+ * The policy is a GLib key file an administrator edits (reference: docs/policy.md,
+ * default: data/policy.conf).  Type rules are read top to bottom, first match wins,
+ * default deny.  Loading validates everything and reports each problem with its line
+ * number; a policy with any error is never used (fail closed). */
+#ifndef KIOSK_POLICY_H
+#define KIOSK_POLICY_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Hard ceiling for libclamav limits: ClamAV's internal counters are not safe at or
+ * above 1 GiB (and the issue asks for limits below it). */
+#define POLICY_CLAMAV_LIMIT_MAX ((uint64_t)1 << 30)
+
+enum policy_action {
+    POLICY_ALLOW = 0,
+    POLICY_BLOCK = 1,
+};
+
+enum policy_driver {
+    POLICY_DRIVER_FUSE = 0,   /* FUSE drivers (default; parser out of the kernel) */
+    POLICY_DRIVER_KERNEL = 1, /* kernel filesystem drivers */
+};
+
+/* One [type:NAME] group. */
+struct policy_type_rule {
+    char *name;          /* NAME from the group header */
+    char **mime;         /* NULL-terminated fnmatch(3) patterns, e.g. "text/plain", "image/*" */
+    char **extensions;   /* NULL-terminated, lower case, without the dot; "" = no extension */
+    enum policy_action action;
+    bool archive;        /* the type is an archive (subject to [scan] archives=) */
+    char *reason;        /* shown for block rules; may be NULL */
+    int line;            /* line of the group header */
+};
+
+struct policy_limits {
+    /* per file */
+    uint64_t max_file_size;      /* bytes; larger files are blocked before copying */
+    /* per session */
+    uint64_t max_session_bytes;  /* bytes of regular files in one session */
+    uint64_t max_files;          /* regular files in one session */
+    uint32_t max_depth;          /* folder depth below the filesystem root */
+    uint32_t max_session_time;   /* seconds for the whole session */
+    /* passed to libclamav (each below POLICY_CLAMAV_LIMIT_MAX) */
+    uint64_t scan_max_filesize;  /* CL_ENGINE_MAX_FILESIZE */
+    uint64_t scan_max_scansize;  /* CL_ENGINE_MAX_SCANSIZE */
+    uint32_t scan_max_recursion; /* CL_ENGINE_MAX_RECURSION */
+    uint32_t scan_max_files;     /* CL_ENGINE_MAX_FILES */
+    uint32_t scan_max_time;      /* CL_ENGINE_MAX_SCANTIME, milliseconds */
+};
+
+struct policy {
+    char *path;            /* file it was loaded from */
+    char *name;            /* [policy] name */
+    uint64_t version;      /* [policy] version, a positive integer */
+    char sha256[65];       /* SHA-256 of the file's bytes, lower-case hex */
+
+    struct policy_type_rule *rules; /* in file order */
+    size_t n_rules;
+
+    struct policy_limits limits;
+
+    bool scan_archives;    /* [scan] archives = scan | block */
+    bool block_macros;     /* [scan] macros = block | allow */
+    bool block_encrypted;  /* [scan] encrypted = block | allow */
+
+    char **skip_names;     /* [walk] skip = names recorded as skipped and not entered */
+
+    enum policy_driver driver;  /* [media] driver = fuse | kernel */
+    char **filesystems;         /* [media] filesystems = allowed blkid types (vfat, exfat, ntfs, ext2, ext3, ext4) */
+};
+
+struct policy_error {
+    int line;   /* 1-based; 0 when the problem is not tied to a line (e.g. missing group) */
+    char *message;
+};
+
+/* Load and validate PATH.  On success returns 0 and *out.  On failure returns
+ * KERR_POLICY (or KERR_SYSTEM when the file cannot be read) and, if errors is not
+ * NULL, appends one struct policy_error * per problem (element free function set by
+ * the caller: policy_error_free).  Every problem is reported, not only the first. */
+int policy_load(const char *path, struct policy **out, GPtrArray *errors);
+
+/* The same from a buffer (used by tests and fuzzing); path is used only for messages. */
+int policy_load_data(const char *data, size_t len, const char *path, struct policy **out,
+                     GPtrArray *errors);
+
+void policy_free(struct policy *p);
+void policy_error_free(gpointer e);
+
+/* File decision: given the file's name (last component, raw bytes) and its detected
+ * MIME type (libmagic, e.g. "application/pdf"), decide.  Returns true when allowed.
+ * *rule gets the name of the rule that decided (or "default"), *reason a newly
+ * allocated text in plain English for people when blocked, e.g.
+ *   "type not allowed: application/x-dosexec"
+ *   "name does not match content: named .pdf but is application/x-dosexec"
+ *   "archives are not allowed by policy"
+ * Matching: rules are tried in order; a rule matches when the MIME matches one of its
+ * patterns.  A matching ALLOW rule still blocks when the file's extension is not in its
+ * list (mismatch).  A file whose MIME matches no rule is blocked (default deny); when its
+ * extension belongs to some allow rule the reason says it is a mismatch. */
+bool policy_decide_file(const struct policy *p, const char *name, const char *mime,
+                        const char **rule, char **reason);
+
+/* True when a file or folder NAME is one of [walk] skip (case-insensitive). */
+bool policy_skip_name(const struct policy *p, const char *name);
+
+/* True when the blkid filesystem type is allowed by [media] filesystems. */
+bool policy_filesystem_allowed(const struct policy *p, const char *fstype);
+
+#endif

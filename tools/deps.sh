@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install the Debian packages listed in tools/packages.txt that are not installed yet.
+# Needs root (apt-get); does nothing when everything is present.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+list=${1:-$here/packages.txt}
+missing=()
+while read -r pkg; do
+    pkg=${pkg%%#*}
+    pkg=$(echo "$pkg" | tr -d '[:space:]')
+    [ -n "$pkg" ] || continue
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done < "$list"
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all packages present"
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: missing packages: ${missing[*]}" >&2
+    echo "deps: run 'make deps' as root (it uses apt-get install -y)" >&2
+    exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

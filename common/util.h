@@ -1,0 +1,39 @@
+/* util.h - small helpers shared by the modules. */
+#ifndef KIOSK_UTIL_H
+#define KIOSK_UTIL_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Lower-case hex SHA-256 of a buffer into out[65]. */
+void util_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* SHA-256 of a whole file into out[65].  Returns 0 or KERR_SYSTEM. */
+int util_sha256_file(const char *path, char out[65]);
+
+/* fsync a folder (after creating, renaming or removing entries in it). */
+int util_fsync_dir(const char *path);
+
+/* mkdir -p with MODE for the folders it creates.  Returns 0 or KERR_SYSTEM. */
+int util_mkdir_p(const char *path, mode_t mode);
+
+/* Remove a tree without following symlinks (openat/unlinkat).  Returns 0 or KERR_SYSTEM. */
+int util_rm_rf(const char *path);
+
+/* Current time as RFC 3339 UTC: "2026-11-22T02:15:00Z" (usec=false) or with
+ * ".123456" (usec=true).  Newly allocated. */
+char *util_time_rfc3339(gint64 unix_usec, bool usec);
+
+/* Parse a size such as "512", "64K", "200M", "4G" (powers of 1024).  Returns true on
+ * success. */
+bool util_parse_size(const char *text, uint64_t *out);
+
+/* Human-readable bytes ("1.5 MB", decimal units as people read them).  Newly allocated. */
+char *util_format_bytes(uint64_t bytes);
+
+/* Write all of buf to fd, retrying on EINTR and short writes.  Returns 0 or KERR_SYSTEM. */
+int util_write_all(int fd, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,9 @@
+/* cmd.h - the CLI subcommands of kiosk(1).  Each takes argc/argv with argv[0] the
+ * subcommand's name and returns the process exit status (0 ok, 1 failure, 2 usage). */
+#ifndef KIOSK_CMD_H
+#define KIOSK_CMD_H
+
+int cmd_policy(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+
+#endif

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Assertions on `kiosk scan --json` output and on the staging folder (used by lib.sh).
+
+    check.py json     JSON                       stdout is one JSON object of the contract
+    check.py verdict  JSON PATH VERDICT [REASON-SUBSTRING] [PARTITION]
+    check.py expr     JSON PYTHON-EXPR           expression over j (parsed JSON) is true
+    check.py staging  JSON STAGING EXIT-CODE     staging holds exactly the delivered files
+    check.py nothing  STAGING                    nothing published at all
+
+Exit 0 when the assertion holds; otherwise prints why and exits 1.
+"""
+import hashlib
+import json
+import os
+import stat
+import sys
+
+VERDICTS = {"clean", "infected", "blocked", "error", "skipped"}
+
+
+def die(msg):
+    print("check: " + msg)
+    sys.exit(1)
+
+
+def load(path):
+    raw = open(path, "rb").read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        die("stdout is not valid UTF-8: %s" % e)
+    try:
+        dec = json.JSONDecoder()
+        obj, end = dec.raw_decode(text.lstrip())
+    except ValueError as e:
+        die("stdout is not JSON: %s; first bytes: %r" % (e, text[:200]))
+    if text.lstrip()[end:].strip():
+        die("stdout holds more than one JSON object / trailing text: %r" % text.lstrip()[end:][:200])
+    if not isinstance(obj, dict):
+        die("top-level JSON value is not an object")
+    return obj
+
+
+def norm(p):
+    if p is None:
+        return None
+    while p.startswith("./"):
+        p = p[2:]
+    return p.lstrip("/")
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def cmd_json(args):
+    j = load(args[0])
+    for k in ("session", "status", "delivery", "files", "counts", "test_signatures"):
+        if k not in j:
+            die("missing key %r" % k)
+    if j["status"] not in ("delivered", "partial", "failed"):
+        die("bad status %r" % j["status"])
+    if j["test_signatures"] is not True:
+        die("test_signatures is %r although the TEST database was used" % j["test_signatures"])
+    if j["status"] == "failed" and not j.get("error"):
+        die("status failed without an error text")
+    for f in j["files"]:
+        for k in ("path", "partition", "size", "sha256", "type", "verdict", "reason", "staged_path"):
+            if k not in f:
+                die("file entry without %r: %r" % (k, f))
+        if f["verdict"] not in VERDICTS:
+            die("bad verdict %r" % f)
+        if f["verdict"] == "clean":
+            if not f["staged_path"]:
+                die("clean file without staged_path: %r" % f)
+        elif f["staged_path"] is not None:
+            die("undelivered file has a staged_path: %r" % f)
+        if f["verdict"] in ("infected", "blocked", "error") and not f["reason"]:
+            die("%s file without a reason: %r" % (f["verdict"], f))
+        if f["verdict"] in ("clean", "infected", "blocked") and not (
+                isinstance(f["sha256"], str) and len(f["sha256"]) == 64):
+            die("file read but no SHA-256: %r" % f)
+    c = j["counts"]
+    for v, key in (("clean", "delivered"), ("infected", "infected"), ("blocked", "blocked"),
+                   ("error", "error"), ("skipped", "skipped")):
+        n = sum(1 for f in j["files"] if f["verdict"] == v)
+        if c.get(key) != n:
+            die("counts.%s = %r but %d files have verdict %s" % (key, c.get(key), n, v))
+    if c.get("files") not in (len(j["files"]), len(j["files"]) - c.get("skipped", 0)):
+        die("counts.files = %r but the list has %d entries" % (c.get("files"), len(j["files"])))
+    return 0
+
+
+def find(j, path, partition):
+    want = norm(path)
+    hits = [f for f in j["files"] if norm(f["path"]) == want
+            and (not partition or str(f["partition"]) == str(partition))]
+    if not hits:
+        known = sorted(norm(f["path"]) for f in j["files"])
+        die("no file %r (partition %s) in the JSON; files: %r" % (path, partition or "any", known[:60]))
+    if len(hits) > 1:
+        die("%d entries for %r; set PARTITION" % (len(hits), path))
+    return hits[0]
+
+
+def cmd_verdict(args):
+    j = load(args[0])
+    path, verdict = args[1], args[2]
+    sub = args[3] if len(args) > 3 else ""
+    part = args[4] if len(args) > 4 else ""
+    f = find(j, path, part)
+    if f["verdict"] != verdict:
+        die("%s: verdict %r (reason %r), expected %r" % (path, f["verdict"], f["reason"], verdict))
+    if sub and sub.lower() not in (f["reason"] or "").lower():
+        die("%s: reason %r does not contain %r" % (path, f["reason"], sub))
+    return 0
+
+
+def cmd_expr(args):
+    j = load(args[0])
+    files = j["files"]
+    env = {"j": j, "files": files, "norm": norm,
+           "by_verdict": lambda v: [norm(f["path"]) for f in files if f["verdict"] == v],
+           "any": any, "all": all, "len": len, "set": set, "sorted": sorted}
+    try:
+        ok = eval(args[1], env)
+    except Exception as e:  # noqa: BLE001 - report any evaluation problem
+        die("expression %r raised %r" % (args[1], e))
+    if not ok:
+        die("expression is false: %s" % args[1])
+    return 0
+
+
+def walk(top):
+    """Relative paths of all entries below top: (files, dirs, others)."""
+    files, dirs, others = set(), set(), set()
+    for dp, dn, fn in os.walk(top):
+        for n in dn + fn:
+            full = os.path.join(dp, n)
+            rel = os.path.relpath(full, top)
+            st = os.lstat(full)
+            if stat.S_ISREG(st.st_mode):
+                files.add(rel)
+            elif stat.S_ISDIR(st.st_mode):
+                dirs.add(rel)
+            else:
+                others.add(rel)
+    return files, dirs, others
+
+
+def cmd_nothing(args):
+    staging = args[0]
+    if not os.path.isdir(staging):
+        return 0
+    for n in os.listdir(staging):
+        if n != ".incoming":
+            die("staging holds %r although nothing may be published" % n)
+    inc = os.path.join(staging, ".incoming")
+    if os.path.isdir(inc) and os.listdir(inc):
+        die(".incoming is not empty after the run: %r" % os.listdir(inc))
+    return 0
+
+
+def cmd_staging(args):
+    j = load(args[0])
+    staging, rc = os.path.realpath(args[1]), int(args[2])
+    files = j["files"]
+    bad = [f for f in files if f["verdict"] in ("infected", "blocked", "error")]
+    # exit code <-> status <-> verdicts
+    if rc == 2:
+        if j["status"] != "failed" or j["delivery"] is not None:
+            die("exit 2 but status %r, delivery %r" % (j["status"], j["delivery"]))
+        return cmd_nothing([staging])
+    if rc == 0 and (bad or j["status"] != "delivered"):
+        die("exit 0 but status %r and %d files not delivered" % (j["status"], len(bad)))
+    if rc == 1 and (not bad or j["status"] != "partial"):
+        die("exit 1 but status %r and %d files not delivered" % (j["status"], len(bad)))
+    clean = {norm(f["staged_path"]): f for f in files if f["verdict"] == "clean"}
+    if len(clean) != sum(1 for f in files if f["verdict"] == "clean"):
+        die("two clean files share one staged_path")
+    top = set(os.listdir(staging))
+    inc = os.path.join(staging, ".incoming")
+    if os.path.isdir(inc) and os.listdir(inc):
+        die(".incoming is not empty after the run: %r" % os.listdir(inc))
+    top.discard(".incoming")
+    if j["delivery"] is None:
+        if clean:
+            die("clean files but delivery is null")
+        if top:
+            die("delivery is null but staging holds %r" % sorted(top))
+        return 0
+    delivery = os.path.realpath(j["delivery"])
+    if not os.path.isabs(j["delivery"]):
+        die("delivery is not an absolute path: %r" % j["delivery"])
+    if os.path.dirname(delivery) != staging or os.path.basename(delivery) != j["session"]:
+        die("delivery %r is not STAGING/<session> (%s/%s)" % (delivery, staging, j["session"]))
+    if top != {j["session"]}:
+        die("staging holds %r, expected only the session folder %r" % (sorted(top), j["session"]))
+    got, dirs, others = walk(delivery)
+    if others:
+        die("non-regular entries in the delivery: %r" % sorted(others))
+    if "MANIFEST.json" not in got:
+        die("no MANIFEST.json in the delivery")
+    got.discard("MANIFEST.json")
+    if got != set(clean):
+        die("delivery holds %r; extra %r, missing %r" % (
+            len(got), sorted(got - set(clean))[:20], sorted(set(clean) - got)[:20]))
+    for rel, f in clean.items():
+        p = os.path.join(delivery, rel)
+        if os.path.getsize(p) != f["size"]:
+            die("%s: size %d, JSON says %r" % (rel, os.path.getsize(p), f["size"]))
+        if sha256_file(p) != f["sha256"]:
+            die("%s: SHA-256 differs from the JSON" % rel)
+    if j.get("manifest") and os.path.realpath(j["manifest"]) != os.path.join(delivery, "MANIFEST.json"):
+        die("manifest path %r is not DELIVERY/MANIFEST.json" % j["manifest"])
+    try:
+        m = json.load(open(os.path.join(delivery, "MANIFEST.json"), encoding="utf-8"))
+    except ValueError as e:
+        die("MANIFEST.json is not valid JSON: %s" % e)
+    mfiles = m.get("files")
+    if not isinstance(mfiles, list):
+        die("MANIFEST.json has no files list")
+
+    def key(f):
+        return (norm(f.get("path")), str(f.get("partition")), f.get("verdict"), f.get("sha256"),
+                norm(f.get("staged_path")))
+    if sorted(map(key, mfiles), key=repr) != sorted(map(key, files), key=repr):
+        die("MANIFEST.json files differ from the --json files")
+    for rel, f in clean.items():
+        if f["sha256"] != sha256_file(os.path.join(delivery, rel)):
+            die("manifest hash mismatch for %s" % rel)
+    return 0
+
+
+def main():
+    cmds = {"json": cmd_json, "verdict": cmd_verdict, "expr": cmd_expr,
+            "staging": cmd_staging, "nothing": cmd_nothing}
+    if len(sys.argv) < 3 or sys.argv[1] not in cmds:
+        print(__doc__)
+        return 2
+    return cmds[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

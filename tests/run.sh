@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# run.sh - run the kiosk's tests: every unit test binary BUILD_DIR/tests/test_* (cmocka),
+# then every integration test tests/integration/t_*.sh (unless --unit-only).
+#
+#     tests/run.sh BUILD_DIR [--unit-only]        (the options may come first)
+#     TESTS='t_fat32 t_gpt' tests/run.sh build    run only these integration tests
+#
+# One log per test in BUILD_DIR/test-logs/NAME.log; one line per test on stdout
+# (PASS/FAIL, name, seconds); the last line is exactly "N passed, N failed".
+# Exit 1 when any test failed.  Integration tests need root (loop devices, FUSE mounts):
+# without it they FAIL, they are never silently skipped.
+set -uo pipefail
+
+usage() { echo "usage: $0 BUILD_DIR [--unit-only]" >&2; exit 2; }
+build= unit_only=0
+for a in "$@"; do
+    case $a in
+        --unit-only) unit_only=1 ;;
+        -h|--help) usage ;;
+        -*) echo "unknown option $a" >&2; usage ;;
+        *) [ -z "$build" ] || usage; build=$a ;;
+    esac
+done
+[ -n "$build" ] || usage
+root=$(cd "$(dirname "$0")/.." && pwd)
+[ -d "$build" ] || { echo "no build folder $build (run make)" >&2; exit 2; }
+build=$(cd "$build" && pwd)
+logs=$build/test-logs
+mkdir -p "$logs"
+
+passed=0 failed=0 failed_names=()
+record() {  # record NAME RC SECONDS
+    if [ "$2" = 0 ]; then
+        passed=$((passed + 1)); printf 'PASS %-28s %4ss\n' "$1" "$3"
+    else
+        failed=$((failed + 1)); failed_names+=("$1")
+        printf 'FAIL %-28s %4ss  (exit %s, log: %s)\n' "$1" "$3" "$2" "$logs/$1.log"
+    fi
+}
+run_one() {  # run_one NAME TIMEOUT COMMAND...
+    local name=$1 limit=$2 start rc; shift 2
+    start=$(date +%s)
+    timeout --kill-after=10 "$limit" "$@" > "$logs/$name.log" 2>&1 < /dev/null
+    rc=$?
+    [ "$rc" = 124 ] && echo "TIMEOUT after ${limit}s" >> "$logs/$name.log"
+    record "$name" "$rc" $(( $(date +%s) - start ))
+}
+
+# ---- unit tests ----------------------------------------------------------------------
+shopt -s nullglob
+units=("$build"/tests/test_*)
+shopt -u nullglob
+if [ ${#units[@]} = 0 ]; then
+    echo "note: no unit test binaries in $build/tests (make builds them)" >&2
+fi
+for t in "${units[@]}"; do
+    [ -x "$t" ] && [ -f "$t" ] || continue
+    case $t in *.o|*.d|*.log) continue ;; esac
+    run_one "$(basename "$t")" 120 env CMOCKA_MESSAGE_OUTPUT=stdout "$t"
+done
+
+# ---- integration tests ---------------------------------------------------------------
+if [ "$unit_only" = 0 ]; then
+    want=${TESTS:-}
+    for t in "$root"/tests/integration/t_*.sh; do
+        name=$(basename "$t" .sh)
+        if [ -n "$want" ] && ! [[ " $want " == *" $name "* ]]; then continue; fi
+        if [ "$(id -u)" != 0 ]; then
+            echo "FAIL: $name: integration tests need root (loop devices, FUSE mounts)" > "$logs/$name.log"
+            record "$name" 1 0
+            continue
+        fi
+        run_one "$name" 300 env KIOSK_BUILD="$build" KIOSK="$build/kiosk" bash "$t"
+    done
+fi
+
+if [ "$failed" -gt 0 ]; then
+    echo "failed: ${failed_names[*]}" >&2
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -64,17 +64,17 @@ int util_mkdir_p(const char *path, mode_t mode)
     return 0;
 }
 
-static int util_rm_rf_at(int dirfd, const char *name, int depth)
+static int util_rm_rf_at(int dfd, const char *name, int depth)
 {
     if (depth > 4096) {
         errno = ELOOP;
         return KERR_SYSTEM;
     }
-    if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+    if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
         return 0;
     if (errno != EISDIR && errno != EPERM)
         return KERR_SYSTEM;
-    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return KERR_SYSTEM;
     DIR *d = fdopendir(fd);
@@ -91,7 +91,7 @@ static int util_rm_rf_at(int dirfd, const char *name, int depth)
             r = KERR_SYSTEM;
     }
     closedir(d);
-    if (unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+    if (unlinkat(dfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
         r = KERR_SYSTEM;
     return r;
 }

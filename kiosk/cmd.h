@@ -3,6 +3,7 @@
 #ifndef KIOSK_CMD_H
 #define KIOSK_CMD_H
 
+int cmd_scan(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 

@@ -28,7 +28,7 @@ enum policy_driver {
 /* One [type:NAME] group. */
 struct policy_type_rule {
     char *name;          /* NAME from the group header */
-    char **mime;         /* NULL-terminated fnmatch(3) patterns, e.g. "text/plain", "image/*" */
+    char **mime;         /* NULL-terminated fnmatch(3) patterns, e.g. "text/plain", "image/png" */
     char **extensions;   /* NULL-terminated, lower case, without the dot; "" = no extension */
     enum policy_action action;
     bool archive;        /* the type is an archive (subject to [scan] archives=) */

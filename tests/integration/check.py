@@ -100,6 +100,11 @@ def find(j, path, partition):
     hits = [f for f in j["files"] if norm(f["path"]) == want
             and (not partition or str(f["partition"]) == str(partition))]
     if not hits:
+        # FAT keeps 8.3 names in upper case unless a long name is needed, and FAT/exFAT/
+        # NTFS compare names case-insensitively: accept a unique case-insensitive match.
+        hits = [f for f in j["files"] if norm(f["path"]).lower() == want.lower()
+                and (not partition or str(f["partition"]) == str(partition))]
+    if not hits:
         known = sorted(norm(f["path"]) for f in j["files"])
         die("no file %r (partition %s) in the JSON; files: %r" % (path, partition or "any", known[:60]))
     if len(hits) > 1:

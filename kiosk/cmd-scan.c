@@ -1,0 +1,238 @@
+/* cmd-scan.c - `kiosk scan`: run the quarantine pipeline once, headless. */
+#include "common/kerr.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "kiosk/cmd.h"
+#include "kiosk/config.h"
+#include "kiosk/session.h"
+#include "policy/policy.h"
+#include "scanner/scanner.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char cmd_scan_usage[] =
+    "usage: kiosk scan [--config FILE] [--policy FILE] [--staging DIR] [--signatures DIR]\n"
+    "                  [--audit-log FILE] [--run-dir DIR] [--workers N] [--json] SOURCE\n"
+    "SOURCE is a disk image file, a block device or a folder.\n"
+    "Exit status: 0 every file delivered, 1 some files held back, 2 error (nothing delivered).\n";
+
+static volatile gint cmd_scan_cancel;
+
+static void cmd_scan_on_signal(int sig)
+{
+    (void)sig;
+    g_atomic_int_set(&cmd_scan_cancel, 1);
+}
+
+struct cmd_scan_tty {
+    bool active;
+    size_t last_len;
+};
+
+static void cmd_scan_progress(const struct session_progress *p, void *data)
+{
+    struct cmd_scan_tty *t = data;
+    if (!t->active)
+        return;
+    char line[512];
+    if (p->phase == SESSION_CHECKING) {
+        snprintf(line, sizeof(line), "Checking the medium...");
+    } else if (p->phase == SESSION_SCANNING) {
+        char *a = util_format_bytes(p->bytes_done), *b = util_format_bytes(p->bytes_total);
+        char eta[48] = "";
+        if (p->eta_seconds >= 0)
+            snprintf(eta, sizeof(eta), ", about %llds left", (long long)p->eta_seconds);
+        snprintf(line, sizeof(line), "Scanning: %llu/%llu files, %s of %s%s  %.40s",
+                 (unsigned long long)p->files_done, (unsigned long long)p->files_total, a, b, eta,
+                 p->current ? p->current : "");
+        g_free(a);
+        g_free(b);
+    } else if (p->phase == SESSION_DELIVERING) {
+        snprintf(line, sizeof(line), "Delivering clean files...");
+    } else {
+        line[0] = '\0';
+    }
+    size_t len = strlen(line);
+    fprintf(stderr, "\r%s", line);
+    for (size_t i = len; i < t->last_len; i++)
+        fputc(' ', stderr);
+    if (p->phase == SESSION_DONE)
+        fputc('\r', stderr);
+    t->last_len = len;
+    fflush(stderr);
+}
+
+static void cmd_scan_print_human(const struct session_result *r, const char *audit_log)
+{
+    if (r->scanner.test_signatures)
+        printf("*** TEST SIGNATURES: scanned with the kiosk's test database, not real virus "
+               "signatures ***\n");
+    printf("Session %s\n", r->id);
+    if (r->exit_code == 2) {
+        printf("Could not be checked: %s\n", r->error ? r->error : "unknown error");
+        printf("Nothing was delivered.\n");
+    } else {
+        printf("%s: %llu of %llu files delivered", r->exit_code == 0 ? "Clean (delivered)"
+                                                                     : "Some files held back",
+               (unsigned long long)r->counts.delivered, (unsigned long long)r->counts.files);
+        if (r->counts.skipped)
+            printf(" (%llu other entries skipped)", (unsigned long long)r->counts.skipped);
+        printf("\n");
+        printf("  Delivery:  %s\n", r->delivery);
+        printf("  Manifest:  %s\n", r->manifest_path);
+    }
+    printf("  Audit log: %s\n", audit_log);
+    printf("  Engine:    ClamAV %s, database %s, %u signatures\n", r->scanner.engine_version,
+           r->scanner.db_version, r->scanner.signatures);
+    bool header = false;
+    for (guint i = 0; i < r->files->len; i++) {
+        const struct session_file *f = g_ptr_array_index(r->files, i);
+        if (f->verdict.kind == VERDICT_CLEAN && (f->staged_path || r->exit_code == 2))
+            continue;
+        if (f->verdict.kind == VERDICT_CLEAN)
+            continue;
+        if (!header) {
+            printf("\nNot delivered:\n  %-22s %-40s %s\n", "RESULT", "FILE", "WHY");
+            header = true;
+        }
+        printf("  %-22s %-40s %s\n", verdict_kind_label(f->verdict.kind), f->display,
+               f->verdict.reason);
+    }
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},   {"policy", required_argument, NULL, 'p'},
+        {"staging", required_argument, NULL, 's'},  {"signatures", required_argument, NULL, 'd'},
+        {"audit-log", required_argument, NULL, 'a'}, {"run-dir", required_argument, NULL, 'r'},
+        {"workers", required_argument, NULL, 'w'},  {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    };
+    const char *config_path = NULL, *o_policy = NULL, *o_staging = NULL, *o_sigs = NULL,
+               *o_audit = NULL, *o_run = NULL;
+    int workers = -1;
+    bool json = false;
+    int c, rc = 2;
+    struct kiosk_config *cfg = NULL;
+    struct policy *pol = NULL;
+    struct scanner_engine *engine = NULL;
+    struct session_result *res = NULL;
+    GPtrArray *perrs = NULL;
+    char *why = NULL;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config_path = optarg; break;
+        case 'p': o_policy = optarg; break;
+        case 's': o_staging = optarg; break;
+        case 'd': o_sigs = optarg; break;
+        case 'a': o_audit = optarg; break;
+        case 'r': o_run = optarg; break;
+        case 'w': workers = atoi(optarg); break;
+        case 'j': json = true; break;
+        case 'h': fputs(cmd_scan_usage, stdout); return 0;
+        default: fputs(cmd_scan_usage, stderr); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fputs(cmd_scan_usage, stderr);
+        return 2;
+    }
+    const char *source = argv[optind];
+    if (config_load(config_path, &cfg, &why) != 0) {
+        fprintf(stderr, "kiosk: %s\n", why);
+        goto out;
+    }
+#define OVERRIDE(field, opt)                                                                       \
+    if (opt) {                                                                                     \
+        g_free(cfg->field);                                                                        \
+        cfg->field = g_strdup(opt);                                                                \
+    }
+    OVERRIDE(policy, o_policy);
+    OVERRIDE(staging, o_staging);
+    OVERRIDE(signatures, o_sigs);
+    OVERRIDE(audit_log, o_audit);
+    OVERRIDE(run_dir, o_run);
+#undef OVERRIDE
+    if (workers >= 0)
+        cfg->workers = workers;
+    if (geteuid() != 0 && access(source, F_OK) == 0 && !g_file_test(source, G_FILE_TEST_IS_DIR))
+        log_warn("not running as root: disk images and devices need root to attach and mount");
+
+    perrs = g_ptr_array_new_with_free_func(policy_error_free);
+    if (policy_load(cfg->policy, &pol, perrs) != 0) {
+        fprintf(stderr, "kiosk: the policy %s is not valid; nothing was scanned:\n", cfg->policy);
+        for (guint i = 0; i < perrs->len; i++) {
+            const struct policy_error *e = g_ptr_array_index(perrs, i);
+            if (e->line > 0)
+                fprintf(stderr, "  %s:%d: %s\n", cfg->policy, e->line, e->message);
+            else
+                fprintf(stderr, "  %s: %s\n", cfg->policy, e->message);
+        }
+        goto out;
+    }
+    gint64 t0 = g_get_monotonic_time();
+    if (session_engine_load(pol, cfg->signatures, NULL, &engine, &why) != 0) {
+        fprintf(stderr, "kiosk: the scanner cannot start; nothing was scanned: %s\n", why);
+        goto out;
+    }
+    const struct scanner_info *si = scanner_engine_info(engine);
+    log_info("engine loaded in %.2f s: ClamAV %s, %u signatures, database %s",
+             (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC, si->engine_version,
+             si->signatures, si->db_version);
+    if (si->test_signatures)
+        log_warn("TEST SIGNATURES: %s holds the kiosk's test database, not real signatures",
+                 cfg->signatures);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = cmd_scan_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    struct cmd_scan_tty tty = {.active = !json && isatty(STDERR_FILENO)};
+    struct session_params sp = {
+        .source = source,
+        .policy = pol,
+        .engine = engine,
+        .staging = cfg->staging,
+        .audit_log = cfg->audit_log,
+        .run_dir = cfg->run_dir,
+        .workers = cfg->workers,
+        .progress = cmd_scan_progress,
+        .progress_data = &tty,
+        .cancel = &cmd_scan_cancel,
+    };
+    session_run(&sp, &res);
+    if (tty.active)
+        fputc('\n', stderr);
+    if (json) {
+        JsonNode *n = session_result_to_json(res);
+        JsonGenerator *gen = json_generator_new();
+        json_generator_set_root(gen, n);
+        char *text = json_generator_to_data(gen, NULL);
+        printf("%s\n", text);
+        g_free(text);
+        g_object_unref(gen);
+        json_node_unref(n);
+    } else {
+        cmd_scan_print_human(res, cfg->audit_log);
+    }
+    rc = res->exit_code;
+out:
+    session_result_free(res);
+    scanner_engine_unref(engine);
+    policy_free(pol);
+    if (perrs)
+        g_ptr_array_free(perrs, TRUE);
+    config_free(cfg);
+    g_free(why);
+    return rc;
+}

@@ -1,0 +1,30 @@
+/* config.h - the kiosk's own settings (paths, identity), from /etc/kiosk/kiosk.conf.
+ * Command-line path options override the file; the file overrides the defaults. */
+#ifndef KIOSK_CONFIG_H
+#define KIOSK_CONFIG_H
+
+#include <stdbool.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/kiosk/kiosk.conf"
+
+struct kiosk_config {
+    char *path;        /* file read, or NULL */
+    char *policy;      /* [paths] policy */
+    char *staging;     /* [paths] staging */
+    char *signatures;  /* [paths] signatures */
+    char *audit_log;   /* [paths] audit-log */
+    char *run_dir;     /* [paths] run-dir */
+    char *socket;      /* [paths] socket */
+    int workers;       /* [scan] workers, 0 = one per core */
+    char *kiosk_name;  /* [kiosk] name */
+    char *site;        /* [kiosk] site */
+    char *language;    /* [kiosk] language: en | ja */
+    bool accept_loop;  /* [kiosk] accept-loop-devices (testing/training mode) */
+};
+
+/* Load PATH (or the default path, which may be missing).  Returns 0, or KERR_INVAL with
+ * *why when the file exists but is broken. */
+int config_load(const char *path, struct kiosk_config **out, char **why);
+void config_free(struct kiosk_config *c);
+
+#endif

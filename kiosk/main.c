@@ -1,0 +1,43 @@
+/* main.c - kiosk(1): dispatch to the subcommands (a table, as tmux's cmd_entry). */
+#include "common/log.h"
+#include "kiosk/cmd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct main_cmd {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} main_cmds[] = {
+    {"scan", cmd_scan, "check a medium once and deliver its clean files"},
+    {"policy", cmd_policy, "check a policy file (policy check FILE)"},
+    {"audit", cmd_audit, "verify or show the audit log (audit verify FILE)"},
+};
+
+static void main_usage(FILE *out)
+{
+    fprintf(out, "usage: kiosk COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(main_cmds) / sizeof(main_cmds[0]); i++)
+        fprintf(out, "  %-8s %s\n", main_cmds[i].name, main_cmds[i].help);
+    fprintf(out, "\n'kiosk COMMAND --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    log_init("kiosk", false);
+    if (argc < 2) {
+        main_usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        main_usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(main_cmds) / sizeof(main_cmds[0]); i++)
+        if (!strcmp(argv[1], main_cmds[i].name))
+            return main_cmds[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "kiosk: unknown command '%s'\n\n", argv[1]);
+    main_usage(stderr);
+    return 2;
+}

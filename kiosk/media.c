@@ -1,0 +1,665 @@
+#include "kiosk/media.h"
+#include "common/kerr.h"
+#include "common/log.h"
+#include "common/util.h"
+
+#include <blkid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <linux/fs.h>
+#include <linux/loop.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MEDIA_MOUNT_TIMEOUT_MS 20000
+#define MEDIA_STOP_TIMEOUT_MS 3000
+#define MEDIA_LOOP_TAG "kiosk:"
+
+/* How each filesystem is read.  FUSE drivers run in the foreground so the kiosk owns
+ * their process; "%D" is the device, "%M" the mount point. */
+static const struct media_fs {
+    const char *type;       /* blkid TYPE */
+    const char *const fuse_argv[8];
+    const char *kernel_type;
+    const char *kernel_data;
+} media_fs_table[] = {
+    {"vfat", {"fusefat", "-f", "-o", "ro", "%D", "%M", NULL}, "vfat", "utf8,shortname=mixed"},
+    {"exfat", {"mount.exfat-fuse", "-d", "-o", "ro", "%D", "%M", NULL}, "exfat", ""},
+    {"ntfs", {"ntfs-3g", "-o", "ro,no_detach", "%D", "%M", NULL}, "ntfs3", ""},
+    {"ext2", {"fuse2fs", "-f", "-o", "ro", "%D", "%M", NULL}, "ext2", ""},
+    {"ext3", {"fuse2fs", "-f", "-o", "ro", "%D", "%M", NULL}, "ext3", "noload"},
+    {"ext4", {"fuse2fs", "-f", "-o", "ro", "%D", "%M", NULL}, "ext4", "noload"},
+};
+
+static const struct media_fs *media_fs_find(const char *type)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(media_fs_table); i++)
+        if (g_strcmp0(media_fs_table[i].type, type) == 0)
+            return &media_fs_table[i];
+    return NULL;
+}
+
+static gint64 media_now_ms(void)
+{
+    return g_get_monotonic_time() / 1000;
+}
+
+/* Attach FD (read-only) to a free loop device as read-only, at OFFSET for SIZE bytes
+ * (0 = to the end).  Returns the loop fd (opened O_RDONLY) and its path. */
+static int media_loop_attach(int fd, uint64_t offset, uint64_t size, const char *tag,
+                             char **path_out)
+{
+    int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+    if (ctl < 0)
+        return -1;
+    for (int attempt = 0; attempt < 16; attempt++) {
+        int n = ioctl(ctl, LOOP_CTL_GET_FREE);
+        if (n < 0)
+            break;
+        char path[32];
+        snprintf(path, sizeof(path), "/dev/loop%d", n);
+        int lfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (lfd < 0) {
+            if (errno == ENOENT) { /* udev may not have created the node yet */
+                g_usleep(10000);
+                continue;
+            }
+            break;
+        }
+        struct loop_config cfg;
+        memset(&cfg, 0, sizeof(cfg));
+        cfg.fd = (unsigned)fd;
+        cfg.info.lo_offset = offset;
+        cfg.info.lo_sizelimit = size;
+        cfg.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
+        g_strlcpy((char *)cfg.info.lo_file_name, tag, sizeof(cfg.info.lo_file_name));
+        if (ioctl(lfd, LOOP_CONFIGURE, &cfg) == 0) {
+            int ro = 1;
+            /* Belt and braces: the loop is read-only; mark the block device so too. */
+            (void)ioctl(lfd, BLKROSET, &ro);
+            close(ctl);
+            *path_out = g_strdup(path);
+            return lfd;
+        }
+        int saved = errno;
+        close(lfd);
+        if (saved != EBUSY) {
+            errno = saved;
+            break;
+        }
+    }
+    int saved = errno;
+    close(ctl);
+    errno = saved;
+    return -1;
+}
+
+static void media_loop_detach(int *lfd)
+{
+    if (*lfd < 0)
+        return;
+    /* AUTOCLEAR detaches once the last user closes; clear explicitly as well so the
+     * device is free as soon as the FUSE driver is gone. */
+    (void)ioctl(*lfd, LOOP_CLR_FD, 0);
+    close(*lfd);
+    *lfd = -1;
+}
+
+static char *media_probe_value(blkid_probe pr, const char *name)
+{
+    const char *v = NULL;
+    if (blkid_probe_lookup_value(pr, name, &v, NULL) == 0 && v)
+        return g_strdup(v);
+    return NULL;
+}
+
+/* Probe the superblock on FD.  Returns 0 (TYPE in vol), KERR_NO_FS, KERR_AMBIGUOUS. */
+static int media_probe_fs(int fd, struct media_volume *vol)
+{
+    blkid_probe pr = blkid_new_probe();
+    if (!pr)
+        return KERR_NOMEM;
+    int r = KERR_SYSTEM;
+    if (blkid_probe_set_device(pr, fd, 0, 0) != 0)
+        goto out;
+    blkid_probe_enable_superblocks(pr, 1);
+    blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_LABEL |
+                                              BLKID_SUBLKS_UUID | BLKID_SUBLKS_USAGE |
+                                              BLKID_SUBLKS_VERSION);
+    blkid_probe_enable_partitions(pr, 0);
+    int rc = blkid_do_safeprobe(pr);
+    if (rc == -2) {
+        r = KERR_AMBIGUOUS;
+        goto out;
+    }
+    if (rc == 1) {
+        r = KERR_NO_FS;
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    vol->fstype = media_probe_value(pr, "TYPE");
+    vol->fsversion = media_probe_value(pr, "VERSION");
+    vol->label = media_probe_value(pr, "LABEL");
+    vol->uuid = media_probe_value(pr, "UUID");
+    r = vol->fstype ? 0 : KERR_NO_FS;
+out:
+    blkid_free_probe(pr);
+    return r;
+}
+
+static bool media_is_encrypted(const char *type)
+{
+    static const char *crypto[] = {"crypto_LUKS", "BitLocker", "VeraCrypt", "TrueCrypt", NULL};
+    for (int i = 0; crypto[i]; i++)
+        if (g_strcmp0(type, crypto[i]) == 0)
+            return true;
+    return false;
+}
+
+static void media_volume_clear(struct media_volume *v)
+{
+    g_free(v->fstype);
+    g_free(v->fsversion);
+    g_free(v->label);
+    g_free(v->uuid);
+    g_free(v->loopdev);
+    g_free(v->mountpoint);
+    g_free(v->problem);
+}
+
+/* Is PATH a mount point of its own (its device differs from its parent's)? */
+static bool media_is_mounted(const char *path, dev_t *dev)
+{
+    struct stat st, pst;
+    char *parent = g_path_get_dirname(path);
+    bool r = stat(path, &st) == 0 && stat(parent, &pst) == 0 && st.st_dev != pst.st_dev;
+    g_free(parent);
+    if (r && dev)
+        *dev = st.st_dev;
+    return r;
+}
+
+static char *media_read_tail(const char *path, size_t max)
+{
+    char *data = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &data, &len, NULL))
+        return NULL;
+    char *start = len > max ? data + len - max : data;
+    char *r = g_strstrip(g_strdup(start));
+    g_free(data);
+    for (char *p = r; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    return r;
+}
+
+static int media_mount_fuse(struct media_volume *v, const struct media_fs *fs, const char *logpath,
+                            char **why)
+{
+    char *argv[8] = {0};
+    for (int i = 0; fs->fuse_argv[i]; i++) {
+        if (!strcmp(fs->fuse_argv[i], "%D"))
+            argv[i] = v->loopdev;
+        else if (!strcmp(fs->fuse_argv[i], "%M"))
+            argv[i] = v->mountpoint;
+        else
+            argv[i] = (char *)fs->fuse_argv[i];
+    }
+    int logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    pid_t pid = fork();
+    if (pid < 0) {
+        if (logfd >= 0)
+            close(logfd);
+        *why = g_strdup_printf("cannot start %s: %s", argv[0], g_strerror(errno));
+        return KERR_SYSTEM;
+    }
+    if (pid == 0) {
+        /* The driver dies with us; a crash of the kiosk never leaves a live parser. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        setpgid(0, 0);
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(logfd >= 0 ? logfd : devnull, 2);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    if (logfd >= 0)
+        close(logfd);
+    v->driver_pid = pid;
+
+    gint64 deadline = media_now_ms() + MEDIA_MOUNT_TIMEOUT_MS;
+    dev_t dev;
+    for (;;) {
+        if (media_is_mounted(v->mountpoint, &dev)) {
+            v->mounted = true;
+            v->fuse_conn = minor(dev);
+            break;
+        }
+        int status;
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid) {
+            v->driver_pid = 0;
+            char *tail = media_read_tail(logpath, 300);
+            *why = g_strdup_printf("%s could not read the %s filesystem%s%s%s", argv[0], v->fstype,
+                                   tail && *tail ? " (" : "", tail ? tail : "",
+                                   tail && *tail ? ")" : "");
+            g_free(tail);
+            return KERR_MOUNT;
+        }
+        if (media_now_ms() > deadline) {
+            *why = g_strdup_printf("%s did not mount the %s filesystem in time", argv[0],
+                                   v->fstype);
+            return KERR_TIMEOUT;
+        }
+        g_usleep(10000);
+    }
+    /* Whatever options the driver understood, enforce the invariants on the mount. */
+    struct mount_attr attr = {
+        .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                    MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSYMFOLLOW,
+    };
+    if (mount_setattr(AT_FDCWD, v->mountpoint, 0, &attr, sizeof(attr)) != 0) {
+        *why = g_strdup_printf("cannot restrict the mount of %s: %s", v->mountpoint,
+                               g_strerror(errno));
+        return KERR_MOUNT;
+    }
+    return 0;
+}
+
+static int media_mount_kernel(struct media_volume *v, const struct media_fs *fs, char **why)
+{
+    unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW;
+    if (mount(v->loopdev, v->mountpoint, fs->kernel_type, flags, fs->kernel_data) != 0) {
+        *why = g_strdup_printf("the kernel could not mount the %s filesystem: %s", v->fstype,
+                               g_strerror(errno));
+        return KERR_MOUNT;
+    }
+    v->mounted = true;
+    return 0;
+}
+
+static int media_mount_volume(struct media *m, struct media_volume *v, const struct policy *pol,
+                              char **why)
+{
+    const struct media_fs *fs = media_fs_find(v->fstype);
+    if (!fs) {
+        *why = g_strdup_printf("the %s filesystem is not supported", v->fstype);
+        return KERR_UNSUPPORTED_FS;
+    }
+    if (!policy_filesystem_allowed(pol, v->fstype)) {
+        *why = g_strdup_printf("the %s filesystem is not allowed by policy", v->fstype);
+        return KERR_UNSUPPORTED_FS;
+    }
+    v->mountpoint = g_strdup_printf("%s/%d", m->mnt_dir, v->index);
+    if (mkdir(v->mountpoint, 0700) != 0 && errno != EEXIST) {
+        *why = g_strdup_printf("cannot create mount point %s: %s", v->mountpoint,
+                               g_strerror(errno));
+        return KERR_SYSTEM;
+    }
+    if (pol->driver == POLICY_DRIVER_KERNEL)
+        return media_mount_kernel(v, fs, why);
+    char *logpath = g_strdup_printf("%s/%d.log", m->mnt_dir, v->index);
+    int r = media_mount_fuse(v, fs, logpath, why);
+    g_free(logpath);
+    return r;
+}
+
+static void media_fuse_abort(unsigned conn)
+{
+    char *p = g_strdup_printf("/sys/fs/fuse/connections/%u/abort", conn);
+    int fd = open(p, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)!write(fd, "1", 1);
+        close(fd);
+    }
+    g_free(p);
+}
+
+void media_abort(struct media *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n_volumes; i++)
+        if (m->volumes[i].mounted && m->volumes[i].driver_pid > 0 && m->volumes[i].fuse_conn)
+            media_fuse_abort(m->volumes[i].fuse_conn);
+}
+
+static void media_volume_unmount(struct media_volume *v)
+{
+    if (v->mounted) {
+        if (umount2(v->mountpoint, 0) != 0 && umount2(v->mountpoint, MNT_DETACH) != 0)
+            log_warn("umount %s: %s", v->mountpoint, g_strerror(errno));
+        v->mounted = false;
+    }
+    if (v->driver_pid > 0) {
+        gint64 deadline = media_now_ms() + MEDIA_STOP_TIMEOUT_MS;
+        int status;
+        bool killed = false;
+        for (;;) {
+            pid_t w = waitpid(v->driver_pid, &status, WNOHANG);
+            if (w == v->driver_pid || (w < 0 && errno == ECHILD))
+                break;
+            if (!killed && media_now_ms() > deadline) {
+                log_warn("filesystem driver %d did not stop; killing it", (int)v->driver_pid);
+                if (v->fuse_conn)
+                    media_fuse_abort(v->fuse_conn);
+                kill(v->driver_pid, SIGKILL);
+                killed = true;
+            }
+            g_usleep(5000);
+        }
+        v->driver_pid = 0;
+    }
+    if (v->mountpoint)
+        (void)rmdir(v->mountpoint);
+}
+
+void media_close(struct media *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n_volumes; i++) {
+        struct media_volume *v = &m->volumes[i];
+        if (m->kind != MEDIA_FOLDER)
+            media_volume_unmount(v);
+        media_loop_detach(&v->loopfd);
+        media_volume_clear(v);
+    }
+    g_free(m->volumes);
+    media_loop_detach(&m->baseloopfd);
+    if (m->srcfd >= 0)
+        close(m->srcfd);
+    if (m->mnt_dir) {
+        char *log;
+        for (size_t i = 0; i < m->n_volumes; i++) {
+            log = g_strdup_printf("%s/%zu.log", m->mnt_dir, i + 1);
+            unlink(log);
+            g_free(log);
+        }
+        (void)rmdir(m->mnt_dir);
+    }
+    g_free(m->mnt_dir);
+    g_free(m->baseloop);
+    g_free(m->source);
+    g_free(m->pttype);
+    g_free(m->vendor);
+    g_free(m->model);
+    g_free(m->serial);
+    g_free(m);
+}
+
+static struct media_volume *media_add_volume(struct media *m)
+{
+    m->volumes = g_renew(struct media_volume, m->volumes, m->n_volumes + 1);
+    struct media_volume *v = &m->volumes[m->n_volumes++];
+    memset(v, 0, sizeof(*v));
+    v->index = (int)m->n_volumes;
+    v->loopfd = -1;
+    return v;
+}
+
+static int media_open_folder(struct media *m, const char *source, char **why)
+{
+    struct stat st;
+    if (stat(source, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        *why = g_strdup_printf("%s is not a folder", source);
+        return KERR_INVAL;
+    }
+    struct media_volume *v = media_add_volume(m);
+    v->mountpoint = g_strdup(source);
+    v->fstype = g_strdup("folder");
+    return 0;
+}
+
+/* Describe why a volume cannot be used, for the person and the log. */
+static char *media_problem_text(int r, const struct media_volume *v)
+{
+    switch (r) {
+    case KERR_NO_FS: return g_strdup("no filesystem (unformatted or unreadable)");
+    case KERR_AMBIGUOUS: return g_strdup("more than one filesystem signature (ambiguous; refused)");
+    case KERR_ENCRYPTED:
+        return g_strdup_printf("encrypted volume (%s): it cannot be checked; copy the files to an "
+                               "unencrypted stick", v->fstype);
+    default: return g_strdup(kerr_str(r));
+    }
+}
+
+int media_open(const char *source, const struct policy *pol, const char *run_dir,
+               const char *session, struct media **out, char **why)
+{
+    struct media *m = g_new0(struct media, 1);
+    struct stat st;
+    blkid_probe pr = NULL;
+    int r;
+    int first_err = 0;
+    char *first_why = NULL;
+    char *tag = g_strdup_printf(MEDIA_LOOP_TAG "%s", session);
+
+    *out = NULL;
+    *why = NULL;
+    m->srcfd = -1;
+    m->baseloopfd = -1;
+    m->source = g_strdup(source);
+
+    if (stat(source, &st) != 0) {
+        *why = g_strdup_printf("cannot open %s: %s", source, g_strerror(errno));
+        r = KERR_NOT_FOUND;
+        goto out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        m->kind = MEDIA_FOLDER;
+        r = media_open_folder(m, source, why);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        *why = g_strdup_printf("%s is not a disk image, block device or folder", source);
+        r = KERR_INVAL;
+        goto out;
+    }
+    m->kind = S_ISBLK(st.st_mode) ? MEDIA_BLOCK : MEDIA_IMAGE;
+    m->srcfd = open(source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (m->srcfd < 0) {
+        *why = g_strdup_printf("cannot open %s: %s", source, g_strerror(errno));
+        r = KERR_SYSTEM;
+        goto out;
+    }
+    if (m->kind == MEDIA_BLOCK) {
+        int ro = 1;
+        /* Invariant 3: read-only before the first byte is read. */
+        if (ioctl(m->srcfd, BLKROSET, &ro) != 0) {
+            *why = g_strdup_printf("cannot set %s read-only: %s", source, g_strerror(errno));
+            r = KERR_SYSTEM;
+            goto out;
+        }
+        if (ioctl(m->srcfd, BLKGETSIZE64, &m->size) != 0)
+            m->size = 0;
+    } else {
+        m->size = (uint64_t)st.st_size;
+        m->baseloopfd = media_loop_attach(m->srcfd, 0, 0, tag, &m->baseloop);
+        if (m->baseloopfd < 0) {
+            *why = g_strdup_printf("cannot attach %s to a loop device: %s", source,
+                                   g_strerror(errno));
+            r = KERR_SYSTEM;
+            goto out;
+        }
+    }
+    m->mnt_dir = g_strdup_printf("%s/mnt/%s", run_dir, session);
+    if (util_mkdir_p(m->mnt_dir, 0700) != 0) {
+        *why = g_strdup_printf("cannot create %s: %s", m->mnt_dir, g_strerror(errno));
+        r = KERR_SYSTEM;
+        goto out;
+    }
+
+    int probefd = m->baseloopfd >= 0 ? m->baseloopfd : m->srcfd;
+    pr = blkid_new_probe();
+    if (!pr || blkid_probe_set_device(pr, probefd, 0, 0) != 0) {
+        *why = g_strdup("cannot probe the medium");
+        r = KERR_SYSTEM;
+        goto out;
+    }
+    blkid_probe_enable_superblocks(pr, 1);
+    blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE);
+    blkid_probe_enable_partitions(pr, 1);
+    blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
+    int rc = blkid_do_safeprobe(pr);
+    if (rc == -2) {
+        *why = g_strdup("the medium carries more than one filesystem or partition table "
+                        "signature; it is refused because it could be read two ways");
+        r = KERR_AMBIGUOUS;
+        goto out;
+    }
+    if (rc < 0) {
+        *why = g_strdup("the medium could not be read");
+        r = KERR_MEDIUM;
+        goto out;
+    }
+    m->pttype = rc == 0 ? media_probe_value(pr, "PTTYPE") : NULL;
+    blkid_partlist pl = m->pttype ? blkid_probe_get_partitions(pr) : NULL;
+    int nparts = pl ? blkid_partlist_numof_partitions(pl) : 0;
+
+    if (nparts > 0) {
+        uint64_t sector = 512;
+        for (int i = 0; i < nparts; i++) {
+            blkid_partition par = blkid_partlist_get_partition(pl, i);
+            uint64_t start = (uint64_t)blkid_partition_get_start(par) * sector;
+            uint64_t size = (uint64_t)blkid_partition_get_size(par) * sector;
+            unsigned long long ptype = (unsigned long long)blkid_partition_get_type(par);
+            /* Extended-partition containers hold no filesystem themselves. */
+            if (blkid_partition_is_extended(par))
+                continue;
+            struct media_volume *v = media_add_volume(m);
+            v->partno = blkid_partition_get_partno(par);
+            v->offset = start;
+            v->size = size;
+            if (size == 0 || start >= m->size || size > m->size - start) {
+                v->problem = g_strdup_printf("partition %d lies outside the medium (type 0x%llx)",
+                                             v->partno, ptype);
+                continue;
+            }
+            v->loopfd = media_loop_attach(m->srcfd, start, size, tag, &v->loopdev);
+            if (v->loopfd < 0) {
+                v->problem = g_strdup_printf("cannot attach partition %d: %s", v->partno,
+                                             g_strerror(errno));
+                continue;
+            }
+        }
+    } else {
+        char *type = rc == 0 ? media_probe_value(pr, "TYPE") : NULL;
+        if (!type) {
+            *why = g_strdup("the medium has no filesystem (it may be unformatted or damaged)");
+            r = KERR_NO_FS;
+            goto out;
+        }
+        g_free(type);
+        struct media_volume *v = media_add_volume(m);
+        v->size = m->size;
+        /* A whole-disk filesystem: probe again through a loop of our own (images already
+         * have one; a block device gets one so the FUSE driver never touches it rw). */
+        v->loopfd = media_loop_attach(m->srcfd, 0, 0, tag, &v->loopdev);
+        if (v->loopfd < 0) {
+            *why = g_strdup_printf("cannot attach the medium: %s", g_strerror(errno));
+            r = KERR_SYSTEM;
+            goto out;
+        }
+    }
+    blkid_free_probe(pr);
+    pr = NULL;
+    /* The whole-image loop was only for probing. */
+    media_loop_detach(&m->baseloopfd);
+
+    int mounted = 0;
+    for (size_t i = 0; i < m->n_volumes; i++) {
+        struct media_volume *v = &m->volumes[i];
+        r = KERR_NO_FS;
+        if (v->problem)
+            goto problem;
+        r = media_probe_fs(v->loopfd, v);
+        if (r == 0 && media_is_encrypted(v->fstype))
+            r = KERR_ENCRYPTED;
+        if (r != 0) {
+            v->problem = media_problem_text(r, v);
+            goto problem;
+        }
+        char *mwhy = NULL;
+        r = media_mount_volume(m, v, pol, &mwhy);
+        if (r != 0) {
+            v->problem = mwhy;
+            media_volume_unmount(v);
+            goto problem;
+        }
+        log_info("volume %d: %s%s%s mounted read-only at %s", v->index, v->fstype,
+                 v->label ? " label " : "", v->label ? v->label : "", v->mountpoint);
+        mounted++;
+        continue;
+    problem:
+        log_warn("volume %d (partition %d): %s", v->index, v->partno, v->problem);
+        if (!first_err) {
+            first_err = r ? r : KERR_NO_FS;
+            first_why = g_strdup(v->problem);
+        }
+        media_loop_detach(&v->loopfd);
+    }
+    if (mounted == 0) {
+        r = first_err ? first_err : KERR_NO_FS;
+        if (m->n_volumes > 1)
+            *why = g_strdup_printf("no partition could be read; first problem: %s", first_why);
+        else
+            *why = g_strdup(first_why ? first_why : "no filesystem found");
+        goto out;
+    }
+    r = 0;
+out:
+    if (pr)
+        blkid_free_probe(pr);
+    g_free(first_why);
+    g_free(tag);
+    if (r == 0) {
+        *out = m;
+        m = NULL; /* transferred */
+    }
+    media_close(m);
+    return r;
+}
+
+int media_recover(const char *run_dir, GPtrArray *cleaned)
+{
+    char *prefix = g_strdup_printf("%s/mnt/", run_dir);
+    char *data = NULL;
+    int r = 0;
+    if (!g_file_get_contents("/proc/self/mountinfo", &data, NULL, NULL)) {
+        g_free(prefix);
+        return KERR_SYSTEM;
+    }
+    char **lines = g_strsplit(data, "\n", -1);
+    /* Deepest first so nested mounts go before their parents. */
+    for (int i = (int)g_strv_length(lines) - 1; i >= 0; i--) {
+        char **f = g_strsplit(lines[i], " ", 6);
+        if (g_strv_length(f) >= 5 && g_str_has_prefix(f[4], prefix)) {
+            if (umount2(f[4], MNT_DETACH) == 0) {
+                if (cleaned)
+                    g_ptr_array_add(cleaned, g_strdup_printf("unmounted stale %s", f[4]));
+            } else {
+                r = KERR_SYSTEM;
+            }
+        }
+        g_strfreev(f);
+    }
+    g_strfreev(lines);
+    g_free(data);
+    g_free(prefix);
+    return r;
+}

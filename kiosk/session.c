@@ -1,0 +1,954 @@
+#include "kiosk/session.h"
+#include "common/kerr.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "kiosk/audit.h"
+#include "kiosk/manifest.h"
+#include "kiosk/media.h"
+#include "kiosk/names.h"
+#include "kiosk/staging.h"
+#include "kiosk/walk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <magic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define SESSION_COPY_BUF (256 * 1024)
+#define SESSION_PROGRESS_INTERVAL_US 100000
+/* After the session deadline, give reads this long before aborting the medium. */
+#define SESSION_ABORT_GRACE_US (5 * G_USEC_PER_SEC)
+
+struct session_ctx {
+    const struct session_params *p;
+    struct session_result *r;
+    struct media *media;
+    struct staging *staging;
+    int *rootfds;               /* per volume, O_PATH|O_DIRECTORY of the mount */
+    GAsyncQueue *tasks;         /* struct session_file * to process; sentinel = ctx */
+    GAsyncQueue *done;          /* struct session_file * processed */
+    gint64 deadline_us;
+    gint aborted;               /* cancel or deadline: workers stop taking files */
+    guint64 bytes_in_flight;    /* bytes copied by workers (atomic), for progress */
+    GMutex current_lock;
+    char *current;              /* display name of the newest file started */
+    uint64_t files_total, bytes_total;
+    gint64 scan_start_us;
+};
+
+/* Close our handles on the volumes, then unmount: an open handle would turn the unmount
+ * into a lazy one. */
+static void session_close_media(struct session_ctx *c)
+{
+    if (c->rootfds) {
+        for (size_t i = 0; c->media && i < c->media->n_volumes; i++)
+            if (c->rootfds[i] >= 0)
+                close(c->rootfds[i]);
+        g_clear_pointer(&c->rootfds, g_free);
+    }
+    media_close(c->media);
+    c->media = NULL;
+}
+
+static const char *session_audit_kind[] = {"file", "session-start", "session-end", "media"};
+
+static void session_file_free(gpointer p)
+{
+    struct session_file *f = p;
+    if (!f)
+        return;
+    g_free(f->path);
+    g_free(f->display);
+    g_free(f->type);
+    g_free(f->staged_path);
+    g_free(f->spool_name);
+    g_free(f);
+}
+
+void session_result_free(struct session_result *r)
+{
+    if (!r)
+        return;
+    g_free(r->id);
+    g_free(r->host);
+    g_free(r->error);
+    g_free(r->delivery);
+    g_free(r->manifest_path);
+    g_free(r->source);
+    g_free(r->source_kind);
+    g_free(r->pttype);
+    g_free(r->vendor);
+    g_free(r->model);
+    g_free(r->serial);
+    for (size_t i = 0; i < r->n_volumes; i++) {
+        struct session_volume *v = &r->volumes[i];
+        g_free(v->fstype);
+        g_free(v->fsversion);
+        g_free(v->label);
+        g_free(v->uuid);
+        g_free(v->problem);
+    }
+    g_free(r->volumes);
+    g_free(r->policy_name);
+    g_free(r->policy_sha256);
+    g_free(r->policy_path);
+    if (r->details)
+        json_object_unref(r->details);
+    if (r->files)
+        g_ptr_array_free(r->files, TRUE);
+    g_free(r);
+}
+
+static char *session_new_id(gint64 now_us)
+{
+    GDateTime *dt = g_date_time_new_from_unix_utc(now_us / G_USEC_PER_SEC);
+    char *stamp = g_date_time_format(dt, "%Y%m%d-%H%M%S");
+    g_date_time_unref(dt);
+    guint8 rnd[4];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, rnd, sizeof(rnd)) != (ssize_t)sizeof(rnd)) {
+        guint32 x = g_random_int();
+        memcpy(rnd, &x, sizeof(rnd));
+    }
+    if (fd >= 0)
+        close(fd);
+    char *id = g_strdup_printf("%s-%02x%02x%02x%02x", stamp, rnd[0], rnd[1], rnd[2], rnd[3]);
+    g_free(stamp);
+    return id;
+}
+
+/* ---- audit records ---------------------------------------------------------------- */
+
+static JsonObject *session_audit_base(const struct session_result *r)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "session", r->id);
+    if (r->scanner.test_signatures)
+        json_object_set_boolean_member(o, "test_signatures", TRUE);
+    if (r->accept_loop)
+        json_object_set_boolean_member(o, "testing_mode", TRUE);
+    return o;
+}
+
+static void session_json_set_file(JsonObject *o, const struct session_file *f)
+{
+    json_object_set_string_member(o, "path", f->display);
+    json_object_set_int_member(o, "partition", f->volume);
+    json_object_set_int_member(o, "size", (gint64)f->size);
+    if (f->sha256[0])
+        json_object_set_string_member(o, "sha256", f->sha256);
+    else
+        json_object_set_null_member(o, "sha256");
+    if (f->type)
+        json_object_set_string_member(o, "type", f->type);
+    else
+        json_object_set_null_member(o, "type");
+    json_object_set_string_member(o, "verdict", verdict_kind_str(f->verdict.kind));
+    if (f->verdict.reason[0])
+        json_object_set_string_member(o, "reason", f->verdict.reason);
+    else
+        json_object_set_null_member(o, "reason");
+    if (f->staged_path)
+        json_object_set_string_member(o, "staged_path", f->staged_path);
+    else
+        json_object_set_null_member(o, "staged_path");
+}
+
+static int session_audit_file(struct audit *a, const struct session_result *r,
+                              const struct session_file *f)
+{
+    JsonObject *o = session_audit_base(r);
+    session_json_set_file(o, f);
+    /* "type" names the record in the audit log; the file's type goes by "mime" there. */
+    JsonNode *mime = json_object_dup_member(o, "type");
+    json_object_remove_member(o, "type");
+    json_object_set_member(o, "mime", mime);
+    int rc = audit_append(a, session_audit_kind[0], o);
+    json_object_unref(o);
+    return rc;
+}
+
+/* ---- the per-file work ------------------------------------------------------------ */
+
+struct session_worker {
+    struct session_ctx *c;
+    magic_t magic;
+    unsigned char *buf;
+};
+
+static int session_openat2(int rootfd, const char *path)
+{
+    struct open_how how;
+    memset(&how, 0, sizeof(how));
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+    /* Invariant 4: no symlink anywhere in the path, nothing outside the volume. */
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+    return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+/* Copy the file from the medium into the spool once, hashing as it goes.  Returns the
+ * spool fd (read/write, positioned anywhere) or -1 with f->verdict set. */
+static int session_copy(struct session_worker *w, struct session_file *f, uint64_t dev,
+                        uint64_t ino)
+{
+    struct session_ctx *c = w->c;
+    int src = -1, dst = -1;
+    GChecksum *sum = NULL;
+    uint64_t total = 0;
+    uint64_t limit = c->p->policy->limits.max_file_size;
+
+    src = session_openat2(c->rootfds[f->volume - 1], f->path);
+    if (src < 0) {
+        verdict_set(&f->verdict, VERDICT_ERROR, "could not be opened on the medium: %s",
+                    g_strerror(errno));
+        goto fail;
+    }
+    struct stat st;
+    if (fstat(src, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_ino != ino ||
+        (uint64_t)st.st_dev != dev) {
+        verdict_set(&f->verdict, VERDICT_ERROR, "the file changed while the medium was checked");
+        goto fail;
+    }
+    /* Back to blocking reads (O_NONBLOCK only guarded the open against FIFOs). */
+    fcntl(src, F_SETFL, 0);
+    (void)posix_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
+    f->spool_name = g_strdup_printf("%u", g_str_hash(f->path) ^ (guint)g_random_int());
+    dst = openat(c->staging->spoolfd, f->spool_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (dst < 0) {
+        verdict_set(&f->verdict, VERDICT_ERROR, "could not be copied: spool: %s",
+                    g_strerror(errno));
+        g_clear_pointer(&f->spool_name, g_free);
+        goto fail;
+    }
+    sum = g_checksum_new(G_CHECKSUM_SHA256);
+    for (;;) {
+        if (g_atomic_int_get(&c->aborted)) {
+            verdict_set(&f->verdict, VERDICT_ERROR, "the check was stopped before this file was "
+                                                    "read completely");
+            goto fail;
+        }
+        ssize_t n = read(src, w->buf, SESSION_COPY_BUF);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            verdict_set(&f->verdict, VERDICT_ERROR,
+                        "the medium could not be read (was it removed?): %s", g_strerror(errno));
+            goto fail;
+        }
+        if (n == 0)
+            break;
+        total += (uint64_t)n;
+        if (total > limit) {
+            verdict_set(&f->verdict, VERDICT_BLOCKED, "file too large (it grew past the limit "
+                                                      "while being read)");
+            goto fail;
+        }
+        g_checksum_update(sum, w->buf, (gsize)n);
+        if (util_write_all(dst, w->buf, (size_t)n) != 0) {
+            verdict_set(&f->verdict, VERDICT_ERROR,
+                        "could not be copied: the kiosk's disk is full or failing (%s)",
+                        g_strerror(errno));
+            goto fail;
+        }
+        g_atomic_pointer_add(&c->bytes_in_flight, n);
+    }
+    close(src);
+    src = -1;
+    if (total != f->size) {
+        verdict_set(&f->verdict, VERDICT_ERROR,
+                    "the file changed size while it was read (%ju bytes expected, %ju read)",
+                    (uintmax_t)f->size, (uintmax_t)total);
+        goto fail;
+    }
+    g_strlcpy(f->sha256, g_checksum_get_string(sum), sizeof(f->sha256));
+    g_checksum_free(sum);
+    return dst;
+fail:
+    if (sum)
+        g_checksum_free(sum);
+    if (src >= 0)
+        close(src);
+    if (dst >= 0)
+        close(dst);
+    if (f->spool_name) {
+        unlinkat(c->staging->spoolfd, f->spool_name, 0);
+        g_clear_pointer(&f->spool_name, g_free);
+    }
+    return -1;
+}
+
+static void session_check_file(struct session_worker *w, struct session_file *f, uint64_t dev,
+                               uint64_t ino)
+{
+    struct session_ctx *c = w->c;
+    const struct policy *pol = c->p->policy;
+
+    g_mutex_lock(&c->current_lock);
+    g_free(c->current);
+    c->current = g_strdup(f->display);
+    g_mutex_unlock(&c->current_lock);
+
+    int fd = session_copy(w, f, dev, ino);
+    if (fd < 0)
+        return;
+    /* Invariant 2: type detection and scanning read the spooled copy, never the medium. */
+    const char *mime = NULL;
+    if (w->magic && lseek(fd, 0, SEEK_SET) == 0)
+        mime = magic_descriptor(w->magic, fd);
+    f->type = g_strdup(mime ? mime : "application/octet-stream");
+
+    const char *base = strrchr(f->path, '/');
+    base = base ? base + 1 : f->path;
+    const char *rule = NULL;
+    char *reason = NULL;
+    bool allowed = policy_decide_file(pol, base, f->type, &rule, &reason);
+    /* Scan even what policy blocks: "malware detected" is what the person and the
+     * administrator must hear first. */
+    scanner_scan_fd(c->p->engine, fd, f->display, &f->verdict);
+    if (!allowed && f->verdict.kind != VERDICT_INFECTED)
+        verdict_set(&f->verdict, VERDICT_BLOCKED, "%s", reason ? reason : "not allowed by policy");
+    g_free(reason);
+    close(fd);
+    if (!verdict_deliverable(&f->verdict)) {
+        unlinkat(c->staging->spoolfd, f->spool_name, 0);
+        g_clear_pointer(&f->spool_name, g_free);
+    }
+}
+
+struct session_task {
+    struct session_file *f;
+    uint64_t dev, ino;
+};
+
+static gpointer session_worker_main(gpointer data)
+{
+    struct session_worker w = {.c = data};
+    w.buf = g_malloc(SESSION_COPY_BUF);
+    w.magic = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
+    if (w.magic && magic_load(w.magic, NULL) != 0) {
+        log_error("libmagic: %s", magic_error(w.magic));
+        magic_close(w.magic);
+        w.magic = NULL;
+    }
+    for (;;) {
+        struct session_task *t = g_async_queue_pop(w.c->tasks);
+        if (t->f == NULL) {
+            g_free(t);
+            break;
+        }
+        struct session_file *f = t->f;
+        if (!w.magic) {
+            verdict_set(&f->verdict, VERDICT_ERROR, "file type detection is not available");
+        } else if (g_atomic_int_get(&w.c->aborted)) {
+            if (w.c->p->cancel && g_atomic_int_get(w.c->p->cancel))
+                verdict_set(&f->verdict, VERDICT_ERROR, "the check was cancelled before this "
+                                                        "file was read");
+            else
+                verdict_set(&f->verdict, VERDICT_ERROR,
+                            "session time limit reached before this file was checked");
+        } else {
+            session_check_file(&w, f, t->dev, t->ino);
+        }
+        g_free(t);
+        g_async_queue_push(w.c->done, f);
+    }
+    if (w.magic)
+        magic_close(w.magic);
+    g_free(w.buf);
+    return NULL;
+}
+
+/* ---- the session ------------------------------------------------------------------ */
+
+static void session_emit(struct session_ctx *c, enum session_phase phase, uint64_t files_done,
+                         uint64_t bytes_done)
+{
+    if (!c->p->progress)
+        return;
+    struct session_progress pr = {
+        .phase = phase,
+        .files_done = files_done,
+        .files_total = c->files_total,
+        .bytes_done = bytes_done,
+        .bytes_total = c->bytes_total,
+        .eta_seconds = -1,
+    };
+    /* Bytes copied by files still in progress count too, so big files move the bar. */
+    uint64_t partial = (uint64_t)g_atomic_pointer_get(&c->bytes_in_flight);
+    if (phase == SESSION_SCANNING && partial > pr.bytes_done)
+        pr.bytes_done = MIN(partial, pr.bytes_total);
+    gint64 elapsed = g_get_monotonic_time() - c->scan_start_us;
+    if (phase == SESSION_SCANNING && pr.bytes_done > 0 && elapsed > 500000 &&
+        pr.bytes_total >= pr.bytes_done)
+        pr.eta_seconds = (int64_t)((double)elapsed / G_USEC_PER_SEC *
+                                   (double)(pr.bytes_total - pr.bytes_done) / (double)pr.bytes_done);
+    g_mutex_lock(&c->current_lock);
+    char *cur = phase == SESSION_SCANNING ? g_strdup(c->current) : NULL;
+    g_mutex_unlock(&c->current_lock);
+    pr.current = cur;
+    c->p->progress(&pr, c->p->progress_data);
+    g_free(cur);
+}
+
+static void session_copy_media_info(struct session_result *r, const struct media *m)
+{
+    static const char *kinds[] = {"folder", "image", "block-device"};
+    r->source_kind = g_strdup(kinds[m->kind]);
+    r->source_size = m->size;
+    r->pttype = g_strdup(m->pttype);
+    r->vendor = g_strdup(m->vendor);
+    r->model = g_strdup(m->model);
+    r->serial = g_strdup(m->serial);
+    r->n_volumes = m->n_volumes;
+    r->volumes = g_new0(struct session_volume, m->n_volumes);
+    for (size_t i = 0; i < m->n_volumes; i++) {
+        const struct media_volume *mv = &m->volumes[i];
+        struct session_volume *v = &r->volumes[i];
+        v->index = mv->index;
+        v->partno = mv->partno;
+        v->offset = mv->offset;
+        v->size = mv->size;
+        v->fstype = g_strdup(mv->fstype);
+        v->fsversion = g_strdup(mv->fsversion);
+        v->label = g_strdup(mv->label);
+        v->uuid = g_strdup(mv->uuid);
+        v->problem = g_strdup(mv->problem);
+        v->scanned = mv->mounted || m->kind == MEDIA_FOLDER;
+    }
+}
+
+static void session_count(struct session_result *r)
+{
+    memset(&r->counts, 0, sizeof(r->counts));
+    for (guint i = 0; i < r->files->len; i++) {
+        struct session_file *f = g_ptr_array_index(r->files, i);
+        if (f->candidate)
+            r->counts.files++;
+        switch (f->verdict.kind) {
+        case VERDICT_CLEAN: r->counts.delivered++; break;
+        case VERDICT_INFECTED: r->counts.infected++; break;
+        case VERDICT_BLOCKED: r->counts.blocked++; break;
+        case VERDICT_ERROR: r->counts.error++; break;
+        case VERDICT_SKIPPED: r->counts.skipped++; break;
+        }
+    }
+}
+
+/* Find (or make) the staged name of raw folder path RAW_DIR.  Folder names are claimed
+ * in their parent's names_dir, so files and folders never collide. */
+static const char *session_staged_dir(GHashTable *dirs, GHashTable *claims, const char *raw_dir)
+{
+    const char *hit = g_hash_table_lookup(dirs, raw_dir);
+    if (hit)
+        return hit;
+    char *parent_raw = g_path_get_dirname(raw_dir);
+    const char *parent = !strcmp(parent_raw, ".") ? "" : session_staged_dir(dirs, claims,
+                                                                             parent_raw);
+    names_dir *nd = g_hash_table_lookup(claims, parent);
+    if (!nd) {
+        nd = names_dir_new();
+        g_hash_table_insert(claims, g_strdup(parent), nd);
+    }
+    char *base_raw = g_path_get_basename(raw_dir);
+    char *clean = names_sanitize(base_raw);
+    char *name = names_dir_claim(nd, clean);
+    char *staged = parent[0] ? g_strconcat(parent, "/", name, NULL) : g_strdup(name);
+    g_hash_table_insert(dirs, g_strdup(raw_dir), staged);
+    g_free(parent_raw);
+    g_free(base_raw);
+    g_free(clean);
+    g_free(name);
+    return staged;
+}
+
+static int session_deliver(struct session_ctx *c, char **why)
+{
+    struct session_result *r = c->r;
+    int rc = 0;
+    /* raw folder path ("v1/dir/sub") -> staged folder path; staged folder -> names_dir */
+    GHashTable *dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    GHashTable *claims = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify)names_dir_free);
+    names_dir *top = names_dir_new();
+    /* The manifest's names are the kiosk's; no file from the medium may take them. */
+    g_free(names_dir_claim(top, MANIFEST_NAME));
+    g_free(names_dir_claim(top, MANIFEST_NAME ".sig"));
+    g_hash_table_insert(claims, g_strdup(""), top);
+    bool several = r->n_volumes > 1;
+    if (several) {
+        for (size_t i = 0; i < r->n_volumes; i++) {
+            char *raw = g_strdup_printf("\x01v%zu", i + 1);
+            char *nice = r->volumes[i].partno
+                             ? g_strdup_printf("partition-%d", r->volumes[i].partno)
+                             : g_strdup_printf("volume-%d", r->volumes[i].index);
+            char *name = names_dir_claim(top, nice);
+            g_hash_table_insert(dirs, raw, name);
+            g_free(nice);
+        }
+    }
+    for (guint i = 0; i < r->files->len && rc == 0; i++) {
+        struct session_file *f = g_ptr_array_index(r->files, i);
+        if (!verdict_deliverable(&f->verdict) || !f->candidate || !f->spool_name)
+            continue;
+        char *raw = several ? g_strdup_printf("\x01v%d/%s", f->volume, f->path)
+                            : g_strdup(f->path);
+        char *raw_dir = g_path_get_dirname(raw);
+        char *raw_base = g_path_get_basename(raw);
+        const char *sdir = !strcmp(raw_dir, ".") ? "" : session_staged_dir(dirs, claims, raw_dir);
+        names_dir *nd = g_hash_table_lookup(claims, sdir);
+        if (!nd) {
+            nd = names_dir_new();
+            g_hash_table_insert(claims, g_strdup(sdir), nd);
+        }
+        char *clean = names_sanitize(raw_base);
+        char *name = names_dir_claim(nd, clean);
+        f->staged_path = sdir[0] ? g_strconcat(sdir, "/", name, NULL) : g_strdup(name);
+        char *dwhy = NULL;
+        if (staging_deliver(c->staging, f->spool_name, f->staged_path, &dwhy) != 0) {
+            *why = dwhy;
+            rc = KERR_STAGING;
+        }
+        g_clear_pointer(&f->spool_name, g_free);
+        g_free(raw);
+        g_free(raw_dir);
+        g_free(raw_base);
+        g_free(clean);
+        g_free(name);
+    }
+    g_hash_table_destroy(dirs);
+    g_hash_table_destroy(claims);
+    return rc;
+}
+
+static void session_fail(struct session_result *r, int code, char *why)
+{
+    r->status = "failed";
+    r->exit_code = 2;
+    g_free(r->error);
+    r->error = why ? why : g_strdup(kerr_str(code));
+}
+
+int session_run(const struct session_params *p, struct session_result **out)
+{
+    struct session_result *r = g_new0(struct session_result, 1);
+    struct session_ctx c = {.p = p, .r = r};
+    struct audit *audit = NULL;
+    GThread **threads = NULL;
+    int nworkers = 0;
+    int rc = 0;
+    char *why = NULL;
+    JsonObject *o;
+
+    g_mutex_init(&c.current_lock);
+    r->start_us = g_get_real_time();
+    r->id = session_new_id(r->start_us);
+    r->host = g_strdup(g_get_host_name());
+    r->source = g_strdup(p->source);
+    r->files = g_ptr_array_new_with_free_func(session_file_free);
+    r->policy_name = g_strdup(p->policy->name);
+    r->policy_version = p->policy->version;
+    r->policy_sha256 = g_strdup(p->policy->sha256);
+    r->policy_path = g_strdup(p->policy->path);
+    r->scanner = *scanner_engine_info(p->engine);
+    if (p->details)
+        r->details = json_object_ref(p->details);
+    c.deadline_us = g_get_monotonic_time() +
+                    (gint64)p->policy->limits.max_session_time * G_USEC_PER_SEC;
+
+    /* Invariant 6: no audit log, no session. */
+    rc = audit_open(p->audit_log, &audit);
+    if (rc != 0) {
+        session_fail(r, rc, g_strdup_printf("the audit log %s cannot be written: %s",
+                                            p->audit_log, g_strerror(errno)));
+        goto out;
+    }
+    o = session_audit_base(r);
+    json_object_set_string_member(o, "source", p->source);
+    json_object_set_string_member(o, "policy", r->policy_name);
+    json_object_set_int_member(o, "policy_version", (gint64)r->policy_version);
+    json_object_set_string_member(o, "policy_sha256", r->policy_sha256);
+    json_object_set_string_member(o, "engine", r->scanner.engine_version);
+    json_object_set_string_member(o, "db_version", r->scanner.db_version);
+    json_object_set_int_member(o, "signatures", r->scanner.signatures);
+    if (r->details)
+        json_object_set_object_member(o, "details", json_object_ref(r->details));
+    rc = audit_append(audit, session_audit_kind[1], o);
+    json_object_unref(o);
+    if (rc == 0)
+        rc = audit_sync(audit);
+    if (rc != 0) {
+        session_fail(r, rc, g_strdup_printf("the audit log %s cannot be written", p->audit_log));
+        goto out;
+    }
+
+    rc = staging_begin(p->staging, r->id, &c.staging, &why);
+    if (rc != 0) {
+        session_fail(r, rc, why);
+        why = NULL;
+        goto out_audit;
+    }
+
+    session_emit(&c, SESSION_CHECKING, 0, 0);
+    rc = media_open(p->source, p->policy, p->run_dir, r->id, &c.media, &why);
+    if (rc != 0) {
+        session_fail(r, rc, why);
+        why = NULL;
+        goto out_audit;
+    }
+    session_copy_media_info(r, c.media);
+    o = session_audit_base(r);
+    json_object_set_string_member(o, "kind", r->source_kind);
+    json_object_set_int_member(o, "size", (gint64)r->source_size);
+    if (r->pttype)
+        json_object_set_string_member(o, "pttype", r->pttype);
+    JsonArray *va = json_array_new();
+    for (size_t i = 0; i < r->n_volumes; i++) {
+        JsonObject *vo = json_object_new();
+        json_object_set_int_member(vo, "partition", r->volumes[i].partno);
+        json_object_set_string_member(vo, "fstype", r->volumes[i].fstype);
+        if (r->volumes[i].label)
+            json_object_set_string_member(vo, "label", r->volumes[i].label);
+        if (r->volumes[i].problem)
+            json_object_set_string_member(vo, "problem", r->volumes[i].problem);
+        json_array_add_object_element(va, vo);
+    }
+    json_object_set_array_member(o, "volumes", va);
+    audit_append(audit, session_audit_kind[3], o);
+    json_object_unref(o);
+
+    /* Walk every usable volume first: totals for progress, limits for the session. */
+    struct walk_limits lim = {
+        .max_files = p->policy->limits.max_files,
+        .max_bytes = p->policy->limits.max_session_bytes,
+        .max_file_size = p->policy->limits.max_file_size,
+        .max_depth = p->policy->limits.max_depth,
+        .deadline_us = c.deadline_us,
+    };
+    struct walk_stats stats = {0};
+    GPtrArray *entries = g_ptr_array_new_with_free_func(walk_entry_free);
+    c.rootfds = g_new(int, c.media->n_volumes);
+    for (size_t i = 0; i < c.media->n_volumes; i++) {
+        struct media_volume *v = &c.media->volumes[i];
+        c.rootfds[i] = -1;
+        if (!v->mountpoint || (!v->mounted && c.media->kind != MEDIA_FOLDER))
+            continue;
+        c.rootfds[i] = open(v->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char *wwhy = NULL;
+        lim.label_entry = !g_strcmp0(v->fstype, "vfat") && v->driver_pid > 0 ? v->label : NULL;
+        if (c.rootfds[i] < 0 ||
+            walk_volume(v->mountpoint, v->index, p->policy, &lim, &stats, entries, &wwhy) != 0) {
+            log_warn("volume %d: %s", v->index, wwhy ? wwhy : g_strerror(errno));
+            g_free(wwhy);
+        }
+    }
+    /* Results in walk order; tasks carry the inode the walk saw. */
+    int ncpu = (int)g_get_num_processors();
+    nworkers = p->workers > 0 ? p->workers : ncpu;
+    c.tasks = g_async_queue_new();
+    c.done = g_async_queue_new();
+    threads = g_new0(GThread *, nworkers);
+    uint64_t queued = 0;
+    for (guint i = 0; i < entries->len; i++) {
+        struct walk_entry *e = g_ptr_array_index(entries, i);
+        struct session_file *f = g_new0(struct session_file, 1);
+        f->path = g_strdup(e->path);
+        f->display = names_display(e->path);
+        f->volume = e->volume;
+        f->candidate = e->candidate;
+        f->size = e->size;
+        f->verdict = e->pre;
+        g_ptr_array_add(r->files, f);
+        if (e->candidate && e->pre.kind == VERDICT_CLEAN) {
+            struct session_task *t = g_new0(struct session_task, 1);
+            t->f = f;
+            t->dev = (uint64_t)e->dev;
+            t->ino = (uint64_t)e->ino;
+            g_async_queue_push(c.tasks, t);
+            queued++;
+            c.files_total++;
+            c.bytes_total += e->size;
+        }
+    }
+    g_ptr_array_free(entries, TRUE);
+    for (int i = 0; i < nworkers; i++)
+        g_async_queue_push(c.tasks, g_new0(struct session_task, 1)); /* one stop per worker */
+    for (int i = 0; i < nworkers; i++)
+        threads[i] = g_thread_new("kiosk-scan", session_worker_main, &c);
+
+    /* Collect results, report progress, watch the clock. */
+    c.scan_start_us = g_get_monotonic_time();
+    uint64_t got = 0, bytes_done = 0;
+    gint64 last_emit = 0;
+    session_emit(&c, SESSION_SCANNING, 0, 0);
+    while (got < queued) {
+        struct session_file *f = g_async_queue_timeout_pop(c.done, SESSION_PROGRESS_INTERVAL_US);
+        gint64 now = g_get_monotonic_time();
+        bool cancel = p->cancel && g_atomic_int_get(p->cancel);
+        if ((cancel || now > c.deadline_us) && !g_atomic_int_get(&c.aborted)) {
+            log_warn("session %s: %s; stopping", r->id,
+                     cancel ? "cancelled" : "time limit reached");
+            g_atomic_int_set(&c.aborted, 1);
+        }
+        if (g_atomic_int_get(&c.aborted) && now > c.deadline_us + SESSION_ABORT_GRACE_US)
+            media_abort(c.media); /* unstick reads a hung driver holds */
+        if (f) {
+            got++;
+            bytes_done += f->size;
+        }
+        if (f || now - last_emit > SESSION_PROGRESS_INTERVAL_US) {
+            if (now - last_emit >= SESSION_PROGRESS_INTERVAL_US || got == queued) {
+                session_emit(&c, SESSION_SCANNING, got, bytes_done);
+                last_emit = now;
+            }
+        }
+    }
+    for (int i = 0; i < nworkers; i++)
+        g_thread_join(threads[i]);
+    g_free(threads);
+    threads = NULL;
+
+    /* Everything is read: let go of the medium before delivering. */
+    session_close_media(&c);
+
+    session_emit(&c, SESSION_DELIVERING, got, bytes_done);
+    if (p->cancel && g_atomic_int_get(p->cancel)) {
+        session_fail(r, KERR_CANCELLED,
+                     g_strdup("the check was stopped (medium removed or cancelled); nothing was "
+                              "delivered"));
+        goto out_audit_files;
+    }
+    rc = session_deliver(&c, &why);
+    if (rc != 0) {
+        session_fail(r, rc, why);
+        why = NULL;
+        goto out_audit_files;
+    }
+    session_count(r);
+    r->end_us = g_get_real_time();
+    bool all = r->counts.delivered == r->counts.files &&
+               r->counts.blocked + r->counts.error + r->counts.infected == 0;
+    r->status = all ? "delivered" : "partial";
+    r->exit_code = all ? 0 : 1;
+    r->delivery = g_strdup(c.staging->final_dir);
+    r->manifest_path = g_build_filename(r->delivery, MANIFEST_NAME, NULL);
+    rc = manifest_write(r, c.staging->session_dir, r->manifest_sha256, &why);
+    if (rc != 0) {
+        session_fail(r, rc, why);
+        why = NULL;
+        goto out_audit_files;
+    }
+    /* Invariant 6: the verdicts are on disk before the delivery is visible. */
+    for (guint i = 0; i < r->files->len && rc == 0; i++)
+        rc = session_audit_file(audit, r, g_ptr_array_index(r->files, i));
+    if (rc == 0)
+        rc = audit_sync(audit);
+    if (rc != 0) {
+        session_fail(r, rc, g_strdup("the audit log could not be written; nothing was delivered"));
+        goto out_end;
+    }
+    rc = staging_publish(c.staging, &why);
+    if (rc != 0) {
+        session_fail(r, rc, why);
+        why = NULL;
+    }
+    goto out_end;
+
+out_audit_files:
+    for (guint i = 0; i < r->files->len; i++)
+        session_audit_file(audit, r, g_ptr_array_index(r->files, i));
+out_end:
+out_audit:
+    if (r->exit_code == 2) {
+        g_clear_pointer(&r->delivery, g_free);
+        g_clear_pointer(&r->manifest_path, g_free);
+        r->manifest_sha256[0] = '\0';
+        /* Nothing was published: no file counts as delivered. */
+        for (guint i = 0; i < r->files->len; i++) {
+            struct session_file *f = g_ptr_array_index(r->files, i);
+            g_clear_pointer(&f->staged_path, g_free);
+        }
+    }
+    session_count(r);
+    if (!r->end_us)
+        r->end_us = g_get_real_time();
+    if (r->exit_code == 2)
+        r->counts.delivered = 0;
+    o = session_audit_base(r);
+    json_object_set_string_member(o, "status", r->status);
+    if (r->error)
+        json_object_set_string_member(o, "error", r->error);
+    if (r->delivery)
+        json_object_set_string_member(o, "delivery", r->delivery);
+    if (r->manifest_sha256[0])
+        json_object_set_string_member(o, "manifest_sha256", r->manifest_sha256);
+    json_object_set_int_member(o, "files", (gint64)r->counts.files);
+    json_object_set_int_member(o, "delivered", (gint64)r->counts.delivered);
+    json_object_set_int_member(o, "infected", (gint64)r->counts.infected);
+    json_object_set_int_member(o, "blocked", (gint64)r->counts.blocked);
+    json_object_set_int_member(o, "errors", (gint64)r->counts.error);
+    json_object_set_int_member(o, "skipped", (gint64)r->counts.skipped);
+    if (audit_append(audit, session_audit_kind[2], o) != 0 || audit_sync(audit) != 0)
+        log_error("session %s: the audit log could not record the end of the session", r->id);
+    json_object_unref(o);
+out:
+    if (threads) {
+        for (int i = 0; i < nworkers; i++)
+            if (threads[i])
+                g_thread_join(threads[i]);
+        g_free(threads);
+    }
+    session_close_media(&c);
+    staging_end(c.staging);
+    if (!r->status)
+        session_fail(r, KERR_INVAL, NULL);
+    session_emit(&c, SESSION_DONE, r->counts.files, 0);
+    if (c.tasks)
+        g_async_queue_unref(c.tasks);
+    if (c.done)
+        g_async_queue_unref(c.done);
+    g_free(c.current);
+    g_mutex_clear(&c.current_lock);
+    audit_close(audit);
+    g_free(why);
+    *out = r;
+    return r->exit_code == 2 ? (rc ? rc : KERR_INVAL) : 0;
+}
+
+/* ---- JSON views of a result ------------------------------------------------------- */
+
+JsonNode *session_files_to_json(const struct session_result *r)
+{
+    JsonArray *a = json_array_sized_new(r->files->len);
+    for (guint i = 0; i < r->files->len; i++) {
+        JsonObject *o = json_object_new();
+        session_json_set_file(o, g_ptr_array_index(r->files, i));
+        json_array_add_object_element(a, o);
+    }
+    JsonNode *n = json_node_new(JSON_NODE_ARRAY);
+    json_node_take_array(n, a);
+    return n;
+}
+
+static void session_json_set_opt(JsonObject *o, const char *key, const char *value)
+{
+    if (value)
+        json_object_set_string_member(o, key, value);
+    else
+        json_object_set_null_member(o, key);
+}
+
+static void session_json_set_time(JsonObject *o, const char *key, gint64 us)
+{
+    char *t = util_time_rfc3339(us, false);
+    json_object_set_string_member(o, key, t);
+    g_free(t);
+}
+
+/* The parts --json and the manifest share. */
+JsonObject *session_result_common_json(const struct session_result *r)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "session", r->id);
+    json_object_set_string_member(o, "status", r->status);
+    session_json_set_time(o, "started", r->start_us);
+    session_json_set_time(o, "finished", r->end_us);
+    json_object_set_string_member(o, "kiosk_host", r->host);
+    json_object_set_boolean_member(o, "test_signatures", r->scanner.test_signatures);
+    if (r->scanner.test_signatures)
+        json_object_set_string_member(o, "warning", "TEST SIGNATURES: this kiosk scanned with "
+                                                    "the test database, not real signatures");
+    if (r->accept_loop)
+        json_object_set_boolean_member(o, "testing_mode", TRUE);
+
+    JsonObject *src = json_object_new();
+    session_json_set_opt(src, "path", r->source);
+    session_json_set_opt(src, "kind", r->source_kind);
+    json_object_set_int_member(src, "size", (gint64)r->source_size);
+    session_json_set_opt(src, "partition_table", r->pttype);
+    session_json_set_opt(src, "vendor", r->vendor);
+    session_json_set_opt(src, "model", r->model);
+    session_json_set_opt(src, "serial", r->serial);
+    JsonArray *vols = json_array_new();
+    for (size_t i = 0; i < r->n_volumes; i++) {
+        const struct session_volume *v = &r->volumes[i];
+        JsonObject *vo = json_object_new();
+        json_object_set_int_member(vo, "index", v->index);
+        json_object_set_int_member(vo, "partition", v->partno);
+        json_object_set_int_member(vo, "offset", (gint64)v->offset);
+        json_object_set_int_member(vo, "size", (gint64)v->size);
+        session_json_set_opt(vo, "filesystem", v->fstype);
+        session_json_set_opt(vo, "version", v->fsversion);
+        session_json_set_opt(vo, "label", v->label);
+        session_json_set_opt(vo, "uuid", v->uuid);
+        json_object_set_boolean_member(vo, "scanned", v->scanned);
+        session_json_set_opt(vo, "problem", v->problem);
+        json_array_add_object_element(vols, vo);
+    }
+    json_object_set_array_member(src, "volumes", vols);
+    json_object_set_object_member(o, "source", src);
+
+    JsonObject *pol = json_object_new();
+    session_json_set_opt(pol, "name", r->policy_name);
+    json_object_set_int_member(pol, "version", (gint64)r->policy_version);
+    session_json_set_opt(pol, "sha256", r->policy_sha256);
+    json_object_set_object_member(o, "policy", pol);
+
+    JsonObject *sc = json_object_new();
+    json_object_set_string_member(sc, "engine", r->scanner.engine_version);
+    json_object_set_string_member(sc, "database", r->scanner.db_version);
+    if (r->scanner.db_time > 0)
+        session_json_set_time(sc, "database_time", r->scanner.db_time * G_USEC_PER_SEC);
+    json_object_set_int_member(sc, "signatures", r->scanner.signatures);
+    json_object_set_object_member(o, "scanner", sc);
+
+    if (r->details)
+        json_object_set_object_member(o, "details", json_object_ref(r->details));
+
+    JsonObject *cnt = json_object_new();
+    json_object_set_int_member(cnt, "files", (gint64)r->counts.files);
+    json_object_set_int_member(cnt, "delivered", (gint64)r->counts.delivered);
+    json_object_set_int_member(cnt, "infected", (gint64)r->counts.infected);
+    json_object_set_int_member(cnt, "blocked", (gint64)r->counts.blocked);
+    json_object_set_int_member(cnt, "error", (gint64)r->counts.error);
+    json_object_set_int_member(cnt, "skipped", (gint64)r->counts.skipped);
+    json_object_set_object_member(o, "counts", cnt);
+    return o;
+}
+
+JsonNode *session_result_to_json(const struct session_result *r)
+{
+    JsonObject *o = session_result_common_json(r);
+    json_object_set_int_member(o, "exit_code", r->exit_code);
+    session_json_set_opt(o, "delivery", r->delivery);
+    session_json_set_opt(o, "manifest", r->manifest_path);
+    if (r->manifest_sha256[0])
+        json_object_set_string_member(o, "manifest_sha256", r->manifest_sha256);
+    if (r->error)
+        json_object_set_string_member(o, "error", r->error);
+    json_object_set_member(o, "files", session_files_to_json(r));
+    JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+    json_node_take_object(n, o);
+    return n;
+}
+
+int session_engine_load(const struct policy *pol, const char *dbdir, const char *tmpdir,
+                        struct scanner_engine **out, char **why)
+{
+    struct scanner_opts o = {
+        .max_filesize = pol->limits.scan_max_filesize,
+        .max_scansize = pol->limits.scan_max_scansize,
+        .max_recursion = pol->limits.scan_max_recursion,
+        .max_files = pol->limits.scan_max_files,
+        .max_scantime = pol->limits.scan_max_time,
+        .scan_archives = pol->scan_archives,
+        .block_macros = pol->block_macros,
+        .block_encrypted = pol->block_encrypted,
+        .tmpdir = tmpdir,
+    };
+    return scanner_engine_load(dbdir, &o, out, why);
+}

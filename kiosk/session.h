@@ -1,0 +1,120 @@
+/* session.h - one run of the quarantine pipeline on one medium.
+ *
+ * media_open -> walk -> for each regular file, in parallel: read once into the spool
+ * while hashing, detect the type on the copy, apply policy, scan the copy -> unmount ->
+ * deliver clean files into the session folder -> MANIFEST.json -> audit -> publish.
+ * `kiosk scan` and the service both call session_run(). */
+#ifndef KIOSK_SESSION_H
+#define KIOSK_SESSION_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy/policy.h"
+#include "scanner/scanner.h"
+#include "scanner/verdict.h"
+
+enum session_phase {
+    SESSION_CHECKING,   /* probing and mounting */
+    SESSION_SCANNING,   /* copying, hashing, typing, scanning */
+    SESSION_DELIVERING, /* moving clean files, manifest, audit, publish */
+    SESSION_DONE,
+};
+
+struct session_progress {
+    enum session_phase phase;
+    uint64_t files_done, files_total;
+    uint64_t bytes_done, bytes_total;
+    const char *current;  /* display name of a file being read, or NULL */
+    int64_t eta_seconds;  /* -1 when unknown */
+};
+
+struct session_file {
+    char *path;          /* raw relative path on its volume */
+    char *display;       /* printable form (names_display) */
+    int volume;
+    bool candidate;      /* a regular file */
+    uint64_t size;
+    char sha256[65];     /* "" when not read */
+    char *type;          /* MIME type of the copy, or NULL */
+    struct verdict verdict;
+    char *staged_path;   /* relative to the delivery folder, when delivered */
+    char *spool_name;    /* private */
+};
+
+struct session_volume {
+    int index, partno;
+    uint64_t offset, size;
+    char *fstype, *fsversion, *label, *uuid, *problem;
+    bool scanned;
+};
+
+struct session_counts {
+    uint64_t files, delivered, infected, blocked, error, skipped;
+};
+
+struct session_result {
+    char *id;
+    char *host;
+    gint64 start_us, end_us;
+    const char *status;   /* "delivered", "partial", "failed" */
+    int exit_code;        /* 0, 1, 2 as `kiosk scan` exits */
+    char *error;          /* why it failed, for people */
+    char *delivery;       /* published session folder */
+    char *manifest_path;
+    char manifest_sha256[65];
+    /* the medium */
+    char *source, *source_kind, *pttype, *vendor, *model, *serial;
+    uint64_t source_size;
+    struct session_volume *volumes;
+    size_t n_volumes;
+    /* what decided */
+    char *policy_name, *policy_sha256, *policy_path;
+    uint64_t policy_version;
+    struct scanner_info scanner;
+    bool accept_loop;     /* testing mode (service) */
+    JsonObject *details;  /* operator details (vessel, IMO, voyage, company, person) or NULL */
+    GPtrArray *files;     /* struct session_file *, in walk order */
+    struct session_counts counts;
+};
+
+typedef void (*session_progress_fn)(const struct session_progress *p, void *user_data);
+
+struct session_params {
+    const char *source;
+    const struct policy *policy;
+    struct scanner_engine *engine;
+    const char *staging;
+    const char *audit_log;
+    const char *run_dir;
+    int workers;                 /* 0 = one per core */
+    JsonObject *details;         /* may be NULL */
+    session_progress_fn progress;
+    void *progress_data;
+    volatile gint *cancel;       /* set non-zero to abort (media removed), may be NULL */
+};
+
+/* Run the pipeline.  Always returns a result (*out) that says what happened; the return
+ * value is 0, or a negative KERR_* when the run failed before or while publishing
+ * (then nothing was published and result->exit_code is 2). */
+int session_run(const struct session_params *p, struct session_result **out);
+
+void session_result_free(struct session_result *r);
+
+/* Build the scan engine the policy asks for (limits, archive/macro/encryption handling)
+ * from the signature folder DBDIR; TMPDIR (may be NULL) for libclamav temporary files. */
+int session_engine_load(const struct policy *pol, const char *dbdir, const char *tmpdir,
+                        struct scanner_engine **out, char **why);
+
+/* JSON description of the files (the "files" array of --json and of MANIFEST.json). */
+JsonNode *session_files_to_json(const struct session_result *r);
+
+/* The session-level fields shared by --json and MANIFEST.json (new object). */
+JsonObject *session_result_common_json(const struct session_result *r);
+
+/* The whole result as --json prints it. */
+JsonNode *session_result_to_json(const struct session_result *r);
+
+#endif

@@ -1,0 +1,251 @@
+#include "scanner/scanner.h"
+#include "common/kerr.h"
+#include "common/log.h"
+
+#include <clamav.h>
+#include <dirent.h>
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Names of database files the kiosk's own test database uses (tests/data/signatures). */
+#define SCANNER_TEST_DB_PREFIX "kiosk-test"
+
+struct scanner_engine {
+    gint refcount;
+    struct cl_engine *engine;
+    struct cl_scan_options scanopts;
+    struct scanner_info info;
+};
+
+int scanner_init(void)
+{
+    static gsize done;
+    static int result;
+    if (g_once_init_enter(&done)) {
+        cl_error_t r = cl_init(CL_INIT_DEFAULT);
+        if (r != CL_SUCCESS) {
+            log_error("cl_init: %s", cl_strerror(r));
+            result = KERR_ENGINE;
+        }
+        g_once_init_leave(&done, 1);
+    }
+    return result;
+}
+
+static int scanner_name_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool scanner_is_db_file(const char *name)
+{
+    static const char *exts[] = {".cvd", ".cld", ".cud", ".hdb", ".hsb", ".hdu", ".hsu", ".mdb",
+                                 ".msb", ".ndb", ".ndu", ".ldb", ".ldu", ".db", ".fp", ".sfp",
+                                 ".cbc", ".cdb", ".crb", ".idb", ".ign", ".ign2", ".pdb",
+                                 ".gdb", ".wdb", ".ftm", ".yar", ".yara", ".pwdb", ".imp", ".info",
+                                 ".cat", ".crt", ".sign", NULL};
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return false;
+    for (int i = 0; exts[i]; i++)
+        if (g_ascii_strcasecmp(dot, exts[i]) == 0)
+            return true;
+    return false;
+}
+
+int scanner_db_describe(const char *dbdir, struct scanner_info *info)
+{
+    DIR *d = opendir(dbdir);
+    if (!d)
+        return KERR_SYSTEM;
+    GString *ver = g_string_new(NULL);
+    int64_t newest = 0;
+    bool plain = false;
+    struct dirent *de;
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+
+    while ((de = readdir(d)) != NULL)
+        if (de->d_name[0] != '.' && scanner_is_db_file(de->d_name))
+            g_ptr_array_add(names, g_strdup(de->d_name));
+    closedir(d);
+    g_ptr_array_sort(names, scanner_name_cmp);
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+        char *path = g_build_filename(dbdir, name, NULL);
+        const char *dot = strrchr(name, '.');
+        if (g_str_has_prefix(name, SCANNER_TEST_DB_PREFIX))
+            info->test_signatures = true;
+        if (dot && (!g_ascii_strcasecmp(dot, ".cvd") || !g_ascii_strcasecmp(dot, ".cld"))) {
+            struct cl_cvd *cvd = cl_cvdhead(path);
+            if (cvd) {
+                g_string_append_printf(ver, "%s%.*s:%u", ver->len ? " " : "", (int)(dot - name),
+                                       name, cvd->version);
+                if ((int64_t)cvd->stime > newest)
+                    newest = (int64_t)cvd->stime;
+                cl_cvdfree(cvd);
+            }
+        } else {
+            struct stat st;
+            plain = true;
+            if (stat(path, &st) == 0 && st.st_mtime > newest)
+                newest = st.st_mtime;
+        }
+        g_free(path);
+    }
+    if (plain)
+        g_string_append_printf(ver, "%slocal", ver->len ? " " : "");
+    if (info->test_signatures)
+        g_string_append(ver, " (TEST SIGNATURES)");
+    g_strlcpy(info->db_version, ver->len ? ver->str : "none", sizeof(info->db_version));
+    info->db_time = newest;
+    g_strlcpy(info->db_dir, dbdir, sizeof(info->db_dir));
+    g_strlcpy(info->engine_version, cl_retver(), sizeof(info->engine_version));
+    g_string_free(ver, TRUE);
+    g_ptr_array_free(names, TRUE);
+    return 0;
+}
+
+static int scanner_set_limits(struct cl_engine *e, const struct scanner_opts *o, char **errmsg)
+{
+    struct {
+        enum cl_engine_field field;
+        long long value;
+    } limits[] = {
+        {CL_ENGINE_MAX_FILESIZE, (long long)o->max_filesize},
+        {CL_ENGINE_MAX_SCANSIZE, (long long)o->max_scansize},
+        {CL_ENGINE_MAX_RECURSION, (long long)o->max_recursion},
+        {CL_ENGINE_MAX_FILES, (long long)o->max_files},
+        {CL_ENGINE_MAX_SCANTIME, (long long)o->max_scantime},
+    };
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        if (limits[i].value <= 0 || limits[i].value >= (1LL << 30)) {
+            *errmsg = g_strdup_printf("scan limit %d out of range: %lld", (int)limits[i].field,
+                                      limits[i].value);
+            return KERR_INVAL;
+        }
+        cl_error_t r = cl_engine_set_num(e, limits[i].field, limits[i].value);
+        if (r != CL_SUCCESS) {
+            *errmsg = g_strdup_printf("cl_engine_set_num: %s", cl_strerror(r));
+            return KERR_ENGINE;
+        }
+    }
+    if (o->tmpdir) {
+        cl_error_t r = cl_engine_set_str(e, CL_ENGINE_TMPDIR, o->tmpdir);
+        if (r != CL_SUCCESS) {
+            *errmsg = g_strdup_printf("cl_engine_set_str(TMPDIR): %s", cl_strerror(r));
+            return KERR_ENGINE;
+        }
+    }
+    return 0;
+}
+
+int scanner_engine_load(const char *dbdir, const struct scanner_opts *opts,
+                        struct scanner_engine **out, char **errmsg)
+{
+    struct scanner_engine *s = NULL;
+    unsigned int sigs = 0;
+    int r;
+    cl_error_t cr;
+
+    *out = NULL;
+    *errmsg = NULL;
+    if ((r = scanner_init()) != 0) {
+        *errmsg = g_strdup("libclamav could not be initialised");
+        return r;
+    }
+    s = g_new0(struct scanner_engine, 1);
+    s->refcount = 1;
+    if (scanner_db_describe(dbdir, &s->info) != 0) {
+        *errmsg = g_strdup_printf("cannot read signature folder %s: %s", dbdir, g_strerror(errno));
+        r = KERR_NO_SIGNATURES;
+        goto out;
+    }
+    s->engine = cl_engine_new();
+    if (!s->engine) {
+        *errmsg = g_strdup("cl_engine_new failed");
+        r = KERR_NOMEM;
+        goto out;
+    }
+    if ((r = scanner_set_limits(s->engine, opts, errmsg)) != 0)
+        goto out;
+    cr = cl_load(dbdir, s->engine, &sigs, CL_DB_STDOPT);
+    if (cr != CL_SUCCESS) {
+        *errmsg = g_strdup_printf("cannot load signatures from %s: %s", dbdir, cl_strerror(cr));
+        r = KERR_NO_SIGNATURES;
+        goto out;
+    }
+    if (sigs == 0) {
+        *errmsg = g_strdup_printf("no signatures in %s", dbdir);
+        r = KERR_NO_SIGNATURES;
+        goto out;
+    }
+    cr = cl_engine_compile(s->engine);
+    if (cr != CL_SUCCESS) {
+        *errmsg = g_strdup_printf("cannot compile signatures: %s", cl_strerror(cr));
+        r = KERR_ENGINE;
+        goto out;
+    }
+    s->info.signatures = sigs;
+
+    memset(&s->scanopts, 0, sizeof(s->scanopts));
+    s->scanopts.general = CL_SCAN_GENERAL_HEURISTICS;
+    s->scanopts.parse = ~0u;
+    if (!opts->scan_archives)
+        s->scanopts.parse &= ~(unsigned)CL_SCAN_PARSE_ARCHIVE;
+    /* Invariant 1: limits always alert, so a file libclamav stopped looking into is never
+     * reported clean. */
+    s->scanopts.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX;
+    if (opts->block_macros)
+        s->scanopts.heuristic |= CL_SCAN_HEURISTIC_MACROS;
+    if (opts->block_encrypted)
+        s->scanopts.heuristic |= CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE |
+                                 CL_SCAN_HEURISTIC_ENCRYPTED_DOC;
+    *out = s;
+    s = NULL; /* transferred */
+    r = 0;
+out:
+    scanner_engine_unref(s);
+    return r;
+}
+
+struct scanner_engine *scanner_engine_ref(struct scanner_engine *e)
+{
+    g_atomic_int_inc(&e->refcount);
+    return e;
+}
+
+void scanner_engine_unref(struct scanner_engine *e)
+{
+    if (!e)
+        return;
+    if (!g_atomic_int_dec_and_test(&e->refcount))
+        return;
+    if (e->engine)
+        cl_engine_free(e->engine);
+    g_free(e);
+}
+
+const struct scanner_info *scanner_engine_info(const struct scanner_engine *e)
+{
+    return &e->info;
+}
+
+int scanner_scan_fd(struct scanner_engine *e, int fd, const char *name, struct verdict *out)
+{
+    const char *virname = NULL;
+    unsigned long scanned = 0;
+    struct cl_scan_options opts = e->scanopts; /* libclamav wants a non-const copy */
+
+    if (lseek(fd, 0, SEEK_SET) != 0) {
+        verdict_set(out, VERDICT_ERROR, "could not rewind the spooled copy: %s", g_strerror(errno));
+        return 0;
+    }
+    cl_error_t r = cl_scandesc(fd, name, &virname, &scanned, e->engine, &opts);
+    verdict_from_clamav((int)r, virname, out);
+    return 0;
+}

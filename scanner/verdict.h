@@ -1,0 +1,47 @@
+/* verdict.h - the outcome of checking one file, and how libclamav's answers map to it.
+ *
+ * Only VERDICT_CLEAN is deliverable.  Everything else (and anything unknown) is held
+ * back: the fail-closed rule of ARCHITECTURE.md, invariant 1. */
+#ifndef KIOSK_VERDICT_H
+#define KIOSK_VERDICT_H
+
+#include <stdbool.h>
+
+enum verdict_kind {
+    VERDICT_CLEAN = 0, /* read completely, allowed by policy, libclamav said CL_CLEAN */
+    VERDICT_INFECTED,  /* a signature matched; reason = signature name */
+    VERDICT_BLOCKED,   /* policy said no (type, macro, encrypted, limit); reason says which */
+    VERDICT_ERROR,     /* could not be read or scanned; reason says why */
+    VERDICT_SKIPPED,   /* not a regular file, or a name policy skips; never copied */
+};
+
+#define VERDICT_REASON_MAX 256
+
+struct verdict {
+    enum verdict_kind kind;
+    char reason[VERDICT_REASON_MAX]; /* empty for clean */
+};
+
+/* "clean", "infected", "blocked", "error", "skipped". */
+const char *verdict_kind_str(enum verdict_kind kind);
+
+/* Plain-language headline for people: "Clean (delivered)", "Malware detected",
+ * "Blocked by policy", "Could not be scanned", "Skipped". */
+const char *verdict_kind_label(enum verdict_kind kind);
+
+void verdict_set(struct verdict *v, enum verdict_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Map a libclamav result to a verdict.  CL_CLEAN is compared by name and is the only
+ * clean outcome; CL_VIRUS without a name is still infected; ClamAV heuristics that are
+ * policy decisions (macros, encryption) become BLOCKED, limit heuristics and timeouts
+ * become ERROR ("could not be scanned completely"); every other code is ERROR with
+ * cl_strerror() text. */
+void verdict_from_clamav(int cl_result, const char *virname, struct verdict *out);
+
+static inline bool verdict_deliverable(const struct verdict *v)
+{
+    return v->kind == VERDICT_CLEAN;
+}
+
+#endif

@@ -3,9 +3,8 @@ CC      ?= gcc
 BUILD   ?= build
 PKGS    := glib-2.0 gio-2.0 json-glib-1.0 libclamav blkid libmagic
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c17 -Wall -Wextra -Wshadow -Wformat=2 -fstack-protector-strong \
-           -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+WARN    := -std=c17 -Wall -Wextra -Wshadow -Wformat=2 -fstack-protector-strong \
+           -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -I.
 TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # Library-like modules (everything but the CLI front end), linked into the binary and
@@ -16,6 +15,15 @@ LIB_SRCS := common/kerr.c common/log.c common/util.c \
             kiosk/names.c kiosk/audit.c kiosk/manifest.c kiosk/media.c kiosk/walk.c \
             kiosk/staging.c kiosk/session.c kiosk/config.c
 CLI_SRCS := kiosk/main.c kiosk/cmd-scan.c kiosk/cmd-policy.c kiosk/cmd-audit.c
+EXTRA_BINS :=
+EXTRA_CHECK_DEPS :=
+
+# Each area (service, reports, screen, benchmark) adds its sources, packages and targets
+# in its own fragment.
+include $(sort $(wildcard mk/*.mk))
+
+CFLAGS  += $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -24,7 +32,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps check check-unit check-integration demo bench format clean install
 
-all: $(BUILD)/kiosk
+all: $(BUILD)/kiosk $(EXTRA_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -45,19 +53,16 @@ deps:
 	tools/deps.sh
 
 check: deps
-	$(MAKE) all $(UNIT_BINS)
+	$(MAKE) all $(UNIT_BINS) $(EXTRA_CHECK_DEPS)
 	tests/run.sh $(BUILD)
 
-check-unit: all $(UNIT_BINS)
+check-unit: all $(UNIT_BINS) $(EXTRA_CHECK_DEPS)
 	tests/run.sh --unit-only $(BUILD)
 
 demo: deps
 	$(MAKE) all
 	tools/demo.sh $(BUILD)
 
-bench: deps
-	$(MAKE) all
-	bench/run.sh $(BUILD)
 
 format:
 	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) $(wildcard */*.h)

@@ -438,6 +438,8 @@ static bool policy_mime_pattern_ok(const char *s)
 
 static bool policy_extension_ok(const char *s)
 {
+    if (strcmp(s, "*") == 0) /* any extension (for content that is harmless whatever its name) */
+        return true;
     for (const char *c = s; *c; c++) {
         if ((unsigned char)*c <= 0x20 || *c == 0x7f || *c == '.' || *c == '/' || *c == '\\' ||
             g_ascii_isupper(*c))
@@ -1017,7 +1019,8 @@ bool policy_decide_file(const struct policy *p, const char *name, const char *mi
                 why = g_strdup_printf("type not allowed: %s", mime);
             goto out;
         }
-        if (!policy_strv_contains(r->extensions, ext)) {
+        if (!policy_strv_contains(r->extensions, ext) &&
+            !policy_strv_contains(r->extensions, "*")) {
             if (!mismatch)
                 mismatch = r;
             continue; /* a later allow rule may list this extension for this type */

@@ -81,7 +81,7 @@ def cmd_json(args):
             die("undelivered file has a staged_path: %r" % f)
         if f["verdict"] in ("infected", "blocked", "error") and not f["reason"]:
             die("%s file without a reason: %r" % (f["verdict"], f))
-        if f["verdict"] in ("clean", "infected", "blocked") and not (
+        if f["verdict"] in ("clean", "infected") and not (
                 isinstance(f["sha256"], str) and len(f["sha256"]) == 64):
             die("file read but no SHA-256: %r" % f)
     c = j["counts"]

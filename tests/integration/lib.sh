@@ -264,6 +264,12 @@ expect_staging_exact() { $CHECK staging "$SCAN_JSON" "$STAGING" "$SCAN_RC" || fa
 # expect_nothing_published: no session folder, no file anywhere in staging.
 expect_nothing_published() { $CHECK nothing "$STAGING" || fail "something was published"; }
 expect_audit_ok() { "$KIOSK" audit verify "$AUDIT" >"$T/audit-verify.out" 2>&1 || { cat "$T/audit-verify.out"; fail "audit log does not verify"; }; }
+# FAT volume labels are directory entries; a driver may list them as files.  The label
+# LABEL must not appear as a file.
+expect_no_label_file() {
+    $CHECK expr "$SCAN_JSON" 'not any(norm(f["path"]).replace(".", "").upper() == "'"$1"'".replace(".", "").upper() for f in files)' ||
+        fail "the volume label $1 is listed as a file (FAT label entry read as a file?)"
+}
 # Standard checks after a scan that published something.
 expect_common() { expect_staging_exact; expect_audit_ok; }
 # A policy copy with KEY set to VALUE (in whatever group holds KEY) at $T/policy.conf.

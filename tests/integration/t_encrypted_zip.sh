@@ -8,10 +8,11 @@ make_encrypted_zip "$src/secret.zip"
 build_fat "$T/stick.img" 40 32 "$src"
 
 run_scan "$T/stick.img"
+expect_no_label_file "KIOSKTEST"
 expect_rc 1
 expect_verdict secret.zip blocked
 expect_verdict plain.zip clean
 expect_verdict list.csv clean
-expect_json 'any(w in (f["reason"] or "").lower() for f in files if f["path"].endswith("secret.zip") for w in ("encrypt", "password"))'
+expect_json 'any(w in (f["reason"] or "").lower() for f in files if f["path"].lower().endswith("secret.zip") for w in ("encrypt", "password"))'
 expect_common
 pass

@@ -17,6 +17,7 @@ make_pdf "$src/real.pdf"
 build_fat "$T/stick.img" 40 32 "$src"
 
 run_scan "$T/stick.img"
+expect_no_label_file "KIOSKTEST"
 expect_rc 1
 for p in invoice.pdf tool.exe bayplan.edi manifest.pdf loadlist.csv; do expect_verdict "$p" blocked; done
 expect_verdict real.pdf clean

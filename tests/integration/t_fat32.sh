@@ -12,6 +12,7 @@ make_csv "$src/docs/2024/june/discharge.csv"
 build_fat "$T/stick.img" 48 32 "$src" KIOSK-FAT32
 
 run_scan "$T/stick.img"
+expect_no_label_file "KIOSK-FAT32"
 expect_rc 1
 expect_verdict BAPLIE_VOY123W.edi clean
 expect_verdict loadlist.csv clean

@@ -9,6 +9,7 @@ for bits in 16 12; do
     build_fat "$T/fat$bits.img" "$mb" "$bits" "$src" "KIOSK-F$bits"
     rm -rf "$STAGING"
     run_scan "$T/fat$bits.img"
+    expect_no_label_file "KIOSK-F$bits"
     expect_rc 0
     expect_verdict coprar.edi clean
     expect_verdict sub/list.csv clean

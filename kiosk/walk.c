@@ -62,6 +62,26 @@ static int walk_name_cmp(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* fusefat shows the FAT volume label as an 8.3 name: the 11 label bytes split 8 + 3. */
+static bool walk_is_label_entry(const char *name, const char *label)
+{
+    if (!label || !*label)
+        return false;
+    if (g_ascii_strcasecmp(name, label) == 0)
+        return true;
+    char padded[12];
+    snprintf(padded, sizeof(padded), "%-11.11s", label);
+    char *stem = g_strndup(padded, 8), *ext = g_strndup(padded + 8, 3);
+    g_strchomp(stem);
+    g_strchomp(ext);
+    char *short_name = *ext ? g_strconcat(stem, ".", ext, NULL) : g_strdup(stem);
+    bool r = g_ascii_strcasecmp(name, short_name) == 0;
+    g_free(stem);
+    g_free(ext);
+    g_free(short_name);
+    return r;
+}
+
 static bool walk_out_of_time(struct walk_ctx *c)
 {
     return c->lim->deadline_us && g_get_monotonic_time() > c->lim->deadline_us;
@@ -151,15 +171,15 @@ static void walk_dir(struct walk_ctx *c, int dfd, const char *rel, uint32_t dept
             g_free(path);
             continue;
         }
-        struct walk_entry *e = walk_add(c, path);
-        if (!S_ISREG(st.st_mode)) {
-            verdict_set(&e->pre, VERDICT_SKIPPED, "%s", walk_type_name(st.st_mode));
+        /* Not a file but the driver's view of the volume label: leave it out. */
+        if (depth == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
+            walk_is_label_entry(name, c->lim->label_entry)) {
             g_free(path);
             continue;
         }
-        if (depth == 0 && st.st_size == 0 && c->lim->label_entry &&
-            g_ascii_strcasecmp(name, c->lim->label_entry) == 0) {
-            verdict_set(&e->pre, VERDICT_SKIPPED, "volume label (not a file)");
+        struct walk_entry *e = walk_add(c, path);
+        if (!S_ISREG(st.st_mode)) {
+            verdict_set(&e->pre, VERDICT_SKIPPED, "%s", walk_type_name(st.st_mode));
             g_free(path);
             continue;
         }

@@ -34,7 +34,7 @@ struct walk_limits {
     uint32_t max_depth;
     gint64 deadline_us;  /* g_get_monotonic_time() deadline, 0 = none */
     /* fusefat lists a FAT volume label as an empty file in the root folder: an empty root
-     * entry of exactly this name is recorded as skipped, not checked.  NULL = none. */
+     * entry of this name (or its 8.3 form) is left out of the listing.  NULL = none. */
     const char *label_entry;
 };
 

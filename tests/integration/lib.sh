@@ -199,6 +199,8 @@ _fuse_fill() {
     local img=$1 src=$2 kind=$3 loop mnt=$T/fill.mnt
     mkdir -p "$mnt"
     loop=$(losetup -f --show "$img"); _LOOPS+=("$loop")
+    # A free loop device may still carry the read-only flag (BLKROSET) of its last user.
+    blockdev --setrw "$loop"
     if [ "$kind" = exfat ]; then mount.exfat-fuse "$loop" "$mnt" >/dev/null 2>&1
     else ntfs-3g "$loop" "$mnt"; fi
     _MNTS+=("$mnt")

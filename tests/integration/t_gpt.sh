@@ -10,6 +10,7 @@ fat_at "$T/disk.img" "$P1_OFF" "$P1_SIZE" 32 "$p1" KIOSK-GPT1
 ext4_at "$T/disk.img" "$P2_OFF" "$P2_SIZE" "$p2"
 
 run_scan "$T/disk.img"
+expect_no_label_file "KIOSK-GPT1"
 expect_rc 0
 PARTITION=1 expect_verdict readme.txt clean
 PARTITION=2 expect_verdict readme.txt clean

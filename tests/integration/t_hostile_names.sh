@@ -19,7 +19,7 @@ names = [
 ]
 for n in names:
     with open(os.path.join(root, n), "wb") as f:
-        f.write(b"id,value\r\n1," + n.replace(b"\r", b"") + b"\r\n")
+        f.write(b"id,value\r\n1,hostile name test\r\n")
 print(len(names))
 PY
 n_files=21
@@ -30,7 +30,7 @@ run_scan "$T/stick.img"
 expect_json 'len([f for f in files if f["verdict"] != "skipped"]) == '$n_files
 expect_json 'not any(f["verdict"] in ("error", "infected") for f in files)'
 # names with a proper extension must get through
-for p in CON.txt nul.csv Com1.txt LPT9.csv a:b?.txt 'q"<>|*.csv' 'back\slash.txt' Case.txt case.txt CASE.TXT a_b_.txt CON/inner.txt "dir./x.csv" "invoice"$'\u202e'"txt.csv"; do
+for p in CON.txt nul.csv Com1.txt LPT9.csv a:b?.txt 'q"<>|*.csv' 'back\slash.txt' Case.txt case.txt CASE.TXT a_b_.txt CON/inner.txt "dir./x.csv" "invoice"$'\xe2\x80\xae'"txt.csv"; do
     expect_verdict "$p" clean
 done
 expect_json 'any("utf8.txt" in f["path"] and f["verdict"] == "clean" for f in files)'

@@ -10,6 +10,7 @@ fat_at "$T/disk.img" "$P1_OFF" "$P1_SIZE" 32 "$p1" KIOSK-P1
 ext4_at "$T/disk.img" "$P2_OFF" "$P2_SIZE" "$p2"
 
 run_scan "$T/disk.img"
+expect_no_label_file "KIOSK-P1"
 expect_rc 1
 PARTITION=1 expect_verdict plans/baplie.edi clean
 PARTITION=1 expect_verdict readme.csv clean

@@ -1,0 +1,506 @@
+/* screen-state.c - service events -> screen (see screen-state.h for the rules). */
+#include "ui/screen-state.h"
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+/* Ordering rank of session events: within one session an event of a lower rank than the
+ * last accepted one is stale and ignored. */
+enum {
+    PHASE_NONE = 0,
+    PHASE_DETECTED = 1,
+    PHASE_CHECKING = 2,
+    PHASE_SCANNING = 3,
+    PHASE_DELIVERING = 4,
+    PHASE_FINISHED = 5,
+    PHASE_REMOVE = 6,
+};
+
+#define HELD_MAX 5000 /* the screen lists at most this many held-back files */
+
+typedef void (*event_apply_fn)(struct screen_state *s, JsonObject *o);
+
+struct event_entry {
+    const char *type;
+    int phase; /* PHASE_NONE: not tied to a session (always accepted) */
+    event_apply_fn apply;
+};
+
+/* ---- small helpers ------------------------------------------------------------------ */
+
+static const char *obj_str(JsonObject *o, const char *name)
+{
+    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+        return NULL;
+    return json_node_get_string(n);
+}
+
+static int64_t obj_int(JsonObject *o, const char *name, int64_t dflt)
+{
+    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+    if (!n || !JSON_NODE_HOLDS_VALUE(n))
+        return dflt;
+    GType t = json_node_get_value_type(n);
+    if (t == G_TYPE_INT64)
+        return json_node_get_int(n);
+    if (t == G_TYPE_DOUBLE)
+        return (int64_t)json_node_get_double(n);
+    return dflt;
+}
+
+static bool obj_bool(JsonObject *o, const char *name, bool dflt)
+{
+    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
+        return dflt;
+    return json_node_get_boolean(n);
+}
+
+static JsonObject *obj_obj(JsonObject *o, const char *name)
+{
+    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+    return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+static void set_str(char **dst, const char *src)
+{
+    g_free(*dst);
+    *dst = g_strdup(src);
+}
+
+static void device_clear(struct screen_device *d)
+{
+    g_clear_pointer(&d->vendor, g_free);
+    g_clear_pointer(&d->model, g_free);
+    g_clear_pointer(&d->serial, g_free);
+    g_clear_pointer(&d->devnode, g_free);
+    d->size = -1;
+}
+
+static void held_clear(struct screen_state *s)
+{
+    for (unsigned i = 0; i < s->n_held; i++) {
+        g_free(s->held[i].path);
+        g_free(s->held[i].reason);
+    }
+    g_clear_pointer(&s->held, g_free);
+    s->n_held = 0;
+}
+
+/* Forget everything about the current session (not the connection or hello facts). */
+static void session_clear(struct screen_state *s)
+{
+    g_clear_pointer(&s->session, g_free);
+    s->phase = PHASE_NONE;
+    device_clear(&s->device);
+    s->position = 0;
+    s->delivering = false;
+    s->files_done = s->files_total = s->bytes_done = s->bytes_total = 0;
+    s->eta_seconds = -1;
+    g_clear_pointer(&s->current, g_free);
+    s->verdict = VERDICT_NONE;
+    s->failed = false;
+    memset(&s->counts, 0, sizeof s->counts);
+    g_clear_pointer(&s->delivery, g_free);
+    g_clear_pointer(&s->manifest_sha256, g_free);
+    held_clear(s);
+    s->test_signatures = false;
+    g_clear_pointer(&s->reason, g_free);
+}
+
+static bool finished_has(const struct screen_state *s, const char *session)
+{
+    if (!session)
+        return false;
+    for (unsigned i = 0; i < G_N_ELEMENTS(s->finished); i++)
+        if (s->finished[i] && strcmp(s->finished[i], session) == 0)
+            return true;
+    return false;
+}
+
+static void finished_add(struct screen_state *s, const char *session)
+{
+    if (!session || finished_has(s, session))
+        return;
+    unsigned i = s->finished_at++ % G_N_ELEMENTS(s->finished);
+    set_str(&s->finished[i], session);
+}
+
+static void read_device(struct screen_state *s, JsonObject *o)
+{
+    JsonObject *d = obj_obj(o, "device");
+    if (!d)
+        return;
+    set_str(&s->device.vendor, obj_str(d, "vendor"));
+    set_str(&s->device.model, obj_str(d, "model"));
+    set_str(&s->device.serial, obj_str(d, "serial"));
+    set_str(&s->device.devnode, obj_str(d, "devnode"));
+    s->device.size = obj_int(d, "size", -1);
+}
+
+/* ---- event handlers ----------------------------------------------------------------- */
+
+static void apply_idle(struct screen_state *s, JsonObject *o)
+{
+    (void)o;
+    s->screen = SCREEN_WAITING;
+}
+
+static void apply_detected(struct screen_state *s, JsonObject *o)
+{
+    read_device(s, o);
+    s->screen = SCREEN_CHECKING;
+}
+
+static void apply_waiting(struct screen_state *s, JsonObject *o)
+{
+    read_device(s, o);
+    s->position = obj_int(o, "position", 0);
+    s->screen = SCREEN_QUEUED;
+}
+
+static void apply_refused(struct screen_state *s, JsonObject *o)
+{
+    read_device(s, o);
+    set_str(&s->reason, obj_str(o, "reason"));
+    s->screen = SCREEN_REFUSED;
+}
+
+static void apply_checking(struct screen_state *s, JsonObject *o)
+{
+    read_device(s, o);
+    s->screen = SCREEN_CHECKING;
+}
+
+static void apply_scanning(struct screen_state *s, JsonObject *o)
+{
+    s->files_done = obj_int(o, "files_done", 0);
+    s->files_total = obj_int(o, "files_total", 0);
+    s->bytes_done = obj_int(o, "bytes_done", 0);
+    s->bytes_total = obj_int(o, "bytes_total", 0);
+    s->eta_seconds = obj_int(o, "eta_seconds", -1);
+    set_str(&s->current, obj_str(o, "current"));
+    s->delivering = false;
+    s->screen = SCREEN_SCANNING;
+}
+
+static void apply_delivering(struct screen_state *s, JsonObject *o)
+{
+    (void)o;
+    s->delivering = true;
+    g_clear_pointer(&s->current, g_free);
+    s->eta_seconds = -1;
+    s->screen = SCREEN_SCANNING;
+}
+
+static enum screen_held_verdict held_verdict(const char *v)
+{
+    if (v && strcmp(v, "infected") == 0)
+        return HELD_INFECTED;
+    if (v && strcmp(v, "blocked") == 0)
+        return HELD_BLOCKED;
+    return HELD_ERROR; /* "error" and anything unknown: not scanned, not delivered */
+}
+
+static void apply_done(struct screen_state *s, JsonObject *o)
+{
+    JsonObject *c = obj_obj(o, "counts");
+    s->counts.files = obj_int(c, "files", 0);
+    s->counts.delivered = obj_int(c, "delivered", 0);
+    s->counts.infected = obj_int(c, "infected", 0);
+    s->counts.blocked = obj_int(c, "blocked", 0);
+    s->counts.error = obj_int(c, "error", 0);
+    s->counts.skipped = obj_int(c, "skipped", 0);
+    set_str(&s->delivery, obj_str(o, "delivery"));
+    set_str(&s->manifest_sha256, obj_str(o, "manifest_sha256"));
+    s->test_signatures = obj_bool(o, "test_signatures", false);
+
+    held_clear(s);
+    JsonNode *hn = json_object_get_member(o, "held_back");
+    JsonArray *ha = hn && JSON_NODE_HOLDS_ARRAY(hn) ? json_node_get_array(hn) : NULL;
+    unsigned n = ha ? MIN(json_array_get_length(ha), HELD_MAX) : 0;
+    s->held = g_new0(struct screen_held, n ? n : 1);
+    for (unsigned i = 0; i < n; i++) {
+        JsonNode *en = json_array_get_element(ha, i);
+        JsonObject *e = JSON_NODE_HOLDS_OBJECT(en) ? json_node_get_object(en) : NULL;
+        if (!e)
+            continue;
+        struct screen_held *h = &s->held[s->n_held++];
+        h->path = g_strdup(obj_str(e, "path") ? obj_str(e, "path") : "?");
+        h->verdict = held_verdict(obj_str(e, "verdict"));
+        h->reason = g_strdup(obj_str(e, "reason"));
+    }
+
+    /* Never claim more than the service said: "all delivered" needs status "delivered"
+     * and nothing held back by any count. */
+    const char *status = obj_str(o, "status");
+    bool held_any = s->n_held > 0 || s->counts.infected > 0 || s->counts.blocked > 0 ||
+                    s->counts.error > 0;
+    if (status && strcmp(status, "delivered") == 0 && !held_any)
+        s->verdict = VERDICT_DELIVERED;
+    else if (s->counts.delivered > 0 && s->delivery)
+        s->verdict = VERDICT_SOME_HELD_BACK;
+    else
+        s->verdict = VERDICT_NOTHING;
+    s->failed = false;
+    s->screen = SCREEN_RESULT;
+}
+
+static void apply_failed(struct screen_state *s, JsonObject *o)
+{
+    set_str(&s->reason, obj_str(o, "reason"));
+    s->verdict = VERDICT_NOTHING;
+    s->failed = true;
+    s->screen = SCREEN_RESULT;
+}
+
+static void apply_remove(struct screen_state *s, JsonObject *o)
+{
+    (void)o; /* the result (if any) stays: the remove screen repeats the verdict */
+    s->screen = SCREEN_REMOVE;
+}
+
+static const struct {
+    const char *name;
+    enum screen_oos_code code;
+} oos_codes[] = {
+    {"service-down", OOS_SERVICE_DOWN},   {"no-signatures", OOS_NO_SIGNATURES},
+    {"signatures-old", OOS_SIGNATURES_OLD}, {"staging", OOS_STAGING},
+    {"policy", OOS_POLICY},               {"audit", OOS_AUDIT},
+    {"unknown", OOS_UNKNOWN},
+};
+
+static void apply_out_of_service(struct screen_state *s, JsonObject *o)
+{
+    const char *code = obj_str(o, "code");
+    s->oos_code = OOS_UNKNOWN;
+    for (unsigned i = 0; code && i < G_N_ELEMENTS(oos_codes); i++)
+        if (strcmp(code, oos_codes[i].name) == 0 && oos_codes[i].code != OOS_SERVICE_DOWN)
+            s->oos_code = oos_codes[i].code;
+    set_str(&s->reason, obj_str(o, "reason"));
+    s->screen = SCREEN_OUT_OF_SERVICE;
+}
+
+static const struct event_entry event_table[] = {
+    {"idle", PHASE_NONE, apply_idle},
+    {"out-of-service", PHASE_NONE, apply_out_of_service},
+    {"detected", PHASE_DETECTED, apply_detected},
+    {"waiting", PHASE_DETECTED, apply_waiting},
+    {"checking", PHASE_CHECKING, apply_checking},
+    {"scanning", PHASE_SCANNING, apply_scanning},
+    {"delivering", PHASE_DELIVERING, apply_delivering},
+    {"done", PHASE_FINISHED, apply_done},
+    {"failed", PHASE_FINISHED, apply_failed},
+    {"refused", PHASE_FINISHED, apply_refused},
+    {"remove-media", PHASE_REMOVE, apply_remove},
+};
+
+static const struct event_entry *event_find(const char *type)
+{
+    for (unsigned i = 0; type && i < G_N_ELEMENTS(event_table); i++)
+        if (strcmp(event_table[i].type, type) == 0)
+            return &event_table[i];
+    return NULL;
+}
+
+static bool session_active(const struct screen_state *s)
+{
+    return s->phase >= PHASE_CHECKING && s->phase < PHASE_FINISHED;
+}
+
+/* Apply a session-less event (idle, out-of-service): the current session is over. */
+static bool apply_global(struct screen_state *s, const struct event_entry *e, JsonObject *o)
+{
+    finished_add(s, s->session);
+    session_clear(s);
+    e->apply(s, o);
+    return true;
+}
+
+/* Decide whether a session event is current, then apply it. */
+static bool apply_session_event(struct screen_state *s, const struct event_entry *e,
+                                JsonObject *o)
+{
+    const char *session = obj_str(o, "session");
+
+    if (finished_has(s, session))
+        return false; /* a session already over (or superseded) */
+
+    bool same;
+    if (s->phase == PHASE_NONE)
+        same = false;
+    else if (session == NULL) /* after a result, a session-less device event is new */
+        same = s->phase < PHASE_FINISHED || e->phase >= PHASE_FINISHED;
+    else if (s->session)
+        same = strcmp(s->session, session) == 0;
+    else /* the current session had no id yet: this event names it */
+        same = e->phase > s->phase && s->phase < PHASE_FINISHED;
+
+    if (same) {
+        if (e->phase < s->phase)
+            return false; /* out of order: an older phase of this session */
+        if (e->phase == PHASE_SCANNING && s->phase == PHASE_SCANNING &&
+            obj_int(o, "files_done", 0) < s->files_done)
+            return false; /* progress never goes backwards */
+        if (e->phase == s->phase && e->phase >= PHASE_FINISHED)
+            return false; /* a second result for one session: keep the first */
+        if (!s->session && session)
+            s->session = g_strdup(session);
+    } else {
+        /* Another stick queued behind the one being checked: keep the screen, note it. */
+        if (e->apply == apply_waiting && session_active(s)) {
+            int64_t pos = obj_int(o, "position", 1);
+            s->queue = MAX(s->queue, pos);
+            return true;
+        }
+        /* A new session: whatever was on screen is over. */
+        finished_add(s, s->session);
+        session_clear(s);
+        s->session = g_strdup(session);
+    }
+    s->phase = e->phase;
+    e->apply(s, o);
+    return true;
+}
+
+static bool apply_hello(struct screen_state *s, JsonObject *o)
+{
+    s->version = (int)obj_int(o, "version", 0);
+    set_str(&s->kiosk_name, obj_str(o, "kiosk_name"));
+    set_str(&s->site, obj_str(o, "site"));
+    const char *lang = obj_str(o, "language");
+    set_str(&s->language, lang && (strcmp(lang, "ja") == 0 || strcmp(lang, "en") == 0)
+                              ? lang
+                              : NULL);
+    s->can_print = obj_bool(o, "can_print", false);
+    return true;
+}
+
+/* The snapshot sent on connect: authoritative, replaces the session. */
+static bool apply_status(struct screen_state *s, JsonObject *o)
+{
+    const char *state = obj_str(o, "state");
+    const struct event_entry *e = event_find(state);
+    s->queue = obj_int(o, "queue", 0);
+    if (!e)
+        return false;
+    session_clear(s);
+    s->session = g_strdup(obj_str(o, "session"));
+    s->phase = e->phase;
+    e->apply(s, o);
+    return true;
+}
+
+/* ---- public ------------------------------------------------------------------------- */
+
+struct screen_state *screen_state_new(void)
+{
+    struct screen_state *s = g_new0(struct screen_state, 1);
+    s->screen = SCREEN_OUT_OF_SERVICE;
+    s->oos_code = OOS_SERVICE_DOWN;
+    s->device.size = -1;
+    s->eta_seconds = -1;
+    return s;
+}
+
+void screen_state_free(struct screen_state *s)
+{
+    if (!s)
+        return;
+    session_clear(s);
+    g_free(s->kiosk_name);
+    g_free(s->site);
+    g_free(s->language);
+    for (unsigned i = 0; i < G_N_ELEMENTS(s->finished); i++)
+        g_free(s->finished[i]);
+    g_free(s);
+}
+
+bool screen_state_feed_line(struct screen_state *s, const char *line)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    bool changed = false;
+
+    if (!line || !json_parser_load_from_data(parser, line, -1, NULL)) {
+        s->ignored++;
+        return false;
+    }
+    JsonNode *root = json_parser_get_root(parser);
+    JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+    const char *type = obj_str(o, "type");
+    if (!type) {
+        s->ignored++;
+        return false;
+    }
+    if (strcmp(type, "reply") == 0)
+        return false; /* command replies are the application's business */
+
+    bool testing = obj_bool(o, "testing_mode", false);
+    if (strcmp(type, "hello") == 0) {
+        changed = apply_hello(s, o);
+    } else if (strcmp(type, "status") == 0) {
+        changed = apply_status(s, o);
+    } else {
+        const struct event_entry *e = event_find(type);
+        if (!e)
+            changed = false;
+        else if (e->phase == PHASE_NONE)
+            changed = apply_global(s, e, o);
+        else
+            changed = apply_session_event(s, e, o);
+    }
+    if (!changed) {
+        s->ignored++;
+        return false;
+    }
+    s->testing_mode = testing;
+    s->generation++;
+    return true;
+}
+
+void screen_state_connected(struct screen_state *s)
+{
+    s->connected = true; /* the screen changes with the status snapshot, not before */
+}
+
+void screen_state_disconnected(struct screen_state *s)
+{
+    s->connected = false;
+    session_clear(s);
+    s->queue = 0;
+    s->screen = SCREEN_OUT_OF_SERVICE;
+    s->oos_code = OOS_SERVICE_DOWN;
+    s->generation++;
+}
+
+static const char *const screen_names[SCREEN_COUNT] = {
+    [SCREEN_OUT_OF_SERVICE] = "out-of-service",
+    [SCREEN_WAITING] = "waiting",
+    [SCREEN_CHECKING] = "checking",
+    [SCREEN_SCANNING] = "scanning",
+    [SCREEN_RESULT] = "result",
+    [SCREEN_REMOVE] = "remove-media",
+    [SCREEN_REFUSED] = "refused",
+    [SCREEN_QUEUED] = "queued",
+};
+
+const char *screen_id_name(enum screen_id id)
+{
+    return (unsigned)id < SCREEN_COUNT ? screen_names[id] : "?";
+}
+
+const char *screen_verdict_name(enum screen_verdict v)
+{
+    static const char *const names[] = {"none", "delivered", "some-held-back", "nothing"};
+    return (unsigned)v < G_N_ELEMENTS(names) ? names[v] : "?";
+}
+
+const char *screen_oos_code_name(enum screen_oos_code c)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(oos_codes); i++)
+        if (oos_codes[i].code == c)
+            return oos_codes[i].name;
+    return "?";
+}

@@ -266,7 +266,6 @@ static int audit_format(const struct audit *a, const char *type, JsonObject *fie
 {
     JsonObject *rec = json_object_new();
     JsonNode *root = json_node_new(JSON_NODE_OBJECT);
-    JsonGenerator *gen = NULL;
     char *time = util_time_rfc3339(g_get_real_time(), true);
     char *line = NULL;
     int r = KERR_INVAL;
@@ -291,11 +290,8 @@ static int audit_format(const struct audit *a, const char *type, JsonObject *fie
     json_node_take_object(root, rec);
     rec = NULL; /* transferred */
 
-    gen = json_generator_new();
-    json_generator_set_pretty(gen, FALSE);
-    json_generator_set_root(gen, root);
     gsize len;
-    line = json_generator_to_data(gen, &len);
+    line = util_json_text(root, false, &len);
     /* A record must be one line of valid UTF-8, or verify could not read it back. */
     if (!line || memchr(line, '\n', len) || !g_utf8_validate(line, (gssize)len, NULL))
         goto out;
@@ -307,8 +303,6 @@ out:
     if (rec)
         json_object_unref(rec);
     json_node_unref(root);
-    if (gen)
-        g_object_unref(gen);
     g_free(time);
     g_free(line);
     return r;

@@ -16,7 +16,8 @@
 
 static const char cmd_scan_usage[] =
     "usage: kiosk scan [--config FILE] [--policy FILE] [--staging DIR] [--signatures DIR]\n"
-    "                  [--audit-log FILE] [--run-dir DIR] [--workers N] [--json] SOURCE\n"
+    "                  [--audit-log FILE] [--run-dir DIR] [--workers N] [--json]\n"
+    "                  [--details-json '{\"vessel\":\"...\",\"imo\":\"...\"}'] SOURCE\n"
     "SOURCE is a disk image file, a block device or a folder.\n"
     "Exit status: 0 every file delivered, 1 some files held back, 2 error (nothing delivered).\n";
 
@@ -111,12 +112,15 @@ int cmd_scan(int argc, char **argv)
         {"staging", required_argument, NULL, 's'},  {"signatures", required_argument, NULL, 'd'},
         {"audit-log", required_argument, NULL, 'a'}, {"run-dir", required_argument, NULL, 'r'},
         {"workers", required_argument, NULL, 'w'},  {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},           {"details-json", required_argument, NULL, 'D'},
+        {NULL, 0, NULL, 0},
     };
     const char *config_path = NULL, *o_policy = NULL, *o_staging = NULL, *o_sigs = NULL,
                *o_audit = NULL, *o_run = NULL;
     int workers = -1;
     bool json = false;
+    const char *o_details = NULL;
+    JsonObject *details = NULL;
     int c, rc = 2;
     struct kiosk_config *cfg = NULL;
     struct policy *pol = NULL;
@@ -136,6 +140,7 @@ int cmd_scan(int argc, char **argv)
         case 'r': o_run = optarg; break;
         case 'w': workers = atoi(optarg); break;
         case 'j': json = true; break;
+        case 'D': o_details = optarg; break;
         case 'h': fputs(cmd_scan_usage, stdout); return 0;
         default: fputs(cmd_scan_usage, stderr); return 2;
         }
@@ -145,6 +150,18 @@ int cmd_scan(int argc, char **argv)
         return 2;
     }
     const char *source = argv[optind];
+    if (o_details) {
+        /* Session details (vessel, imo, voyage, company, person) as the screen sends them. */
+        JsonNode *dn = json_from_string(o_details, NULL);
+        if (!dn || !JSON_NODE_HOLDS_OBJECT(dn)) {
+            fprintf(stderr, "kiosk: --details-json needs a JSON object\n");
+            if (dn)
+                json_node_unref(dn);
+            goto out;
+        }
+        details = json_object_ref(json_node_get_object(dn));
+        json_node_unref(dn);
+    }
     if (config_load(config_path, &cfg, &why) != 0) {
         fprintf(stderr, "kiosk: %s\n", why);
         goto out;
@@ -209,18 +226,17 @@ int cmd_scan(int argc, char **argv)
         .progress = cmd_scan_progress,
         .progress_data = &tty,
         .cancel = &cmd_scan_cancel,
+        .details = details,
+        .signing_key = cfg->signing_key,
     };
     session_run(&sp, &res);
     if (tty.active)
         fputc('\n', stderr);
     if (json) {
         JsonNode *n = session_result_to_json(res);
-        JsonGenerator *gen = json_generator_new();
-        json_generator_set_root(gen, n);
-        char *text = json_generator_to_data(gen, NULL);
+        char *text = util_json_text(n, false, NULL);
         printf("%s\n", text);
         g_free(text);
-        g_object_unref(gen);
         json_node_unref(n);
     } else {
         cmd_scan_print_human(res, cfg->audit_log);
@@ -228,6 +244,8 @@ int cmd_scan(int argc, char **argv)
     rc = res->exit_code;
 out:
     session_result_free(res);
+    if (details)
+        json_object_unref(details);
     scanner_engine_unref(engine);
     policy_free(pol);
     if (perrs)

@@ -28,12 +28,8 @@ int manifest_write(const struct session_result *r, const char *dir, char sha256_
                    char **why)
 {
     JsonNode *doc = manifest_build(r);
-    JsonGenerator *gen = json_generator_new();
-    json_generator_set_pretty(gen, TRUE);
-    json_generator_set_indent(gen, 2);
-    json_generator_set_root(gen, doc);
     gsize len = 0;
-    char *text = json_generator_to_data(gen, &len);
+    char *text = util_json_text(doc, true, &len);
     char *path = g_build_filename(dir, MANIFEST_NAME, NULL);
     int rc = KERR_STAGING;
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -56,7 +52,6 @@ int manifest_write(const struct session_result *r, const char *dir, char sha256_
 out:
     g_free(path);
     g_free(text);
-    g_object_unref(gen);
     json_node_unref(doc);
     return rc;
 }

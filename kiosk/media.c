@@ -84,10 +84,9 @@ static int media_loop_attach(int fd, uint64_t offset, uint64_t size, const char 
         cfg.info.lo_sizelimit = size;
         cfg.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
         g_strlcpy((char *)cfg.info.lo_file_name, tag, sizeof(cfg.info.lo_file_name));
+        /* LO_FLAGS_READ_ONLY makes the loop's block device read-only for its whole life;
+         * BLKROSET on a loop would outlive the detach and surprise its next user. */
         if (ioctl(lfd, LOOP_CONFIGURE, &cfg) == 0) {
-            int ro = 1;
-            /* Belt and braces: the loop is read-only; mark the block device so too. */
-            (void)ioctl(lfd, BLKROSET, &ro);
             close(ctl);
             *path_out = g_strdup(path);
             return lfd;
@@ -179,16 +178,29 @@ static void media_volume_clear(struct media_volume *v)
     g_free(v->problem);
 }
 
-/* Is PATH a mount point of its own (its device differs from its parent's)? */
+/* Is PATH a mount point?  Read from /proc/self/mountinfo rather than stat(2): a stat of a
+ * FUSE mount whose driver hangs would hang too.  *dev gets the mount's device. */
 static bool media_is_mounted(const char *path, dev_t *dev)
 {
-    struct stat st, pst;
-    char *parent = g_path_get_dirname(path);
-    bool r = stat(path, &st) == 0 && stat(parent, &pst) == 0 && st.st_dev != pst.st_dev;
-    g_free(parent);
-    if (r && dev)
-        *dev = st.st_dev;
-    return r;
+    char *data = NULL;
+    bool found = false;
+    if (!g_file_get_contents("/proc/self/mountinfo", &data, NULL, NULL))
+        return false;
+    char **lines = g_strsplit(data, "\n", -1);
+    for (int i = 0; lines[i] && !found; i++) {
+        /* id parent major:minor root mountpoint ... (mount points escape spaces as \040) */
+        char **f = g_strsplit(lines[i], " ", 6);
+        if (g_strv_length(f) >= 5 && strcmp(f[4], path) == 0) {
+            unsigned maj = 0, min = 0;
+            if (sscanf(f[2], "%u:%u", &maj, &min) == 2 && dev)
+                *dev = makedev(maj, min);
+            found = true;
+        }
+        g_strfreev(f);
+    }
+    g_strfreev(lines);
+    g_free(data);
+    return found;
 }
 
 static char *media_read_tail(const char *path, size_t max)
@@ -340,8 +352,10 @@ void media_abort(struct media *m)
 
 static void media_volume_unmount(struct media_volume *v)
 {
-    if (v->mounted) {
-        if (umount2(v->mountpoint, 0) != 0 && umount2(v->mountpoint, MNT_DETACH) != 0)
+    /* A driver that gave up or was killed may still have left its mount behind: look. */
+    if (v->mounted || (v->mountpoint && media_is_mounted(v->mountpoint, NULL))) {
+        /* Lazy: a plain umount of a FUSE block mount waits for the driver, which may hang. */
+        if (umount2(v->mountpoint, MNT_DETACH) != 0)
             log_warn("umount %s: %s", v->mountpoint, g_strerror(errno));
         v->mounted = false;
     }
@@ -363,6 +377,9 @@ static void media_volume_unmount(struct media_volume *v)
             g_usleep(5000);
         }
         v->driver_pid = 0;
+        if (v->mountpoint && media_is_mounted(v->mountpoint, NULL) &&
+            umount2(v->mountpoint, MNT_DETACH) != 0)
+            log_warn("umount %s: %s", v->mountpoint, g_strerror(errno));
     }
     if (v->mountpoint)
         (void)rmdir(v->mountpoint);

@@ -6,6 +6,7 @@
 #include "kiosk/manifest.h"
 #include "kiosk/media.h"
 #include "kiosk/names.h"
+#include "kiosk/sign.h"
 #include "kiosk/staging.h"
 #include "kiosk/walk.h"
 
@@ -104,7 +105,7 @@ void session_result_free(struct session_result *r)
     g_free(r);
 }
 
-static char *session_new_id(gint64 now_us)
+static char *session_make_id(gint64 now_us)
 {
     GDateTime *dt = g_date_time_new_from_unix_utc(now_us / G_USEC_PER_SEC);
     char *stamp = g_date_time_format(dt, "%Y%m%d-%H%M%S");
@@ -122,6 +123,11 @@ static char *session_new_id(gint64 now_us)
     return id;
 }
 
+char *session_new_id(void)
+{
+    return session_make_id(g_get_real_time());
+}
+
 /* ---- audit records ---------------------------------------------------------------- */
 
 static JsonObject *session_audit_base(const struct session_result *r)
@@ -137,7 +143,20 @@ static JsonObject *session_audit_base(const struct session_result *r)
 
 static void session_json_set_file(JsonObject *o, const struct session_file *f)
 {
-    json_object_set_string_member(o, "path", f->display);
+    /* "path" is the name as it is on the medium (JSON carries any valid UTF-8, bidi
+     * controls included); names that are not UTF-8 are given escaped, with their exact
+     * bytes in "path_hex".  "display" is the escaped form screens and reports show. */
+    if (g_utf8_validate(f->path, -1, NULL)) {
+        json_object_set_string_member(o, "path", f->path);
+    } else {
+        json_object_set_string_member(o, "path", f->display);
+        GString *hex = g_string_new(NULL);
+        for (const unsigned char *c = (const unsigned char *)f->path; *c; c++)
+            g_string_append_printf(hex, "%02x", *c);
+        json_object_set_string_member(o, "path_hex", hex->str);
+        g_string_free(hex, TRUE);
+    }
+    json_object_set_string_member(o, "display", f->display);
     json_object_set_int_member(o, "partition", f->volume);
     json_object_set_int_member(o, "size", (gint64)f->size);
     if (f->sha256[0])
@@ -546,7 +565,8 @@ int session_run(const struct session_params *p, struct session_result **out)
 
     g_mutex_init(&c.current_lock);
     r->start_us = g_get_real_time();
-    r->id = session_new_id(r->start_us);
+    r->id = p->session_id ? g_strdup(p->session_id) : session_make_id(r->start_us);
+    r->accept_loop = p->accept_loop;
     r->host = g_strdup(g_get_host_name());
     r->source = g_strdup(p->source);
     r->files = g_ptr_array_new_with_free_func(session_file_free);
@@ -601,6 +621,11 @@ int session_run(const struct session_params *p, struct session_result **out)
         goto out_audit;
     }
     session_copy_media_info(r, c.media);
+    if (!r->vendor && !r->model && !r->serial) {
+        r->vendor = g_strdup(p->vendor);
+        r->model = g_strdup(p->model);
+        r->serial = g_strdup(p->serial);
+    }
     o = session_audit_base(r);
     json_object_set_string_member(o, "kind", r->source_kind);
     json_object_set_int_member(o, "size", (gint64)r->source_size);
@@ -683,7 +708,7 @@ int session_run(const struct session_params *p, struct session_result **out)
     /* Collect results, report progress, watch the clock. */
     c.scan_start_us = g_get_monotonic_time();
     uint64_t got = 0, bytes_done = 0;
-    gint64 last_emit = 0;
+    gint64 last_emit = 0, cancel_us = 0;
     session_emit(&c, SESSION_SCANNING, 0, 0);
     while (got < queued) {
         struct session_file *f = g_async_queue_timeout_pop(c.done, SESSION_PROGRESS_INTERVAL_US);
@@ -694,7 +719,12 @@ int session_run(const struct session_params *p, struct session_result **out)
                      cancel ? "cancelled" : "time limit reached");
             g_atomic_int_set(&c.aborted, 1);
         }
-        if (g_atomic_int_get(&c.aborted) && now > c.deadline_us + SESSION_ABORT_GRACE_US)
+        if (cancel && !cancel_us)
+            cancel_us = now;
+        /* A removed medium can leave reads hanging in the driver: unstick them. */
+        if (g_atomic_int_get(&c.aborted) &&
+            (now > c.deadline_us + SESSION_ABORT_GRACE_US ||
+             (cancel_us && now > cancel_us + SESSION_ABORT_GRACE_US)))
             media_abort(c.media); /* unstick reads a hung driver holds */
         if (f) {
             got++;
@@ -742,6 +772,20 @@ int session_run(const struct session_params *p, struct session_result **out)
         why = NULL;
         goto out_audit_files;
     }
+    if (p->signing_key && *p->signing_key) {
+        /* Fail closed: a kiosk configured to sign never publishes an unsigned delivery. */
+        char *mpath = g_build_filename(c.staging->session_dir, MANIFEST_NAME, NULL);
+        char *swhy = NULL;
+        rc = sign_file_with_key_file(p->signing_key, mpath, &swhy);
+        g_free(mpath);
+        if (rc != 0) {
+            log_error("session %s: cannot sign the manifest: %s", r->id, swhy);
+            session_fail(r, rc, g_strdup_printf("the delivery could not be signed (%s); nothing "
+                                                "was delivered", swhy));
+            g_free(swhy);
+            goto out_audit_files;
+        }
+    }
     /* Invariant 6: the verdicts are on disk before the delivery is visible. */
     for (guint i = 0; i < r->files->len && rc == 0; i++)
         rc = session_audit_file(audit, r, g_ptr_array_index(r->files, i));
@@ -749,6 +793,13 @@ int session_run(const struct session_params *p, struct session_result **out)
         rc = audit_sync(audit);
     if (rc != 0) {
         session_fail(r, rc, g_strdup("the audit log could not be written; nothing was delivered"));
+        goto out_end;
+    }
+    if (p->cancel && g_atomic_int_get(p->cancel)) {
+        /* Removed (or cancelled) while delivering: the person has gone; publish nothing. */
+        session_fail(r, KERR_CANCELLED,
+                     g_strdup("the check was stopped (medium removed or cancelled); nothing was "
+                              "delivered"));
         goto out_end;
     }
     rc = staging_publish(c.staging, &why);

@@ -6,5 +6,7 @@
 int cmd_scan(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 #include "kiosk/config.h"
 #include "common/kerr.h"
+#include "common/util.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -19,7 +20,27 @@ static const struct {
     {"kiosk", "name", G_STRUCT_OFFSET(struct kiosk_config, kiosk_name), "Quarantine kiosk"},
     {"kiosk", "site", G_STRUCT_OFFSET(struct kiosk_config, site), ""},
     {"kiosk", "language", G_STRUCT_OFFSET(struct kiosk_config, language), "en"},
+    {"paths", "socket-group", G_STRUCT_OFFSET(struct kiosk_config, socket_group), "kiosk"},
 };
+
+/* A ';'-separated list with blanks trimmed and empty items dropped, or NULL. */
+static char **config_list(GKeyFile *kf, const char *group, const char *key)
+{
+    char *v = g_key_file_get_string(kf, group, key, NULL);
+    if (!v)
+        return NULL;
+    char **items = g_strsplit(v, ";", -1);
+    GPtrArray *out = g_ptr_array_new();
+    for (char **i = items; *i; i++) {
+        g_strstrip(*i);
+        if (**i)
+            g_ptr_array_add(out, g_strdup(*i));
+    }
+    g_ptr_array_add(out, NULL);
+    g_strfreev(items);
+    g_free(v);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
 
 void config_free(struct kiosk_config *c)
 {
@@ -28,12 +49,16 @@ void config_free(struct kiosk_config *c)
     for (size_t i = 0; i < G_N_ELEMENTS(config_strings); i++)
         g_free(G_STRUCT_MEMBER(char *, c, config_strings[i].offset));
     g_free(c->path);
+    g_free(c->loop_backing_dir);
+    g_strfreev(c->device_allow);
+    g_strfreev(c->device_deny);
     g_free(c);
 }
 
 int config_load(const char *path, struct kiosk_config **out, char **why)
 {
     struct kiosk_config *c = g_new0(struct kiosk_config, 1);
+    c->max_signature_age_days = 7;
     GKeyFile *kf = g_key_file_new();
     GError *err = NULL;
     int rc = 0;
@@ -67,6 +92,27 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
         }
         g_clear_error(&err);
         c->accept_loop = g_key_file_get_boolean(kf, "kiosk", "accept-loop-devices", NULL);
+        c->loop_backing_dir = g_key_file_get_string(kf, "kiosk", "loop-backing-dir", NULL);
+        c->device_allow = config_list(kf, "devices", "allow");
+        c->device_deny = config_list(kf, "devices", "deny");
+        char *max = g_key_file_get_string(kf, "devices", "max-size", NULL);
+        if (max && !util_parse_size(g_strstrip(max), &c->device_max_size)) {
+            *why = g_strdup_printf("%s: [devices] max-size: not a size (e.g. 256G)", file);
+            g_free(max);
+            rc = KERR_INVAL;
+            goto out;
+        }
+        g_free(max);
+        if (g_key_file_has_key(kf, "scan", "max-signature-age-days", NULL)) {
+            c->max_signature_age_days =
+                g_key_file_get_integer(kf, "scan", "max-signature-age-days", &err);
+            if (err || c->max_signature_age_days < 0) {
+                *why = g_strdup_printf("%s: [scan] max-signature-age-days must be a number of "
+                                       "days (0 = no check)", file);
+                rc = KERR_INVAL;
+                goto out;
+            }
+        }
         if (c->workers < 0 || c->workers > 256) {
             *why = g_strdup_printf("%s: [scan] workers must be 0 to 256", file);
             rc = KERR_INVAL;

@@ -4,6 +4,7 @@
 #define KIOSK_CONFIG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/kiosk/kiosk.conf"
 
@@ -20,6 +21,14 @@ struct kiosk_config {
     char *site;        /* [kiosk] site */
     char *language;    /* [kiosk] language: en | ja */
     bool accept_loop;  /* [kiosk] accept-loop-devices (testing/training mode) */
+    char *loop_backing_dir; /* [kiosk] loop-backing-dir: testing mode accepts only loop
+                               devices whose backing file is below this folder (or NULL) */
+    char *socket_group;     /* [paths] socket-group: group owning the event socket */
+    /* [devices]: the device policy of the service (first match wins, deny first) */
+    char **device_allow;    /* allow=VID:PID[:SERIAL];... (NULL or empty = any USB storage) */
+    char **device_deny;     /* deny=VID:PID[:SERIAL];... ('*' matches any field) */
+    uint64_t device_max_size; /* max-size, bytes (0 = no limit) */
+    int max_signature_age_days; /* [scan] max-signature-age-days (0 = do not check) */
 };
 
 /* Load PATH (or the default path, which may be missing).  Returns 0, or KERR_INVAL with

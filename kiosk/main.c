@@ -13,6 +13,8 @@ static const struct main_cmd {
     {"scan", cmd_scan, "check a medium once and deliver its clean files"},
     {"policy", cmd_policy, "check a policy file (policy check FILE)"},
     {"audit", cmd_audit, "verify or show the audit log (audit verify FILE)"},
+    {"daemon", cmd_daemon, "run the service: check each USB medium inserted"},
+    {"watch", cmd_watch, "print the service's events live"},
 };
 
 static void main_usage(FILE *out)

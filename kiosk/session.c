@@ -128,6 +128,11 @@ char *session_new_id(void)
     return session_make_id(g_get_real_time());
 }
 
+char *session_new_id(void)
+{
+    return session_make_id(g_get_real_time());
+}
+
 /* ---- audit records ---------------------------------------------------------------- */
 
 static JsonObject *session_audit_base(const struct session_result *r)
@@ -626,6 +631,11 @@ int session_run(const struct session_params *p, struct session_result **out)
         r->model = g_strdup(p->model);
         r->serial = g_strdup(p->serial);
     }
+    if (!r->vendor && !r->model && !r->serial) {
+        r->vendor = g_strdup(p->vendor);
+        r->model = g_strdup(p->model);
+        r->serial = g_strdup(p->serial);
+    }
     o = session_audit_base(r);
     json_object_set_string_member(o, "kind", r->source_kind);
     json_object_set_int_member(o, "size", (gint64)r->source_size);
@@ -793,6 +803,13 @@ int session_run(const struct session_params *p, struct session_result **out)
         rc = audit_sync(audit);
     if (rc != 0) {
         session_fail(r, rc, g_strdup("the audit log could not be written; nothing was delivered"));
+        goto out_end;
+    }
+    if (p->cancel && g_atomic_int_get(p->cancel)) {
+        /* Removed (or cancelled) while delivering: the person has gone; publish nothing. */
+        session_fail(r, KERR_CANCELLED,
+                     g_strdup("the check was stopped (medium removed or cancelled); nothing was "
+                              "delivered"));
         goto out_end;
     }
     if (p->cancel && g_atomic_int_get(p->cancel)) {

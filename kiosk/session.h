@@ -94,7 +94,14 @@ struct session_params {
     session_progress_fn progress;
     void *progress_data;
     volatile gint *cancel;       /* set non-zero to abort (media removed), may be NULL */
+    /* Set by the service (kiosk daemon); NULL/false for `kiosk scan`. */
+    const char *session_id;      /* use this id (from session_new_id) instead of a new one */
+    const char *vendor, *model, *serial; /* the medium's identity as udev reported it */
+    bool accept_loop;            /* testing mode: recorded in the audit log and manifest */
 };
+
+/* A new session id: "YYYYmmdd-HHMMSS-xxxxxxxx" (UTC time, 4 random bytes). */
+char *session_new_id(void);
 
 /* Run the pipeline.  Always returns a result (*out) that says what happened; the return
  * value is 0, or a negative KERR_* when the run failed before or while publishing

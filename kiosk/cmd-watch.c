@@ -1,0 +1,239 @@
+/* cmd-watch.c - `kiosk watch`: print the service's events live (docs/protocol.md). */
+#include "common/util.h"
+#include "kiosk/cmd.h"
+#include "kiosk/config.h"
+
+#include <getopt.h>
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char cmd_watch_usage[] =
+    "usage: kiosk watch [--socket PATH] [--config FILE] [--json] [--send JSON]... [--until TYPE]\n"
+    "Print the kiosk service's events as they happen, one line each (--json: the raw JSON\n"
+    "objects, one per line).  --send writes a command line first, e.g.\n"
+    "  --send '{\"cmd\":\"cancel\"}'.  Exits when the service closes the connection, or after\n"
+    "the first event of TYPE with --until.\n";
+
+static const char *cmd_watch_str(JsonObject *o, const char *key, const char *def)
+{
+    JsonNode *n = o ? json_object_get_member(o, key) : NULL;
+    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+        return def;
+    return json_node_get_string(n);
+}
+
+static gint64 cmd_watch_int(JsonObject *o, const char *key)
+{
+    JsonNode *n = o ? json_object_get_member(o, key) : NULL;
+    if (!n || !JSON_NODE_HOLDS_VALUE(n))
+        return -1;
+    return json_node_get_int(n);
+}
+
+static char *cmd_watch_device(JsonObject *o)
+{
+    JsonNode *n = json_object_get_member(o, "device");
+    JsonObject *d = n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+    if (!d)
+        return g_strdup("USB media");
+    gint64 size = cmd_watch_int(d, "size");
+    char *sz = util_format_bytes(size > 0 ? (uint64_t)size : 0);
+    char *s = g_strdup_printf("%s %s (%s, %s)", cmd_watch_str(d, "vendor", ""),
+                              cmd_watch_str(d, "model", ""), sz,
+                              cmd_watch_str(d, "devnode", "?"));
+    g_free(sz);
+    return s;
+}
+
+static void cmd_watch_human(JsonObject *o)
+{
+    const char *type = cmd_watch_str(o, "type", "?");
+    const char *time = cmd_watch_str(o, "time", "");
+    const char *t = strchr(time, 'T');
+    GString *s = g_string_new(NULL);
+    g_string_append_printf(s, "%.8s ", t ? t + 1 : time);
+    JsonNode *tm = json_object_get_member(o, "testing_mode");
+    if (tm && JSON_NODE_HOLDS_VALUE(tm) && json_node_get_boolean(tm))
+        g_string_append(s, "[TESTING MODE] ");
+    char *dev = cmd_watch_device(o);
+    if (!strcmp(type, "hello")) {
+        g_string_append_printf(s, "connected to %s%s%s (protocol %" G_GINT64_FORMAT ")",
+                               cmd_watch_str(o, "kiosk_name", "kiosk"),
+                               *cmd_watch_str(o, "site", "") ? ", " : "",
+                               cmd_watch_str(o, "site", ""), cmd_watch_int(o, "version"));
+    } else if (!strcmp(type, "status")) {
+        g_string_append_printf(s, "status: %s, %" G_GINT64_FORMAT " waiting",
+                               cmd_watch_str(o, "state", "?"), cmd_watch_int(o, "queue"));
+    } else if (!strcmp(type, "idle")) {
+        g_string_append(s, "ready: insert USB media");
+    } else if (!strcmp(type, "detected")) {
+        g_string_append_printf(s, "detected %s", dev);
+    } else if (!strcmp(type, "waiting")) {
+        g_string_append_printf(s, "waiting: %s is number %" G_GINT64_FORMAT " in line", dev,
+                               cmd_watch_int(o, "position"));
+    } else if (!strcmp(type, "refused")) {
+        g_string_append_printf(s, "REFUSED %s: %s", dev, cmd_watch_str(o, "reason", ""));
+    } else if (!strcmp(type, "checking")) {
+        g_string_append_printf(s, "checking %s", dev);
+    } else if (!strcmp(type, "scanning")) {
+        char *a = util_format_bytes((uint64_t)MAX(0, cmd_watch_int(o, "bytes_done")));
+        char *b = util_format_bytes((uint64_t)MAX(0, cmd_watch_int(o, "bytes_total")));
+        g_string_append_printf(s, "scanning: %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
+                                  " files, %s of %s",
+                               cmd_watch_int(o, "files_done"), cmd_watch_int(o, "files_total"),
+                               a, b);
+        if (cmd_watch_int(o, "eta_seconds") >= 0)
+            g_string_append_printf(s, ", about %" G_GINT64_FORMAT " s left",
+                                   cmd_watch_int(o, "eta_seconds"));
+        if (cmd_watch_str(o, "current", NULL))
+            g_string_append_printf(s, "  %s", cmd_watch_str(o, "current", ""));
+        g_free(a);
+        g_free(b);
+    } else if (!strcmp(type, "delivering")) {
+        g_string_append(s, "delivering clean files");
+    } else if (!strcmp(type, "done")) {
+        JsonNode *cn = json_object_get_member(o, "counts");
+        JsonObject *c = cn && JSON_NODE_HOLDS_OBJECT(cn) ? json_node_get_object(cn) : NULL;
+        g_string_append_printf(s, "done (%s): %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                                  " files delivered, %" G_GINT64_FORMAT " infected, %" G_GINT64_FORMAT
+                                  " blocked, %" G_GINT64_FORMAT " could not be scanned -> %s",
+                               cmd_watch_str(o, "status", "?"), cmd_watch_int(c, "delivered"),
+                               cmd_watch_int(c, "files"), cmd_watch_int(c, "infected"),
+                               cmd_watch_int(c, "blocked"), cmd_watch_int(c, "error"),
+                               cmd_watch_str(o, "delivery", "-"));
+        JsonNode *hn = json_object_get_member(o, "held_back");
+        JsonArray *h = hn && JSON_NODE_HOLDS_ARRAY(hn) ? json_node_get_array(hn) : NULL;
+        for (guint i = 0; h && i < json_array_get_length(h); i++) {
+            JsonNode *en = json_array_get_element(h, i);
+            JsonObject *e = JSON_NODE_HOLDS_OBJECT(en) ? json_node_get_object(en) : NULL;
+            g_string_append_printf(s, "\n           %-9s %s: %s", cmd_watch_str(e, "verdict", "?"),
+                                   cmd_watch_str(e, "path", "?"), cmd_watch_str(e, "reason", ""));
+        }
+    } else if (!strcmp(type, "failed")) {
+        g_string_append_printf(s, "FAILED: %s", cmd_watch_str(o, "reason", ""));
+    } else if (!strcmp(type, "remove-media")) {
+        g_string_append(s, "remove the USB media");
+    } else if (!strcmp(type, "out-of-service")) {
+        g_string_append_printf(s, "OUT OF SERVICE (%s): %s", cmd_watch_str(o, "code", "?"),
+                               cmd_watch_str(o, "reason", ""));
+    } else if (!strcmp(type, "reply")) {
+        JsonNode *ok = json_object_get_member(o, "ok");
+        bool good = ok && JSON_NODE_HOLDS_VALUE(ok) && json_node_get_boolean(ok);
+        g_string_append_printf(s, "reply to %s: %s%s", cmd_watch_str(o, "cmd", "?"),
+                               good ? "ok" : "error: ", good ? "" : cmd_watch_str(o, "error", ""));
+    } else {
+        g_string_append_printf(s, "%s", type);
+    }
+    const char *session = cmd_watch_str(o, "session", NULL);
+    if (session && strcmp(type, "hello") != 0)
+        g_string_append_printf(s, "  [%s]", session);
+    printf("%s\n", s->str);
+    g_string_free(s, TRUE);
+    g_free(dev);
+}
+
+int cmd_watch(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"socket", required_argument, NULL, 'S'}, {"config", required_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},         {"send", required_argument, NULL, 's'},
+        {"until", required_argument, NULL, 'u'},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *sock = NULL, *config_path = NULL, *until = NULL;
+    GPtrArray *sends = g_ptr_array_new();
+    bool json = false;
+    int c, rc = 2;
+    GSocketClient *cl = NULL;
+    GSocketAddress *addr = NULL;
+    GSocketConnection *conn = NULL;
+    GDataInputStream *in = NULL;
+    struct kiosk_config *cfg = NULL;
+    GError *err = NULL;
+    char *why = NULL;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'S': sock = optarg; break;
+        case 'c': config_path = optarg; break;
+        case 'j': json = true; break;
+        case 's': g_ptr_array_add(sends, optarg); break;
+        case 'u': until = optarg; break;
+        case 'h': fputs(cmd_watch_usage, stdout); rc = 0; goto out;
+        default: fputs(cmd_watch_usage, stderr); goto out;
+        }
+    }
+    if (optind != argc) {
+        fputs(cmd_watch_usage, stderr);
+        goto out;
+    }
+    if (!sock) {
+        if (config_load(config_path, &cfg, &why) != 0) {
+            fprintf(stderr, "kiosk: %s\n", why);
+            goto out;
+        }
+        sock = cfg->socket;
+    }
+    rc = 1;
+    cl = g_socket_client_new();
+    addr = g_unix_socket_address_new(sock);
+    conn = g_socket_client_connect(cl, G_SOCKET_CONNECTABLE(addr), NULL, &err);
+    if (!conn) {
+        fprintf(stderr, "kiosk: cannot connect to the kiosk service at %s: %s\n", sock,
+                err->message);
+        goto out;
+    }
+    GOutputStream *os = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+    for (guint i = 0; i < sends->len; i++) {
+        const char *line = g_ptr_array_index(sends, i);
+        if (!g_output_stream_write_all(os, line, strlen(line), NULL, NULL, &err) ||
+            !g_output_stream_write_all(os, "\n", 1, NULL, NULL, &err)) {
+            fprintf(stderr, "kiosk: cannot send to the service: %s\n", err->message);
+            goto out;
+        }
+    }
+    in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
+    g_data_input_stream_set_newline_type(in, G_DATA_STREAM_NEWLINE_TYPE_LF);
+    JsonParser *p = json_parser_new();
+    for (;;) {
+        gsize len;
+        char *line = g_data_input_stream_read_line(in, &len, NULL, &err);
+        if (!line)
+            break;
+        bool stop = false;
+        if (json) {
+            printf("%s\n", line);
+        }
+        if (json_parser_load_from_data(p, line, (gssize)len, NULL) && json_parser_get_root(p) &&
+            JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+            JsonObject *o = json_node_get_object(json_parser_get_root(p));
+            if (!json)
+                cmd_watch_human(o);
+            stop = until && !g_strcmp0(cmd_watch_str(o, "type", NULL), until);
+        }
+        fflush(stdout);
+        g_free(line);
+        if (stop)
+            break;
+    }
+    g_object_unref(p);
+    rc = 0;
+out:
+    g_clear_error(&err);
+    if (in)
+        g_object_unref(in);
+    if (conn)
+        g_object_unref(conn);
+    if (addr)
+        g_object_unref(addr);
+    if (cl)
+        g_object_unref(cl);
+    g_ptr_array_free(sends, TRUE);
+    config_free(cfg);
+    g_free(why);
+    return rc;
+}

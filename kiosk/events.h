@@ -1,0 +1,73 @@
+/* events.h - the service's event protocol: newline-delimited JSON over a UNIX socket.
+ *
+ * The protocol itself (every event, field and command) is written down in
+ * docs/protocol.md; this module is its only implementation on the service side.
+ *
+ * The service calls events_emit() for each state change; the module stamps "time",
+ * "session" and "testing_mode", sends the line to every client, and keeps the last state
+ * event so a client connecting mid-session gets {"type":"hello"} then a "status"
+ * snapshot of where things are.  Clients send commands, one JSON object per line
+ * ({"cmd":"status"|"details"|"cancel"}); input is untrusted: lines are capped at
+ * EVENTS_MAX_LINE bytes, a client that sends a longer line, keeps sending invalid
+ * commands or does not read its events is disconnected. */
+#ifndef KIOSK_EVENTS_H
+#define KIOSK_EVENTS_H
+
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+
+#define EVENTS_PROTOCOL_VERSION 1
+#define EVENTS_MAX_LINE (64 * 1024)
+#define EVENTS_MAX_BACKLOG (4 * 1024 * 1024) /* unread output before a client is dropped */
+#define EVENTS_MAX_CLIENTS 32
+#define EVENTS_MAX_BAD_COMMANDS 16 /* invalid commands in a row before a disconnect */
+
+struct events_info {
+    const char *kiosk_name;
+    const char *site;
+    const char *language; /* "en" | "ja" */
+    bool testing_mode;
+};
+
+struct events_handlers {
+    /* {"cmd":"details"}: DETAILS is validated (only known, non-empty fields; may be empty
+     * = clear).  Return NULL when accepted, or an error text (newly allocated). */
+    char *(*details)(JsonObject *details, void *data);
+    /* {"cmd":"cancel"}: NULL when a running session was told to stop, or an error. */
+    char *(*cancel)(void *data);
+    void *data;
+};
+
+struct events;
+
+/* Listen on PATH (mode 0660, group GROUP when it exists; a stale socket file is replaced,
+ * a live one means another service runs: error).  PATH NULL: no socket (unit tests).
+ * INFO's strings are copied. */
+struct events *events_new(const char *path, const char *group, const struct events_info *info,
+                          const struct events_handlers *h, char **why);
+void events_free(struct events *ev);
+
+/* Publish an event of TYPE for SESSION (NULL = none); FIELDS (consumed, may be NULL)
+ * holds its own fields. */
+void events_emit(struct events *ev, const char *type, const char *session, JsonObject *fields);
+
+/* Sticks waiting for their turn (the "queue" of the status snapshot). */
+void events_set_queue(struct events *ev, int queue);
+
+/* The current "status" snapshot (new object). */
+JsonObject *events_status(struct events *ev);
+
+/* Handle one command line from a client as the socket does; returns the objects to send
+ * back (a JSON array of event objects; new reference).  *bad is set for invalid input. */
+JsonArray *events_handle_line(struct events *ev, const char *line, size_t len, bool *bad);
+
+/* One event object as a line of text with its '\n' (newly allocated). */
+char *events_to_line(JsonObject *o);
+
+/* Validate {"cmd":"details",...}: strings only, bounded lengths, no control characters,
+ * IMO number = 7 digits with a valid check digit (an "IMO" prefix is accepted).
+ * Returns 0 with *out (new object, only non-empty fields), or -1 with *why. */
+int events_validate_details(JsonObject *in, JsonObject **out, char **why);
+bool events_imo_valid(const char *digits);
+
+#endif

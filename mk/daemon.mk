@@ -1,0 +1,10 @@
+# daemon.mk - the hotplug service (kiosk daemon, kiosk watch): udev monitor, event socket.
+LIB_SRCS += kiosk/udev.c kiosk/events.c kiosk/daemon.c
+CLI_SRCS += kiosk/cmd-daemon.c kiosk/cmd-watch.c
+PKGS += libudev
+
+# test_udev fakes USB devices with umockdev (libumockdev + its LD_PRELOAD library).
+UMOCKDEV_CFLAGS := $(shell pkg-config --cflags umockdev-1.0 2>/dev/null)
+UMOCKDEV_LIBS := $(shell pkg-config --libs umockdev-1.0 2>/dev/null)
+$(BUILD)/tests/test_udev: CFLAGS += $(UMOCKDEV_CFLAGS)
+$(BUILD)/tests/test_udev: TEST_LDLIBS += $(UMOCKDEV_LIBS)

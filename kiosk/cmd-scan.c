@@ -89,11 +89,15 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
     printf("  Audit log: %s\n", audit_log);
     printf("  Engine:    ClamAV %s, database %s, %u signatures\n", r->scanner.engine_version,
            r->scanner.db_version, r->scanner.signatures);
+    if (r->exit_code == 2) {
+        if (r->counts.files)
+            printf("  %llu files were found; none was delivered.\n",
+                   (unsigned long long)r->counts.files);
+        return;
+    }
     bool header = false;
     for (guint i = 0; i < r->files->len; i++) {
         const struct session_file *f = g_ptr_array_index(r->files, i);
-        if (f->verdict.kind == VERDICT_CLEAN && (f->staged_path || r->exit_code == 2))
-            continue;
         if (f->verdict.kind == VERDICT_CLEAN)
             continue;
         if (!header) {

@@ -40,6 +40,7 @@ struct session_ctx {
     char *current;              /* display name of the newest file started */
     uint64_t files_total, bytes_total;
     gint64 scan_start_us;
+    gint spool_seq;             /* names of spooled copies: 0, 1, 2 ... */
 };
 
 /* Close our handles on the volumes, then unmount: an open handle would turn the unmount
@@ -56,7 +57,6 @@ static void session_close_media(struct session_ctx *c)
     c->media = NULL;
 }
 
-static const char *session_audit_kind[] = {"file", "session-start", "session-end", "media"};
 
 static void session_file_free(gpointer p)
 {
@@ -128,11 +128,6 @@ char *session_new_id(void)
     return session_make_id(g_get_real_time());
 }
 
-char *session_new_id(void)
-{
-    return session_make_id(g_get_real_time());
-}
-
 /* ---- audit records ---------------------------------------------------------------- */
 
 static JsonObject *session_audit_base(const struct session_result *r)
@@ -192,7 +187,7 @@ static int session_audit_file(struct audit *a, const struct session_result *r,
     JsonNode *mime = json_object_dup_member(o, "type");
     json_object_remove_member(o, "type");
     json_object_set_member(o, "mime", mime);
-    int rc = audit_append(a, session_audit_kind[0], o);
+    int rc = audit_append(a, "file", o);
     json_object_unref(o);
     return rc;
 }
@@ -241,7 +236,7 @@ static int session_copy(struct session_worker *w, struct session_file *f, uint64
     /* Back to blocking reads (O_NONBLOCK only guarded the open against FIFOs). */
     fcntl(src, F_SETFL, 0);
     (void)posix_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
-    f->spool_name = g_strdup_printf("%u", g_str_hash(f->path) ^ (guint)g_random_int());
+    f->spool_name = g_strdup_printf("%u", (unsigned)g_atomic_int_add(&c->spool_seq, 1));
     dst = openat(c->staging->spoolfd, f->spool_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (dst < 0) {
         verdict_set(&f->verdict, VERDICT_ERROR, "could not be copied: spool: %s",
@@ -602,7 +597,7 @@ int session_run(const struct session_params *p, struct session_result **out)
     json_object_set_int_member(o, "signatures", r->scanner.signatures);
     if (r->details)
         json_object_set_object_member(o, "details", json_object_ref(r->details));
-    rc = audit_append(audit, session_audit_kind[1], o);
+    rc = audit_append(audit, "session-start", o);
     json_object_unref(o);
     if (rc == 0)
         rc = audit_sync(audit);
@@ -631,11 +626,6 @@ int session_run(const struct session_params *p, struct session_result **out)
         r->model = g_strdup(p->model);
         r->serial = g_strdup(p->serial);
     }
-    if (!r->vendor && !r->model && !r->serial) {
-        r->vendor = g_strdup(p->vendor);
-        r->model = g_strdup(p->model);
-        r->serial = g_strdup(p->serial);
-    }
     o = session_audit_base(r);
     json_object_set_string_member(o, "kind", r->source_kind);
     json_object_set_int_member(o, "size", (gint64)r->source_size);
@@ -653,7 +643,7 @@ int session_run(const struct session_params *p, struct session_result **out)
         json_array_add_object_element(va, vo);
     }
     json_object_set_array_member(o, "volumes", va);
-    audit_append(audit, session_audit_kind[3], o);
+    audit_append(audit, "media", o);
     json_object_unref(o);
 
     /* Walk every usable volume first: totals for progress, limits for the session. */
@@ -812,13 +802,6 @@ int session_run(const struct session_params *p, struct session_result **out)
                               "delivered"));
         goto out_end;
     }
-    if (p->cancel && g_atomic_int_get(p->cancel)) {
-        /* Removed (or cancelled) while delivering: the person has gone; publish nothing. */
-        session_fail(r, KERR_CANCELLED,
-                     g_strdup("the check was stopped (medium removed or cancelled); nothing was "
-                              "delivered"));
-        goto out_end;
-    }
     rc = staging_publish(c.staging, &why);
     if (rc != 0) {
         session_fail(r, rc, why);
@@ -860,7 +843,7 @@ out_audit:
     json_object_set_int_member(o, "blocked", (gint64)r->counts.blocked);
     json_object_set_int_member(o, "errors", (gint64)r->counts.error);
     json_object_set_int_member(o, "skipped", (gint64)r->counts.skipped);
-    if (audit_append(audit, session_audit_kind[2], o) != 0 || audit_sync(audit) != 0)
+    if (audit_append(audit, "session-end", o) != 0 || audit_sync(audit) != 0)
         log_error("session %s: the audit log could not record the end of the session", r->id);
     json_object_unref(o);
 out:

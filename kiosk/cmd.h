@@ -8,5 +8,9 @@ int cmd_policy(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_print(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_verify_batch(int argc, char **argv);
 
 #endif

@@ -20,6 +20,13 @@ static const struct {
     {"kiosk", "name", G_STRUCT_OFFSET(struct kiosk_config, kiosk_name), "Quarantine kiosk"},
     {"kiosk", "site", G_STRUCT_OFFSET(struct kiosk_config, site), ""},
     {"kiosk", "language", G_STRUCT_OFFSET(struct kiosk_config, language), "en"},
+    {"paths", "signing-key", G_STRUCT_OFFSET(struct kiosk_config, signing_key), ""},
+    {"paths", "public-key", G_STRUCT_OFFSET(struct kiosk_config, public_key),
+     "/etc/kiosk/signing.pub"},
+    {"report", "printer", G_STRUCT_OFFSET(struct kiosk_config, printer), ""},
+    {"report", "language", G_STRUCT_OFFSET(struct kiosk_config, report_language), "both"},
+    {"report", "print-format", G_STRUCT_OFFSET(struct kiosk_config, report_format), "receipt"},
+    {"report", "folder", G_STRUCT_OFFSET(struct kiosk_config, report_dir), ""},
     {"paths", "socket-group", G_STRUCT_OFFSET(struct kiosk_config, socket_group), "kiosk"},
 };
 
@@ -92,6 +99,7 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
         }
         g_clear_error(&err);
         c->accept_loop = g_key_file_get_boolean(kf, "kiosk", "accept-loop-devices", NULL);
+        c->auto_print = g_key_file_get_boolean(kf, "report", "auto-print", NULL);
         c->loop_backing_dir = g_key_file_get_string(kf, "kiosk", "loop-backing-dir", NULL);
         c->device_allow = config_list(kf, "devices", "allow");
         c->device_deny = config_list(kf, "devices", "deny");

@@ -21,6 +21,13 @@ struct kiosk_config {
     char *site;        /* [kiosk] site */
     char *language;    /* [kiosk] language: en | ja */
     bool accept_loop;  /* [kiosk] accept-loop-devices (testing/training mode) */
+    char *signing_key; /* [paths] signing-key: sign each MANIFEST.json; "" = unsigned */
+    char *public_key;  /* [paths] public-key (verify-batch, status) */
+    char *printer;     /* [report] printer: CUPS queue; "" = the CUPS default */
+    char *report_language; /* [report] language: ja | en | both */
+    char *report_format;   /* [report] print-format: receipt | a4 (kiosk print) */
+    char *report_dir;  /* [report] folder for saved reports; "" = STAGING/.reports */
+    bool auto_print;   /* [report] auto-print after each session */
     char *loop_backing_dir; /* [kiosk] loop-backing-dir: testing mode accepts only loop
                                devices whose backing file is below this folder (or NULL) */
     char *socket_group;     /* [paths] socket-group: group owning the event socket */

@@ -13,6 +13,10 @@ static const struct main_cmd {
     {"scan", cmd_scan, "check a medium once and deliver its clean files"},
     {"policy", cmd_policy, "check a policy file (policy check FILE)"},
     {"audit", cmd_audit, "verify or show the audit log (audit verify FILE)"},
+    {"report", cmd_report, "write the PDF report or receipt of a session"},
+    {"print", cmd_print, "print (and save) the report or receipt of a session"},
+    {"keygen", cmd_keygen, "create the kiosk's delivery signing key"},
+    {"verify-batch", cmd_verify_batch, "check a delivery folder (signature, files)"},
     {"daemon", cmd_daemon, "run the service: check each USB medium inserted"},
     {"watch", cmd_watch, "print the service's events live"},
 };
@@ -21,7 +25,7 @@ static void main_usage(FILE *out)
 {
     fprintf(out, "usage: kiosk COMMAND [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(main_cmds) / sizeof(main_cmds[0]); i++)
-        fprintf(out, "  %-8s %s\n", main_cmds[i].name, main_cmds[i].help);
+        fprintf(out, "  %-12s %s\n", main_cmds[i].name, main_cmds[i].help);
     fprintf(out, "\n'kiosk COMMAND --help' describes a command.\n");
 }
 

@@ -98,6 +98,9 @@ struct session_params {
     const char *session_id;      /* use this id (from session_new_id) instead of a new one */
     const char *vendor, *model, *serial; /* the medium's identity as udev reported it */
     bool accept_loop;            /* testing mode: recorded in the audit log and manifest */
+    /* Secret key (minisign format, sign.h) to sign MANIFEST.json into MANIFEST.json.sig;
+     * NULL or "" = unsigned.  A configured key that cannot be used fails the session. */
+    const char *signing_key;
 };
 
 /* A new session id: "YYYYmmdd-HHMMSS-xxxxxxxx" (UTC time, 4 random bytes). */

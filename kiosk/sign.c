@@ -569,3 +569,23 @@ out:
     g_free(text);
     return rc;
 }
+
+int sign_signature_key_id(const char *sig_path, char id_hex[17], char **why)
+{
+    char *text = NULL, *lines[2];
+    struct sign_sig_blob sb;
+    int rc = sign_init(why);
+    if (rc == 0)
+        rc = sign_read_small(sig_path, "signature file", &text, why);
+    if (rc != 0)
+        return rc;
+    if (sign_split_lines(text, lines, 2) != 2 || !g_str_has_prefix(lines[0], SIGN_COMMENT_PREFIX) ||
+        !sign_b64_decode(lines[1], &sb, sizeof(sb))) {
+        *why = g_strdup_printf("%s is not a minisign signature file", sig_path);
+        rc = KERR_INVAL;
+    } else {
+        sign_key_id_hex(sb.id, id_hex);
+    }
+    g_free(text);
+    return rc;
+}

@@ -57,6 +57,9 @@ int sign_file(const struct sign_seckey *key, const char *path, const char *sig_p
 /* Load the secret key at KEY_PATH and sign PATH into PATH.sig (what a session does). */
 int sign_file_with_key_file(const char *key_path, const char *path, char **why);
 
+/* The key id (hex, as sign_key_id_hex) a signature file names, without checking it. */
+int sign_signature_key_id(const char *sig_path, char id_hex[17], char **why);
+
 /* Check SIG_PATH against PATH and KEY: key id, the file signature and the signature of
  * the trusted comment.  KERR_CORRUPT when a signature does not verify (or was made by
  * another key), KERR_INVAL when the file is not a signature.  *trusted_comment (may be

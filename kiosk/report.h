@@ -1,0 +1,78 @@
+/* report.h - the scan report (A4 PDF) and the receipt (80 mm roll PDF) of a published
+ * session, drawn with cairo + pango from its MANIFEST.json, in Japanese, English or both.
+ *
+ * The receipt (and the first page of the A4 report) carries a QR code with the text
+ *     KIOSK1 <session id> <manifest SHA-256, 64 lower-case hex digits>
+ * (single spaces, nothing else), so the TOS side can match a paper receipt to the
+ * delivery folder and its MANIFEST.json.  See docs/reports.md. */
+#ifndef KIOSK_REPORT_H
+#define KIOSK_REPORT_H
+
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+
+#define REPORT_QR_PREFIX "KIOSK1"
+
+enum report_format {
+    REPORT_A4,
+    REPORT_RECEIPT,
+};
+
+enum report_lang {
+    REPORT_LANG_EN = 1,
+    REPORT_LANG_JA = 2,
+    REPORT_LANG_BOTH = 3,
+};
+
+/* A published session as a report sees it. */
+struct report_session {
+    char *id;
+    char *dir;            /* STAGING/<id> (absolute when it could be resolved) */
+    char *manifest_path;
+    char manifest_sha256[65];
+    char *sig_key_id;     /* key id of MANIFEST.json.sig, or NULL when not signed */
+    JsonNode *root;       /* the parsed manifest */
+    JsonObject *m;        /* its object */
+};
+
+/* Find SESSION (an id, or "last" for the newest published session) under STAGING and
+ * read its MANIFEST.json.  KERR_NOT_FOUND (with *why) when there is no such session. */
+int report_session_load(const char *staging, const char *session, struct report_session **out,
+                        char **why);
+void report_session_free(struct report_session *s);
+
+/* True when ID looks like a session id (letters, digits, '-', '_', '.'; no leading '.'). */
+bool report_session_id_valid(const char *id);
+
+/* "KIOSK1 <id> <sha256>" (newly allocated). */
+char *report_qr_text(const struct report_session *s);
+
+struct report_options {
+    enum report_format format;
+    enum report_lang lang;
+    const char *kiosk_name; /* may be NULL */
+    const char *site;       /* may be NULL */
+};
+
+/* Draw the report of S into PDF_PATH (replaced atomically).  0 or KERR_* with *why. */
+int report_render(const struct report_session *s, const struct report_options *o,
+                  const char *pdf_path, char **why);
+
+struct kiosk_config;
+
+/* Where reports are saved: [report] folder, or STAGING/.reports (created mode 0750). */
+char *report_save_dir(const struct kiosk_config *cfg);
+
+/* Render SESSION ("last" allowed) per O into the save folder, then print it on PRINTER
+ * (NULL: the configured one, else the CUPS default) and record "print" or "print-failed"
+ * in the audit log.  *saved (may be NULL) gets the saved PDF's path even when printing
+ * failed.  Returns 0, or KERR_* with *why (for people). */
+int report_print_session(const struct kiosk_config *cfg, const char *session,
+                         const struct report_options *o, const char *printer, int timeout_s,
+                         char **saved, char **why);
+
+/* "a4" | "receipt" and "ja" | "en" | "both"; false when TEXT is none of them. */
+bool report_parse_format(const char *text, enum report_format *out);
+bool report_parse_lang(const char *text, enum report_lang *out);
+
+#endif

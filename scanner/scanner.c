@@ -22,11 +22,24 @@ struct scanner_engine {
     struct scanner_info info;
 };
 
+/* libclamav's own messages go to the debug log: what it means for people is said by the
+ * verdict or by the error this module returns. */
+static void scanner_clamav_msg(enum cl_msg severity, const char *fullmsg, const char *msg,
+                               void *context)
+{
+    (void)fullmsg;
+    (void)context;
+    char *m = g_strchomp(g_strdup(msg));
+    log_debug("libclamav%s: %s", severity == CL_MSG_ERROR ? " error" : "", m);
+    g_free(m);
+}
+
 int scanner_init(void)
 {
     static gsize done;
     static int result;
     if (g_once_init_enter(&done)) {
+        cl_set_clcb_msg(scanner_clamav_msg);
         cl_error_t r = cl_init(CL_INIT_DEFAULT);
         if (r != CL_SUCCESS) {
             log_error("cl_init: %s", cl_strerror(r));
@@ -165,6 +178,11 @@ int scanner_engine_load(const char *dbdir, const struct scanner_opts *opts,
         r = KERR_NO_SIGNATURES;
         goto out;
     }
+    if (!strcmp(s->info.db_version, "none")) {
+        *errmsg = g_strdup_printf("no signatures: %s holds no ClamAV database files", dbdir);
+        r = KERR_NO_SIGNATURES;
+        goto out;
+    }
     s->engine = cl_engine_new();
     if (!s->engine) {
         *errmsg = g_strdup("cl_engine_new failed");
@@ -180,7 +198,7 @@ int scanner_engine_load(const char *dbdir, const struct scanner_opts *opts,
         goto out;
     }
     if (sigs == 0) {
-        *errmsg = g_strdup_printf("no signatures in %s", dbdir);
+        *errmsg = g_strdup_printf("no signatures: the databases in %s hold none", dbdir);
         r = KERR_NO_SIGNATURES;
         goto out;
     }

@@ -87,8 +87,12 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
         printf("  Manifest:  %s\n", r->manifest_path);
     }
     printf("  Audit log: %s\n", audit_log);
-    printf("  Engine:    ClamAV %s, database %s, %u signatures\n", r->scanner.engine_version,
-           r->scanner.db_version, r->scanner.signatures);
+    char *built = r->scanner.db_time > 0
+                      ? util_time_rfc3339(r->scanner.db_time * G_USEC_PER_SEC, false)
+                      : g_strdup("unknown");
+    printf("  Engine:    ClamAV %s, database %s built %s, %u signatures\n",
+           r->scanner.engine_version, r->scanner.db_version, built, r->scanner.signatures);
+    g_free(built);
     if (r->exit_code == 2) {
         if (r->counts.files)
             printf("  %llu files were found; none was delivered.\n",

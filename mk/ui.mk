@@ -1,0 +1,56 @@
+# ui.mk - the kiosk screen (GTK 4): build/kiosk-ui, its GResource, the Japanese catalogue,
+# and `make demo-ui`.  The event -> screen state machine is plain C and lives in
+# libkiosk.a so tests/unit/test_screen_state.c links like every other unit test.
+LIB_SRCS += ui/screen-state.c
+
+# The fragments are included before the Makefile's "all:", so the first target of the
+# first fragment would become the default goal: keep `make` = `make all`.
+.DEFAULT_GOAL := all
+
+UI_PKGS    := gtk4 json-glib-1.0
+UI_SRCS    := ui/main.c ui/kiosk-ui-application.c ui/kiosk-window.c ui/kiosk-ui-format.c \
+              ui/kiosk-waiting-page.c ui/kiosk-checking-page.c ui/kiosk-scanning-page.c \
+              ui/kiosk-result-page.c ui/kiosk-remove-page.c ui/kiosk-refused-page.c \
+              ui/kiosk-queued-page.c ui/kiosk-out-of-service-page.c
+UI_OBJS    := $(UI_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/ui/kiosk-resources.o
+UI_GRES    := ui/kiosk-ui.gresource.xml
+UI_RES_DEPS = $(shell glib-compile-resources --sourcedir=ui --generate-dependencies $(UI_GRES) 2>/dev/null)
+UI_MO      := $(BUILD)/locale/ja/LC_MESSAGES/kiosk.mo
+UI_CFLAGS   = $(shell pkg-config --cflags $(UI_PKGS)) -DKIOSK_UI_LOCALEDIR='"/usr/share/locale"'
+
+EXTRA_BINS += $(BUILD)/kiosk-ui $(UI_MO)
+
+.PHONY: demo-ui ui-pot
+
+$(BUILD)/ui/kiosk-resources.c: $(UI_GRES) $(UI_RES_DEPS)
+	@mkdir -p $(dir $@)
+	glib-compile-resources --sourcedir=ui --generate-source --target=$@ $(UI_GRES)
+
+$(BUILD)/obj/ui/kiosk-resources.o: $(BUILD)/ui/kiosk-resources.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(UI_CFLAGS) -Wno-overlength-strings -c -o $@ $<
+
+$(UI_SRCS:%.c=$(BUILD)/obj/%.o): $(BUILD)/obj/ui/%.o: ui/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(UI_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/kiosk-ui: $(UI_OBJS) $(BUILD)/libkiosk.a
+	$(CC) $(LDFLAGS) -o $@ $(UI_OBJS) $(BUILD)/libkiosk.a $(shell pkg-config --libs $(UI_PKGS)) $(LDLIBS)
+
+$(UI_MO): ui/po/ja.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+# Regenerate the template and merge it into ja.po (run by hand after changing strings).
+ui-pot:
+	xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=C_:1c,2 \
+	    --keyword=NC_:1c,2 --add-comments=TRANSLATORS --package-name=kiosk \
+	    --keyword=ngettext:1,2 -D . -f ui/po/POTFILES -o $(BUILD)/kiosk.pot
+	msgmerge --update --no-fuzzy-matching --backup=none ui/po/ja.po $(BUILD)/kiosk.pot
+
+# Show the screen under Xvfb, driven by a scripted session (or the real daemon when
+# built, see tests/ui/demo.sh); screenshots go to $(BUILD)/ui-screenshots/demo/.
+demo-ui: $(BUILD)/kiosk-ui $(UI_MO)
+	tests/ui/demo.sh $(BUILD)
+
+-include $(UI_SRCS:%.c=$(BUILD)/obj/%.d)

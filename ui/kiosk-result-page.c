@@ -1,0 +1,133 @@
+/* kiosk-result-page.c - one big verdict (green / amber / red), the counts, every file held
+ * back with its reason in plain words, and where the delivered files went.  Everything
+ * here comes from the service's "done" or "failed" event (see screen-state.c). */
+#include "ui/kiosk-result-page.h"
+
+#include "ui/kiosk-ui-format.h"
+
+struct _KioskResultPage {
+    GtkBox parent_instance;
+    GtkLabel *test_label;
+    GtkLabel *verdict_label;
+    GtkLabel *counts_label;
+    GtkLabel *reason_label;
+    GtkLabel *held_title;
+    GtkWidget *held_scroller;
+    GtkListBox *held_list;
+    GtkLabel *delivery_label;
+    GtkWidget *print_button;
+};
+
+G_DEFINE_FINAL_TYPE(KioskResultPage, kiosk_result_page, GTK_TYPE_BOX)
+
+static const char *const verdict_classes[] = {"verdict-delivered", "verdict-some",
+                                              "verdict-nothing"};
+
+static void kiosk_result_page_class_init(KioskResultPageClass *klass)
+{
+    GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+    gtk_widget_class_set_template_from_resource(wc, "/jp/kiosk/ui/kiosk-result-page.ui");
+    gtk_widget_class_bind_template_child(wc, KioskResultPage, test_label);
+    gtk_widget_class_bind_template_child(wc, KioskResultPage, verdict_label);
+    gtk_widget_class_bind_template_child(wc, KioskResultPage, counts_label);
+    gtk_widget_class_bind_template_child(wc, KioskResultPage, reason_label);
+    gtk_widget_class_bind_template_child(wc, KioskResultPage, held_title);
+    gtk_widget_class_bind_template_child(wc, KioskResultPage, held_scroller);
+    gtk_widget_class_bind_template_child(wc, KioskResultPage, held_list);
+    gtk_widget_class_bind_template_child(wc, KioskResultPage, delivery_label);
+    gtk_widget_class_bind_template_child(wc, KioskResultPage, print_button);
+}
+
+static void kiosk_result_page_init(KioskResultPage *self)
+{
+    gtk_widget_init_template(GTK_WIDGET(self));
+}
+
+static GtkWidget *held_row_new(const struct screen_held *h)
+{
+    static const char *const held_classes[] = {"held-infected", "held-blocked", "held-error"};
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+    GtkWidget *path = gtk_label_new(h->path);
+    GtkWidget *why = NULL;
+    g_autofree char *reason = kiosk_format_held_reason(h);
+
+    gtk_label_set_wrap(GTK_LABEL(path), TRUE);
+    gtk_label_set_wrap_mode(GTK_LABEL(path), PANGO_WRAP_WORD_CHAR);
+    gtk_label_set_xalign(GTK_LABEL(path), 0);
+    gtk_widget_add_css_class(path, "held-path");
+    why = gtk_label_new(reason);
+    gtk_label_set_wrap(GTK_LABEL(why), TRUE);
+    gtk_label_set_wrap_mode(GTK_LABEL(why), PANGO_WRAP_WORD_CHAR);
+    gtk_label_set_xalign(GTK_LABEL(why), 0);
+    gtk_widget_add_css_class(why, "held-reason");
+    gtk_widget_add_css_class(why, held_classes[h->verdict]);
+    gtk_box_append(GTK_BOX(box), path);
+    gtk_box_append(GTK_BOX(box), why);
+    gtk_widget_add_css_class(box, "held-row");
+    return box;
+}
+
+void kiosk_result_page_update(GtkWidget *page, const struct screen_state *s)
+{
+    KioskResultPage *self = KIOSK_RESULT_PAGE(page);
+    GtkWidget *verdict = GTK_WIDGET(self->verdict_label);
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(verdict_classes); i++)
+        gtk_widget_remove_css_class(verdict, verdict_classes[i]);
+    if (s->verdict != VERDICT_NONE)
+        gtk_widget_add_css_class(verdict, verdict_classes[s->verdict - 1]);
+    gtk_label_set_text(self->verdict_label, kiosk_format_verdict_title(s->verdict));
+    gtk_widget_set_visible(GTK_WIDGET(self->test_label), s->test_signatures);
+
+    /* failed: the reason instead of counts and list */
+    gtk_widget_set_visible(GTK_WIDGET(self->reason_label), s->failed);
+    gtk_widget_set_visible(GTK_WIDGET(self->counts_label), !s->failed);
+    if (s->failed) {
+        g_autofree char *r = g_strdup_printf(_("The check could not be completed: %s"),
+                                             s->reason && *s->reason ? s->reason : _("no reason given"));
+        gtk_label_set_text(self->reason_label, r);
+    } else {
+        g_autoptr(GString) c = g_string_new(NULL);
+        g_string_append_printf(c, _("%lld files checked"), (long long)s->counts.files);
+        g_string_append(c, "   ");
+        g_string_append_printf(c, _("%lld delivered"), (long long)s->counts.delivered);
+        if (s->counts.infected) {
+            g_string_append(c, "   ");
+            g_string_append_printf(c, _("%lld malware"), (long long)s->counts.infected);
+        }
+        if (s->counts.blocked) {
+            g_string_append(c, "   ");
+            g_string_append_printf(c, _("%lld blocked"), (long long)s->counts.blocked);
+        }
+        if (s->counts.error) {
+            g_string_append(c, "   ");
+            g_string_append_printf(c, _("%lld not scanned"), (long long)s->counts.error);
+        }
+        if (s->counts.skipped) {
+            g_string_append(c, "   ");
+            g_string_append_printf(c, _("%lld skipped (links, devices)"), (long long)s->counts.skipped);
+        }
+        gtk_label_set_text(self->counts_label, c->str);
+    }
+
+    GtkWidget *child;
+    while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->held_list))))
+        gtk_list_box_remove(self->held_list, child);
+    for (unsigned i = 0; i < s->n_held; i++)
+        gtk_list_box_append(self->held_list, held_row_new(&s->held[i]));
+    gtk_widget_set_visible(GTK_WIDGET(self->held_title), s->n_held > 0);
+    gtk_widget_set_visible(self->held_scroller, s->n_held > 0);
+
+    g_autofree char *where = NULL;
+    if (s->verdict != VERDICT_NOTHING && s->counts.delivered > 0 && s->delivery)
+        where = g_strdup_printf(_("Delivered files were passed to the terminal: %s"), s->delivery);
+    else if (s->verdict != VERDICT_NOTHING && s->counts.delivered > 0)
+        where = g_strdup(_("Delivered files were passed to the terminal."));
+    else if (s->verdict == VERDICT_DELIVERED)
+        where = g_strdup(_("The USB media held no files to deliver."));
+    else
+        where = g_strdup(_("No files were passed to the terminal."));
+    gtk_label_set_text(self->delivery_label, where);
+
+    gtk_widget_set_visible(self->print_button, s->can_print && !s->failed);
+}

@@ -1,0 +1,541 @@
+/* kiosk-ui-application.c - the kiosk screen application.
+ *
+ * It connects to the service's UNIX socket, feeds every line to the plain-C state
+ * machine (ui/screen-state.c) and shows the resulting screen.  When the connection drops
+ * it shows "service not running" and reconnects every second; the service then sends
+ * hello + a status snapshot and the screen follows.  It decides nothing about files. */
+#include "ui/kiosk-ui-application.h"
+
+#include <gio/gunixsocketaddress.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <libintl.h>
+#include <locale.h>
+#include <string.h>
+
+#include "ui/kiosk-ui-format.h"
+#include "ui/kiosk-window.h"
+#include "ui/screen-state.h"
+
+#define KIOSK_UI_DOMAIN "kiosk"
+#define RECONNECT_MS 1000
+#define DEFAULT_SOCKET "/run/kiosk/kiosk.sock"
+#define DEFAULT_CONFIG "/etc/kiosk/kiosk.conf"
+
+struct _KioskUiApplication {
+    GtkApplication parent_instance;
+
+    /* options */
+    char *socket_path;
+    char *config_path;
+    char *language_opt;
+    char *screenshot_dir;
+    char *state_file;
+    char *windowed;
+    char *localedir;
+
+    char *config_language; /* [kiosk] language */
+    char *language;        /* shown now: "en" | "ja" */
+    gboolean language_chosen; /* by the person at the kiosk (until the session ends) */
+
+    struct screen_state *state;
+    enum screen_id last_screen;
+    KioskWindow *window;
+
+    GSocketClient *client;
+    GSocketConnection *conn;
+    GDataInputStream *in;
+    GCancellable *cancel;
+    guint reconnect_id;
+
+    gboolean dump_pending;
+    unsigned dump_seq;
+};
+
+G_DEFINE_FINAL_TYPE(KioskUiApplication, kiosk_ui_application, GTK_TYPE_APPLICATION)
+
+static void connect_start(KioskUiApplication *self);
+
+/* ---- language ---------------------------------------------------------------------- */
+
+static const char *default_language(KioskUiApplication *self)
+{
+    if (self->language_opt)
+        return self->language_opt;
+    if (self->state && self->state->language)
+        return self->state->language;
+    if (self->config_language)
+        return self->config_language;
+    return "en";
+}
+
+static void set_language(KioskUiApplication *self, const char *lang)
+{
+    if (g_strcmp0(lang, "ja") != 0)
+        lang = "en";
+    if (g_strcmp0(self->language, lang) == 0)
+        return;
+    g_free(self->language);
+    self->language = g_strdup(lang);
+    g_setenv("LANGUAGE", lang, TRUE);
+    /* make gettext drop its cache of looked-up messages */
+    g_autofree char *cur = g_strdup(setlocale(LC_MESSAGES, NULL));
+    setlocale(LC_MESSAGES, cur);
+
+    GAction *a = g_action_map_lookup_action(G_ACTION_MAP(self), "language");
+    if (a)
+        g_simple_action_set_state(G_SIMPLE_ACTION(a), g_variant_new_string(lang));
+    if (self->window) {
+        GtkWidget *w = GTK_WIDGET(self->window);
+        gtk_widget_remove_css_class(w, "ja");
+        gtk_widget_remove_css_class(w, "en");
+        gtk_widget_add_css_class(w, lang);
+        kiosk_window_rebuild(self->window);
+    }
+}
+
+/* ---- debug outputs ------------------------------------------------------------------ */
+
+static void write_file_atomic(const char *path, const char *data)
+{
+    g_autoptr(GError) err = NULL;
+    if (!g_file_set_contents(path, data, -1, &err))
+        g_warning("cannot write %s: %s", path, err->message);
+}
+
+static char *shot_name(KioskUiApplication *self)
+{
+    const struct screen_state *s = self->state;
+    const char *variant = NULL;
+    if (s->screen == SCREEN_RESULT)
+        variant = s->failed ? "failed" : screen_verdict_name(s->verdict);
+    else if (s->screen == SCREEN_OUT_OF_SERVICE)
+        variant = screen_oos_code_name(s->oos_code);
+    else if (s->screen == SCREEN_SCANNING && s->delivering)
+        variant = "delivering";
+    return g_strdup_printf("%s-%s%s%s", self->language, screen_id_name(s->screen),
+                           variant ? "-" : "", variant ? variant : "");
+}
+
+/* After the frame that showed a new state: write what is visible, take the picture. */
+static void on_after_paint(GdkFrameClock *clock, KioskUiApplication *self)
+{
+    (void)clock;
+    if (!self->dump_pending || !self->window)
+        return;
+    self->dump_pending = FALSE;
+    g_autofree char *desc = kiosk_window_describe(self->window, self->state, self->language);
+    if (self->state_file)
+        write_file_atomic(self->state_file, desc);
+    if (self->screenshot_dir) {
+        g_autofree char *name = shot_name(self);
+        g_autofree char *png = g_strdup_printf("%s/%s.png", self->screenshot_dir, name);
+        g_autofree char *json = g_strdup_printf("%s/%s.json", self->screenshot_dir, name);
+        g_autoptr(GError) err = NULL;
+        if (!kiosk_window_save_png(self->window, png, &err))
+            g_warning("screenshot %s: %s", png, err->message);
+        write_file_atomic(json, desc);
+        g_autofree char *log = g_strdup_printf("%s/screens.log", self->screenshot_dir);
+        g_autofree char *line = g_strdup_printf("%u %s\n", ++self->dump_seq, name);
+        FILE *f = fopen(log, "a");
+        if (f) {
+            fputs(line, f);
+            fclose(f);
+        }
+    }
+}
+
+static void request_dump(KioskUiApplication *self)
+{
+    if (!self->state_file && !self->screenshot_dir)
+        return;
+    self->dump_pending = TRUE;
+    gtk_widget_queue_draw(GTK_WIDGET(self->window));
+}
+
+static void on_window_realize(GtkWidget *w, KioskUiApplication *self)
+{
+    GdkFrameClock *clock = gtk_widget_get_frame_clock(w);
+    g_signal_connect(clock, "after-paint", G_CALLBACK(on_after_paint), self);
+}
+
+/* ---- showing the state -------------------------------------------------------------- */
+
+static void render(KioskUiApplication *self)
+{
+    enum screen_id screen = self->state->screen;
+    /* A new visitor starts in the kiosk's default language. */
+    if (screen == SCREEN_WAITING && self->last_screen != SCREEN_WAITING) {
+        self->language_chosen = FALSE;
+    }
+    if (!self->language_chosen)
+        set_language(self, default_language(self));
+    self->last_screen = screen;
+
+    GAction *print = g_action_map_lookup_action(G_ACTION_MAP(self), "print");
+    g_simple_action_set_enabled(G_SIMPLE_ACTION(print), self->state->can_print);
+    kiosk_window_render(self->window, self->state);
+    request_dump(self);
+}
+
+/* ---- the connection ----------------------------------------------------------------- */
+
+static gboolean reconnect_cb(gpointer data)
+{
+    KioskUiApplication *self = data;
+    self->reconnect_id = 0;
+    connect_start(self);
+    return G_SOURCE_REMOVE;
+}
+
+static void schedule_reconnect(KioskUiApplication *self)
+{
+    if (!self->reconnect_id)
+        self->reconnect_id = g_timeout_add(RECONNECT_MS, reconnect_cb, self);
+}
+
+static void connection_lost(KioskUiApplication *self, const char *why)
+{
+    g_message("connection to %s lost: %s", self->socket_path, why);
+    g_clear_object(&self->in);
+    if (self->conn)
+        g_io_stream_close(G_IO_STREAM(self->conn), NULL, NULL);
+    g_clear_object(&self->conn);
+    screen_state_disconnected(self->state);
+    render(self);
+    schedule_reconnect(self);
+}
+
+static gboolean send_line(KioskUiApplication *self, JsonBuilder *b)
+{
+    if (!self->conn)
+        return FALSE;
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    g_autofree char *text = json_generator_to_data(gen, NULL);
+    g_autofree char *line = g_strconcat(text, "\n", NULL);
+    GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(self->conn));
+    g_autoptr(GError) err = NULL;
+    if (!g_output_stream_write_all(out, line, strlen(line), NULL, NULL, &err)) {
+        g_message("send failed: %s", err->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void handle_reply(KioskUiApplication *self, const char *line)
+{
+    g_autoptr(JsonParser) p = json_parser_new();
+    if (!json_parser_load_from_data(p, line, -1, NULL))
+        return;
+    JsonNode *root = json_parser_get_root(p);
+    if (!JSON_NODE_HOLDS_OBJECT(root))
+        return;
+    JsonObject *o = json_node_get_object(root);
+    const char *cmd = json_object_get_string_member_with_default(o, "cmd", "");
+    if (strcmp(cmd, "details") == 0) {
+        gboolean ok = json_object_get_boolean_member_with_default(o, "ok", FALSE);
+        const char *error = NULL;
+        JsonNode *en = json_object_get_member(o, "error");
+        if (en && JSON_NODE_HOLDS_VALUE(en) && json_node_get_value_type(en) == G_TYPE_STRING)
+            error = json_node_get_string(en);
+        kiosk_window_details_saved(self->window, ok, error);
+        request_dump(self);
+    }
+}
+
+static void on_line(GObject *src, GAsyncResult *res, gpointer data)
+{
+    KioskUiApplication *self = data;
+    g_autoptr(GError) err = NULL;
+    gsize len = 0;
+    g_autofree char *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(src), res, &len, &err);
+    if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    if (!line) {
+        connection_lost(self, err ? err->message : "end of stream");
+        return;
+    }
+    if (g_strstr_len(line, (gssize)len, "\"reply\""))
+        handle_reply(self, line);
+    if (screen_state_feed_line(self->state, line))
+        render(self);
+    g_data_input_stream_read_line_async(self->in, G_PRIORITY_DEFAULT, self->cancel, on_line, self);
+}
+
+static void on_connected(GObject *src, GAsyncResult *res, gpointer data)
+{
+    KioskUiApplication *self = data;
+    g_autoptr(GError) err = NULL;
+    GSocketConnection *conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &err);
+    if (!conn) {
+        if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            schedule_reconnect(self);
+        return;
+    }
+    g_message("connected to %s", self->socket_path);
+    self->conn = conn;
+    self->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
+    g_data_input_stream_set_newline_type(self->in, G_DATA_STREAM_NEWLINE_TYPE_LF);
+    screen_state_connected(self->state);
+    g_data_input_stream_read_line_async(self->in, G_PRIORITY_DEFAULT, self->cancel, on_line, self);
+}
+
+static void connect_start(KioskUiApplication *self)
+{
+    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(self->socket_path);
+    g_socket_client_connect_async(self->client, G_SOCKET_CONNECTABLE(addr), self->cancel,
+                                  on_connected, self);
+}
+
+/* ---- actions -------------------------------------------------------------------------- */
+
+static void on_language(GSimpleAction *a, GVariant *param, gpointer data)
+{
+    KioskUiApplication *self = data;
+    (void)a;
+    self->language_chosen = TRUE;
+    set_language(self, g_variant_get_string(param, NULL));
+    render(self);
+}
+
+static void on_details(GSimpleAction *a, GVariant *param, gpointer data)
+{
+    KioskUiApplication *self = data;
+    static const char *const names[] = {"vessel", "imo", "voyage", "company", "person"};
+    const char *v[5];
+    (void)a;
+    g_variant_get(param, "(&s&s&s&s&s)", &v[0], &v[1], &v[2], &v[3], &v[4]);
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "cmd");
+    json_builder_add_string_value(b, "details");
+    for (unsigned i = 0; i < G_N_ELEMENTS(names); i++) {
+        json_builder_set_member_name(b, names[i]);
+        json_builder_add_string_value(b, v[i]);
+    }
+    json_builder_end_object(b);
+    if (!send_line(self, b))
+        kiosk_window_details_saved(self->window, FALSE, _("the service is not running"));
+}
+
+static void on_print(GSimpleAction *a, GVariant *param, gpointer data)
+{
+    KioskUiApplication *self = data;
+    (void)a;
+    (void)param;
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "cmd");
+    json_builder_add_string_value(b, "print");
+    json_builder_set_member_name(b, "session");
+    json_builder_add_string_value(b, self->state->session);
+    json_builder_end_object(b);
+    send_line(self, b);
+}
+
+/* ---- start-up ----------------------------------------------------------------------- */
+
+static void load_config(KioskUiApplication *self)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    const char *path = self->config_path ? self->config_path : DEFAULT_CONFIG;
+    g_autoptr(GError) err = NULL;
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &err)) {
+        if (self->config_path)
+            g_warning("config %s: %s", path, err->message);
+        return;
+    }
+    self->config_language = g_key_file_get_string(kf, "kiosk", "language", NULL);
+    g_autofree char *contact = g_key_file_get_string(kf, "ui", "contact", NULL);
+    kiosk_format_set_contact(contact);
+    if (!self->socket_path)
+        self->socket_path = g_key_file_get_string(kf, "paths", "socket", NULL);
+}
+
+static char *find_localedir(KioskUiApplication *self)
+{
+    if (self->localedir)
+        return g_strdup(self->localedir);
+    /* running from the build folder: build/kiosk-ui next to build/locale */
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    if (exe) {
+        g_autofree char *dir = g_path_get_dirname(exe);
+        g_autofree char *mo = g_build_filename(dir, "locale", "ja", "LC_MESSAGES", "kiosk.mo", NULL);
+        if (g_file_test(mo, G_FILE_TEST_EXISTS))
+            return g_build_filename(dir, "locale", NULL);
+    }
+    return g_strdup(KIOSK_UI_LOCALEDIR);
+}
+
+static void on_fullscreen_changed(GtkWindow *w, GParamSpec *pspec, KioskUiApplication *self)
+{
+    (void)pspec;
+    if (!self->windowed && !gtk_window_is_fullscreen(w))
+        gtk_window_fullscreen(w); /* no way out to a desktop */
+}
+
+static gboolean on_signal(gpointer data)
+{
+    g_application_quit(G_APPLICATION(data));
+    return G_SOURCE_CONTINUE;
+}
+
+static void on_css_error(GtkCssProvider *css, GtkCssSection *section, GError *error, gpointer data)
+{
+    (void)css;
+    (void)data;
+    g_autofree char *where = gtk_css_section_to_string(section);
+    g_warning("style.css: %s: %s", where, error->message);
+}
+
+static void kiosk_ui_application_startup(GApplication *app)
+{
+    KioskUiApplication *self = KIOSK_UI_APPLICATION(app);
+    G_APPLICATION_CLASS(kiosk_ui_application_parent_class)->startup(app);
+
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new();
+    g_signal_connect(css, "parsing-error", G_CALLBACK(on_css_error), NULL);
+    gtk_css_provider_load_from_resource(css, "/jp/kiosk/ui/style.css");
+    gtk_style_context_add_provider_for_display(gdk_display_get_default(), GTK_STYLE_PROVIDER(css),
+                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+    g_object_set(gtk_settings_get_default(), "gtk-application-prefer-dark-theme", FALSE,
+                 "gtk-enable-animations", FALSE, NULL);
+    static const GActionEntry entries[] = {
+        {.name = "language", .activate = on_language, .parameter_type = "s", .state = "'en'"},
+        {.name = "details", .activate = on_details, .parameter_type = "(sssss)"},
+        {.name = "print", .activate = on_print},
+    };
+    g_action_map_add_action_entries(G_ACTION_MAP(app), entries, G_N_ELEMENTS(entries), self);
+    g_unix_signal_add(SIGTERM, on_signal, app);
+    g_unix_signal_add(SIGINT, on_signal, app);
+}
+
+static void kiosk_ui_application_activate(GApplication *app)
+{
+    KioskUiApplication *self = KIOSK_UI_APPLICATION(app);
+    if (self->window) {
+        gtk_window_present(GTK_WINDOW(self->window));
+        return;
+    }
+    self->window = kiosk_window_new(GTK_APPLICATION(app));
+    GtkWindow *w = GTK_WINDOW(self->window);
+    g_signal_connect(w, "realize", G_CALLBACK(on_window_realize), self);
+    int ww = 0, wh = 0;
+    if (self->windowed && sscanf(self->windowed, "%dx%d", &ww, &wh) == 2 && ww > 0 && wh > 0) {
+        gtk_window_set_default_size(w, ww, wh);
+    } else {
+        g_clear_pointer(&self->windowed, g_free);
+        GListModel *monitors = gdk_display_get_monitors(gdk_display_get_default());
+        g_autoptr(GdkMonitor) mon = g_list_model_get_item(monitors, 0);
+        if (mon) {
+            GdkRectangle geo;
+            gdk_monitor_get_geometry(mon, &geo);
+            gtk_window_set_default_size(w, geo.width, geo.height);
+        }
+        gtk_window_fullscreen(w);
+        g_signal_connect(w, "notify::fullscreened", G_CALLBACK(on_fullscreen_changed), self);
+    }
+    set_language(self, default_language(self));
+    render(self);
+    gtk_window_present(w);
+    connect_start(self);
+}
+
+static int kiosk_ui_application_handle_local_options(GApplication *app, GVariantDict *opts)
+{
+    KioskUiApplication *self = KIOSK_UI_APPLICATION(app);
+    (void)opts;
+    if (self->language_opt && strcmp(self->language_opt, "en") != 0 &&
+        strcmp(self->language_opt, "ja") != 0) {
+        g_printerr("kiosk-ui: --language must be en or ja\n");
+        return 2;
+    }
+    if (self->screenshot_dir && g_mkdir_with_parents(self->screenshot_dir, 0755) != 0) {
+        g_printerr("kiosk-ui: cannot create %s\n", self->screenshot_dir);
+        return 1;
+    }
+    load_config(self);
+    if (!self->socket_path)
+        self->socket_path = g_strdup(DEFAULT_SOCKET);
+
+    g_autofree char *localedir = find_localedir(self);
+    bindtextdomain(KIOSK_UI_DOMAIN, localedir);
+    bind_textdomain_codeset(KIOSK_UI_DOMAIN, "UTF-8");
+    textdomain(KIOSK_UI_DOMAIN);
+    return -1; /* go on */
+}
+
+static void kiosk_ui_application_shutdown(GApplication *app)
+{
+    KioskUiApplication *self = KIOSK_UI_APPLICATION(app);
+    g_cancellable_cancel(self->cancel);
+    g_clear_handle_id(&self->reconnect_id, g_source_remove);
+    G_APPLICATION_CLASS(kiosk_ui_application_parent_class)->shutdown(app);
+}
+
+static void kiosk_ui_application_finalize(GObject *obj)
+{
+    KioskUiApplication *self = KIOSK_UI_APPLICATION(obj);
+    g_clear_object(&self->in);
+    g_clear_object(&self->conn);
+    g_clear_object(&self->client);
+    g_clear_object(&self->cancel);
+    screen_state_free(self->state);
+    g_free(self->socket_path);
+    g_free(self->config_path);
+    g_free(self->language_opt);
+    g_free(self->screenshot_dir);
+    g_free(self->state_file);
+    g_free(self->windowed);
+    g_free(self->localedir);
+    g_free(self->config_language);
+    g_free(self->language);
+    G_OBJECT_CLASS(kiosk_ui_application_parent_class)->finalize(obj);
+}
+
+static void kiosk_ui_application_class_init(KioskUiApplicationClass *klass)
+{
+    GApplicationClass *ac = G_APPLICATION_CLASS(klass);
+    ac->startup = kiosk_ui_application_startup;
+    ac->activate = kiosk_ui_application_activate;
+    ac->handle_local_options = kiosk_ui_application_handle_local_options;
+    ac->shutdown = kiosk_ui_application_shutdown;
+    G_OBJECT_CLASS(klass)->finalize = kiosk_ui_application_finalize;
+}
+
+static void kiosk_ui_application_init(KioskUiApplication *self)
+{
+    const GOptionEntry options[] = {
+        {"socket", 's', 0, G_OPTION_ARG_FILENAME, &self->socket_path,
+         "The service's socket (default " DEFAULT_SOCKET ")", "PATH"},
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &self->config_path,
+         "Config file (default " DEFAULT_CONFIG ")", "PATH"},
+        {"language", 'l', 0, G_OPTION_ARG_STRING, &self->language_opt,
+         "Default language: en or ja (default: the service's, then the config's)", "LANG"},
+        {"windowed", 0, 0, G_OPTION_ARG_STRING, &self->windowed,
+         "Development: a WxH window instead of full screen", "WxH"},
+        {"state-file", 0, 0, G_OPTION_ARG_FILENAME, &self->state_file,
+         "Debug: write the visible screen (name, texts, sizes) as JSON here", "FILE"},
+        {"screenshot-dir", 0, 0, G_OPTION_ARG_FILENAME, &self->screenshot_dir,
+         "Debug: save a PNG and a JSON description at every screen change", "DIR"},
+        {"localedir", 0, 0, G_OPTION_ARG_FILENAME, &self->localedir,
+         "Where kiosk.mo catalogues are (default: next to the binary, then " KIOSK_UI_LOCALEDIR ")",
+         "DIR"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    g_application_add_main_option_entries(G_APPLICATION(self), options);
+    self->state = screen_state_new();
+    self->last_screen = SCREEN_OUT_OF_SERVICE;
+    self->client = g_socket_client_new();
+    self->cancel = g_cancellable_new();
+}
+
+KioskUiApplication *kiosk_ui_application_new(void)
+{
+    return g_object_new(KIOSK_TYPE_UI_APPLICATION, "application-id", "jp.kiosk.ui",
+                        "resource-base-path", "/jp/kiosk/ui/app", "flags",
+                        G_APPLICATION_NON_UNIQUE, NULL);
+}

@@ -1,0 +1,96 @@
+/* kiosk-ui-format.c - plain words for the service's facts. */
+#include "ui/kiosk-ui-format.h"
+
+char *kiosk_format_size(int64_t bytes)
+{
+    if (bytes < 0)
+        return g_strdup("?");
+    return g_format_size_full((guint64)bytes, G_FORMAT_SIZE_DEFAULT);
+}
+
+char *kiosk_format_eta(int64_t seconds)
+{
+    if (seconds < 0)
+        return NULL;
+    if (seconds < 60)
+        return g_strdup(_("Less than a minute left"));
+    int64_t minutes = (seconds + 59) / 60;
+    if (minutes < 120)
+        return g_strdup_printf(ngettext("About %d minute left", "About %d minutes left",
+                                        (unsigned long)minutes),
+                               (int)minutes);
+    return g_strdup_printf(_("About %d hours left"), (int)((minutes + 59) / 60));
+}
+
+char *kiosk_format_device(const struct screen_device *d)
+{
+    g_autofree char *name = NULL;
+    if (d->vendor && d->model)
+        name = g_strdup_printf("%s %s", d->vendor, d->model);
+    else if (d->vendor || d->model)
+        name = g_strdup(d->vendor ? d->vendor : d->model);
+    else
+        name = g_strdup(_("USB media"));
+    if (d->size < 0)
+        return g_steal_pointer(&name);
+    g_autofree char *size = kiosk_format_size(d->size);
+    return g_strdup_printf("%s, %s", name, size);
+}
+
+const char *kiosk_format_held_verdict(enum screen_held_verdict v)
+{
+    switch (v) {
+    case HELD_INFECTED:
+        return _("Malware detected");
+    case HELD_BLOCKED:
+        return _("Blocked by policy");
+    case HELD_ERROR:
+    default:
+        return _("Could not be scanned");
+    }
+}
+
+char *kiosk_format_held_reason(const struct screen_held *h)
+{
+    const char *r = h->reason && *h->reason ? h->reason : NULL;
+    switch (h->verdict) {
+    case HELD_INFECTED:
+        return r ? g_strdup_printf(_("Malware detected: %s"), r)
+                 : g_strdup(_("Malware detected (no name given)"));
+    case HELD_BLOCKED:
+        return r ? g_strdup_printf(_("Blocked by policy: %s"), r)
+                 : g_strdup(_("Blocked by policy"));
+    case HELD_ERROR:
+    default:
+        return r ? g_strdup_printf(_("Could not be scanned: %s"), r)
+                 : g_strdup(_("Could not be scanned"));
+    }
+}
+
+const char *kiosk_format_verdict_title(enum screen_verdict v)
+{
+    switch (v) {
+    case VERDICT_DELIVERED:
+        return _("All files delivered");
+    case VERDICT_SOME_HELD_BACK:
+        return _("Some files held back");
+    case VERDICT_NOTHING:
+        return _("Nothing delivered");
+    case VERDICT_NONE:
+    default:
+        return "";
+    }
+}
+
+static char *contact_text;
+
+void kiosk_format_set_contact(const char *contact)
+{
+    g_free(contact_text);
+    contact_text = contact && *contact ? g_strdup(contact) : NULL;
+}
+
+const char *kiosk_format_contact(void)
+{
+    return contact_text ? contact_text : _("the terminal IT help desk");
+}

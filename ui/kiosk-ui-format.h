@@ -1,0 +1,27 @@
+/* kiosk-ui-format.h - turn the service's facts into plain words for people (translated).
+ * No widgets here: the pages call these while they draw. */
+#ifndef KIOSK_UI_FORMAT_H
+#define KIOSK_UI_FORMAT_H
+
+#include <glib.h>
+#include <glib/gi18n.h>
+
+#include "ui/screen-state.h"
+
+char *kiosk_format_size(int64_t bytes);
+/* "About 3 minutes left" etc.; NULL when unknown (eta < 0). */
+char *kiosk_format_eta(int64_t seconds);
+/* "Kingston DataTraveler, 8.0 GB" (or a generic name). */
+char *kiosk_format_device(const struct screen_device *d);
+/* The heading for a held-back file's verdict: "Malware detected" ... */
+const char *kiosk_format_held_verdict(enum screen_held_verdict v);
+/* The reason in plain words: "Signature: Eicar-Signature", "Rule: ..." */
+char *kiosk_format_held_reason(const struct screen_held *h);
+const char *kiosk_format_verdict_title(enum screen_verdict v);
+
+/* Whom to call when the kiosk is out of service ([ui] contact in kiosk.conf); NULL = a
+ * generic "terminal IT help desk". */
+void kiosk_format_set_contact(const char *contact);
+const char *kiosk_format_contact(void);
+
+#endif

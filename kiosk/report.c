@@ -82,7 +82,7 @@ static const char *const report_words[W_N][2] = {
     [W_SIGNED] = {"signed, key id", "署名あり　鍵ID"},
     [W_UNSIGNED] = {"not signed", "署名なし"},
     [W_FILE] = {"File", "ファイル"},
-    [W_SHA] = {"SHA-256 (first 12)", "SHA-256（先頭12桁）"},
+    [W_SHA] = {"SHA-256", "SHA-256"},
     [W_V_CLEAN] = {"Clean (delivered)", "問題なし（受け渡し済み）"},
     [W_V_NOT_DELIVERED] = {"Clean, not delivered", "問題なし・未受け渡し"},
     [W_V_INFECTED] = {"Malware detected", "ウイルスを検出しました"},
@@ -330,9 +330,9 @@ static char *report_word(const struct report_ctx *c, enum report_word w)
 /* Two lines for both languages (table cells, banners). */
 static char *report_word2(const struct report_ctx *c, enum report_word w)
 {
-    if (c->o->lang == REPORT_LANG_BOTH)
+    if (c->o->lang == REPORT_LANG_BOTH && strcmp(report_words[w][0], report_words[w][1]) != 0)
         return g_strdup_printf("%s\n%s", report_words[w][1], report_words[w][0]);
-    return report_word(c, w);
+    return g_strdup(report_words[w][c->o->lang == REPORT_LANG_JA]);
 }
 
 enum report_style { RS_NORMAL = 0, RS_BOLD = 1, RS_MONO = 2 };
@@ -599,7 +599,7 @@ static void a4_page_begin(struct report_ctx *c, bool draw)
         g_free(sess);
         sess = g_strdup_printf("セッション / Session: %s", c->s->id);
     }
-    y += report_text(c, c->margin, y, w, sess, 9, RS_MONO, PANGO_ALIGN_LEFT, draw);
+    y += report_text(c, c->margin, y, w, sess, 9, RS_NORMAL, PANGO_ALIGN_LEFT, draw);
     if (draw)
         report_hline(c, y + 3, 1.0, 0x333333);
     c->y = y + 8;
@@ -637,7 +637,7 @@ static void a4_new_page(struct report_ctx *c, bool draw)
 static void a4_columns(struct report_ctx *c, double cols[7])
 {
     double x = c->margin, w = c->page_w - 2 * c->margin;
-    static const double frac[6] = {0.055, 0.34, 0.09, 0.14, 0.16, 0.215};
+    static const double frac[6] = {0.045, 0.33, 0.08, 0.125, 0.19, 0.23};
     for (int i = 0; i < 6; i++) {
         cols[i] = x;
         x += frac[i] * w;
@@ -793,6 +793,46 @@ static void report_volumes(JsonObject *source, char **fs, char **labels)
     *labels = b->len ? g_string_free(b, FALSE) : (g_string_free(b, TRUE), NULL);
 }
 
+/* The counts as a band of six cells: label over a big number. */
+static double report_counts_band(struct report_ctx *c, double x, double y, double width,
+                                 JsonObject *counts, bool draw)
+{
+    static const struct {
+        enum report_word w;
+        const char *key;
+    } cells[] = {
+        {W_FILES, "files"},     {W_DELIVERED, "delivered"}, {W_INFECTED, "infected"},
+        {W_BLOCKED, "blocked"}, {W_ERROR, "error"},         {W_SKIPPED, "skipped"},
+    };
+    double cw = width / G_N_ELEMENTS(cells), h = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && draw) {
+            cairo_set_source_rgb(c->cr, 0.95, 0.95, 0.95);
+            cairo_rectangle(c->cr, x, y, width, h);
+            cairo_fill(c->cr);
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(cells); i++) {
+            gint64 n = report_int(counts, cells[i].key);
+            char *l = report_word2(c, cells[i].w);
+            char *num = g_strdup_printf("%" G_GINT64_FORMAT, n);
+            bool bad = i >= 2 && i <= 4 && n > 0;
+            bool d = pass == 1 && draw;
+            report_rgb(c, 0x444444);
+            double hl = report_text(c, x + i * cw + 4, y + 4, cw - 8, l, 7, RS_NORMAL,
+                                    PANGO_ALIGN_CENTER, d);
+            report_rgb(c, bad ? 0xb3261e : 0);
+            double hn = report_text(c, x + i * cw + 4, y + 4 + (pass ? h - 8 - 18 : hl), cw - 8,
+                                    num, 14, RS_BOLD, PANGO_ALIGN_CENTER, d);
+            report_rgb(c, 0);
+            if (pass == 0)
+                h = MAX(h, hl + hn + 8);
+            g_free(l);
+            g_free(num);
+        }
+    }
+    return y + h;
+}
+
 static void a4_draw(struct report_ctx *c, bool draw)
 {
     JsonObject *m = c->s->m, *details = report_obj(m, "details"), *src = report_obj(m, "source"),
@@ -843,21 +883,6 @@ static void a4_draw(struct report_ctx *c, bool draw)
     };
     yL = report_rows(c, x, yL, colw, lw, drows, G_N_ELEMENTS(drows), A4_PT, draw);
     report_rows_free(drows, G_N_ELEMENTS(drows));
-    yL = report_heading(c, x, yL + 6, colw, W_COUNTS, 9.5, draw);
-    struct report_row crows[] = {
-        {W_FILES, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "files")), 0},
-        {W_DELIVERED, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "delivered")), 0},
-        {W_INFECTED, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "infected")), 0},
-        {W_BLOCKED, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "blocked")), 0},
-        {W_ERROR, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "error")), 0},
-        {W_SKIPPED, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "skipped")), 0},
-    };
-    for (size_t i = 1; i < G_N_ELEMENTS(crows); i++)
-        if (i >= 2 && strcmp(crows[i].value, "0") != 0)
-            crows[i].style = RS_BOLD;
-    yL = report_rows(c, x, yL, colw, lw, crows, G_N_ELEMENTS(crows), A4_PT, draw);
-    report_rows_free(crows, G_N_ELEMENTS(crows));
-
     double xr = x + colw + 12;
     double yR = report_heading(c, xr, y, colw, W_DEVICE, 9.5, draw);
     char *fs = NULL, *labels = NULL;
@@ -874,7 +899,9 @@ static void a4_draw(struct report_ctx *c, bool draw)
     };
     yR = report_rows(c, xr, yR, colw, lw, mrows, G_N_ELEMENTS(mrows), A4_PT, draw);
     report_rows_free(mrows, G_N_ELEMENTS(mrows));
-    yR = report_heading(c, xr, yR + 6, colw, W_SCANNER, 9.5, draw);
+    y = MAX(yL, yR) + 8;
+    y = report_counts_band(c, x, y, w, counts, draw) + 8;
+    double yS = report_heading(c, x, y, w, W_SCANNER, 9.5, draw);
     const char *pname = report_str(policy, "name");
     const char *psha = report_str(policy, "sha256");
     struct report_row krows[] = {
@@ -887,9 +914,9 @@ static void a4_draw(struct report_ctx *c, bool draw)
                                    psha ? psha : ""),
          0},
     };
-    yR = report_rows(c, xr, yR, colw, lw, krows, G_N_ELEMENTS(krows), A4_PT, draw);
+    y = report_rows(c, x, yS, w, lw, krows, G_N_ELEMENTS(krows), A4_PT, draw);
     report_rows_free(krows, G_N_ELEMENTS(krows));
-    y = MAX(yL, yR) + 6;
+    y += 6;
 
     /* Delivery: where it went, the manifest hash, the signature. */
     y = report_heading(c, x, y, w, W_DELIVERY, 9.5, draw);
@@ -976,7 +1003,16 @@ static double receipt_draw(struct report_ctx *c, bool draw)
         {W_BLOCKED, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "blocked")), 0},
         {W_ERROR, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "error")), 0},
     };
-    y = report_rows(c, x, y, w, lw + 20, crows, G_N_ELEMENTS(crows), 7.5, draw);
+    for (size_t i = 0; i < G_N_ELEMENTS(crows); i++) {
+        char *l = report_word(c, crows[i].label);
+        bool bad = i >= 2 && strcmp(crows[i].value, "0") != 0;
+        double h1 = report_text(c, x, y, w - 30, l, 7.5, RS_NORMAL, PANGO_ALIGN_LEFT, draw);
+        report_rgb(c, bad ? 0xb3261e : 0);
+        report_text(c, x + w - 30, y, 30, crows[i].value, 7.5, bad ? RS_BOLD : RS_NORMAL,
+                    PANGO_ALIGN_RIGHT, draw);
+        report_rgb(c, 0);
+        y += h1 + 1;
+    }
     report_rows_free(crows, G_N_ELEMENTS(crows));
     const char *eng = report_str(scanner, "engine"), *dbv = report_str(scanner, "database");
     char *db = g_strdup_printf("ClamAV %s, %s", eng ? eng : "?", dbv ? dbv : "?");
@@ -999,7 +1035,7 @@ static double receipt_draw(struct report_ctx *c, bool draw)
         y += report_text(c, x, y, w, path ? path : "?", 7.5, RS_BOLD, PANGO_ALIGN_LEFT, draw);
         char *v = report_word(c, report_verdict_word(f));
         const char *reason = report_str(f, "reason");
-        char *line = g_strdup_printf("%s%s%s", v, reason ? ": " : "", reason ? reason : "");
+        char *line = g_strdup_printf("%s%s%s", v, reason ? "\n" : "", reason ? reason : "");
         report_rgb(c, 0x333333);
         y += report_text(c, x + 8, y, w - 8, line, 7, RS_NORMAL, PANGO_ALIGN_LEFT, draw) + 3;
         report_rgb(c, 0);

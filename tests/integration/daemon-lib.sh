@@ -18,7 +18,7 @@ mkdir -p "$IMGDIR" "$RUNDIR" "$STAGING"
 
 _daemon_cleanup() {
     local l
-    [ -n "$WATCH_PID" ] && kill "$WATCH_PID" 2>/dev/null
+    [ -n "$WATCH_PID" ] && kill "$WATCH_PID" 2>/dev/null || true
     if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
         kill "$DAEMON_PID" 2>/dev/null
         for _ in $(seq 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
@@ -53,14 +53,15 @@ start_daemon() {
         --loop-backing-dir "$IMGDIR" "$@" >> "$DLOG" 2>&1 &
     DAEMON_PID=$!
     for _ in $(seq 100); do
-        [ -S "$SOCK" ] && return 0
+        # (a socket file left by a killed service does not count: a client must get in)
+        [ -S "$SOCK" ] && timeout 2 "$KIOSK" watch --socket "$SOCK" --until status >/dev/null 2>&1 && return 0
         kill -0 "$DAEMON_PID" 2>/dev/null || dfail "kiosk daemon exited at start"
         sleep 0.1
     done
     dfail "kiosk daemon did not create its socket"
 }
 stop_daemon() {
-    kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=
+    kill "$DAEMON_PID" 2>/dev/null || true; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=
 }
 
 # start_watch: record the events (appends to $EVENTS).
@@ -69,10 +70,10 @@ start_watch() {
     WATCH_PID=$!
     wait_event hello 1 10
 }
-stop_watch() { kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null || true; WATCH_PID=; }
+stop_watch() { kill "$WATCH_PID" 2>/dev/null || true; wait "$WATCH_PID" 2>/dev/null || true; WATCH_PID=; }
 
 # count_events TYPE: how many events of TYPE were seen.
-count_events() { grep -c "^{\"type\":\"$1\"" "$EVENTS" 2>/dev/null || true; }
+count_events() { local n; n=$(grep -c "^{\"type\":\"$1\"" "$EVENTS" 2>/dev/null); echo "${n:-0}"; }
 # wait_event TYPE N SECONDS: until at least N events of TYPE were seen.
 wait_event() {
     local type=$1 n=$2 secs=$3 i

@@ -69,10 +69,15 @@ static cups_dest_t *printer_lookup(const char *name)
 static int printer_lookup_error(const char *name, char **why)
 {
     ipp_status_t st = cupsLastError();
-    if (st == IPP_STATUS_ERROR_SERVICE_UNAVAILABLE || st == IPP_STATUS_ERROR_INTERNAL) {
-        *why = g_strdup_printf("the print service (CUPS) is not reachable (%s); the report was "
-                               "not printed",
-                               cupsLastErrorString());
+    /* libcups reports an unreachable server as "not found" too: ask the server. */
+    http_t *h = httpConnect2(cupsServer(), ippPort(), NULL, AF_UNSPEC, cupsEncryption(), 1, 5000,
+                             NULL);
+    if (h)
+        httpClose(h);
+    if (!h || st == IPP_STATUS_ERROR_SERVICE_UNAVAILABLE || st == IPP_STATUS_ERROR_INTERNAL) {
+        *why = g_strdup_printf("the print service (CUPS) is not reachable at %s (%s); the "
+                               "report was not printed",
+                               cupsServer(), h ? cupsLastErrorString() : "cannot connect");
         return KERR_SYSTEM;
     }
     if (name && *name)

@@ -1,0 +1,573 @@
+/* pool.c - the service side of the sandboxed scanner: starts the zygote, hands out files
+ * to idle workers, re-checks every answer, replaces workers that crash, hang or lie.
+ * The other side is worker.c; the protocol is in worker.h and docs/privsep.md. */
+#include "scanner/pool.h"
+#include "scanner/worker.h"
+#include "common/kerr.h"
+#include "common/log.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define POOL_CTL_TIMEOUT_MS 60000   /* the zygote answers SPAWN/RETIRE at once */
+#define POOL_HELLO_TIMEOUT_MS 30000 /* a new worker confines itself and says hello */
+#define POOL_MIB (1024ull * 1024ull)
+
+struct pool_worker {
+    pid_t pid; /* 0 = no worker in this slot (dead, to be spawned) */
+    int fd;    /* our end of its socket, -1 when none */
+    bool busy; /* a scan (or a respawn) owns this slot */
+};
+
+struct scanner_pool {
+    GMutex lock; /* slots, next_id */
+    GCond idle;
+    struct pool_worker *slots;
+    int n;
+    guint64 next_id;
+
+    GMutex ctl_lock; /* one request/answer at a time on the control socket */
+    int ctl;
+    pid_t zygote;
+    bool zygote_gone;
+
+    struct worker_conf conf;
+    struct scanner_info info;
+};
+
+static bool pool_test_hooks;
+
+void scanner_pool_enable_test_hooks(void)
+{
+    pool_test_hooks = true;
+}
+
+static gint64 pool_now_ms(void)
+{
+    return g_get_monotonic_time() / 1000;
+}
+
+/* Wait until FD is readable or DEADLINE_MS (monotonic) passes.  1 readable, 0 timeout. */
+static int pool_wait_readable(int fd, gint64 deadline_ms)
+{
+    for (;;) {
+        gint64 left = deadline_ms - pool_now_ms();
+        if (left <= 0)
+            return 0;
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+        if (r > 0)
+            return 1; /* readable, or hung up: recvmsg tells which */
+        if (r < 0 && errno != EINTR)
+            return 1; /* let recvmsg report the error */
+    }
+}
+
+/* What a waitpid() status says, in words for the verdict reason. */
+static void pool_describe_status(int status, char *buf, size_t len)
+{
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        const char *abbrev = sigabbrev_np(sig);
+        if (sig == SIGSYS)
+            snprintf(buf, len, "killed by SIGSYS: it tried a forbidden system call");
+        else
+            snprintf(buf, len, "killed by SIG%s", abbrev ? abbrev : "?");
+    } else if (WIFEXITED(status)) {
+        snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+    } else {
+        snprintf(buf, len, "ended (status 0x%x)", (unsigned)status);
+    }
+}
+
+/* ---- the zygote --------------------------------------------------------------------- */
+
+/* Send REQ, read one answer into REP (and a passed fd into *FD if FD).  Caller holds
+ * ctl_lock.  0, or -1 with *why. */
+static int pool_ctl_call(struct scanner_pool *p, const struct zygote_msg *req,
+                         struct zygote_msg *rep, int *fd, char **why)
+{
+    if (p->zygote_gone) {
+        *why = g_strdup("the scanner zygote is gone");
+        return -1;
+    }
+    if (worker_msg_send(p->ctl, req, sizeof(*req), -1) != 0 ||
+        !pool_wait_readable(p->ctl, pool_now_ms() + POOL_CTL_TIMEOUT_MS) ||
+        worker_msg_recv(p->ctl, rep, sizeof(*rep), fd) <= 0) {
+        *why = g_strdup_printf("the scanner zygote stopped answering (%s)",
+                               errno ? g_strerror(errno) : "no answer");
+        p->zygote_gone = true;
+        kill(p->zygote, SIGKILL);
+        return -1;
+    }
+    rep->text[sizeof(rep->text) - 1] = '\0';
+    if (rep->op == ZYGOTE_FAILED) {
+        *why = g_strdup(rep->text);
+        return -1;
+    }
+    return 0;
+}
+
+/* SIGKILL and reap worker PID through the zygote (its parent); *status its end. */
+static void pool_retire_pid(struct scanner_pool *p, pid_t pid, int *status)
+{
+    struct zygote_msg req = {.op = ZYGOTE_RETIRE, .pid = pid}, rep;
+    char *why = NULL;
+    int fd = -1;
+    *status = -1;
+    g_mutex_lock(&p->ctl_lock);
+    if (pool_ctl_call(p, &req, &rep, &fd, &why) == 0 && rep.op == ZYGOTE_RETIRED &&
+        rep.pid == pid)
+        *status = rep.status;
+    else
+        log_warn("scanner: could not retire worker %ld: %s", (long)pid, why ? why : "bad answer");
+    g_mutex_unlock(&p->ctl_lock);
+    if (fd >= 0)
+        close(fd);
+    g_free(why);
+}
+
+/* The reply checks of the trusted side (OpenSSH mm_answer_*: "in case the child got
+ * corrupted").  NULL when REP is a well-formed answer to request ID, else what is wrong. */
+static const char *pool_reply_check(const struct worker_reply *rep, uint64_t id)
+{
+    size_t len = strnlen(rep->reason, sizeof(rep->reason));
+    if (rep->magic != WORKER_REPLY_MAGIC)
+        return "bad magic";
+    if (rep->id != id)
+        return "answer to another request";
+    if (len == sizeof(rep->reason))
+        return "reason not terminated";
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)rep->reason[i] < 0x20 || (unsigned char)rep->reason[i] >= 0x7f)
+            return "reason not printable";
+    switch (rep->kind) {
+    case VERDICT_CLEAN:
+        return len == 0 ? NULL : "clean with a reason";
+    case VERDICT_INFECTED:
+    case VERDICT_BLOCKED:
+    case VERDICT_ERROR:
+        return len > 0 ? NULL : "verdict without a reason";
+    default:
+        return "verdict kind out of range";
+    }
+}
+
+/* Fork a worker for slot I (owned by the caller: busy) and wait for its hello. */
+static int pool_spawn(struct scanner_pool *p, int i, char **why)
+{
+    struct zygote_msg req = {.op = ZYGOTE_SPAWN}, rep;
+    struct worker_reply hello;
+    int fd = -1, status;
+    const char *bad;
+
+    memset(&hello, 0, sizeof(hello));
+    g_mutex_lock(&p->ctl_lock);
+    int r = pool_ctl_call(p, &req, &rep, &fd, why);
+    g_mutex_unlock(&p->ctl_lock);
+    if (r != 0)
+        goto fail;
+    if (rep.op != ZYGOTE_SPAWNED || rep.pid <= 0 || fd < 0) {
+        *why = g_strdup("the scanner zygote answered SPAWN with nonsense");
+        if (rep.pid > 0)
+            pool_retire_pid(p, rep.pid, &status);
+        goto fail;
+    }
+    if (!pool_wait_readable(fd, pool_now_ms() + POOL_HELLO_TIMEOUT_MS) ||
+        worker_msg_recv(fd, &hello, sizeof(hello), NULL) <= 0 ||
+        (bad = pool_reply_check(&hello, 0)) != NULL || hello.kind != VERDICT_CLEAN) {
+        if (hello.magic == WORKER_REPLY_MAGIC && hello.kind == VERDICT_ERROR &&
+            pool_reply_check(&hello, 0) == NULL)
+            *why = g_strdup_printf("scanner worker could not confine itself: %s", hello.reason);
+        pool_retire_pid(p, rep.pid, &status);
+        if (!*why) {
+            char text[128];
+            pool_describe_status(status, text, sizeof(text));
+            *why = g_strdup_printf("scanner worker did not start (%s)", text);
+        }
+        goto fail;
+    }
+    g_mutex_lock(&p->lock);
+    p->slots[i].pid = rep.pid;
+    p->slots[i].fd = fd;
+    g_mutex_unlock(&p->lock);
+    return 0;
+fail:
+    if (fd >= 0)
+        close(fd);
+    return KERR_ENGINE;
+}
+
+/* The worker in slot I (owned by the caller) is done for: kill, reap, replace. */
+static void pool_replace(struct scanner_pool *p, int i, int *status)
+{
+    char *why = NULL;
+    g_mutex_lock(&p->lock);
+    pid_t pid = p->slots[i].pid;
+    int fd = p->slots[i].fd;
+    p->slots[i].pid = 0;
+    p->slots[i].fd = -1;
+    g_mutex_unlock(&p->lock);
+    /* Kill first, then close: its end status is what it did, not our EOF. */
+    if (pid > 0)
+        pool_retire_pid(p, pid, status);
+    if (fd >= 0)
+        close(fd);
+    if (pool_spawn(p, i, &why) != 0) {
+        /* The slot stays empty; the next scan that picks it tries again. */
+        log_warn("scanner: could not replace worker %ld: %s", (long)pid, why);
+        g_free(why);
+    }
+}
+
+/* Wait for an idle worker and take it; *id gets a new request id.  Slot index, or -1
+ * with *why when no worker can be had. */
+static int pool_acquire(struct scanner_pool *p, guint64 *id, char **why)
+{
+    g_mutex_lock(&p->lock);
+    for (;;) {
+        int empty = -1;
+        for (int i = 0; i < p->n; i++) {
+            if (p->slots[i].busy)
+                continue;
+            if (p->slots[i].fd >= 0) {
+                p->slots[i].busy = true;
+                *id = ++p->next_id;
+                g_mutex_unlock(&p->lock);
+                return i;
+            }
+            if (empty < 0)
+                empty = i;
+        }
+        if (empty >= 0) {
+            p->slots[empty].busy = true;
+            g_mutex_unlock(&p->lock);
+            if (pool_spawn(p, empty, why) == 0) {
+                g_mutex_lock(&p->lock);
+                *id = ++p->next_id;
+                g_mutex_unlock(&p->lock);
+                return empty;
+            }
+            g_mutex_lock(&p->lock);
+            p->slots[empty].busy = false;
+            g_cond_broadcast(&p->idle);
+            g_mutex_unlock(&p->lock);
+            return -1;
+        }
+        g_cond_wait(&p->idle, &p->lock);
+    }
+}
+
+static void pool_release(struct scanner_pool *p, int i)
+{
+    g_mutex_lock(&p->lock);
+    p->slots[i].busy = false;
+    g_cond_signal(&p->idle);
+    g_mutex_unlock(&p->lock);
+}
+
+/* A read-only open file description of the same file, so the worker can neither write
+ * the spooled copy nor move our file offset.  -1 when FD is not a regular file or the
+ * reopening failed (then FD itself is passed). */
+static int pool_reopen_ro(int fd)
+{
+    struct stat st, st2;
+    char path[64];
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    int ro = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (ro < 0)
+        return -1;
+    if (fstat(ro, &st2) != 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino) {
+        close(ro);
+        return -1;
+    }
+    return ro;
+}
+
+static enum worker_test_hook pool_test_hook(const struct scanner_pool *p)
+{
+    static const struct {
+        const char *name;
+        enum worker_test_hook hook;
+    } hooks[] = {
+        {"socket", WORKER_HOOK_SOCKET}, {"execve", WORKER_HOOK_EXECVE},
+        {"hang", WORKER_HOOK_HANG},     {"crash", WORKER_HOOK_CRASH},
+        {"nonsense", WORKER_HOOK_NONSENSE}, {"stale", WORKER_HOOK_STALE},
+        {"open", WORKER_HOOK_OPEN},
+    };
+    const char *v = p->conf.test_hooks ? getenv("KIOSK_SCANNER_TEST_FORBIDDEN") : NULL;
+    for (size_t i = 0; v && i < sizeof(hooks) / sizeof(hooks[0]); i++)
+        if (strcmp(v, hooks[i].name) == 0)
+            return hooks[i].hook;
+    return WORKER_HOOK_NONE;
+}
+
+int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                         struct verdict *out)
+{
+    struct worker_request req;
+    struct worker_reply rep;
+    char *why = NULL, text[128];
+    const char *bad = NULL;
+    guint64 id = 0;
+    int status = -1;
+
+    int i = pool_acquire(p, &id, &why);
+    if (i < 0) {
+        verdict_set(out, VERDICT_ERROR, "could not be scanned: no scanner worker available (%s)",
+                    why);
+        log_error("scanner: no worker for %s: %s", name ? name : "?", why);
+        g_free(why);
+        return 0;
+    }
+    int wfd = p->slots[i].fd;
+    pid_t pid = p->slots[i].pid;
+    if (timeout_ms == 0)
+        timeout_ms = SCANNER_POOL_DEFAULT_TIMEOUT_MS;
+
+    memset(&req, 0, sizeof(req));
+    req.magic = WORKER_REQUEST_MAGIC;
+    req.id = id;
+    req.test_hook = pool_test_hook(p);
+    for (size_t k = 0; name && name[k] && k + 1 < sizeof(req.name); k++)
+        req.name[k] = (name[k] >= 0x20 && name[k] < 0x7f) ? name[k] : '?';
+
+    int ro = pool_reopen_ro(fd);
+    int sent = worker_msg_send(wfd, &req, sizeof(req), ro >= 0 ? ro : fd);
+    if (ro >= 0)
+        close(ro);
+    gint64 deadline = pool_now_ms() + timeout_ms;
+    ssize_t n = -1;
+    if (sent != 0) {
+        bad = "crashed";
+    } else if (!pool_wait_readable(wfd, deadline)) {
+        bad = "timed out";
+    } else {
+        memset(&rep, 0, sizeof(rep));
+        n = worker_msg_recv(wfd, &rep, sizeof(rep), NULL);
+        if (n == 0 || (n < 0 && errno != EPROTO))
+            bad = "crashed";
+        else if (n < 0 || pool_reply_check(&rep, id) != NULL)
+            bad = "answered nonsense";
+    }
+    if (!bad) {
+        verdict_set(out, (enum verdict_kind)rep.kind, rep.kind == VERDICT_CLEAN ? NULL : "%s",
+                    rep.reason);
+        pool_release(p, i);
+        return 0;
+    }
+
+    pool_replace(p, i, &status);
+    pool_describe_status(status, text, sizeof(text));
+    if (strcmp(bad, "timed out") == 0)
+        verdict_set(out, VERDICT_ERROR,
+                    "could not be scanned: scanner worker timed out after %u ms", timeout_ms);
+    else if (strcmp(bad, "crashed") == 0)
+        verdict_set(out, VERDICT_ERROR, "could not be scanned: scanner worker crashed (%s)",
+                    text);
+    else
+        verdict_set(out, VERDICT_ERROR, "could not be scanned: scanner worker answered nonsense");
+    const char *detail = n > 0 ? pool_reply_check(&rep, id) : NULL;
+    log_warn("scanner: worker %ld %s on %s (%s%s%s); replaced", (long)pid, bad,
+             name ? name : "?", text, detail ? ", " : "", detail ? detail : "");
+    pool_release(p, i);
+    return 0;
+}
+
+int scanner_pool_worker_pids(struct scanner_pool *p, pid_t *pids, int max)
+{
+    int k = 0;
+    g_mutex_lock(&p->lock);
+    for (int i = 0; i < p->n && k < max; i++)
+        if (p->slots[i].pid > 0)
+            pids[k++] = p->slots[i].pid;
+    g_mutex_unlock(&p->lock);
+    return k;
+}
+
+const struct scanner_info *scanner_pool_info(const struct scanner_pool *p)
+{
+    return &p->info;
+}
+
+void scanner_pool_free(struct scanner_pool *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; p->slots && i < p->n; i++)
+        if (p->slots[i].fd >= 0)
+            close(p->slots[i].fd); /* the worker reads EOF and exits */
+    if (p->ctl >= 0)
+        close(p->ctl); /* the zygote kills and reaps its workers, then exits */
+    if (p->zygote > 0)
+        while (waitpid(p->zygote, NULL, 0) < 0 && errno == EINTR)
+            ;
+    if (p->conf.sandbox.tmp_path && util_rm_rf(p->conf.sandbox.tmp_path) != 0)
+        log_warn("scanner: could not remove %s: %s", p->conf.sandbox.tmp_path, g_strerror(errno));
+    g_free(p->conf.sandbox.tmp_path);
+    g_free(p->conf.dbdir);
+    g_free(p->slots);
+    g_mutex_clear(&p->lock);
+    g_mutex_clear(&p->ctl_lock);
+    g_cond_clear(&p->idle);
+    g_free(p);
+}
+
+/* Users, folders and limits for the workers (sandbox.h). */
+static int pool_conf(struct scanner_pool *p, const char *dbdir, const struct scanner_opts *opts,
+                     const char *user, const char *tmp_root, char **why)
+{
+    char real[PATH_MAX];
+    struct worker_conf *c = &p->conf;
+
+    if (!realpath(dbdir, real)) {
+        *why = g_strdup_printf("cannot read signature folder %s: %s", dbdir, g_strerror(errno));
+        return KERR_NO_SIGNATURES;
+    }
+    c->dbdir = g_strdup(real);
+    c->opts = *opts;
+    c->opts.tmpdir = NULL;
+    c->test_hooks = pool_test_hooks;
+    if (geteuid() == 0) {
+        c->sandbox.private_tmp = true;
+        if (user) {
+            struct passwd *pw = getpwnam(user);
+            if (!pw || pw->pw_uid == 0) {
+                *why = g_strdup_printf("the scanner user %s does not exist (or is root); create "
+                                       "it: useradd --system --no-create-home --shell "
+                                       "/usr/sbin/nologin %s",
+                                       user, user);
+                return KERR_INVAL;
+            }
+            c->sandbox.drop_user = true;
+            c->sandbox.uid = pw->pw_uid;
+            c->sandbox.gid = pw->pw_gid;
+        }
+    }
+    if (!tmp_root)
+        tmp_root = g_get_tmp_dir();
+    if (util_mkdir_p(tmp_root, 0755) != 0 || !realpath(tmp_root, real)) {
+        *why = g_strdup_printf("cannot use %s for scanner temp files: %s", tmp_root,
+                               g_strerror(errno));
+        return KERR_SYSTEM;
+    }
+    char *tmpl = g_build_filename(real, "kiosk-scan.XXXXXX", NULL);
+    if (!mkdtemp(tmpl)) {
+        *why = g_strdup_printf("cannot create a scanner temp folder in %s: %s", real,
+                               g_strerror(errno));
+        g_free(tmpl);
+        return KERR_SYSTEM;
+    }
+    c->sandbox.tmp_path = tmpl;
+    /* libclamav writes what it extracts (each piece up to max_filesize, all together
+     * about max_scansize) into the temp folder. */
+    uint64_t big = MAX(opts->max_filesize, opts->max_scansize);
+    c->sandbox.tmp_size = MIN(big, 1024 * POOL_MIB) + 64 * POOL_MIB;
+    c->sandbox.fsize = c->sandbox.tmp_size;
+    c->sandbox.as_headroom = 2 * MIN(big, 1024 * POOL_MIB) + 768 * POOL_MIB;
+    c->sandbox.nofile = 64;
+    return 0;
+}
+
+int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nworkers,
+                     const char *user, const char *tmp_root, struct scanner_pool **out,
+                     char **why)
+{
+    struct scanner_pool *p = NULL;
+    struct zygote_msg m;
+    int sv[2] = {-1, -1}, r;
+
+    *out = NULL;
+    *why = NULL;
+    if (nworkers < 1 || nworkers > SCANNER_POOL_MAX_WORKERS) {
+        *why = g_strdup_printf("number of scanner workers out of range: %d", nworkers);
+        return KERR_INVAL;
+    }
+    /* libclamav's global init once, here, so nothing in it runs first in a child of a
+     * threaded process. */
+    if ((r = scanner_init()) != 0) {
+        *why = g_strdup("libclamav could not be initialised");
+        return r;
+    }
+    p = g_new0(struct scanner_pool, 1);
+    g_mutex_init(&p->lock);
+    g_mutex_init(&p->ctl_lock);
+    g_cond_init(&p->idle);
+    p->ctl = -1;
+    p->n = nworkers;
+    p->slots = g_new0(struct pool_worker, nworkers);
+    for (int i = 0; i < nworkers; i++)
+        p->slots[i].fd = -1;
+    if ((r = pool_conf(p, dbdir, opts, user, tmp_root, why)) != 0)
+        goto fail;
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        *why = g_strdup_printf("socketpair: %s", g_strerror(errno));
+        r = KERR_SYSTEM;
+        goto fail;
+    }
+    p->zygote = fork();
+    if (p->zygote < 0) {
+        *why = g_strdup_printf("fork: %s", g_strerror(errno));
+        r = KERR_SYSTEM;
+        goto fail;
+    }
+    if (p->zygote == 0) {
+        close(sv[0]);
+        worker_zygote_main(sv[1], &p->conf);
+    }
+    close(sv[1]);
+    p->ctl = sv[0];
+    sv[0] = sv[1] = -1;
+
+    /* Compiling a full database takes a while: no timeout, an EOF says it died. */
+    if (worker_msg_recv(p->ctl, &m, sizeof(m), NULL) <= 0 ||
+        (m.op != ZYGOTE_READY && m.op != ZYGOTE_FAILED)) {
+        *why = g_strdup("the scanner zygote died while loading the signatures");
+        r = KERR_ENGINE;
+        goto fail;
+    }
+    m.text[sizeof(m.text) - 1] = '\0';
+    if (m.op == ZYGOTE_FAILED) {
+        *why = g_strdup(m.text);
+        r = KERR_NO_SIGNATURES;
+        goto fail;
+    }
+    p->info = m.info;
+    p->info.engine_version[sizeof(p->info.engine_version) - 1] = '\0';
+    p->info.db_version[sizeof(p->info.db_version) - 1] = '\0';
+    p->info.db_dir[sizeof(p->info.db_dir) - 1] = '\0';
+
+    for (int i = 0; i < nworkers; i++) {
+        p->slots[i].busy = true;
+        r = pool_spawn(p, i, why);
+        p->slots[i].busy = false;
+        if (r != 0)
+            goto fail;
+    }
+    *out = p;
+    p = NULL; /* transferred */
+    return 0;
+fail:
+    if (sv[0] >= 0)
+        close(sv[0]);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    scanner_pool_free(p);
+    return r;
+}

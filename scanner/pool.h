@@ -1,0 +1,62 @@
+/* pool.h - sandboxed scanner workers, the service side (the "monitor" of OpenSSH's
+ * privilege separation).  A drop-in for scanner_engine + scanner_scan_fd():
+ *
+ *     scanner_engine_load(dbdir, &opts, &engine, &why)
+ *  -> scanner_pool_new(dbdir, &opts, nworkers, "kiosk-scan", run_dir, &pool, &why)
+ *     scanner_scan_fd(engine, fd, name, &verdict)
+ *  -> scanner_pool_scan_fd(pool, fd, name, timeout_ms, &verdict)
+ *
+ * The creating process forks a zygote that loads and compiles the engine ONCE, then forks
+ * the workers (initially NWORKERS, later replacements); the engine's pages are shared
+ * copy-on-write.  Each worker confines itself (sandbox.h: user, namespaces, tmpfs +
+ * chroot, rlimits, no_new_privs, seccomp) before it answers.  The protocol and what is
+ * and is not confined: docs/privsep.md. */
+#ifndef KIOSK_SCANNER_POOL_H
+#define KIOSK_SCANNER_POOL_H
+
+#include <sys/types.h>
+
+#include "scanner/scanner.h"
+#include "scanner/verdict.h"
+
+#define SCANNER_POOL_MAX_WORKERS 64
+/* timeout_ms = 0 means this. */
+#define SCANNER_POOL_DEFAULT_TIMEOUT_MS (10u * 60u * 1000u)
+
+struct scanner_pool;
+
+/* Start NWORKERS (1..SCANNER_POOL_MAX_WORKERS) workers sharing one engine built from
+ * DBDIR with OPTS (opts->tmpdir is ignored: every worker gets a private temp folder
+ * under TMP_ROOT, NULL = $TMPDIR or /tmp).  USER: the account the workers run as when
+ * the caller is root (it must exist; NULL = stay root, still confined otherwise); ignored
+ * when not root.  Waits until the engine compiled and every worker confined itself.
+ * Returns 0, or a negative KERR_* with *why (newly allocated) saying why.
+ * Create the pool before starting threads that may fork, and keep it for the process's
+ * life or free it when no scan is running. */
+int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nworkers,
+                     const char *user, const char *tmp_root, struct scanner_pool **out,
+                     char **why);
+
+/* Versions and signature count of the engine the workers use. */
+const struct scanner_info *scanner_pool_info(const struct scanner_pool *p);
+
+/* Scan the open file FD (read from its start; the worker gets a read-only reopening of
+ * it, or FD itself if that fails).  Thread-safe; waits for an idle worker.  Always fills
+ * *OUT and returns 0: a worker that crashes, exceeds TIMEOUT_MS or answers anything
+ * malformed gives VERDICT_ERROR, is killed and replaced. */
+int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                         struct verdict *out);
+
+/* Pids of the live workers (up to MAX); returns how many. */
+int scanner_pool_worker_pids(struct scanner_pool *p, pid_t *pids, int max);
+
+/* Stop the workers and the zygote, remove the temp folder.  No scan may be running.
+ * NULL is a no-op. */
+void scanner_pool_free(struct scanner_pool *p);
+
+/* Tests only: pools created after this call let KIOSK_SCANNER_TEST_FORBIDDEN (read at
+ * each scan: socket, execve, hang, crash, nonsense, stale, open) make the worker
+ * misbehave.  The service never calls it; without it the workers ignore the hook. */
+void scanner_pool_enable_test_hooks(void);
+
+#endif

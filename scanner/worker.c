@@ -1,0 +1,384 @@
+/* worker.c - the zygote (holds the compiled engine, forks workers) and the worker loop
+ * (confined by sandbox.c, scans the fds the service passes, answers with a verdict).
+ * The service side of both protocols is pool.c; docs/privsep.md explains the split. */
+#include "scanner/worker.h"
+#include "common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ZYGOTE_FD 3 /* the control socket in the zygote, the worker socket in a worker */
+#define WORKER_MAX_CHILDREN 256
+
+/* ---- messages: one SEQPACKET record of exactly LEN bytes, at most one fd ------------ */
+
+int worker_msg_send(int sock, const void *buf, size_t len, int fd)
+{
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } cm;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (fd >= 0) {
+        memset(&cm, 0, sizeof(cm));
+        msg.msg_control = cm.buf;
+        msg.msg_controllen = sizeof(cm.buf);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    for (;;) {
+        ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if ((size_t)n != len) {
+            errno = EPROTO;
+            return -1;
+        }
+        return 0;
+    }
+}
+
+ssize_t worker_msg_recv(int sock, void *buf, size_t len, int *fd)
+{
+    char extra;
+    struct iovec iov[2] = {{.iov_base = buf, .iov_len = len},
+                           {.iov_base = &extra, .iov_len = 1}};
+    union {
+        char buf[CMSG_SPACE(4 * sizeof(int))];
+        struct cmsghdr align;
+    } cm;
+    struct msghdr msg;
+    ssize_t n;
+    int got = -1, nfds = 0;
+
+    if (fd)
+        *fd = -1;
+    do {
+        memset(&msg, 0, sizeof(msg));
+        msg.msg_iov = iov;
+        msg.msg_iovlen = 2;
+        msg.msg_control = cm.buf;
+        msg.msg_controllen = sizeof(cm.buf);
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return n;
+    /* Take every passed fd so none leaks, whatever the verdict on the message. */
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < k; i++) {
+            int f;
+            memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (nfds++ == 0)
+                got = f;
+            else
+                close(f);
+        }
+    }
+    if ((size_t)n != len || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || nfds > 1 ||
+        (nfds == 1 && !fd)) {
+        if (got >= 0)
+            close(got);
+        errno = EPROTO;
+        return -1;
+    }
+    if (fd)
+        *fd = got;
+    return n;
+}
+
+/* ---- the worker --------------------------------------------------------------------- */
+
+static void worker_text(char *dst, size_t size, const char *src)
+{
+    /* Printable ASCII only: the service refuses anything else as nonsense. */
+    size_t i = 0;
+    for (; src[i] && i + 1 < size; i++)
+        dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+    dst[i] = '\0';
+}
+
+/* Misbehave on purpose (tests only).  Returns true when the reply was already sent. */
+static bool worker_test_hook(int sock, const struct worker_request *req, struct worker_reply *rep)
+{
+    switch (req->test_hook) {
+    case WORKER_HOOK_SOCKET: {
+        int s = socket(AF_INET, SOCK_STREAM, 0); /* seccomp: SIGSYS */
+        snprintf(rep->reason, sizeof(rep->reason), "socket() was allowed (%d)", s);
+        break;
+    }
+    case WORKER_HOOK_EXECVE: {
+        char *argv[] = {"sh", "-c", "true", NULL};
+        char *envp[] = {NULL};
+        execve("/bin/sh", argv, envp); /* seccomp: SIGSYS */
+        snprintf(rep->reason, sizeof(rep->reason), "execve() was allowed");
+        break;
+    }
+    case WORKER_HOOK_HANG:
+        for (;;) {
+            struct worker_request r2;
+            int f = -1;
+            if (worker_msg_recv(sock, &r2, sizeof(r2), &f) == 0)
+                _exit(0);
+            if (f >= 0)
+                close(f);
+        }
+    case WORKER_HOOK_CRASH: {
+        volatile int *nowhere = NULL;
+        *nowhere = 1;
+        break;
+    }
+    case WORKER_HOOK_NONSENSE:
+        rep->kind = 77;
+        return worker_msg_send(sock, rep, sizeof(*rep), -1), true;
+    case WORKER_HOOK_STALE:
+        rep->id = req->id - 1;
+        rep->kind = VERDICT_CLEAN;
+        return worker_msg_send(sock, rep, sizeof(*rep), -1), true;
+    case WORKER_HOOK_OPEN: {
+        int f = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+        char text[128];
+        snprintf(text, sizeof(text), "open /etc/passwd: %s", f >= 0 ? "opened" : strerror(errno));
+        if (f >= 0)
+            close(f);
+        rep->kind = VERDICT_ERROR;
+        worker_text(rep->reason, sizeof(rep->reason), text);
+        return worker_msg_send(sock, rep, sizeof(*rep), -1), true;
+    }
+    default:
+        return false;
+    }
+    rep->kind = VERDICT_ERROR;
+    return worker_msg_send(sock, rep, sizeof(*rep), -1), true;
+}
+
+static void worker_main(int sock, struct scanner_engine *engine, const struct worker_conf *conf)
+    __attribute__((noreturn));
+
+static void worker_main(int sock, struct scanner_engine *engine, const struct worker_conf *conf)
+{
+    char why[VERDICT_REASON_MAX];
+    struct worker_reply rep;
+
+    memset(&rep, 0, sizeof(rep));
+    rep.magic = WORKER_REPLY_MAGIC;
+    rep.kind = VERDICT_CLEAN;
+    if (sandbox_enter(&conf->sandbox, sock, why, sizeof(why)) != 0) {
+        rep.kind = VERDICT_ERROR;
+        worker_text(rep.reason, sizeof(rep.reason), why);
+        worker_msg_send(sock, &rep, sizeof(rep), -1);
+        _exit(70);
+    }
+    if (worker_msg_send(sock, &rep, sizeof(rep), -1) != 0) /* hello */
+        _exit(71);
+
+    for (;;) {
+        struct worker_request req;
+        struct verdict v;
+        int fd = -1;
+        ssize_t n = worker_msg_recv(sock, &req, sizeof(req), &fd);
+        if (n == 0)
+            _exit(0); /* the pool closed our socket */
+        if (n < 0 || req.magic != WORKER_REQUEST_MAGIC || req.id == 0 || fd < 0)
+            _exit(72); /* the service never sends that: do not guess */
+        req.name[sizeof(req.name) - 1] = '\0';
+
+        memset(&rep, 0, sizeof(rep));
+        rep.magic = WORKER_REPLY_MAGIC;
+        rep.id = req.id;
+        if (conf->test_hooks && req.test_hook != WORKER_HOOK_NONE &&
+            worker_test_hook(sock, &req, &rep)) {
+            close(fd);
+            continue;
+        }
+        scanner_scan_fd(engine, fd, req.name, &v); /* verdict_from_clamav() inside */
+        close(fd);
+        rep.kind = (uint32_t)v.kind;
+        worker_text(rep.reason, sizeof(rep.reason), v.reason);
+        if (worker_msg_send(sock, &rep, sizeof(rep), -1) != 0)
+            _exit(0);
+    }
+}
+
+/* ---- the zygote --------------------------------------------------------------------- */
+
+struct zygote {
+    int ctl;
+    const struct worker_conf *conf;
+    struct scanner_engine *engine;
+    pid_t children[WORKER_MAX_CHILDREN];
+    int n_children;
+};
+
+static void zygote_reply(struct zygote *z, struct zygote_msg *m, int fd)
+{
+    if (worker_msg_send(z->ctl, m, sizeof(*m), fd) != 0)
+        _exit(0); /* the service is gone; our workers die with us (PDEATHSIG) */
+}
+
+/* FAILED {"WHAT: DETAIL"} (DETAIL may be NULL). */
+static void zygote_failed(struct zygote *z, const char *what, const char *detail)
+{
+    struct zygote_msg m;
+    memset(&m, 0, sizeof(m));
+    m.op = ZYGOTE_FAILED;
+    snprintf(m.text, sizeof(m.text), "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
+    zygote_reply(z, &m, -1);
+}
+
+static void zygote_spawn(struct zygote *z)
+{
+    int sv[2];
+    struct zygote_msg m;
+    pid_t zpid = getpid();
+
+    if (z->n_children >= WORKER_MAX_CHILDREN) {
+        zygote_failed(z, "too many scanner workers", NULL);
+        return;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        zygote_failed(z, "socketpair", strerror(errno));
+        return;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        zygote_failed(z, "fork", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        return;
+    }
+    if (pid == 0) {
+        /* The worker: its socket on fd 3, nothing else but stdin/out/err (/dev/null). */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != zpid)
+            _exit(73);
+        if (dup2(sv[1], ZYGOTE_FD) != ZYGOTE_FD)
+            _exit(74);
+        close_range(ZYGOTE_FD + 1, ~0U, 0);
+        worker_main(ZYGOTE_FD, z->engine, z->conf);
+    }
+    close(sv[1]);
+    z->children[z->n_children++] = pid;
+    memset(&m, 0, sizeof(m));
+    m.op = ZYGOTE_SPAWNED;
+    m.pid = pid;
+    zygote_reply(z, &m, sv[0]);
+    close(sv[0]);
+}
+
+static int zygote_reap(struct zygote *z, pid_t pid)
+{
+    int status = 0;
+    kill(pid, SIGKILL); /* a zombie until we wait: the pid cannot be reused meanwhile */
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!z->conf->sandbox.private_tmp) {
+        char dir[32];
+        sandbox_worker_dir(pid, dir, sizeof(dir));
+        util_rm_rf(dir);
+    }
+    return status;
+}
+
+static void zygote_retire(struct zygote *z, pid_t pid)
+{
+    struct zygote_msg m;
+    int i;
+    for (i = 0; i < z->n_children && z->children[i] != pid; i++)
+        ;
+    if (pid <= 0 || i == z->n_children) {
+        zygote_failed(z, "RETIRE: not one of my workers", NULL);
+        return;
+    }
+    z->children[i] = z->children[--z->n_children];
+    memset(&m, 0, sizeof(m));
+    m.op = ZYGOTE_RETIRED;
+    m.pid = pid;
+    m.status = zygote_reap(z, pid);
+    zygote_reply(z, &m, -1);
+}
+
+static void zygote_exit(struct zygote *z) __attribute__((noreturn));
+
+static void zygote_exit(struct zygote *z)
+{
+    while (z->n_children > 0)
+        zygote_reap(z, z->children[--z->n_children]);
+    _exit(0);
+}
+
+void worker_zygote_main(int ctl, const struct worker_conf *conf)
+{
+    struct zygote z = {.ctl = ZYGOTE_FD, .conf = conf};
+    struct zygote_msg m;
+    struct scanner_opts opts = conf->opts;
+    char *why = NULL;
+    sigset_t all;
+
+    /* Nothing of the service's but the control socket: no audit log, no staging fd, no
+     * other pool's sockets.  stdin/stdout go to /dev/null; stderr stays for libclamav. */
+    if (dup2(ctl, ZYGOTE_FD) != ZYGOTE_FD)
+        _exit(75);
+    close_range(ZYGOTE_FD + 1, ~0U, 0);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        if (null > 2)
+            close(null);
+    }
+    /* The service's signal handling does not apply here. */
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            signal(s, SIG_DFL);
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+
+    /* The engine's CL_ENGINE_TMPDIR is ".": here the pool's folder, in each worker its
+     * private tmpfs or w<pid> folder (sandbox.c). */
+    opts.tmpdir = ".";
+    if (chdir(conf->sandbox.tmp_path) != 0) {
+        zygote_failed(&z, "cannot enter the scanner temp folder", strerror(errno));
+        _exit(0);
+    }
+    if (scanner_engine_load(conf->dbdir, &opts, &z.engine, &why) != 0) {
+        zygote_failed(&z, why ? why : "the scan engine could not be built", NULL);
+        _exit(0);
+    }
+    memset(&m, 0, sizeof(m));
+    m.op = ZYGOTE_READY;
+    m.info = *scanner_engine_info(z.engine);
+    zygote_reply(&z, &m, -1);
+
+    for (;;) {
+        ssize_t n = worker_msg_recv(z.ctl, &m, sizeof(m), NULL);
+        if (n <= 0)
+            zygote_exit(&z); /* EOF (pool freed, service died) or a broken message */
+        switch (m.op) {
+        case ZYGOTE_SPAWN:
+            zygote_spawn(&z);
+            break;
+        case ZYGOTE_RETIRE:
+            zygote_retire(&z, m.pid);
+            break;
+        default:
+            zygote_exit(&z);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+/* worker.h - the unprivileged side of the scanner: the zygote that holds the compiled
+ * engine and the worker processes it forks, and the wire protocol both sides speak.
+ *
+ * The service side (pool.c) is the only peer.  docs/privsep.md describes the protocol in
+ * words; these structs are its definition.  Every message is one SOCK_SEQPACKET record of
+ * exactly the struct's size; anything else is a protocol error.
+ *
+ *   service <-> zygote   (control socketpair, trusted both ways: the zygote has parsed
+ *                         nothing but the signature database)
+ *       zygote  -> READY {info} | FAILED {text}          once, after the engine compiled
+ *       service -> SPAWN                                  fork one worker
+ *       zygote  -> SPAWNED {pid} + SCM_RIGHTS(socket)     | FAILED {text}
+ *       service -> RETIRE {pid}                           SIGKILL + waitpid that worker
+ *       zygote  -> RETIRED {pid, status}                  | FAILED {text}
+ *       EOF from the service: the zygote kills its workers and exits.
+ *
+ *   service <-> worker   (one socketpair per worker; the worker is UNTRUSTED once it has
+ *                         looked at a file: the service re-checks every reply field)
+ *       worker  -> reply {id 0, CLEAN}                    hello: sandbox entered
+ *                | reply {id 0, ERROR, why}               could not confine itself
+ *       service -> request {id, name} + SCM_RIGHTS(fd)    scan this (read-only) file
+ *       worker  -> reply {id, kind, reason}               verdict_from_clamav() result
+ *       EOF from the service: the worker exits. */
+#ifndef KIOSK_SCANNER_WORKER_H
+#define KIOSK_SCANNER_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "scanner/sandbox.h"
+#include "scanner/scanner.h"
+#include "scanner/verdict.h"
+
+#define WORKER_REQUEST_MAGIC 0x4b535251u /* "KSRQ" */
+#define WORKER_REPLY_MAGIC 0x4b535250u   /* "KSRP" */
+#define WORKER_NAME_MAX 256
+
+/* Test hooks (tests/unit/test_pool.c): the worker misbehaves on purpose before scanning.
+ * Honoured only by workers of a pool created after scanner_pool_enable_test_hooks(). */
+enum worker_test_hook {
+    WORKER_HOOK_NONE = 0,
+    WORKER_HOOK_SOCKET,   /* socket(AF_INET): seccomp must kill the worker */
+    WORKER_HOOK_EXECVE,   /* execve("/bin/sh"): seccomp must kill the worker */
+    WORKER_HOOK_HANG,     /* never answer (block on the socket) */
+    WORKER_HOOK_CRASH,    /* SIGSEGV */
+    WORKER_HOOK_NONSENSE, /* a reply with an out-of-range verdict kind */
+    WORKER_HOOK_STALE,    /* a well-formed reply for another request id */
+    WORKER_HOOK_OPEN,     /* try to open /etc/passwd and report what happened */
+};
+
+struct worker_request {
+    uint32_t magic;
+    uint32_t test_hook; /* enum worker_test_hook */
+    uint64_t id;        /* never 0 */
+    char name[WORKER_NAME_MAX]; /* for libclamav's logs only, NUL-terminated */
+};
+
+struct worker_reply {
+    uint32_t magic;
+    uint32_t kind; /* enum verdict_kind: CLEAN, INFECTED, BLOCKED or ERROR */
+    uint64_t id;   /* the request's id; 0 = hello */
+    char reason[VERDICT_REASON_MAX]; /* NUL-terminated printable ASCII */
+};
+
+enum zygote_op {
+    ZYGOTE_READY = 1,
+    ZYGOTE_FAILED,
+    ZYGOTE_SPAWN,
+    ZYGOTE_SPAWNED,
+    ZYGOTE_RETIRE,
+    ZYGOTE_RETIRED,
+};
+
+struct zygote_msg {
+    uint32_t op;    /* enum zygote_op */
+    int32_t pid;    /* SPAWNED, RETIRE, RETIRED */
+    int32_t status; /* RETIRED: waitpid() status */
+    char text[512]; /* FAILED: why */
+    struct scanner_info info; /* READY */
+};
+
+/* Everything the zygote needs; it inherits this by fork(), nothing is serialised. */
+struct worker_conf {
+    char *dbdir;              /* absolute */
+    struct scanner_opts opts; /* opts.tmpdir is ignored: "." (see docs/privsep.md) */
+    struct sandbox_conf sandbox;
+    bool test_hooks;
+};
+
+/* One message of exactly LEN bytes, with FD (>= 0) passed by SCM_RIGHTS.  0 or -1. */
+int worker_msg_send(int sock, const void *buf, size_t len, int fd);
+
+/* Receive one message of exactly LEN bytes: returns LEN, 0 at EOF, or -1 (errno; EPROTO
+ * for a message of another size, a truncated one, more than one fd, or an fd when FD is
+ * NULL).  *FD (if FD) gets the passed fd or -1.  Passed fds never leak. */
+ssize_t worker_msg_recv(int sock, void *buf, size_t len, int *fd);
+
+/* Body of the zygote process: chdir to the pool's temp folder, load and compile the
+ * engine, report READY, then serve SPAWN/RETIRE on CTL until EOF.  Never returns. */
+void worker_zygote_main(int ctl, const struct worker_conf *conf) __attribute__((noreturn));
+
+#endif

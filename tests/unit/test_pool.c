@@ -1,0 +1,471 @@
+/* Unit tests: scanner/pool.c, worker.c, sandbox.c - sandboxed scanner workers.
+ *
+ * Real workers on the repository's test database (tests/data/signatures, found through
+ * KIOSK_SRCDIR or the current folder): verdicts, concurrency, confinement as /proc shows
+ * it (seccomp mode 2, no_new_privs, the scan user, own network namespace, chroot), and
+ * what happens when a worker crashes, hangs, lies or makes a forbidden system call.
+ * As root the user kiosk-scan is created if missing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "scanner/pool.h"
+
+#define SCAN_USER "kiosk-scan"
+#define TIMEOUT_MS 30000
+
+/* EICAR, reversed and base64-encoded so no scanner flags this source file. */
+static const char eicar_r[] = "=oCSrgEJhUETJZULUNVRU1yUVJVSWlEVOFULEJVQE5UQUNVLSF0QJVEJ9dTKDN0Np4FU"
+                              "oQTNYpFUcRzWQFEQlAVIPVDW";
+
+static char *tmp_root; /* the pools' TMP_ROOT; must be empty after each scanner_pool_free */
+static char *files_dir;
+
+static const struct scanner_opts test_opts = {
+    .max_filesize = 100u << 20,
+    .max_scansize = 200u << 20,
+    .max_recursion = 16,
+    .max_files = 10000,
+    .max_scantime = 120000,
+    .scan_archives = true,
+    .block_macros = true,
+    .block_encrypted = true,
+};
+
+static bool is_root(void)
+{
+    return geteuid() == 0;
+}
+
+static char *db_dir(void)
+{
+    const char *src = getenv("KIOSK_SRCDIR");
+    return g_build_filename(src ? src : ".", "tests", "data", "signatures", NULL);
+}
+
+/* A file with CONTENT (LEN bytes), opened read-write as the session's spool copy is. */
+static int make_file(const char *name, const void *content, size_t len)
+{
+    char *path = g_build_filename(files_dir, name, NULL);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    g_free(path);
+    assert_true(fd >= 0);
+    assert_int_equal(util_write_all(fd, content, len), 0);
+    return fd;
+}
+
+static int make_eicar(void)
+{
+    char *rev = g_strreverse(g_strdup(eicar_r));
+    gsize len = 0;
+    guchar *eicar = g_base64_decode(rev, &len);
+    assert_int_equal(len, 68);
+    int fd = make_file("eicar.com", eicar, len);
+    g_free(eicar);
+    g_free(rev);
+    return fd;
+}
+
+static int make_clean(void)
+{
+    static const char text[] = "Minutes of the meeting: nothing to see here.\n";
+    return make_file("clean.txt", text, sizeof(text) - 1);
+}
+
+static struct scanner_pool *new_pool(int n)
+{
+    struct scanner_pool *p = NULL;
+    char *why = NULL;
+    char *db = db_dir();
+    int r = scanner_pool_new(db, &test_opts, n, is_root() ? SCAN_USER : NULL, tmp_root, &p, &why);
+    if (r != 0)
+        fail_msg("scanner_pool_new: %s", why);
+    g_free(db);
+    return p;
+}
+
+static void free_pool(struct scanner_pool *p)
+{
+    scanner_pool_free(p);
+    /* No temp folder, no worker left behind. */
+    GDir *d = g_dir_open(tmp_root, 0, NULL);
+    assert_non_null(d);
+    assert_null(g_dir_read_name(d));
+    g_dir_close(d);
+}
+
+static void assert_infected(struct scanner_pool *p, int fd)
+{
+    struct verdict v;
+    assert_int_equal(scanner_pool_scan_fd(p, fd, "eicar.com", TIMEOUT_MS, &v), 0);
+    if (v.kind != VERDICT_INFECTED || !strstr(v.reason, "Kiosk.Test.EICAR"))
+        fail_msg("EICAR: %s: %s", verdict_kind_str(v.kind), v.reason);
+}
+
+static void assert_clean(struct scanner_pool *p, int fd)
+{
+    struct verdict v;
+    assert_int_equal(scanner_pool_scan_fd(p, fd, "clean.txt", TIMEOUT_MS, &v), 0);
+    if (v.kind != VERDICT_CLEAN)
+        fail_msg("clean file: %s: %s", verdict_kind_str(v.kind), v.reason);
+    assert_string_equal(v.reason, "");
+}
+
+/* Scan FD with the worker test hook HOOK; the verdict must be ERROR containing WANT. */
+static void assert_hook_error(struct scanner_pool *p, const char *hook, int fd, unsigned timeout,
+                              const char *want)
+{
+    struct verdict v;
+    setenv("KIOSK_SCANNER_TEST_FORBIDDEN", hook, 1);
+    assert_int_equal(scanner_pool_scan_fd(p, fd, "hooked", timeout, &v), 0);
+    unsetenv("KIOSK_SCANNER_TEST_FORBIDDEN");
+    if (v.kind != VERDICT_ERROR || !strstr(v.reason, want))
+        fail_msg("hook %s: %s: \"%s\" (wanted \"%s\")", hook, verdict_kind_str(v.kind), v.reason,
+                 want);
+}
+
+static char *proc_status_line(pid_t pid, const char *key)
+{
+    char *path = g_strdup_printf("/proc/%ld/status", (long)pid);
+    char *text = NULL, *line = NULL;
+    assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    for (char **l = g_strsplit(text, "\n", -1), **it = l; *it; it++) {
+        if (g_str_has_prefix(*it, key)) {
+            line = g_strdup(*it + strlen(key));
+            g_strfreev(l);
+            break;
+        }
+        if (!it[1])
+            g_strfreev(l);
+    }
+    g_free(text);
+    g_free(path);
+    if (!line)
+        fail_msg("no %s in /proc/%ld/status", key, (long)pid);
+    return line;
+}
+
+/* ---- tests -------------------------------------------------------------------------- */
+
+static void test_verdicts(void **state)
+{
+    (void)state;
+    struct scanner_pool *p = new_pool(2);
+    const struct scanner_info *info = scanner_pool_info(p);
+    assert_true(info->signatures > 0);
+    assert_true(info->test_signatures);
+    assert_true(info->engine_version[0] != '\0');
+    int e = make_eicar(), c = make_clean();
+    assert_infected(p, e);
+    assert_clean(p, c);
+    /* The worker rewinds: a second scan of the same fd gives the same answer. */
+    assert_infected(p, e);
+    assert_clean(p, c);
+    close(e);
+    close(c);
+    free_pool(p);
+}
+
+static void test_confined(void **state)
+{
+    (void)state;
+    struct scanner_pool *p = new_pool(2);
+    pid_t pids[8];
+    int n = scanner_pool_worker_pids(p, pids, 8);
+    assert_int_equal(n, 2);
+    struct passwd *pw = getpwnam(SCAN_USER);
+    for (int i = 0; i < n; i++) {
+        char *seccomp = proc_status_line(pids[i], "Seccomp:");
+        char *nnp = proc_status_line(pids[i], "NoNewPrivs:");
+        char *uid = proc_status_line(pids[i], "Uid:");
+        char *capeff = proc_status_line(pids[i], "CapEff:");
+        assert_string_equal(seccomp, "\t2");
+        assert_string_equal(nnp, "\t1");
+        assert_string_equal(capeff, "\t0000000000000000");
+        if (is_root()) {
+            char *want = g_strdup_printf("\t%u\t%u\t%u\t%u", pw->pw_uid, pw->pw_uid, pw->pw_uid,
+                                         pw->pw_uid);
+            assert_true(pw->pw_uid != 0);
+            assert_string_equal(uid, want);
+            g_free(want);
+            /* Own network namespace and a chroot. */
+            char *ns = g_strdup_printf("/proc/%ld/ns/net", (long)pids[i]);
+            char *theirs = g_file_read_link(ns, NULL), *ours = g_file_read_link("/proc/self/ns/net", NULL);
+            assert_non_null(theirs);
+            assert_non_null(ours);
+            assert_string_not_equal(theirs, ours);
+            g_free(ns);
+            g_free(theirs);
+            g_free(ours);
+        }
+        g_free(seccomp);
+        g_free(nnp);
+        g_free(uid);
+        g_free(capeff);
+    }
+    /* The worker's file system is its empty temp folder (root: chroot into a tmpfs). */
+    int c = make_clean();
+    if (is_root())
+        assert_hook_error(p, "open", c, TIMEOUT_MS, "No such file or directory");
+    assert_clean(p, c);
+    close(c);
+    free_pool(p);
+}
+
+struct scan_job {
+    struct scanner_pool *pool;
+    int eicar, clean;
+    int wrong;
+};
+
+static gpointer scan_thread(gpointer data)
+{
+    struct scan_job *j = data;
+    for (int k = 0; k < 25; k++) {
+        struct verdict v;
+        bool infected = (k % 2) == 0;
+        /* Each thread its own fds: a shared fd's offset would be shared too. */
+        scanner_pool_scan_fd(j->pool, infected ? j->eicar : j->clean, "t", TIMEOUT_MS, &v);
+        if (infected ? (v.kind != VERDICT_INFECTED || !strstr(v.reason, "Kiosk.Test.EICAR"))
+                     : v.kind != VERDICT_CLEAN)
+            j->wrong++;
+    }
+    return NULL;
+}
+
+static void test_concurrent(void **state)
+{
+    (void)state;
+    struct scanner_pool *p = new_pool(2);
+    struct scan_job jobs[4];
+    GThread *threads[4];
+    for (int t = 0; t < 4; t++) {
+        char *name = g_strdup_printf("t%d", t);
+        jobs[t] = (struct scan_job){.pool = p, .eicar = make_eicar(), .wrong = 0};
+        /* separate files so the threads share no file offset */
+        char *cname = g_strdup_printf("clean%d.txt", t);
+        jobs[t].clean = make_file(cname, "plain text\n", 11);
+        threads[t] = g_thread_new(name, scan_thread, &jobs[t]);
+        g_free(name);
+        g_free(cname);
+    }
+    for (int t = 0; t < 4; t++) {
+        g_thread_join(threads[t]);
+        assert_int_equal(jobs[t].wrong, 0);
+        close(jobs[t].eicar);
+        close(jobs[t].clean);
+    }
+    free_pool(p);
+}
+
+struct hang_job {
+    struct scanner_pool *pool;
+    int fd;
+    struct verdict v;
+};
+
+static gpointer hang_thread(gpointer data)
+{
+    struct hang_job *j = data;
+    scanner_pool_scan_fd(j->pool, j->fd, "big.bin", TIMEOUT_MS, &j->v);
+    return NULL;
+}
+
+static void test_killed_mid_scan(void **state)
+{
+    (void)state;
+    struct scanner_pool *p = new_pool(1);
+    pid_t before, after;
+    assert_int_equal(scanner_pool_worker_pids(p, &before, 1), 1);
+    struct hang_job j = {.pool = p, .fd = make_clean()};
+    /* The worker takes the file and does not answer: it is "mid-scan" until killed. */
+    setenv("KIOSK_SCANNER_TEST_FORBIDDEN", "hang", 1);
+    GThread *t = g_thread_new("scan", hang_thread, &j);
+    g_usleep(300 * 1000);
+    unsetenv("KIOSK_SCANNER_TEST_FORBIDDEN");
+    assert_int_equal(kill(before, SIGKILL), 0);
+    g_thread_join(t);
+    if (j.v.kind != VERDICT_ERROR || !strstr(j.v.reason, "crashed (killed by SIGKILL)"))
+        fail_msg("killed worker: %s: %s", verdict_kind_str(j.v.kind), j.v.reason);
+    assert_true(verdict_deliverable(&j.v) == false);
+    /* The next file goes to a fresh worker. */
+    int e = make_eicar();
+    assert_infected(p, e);
+    assert_int_equal(scanner_pool_worker_pids(p, &after, 1), 1);
+    assert_true(after != before);
+    close(e);
+    close(j.fd);
+    free_pool(p);
+}
+
+static void test_timeout(void **state)
+{
+    (void)state;
+    struct scanner_pool *p = new_pool(1);
+    pid_t before, after;
+    scanner_pool_worker_pids(p, &before, 1);
+    int c = make_clean();
+    gint64 t0 = g_get_monotonic_time();
+    assert_hook_error(p, "hang", c, 300, "timed out after 300 ms");
+    assert_true(g_get_monotonic_time() - t0 < 10 * G_USEC_PER_SEC);
+    assert_clean(p, c);
+    scanner_pool_worker_pids(p, &after, 1);
+    assert_true(after != before);
+    assert_int_equal(kill(before, 0), -1); /* killed and reaped */
+    close(c);
+    free_pool(p);
+}
+
+static void test_forbidden_syscalls(void **state)
+{
+    (void)state;
+    struct scanner_pool *p = new_pool(1);
+    int e = make_eicar();
+    pid_t before, after;
+    static const char *hooks[] = {"socket", "execve"};
+    for (size_t i = 0; i < 2; i++) {
+        scanner_pool_worker_pids(p, &before, 1);
+        assert_hook_error(p, hooks[i], e, TIMEOUT_MS, "killed by SIGSYS");
+        /* The pool carries on with a fresh, equally confined worker. */
+        assert_infected(p, e);
+        scanner_pool_worker_pids(p, &after, 1);
+        assert_true(after != before);
+        char *seccomp = proc_status_line(after, "Seccomp:");
+        assert_string_equal(seccomp, "\t2");
+        g_free(seccomp);
+    }
+    close(e);
+    free_pool(p);
+}
+
+static void test_bad_answers(void **state)
+{
+    (void)state;
+    struct scanner_pool *p = new_pool(2);
+    int e = make_eicar();
+    assert_hook_error(p, "nonsense", e, TIMEOUT_MS, "answered nonsense");
+    assert_hook_error(p, "stale", e, TIMEOUT_MS, "answered nonsense");
+    assert_hook_error(p, "crash", e, TIMEOUT_MS, "crashed (killed by SIGSEGV)");
+    for (int k = 0; k < 4; k++)
+        assert_infected(p, e);
+    close(e);
+    free_pool(p);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    struct scanner_pool *p = NULL;
+    char *why = NULL;
+    char *db = db_dir();
+    assert_true(scanner_pool_new("/nonexistent/signatures", &test_opts, 1, NULL, tmp_root, &p,
+                                 &why) < 0);
+    assert_null(p);
+    assert_non_null(why);
+    g_clear_pointer(&why, g_free);
+    assert_true(scanner_pool_new(db, &test_opts, 0, NULL, tmp_root, &p, &why) < 0);
+    g_clear_pointer(&why, g_free);
+    if (is_root()) {
+        assert_true(scanner_pool_new(db, &test_opts, 1, "no-such-kiosk-user", tmp_root, &p,
+                                     &why) < 0);
+        assert_non_null(strstr(why, "no-such-kiosk-user"));
+        g_clear_pointer(&why, g_free);
+    }
+    /* An empty signature folder: the zygote reports why, nothing is left behind. */
+    char *empty = g_build_filename(files_dir, "nodb", NULL);
+    assert_int_equal(mkdir(empty, 0755), 0);
+    assert_true(scanner_pool_new(empty, &test_opts, 1, NULL, tmp_root, &p, &why) < 0);
+    assert_non_null(why);
+    g_clear_pointer(&why, g_free);
+    free_pool(NULL);
+    rmdir(empty);
+    g_free(empty);
+    g_free(db);
+}
+
+/* Every sample of Debian's clamav-testfiles goes through libclamav's parsers inside the
+ * seccomp filter: each must come back INFECTED (the test database matches all of them),
+ * none may kill its worker with SIGSYS. */
+static void test_clamav_testfiles(void **state)
+{
+    (void)state;
+    const char *dir = "/usr/share/clamav-testfiles";
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (!d) {
+        print_message("clamav-testfiles not installed: skipped\n");
+        return;
+    }
+    struct scanner_pool *p = new_pool(2);
+    const char *name;
+    int n = 0;
+    while ((name = g_dir_read_name(d)) != NULL) {
+        char *path = g_build_filename(dir, name, NULL);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        struct verdict v;
+        scanner_pool_scan_fd(p, fd, name, TIMEOUT_MS, &v);
+        if (v.kind != VERDICT_INFECTED)
+            fail_msg("%s: %s: %s", name, verdict_kind_str(v.kind), v.reason);
+        close(fd);
+        g_free(path);
+        n++;
+    }
+    g_dir_close(d);
+    assert_true(n >= 40);
+    free_pool(p);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (is_root() && !getpwnam(SCAN_USER) &&
+        system("useradd --system --no-create-home --home-dir /nonexistent "
+               "--shell /usr/sbin/nologin " SCAN_USER) != 0)
+        return -1;
+    tmp_root = g_dir_make_tmp("test_pool_tmp.XXXXXX", NULL);
+    files_dir = g_dir_make_tmp("test_pool_files.XXXXXX", NULL);
+    if (!tmp_root || !files_dir)
+        return -1;
+    scanner_pool_enable_test_hooks();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    util_rm_rf(tmp_root);
+    util_rm_rf(files_dir);
+    g_free(tmp_root);
+    g_free(files_dir);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_confined),
+        cmocka_unit_test(test_concurrent),
+        cmocka_unit_test(test_killed_mid_scan),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_forbidden_syscalls),
+        cmocka_unit_test(test_bad_answers),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_clamav_testfiles),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -22,7 +22,7 @@ EXTRA_CHECK_DEPS :=
 # in its own fragment.
 include $(sort $(wildcard mk/*.mk))
 
-CFLAGS  += $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+override CFLAGS += $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -46,7 +46,8 @@ static void kiosk_result_page_init(KioskResultPage *self)
 static GtkWidget *held_row_new(const struct screen_held *h)
 {
     static const char *const held_classes[] = {"held-infected", "held-blocked", "held-error"};
-    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+    /* one line per file at 1024x600: the name on the left, why on the right */
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 16);
     GtkWidget *path = gtk_label_new(h->path);
     GtkWidget *why = NULL;
     g_autofree char *reason = kiosk_format_held_reason(h);
@@ -61,6 +62,9 @@ static GtkWidget *held_row_new(const struct screen_held *h)
     gtk_label_set_xalign(GTK_LABEL(why), 0);
     gtk_widget_add_css_class(why, "held-reason");
     gtk_widget_add_css_class(why, held_classes[h->verdict]);
+    gtk_widget_set_hexpand(path, TRUE);
+    gtk_widget_set_hexpand(why, TRUE);
+    gtk_box_set_homogeneous(GTK_BOX(box), TRUE);
     gtk_box_append(GTK_BOX(box), path);
     gtk_box_append(GTK_BOX(box), why);
     gtk_widget_add_css_class(box, "held-row");

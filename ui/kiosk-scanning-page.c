@@ -8,6 +8,7 @@ struct _KioskScanningPage {
     GtkBox parent_instance;
     GtkLabel *title_label;
     GtkProgressBar *progress;
+    GtkSpinner *spinner;
     GtkLabel *files_label;
     GtkLabel *bytes_label;
     GtkLabel *current_label;
@@ -23,6 +24,7 @@ static void kiosk_scanning_page_class_init(KioskScanningPageClass *klass)
     gtk_widget_class_set_template_from_resource(wc, "/jp/kiosk/ui/kiosk-scanning-page.ui");
     gtk_widget_class_bind_template_child(wc, KioskScanningPage, title_label);
     gtk_widget_class_bind_template_child(wc, KioskScanningPage, progress);
+    gtk_widget_class_bind_template_child(wc, KioskScanningPage, spinner);
     gtk_widget_class_bind_template_child(wc, KioskScanningPage, files_label);
     gtk_widget_class_bind_template_child(wc, KioskScanningPage, bytes_label);
     gtk_widget_class_bind_template_child(wc, KioskScanningPage, current_label);
@@ -53,10 +55,12 @@ void kiosk_scanning_page_update(GtkWidget *page, const struct screen_state *s)
         fraction = (double)s->bytes_done / (double)s->bytes_total;
     else if (s->files_total > 0)
         fraction = (double)s->files_done / (double)s->files_total;
-    if (s->delivering)
-        gtk_progress_bar_pulse(self->progress);
-    else
-        gtk_progress_bar_set_fraction(self->progress, CLAMP(fraction, 0.0, 1.0));
+    /* While delivering there is no progress from the service: no bar rather than a
+     * bar that looks like something it is not. */
+    gtk_widget_set_visible(GTK_WIDGET(self->progress), !s->delivering);
+    gtk_progress_bar_set_fraction(self->progress, CLAMP(fraction, 0.0, 1.0));
+    gtk_widget_set_visible(GTK_WIDGET(self->spinner), s->delivering);
+    gtk_spinner_set_spinning(self->spinner, s->delivering);
 
     g_autofree char *files = NULL, *bytes = NULL, *current = NULL, *eta = NULL, *queue = NULL;
     if (!s->delivering && s->files_total > 0)

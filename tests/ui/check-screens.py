@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""check-screens.py - assert on what kiosk-ui showed, from the PNG + JSON pairs that
+`kiosk-ui --screenshot-dir` saved (tests/ui/run-screens.sh).
+
+    check-screens.py DIR WxH LANG [--pixels]
+
+Checks, per screen: it exists (PNG and JSON), the window filled the screen, had no
+decorations, every button/entry is at least 48 px, no label is cut off or outside the
+window, the texts a visitor must see are there in LANG; with --pixels, the verdict colour
+on each result screen (green only for "all delivered", never on another result)."""
+import json
+import os
+import subprocess
+import sys
+
+SCREENS = ["waiting", "queued", "checking", "scanning", "scanning-delivering",
+           "result-some-held-back", "remove-media", "result-delivered", "result-nothing",
+           "result-failed", "refused", "out-of-service-signatures-old",
+           "out-of-service-staging", "out-of-service-no-signatures",
+           "out-of-service-service-down"]
+
+TEXTS = {
+    "en": {
+        "waiting": ["Insert USB media", "Vessel name", "IMO number", "Voyage", "Company",
+                    "Person", "Save details", "日本語", "English"],
+        "queued": ["Please wait", "number 2 in line"],
+        "checking": ["Checking the USB media", "Do not remove"],
+        "scanning": ["Scanning", "3 of 9 files", "About 2 minutes left", "BAPLIE_VOY123W"],
+        "scanning-delivering": ["Passing the clean files to the terminal"],
+        "result-some-held-back": ["Some files held back", "TEST SIGNATURES",
+                                  "Malware detected: Eicar-Signature",
+                                  "Blocked by policy: rule 14",
+                                  "Could not be scanned: encrypted archive",
+                                  "9 files checked", "5 delivered", "tos-share",
+                                  "Print scan report"],
+        "remove-media": ["Remove USB media", "Some files held back", "5 of 9 files delivered"],
+        "result-delivered": ["All files delivered", "3 delivered", "2024-06-11_0945_s2"],
+        "result-nothing": ["Nothing delivered", "Malware detected: Win.Trojan.Agent-123",
+                           "No files were passed to the terminal."],
+        "result-failed": ["Nothing delivered", "removed during the check"],
+        "refused": ["This USB media cannot be used", "keyboard interface"],
+        "out-of-service-signatures-old": ["Out of service", "too old", "call the administrator"],
+        "out-of-service-staging": ["Out of service", "file share cannot be reached"],
+        "out-of-service-no-signatures": ["Out of service", "database is missing"],
+        "out-of-service-service-down": ["Out of service", "service is not running",
+                                        "reconnects by itself"],
+    },
+    "ja": {
+        "waiting": ["USBメモリを\n挿入してください", "本船名", "IMO番号", "航海番号", "保存する"],
+        "queued": ["お待ちください", "2番目"],
+        "checking": ["USBメモリを確認中", "取り外さないでください"],
+        "scanning": ["検査中", "3 / 9 ファイル", "残り約2分"],
+        "scanning-delivering": ["ターミナルへ受け渡し中"],
+        "result-some-held-back": ["一部のファイルは受け渡していません", "テスト用定義ファイル",
+                                  "ウイルスを検出しました: Eicar-Signature",
+                                  "ポリシーによりブロック: rule 14",
+                                  "検査できませんでした: encrypted archive",
+                                  "検査結果を印刷"],
+        "remove-media": ["USBメモリを取り外してください", "一部のファイルは受け渡していません"],
+        "result-delivered": ["問題なし（すべて受け渡し済み）"],
+        "result-nothing": ["受け渡したファイルはありません", "ウイルスを検出しました: Win.Trojan.Agent-123"],
+        "result-failed": ["受け渡したファイルはありません", "検査を完了できませんでした"],
+        "refused": ["このUSBメモリは使用できません"],
+        "out-of-service-signatures-old": ["休止中", "定義ファイルが古すぎます", "管理者"],
+        "out-of-service-staging": ["休止中", "接続できません"],
+        "out-of-service-no-signatures": ["休止中", "定義ファイルがありません"],
+        "out-of-service-service-down": ["休止中", "検査サービスが動作していません"],
+    },
+}
+# Words that must never be on a screen that is not "all delivered".
+CLAIMS = {"en": ["All files delivered"], "ja": ["問題なし（すべて受け渡し済み）"]}
+COLOURS = {"green": "#0B6E1F", "amber": "#FFB000", "red": "#B00020"}
+VERDICT_COLOUR = {"result-delivered": "green", "result-some-held-back": "amber",
+                  "result-nothing": "red", "result-failed": "red"}
+
+failures = []
+
+
+def fail(msg):
+    failures.append(msg)
+    print("FAIL: " + msg)
+
+
+def colour_counts(png):
+    out = subprocess.run(["convert", png, "-alpha", "off", "-format", "%c", "histogram:info:-"],
+                         capture_output=True, text=True, check=True).stdout
+    counts = {}
+    for line in out.splitlines():
+        for name, hexc in COLOURS.items():
+            if hexc in line.upper():
+                counts[name] = counts.get(name, 0) + int(line.split(":")[0].strip())
+    return counts
+
+
+def main():
+    d, size, lang = sys.argv[1], sys.argv[2], sys.argv[3]
+    pixels = "--pixels" in sys.argv
+    w, h = (int(x) for x in size.split("x"))
+    for screen in SCREENS:
+        name = "%s-%s" % (lang, screen)
+        png, js = os.path.join(d, name + ".png"), os.path.join(d, name + ".json")
+        if not os.path.exists(png) or not os.path.exists(js):
+            fail("%s: no screenshot" % name)
+            continue
+        with open(js) as f:
+            st = json.load(f)
+        labels = st["labels"]
+        if st["language"] != lang:
+            fail("%s: language %s" % (name, st["language"]))
+        if (st["width"], st["height"]) != (w, h):
+            fail("%s: window %dx%d, screen %dx%d" % (name, st["width"], st["height"], w, h))
+        if st["decorated"] or not st["fullscreen"]:
+            fail("%s: decorated=%s fullscreen=%s" % (name, st["decorated"], st["fullscreen"]))
+        if st["min_touch_target"] < 48:
+            fail("%s: a touch target is %d px" % (name, st["min_touch_target"]))
+        for p in st["problems"]:
+            fail("%s: %s" % (name, p))
+        for text in TEXTS[lang][screen]:
+            if not any(text in label for label in labels):
+                fail("%s: %r not shown (shown: %r)" % (name, text, labels))
+        if screen != "result-delivered":
+            for text in CLAIMS[lang]:
+                if any(text in label for label in labels):
+                    fail("%s: claims %r" % (name, text))
+        if pixels and screen in VERDICT_COLOUR:
+            counts = colour_counts(png)
+            want = VERDICT_COLOUR[screen]
+            if counts.get(want, 0) < 0.02 * w * h:
+                fail("%s: verdict colour %s covers only %d px" % (name, want, counts.get(want, 0)))
+            for other in COLOURS:
+                if other != want and counts.get(other, 0) > 0.01 * w * h:  # text may be red
+                    fail("%s: %s verdict colour present (%d px)" % (name, other, counts[other]))
+        print("ok: %s (%d texts)" % (name, len(TEXTS[lang][screen])))
+    print("%d problems" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,6 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 static int sandbox_fail(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -57,7 +63,7 @@ static int sandbox_private_tmp(const struct sandbox_conf *c, char *why, size_t w
     errno = 0;
     if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) != 0)
         return sandbox_fail(why, whylen, "unshare(mount, net, ipc, uts)");
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
         return sandbox_fail(why, whylen, "making mounts private");
     snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=65536,mode=0700,uid=%u,gid=%u",
              (unsigned long long)c->tmp_size, (unsigned)(c->drop_user ? c->uid : getuid()),
@@ -100,6 +106,14 @@ static int sandbox_limits(const struct sandbox_conf *c, uint64_t vm, char *why, 
         struct rlimit rl = {.rlim_cur = limits[i].value, .rlim_max = limits[i].value};
         if (limits[i].resource == RLIMIT_AS && (vm == 0 || c->as_headroom == 0))
             continue; /* unknown size (no /proc) or disabled */
+        /* valgrind (make check under valgrind) refuses to change the hard limit of open
+         * files and has its own address-space layout: soft NOFILE only, no AS. */
+        if (RUNNING_ON_VALGRIND && limits[i].resource == RLIMIT_AS)
+            continue;
+        if (RUNNING_ON_VALGRIND && limits[i].resource == RLIMIT_NOFILE &&
+            getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+            rl.rlim_cur = limits[i].value < rl.rlim_max ? limits[i].value : rl.rlim_max;
+        }
         errno = 0;
         if (setrlimit(limits[i].resource, &rl) != 0)
             return sandbox_fail(why, whylen, "setrlimit(%s)", limits[i].name);
@@ -214,5 +228,13 @@ int sandbox_enter(const struct sandbox_conf *c, int sockfd, char *why, size_t wh
         return sandbox_fail(why, whylen, "PR_SET_DUMPABLE");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         return sandbox_fail(why, whylen, "PR_SET_NO_NEW_PRIVS");
+    if (RUNNING_ON_VALGRIND) {
+        /* valgrind does not implement seccomp(2): a worker forked under valgrind (make
+         * check under valgrind) runs without the filter.  Natively this is never true. */
+        static const char msg[] = "scanner worker: under valgrind, no seccomp filter\n";
+        if (write(2, msg, sizeof(msg) - 1) < 0) {
+        }
+        return 0;
+    }
     return sandbox_seccomp(sockfd, why, whylen);
 }

@@ -25,6 +25,12 @@
 #include "common/util.h"
 #include "scanner/pool.h"
 
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #define SCAN_USER "kiosk-scan"
 #define TIMEOUT_MS 30000
 
@@ -193,7 +199,8 @@ static void test_confined(void **state)
         char *nnp = proc_status_line(pids[i], "NoNewPrivs:");
         char *uid = proc_status_line(pids[i], "Uid:");
         char *capeff = proc_status_line(pids[i], "CapEff:");
-        assert_string_equal(seccomp, "\t2");
+        /* valgrind cannot run seccomp filters: the workers it forks have none. */
+        assert_string_equal(seccomp, RUNNING_ON_VALGRIND ? "\t0" : "\t2");
         assert_string_equal(nnp, "\t1");
         assert_string_equal(capeff, "\t0000000000000000");
         if (is_root()) {
@@ -333,6 +340,10 @@ static void test_timeout(void **state)
 static void test_forbidden_syscalls(void **state)
 {
     (void)state;
+    if (RUNNING_ON_VALGRIND) {
+        print_message("under valgrind the workers have no seccomp filter: skipped\n");
+        skip();
+    }
     struct scanner_pool *p = new_pool(1);
     int e = make_eicar();
     pid_t before, after;

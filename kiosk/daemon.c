@@ -587,7 +587,7 @@ static void daemon_load(struct daemon *d)
     const struct scanner_info *si = scanner_engine_info(d->engine);
     log_info("engine loaded once in %.2f s: ClamAV %s, %u signatures, database %s%s",
              (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC, si->engine_version,
-             si->signatures, si->db_version, si->test_signatures ? " (TEST SIGNATURES)" : "");
+             si->signatures, si->db_version, "");
     JsonObject *o = json_object_new();
     json_object_set_string_member(o, "engine", si->engine_version);
     json_object_set_string_member(o, "db_version", si->db_version);

@@ -507,8 +507,8 @@ JsonObject *events_status(struct events *ev)
         JsonObjectIter it;
         const char *name;
         JsonNode *value;
-        json_object_iter_init(&it, ev->state);
-        while (json_object_iter_next(&it, &name, &value)) {
+        json_object_iter_init_ordered(&it, ev->state);
+        while (json_object_iter_next_ordered(&it, &name, &value)) {
             if (!strcmp(name, "type"))
                 json_object_set_string_member(o, "state", json_node_get_string(value));
             else if (!strcmp(name, "time"))
@@ -535,8 +535,8 @@ void events_emit(struct events *ev, const char *type, const char *session, JsonO
         JsonObjectIter it;
         const char *name;
         JsonNode *value;
-        json_object_iter_init(&it, fields);
-        while (json_object_iter_next(&it, &name, &value))
+        json_object_iter_init_ordered(&it, fields);
+        while (json_object_iter_next_ordered(&it, &name, &value))
             json_object_set_member(o, name, json_node_copy(value));
         json_object_unref(fields);
     }

@@ -30,6 +30,7 @@ struct pool_worker {
     pid_t pid; /* 0 = no worker in this slot (dead, to be spawned) */
     int fd;    /* our end of its socket, -1 when none */
     bool busy; /* a scan (or a respawn) owns this slot */
+    unsigned generation; /* pool generation it was spawned in (scanner_pool_recycle) */
 };
 
 struct scanner_pool {
@@ -38,6 +39,7 @@ struct scanner_pool {
     struct pool_worker *slots;
     int n;
     guint64 next_id;
+    unsigned generation;
 
     GMutex ctl_lock; /* one request/answer at a time on the control socket */
     int ctl;
@@ -203,6 +205,7 @@ static int pool_spawn(struct scanner_pool *p, int i, char **why)
     g_mutex_lock(&p->lock);
     p->slots[i].pid = rep.pid;
     p->slots[i].fd = fd;
+    p->slots[i].generation = p->generation;
     g_mutex_unlock(&p->lock);
     return 0;
 fail:
@@ -233,6 +236,14 @@ static void pool_replace(struct scanner_pool *p, int i, int *status)
     }
 }
 
+static void pool_release(struct scanner_pool *p, int i)
+{
+    g_mutex_lock(&p->lock);
+    p->slots[i].busy = false;
+    g_cond_signal(&p->idle);
+    g_mutex_unlock(&p->lock);
+}
+
 /* Wait for an idle worker and take it; *id gets a new request id.  Slot index, or -1
  * with *why when no worker can be had. */
 static int pool_acquire(struct scanner_pool *p, guint64 *id, char **why)
@@ -246,7 +257,17 @@ static int pool_acquire(struct scanner_pool *p, guint64 *id, char **why)
             if (p->slots[i].fd >= 0) {
                 p->slots[i].busy = true;
                 *id = ++p->next_id;
+                bool stale = p->slots[i].generation != p->generation;
                 g_mutex_unlock(&p->lock);
+                if (stale) { /* recycled: this file gets a fresh worker */
+                    int status;
+                    pool_replace(p, i, &status);
+                    if (p->slots[i].fd < 0) {
+                        *why = g_strdup("a fresh scanner worker could not be started");
+                        pool_release(p, i);
+                        return -1;
+                    }
+                }
                 return i;
             }
             if (empty < 0)
@@ -269,14 +290,6 @@ static int pool_acquire(struct scanner_pool *p, guint64 *id, char **why)
         }
         g_cond_wait(&p->idle, &p->lock);
     }
-}
-
-static void pool_release(struct scanner_pool *p, int i)
-{
-    g_mutex_lock(&p->lock);
-    p->slots[i].busy = false;
-    g_cond_signal(&p->idle);
-    g_mutex_unlock(&p->lock);
 }
 
 /* A read-only open file description of the same file, so the worker can neither write
@@ -327,7 +340,9 @@ int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsig
     guint64 id = 0;
     int status = -1;
 
-    int i = pool_acquire(p, &id, &why);
+    int i, attempt = 0;
+again:
+    i = pool_acquire(p, &id, &why);
     if (i < 0) {
         verdict_set(out, VERDICT_ERROR, "could not be scanned: no scanner worker available (%s)",
                     why);
@@ -351,6 +366,14 @@ int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsig
     int sent = worker_msg_send(wfd, &req, sizeof(req), ro >= 0 ? ro : fd);
     if (ro >= 0)
         close(ro);
+    if (sent != 0 && attempt++ == 0) {
+        /* It died while idle, before seeing this file: not the file's doing. */
+        pool_replace(p, i, &status);
+        pool_describe_status(status, text, sizeof(text));
+        log_warn("scanner: idle worker %ld had ended (%s); replaced", (long)pid, text);
+        pool_release(p, i);
+        goto again;
+    }
     gint64 deadline = pool_now_ms() + timeout_ms;
     ssize_t n = -1;
     if (sent != 0) {
@@ -387,6 +410,25 @@ int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsig
              name ? name : "?", text, detail ? ", " : "", detail ? detail : "");
     pool_release(p, i);
     return 0;
+}
+
+void scanner_pool_recycle(struct scanner_pool *p)
+{
+    g_mutex_lock(&p->lock);
+    p->generation++;
+    /* Idle workers now; busy ones in pool_acquire() before their next file. */
+    for (int i = 0; i < p->n; i++) {
+        if (p->slots[i].busy || p->slots[i].fd < 0)
+            continue;
+        p->slots[i].busy = true;
+        g_mutex_unlock(&p->lock);
+        int status;
+        pool_replace(p, i, &status);
+        g_mutex_lock(&p->lock);
+        p->slots[i].busy = false;
+        g_cond_signal(&p->idle);
+    }
+    g_mutex_unlock(&p->lock);
 }
 
 int scanner_pool_worker_pids(struct scanner_pool *p, pid_t *pids, int max)

@@ -47,6 +47,12 @@ const struct scanner_info *scanner_pool_info(const struct scanner_pool *p);
 int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                          struct verdict *out);
 
+/* Replace every worker (idle ones now, busy ones before their next file): no worker that
+ * scanned before this call scans after it.
+ * Call it at the start of each session, so a worker one medium may have subverted never
+ * judges another medium's files.  Cheap: a fork of the zygote per worker. */
+void scanner_pool_recycle(struct scanner_pool *p);
+
 /* Pids of the live workers (up to MAX); returns how many. */
 int scanner_pool_worker_pids(struct scanner_pool *p, pid_t *pids, int max);
 

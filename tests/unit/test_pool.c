@@ -377,6 +377,45 @@ static void test_bad_answers(void **state)
     free_pool(p);
 }
 
+/* A worker that died while idle never saw a file: the next file is not its victim. */
+static void test_idle_death(void **state)
+{
+    (void)state;
+    struct scanner_pool *p = new_pool(1);
+    pid_t before, after;
+    scanner_pool_worker_pids(p, &before, 1);
+    assert_int_equal(kill(before, SIGKILL), 0);
+    g_usleep(100 * 1000);
+    int e = make_eicar();
+    assert_infected(p, e);
+    scanner_pool_worker_pids(p, &after, 1);
+    assert_true(after != before);
+    close(e);
+    free_pool(p);
+}
+
+/* scanner_pool_recycle: every worker is replaced before its next file. */
+static void test_recycle(void **state)
+{
+    (void)state;
+    struct scanner_pool *p = new_pool(2);
+    pid_t before[2], after[2];
+    assert_int_equal(scanner_pool_worker_pids(p, before, 2), 2);
+    scanner_pool_recycle(p);
+    int e = make_eicar(), c = make_clean();
+    for (int k = 0; k < 3; k++) {
+        assert_infected(p, e);
+        assert_clean(p, c);
+    }
+    assert_int_equal(scanner_pool_worker_pids(p, after, 2), 2);
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            assert_true(after[i] != before[j]);
+    close(e);
+    close(c);
+    free_pool(p);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -475,6 +514,8 @@ int main(void)
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_forbidden_syscalls),
         cmocka_unit_test(test_bad_answers),
+        cmocka_unit_test(test_idle_death),
+        cmocka_unit_test(test_recycle),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_clamav_testfiles),
     };

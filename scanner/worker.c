@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,6 +323,22 @@ static void zygote_exit(struct zygote *z)
     _exit(0);
 }
 
+/* glibc's iconv dlopen()s a gconv module the first time a character set is used; a
+ * worker can neither find it (chroot) nor map code (seccomp).  Load the ones libclamav
+ * needs (UTF-16 for OLE2 and others, the usual code pages of VBA projects and mail) here,
+ * and keep them open so every worker inherits them mapped. */
+static void zygote_preload_iconv(void)
+{
+    static const char *charsets[] = {
+        "UTF-16", "UTF-16LE", "UTF-16BE", "UTF-32", "UTF-7", "ISO-8859-1", "ISO-8859-2",
+        "ISO-8859-5", "ISO-8859-7", "ISO-8859-15", "CP437", "CP850", "CP1250", "CP1251",
+        "CP1252", "CP1253", "CP1254", "CP1255", "CP1256", "CP1257", "CP1258", "KOI8-R",
+        "MACINTOSH", "SHIFT_JIS", "CP932", "EUC-JP", "GBK", "GB2312", "BIG5", "EUC-KR", "CP949",
+    };
+    for (size_t i = 0; i < sizeof(charsets) / sizeof(charsets[0]); i++)
+        (void)iconv_open("UTF-8", charsets[i]); /* never closed, on purpose */
+}
+
 void worker_zygote_main(int ctl, const struct worker_conf *conf)
 {
     struct zygote z = {.ctl = ZYGOTE_FD, .conf = conf};
@@ -361,6 +378,7 @@ void worker_zygote_main(int ctl, const struct worker_conf *conf)
         zygote_failed(&z, why ? why : "the scan engine could not be built", NULL);
         _exit(0);
     }
+    zygote_preload_iconv();
     memset(&m, 0, sizeof(m));
     m.op = ZYGOTE_READY;
     m.info = *scanner_engine_info(z.engine);

@@ -39,9 +39,15 @@ dfail() {
 
 # systemd-udevd: the real one, started only when none runs.
 start_udevd() {
-    if pgrep -x systemd-udevd >/dev/null; then return 0; fi
+    # (pgrep is not enough: a stopped udevd can linger as a zombie under this init)
+    if udevadm control --ping -t 2 2>/dev/null; then return 0; fi
+    local before; before=$(pgrep -x systemd-udevd | sort || true)
     /lib/systemd/systemd-udevd --daemon 2>/dev/null || dfail "cannot start systemd-udevd"
-    for _ in $(seq 50); do UDEVD_PID=$(pgrep -xn systemd-udevd) && break; sleep 0.1; done
+    for _ in $(seq 50); do
+        UDEVD_PID=$(comm -13 <(echo "$before") <(pgrep -x systemd-udevd | sort) | head -1)
+        [ -n "$UDEVD_PID" ] && udevadm control --ping -t 1 2>/dev/null && break
+        sleep 0.1
+    done
     [ -n "$UDEVD_PID" ] || dfail "systemd-udevd did not start"
     log "started systemd-udevd (pid $UDEVD_PID)"
 }
@@ -85,14 +91,17 @@ wait_event() {
     dfail "no event $type #$n within ${secs}s"
 }
 
-# attach IMAGE: read-only loop device, as a person would insert a stick.  Prints it.
+# attach IMAGE: read-only loop device, as a person would insert a stick; sets $LOOP.
+# (Not in a $(...) subshell: the cleanup must know every loop device attached.)
 attach() {
-    local l; l=$(losetup -f --show -r "$1") || dfail "losetup $1"
-    _DLOOPS+=("$l"); echo "$l"
+    LOOP=$(losetup -f --show -r "$1") || dfail "losetup $1"
+    _DLOOPS+=("$LOOP")
 }
 detach() {
     losetup -d "$1" 2>/dev/null || true
-    _DLOOPS=("${_DLOOPS[@]/$1}")
+    local l keep=()
+    for l in "${_DLOOPS[@]:-}"; do [ -n "$l" ] && [ "$l" != "$1" ] && keep+=("$l"); done
+    _DLOOPS=("${keep[@]:-}")
 }
 
 # Types of the events of one session, in order, as "a b c".

@@ -12,7 +12,7 @@ start_daemon
 start_watch
 fd0= rss0=
 for ((i = 1; i <= CYCLES; i++)); do
-    loop=$(attach "$IMGDIR/stick.img")
+    attach "$IMGDIR/stick.img"; loop=$LOOP
     wait_event remove-media "$i" 60
     detach "$loop"
     wait_event idle "$i" 30

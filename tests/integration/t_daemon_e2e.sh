@@ -29,7 +29,7 @@ src=$T/src1; mkdir -p "$src/docs"
 make_csv "$src/list.csv"; make_edi "$src/docs/bay.edi"; make_pdf "$src/docs/plan.pdf"; make_eicar "$src/eicar.com"
 build_fat "$IMGDIR/stick1.img" 16 16 "$src" STICK1
 before=$(sha256sum < "$IMGDIR/stick1.img")
-loop1=$(attach "$IMGDIR/stick1.img")
+attach "$IMGDIR/stick1.img"; loop1=$LOOP
 log "attached $loop1"
 wait_event remove-media 1 60
 sid=$(event_session detected 1)
@@ -71,7 +71,7 @@ echo "$out" | sed -n 2p | grep -q '"type":"status".*"state":"remove-media"' || d
 
 # A second stick while the first is still in: it waits, then runs after the removal.
 small_image "$IMGDIR/stick2.img"
-loop2=$(attach "$IMGDIR/stick2.img")
+attach "$IMGDIR/stick2.img"; loop2=$LOOP
 wait_event waiting 1 20
 [ "$(count_events detected)" = 1 ] || dfail "second stick started while the first was in"
 detach "$loop1"

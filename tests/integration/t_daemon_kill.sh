@@ -14,7 +14,7 @@ rm -rf "$src"
 start_udevd
 start_daemon
 start_watch
-loop=$(attach "$IMGDIR/many.img")
+attach "$IMGDIR/many.img"; loop=$LOOP
 # Kill as soon as the delivery starts.
 for ((i = 0; i < 2400; i++)); do
     [ "$(count_events delivering)" -ge 1 ] && break

@@ -15,7 +15,7 @@ start_udevd
 start_daemon
 start_watch
 
-loop=$(attach "$IMGDIR/big.img")
+attach "$IMGDIR/big.img"; loop=$LOOP
 wait_event scanning 1 60
 sid=$(event_session detected 1)
 log "removing $loop during the scan of $sid"
@@ -47,7 +47,7 @@ EOF
 detach "$loop"
 
 # The next medium is checked normally.
-loop2=$(attach "$IMGDIR/next.img")
+attach "$IMGDIR/next.img"; loop2=$LOOP
 wait_event done 1 60
 sid2=$(event_session detected 2)
 [ "$(session_types "$sid2")" = "detected checking scanning delivering done remove-media" ] || dfail "next session: $(session_types "$sid2")"

@@ -320,6 +320,8 @@ static void zygote_exit(struct zygote *z)
 {
     while (z->n_children > 0)
         zygote_reap(z, z->children[--z->n_children]);
+    /* Also when the service died without scanner_pool_free(). */
+    util_rm_rf(z->conf->sandbox.tmp_path);
     _exit(0);
 }
 

@@ -7,6 +7,7 @@
 
 struct _KioskResultPage {
     GtkBox parent_instance;
+    GtkLabel *remove_label;
     GtkLabel *test_label;
     GtkLabel *verdict_label;
     GtkLabel *counts_label;
@@ -27,6 +28,7 @@ static void kiosk_result_page_class_init(KioskResultPageClass *klass)
 {
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     gtk_widget_class_set_template_from_resource(wc, "/jp/kiosk/ui/kiosk-result-page.ui");
+    gtk_widget_class_bind_template_child(wc, KioskResultPage, remove_label);
     gtk_widget_class_bind_template_child(wc, KioskResultPage, test_label);
     gtk_widget_class_bind_template_child(wc, KioskResultPage, verdict_label);
     gtk_widget_class_bind_template_child(wc, KioskResultPage, counts_label);
@@ -82,6 +84,9 @@ void kiosk_result_page_update(GtkWidget *page, const struct screen_state *s)
         gtk_widget_add_css_class(verdict, verdict_classes[s->verdict - 1]);
     gtk_label_set_text(self->verdict_label, kiosk_format_verdict_title(s->verdict));
     gtk_widget_set_visible(GTK_WIDGET(self->test_label), s->test_signatures);
+    /* The service asks for the media right after "done": the result stays, with the
+     * request on top, so the person still reads which files were held back and why. */
+    gtk_widget_set_visible(GTK_WIDGET(self->remove_label), s->screen == SCREEN_REMOVE);
 
     /* failed: the reason instead of counts and list */
     gtk_widget_set_visible(GTK_WIDGET(self->reason_label), s->failed);

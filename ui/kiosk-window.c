@@ -113,9 +113,15 @@ void kiosk_window_render(KioskWindow *self, const struct screen_state *s)
     gtk_label_set_text(self->testing_label, _("TESTING MODE"));
     gtk_widget_set_visible(GTK_WIDGET(self->testing_label), s->testing_mode);
 
+    /* "Remove media" after a result keeps the result on screen (with the request on top):
+     * the service sends it right after "done", and the list of held-back files must not
+     * vanish before anyone could read it. */
+    enum screen_id shown = s->screen;
+    if (shown == SCREEN_REMOVE && s->verdict != VERDICT_NONE)
+        shown = SCREEN_RESULT;
     for (unsigned i = 0; i < G_N_ELEMENTS(page_table); i++) {
-        if (page_table[i].screen == s->screen) {
-            GtkWidget *page = self->pages[s->screen];
+        if (page_table[i].screen == shown) {
+            GtkWidget *page = self->pages[shown];
             page_table[i].update(page, s);
             gtk_stack_set_visible_child(self->stack, page);
         }

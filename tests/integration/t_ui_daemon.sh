@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# t_ui_daemon.sh - the kiosk screen against the real `kiosk daemon` in testing mode
+# (read-only loop devices count as USB media), under Xvfb with GSK_RENDERER=cairo:
+# waiting -> a stick with clean files and EICAR -> "remove USB media" over the result
+# (some files held back, eicar.com: malware detected) -> idle; the service killed -> "service not running"; restarted -> waiting.
+# Screenshots: BUILD/ui-screenshots/daemon/.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon-lib.sh"
+
+[ -x "$BUILD/kiosk-ui" ] || fail "$BUILD/kiosk-ui not built"
+OUT=$BUILD/ui-screenshots/daemon
+rm -rf "$OUT"; mkdir -p "$OUT"
+STATE=$OUT/state.json
+XVFB_PID= UI_PID=
+_ui_cleanup() {
+    if [ -n "$UI_PID" ]; then kill "$UI_PID" 2>/dev/null; wait "$UI_PID" 2>/dev/null || true; fi
+    if [ -n "$XVFB_PID" ]; then kill "$XVFB_PID" 2>/dev/null; wait "$XVFB_PID" 2>/dev/null || true; fi
+    return 0
+}
+trap '_drc=$?; _ui_cleanup; _daemon_cleanup || true; (exit $_drc); _cleanup' EXIT
+
+# expect_screen SECONDS PYTHON-EXPR: until the UI's state file satisfies the expression
+# (s = the state JSON, labels = " | ".join(visible texts)).
+expect_screen() {
+    local secs=$1 expr=$2
+    python3 - "$STATE" "$secs" "$expr" <<'PY' || dfail "screen: $expr (now: $(cat "$STATE" 2>/dev/null | tr -d '\n' | cut -c1-600))"
+import json, sys, time
+path, secs, expr = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+end = time.time() + secs
+while time.time() < end:
+    try:
+        s = json.load(open(path))
+        labels = " | ".join(s["labels"])
+        if eval(expr):
+            sys.exit(0)
+    except (OSError, ValueError, KeyError):
+        pass
+    time.sleep(0.1)
+sys.exit(1)
+PY
+    log "screen ok: $expr"
+}
+
+start_udevd
+start_daemon
+
+disp=
+for n in $(seq 141 190); do
+    if [ ! -e /tmp/.X$n-lock ] && [ ! -e /tmp/.X11-unix/X$n ]; then disp=$n; break; fi
+done
+Xvfb ":$disp" -screen 0 1024x600x24 -nolisten tcp > "$T/xvfb.log" 2>&1 &
+XVFB_PID=$!
+for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.1; done
+env -i PATH="$PATH" HOME="$T" DISPLAY=":$disp" GDK_BACKEND=x11 GSK_RENDERER=cairo NO_AT_BRIDGE=1 \
+    LANG=C.UTF-8 XDG_RUNTIME_DIR="$T" "$BUILD/kiosk-ui" --socket "$SOCK" --config /dev/null \
+    --language en --state-file "$STATE" --screenshot-dir "$OUT" > "$OUT/kiosk-ui.log" 2>&1 &
+UI_PID=$!
+
+expect_screen 20 's["screen"] == "waiting" and s["connected"] and "TESTING MODE" in labels'
+
+src=$T/src1; mkdir -p "$src/docs"
+make_csv "$src/list.csv"; make_edi "$src/docs/bay.edi"; make_eicar "$src/eicar.com"
+build_fat "$IMGDIR/stick1.img" 16 16 "$src" STICK1
+attach "$IMGDIR/stick1.img"; loop1=$LOOP
+log "attached $loop1"
+expect_screen 90 's["screen"] == "remove-media" and s["verdict"] == "some-held-back" and "Some files held back" in labels and "Remove USB media" in labels and "eicar.com" in labels.lower() and "Malware detected" in labels and "All files delivered" not in labels'
+if [ -f "$OUT/en-result-some-held-back.json" ]; then
+    python3 - "$OUT/en-result-some-held-back.json" <<'PY' || dfail "result screen content"
+import json, sys
+s = json.load(open(sys.argv[1]))
+labels = " | ".join(s["labels"])
+assert "eicar.com" in labels.lower() and "Malware detected" in labels, labels
+assert "All files delivered" not in labels, labels
+assert "TEST SIGNATURES" in labels, labels
+PY
+    log "result screen listed eicar.com as malware"
+fi
+grep -q 'remove-media' "$OUT/screens.log" || dfail "no remove-media screen painted"
+detach "$loop1"
+expect_screen 30 's["screen"] == "waiting" and s["verdict"] == "none"'
+
+# The service goes away: the screen says so; it comes back: the screen follows.
+kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=
+expect_screen 10 's["screen"] == "out-of-service" and s["oos_code"] == "service-down" and not s["connected"]'
+start_daemon
+expect_screen 20 's["screen"] == "waiting" and s["connected"]'
+python3 "$ROOT/tests/ui/check-screens.py" "$OUT" 1024x600 en > "$T/check.txt" 2>&1 || true
+if grep -E 'FAIL: en-[a-z-]+: (a touch|window|decorated|ellipsized|outside)' "$T/check.txt"; then
+    dfail "layout problems on the daemon's screens"
+fi
+cat "$OUT/screens.log"
+pass

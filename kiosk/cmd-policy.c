@@ -18,7 +18,9 @@ struct cmd_policy_entry {
 static void cmd_policy_usage(FILE *f)
 {
     fputs("usage: kiosk policy check FILE\n"
-          "  check FILE   validate a policy file (reference: docs/policy.md)\n",
+          "       kiosk policy install [OPTIONS] FILE SIGFILE\n"
+          "  check FILE   validate a policy file (reference: docs/policy.md)\n"
+          "  install      install a policy signed with minisign (docs/admin.md)\n",
           f);
 }
 
@@ -54,6 +56,7 @@ out:
 
 static const struct cmd_policy_entry cmd_policy_table[] = {
     {.name = "check", .min_args = 1, .max_args = 1, .exec = cmd_policy_check},
+    {.name = "install", .min_args = 0, .max_args = 32, .exec = cmd_policy_install},
 };
 
 int cmd_policy(int argc, char **argv)

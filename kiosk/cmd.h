@@ -12,5 +12,10 @@ int cmd_report(int argc, char **argv);
 int cmd_print(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_verify_batch(int argc, char **argv);
+/* cmd-admin.c (docs/admin.md) */
+int cmd_policy_install(int argc, char **argv);
+int cmd_signatures(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_admin(int argc, char **argv);
 
 #endif

@@ -28,6 +28,10 @@ static const struct {
     {"report", "print-format", G_STRUCT_OFFSET(struct kiosk_config, report_format), "receipt"},
     {"report", "folder", G_STRUCT_OFFSET(struct kiosk_config, report_dir), ""},
     {"paths", "socket-group", G_STRUCT_OFFSET(struct kiosk_config, socket_group), "kiosk"},
+    {"paths", "admin-keys", G_STRUCT_OFFSET(struct kiosk_config, admin_keys),
+     "/etc/kiosk/admin-keys"},
+    {"paths", "admin-state", G_STRUCT_OFFSET(struct kiosk_config, admin_state),
+     "/var/lib/kiosk/admin.state"},
 };
 
 /* A ';'-separated list with blanks trimmed and empty items dropped, or NULL. */
@@ -66,6 +70,7 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
 {
     struct kiosk_config *c = g_new0(struct kiosk_config, 1);
     c->max_signature_age_days = 7;
+    c->admin_lockout_seconds = 900;
     GKeyFile *kf = g_key_file_new();
     GError *err = NULL;
     int rc = 0;
@@ -117,6 +122,14 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
             if (err || c->max_signature_age_days < 0) {
                 *why = g_strdup_printf("%s: [scan] max-signature-age-days must be a number of "
                                        "days (0 = no check)", file);
+                rc = KERR_INVAL;
+                goto out;
+            }
+        }
+        if (g_key_file_has_key(kf, "admin", "lockout-seconds", NULL)) {
+            c->admin_lockout_seconds = g_key_file_get_integer(kf, "admin", "lockout-seconds", &err);
+            if (err || c->admin_lockout_seconds < 1 || c->admin_lockout_seconds > 86400 * 7) {
+                *why = g_strdup_printf("%s: [admin] lockout-seconds must be 1 to 604800", file);
                 rc = KERR_INVAL;
                 goto out;
             }

@@ -36,6 +36,10 @@ struct kiosk_config {
     char **device_deny;     /* deny=VID:PID[:SERIAL];... ('*' matches any field) */
     uint64_t device_max_size; /* max-size, bytes (0 = no limit) */
     int max_signature_age_days; /* [scan] max-signature-age-days (0 = do not check) */
+    /* administration (kiosk/admin.h, kiosk/policy-install.h; docs/admin.md) */
+    char *admin_keys;       /* [paths] admin-keys: folder of trusted *.pub keys */
+    char *admin_state;      /* [paths] admin-state: password hash + lockout (root only) */
+    int admin_lockout_seconds; /* [admin] lockout-seconds after 5 failed logins */
 };
 
 /* Load PATH (or the default path, which may be missing).  Returns 0, or KERR_INVAL with

@@ -11,7 +11,7 @@ static const struct main_cmd {
     const char *help;
 } main_cmds[] = {
     {"scan", cmd_scan, "check a medium once and deliver its clean files"},
-    {"policy", cmd_policy, "check a policy file (policy check FILE)"},
+    {"policy", cmd_policy, "check or install a policy (policy check|install ...)"},
     {"audit", cmd_audit, "verify or show the audit log (audit verify FILE)"},
     {"report", cmd_report, "write the PDF report or receipt of a session"},
     {"print", cmd_print, "print (and save) the report or receipt of a session"},
@@ -19,6 +19,9 @@ static const struct main_cmd {
     {"verify-batch", cmd_verify_batch, "check a delivery folder (signature, files)"},
     {"daemon", cmd_daemon, "run the service: check each USB medium inserted"},
     {"watch", cmd_watch, "print the service's events live"},
+    {"status", cmd_status, "service, signatures, policy, staging, last sessions"},
+    {"signatures", cmd_signatures, "install ClamAV databases offline (signatures install FILE...)"},
+    {"admin", cmd_admin, "administrator password, login test, export of the logs"},
 };
 
 static void main_usage(FILE *out)

@@ -1,0 +1,71 @@
+/* admin.h - the administrator's password and its lockout.
+ *
+ * One administrator account.  Its password follows the MLIT guideline: at least
+ * ADMIN_PASSWORD_MIN characters mixing upper and lower case letters, digits and symbols.
+ * Only a slow hash is stored (libsodium crypto_pwhash_str: Argon2id, 3 passes, 64 MiB).
+ *
+ * The state file (default /var/lib/kiosk/admin.state, a GLib key file) holds the hash, the
+ * count of failed logins in a row and the end of a lockout.  It must be a regular file
+ * owned by root (the service's user) that nobody else may read or write; anything else is
+ * refused (fail closed: no login).  Every read-modify-write happens under an exclusive
+ * flock(2) and ends with write temp + fsync + rename, so the console (`kiosk admin`) and the
+ * service never lose a failure between them.
+ *
+ * ADMIN_MAX_FAILURES failed logins in a row lock the account for the configured time; an
+ * attempt during a lockout is refused without checking the password and does not extend
+ * it.  Each attempt is recorded in the audit log ("admin-login") and so in syslog. */
+#ifndef KIOSK_ADMIN_H
+#define KIOSK_ADMIN_H
+
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kiosk/config.h"
+
+#define ADMIN_PASSWORD_MIN 12
+#define ADMIN_PASSWORD_MAX 1024
+#define ADMIN_MAX_FAILURES 5
+
+struct audit;
+
+struct admin_login_result {
+    bool ok;               /* the password was right */
+    bool locked;           /* refused: locked out (now or by this failure) */
+    bool no_password;      /* no password has been set */
+    int failures;          /* failed logins in a row after this attempt */
+    int remaining;         /* attempts left before a lockout */
+    int64_t locked_until;  /* unix seconds; 0 = not locked */
+    int64_t retry_after;   /* seconds until the lockout ends; 0 = not locked */
+};
+
+/* 0 when PASSWORD follows the rules, else KERR_INVAL with *why (newly allocated) naming
+ * everything that is missing, e.g. "at least 12 characters; a digit; a symbol". */
+int admin_password_check(const char *password, char **why);
+
+/* Check the rules, hash PASSWORD and store it in STATE_PATH (created 0600, its folder
+ * 0700), clearing failures and lockout.  Records "admin-password-set" in A (may be NULL). */
+int admin_set_password(const char *state_path, const char *password, struct audit *a,
+                       const char *where, char **why);
+
+/* One login attempt.  WHERE says from where ("screen", "console"), for the audit record.
+ * Returns 0 whatever the verdict (in *res), or a negative KERR_* when the state file
+ * cannot be used (*why; the attempt is refused and still recorded). */
+int admin_login(const char *state_path, int lockout_seconds, const char *password,
+                struct audit *a, const char *where, struct admin_login_result *res, char **why);
+
+/* Failures and lockout without trying a password (for status displays). */
+int admin_state_peek(const char *state_path, struct admin_login_result *res, char **why);
+
+/* Text for people: "Wrong password. 3 attempts left." / "Locked for 14 more minutes." */
+char *admin_login_message(const struct admin_login_result *res);
+
+/* What the administrator checks, from the files (kiosk status, the admin screen):
+ * "policy" {file, valid, name, version, sha256}, "signatures" {folder, db_version,
+ * build_time, age_days, max_age_days, too_old, test_signatures}, "staging" {folder,
+ * free_bytes, total_bytes}, "printer" {queue}, "admin" {password_set, failures, locked,
+ * retry_after}, "last_sessions" [ {session, time, status, files, delivered, ...} ] (the
+ * last N "session-end" records of the audit log, newest first).  New object. */
+JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions);
+
+#endif

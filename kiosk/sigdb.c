@@ -1,0 +1,444 @@
+/* sigdb.c - signature database install, reload and freshness (sigdb.h). */
+#include "kiosk/sigdb.h"
+#include "common/kerr.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "kiosk/audit.h"
+#include "kiosk/session.h"
+
+#include <clamav.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SIGDB_MAX_FILE ((off_t)2 << 30) /* a .cvd larger than 2 GiB is not a ClamAV file */
+
+bool sigdb_is_db_name(const char *name)
+{
+    static const char *const exts[] = {
+        ".cvd", ".cld", ".cud", ".hdb", ".hsb", ".hdu", ".hsu", ".mdb", ".msb", ".ndb",
+        ".ndu", ".ldb", ".ldu", ".db",  ".fp",  ".sfp", ".cbc", ".cdb", ".crb", ".idb",
+        ".ign", ".ign2", ".pdb", ".gdb", ".wdb", ".ftm", ".yar", ".yara", ".pwdb", ".imp",
+        ".info", ".cat", ".crt", ".sign",
+    };
+    const char *dot = strrchr(name, '.');
+    if (!dot || name[0] == '.')
+        return false;
+    for (size_t i = 0; i < G_N_ELEMENTS(exts); i++)
+        if (g_ascii_strcasecmp(dot, exts[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool sigdb_is_cvd(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && (!g_ascii_strcasecmp(dot, ".cvd") || !g_ascii_strcasecmp(dot, ".cld"));
+}
+
+/* ---- freshness ----------------------------------------------------------------------- */
+
+int64_t sigdb_age_days(const struct scanner_info *info, int64_t now)
+{
+    if (!info || info->db_time <= 0)
+        return -1;
+    int64_t age = now - info->db_time;
+    return age < 0 ? 0 : age / 86400;
+}
+
+bool sigdb_too_old(const struct scanner_info *info, int max_days, int64_t now, int64_t *days)
+{
+    int64_t d = sigdb_age_days(info, now);
+    if (days)
+        *days = d;
+    if (max_days <= 0)
+        return false;
+    return d < 0 || d > max_days;
+}
+
+char *sigdb_old_message(int64_t days, int max_days)
+{
+    if (days < 0)
+        return g_strdup_printf("The age of the virus signatures is unknown (at most %d days "
+                               "are allowed); call the administrator.",
+                               max_days);
+    return g_strdup_printf("The virus signatures are %" G_GINT64_FORMAT " day%s old (at most "
+                           "%d allowed); call the administrator.",
+                           days, days == 1 ? "" : "s", max_days);
+}
+
+static gint sigdb_name_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *sigdb_fingerprint(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return g_strdup("");
+    GPtrArray *items = g_ptr_array_new_with_free_func(g_free);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        struct stat st;
+        if (!sigdb_is_db_name(de->d_name) || fstatat(dirfd(d), de->d_name, &st, 0) != 0)
+            continue;
+        g_ptr_array_add(items, g_strdup_printf("%s:%lld:%lld.%09ld:%llu", de->d_name,
+                                               (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                                               st.st_mtim.tv_nsec, (unsigned long long)st.st_ino));
+    }
+    closedir(d);
+    g_ptr_array_sort(items, sigdb_name_cmp);
+    g_ptr_array_add(items, NULL);
+    char *out = g_strjoinv("\n", (char **)items->pdata);
+    g_ptr_array_free(items, TRUE);
+    return out;
+}
+
+/* ---- engine build in a thread ---------------------------------------------------------- */
+
+struct sigdb_build {
+    const struct policy *pol;
+    char *dbdir;
+    struct scanner_engine *engine;
+    char *why;
+    int rc;
+};
+
+static void sigdb_build_free(gpointer p)
+{
+    struct sigdb_build *b = p;
+    scanner_engine_unref(b->engine);
+    g_free(b->dbdir);
+    g_free(b->why);
+    g_free(b);
+}
+
+static void sigdb_build_thread(GTask *task, gpointer src, gpointer data, GCancellable *c)
+{
+    struct sigdb_build *b = data;
+    (void)src;
+    (void)c;
+    b->rc = session_engine_load(b->pol, b->dbdir, NULL, &b->engine, &b->why);
+    g_task_return_boolean(task, TRUE);
+}
+
+void sigdb_build_async(const struct policy *pol, const char *dbdir, GAsyncReadyCallback cb,
+                       gpointer data)
+{
+    struct sigdb_build *b = g_new0(struct sigdb_build, 1);
+    b->pol = pol;
+    b->dbdir = g_strdup(dbdir);
+    GTask *t = g_task_new(NULL, NULL, cb, data);
+    g_task_set_task_data(t, b, sigdb_build_free);
+    g_task_run_in_thread(t, sigdb_build_thread);
+    g_object_unref(t);
+}
+
+int sigdb_build_finish(GAsyncResult *res, struct scanner_engine **out, char **why)
+{
+    struct sigdb_build *b = g_task_get_task_data(G_TASK(res));
+    *out = NULL;
+    if (b->rc != 0) {
+        *why = g_strdup(b->why ? b->why : kerr_str(b->rc));
+        return b->rc;
+    }
+    *out = b->engine;
+    b->engine = NULL; /* transferred */
+    return 0;
+}
+
+/* ---- install ---------------------------------------------------------------------------- */
+
+struct sigdb_item {
+    char *src;      /* as given */
+    char *name;     /* base name */
+    char *copy;     /* private copy */
+    char sha256[65];
+    unsigned version; /* .cvd/.cld */
+    int64_t build_time;
+    char *result;
+};
+
+static void sigdb_item_clear(struct sigdb_item *it)
+{
+    g_free(it->src);
+    g_free(it->name);
+    g_free(it->copy);
+    g_free(it->result);
+}
+
+/* Copy SRC (read once, regular file, bounded) to DST (new, 0644) with fsync. */
+static int sigdb_copy(const char *src, const char *dst, char **why)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), out = -1, rc = KERR_SYSTEM;
+    struct stat st;
+    char buf[1 << 16];
+    if (in < 0) {
+        *why = g_strdup_printf("%s: %s", src, g_strerror(errno));
+        return KERR_SYSTEM;
+    }
+    if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > SIGDB_MAX_FILE) {
+        *why = g_strdup_printf("%s: not a regular file of a sensible size", src);
+        rc = KERR_INVAL;
+        goto out;
+    }
+    out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (out < 0) {
+        *why = g_strdup_printf("%s: %s", dst, g_strerror(errno));
+        goto out;
+    }
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            *why = g_strdup_printf("%s: read: %s", src, g_strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        if (util_write_all(out, buf, (size_t)n) != 0) {
+            *why = g_strdup_printf("%s: write: %s", dst, g_strerror(errno));
+            goto out;
+        }
+    }
+    if (fsync(out) != 0) {
+        *why = g_strdup_printf("%s: fsync: %s", dst, g_strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (out >= 0)
+        close(out);
+    close(in);
+    return rc;
+}
+
+/* Installed .cvd/.cld version of the database BASE ("daily"), 0 if none. */
+static unsigned sigdb_installed_version(const char *sigdir, const char *base)
+{
+    unsigned best = 0;
+    static const char *const exts[] = {".cvd", ".cld"};
+    for (size_t i = 0; i < G_N_ELEMENTS(exts); i++) {
+        char *p = g_strdup_printf("%s/%s%s", sigdir, base, exts[i]);
+        struct cl_cvd *cvd = g_file_test(p, G_FILE_TEST_IS_REGULAR) ? cl_cvdhead(p) : NULL;
+        if (cvd) {
+            if (cvd->version > best)
+                best = cvd->version;
+            cl_cvdfree(cvd);
+        }
+        g_free(p);
+    }
+    return best;
+}
+
+/* Link the installed databases the new set does not replace into TMP. */
+static int sigdb_link_installed(const char *sigdir, const char *tmp, struct sigdb_item *items,
+                                int n, char **why)
+{
+    DIR *d = opendir(sigdir);
+    if (!d) {
+        if (errno == ENOENT)
+            return 0;
+        *why = g_strdup_printf("%s: %s", sigdir, g_strerror(errno));
+        return KERR_SYSTEM;
+    }
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (!sigdb_is_db_name(de->d_name))
+            continue;
+        bool replaced = false;
+        for (int i = 0; i < n && !replaced; i++) {
+            if (!strcmp(items[i].name, de->d_name))
+                replaced = true;
+            /* daily.cvd replaces daily.cld and the other way round */
+            if (sigdb_is_cvd(de->d_name) && sigdb_is_cvd(items[i].name)) {
+                size_t a = strlen(de->d_name) - 4, b = strlen(items[i].name) - 4;
+                if (a == b && !strncmp(de->d_name, items[i].name, a))
+                    replaced = true;
+            }
+        }
+        if (replaced)
+            continue;
+        char *target = g_build_filename(sigdir, de->d_name, NULL);
+        char *link = g_build_filename(tmp, de->d_name, NULL);
+        if (symlink(target, link) != 0) {
+            *why = g_strdup_printf("%s: %s", link, g_strerror(errno));
+            rc = KERR_SYSTEM;
+        }
+        g_free(target);
+        g_free(link);
+        if (rc)
+            break;
+    }
+    closedir(d);
+    return rc;
+}
+
+static void sigdb_remove_counterpart(const char *sigdir, const char *name)
+{
+    if (!sigdb_is_cvd(name))
+        return;
+    size_t n = strlen(name) - 4;
+    char *other = g_strdup_printf("%s/%.*s%s", sigdir, (int)n, name,
+                                  g_ascii_strcasecmp(name + n, ".cvd") ? ".cvd" : ".cld");
+    if (unlink(other) == 0)
+        log_info("signatures: removed %s (replaced by %s)", other, name);
+    g_free(other);
+}
+
+int sigdb_install(const char *sigdir, const struct policy *pol, char *const *files, int n,
+                  struct audit *a, char **why)
+{
+    struct sigdb_item *items = g_new0(struct sigdb_item, n > 0 ? n : 1);
+    char *tmp = g_build_filename(g_get_tmp_dir(), "kiosk-sigdb.XXXXXX", NULL);
+    bool have_tmp = false;
+    struct scanner_engine *engine = NULL;
+    char *ewhy = NULL;
+    int rc = KERR_INVAL, installed = 0;
+
+    if (n <= 0) {
+        *why = g_strdup("no database file given");
+        goto record;
+    }
+    if (!g_mkdtemp_full(tmp, 0700)) {
+        *why = g_strdup_printf("%s: %s", tmp, g_strerror(errno));
+        rc = KERR_SYSTEM;
+        goto record;
+    }
+    have_tmp = true;
+    for (int i = 0; i < n; i++) {
+        struct sigdb_item *it = &items[i];
+        it->src = g_strdup(files[i]);
+        it->name = g_path_get_basename(files[i]);
+        if (!sigdb_is_db_name(it->name)) {
+            *why = g_strdup_printf("%s: not a ClamAV database (expected .cvd, .cld or another "
+                                   "database extension)", files[i]);
+            it->result = g_strdup("not a database");
+            goto record;
+        }
+        for (int k = 0; k < i; k++)
+            if (!strcmp(items[k].name, it->name)) {
+                *why = g_strdup_printf("%s is given twice", it->name);
+                goto record;
+            }
+        /* Read once: every check and the install use this copy. */
+        it->copy = g_build_filename(tmp, it->name, NULL);
+        if ((rc = sigdb_copy(files[i], it->copy, why)) != 0) {
+            it->result = g_strdup("unreadable");
+            goto record;
+        }
+        rc = KERR_INVAL;
+        util_sha256_file(it->copy, it->sha256);
+        if (sigdb_is_cvd(it->name)) {
+            cl_error_t cr = cl_cvdverify(it->copy);
+            if (cr != CL_SUCCESS) {
+                *why = g_strdup_printf("%s: ClamAV's signature check failed (%s): the file is "
+                                       "damaged or not from ClamAV",
+                                       it->name, cl_strerror(cr));
+                it->result = g_strdup("bad signature");
+                rc = KERR_CORRUPT;
+                goto record;
+            }
+            struct cl_cvd *cvd = cl_cvdhead(it->copy);
+            if (cvd) {
+                it->version = cvd->version;
+                it->build_time = (int64_t)cvd->stime;
+                cl_cvdfree(cvd);
+            }
+            char *base = g_strndup(it->name, strlen(it->name) - 4);
+            unsigned have = sigdb_installed_version(sigdir, base);
+            g_free(base);
+            if (have > it->version) {
+                *why = g_strdup_printf("%s: version %u is older than the installed version %u "
+                                       "(rollback refused)",
+                                       it->name, it->version, have);
+                it->result = g_strdup("rollback");
+                goto record;
+            }
+        }
+    }
+    /* The whole set must load and compile with what stays installed. */
+    if ((rc = sigdb_link_installed(sigdir, tmp, items, n, why)) != 0)
+        goto record;
+    if (pol)
+        rc = session_engine_load(pol, tmp, NULL, &engine, &ewhy);
+    else
+        rc = scanner_engine_load(tmp, &(struct scanner_opts){0}, &engine, &ewhy);
+    if (rc != 0) {
+        *why = g_strdup_printf("the databases do not load: %s", ewhy ? ewhy : kerr_str(rc));
+        for (int i = 0; i < n; i++)
+            items[i].result = g_strdup("does not load");
+        goto record;
+    }
+    scanner_engine_unref(engine);
+    engine = NULL;
+    if ((rc = util_mkdir_p(sigdir, 0755)) != 0) {
+        *why = g_strdup_printf("%s: %s", sigdir, g_strerror(errno));
+        goto record;
+    }
+    for (int i = 0; i < n; i++) {
+        struct sigdb_item *it = &items[i];
+        char *part = g_strdup_printf("%s/.%s.kiosk-tmp", sigdir, it->name);
+        char *dst = g_build_filename(sigdir, it->name, NULL);
+        unlink(part);
+        rc = sigdb_copy(it->copy, part, why);
+        if (rc == 0 && rename(part, dst) != 0) {
+            *why = g_strdup_printf("%s: %s", dst, g_strerror(errno));
+            rc = KERR_SYSTEM;
+        }
+        if (rc != 0)
+            unlink(part);
+        else
+            sigdb_remove_counterpart(sigdir, it->name);
+        g_free(part);
+        g_free(dst);
+        if (rc != 0) {
+            it->result = g_strdup("not installed");
+            goto record;
+        }
+        it->result = g_strdup("installed");
+        installed++;
+    }
+    util_fsync_dir(sigdir);
+    rc = 0;
+record:;
+    JsonObject *o = json_object_new();
+    JsonArray *arr = json_array_new();
+    for (int i = 0; i < n; i++) {
+        JsonObject *f = json_object_new();
+        json_object_set_string_member(f, "file", files[i]);
+        if (items[i].sha256[0])
+            json_object_set_string_member(f, "sha256", items[i].sha256);
+        if (items[i].version)
+            json_object_set_int_member(f, "version", items[i].version);
+        if (items[i].build_time)
+            json_object_set_int_member(f, "build_time", items[i].build_time);
+        json_object_set_string_member(f, "result", items[i].result ? items[i].result
+                                                                   : (rc ? "not installed" : "installed"));
+        json_array_add_object_element(arr, f);
+    }
+    json_object_set_array_member(o, "files", arr);
+    json_object_set_string_member(o, "signatures", sigdir);
+    json_object_set_boolean_member(o, "ok", rc == 0);
+    json_object_set_int_member(o, "installed", installed);
+    if (rc != 0)
+        json_object_set_string_member(o, "reason", *why);
+    if (a && (audit_append(a, "signatures-install", o) != 0 || audit_sync(a) != 0))
+        log_error("audit: cannot record the signature install");
+    json_object_unref(o);
+    scanner_engine_unref(engine);
+    if (have_tmp)
+        util_rm_rf(tmp);
+    for (int i = 0; i < n; i++)
+        sigdb_item_clear(&items[i]);
+    g_free(items);
+    g_free(tmp);
+    g_free(ewhy);
+    return rc;
+}

@@ -1,0 +1,55 @@
+/* sigdb.h - the ClamAV signature database's lifecycle on an offline kiosk.
+ *
+ *  - install: `kiosk signatures install FILE...` copies each file once into a private
+ *    folder, checks every .cvd/.cld with cl_cvdverify (ClamAV's own digital signature),
+ *    refuses a .cvd/.cld older than the one installed (rollback), builds and compiles a
+ *    test engine from the new files plus the installed ones, and only then replaces the
+ *    files in the signatures folder (write temp + fsync + rename, one file at a time).
+ *  - reload: sigdb_build_async() builds an engine in a thread (the service swaps it in
+ *    only when it compiled); sigdb_fingerprint() tells when the folder changed.
+ *  - freshness: sigdb_age_days() from the database's build time (.cvd/.cld header, or
+ *    the newest mtime of plain databases). */
+#ifndef KIOSK_SIGDB_H
+#define KIOSK_SIGDB_H
+
+#include <gio/gio.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy/policy.h"
+#include "scanner/scanner.h"
+
+struct audit;
+
+/* True when NAME has an extension libclamav loads from a database folder. */
+bool sigdb_is_db_name(const char *name);
+
+/* Install FILES (N of them) into SIGDIR after the checks above.  POL (may be NULL) sets
+ * the test engine's options.  Each attempt is recorded in A (may be NULL) as
+ * "signatures-install" with every file's name, SHA-256, version and the result.  Returns
+ * 0, or a negative KERR_* with *why for people (nothing was replaced then). */
+int sigdb_install(const char *sigdir, const struct policy *pol, char *const *files, int n,
+                  struct audit *a, char **why);
+
+/* Whole days since INFO's build time at NOW (unix seconds); -1 when unknown. */
+int64_t sigdb_age_days(const struct scanner_info *info, int64_t now);
+
+/* True when the database is older than MAX_DAYS (0 = no limit) or of unknown age;
+ * *days gets the age (-1 unknown).  Test signatures are judged like real ones. */
+bool sigdb_too_old(const struct scanner_info *info, int max_days, int64_t now, int64_t *days);
+
+/* "The virus signatures are 12 days old; call the administrator." (newly allocated) */
+char *sigdb_old_message(int64_t days, int max_days);
+
+/* Names, sizes and mtimes of the database files in DIR, as one string (newly allocated):
+ * equal strings mean nothing changed.  "" when DIR cannot be read. */
+char *sigdb_fingerprint(const char *dir);
+
+/* Build (session_engine_load) an engine from DBDIR with POL's options in a worker
+ * thread; CB runs in the caller's main context.  POL must stay valid until then. */
+void sigdb_build_async(const struct policy *pol, const char *dbdir, GAsyncReadyCallback cb,
+                       gpointer data);
+/* 0 with *out (a new reference), or a negative KERR_* with *why. */
+int sigdb_build_finish(GAsyncResult *res, struct scanner_engine **out, char **why);
+
+#endif

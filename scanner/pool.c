@@ -27,9 +27,9 @@
 #define POOL_MIB (1024ull * 1024ull)
 
 struct pool_worker {
-    pid_t pid; /* 0 = no worker in this slot (dead, to be spawned) */
-    int fd;    /* our end of its socket, -1 when none */
-    bool busy; /* a scan (or a respawn) owns this slot */
+    pid_t pid;           /* 0 = no worker in this slot (dead, to be spawned) */
+    int fd;              /* our end of its socket, -1 when none */
+    bool busy;           /* a scan (or a respawn) owns this slot */
     unsigned generation; /* pool generation it was spawned in (scanner_pool_recycle) */
 };
 
@@ -131,8 +131,7 @@ static void pool_retire_pid(struct scanner_pool *p, pid_t pid, int *status)
     int fd = -1;
     *status = -1;
     g_mutex_lock(&p->ctl_lock);
-    if (pool_ctl_call(p, &req, &rep, &fd, &why) == 0 && rep.op == ZYGOTE_RETIRED &&
-        rep.pid == pid)
+    if (pool_ctl_call(p, &req, &rep, &fd, &why) == 0 && rep.op == ZYGOTE_RETIRED && rep.pid == pid)
         *status = rep.status;
     else
         log_warn("scanner: could not retire worker %ld: %s", (long)pid, why ? why : "bad answer");
@@ -318,8 +317,8 @@ static enum worker_test_hook pool_test_hook(const struct scanner_pool *p)
         const char *name;
         enum worker_test_hook hook;
     } hooks[] = {
-        {"socket", WORKER_HOOK_SOCKET}, {"execve", WORKER_HOOK_EXECVE},
-        {"hang", WORKER_HOOK_HANG},     {"crash", WORKER_HOOK_CRASH},
+        {"socket", WORKER_HOOK_SOCKET},     {"execve", WORKER_HOOK_EXECVE},
+        {"hang", WORKER_HOOK_HANG},         {"crash", WORKER_HOOK_CRASH},
         {"nonsense", WORKER_HOOK_NONSENSE}, {"stale", WORKER_HOOK_STALE},
         {"open", WORKER_HOOK_OPEN},
     };
@@ -401,13 +400,12 @@ again:
         verdict_set(out, VERDICT_ERROR,
                     "could not be scanned: scanner worker timed out after %u ms", timeout_ms);
     else if (strcmp(bad, "crashed") == 0)
-        verdict_set(out, VERDICT_ERROR, "could not be scanned: scanner worker crashed (%s)",
-                    text);
+        verdict_set(out, VERDICT_ERROR, "could not be scanned: scanner worker crashed (%s)", text);
     else
         verdict_set(out, VERDICT_ERROR, "could not be scanned: scanner worker answered nonsense");
     const char *detail = n > 0 ? pool_reply_check(&rep, id) : NULL;
-    log_warn("scanner: worker %ld %s on %s (%s%s%s); replaced", (long)pid, bad,
-             name ? name : "?", text, detail ? ", " : "", detail ? detail : "");
+    log_warn("scanner: worker %ld %s on %s (%s%s%s); replaced", (long)pid, bad, name ? name : "?",
+             text, detail ? ", " : "", detail ? detail : "");
     pool_release(p, i);
     return 0;
 }
@@ -527,8 +525,7 @@ static int pool_conf(struct scanner_pool *p, const char *dbdir, const struct sca
 }
 
 int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nworkers,
-                     const char *user, const char *tmp_root, struct scanner_pool **out,
-                     char **why)
+                     const char *user, const char *tmp_root, struct scanner_pool **out, char **why)
 {
     struct scanner_pool *p = NULL;
     struct zygote_msg m;

@@ -34,8 +34,7 @@ struct scanner_pool;
  * Create the pool before starting threads that may fork, and keep it for the process's
  * life or free it when no scan is running. */
 int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nworkers,
-                     const char *user, const char *tmp_root, struct scanner_pool **out,
-                     char **why);
+                     const char *user, const char *tmp_root, struct scanner_pool **out, char **why);
 
 /* Versions and signature count of the engine the workers use. */
 const struct scanner_info *scanner_pool_info(const struct scanner_pool *p);

@@ -20,15 +20,15 @@
 #include <sys/types.h>
 
 struct sandbox_conf {
-    bool drop_user;      /* setresuid/gid to uid/gid (needs root) */
+    bool drop_user; /* setresuid/gid to uid/gid (needs root) */
     uid_t uid;
     gid_t gid;
-    bool private_tmp;    /* root: namespaces + tmpfs on tmp_path + chroot */
-    char *tmp_path;      /* absolute; the worker's cwd when sandbox_enter() is called */
-    uint64_t tmp_size;   /* tmpfs size, bytes */
-    uint64_t fsize;      /* RLIMIT_FSIZE, bytes */
-    uint64_t as_headroom;/* RLIMIT_AS = address space at entry + this */
-    unsigned nofile;     /* RLIMIT_NOFILE */
+    bool private_tmp;     /* root: namespaces + tmpfs on tmp_path + chroot */
+    char *tmp_path;       /* absolute; the worker's cwd when sandbox_enter() is called */
+    uint64_t tmp_size;    /* tmpfs size, bytes */
+    uint64_t fsize;       /* RLIMIT_FSIZE, bytes */
+    uint64_t as_headroom; /* RLIMIT_AS = address space at entry + this */
+    unsigned nofile;      /* RLIMIT_NOFILE */
 };
 
 /* Confine the calling process (single-threaded, forked for one worker).  SOCKFD is the

@@ -56,8 +56,7 @@ int worker_msg_send(int sock, const void *buf, size_t len, int fd)
 ssize_t worker_msg_recv(int sock, void *buf, size_t len, int *fd)
 {
     char extra;
-    struct iovec iov[2] = {{.iov_base = buf, .iov_len = len},
-                           {.iov_base = &extra, .iov_len = 1}};
+    struct iovec iov[2] = {{.iov_base = buf, .iov_len = len}, {.iov_base = &extra, .iov_len = 1}};
     union {
         char buf[CMSG_SPACE(4 * sizeof(int))];
         struct cmsghdr align;
@@ -332,10 +331,11 @@ static void zygote_exit(struct zygote *z)
 static void zygote_preload_iconv(void)
 {
     static const char *charsets[] = {
-        "UTF-16", "UTF-16LE", "UTF-16BE", "UTF-32", "UTF-7", "ISO-8859-1", "ISO-8859-2",
-        "ISO-8859-5", "ISO-8859-7", "ISO-8859-15", "CP437", "CP850", "CP1250", "CP1251",
-        "CP1252", "CP1253", "CP1254", "CP1255", "CP1256", "CP1257", "CP1258", "KOI8-R",
-        "MACINTOSH", "SHIFT_JIS", "CP932", "EUC-JP", "GBK", "GB2312", "BIG5", "EUC-KR", "CP949",
+        "UTF-16",     "UTF-16LE",   "UTF-16BE",    "UTF-32", "UTF-7",  "ISO-8859-1", "ISO-8859-2",
+        "ISO-8859-5", "ISO-8859-7", "ISO-8859-15", "CP437",  "CP850",  "CP1250",     "CP1251",
+        "CP1252",     "CP1253",     "CP1254",      "CP1255", "CP1256", "CP1257",     "CP1258",
+        "KOI8-R",     "MACINTOSH",  "SHIFT_JIS",   "CP932",  "EUC-JP", "GBK",        "GB2312",
+        "BIG5",       "EUC-KR",     "CP949",
     };
     for (size_t i = 0; i < sizeof(charsets) / sizeof(charsets[0]); i++)
         (void)iconv_open("UTF-8", charsets[i]); /* never closed, on purpose */

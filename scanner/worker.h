@@ -52,15 +52,15 @@ enum worker_test_hook {
 
 struct worker_request {
     uint32_t magic;
-    uint32_t test_hook; /* enum worker_test_hook */
-    uint64_t id;        /* never 0 */
+    uint32_t test_hook;         /* enum worker_test_hook */
+    uint64_t id;                /* never 0 */
     char name[WORKER_NAME_MAX]; /* for libclamav's logs only, NUL-terminated */
 };
 
 struct worker_reply {
     uint32_t magic;
-    uint32_t kind; /* enum verdict_kind: CLEAN, INFECTED, BLOCKED or ERROR */
-    uint64_t id;   /* the request's id; 0 = hello */
+    uint32_t kind;                   /* enum verdict_kind: CLEAN, INFECTED, BLOCKED or ERROR */
+    uint64_t id;                     /* the request's id; 0 = hello */
     char reason[VERDICT_REASON_MAX]; /* NUL-terminated printable ASCII */
 };
 
@@ -74,10 +74,10 @@ enum zygote_op {
 };
 
 struct zygote_msg {
-    uint32_t op;    /* enum zygote_op */
-    int32_t pid;    /* SPAWNED, RETIRE, RETIRED */
-    int32_t status; /* RETIRED: waitpid() status */
-    char text[512]; /* FAILED: why */
+    uint32_t op;              /* enum zygote_op */
+    int32_t pid;              /* SPAWNED, RETIRE, RETIRED */
+    int32_t status;           /* RETIRED: waitpid() status */
+    char text[512];           /* FAILED: why */
     struct scanner_info info; /* READY */
 };
 

@@ -204,14 +204,15 @@ static void test_confined(void **state)
         assert_string_equal(nnp, "\t1");
         assert_string_equal(capeff, "\t0000000000000000");
         if (is_root()) {
-            char *want = g_strdup_printf("\t%u\t%u\t%u\t%u", pw->pw_uid, pw->pw_uid, pw->pw_uid,
-                                         pw->pw_uid);
+            char *want =
+                g_strdup_printf("\t%u\t%u\t%u\t%u", pw->pw_uid, pw->pw_uid, pw->pw_uid, pw->pw_uid);
             assert_true(pw->pw_uid != 0);
             assert_string_equal(uid, want);
             g_free(want);
             /* Own network namespace and a chroot. */
             char *ns = g_strdup_printf("/proc/%ld/ns/net", (long)pids[i]);
-            char *theirs = g_file_read_link(ns, NULL), *ours = g_file_read_link("/proc/self/ns/net", NULL);
+            char *theirs = g_file_read_link(ns, NULL),
+                 *ours = g_file_read_link("/proc/self/ns/net", NULL);
             assert_non_null(theirs);
             assert_non_null(ours);
             assert_string_not_equal(theirs, ours);
@@ -422,16 +423,16 @@ static void test_refusals(void **state)
     struct scanner_pool *p = NULL;
     char *why = NULL;
     char *db = db_dir();
-    assert_true(scanner_pool_new("/nonexistent/signatures", &test_opts, 1, NULL, tmp_root, &p,
-                                 &why) < 0);
+    assert_true(
+        scanner_pool_new("/nonexistent/signatures", &test_opts, 1, NULL, tmp_root, &p, &why) < 0);
     assert_null(p);
     assert_non_null(why);
     g_clear_pointer(&why, g_free);
     assert_true(scanner_pool_new(db, &test_opts, 0, NULL, tmp_root, &p, &why) < 0);
     g_clear_pointer(&why, g_free);
     if (is_root()) {
-        assert_true(scanner_pool_new(db, &test_opts, 1, "no-such-kiosk-user", tmp_root, &p,
-                                     &why) < 0);
+        assert_true(scanner_pool_new(db, &test_opts, 1, "no-such-kiosk-user", tmp_root, &p, &why) <
+                    0);
         assert_non_null(strstr(why, "no-such-kiosk-user"));
         g_clear_pointer(&why, g_free);
     }
@@ -507,16 +508,11 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_verdicts),
-        cmocka_unit_test(test_confined),
-        cmocka_unit_test(test_concurrent),
-        cmocka_unit_test(test_killed_mid_scan),
-        cmocka_unit_test(test_timeout),
-        cmocka_unit_test(test_forbidden_syscalls),
-        cmocka_unit_test(test_bad_answers),
-        cmocka_unit_test(test_idle_death),
-        cmocka_unit_test(test_recycle),
-        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_verdicts),         cmocka_unit_test(test_confined),
+        cmocka_unit_test(test_concurrent),       cmocka_unit_test(test_killed_mid_scan),
+        cmocka_unit_test(test_timeout),          cmocka_unit_test(test_forbidden_syscalls),
+        cmocka_unit_test(test_bad_answers),      cmocka_unit_test(test_idle_death),
+        cmocka_unit_test(test_recycle),          cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_clamav_testfiles),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,12 @@
+# Benchmark: kiosk scan against clamscan and clamd (bench/README.md).
+#   make bench                   full size (~400 MB corpus, ~2M signatures), 3 runs each
+#   make bench BENCH_SIZE=tiny   ~4 MB corpus and a small database: proves the harness
+#   make bench BENCH_SIZE=100    a 100 MB corpus
+BENCH_SIZE ?=
+BENCH_ARGS ?=
+
+.PHONY: bench
+
+bench: deps
+	$(MAKE) all
+	BENCH_SIZE=$(BENCH_SIZE) bench/run.sh $(BUILD) $(BENCH_ARGS)

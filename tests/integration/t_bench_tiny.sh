@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# t_bench_tiny.sh - the benchmark harness works: bench/run.sh --tiny (4 MB corpus, small
+# database, one run, warm cache: a test does not drop the machine's page cache) writes
+# results.json with every row, sane numbers and real detections.
+# Timings are never checked (benchmarks do not gate tests).
+. "$(dirname "$0")/lib.sh"
+
+"$ROOT/bench/run.sh" "$BUILD" --tiny --warm --out "$T/bench" > "$T/bench.out" 2> "$T/bench.err" ||
+    { tail -n 40 "$T/bench.err"; fail "bench/run.sh --tiny failed"; }
+cat "$T/bench.out" >&2
+python3 - "$T/bench/results.json" <<'PY' || fail "results.json incomplete"
+import json, sys
+r = json.load(open(sys.argv[1]))
+rows = {d["row"]: d for d in r["rows"]}
+want = ["read", "clamscan", "clamscan-load", "clamd", "kiosk", "kiosk-fat"]
+missing = [w for w in want if w not in rows]
+assert not missing, "missing rows %s" % missing
+for w in want:
+    d = rows[w]
+    assert d["seconds"] > 0 and d["peak_rss_mb"] and d["cpu_pct"] >= 0, (w, d)
+n = r["corpus"]["testfiles"]
+assert n > 0, "no clamav-testfiles in the corpus"
+# Every tool finds the same test files (the limits and alerts are the same).
+for w in ("clamscan", "clamd", "kiosk", "kiosk-fat"):
+    assert rows[w]["found"][-1] >= n, (w, rows[w]["found"], n)
+assert rows["kiosk"]["counts"]["files"] == r["corpus"]["files"], rows["kiosk"]["counts"]
+for k in ("kiosk/clamd", "kiosk/clamscan"):
+    assert r["ratios"][k], k
+print("results.json ok: %d rows" % len(rows))
+PY
+grep -q '^kiosk  ' "$T/bench.out" || fail "no table printed"
+pass

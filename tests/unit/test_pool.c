@@ -74,16 +74,21 @@ static int make_file(const char *name, const void *content, size_t len)
     return fd;
 }
 
-static int make_eicar(void)
+static int make_eicar_named(const char *name)
 {
     char *rev = g_strreverse(g_strdup(eicar_r));
     gsize len = 0;
     guchar *eicar = g_base64_decode(rev, &len);
     assert_int_equal(len, 68);
-    int fd = make_file("eicar.com", eicar, len);
+    int fd = make_file(name, eicar, len);
     g_free(eicar);
     g_free(rev);
     return fd;
+}
+
+static int make_eicar(void)
+{
+    return make_eicar_named("eicar.com");
 }
 
 static int make_clean(void)
@@ -92,12 +97,23 @@ static int make_clean(void)
     return make_file("clean.txt", text, sizeof(text) - 1);
 }
 
+static char *pool_root; /* this pool's TMP_ROOT inside tmp_root: one per pool, so a
+                         * failed test leaves nothing that fails the next one */
+
+static void new_pool_root(void)
+{
+    g_free(pool_root);
+    pool_root = g_build_filename(tmp_root, "pool.XXXXXX", NULL);
+    assert_non_null(mkdtemp(pool_root));
+}
+
 static struct scanner_pool *new_pool(int n)
 {
     struct scanner_pool *p = NULL;
     char *why = NULL;
     char *db = db_dir();
-    int r = scanner_pool_new(db, &test_opts, n, is_root() ? SCAN_USER : NULL, tmp_root, &p, &why);
+    new_pool_root();
+    int r = scanner_pool_new(db, &test_opts, n, is_root() ? SCAN_USER : NULL, pool_root, &p, &why);
     if (r != 0)
         fail_msg("scanner_pool_new: %s", why);
     g_free(db);
@@ -108,10 +124,13 @@ static void free_pool(struct scanner_pool *p)
 {
     scanner_pool_free(p);
     /* No temp folder, no worker left behind. */
-    GDir *d = g_dir_open(tmp_root, 0, NULL);
+    GDir *d = g_dir_open(pool_root, 0, NULL);
     assert_non_null(d);
-    assert_null(g_dir_read_name(d));
+    const char *left = g_dir_read_name(d);
+    if (left)
+        fail_msg("left in the pool's temp root: %s", left);
     g_dir_close(d);
+    assert_int_equal(rmdir(pool_root), 0);
 }
 
 static void assert_infected(struct scanner_pool *p, int fd)
@@ -249,8 +268,11 @@ static gpointer scan_thread(gpointer data)
         /* Each thread its own fds: a shared fd's offset would be shared too. */
         scanner_pool_scan_fd(j->pool, infected ? j->eicar : j->clean, "t", TIMEOUT_MS, &v);
         if (infected ? (v.kind != VERDICT_INFECTED || !strstr(v.reason, "Kiosk.Test.EICAR"))
-                     : v.kind != VERDICT_CLEAN)
+                     : v.kind != VERDICT_CLEAN) {
+            print_message("scan %d of a %s file: %s: %s\n", k, infected ? "EICAR" : "clean",
+                          verdict_kind_str(v.kind), v.reason);
             j->wrong++;
+        }
     }
     return NULL;
 }
@@ -263,8 +285,11 @@ static void test_concurrent(void **state)
     GThread *threads[4];
     for (int t = 0; t < 4; t++) {
         char *name = g_strdup_printf("t%d", t);
-        jobs[t] = (struct scan_job){.pool = p, .eicar = make_eicar(), .wrong = 0};
-        /* separate files so the threads share no file offset */
+        /* Files of its own per thread: creating the next thread's files must not rewrite
+         * one a running thread scans. */
+        char *ename = g_strdup_printf("eicar%d.com", t);
+        jobs[t] = (struct scan_job){.pool = p, .eicar = make_eicar_named(ename), .wrong = 0};
+        g_free(ename);
         char *cname = g_strdup_printf("clean%d.txt", t);
         jobs[t].clean = make_file(cname, "plain text\n", 11);
         threads[t] = g_thread_new(name, scan_thread, &jobs[t]);
@@ -423,15 +448,16 @@ static void test_refusals(void **state)
     struct scanner_pool *p = NULL;
     char *why = NULL;
     char *db = db_dir();
+    new_pool_root();
     assert_true(
-        scanner_pool_new("/nonexistent/signatures", &test_opts, 1, NULL, tmp_root, &p, &why) < 0);
+        scanner_pool_new("/nonexistent/signatures", &test_opts, 1, NULL, pool_root, &p, &why) < 0);
     assert_null(p);
     assert_non_null(why);
     g_clear_pointer(&why, g_free);
-    assert_true(scanner_pool_new(db, &test_opts, 0, NULL, tmp_root, &p, &why) < 0);
+    assert_true(scanner_pool_new(db, &test_opts, 0, NULL, pool_root, &p, &why) < 0);
     g_clear_pointer(&why, g_free);
     if (is_root()) {
-        assert_true(scanner_pool_new(db, &test_opts, 1, "no-such-kiosk-user", tmp_root, &p, &why) <
+        assert_true(scanner_pool_new(db, &test_opts, 1, "no-such-kiosk-user", pool_root, &p, &why) <
                     0);
         assert_non_null(strstr(why, "no-such-kiosk-user"));
         g_clear_pointer(&why, g_free);
@@ -439,7 +465,7 @@ static void test_refusals(void **state)
     /* An empty signature folder: the zygote reports why, nothing is left behind. */
     char *empty = g_build_filename(files_dir, "nodb", NULL);
     assert_int_equal(mkdir(empty, 0755), 0);
-    assert_true(scanner_pool_new(empty, &test_opts, 1, NULL, tmp_root, &p, &why) < 0);
+    assert_true(scanner_pool_new(empty, &test_opts, 1, NULL, pool_root, &p, &why) < 0);
     assert_non_null(why);
     g_clear_pointer(&why, g_free);
     free_pool(NULL);
@@ -500,6 +526,7 @@ static int teardown(void **state)
     (void)state;
     util_rm_rf(tmp_root);
     util_rm_rf(files_dir);
+    g_free(pool_root);
     g_free(tmp_root);
     g_free(files_dir);
     return 0;

@@ -3,10 +3,12 @@
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "kiosk/admin.h"
 #include "kiosk/audit.h"
 #include "kiosk/events.h"
 #include "kiosk/media.h"
 #include "kiosk/session.h"
+#include "kiosk/sigdb.h"
 #include "kiosk/staging.h"
 #include "kiosk/udev.h"
 #include "policy/policy.h"
@@ -65,9 +67,27 @@ struct daemon {
     JsonObject *details;         /* for the next session */
     bool oos;                    /* out of service */
     bool stopping;
+    /* administration (the "administration" section below; docs/admin.md) */
+    char *oos_code;              /* why out of service */
+    GFileMonitor *sig_mon, *pol_mon;
+    guint reload_timer, tick_timer;
+    bool reloading, reload_again;
+    struct policy *reload_policy; /* the policy the engine being built uses */
+    char *reload_fp;             /* signature folder fingerprint of that build */
+    char *sig_fp;                /* ... of the engine in use */
+    char *failed_fp;             /* ... of a database that did not load */
+    char *failed_policy;         /* SHA-256 of a policy file that did not validate */
+    char *db_problem;            /* for admin-status: the last reload problem */
+    GPtrArray *retired;          /* policies a running session may still use */
 };
 
 static void daemon_next(struct daemon *d);
+static void daemon_admin_session_ended(struct daemon *d);
+static bool daemon_admin_command(const char *name, JsonObject *msg, struct events_peer *peer,
+                                 JsonObject *reply, char **error, void *data);
+static void daemon_admin_start(struct daemon *d);
+static void daemon_admin_stop(struct daemon *d);
+static void daemon_admin_check_fresh(struct daemon *d);
 
 /* ---- audit ------------------------------------------------------------------------- */
 
@@ -122,6 +142,8 @@ static JsonObject *daemon_with_device(JsonObject *o, const struct kudev_device *
 static void daemon_out_of_service(struct daemon *d, const char *code, const char *reason)
 {
     d->oos = true;
+    g_free(d->oos_code);
+    d->oos_code = g_strdup(code);
     log_error("OUT OF SERVICE (%s): %s", code, reason);
     JsonObject *o = json_object_new();
     json_object_set_string_member(o, "code", code);
@@ -145,6 +167,7 @@ static void daemon_job_free(struct daemon_job *j)
     if (j->details)
         json_object_unref(j->details);
     session_result_free(j->result);
+    scanner_engine_unref(j->params.engine); /* the session's own reference */
     g_free(j);
 }
 
@@ -191,7 +214,7 @@ static void daemon_start(struct daemon *d, struct daemon_job *j)
     j->params = (struct session_params){
         .source = j->dev->devnode,
         .policy = d->policy,
-        .engine = d->engine,
+        .engine = scanner_engine_ref(d->engine), /* a reload may swap d->engine */
         .staging = d->cfg->staging,
         .audit_log = d->cfg->audit_log,
         .run_dir = d->cfg->run_dir,
@@ -256,6 +279,7 @@ static void daemon_finished(struct daemon *d, struct daemon_job *j)
     g_thread_join(j->thread);
     j->thread = NULL;
     d->current = NULL;
+    daemon_admin_session_ended(d);
     const struct session_result *r = j->result;
     log_info("session %s: %s%s", j->id, r->status, j->removed ? " (media removed)" : "");
     if (j->removed) {
@@ -464,6 +488,401 @@ static char *daemon_on_cancel(void *data)
     return NULL;
 }
 
+/* ---- administration: reloads, freshness gate, admin commands (docs/admin.md) ------------ *
+ * The signature folder and the policy file are watched (GFileMonitor, and a poll of their
+ * fingerprints every DAEMON_TICK_S).  A change builds a new engine with the policy file as
+ * it is now, in a thread beside the engine in use; it is swapped in only when it compiled.
+ * A running session keeps its own engine reference and its policy (kept in d->retired
+ * until it ends).  A database that does not load, or a policy that does not validate,
+ * keeps what is in use and is recorded.  The freshness gate puts the kiosk out of service
+ * ("signatures-old") when the database in use is older than [scan]
+ * max-signature-age-days, and back when a fresh one is loaded. */
+
+#define DAEMON_RELOAD_DELAY_MS 1500 /* let a copy of several files finish */
+#define DAEMON_TICK_S 60
+#define DAEMON_ADMIN_LOGIN_US ((gint64)15 * 60 * G_USEC_PER_SEC)
+
+static void daemon_reload(struct daemon *d, const char *why);
+
+static void daemon_admin_session_ended(struct daemon *d)
+{
+    if (d->retired)
+        g_ptr_array_set_size(d->retired, 0); /* no session uses them any more */
+}
+
+static void daemon_admin_check_fresh(struct daemon *d)
+{
+    if (!d->engine || d->stopping)
+        return;
+    /* Out of service for a reason a reload cannot fix (audit log, staging): stay. */
+    if (d->oos && g_strcmp0(d->oos_code, "signatures-old") && g_strcmp0(d->oos_code, "no-signatures") &&
+        g_strcmp0(d->oos_code, "policy"))
+        return;
+    const struct scanner_info *si = scanner_engine_info(d->engine);
+    int64_t days = -1;
+    bool old = sigdb_too_old(si, d->cfg->max_signature_age_days,
+                             g_get_real_time() / G_USEC_PER_SEC, &days);
+    if (si->test_signatures)
+        old = false; /* the repository's test database: every output says TEST SIGNATURES */
+    if (old && !d->oos) {
+        if (d->current)
+            return; /* the session finishes first; the next tick stops the kiosk */
+        char *msg = sigdb_old_message(days, d->cfg->max_signature_age_days);
+        daemon_out_of_service(d, "signatures-old", msg);
+        g_free(msg);
+    } else if (!old && d->oos && d->policy) {
+        if (access(d->cfg->staging, W_OK | X_OK) != 0)
+            return;
+        d->oos = false;
+        g_clear_pointer(&d->oos_code, g_free);
+        log_info("back in service: signatures %s, policy \"%s\" version %" G_GUINT64_FORMAT,
+                 si->db_version, d->policy->name, d->policy->version);
+        JsonObject *o = json_object_new();
+        json_object_set_string_member(o, "db_version", si->db_version);
+        json_object_set_int_member(o, "age_days", days);
+        json_object_set_int_member(o, "policy_version", (gint64)d->policy->version);
+        daemon_audit(d, "back-in-service", o);
+        if (d->remove) {
+            events_emit(d->events, "remove-media", d->remove_session,
+                        daemon_with_device(NULL, d->remove));
+        } else if (!d->current) {
+            daemon_idle(d);
+            kudev_enumerate(d->udev); /* media inserted while out of service */
+        }
+    }
+}
+
+static void daemon_reload_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+    struct daemon *d = data;
+    struct scanner_engine *e = NULL;
+    char *why = NULL;
+    (void)src;
+    int rc = sigdb_build_finish(res, &e, &why);
+    struct policy *pol = g_steal_pointer(&d->reload_policy);
+    char *fp = g_steal_pointer(&d->reload_fp);
+    d->reloading = false;
+    if (d->stopping) {
+        scanner_engine_unref(e);
+        if (pol != d->policy)
+            policy_free(pol);
+        g_free(fp);
+        g_free(why);
+        return;
+    }
+    if (rc != 0) {
+        log_error("reload: the signature database in %s does not load (%s); the previous "
+                  "engine stays in use",
+                  d->cfg->signatures, why);
+        JsonObject *o = json_object_new();
+        json_object_set_string_member(o, "signatures", d->cfg->signatures);
+        json_object_set_string_member(o, "reason", why);
+        if (d->engine)
+            json_object_set_string_member(o, "kept_db_version",
+                                          scanner_engine_info(d->engine)->db_version);
+        daemon_audit(d, "signatures-refused", o);
+        g_free(d->db_problem);
+        d->db_problem = g_strdup_printf("The signature database in %s does not load (%s); %s",
+                                        d->cfg->signatures, why,
+                                        d->engine ? "the previous one is still used."
+                                                  : "nothing can be checked.");
+        g_free(d->failed_fp);
+        d->failed_fp = fp;
+        if (pol != d->policy)
+            policy_free(pol);
+    } else {
+        const struct scanner_info *si = scanner_engine_info(e);
+        JsonObject *o = json_object_new();
+        json_object_set_string_member(o, "db_version", si->db_version);
+        json_object_set_int_member(o, "signatures", si->signatures);
+        json_object_set_boolean_member(o, "test_signatures", si->test_signatures);
+        if (d->engine)
+            json_object_set_string_member(o, "previous_db_version",
+                                          scanner_engine_info(d->engine)->db_version);
+        json_object_set_string_member(o, "policy", pol->name);
+        json_object_set_int_member(o, "policy_version", (gint64)pol->version);
+        json_object_set_string_member(o, "policy_sha256", pol->sha256);
+        if (d->policy)
+            json_object_set_int_member(o, "previous_policy_version", (gint64)d->policy->version);
+        log_info("reload: engine swapped in: %u signatures, database %s; policy \"%s\" version "
+                 "%" G_GUINT64_FORMAT "%s",
+                 si->signatures, si->db_version, pol->name, pol->version,
+                 d->current ? " (the running session finishes on the previous ones)" : "");
+        daemon_audit(d, "reload", o);
+        bool swapped_policy = d->policy != pol;
+        if (d->policy && swapped_policy) {
+            if (d->current)
+                g_ptr_array_add(d->retired, d->policy);
+            else
+                policy_free(d->policy);
+        }
+        scanner_engine_unref(d->engine); /* a running session holds its own reference */
+        d->policy = pol;
+        d->filter.policy = pol;
+        d->engine = e;
+        g_free(d->sig_fp);
+        d->sig_fp = fp;
+        g_clear_pointer(&d->failed_fp, g_free);
+        if (swapped_policy) {
+            g_clear_pointer(&d->failed_policy, g_free);
+            g_clear_pointer(&d->db_problem, g_free);
+        } else if (!d->failed_policy) {
+            g_clear_pointer(&d->db_problem, g_free);
+        }
+    }
+    g_free(why);
+    daemon_admin_check_fresh(d);
+    if (d->reload_again) {
+        d->reload_again = false;
+        daemon_reload(d, "changed during the reload");
+    }
+}
+
+/* Build a new engine with the policy file as it is now, unless nothing changed. */
+static void daemon_reload(struct daemon *d, const char *why)
+{
+    const struct kiosk_config *cfg = d->cfg;
+    if (d->stopping)
+        return;
+    if (d->reloading) {
+        d->reload_again = true;
+        return;
+    }
+    char sha[65] = "";
+    util_sha256_file(cfg->policy, sha);
+    char *fp = sigdb_fingerprint(cfg->signatures);
+    bool new_policy = (!d->policy || strcmp(sha, d->policy->sha256) != 0) &&
+                      g_strcmp0(sha, d->failed_policy) != 0;
+    bool new_sigs = g_strcmp0(fp, d->failed_fp) != 0 &&
+                    (!d->engine || g_strcmp0(fp, d->sig_fp) != 0);
+    if (!new_policy && !new_sigs) {
+        g_free(fp);
+        return; /* nothing new (or the same broken files again) */
+    }
+    struct policy *pol = NULL;
+    if (new_policy) {
+        GPtrArray *perrs = g_ptr_array_new_with_free_func(policy_error_free);
+        if (policy_load(cfg->policy, &pol, perrs) != 0) {
+            JsonObject *o = json_object_new();
+            JsonArray *arr = json_array_new();
+            for (guint i = 0; i < perrs->len; i++) {
+                const struct policy_error *e = g_ptr_array_index(perrs, i);
+                char *t = g_strdup_printf("%d: %s", e->line, e->message);
+                log_error("policy %s:%s", cfg->policy, t);
+                json_array_add_string_element(arr, t);
+                g_free(t);
+            }
+            log_error("reload: the policy %s is not valid; %s", cfg->policy,
+                      d->policy ? "the previous policy stays in use" : "still out of service");
+            json_object_set_string_member(o, "policy", cfg->policy);
+            json_object_set_string_member(o, "sha256", sha);
+            json_object_set_array_member(o, "problems", arr);
+            daemon_audit(d, "policy-refused", o);
+            g_free(d->failed_policy);
+            d->failed_policy = g_strdup(sha);
+            g_free(d->db_problem);
+            d->db_problem = g_strdup_printf("The policy file %s is not valid; %s", cfg->policy,
+                                            d->policy ? "the previous policy is still used."
+                                                      : "nothing can be checked.");
+            pol = NULL;
+        }
+        g_ptr_array_free(perrs, TRUE);
+    }
+    if (!pol && !(new_sigs && d->policy)) {
+        g_free(fp);
+        return;
+    }
+    log_info("reload (%s): building a new engine beside the one in use", why);
+    d->reloading = true;
+    /* Without a new policy the engine is built with the one in use (it stays valid: only
+     * daemon_reload_done replaces it). */
+    d->reload_policy = pol ? pol : d->policy;
+    d->reload_fp = fp;
+    sigdb_build_async(d->reload_policy, cfg->signatures, daemon_reload_done, d);
+}
+
+static gboolean daemon_reload_timer(gpointer data)
+{
+    struct daemon *d = data;
+    d->reload_timer = 0;
+    daemon_reload(d, "files changed");
+    return G_SOURCE_REMOVE;
+}
+
+static void daemon_on_file_change(GFileMonitor *m, GFile *f, GFile *other, GFileMonitorEvent ev,
+                                  gpointer data)
+{
+    struct daemon *d = data;
+    (void)m;
+    (void)f;
+    (void)other;
+    if (ev == G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED && m == d->pol_mon)
+        return;
+    /* Several events per copy: act once things settled. */
+    if (d->reload_timer)
+        g_source_remove(d->reload_timer);
+    d->reload_timer = g_timeout_add(DAEMON_RELOAD_DELAY_MS, daemon_reload_timer, d);
+}
+
+static gboolean daemon_admin_tick(gpointer data)
+{
+    struct daemon *d = data;
+    daemon_reload(d, "periodic check"); /* in case a change was not seen */
+    if (!d->current)
+        daemon_admin_session_ended(d);
+    daemon_admin_check_fresh(d);
+    return G_SOURCE_CONTINUE;
+}
+
+static GFileMonitor *daemon_monitor(struct daemon *d, const char *path, bool dir)
+{
+    GFile *f = g_file_new_for_path(path);
+    GError *err = NULL;
+    GFileMonitor *m = dir ? g_file_monitor_directory(f, G_FILE_MONITOR_WATCH_MOVES, NULL, &err)
+                          : g_file_monitor_file(f, G_FILE_MONITOR_WATCH_MOVES, NULL, &err);
+    g_object_unref(f);
+    if (!m) {
+        log_warn("cannot watch %s (%s); checking it every %d s", path, err->message,
+                 DAEMON_TICK_S);
+        g_error_free(err);
+        return NULL;
+    }
+    g_signal_connect(m, "changed", G_CALLBACK(daemon_on_file_change), d);
+    return m;
+}
+
+static void daemon_admin_start(struct daemon *d)
+{
+    d->retired = g_ptr_array_new_with_free_func((GDestroyNotify)policy_free);
+    d->sig_fp = d->engine ? sigdb_fingerprint(d->cfg->signatures) : NULL;
+    d->sig_mon = daemon_monitor(d, d->cfg->signatures, true);
+    d->pol_mon = daemon_monitor(d, d->cfg->policy, false);
+    d->tick_timer = g_timeout_add_seconds(DAEMON_TICK_S, daemon_admin_tick, d);
+}
+
+static void daemon_admin_stop(struct daemon *d)
+{
+    if (d->reload_timer)
+        g_source_remove(d->reload_timer);
+    if (d->tick_timer)
+        g_source_remove(d->tick_timer);
+    d->reload_timer = d->tick_timer = 0;
+    /* An engine still being built: wait for it (its thread uses d->reload_policy). */
+    while (d->reloading)
+        g_main_context_iteration(NULL, TRUE);
+    g_clear_object(&d->sig_mon);
+    g_clear_object(&d->pol_mon);
+    if (d->retired)
+        g_ptr_array_free(d->retired, TRUE);
+    d->retired = NULL;
+    g_free(d->oos_code);
+    g_free(d->sig_fp);
+    g_free(d->failed_fp);
+    g_free(d->failed_policy);
+    g_free(d->db_problem);
+}
+
+/* What the service itself uses right now (admin-status). */
+static JsonObject *daemon_admin_service_json(struct daemon *d)
+{
+    JsonObject *o = events_status(d->events);
+    json_object_remove_member(o, "type");
+    if (d->oos_code && d->oos)
+        json_object_set_string_member(o, "out_of_service", d->oos_code);
+    if (d->engine) {
+        const struct scanner_info *si = scanner_engine_info(d->engine);
+        int64_t days = sigdb_age_days(si, g_get_real_time() / G_USEC_PER_SEC);
+        json_object_set_string_member(o, "db_version", si->db_version);
+        char *t = si->db_time > 0 ? util_time_rfc3339(si->db_time * G_USEC_PER_SEC, false) : NULL;
+        daemon_json_opt(o, "db_build_time", t);
+        g_free(t);
+        json_object_set_int_member(o, "db_age_days", days);
+        json_object_set_int_member(o, "signature_count", si->signatures);
+        json_object_set_boolean_member(o, "test_signatures", si->test_signatures);
+    }
+    if (d->policy) {
+        json_object_set_string_member(o, "policy", d->policy->name);
+        json_object_set_int_member(o, "policy_version", (gint64)d->policy->version);
+    }
+    json_object_set_boolean_member(o, "reloading", d->reloading);
+    daemon_json_opt(o, "problem", d->db_problem);
+    return o;
+}
+
+/* Commands the events table does not know (events.h: handlers.command). */
+static bool daemon_admin_command(const char *name, JsonObject *msg, struct events_peer *peer,
+                                 JsonObject *reply, char **error, void *data)
+{
+    struct daemon *d = data;
+    gint64 now = g_get_monotonic_time();
+    if (peer->admin && now > peer->admin_until)
+        peer->admin = false; /* the login expired */
+    if (!strcmp(name, "reload")) {
+        /* Only root (the console, `kiosk policy install`) may ask. */
+        if (peer->uid != 0) {
+            *error = g_strdup("only root may ask for a reload");
+            return true;
+        }
+        daemon_reload(d, "requested on the socket");
+        json_object_set_boolean_member(reply, "reloading", d->reloading);
+        return true;
+    }
+    if (!strcmp(name, "admin-login")) {
+        JsonNode *pn = json_object_get_member(msg, "password");
+        const char *pw = pn && JSON_NODE_HOLDS_VALUE(pn) &&
+                                 json_node_get_value_type(pn) == G_TYPE_STRING
+                             ? json_node_get_string(pn)
+                             : NULL;
+        struct admin_login_result res;
+        char *why = NULL, *where = g_strdup_printf("screen (uid %d)", peer->uid);
+        if (!pw) {
+            *error = g_strdup("missing \"password\"");
+        } else if (admin_login(d->cfg->admin_state, d->cfg->admin_lockout_seconds, pw, d->audit,
+                               where, &res, &why) != 0) {
+            log_error("admin login: %s", why);
+            *error = g_strdup("Administrator login is not possible: the password store is "
+                              "damaged. Use the console.");
+        } else {
+            char *msg_text = admin_login_message(&res);
+            if (res.ok) {
+                peer->admin = true;
+                peer->admin_until = now + DAEMON_ADMIN_LOGIN_US;
+            } else {
+                *error = g_strdup(msg_text);
+            }
+            json_object_set_string_member(reply, "message", msg_text);
+            json_object_set_boolean_member(reply, "locked", res.locked);
+            json_object_set_int_member(reply, "retry_after", res.retry_after);
+            json_object_set_int_member(reply, "remaining", res.remaining);
+            g_free(msg_text);
+        }
+        g_free(why);
+        g_free(where);
+        return true;
+    }
+    if (!strcmp(name, "admin-status")) {
+        if (!peer->admin) {
+            *error = g_strdup("administrator login required");
+            return true;
+        }
+        peer->admin_until = now + DAEMON_ADMIN_LOGIN_US;
+        JsonObject *st = admin_status_json(d->cfg, 10);
+        json_object_set_object_member(st, "service", daemon_admin_service_json(d));
+        json_object_set_object_member(reply, "status", st);
+        return true;
+    }
+    if (!strcmp(name, "admin-logout")) {
+        if (peer->admin) {
+            JsonObject *o = json_object_new();
+            json_object_set_string_member(o, "where", "screen");
+            daemon_audit(d, "admin-logout", o);
+        }
+        peer->admin = false;
+        return true;
+    }
+    return false;
+}
+
 /* ---- start-up ----------------------------------------------------------------------------- */
 
 /* Sessions with a "session-start" but no "session-end" in the audit log: the service
@@ -597,17 +1016,7 @@ static void daemon_load(struct daemon *d)
     json_object_set_int_member(o, "policy_version", (gint64)d->policy->version);
     json_object_set_string_member(o, "policy_sha256", d->policy->sha256);
     daemon_audit(d, "service-start", o);
-    gint64 age_days = si->db_time > 0 ? (g_get_real_time() / G_USEC_PER_SEC - si->db_time) / 86400
-                                      : -1;
-    if (cfg->max_signature_age_days > 0 && !si->test_signatures &&
-        (age_days < 0 || age_days > cfg->max_signature_age_days)) {
-        char *r = g_strdup_printf("The virus signatures are %s old; they must be updated "
-                                  "(at most %d days).",
-                                  age_days < 0 ? "of unknown age, maybe too" : "too",
-                                  cfg->max_signature_age_days);
-        daemon_out_of_service(d, "signatures-old", r);
-        g_free(r);
-    }
+    daemon_admin_check_fresh(d);
 }
 
 static gboolean daemon_on_signal(gpointer data)
@@ -659,7 +1068,10 @@ int daemon_run(const struct kiosk_config *cfg)
         .language = cfg->language,
         .testing_mode = cfg->accept_loop,
     };
-    struct events_handlers h = {.details = daemon_on_details, .cancel = daemon_on_cancel, .data = d};
+    struct events_handlers h = {.details = daemon_on_details,
+                                .cancel = daemon_on_cancel,
+                                .command = daemon_admin_command,
+                                .data = d};
     d->events = events_new(cfg->socket, cfg->socket_group, &info, &h, &why);
     if (!d->events) {
         log_error("%s", why);
@@ -683,12 +1095,15 @@ int daemon_run(const struct kiosk_config *cfg)
         daemon_idle(d);
         kudev_enumerate(d->udev); /* media already plugged in */
     }
+    if (d->audit)
+        daemon_admin_start(d); /* reloads and freshness, also when out of service */
     g_unix_signal_add(SIGTERM, daemon_on_signal, d);
     g_unix_signal_add(SIGINT, daemon_on_signal, d);
     g_main_loop_run(d->loop);
     daemon_audit(d, "service-stop", NULL);
     rc = 0;
 out:
+    daemon_admin_stop(d);
     kudev_free(d->udev);
     events_free(d->events);
     struct daemon_job *j;

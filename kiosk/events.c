@@ -22,6 +22,7 @@ struct events_client {
     GString *in, *out;
     int bad;       /* invalid commands in a row */
     bool dead;
+    struct events_peer peer;
 };
 
 struct events {
@@ -180,7 +181,7 @@ static bool events_client_send(struct events_client *c, JsonObject *o)
 static void events_client_handle(struct events_client *c, const char *line, size_t len)
 {
     bool bad = false;
-    JsonArray *out = events_handle_line(c->ev, line, len, &bad);
+    JsonArray *out = events_handle_line_peer(c->ev, &c->peer, line, len, &bad);
     c->bad = bad ? c->bad + 1 : 0;
     for (guint i = 0; i < json_array_get_length(out); i++)
         if (!events_client_send(c, json_array_get_object_element(out, i)))
@@ -271,8 +272,10 @@ static gboolean events_on_incoming(GSocketService *service, GSocketConnection *c
     g_socket_set_blocking(c->sock, FALSE);
     ev->clients = g_list_prepend(ev->clients, c);
     GCredentials *cred = g_socket_get_credentials(c->sock, NULL);
+    c->peer.uid = -1;
     if (cred) {
-        log_debug("events: client connected (uid %d)", (int)g_credentials_get_unix_user(cred, NULL));
+        c->peer.uid = (int)g_credentials_get_unix_user(cred, NULL);
+        log_debug("events: client connected (uid %d)", c->peer.uid);
         g_object_unref(cred);
     }
     c->in_src = g_socket_create_source(c->sock, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
@@ -442,6 +445,14 @@ static JsonObject *events_reply(const struct events *ev, const char *cmd, const 
 
 JsonArray *events_handle_line(struct events *ev, const char *line, size_t len, bool *bad)
 {
+    struct events_peer nobody = {.uid = -1};
+    return events_handle_line_peer(ev, &nobody, line, len, bad);
+}
+
+JsonArray *events_handle_line_peer(struct events *ev, struct events_peer *peer, const char *line,
+                                   size_t len, bool *bad)
+{
+    JsonObject *extra = NULL;
     JsonArray *out = json_array_new();
     JsonParser *p = json_parser_new();
     GError *err = NULL;
@@ -488,10 +499,29 @@ JsonArray *events_handle_line(struct events *ev, const char *line, size_t len, b
         error = own_error;
         goto reply;
     }
+    /* Administration commands (daemon.c), which need to know the connection. */
+    extra = json_object_new();
+    if (ev->h.command && ev->h.command(name, msg, peer, extra, &own_error, ev->h.data)) {
+        cmd = name;
+        *bad = false;
+        error = own_error;
+        goto reply;
+    }
     error = "unknown command";
-reply:
-    json_array_add_object_element(out, events_reply(ev, cmd, error));
+reply:;
+    JsonObject *r = events_reply(ev, cmd, error);
+    if (extra) {
+        JsonObjectIter it;
+        const char *mname;
+        JsonNode *value;
+        json_object_iter_init(&it, extra);
+        while (json_object_iter_next(&it, &mname, &value))
+            json_object_set_member(r, mname, json_node_copy(value));
+    }
+    json_array_add_object_element(out, r);
 out:
+    if (extra)
+        json_object_unref(extra);
     g_clear_error(&err);
     g_object_unref(p);
     g_free(own_error);

@@ -29,12 +29,25 @@ struct events_info {
     bool testing_mode;
 };
 
+/* The connection a command came from (administration commands need to know). */
+struct events_peer {
+    int uid;             /* SO_PEERCRED user id; -1 when unknown */
+    bool admin;          /* an administrator logged in on this connection */
+    gint64 admin_until;  /* monotonic time (us) when that login expires */
+};
+
 struct events_handlers {
     /* {"cmd":"details"}: DETAILS is validated (only known, non-empty fields; may be empty
      * = clear).  Return NULL when accepted, or an error text (newly allocated). */
     char *(*details)(JsonObject *details, void *data);
     /* {"cmd":"cancel"}: NULL when a running session was told to stop, or an error. */
     char *(*cancel)(void *data);
+    /* Any command not in the table above (administration: "reload", "admin-login",
+     * "admin-status", "admin-logout"; docs/protocol.md).  Return false when NAME is not
+     * known.  Otherwise set *error (newly allocated) to refuse; members set in REPLY go
+     * into the "reply" object.  PEER is the connection's own state. */
+    bool (*command)(const char *name, JsonObject *msg, struct events_peer *peer,
+                    JsonObject *reply, char **error, void *data);
     void *data;
 };
 
@@ -60,6 +73,11 @@ JsonObject *events_status(struct events *ev);
 /* Handle one command line from a client as the socket does; returns the objects to send
  * back (a JSON array of event objects; new reference).  *bad is set for invalid input. */
 JsonArray *events_handle_line(struct events *ev, const char *line, size_t len, bool *bad);
+
+/* The same for a command from PEER (a connection; events_handle_line uses an unknown
+ * peer, uid -1). */
+JsonArray *events_handle_line_peer(struct events *ev, struct events_peer *peer, const char *line,
+                                   size_t len, bool *bad);
 
 /* One event object as a line of text with its '\n' (newly allocated). */
 char *events_to_line(JsonObject *o);

@@ -6,6 +6,7 @@
 #include "kiosk/config.h"
 #include "kiosk/session.h"
 #include "policy/policy.h"
+#include "scanner/pool.h"
 #include "scanner/scanner.h"
 
 #include <getopt.h>
@@ -132,7 +133,7 @@ int cmd_scan(int argc, char **argv)
     int c, rc = 2;
     struct kiosk_config *cfg = NULL;
     struct policy *pol = NULL;
-    struct scanner_engine *engine = NULL;
+    struct scanner_pool *pool = NULL;
     struct session_result *res = NULL;
     GPtrArray *perrs = NULL;
     char *why = NULL;
@@ -203,11 +204,15 @@ int cmd_scan(int argc, char **argv)
         goto out;
     }
     gint64 t0 = g_get_monotonic_time();
-    if (session_engine_load(pol, cfg->signatures, NULL, &engine, &why) != 0) {
+    /* The engine lives in sandboxed worker processes (docs/privsep.md), one per core; the
+     * pool is made before any thread exists because it forks. */
+    int nscan = cfg->workers > 0 ? cfg->workers : (int)g_get_num_processors();
+    if (session_pool_new(pol, cfg->signatures, MIN(nscan, SCANNER_POOL_MAX_WORKERS),
+                         SCANNER_POOL_USER, cfg->run_dir, &pool, &why) != 0) {
         fprintf(stderr, "kiosk: the scanner cannot start; nothing was scanned: %s\n", why);
         goto out;
     }
-    const struct scanner_info *si = scanner_engine_info(engine);
+    const struct scanner_info *si = scanner_pool_info(pool);
     log_info("engine loaded in %.2f s: ClamAV %s, %u signatures, database %s",
              (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC, si->engine_version,
              si->signatures, si->db_version);
@@ -226,11 +231,11 @@ int cmd_scan(int argc, char **argv)
     struct session_params sp = {
         .source = source,
         .policy = pol,
-        .engine = engine,
+        .pool = pool,
+        .workers = MIN(nscan, SCANNER_POOL_MAX_WORKERS),
         .staging = cfg->staging,
         .audit_log = cfg->audit_log,
         .run_dir = cfg->run_dir,
-        .workers = cfg->workers,
         .progress = cmd_scan_progress,
         .progress_data = &tty,
         .cancel = &cmd_scan_cancel,
@@ -254,7 +259,7 @@ out:
     session_result_free(res);
     if (details)
         json_object_unref(details);
-    scanner_engine_unref(engine);
+    scanner_pool_free(pool);
     policy_free(pol);
     if (perrs)
         g_ptr_array_free(perrs, TRUE);

@@ -82,10 +82,13 @@ struct session_result {
 
 typedef void (*session_progress_fn)(const struct session_progress *p, void *user_data);
 
+struct scanner_pool;
+
 struct session_params {
     const char *source;
     const struct policy *policy;
-    struct scanner_engine *engine;
+    struct scanner_engine *engine; /* scan in this process (tests, benchmarks) ... */
+    struct scanner_pool *pool;     /* ... or, when set, in sandboxed workers (docs/privsep.md) */
     const char *staging;
     const char *audit_log;
     const char *run_dir;
@@ -117,6 +120,11 @@ void session_result_free(struct session_result *r);
  * from the signature folder DBDIR; TMPDIR (may be NULL) for libclamav temporary files. */
 int session_engine_load(const struct policy *pol, const char *dbdir, const char *tmpdir,
                         struct scanner_engine **out, char **why);
+
+/* The same, as sandboxed scanner worker processes (scanner/pool.h) running as USER (when
+ * root), their temporary folders under RUN_DIR. */
+int session_pool_new(const struct policy *pol, const char *dbdir, int nworkers, const char *user,
+                     const char *run_dir, struct scanner_pool **out, char **why);
 
 /* JSON description of the files (the "files" array of --json and of MANIFEST.json). */
 JsonNode *session_files_to_json(const struct session_result *r);

@@ -20,6 +20,8 @@
 #include "scanner/verdict.h"
 
 #define SCANNER_POOL_MAX_WORKERS 64
+/* The unprivileged user the workers run as when the pool is made by root. */
+#define SCANNER_POOL_USER "kiosk-scan"
 /* timeout_ms = 0 means this. */
 #define SCANNER_POOL_DEFAULT_TIMEOUT_MS (10u * 60u * 1000u)
 

@@ -13,8 +13,16 @@ while read -r pkg; do
         missing+=("$pkg")
     fi
 done < "$list"
+# The unprivileged user the sandboxed scanner workers run as (docs/privsep.md).
+ensure_scan_user() {
+    if [ "$(id -u)" -eq 0 ] && ! getent passwd kiosk-scan >/dev/null; then
+        echo "deps: creating system user kiosk-scan"
+        useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin kiosk-scan
+    fi
+}
 if [ ${#missing[@]} -eq 0 ]; then
     echo "deps: all packages present"
+    ensure_scan_user
     exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -26,3 +34,4 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+ensure_scan_user

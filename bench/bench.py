@@ -74,6 +74,30 @@ def proc_status(pid, key):
     return None
 
 
+def proc_tree_max_rss(pid):
+    """Largest VmRSS (kB) among PID and its descendants: with the kiosk's sandboxed
+    scanner pool the engine lives in a child process (docs/privsep.md), and the workers
+    share its pages copy-on-write, so the largest process is the one to compare."""
+    parent = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    st = f.read()
+                parent[int(d)] = int(st[st.rindex(")") + 2:].split()[1])
+            except (OSError, ValueError):
+                pass
+    tree, grew = {pid}, True
+    while grew:
+        grew = False
+        for c, pp in parent.items():
+            if pp in tree and c not in tree:
+                tree.add(c)
+                grew = True
+    vals = [v for v in (proc_status(p, "VmRSS") for p in tree) if v]
+    return max(vals) if vals else None
+
+
 class Run:
     """A child process with rusage (os.wait4), stderr/stdout line timestamps."""
 
@@ -100,7 +124,7 @@ class Run:
             if self.watch and self.t_watch is None and self.watch in s:
                 self.t_watch = time.monotonic()
                 self.cpu_watch = proc_cpu(self.p.pid)
-                self.rss_watch = proc_status(self.p.pid, "VmRSS")
+                self.rss_watch = proc_tree_max_rss(self.p.pid)
             self.err.append(s)
 
     def _out(self):

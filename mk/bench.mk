@@ -10,3 +10,9 @@ BENCH_ARGS ?=
 bench: deps
 	$(MAKE) all
 	BENCH_SIZE=$(BENCH_SIZE) bench/run.sh $(BUILD) $(BENCH_ARGS)
+
+# Latency in the service: udev event of a 20-file stick -> delivery published.
+.PHONY: bench-latency
+bench-latency: deps
+	$(MAKE) all
+	bench/latency.sh $(BUILD)

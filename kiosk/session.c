@@ -33,6 +33,7 @@ struct session_ctx {
     struct media *media;
     struct staging *staging;
     int *rootfds;               /* per volume, O_PATH|O_DIRECTORY of the mount */
+    bool *stable_ino;           /* per volume: inode numbers stay the same between lookups */
     GAsyncQueue *tasks;         /* struct session_task * for the readers; f == NULL stops */
     GAsyncQueue *scanq;         /* struct session_scan_job * for the scanners; f == NULL stops */
     GAsyncQueue *done;          /* struct session_file * processed */
@@ -55,6 +56,7 @@ static void session_close_media(struct session_ctx *c)
             if (c->rootfds[i] >= 0)
                 close(c->rootfds[i]);
         g_clear_pointer(&c->rootfds, g_free);
+        g_clear_pointer(&c->stable_ino, g_free);
     }
     media_close(c->media);
     c->media = NULL;
@@ -231,8 +233,10 @@ static int session_copy(struct session_worker *w, struct session_file *f, uint64
         goto fail;
     }
     struct stat st;
-    if (fstat(src, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_ino != ino ||
-        (uint64_t)st.st_dev != dev) {
+    /* FUSE drivers without use_ino hand out a new inode number when the kernel forgot the
+     * file between the walk and now; there only the type and (below) the size are checked. */
+    if (fstat(src, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_dev != dev ||
+        (c->stable_ino[f->volume - 1] && (uint64_t)st.st_ino != ino)) {
         verdict_set(&f->verdict, VERDICT_ERROR, "the file changed while the medium was checked");
         goto fail;
     }
@@ -760,12 +764,14 @@ int session_run(const struct session_params *p, struct session_result **out)
     struct walk_stats stats = {0};
     GPtrArray *entries = g_ptr_array_new_with_free_func(walk_entry_free);
     c.rootfds = g_new(int, c.media->n_volumes);
+    c.stable_ino = g_new0(bool, c.media->n_volumes);
     for (size_t i = 0; i < c.media->n_volumes; i++) {
         struct media_volume *v = &c.media->volumes[i];
         c.rootfds[i] = -1;
         if (!v->mountpoint || (!v->mounted && c.media->kind != MEDIA_FOLDER))
             continue;
         c.rootfds[i] = open(v->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        c.stable_ino[i] = v->driver_pid <= 0;
         char *wwhy = NULL;
         lim.label_entry = !g_strcmp0(v->fstype, "vfat") && v->driver_pid > 0 ? v->label : NULL;
         if (c.rootfds[i] < 0 ||

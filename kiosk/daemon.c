@@ -8,6 +8,7 @@
 #include "kiosk/events.h"
 #include "kiosk/media.h"
 #include "kiosk/session.h"
+#include "scanner/pool.h"
 #include "kiosk/sigdb.h"
 #include "kiosk/staging.h"
 #include "kiosk/udev.h"
@@ -52,7 +53,10 @@ struct daemon_msg {
 struct daemon {
     const struct kiosk_config *cfg;
     struct policy *policy;
-    struct scanner_engine *engine;
+    /* The scanner: sandboxed worker processes sharing one engine (scanner/pool.h,
+     * docs/privsep.md).  A reload builds a new pool beside this one; a session keeps the
+     * pool it started with (daemon_job.params.pool) and the last one to let go frees it. */
+    struct scanner_pool *pool;
     struct audit *audit;
     struct events *events;
     struct kudev *udev;
@@ -152,6 +156,12 @@ static void daemon_out_of_service(struct daemon *d, const char *code, const char
     events_emit(d->events, "out-of-service", NULL, o);
 }
 
+static int daemon_scan_workers(const struct daemon *d)
+{
+    int n = d->cfg->workers > 0 ? d->cfg->workers : (int)g_get_num_processors();
+    return MIN(n, SCANNER_POOL_MAX_WORKERS);
+}
+
 static void daemon_idle(struct daemon *d)
 {
     events_set_queue(d->events, (int)d->waiting.length);
@@ -167,7 +177,9 @@ static void daemon_job_free(struct daemon_job *j)
     if (j->details)
         json_object_unref(j->details);
     session_result_free(j->result);
-    scanner_engine_unref(j->params.engine); /* the session's own reference */
+    /* A pool a reload replaced while this session ran: nobody else uses it now. */
+    if (j->params.pool && j->params.pool != j->d->pool)
+        scanner_pool_free(j->params.pool);
     g_free(j);
 }
 
@@ -209,16 +221,19 @@ static void daemon_start(struct daemon *d, struct daemon_job *j)
 {
     d->current = j;
     j->id = session_new_id();
+    /* Fresh workers for every stick: one a previous medium may have subverted never
+     * judges the next person's files. */
+    scanner_pool_recycle(d->pool);
     j->details = d->details; /* the details given for the next session are this one's */
     d->details = NULL;
     j->params = (struct session_params){
         .source = j->dev->devnode,
         .policy = d->policy,
-        .engine = scanner_engine_ref(d->engine), /* a reload may swap d->engine */
+        .pool = d->pool, /* a reload may replace d->pool; the session keeps this one */
         .staging = d->cfg->staging,
         .audit_log = d->cfg->audit_log,
         .run_dir = d->cfg->run_dir,
-        .workers = d->cfg->workers,
+        .workers = daemon_scan_workers(d), /* one scanner thread per pool worker */
         .details = j->details,
         .progress = daemon_on_progress,
         .progress_data = j,
@@ -512,13 +527,13 @@ static void daemon_admin_session_ended(struct daemon *d)
 
 static void daemon_admin_check_fresh(struct daemon *d)
 {
-    if (!d->engine || d->stopping)
+    if (!d->pool || d->stopping)
         return;
     /* Out of service for a reason a reload cannot fix (audit log, staging): stay. */
     if (d->oos && g_strcmp0(d->oos_code, "signatures-old") && g_strcmp0(d->oos_code, "no-signatures") &&
         g_strcmp0(d->oos_code, "policy"))
         return;
-    const struct scanner_info *si = scanner_engine_info(d->engine);
+    const struct scanner_info *si = scanner_pool_info(d->pool);
     int64_t days = -1;
     bool old = sigdb_too_old(si, d->cfg->max_signature_age_days,
                              g_get_real_time() / G_USEC_PER_SEC, &days);
@@ -560,10 +575,19 @@ static void daemon_reload_done(GObject *src, GAsyncResult *res, gpointer data)
     (void)src;
     int rc = sigdb_build_finish(res, &e, &why);
     struct policy *pol = g_steal_pointer(&d->reload_policy);
+    struct scanner_pool *np = NULL;
+    /* The engine built in the thread proved that the files load and compile; the workers
+     * get their own copy in a new pool (made here, on the main thread, as it forks). */
+    scanner_engine_unref(e);
+    e = NULL;
+    if (rc == 0 && !d->stopping &&
+        session_pool_new(pol, d->cfg->signatures, daemon_scan_workers(d), SCANNER_POOL_USER,
+                         d->cfg->run_dir, &np, &why) != 0)
+        rc = -1;
     char *fp = g_steal_pointer(&d->reload_fp);
     d->reloading = false;
     if (d->stopping) {
-        scanner_engine_unref(e);
+        scanner_pool_free(np);
         if (pol != d->policy)
             policy_free(pol);
         g_free(fp);
@@ -577,28 +601,28 @@ static void daemon_reload_done(GObject *src, GAsyncResult *res, gpointer data)
         JsonObject *o = json_object_new();
         json_object_set_string_member(o, "signatures", d->cfg->signatures);
         json_object_set_string_member(o, "reason", why);
-        if (d->engine)
+        if (d->pool)
             json_object_set_string_member(o, "kept_db_version",
-                                          scanner_engine_info(d->engine)->db_version);
+                                          scanner_pool_info(d->pool)->db_version);
         daemon_audit(d, "signatures-refused", o);
         g_free(d->db_problem);
         d->db_problem = g_strdup_printf("The signature database in %s does not load (%s); %s",
                                         d->cfg->signatures, why,
-                                        d->engine ? "the previous one is still used."
+                                        d->pool ? "the previous one is still used."
                                                   : "nothing can be checked.");
         g_free(d->failed_fp);
         d->failed_fp = fp;
         if (pol != d->policy)
             policy_free(pol);
     } else {
-        const struct scanner_info *si = scanner_engine_info(e);
+        const struct scanner_info *si = scanner_pool_info(np);
         JsonObject *o = json_object_new();
         json_object_set_string_member(o, "db_version", si->db_version);
         json_object_set_int_member(o, "signatures", si->signatures);
         json_object_set_boolean_member(o, "test_signatures", si->test_signatures);
-        if (d->engine)
+        if (d->pool)
             json_object_set_string_member(o, "previous_db_version",
-                                          scanner_engine_info(d->engine)->db_version);
+                                          scanner_pool_info(d->pool)->db_version);
         json_object_set_string_member(o, "policy", pol->name);
         json_object_set_int_member(o, "policy_version", (gint64)pol->version);
         json_object_set_string_member(o, "policy_sha256", pol->sha256);
@@ -616,10 +640,12 @@ static void daemon_reload_done(GObject *src, GAsyncResult *res, gpointer data)
             else
                 policy_free(d->policy);
         }
-        scanner_engine_unref(d->engine); /* a running session holds its own reference */
+        /* A running session keeps the old pool; its end frees it (daemon_job_free). */
+        if (!(d->current && d->current->params.pool == d->pool))
+            scanner_pool_free(d->pool);
         d->policy = pol;
         d->filter.policy = pol;
-        d->engine = e;
+        d->pool = np;
         g_free(d->sig_fp);
         d->sig_fp = fp;
         g_clear_pointer(&d->failed_fp, g_free);
@@ -654,7 +680,7 @@ static void daemon_reload(struct daemon *d, const char *why)
     bool new_policy = (!d->policy || strcmp(sha, d->policy->sha256) != 0) &&
                       g_strcmp0(sha, d->failed_policy) != 0;
     bool new_sigs = g_strcmp0(fp, d->failed_fp) != 0 &&
-                    (!d->engine || g_strcmp0(fp, d->sig_fp) != 0);
+                    (!d->pool || g_strcmp0(fp, d->sig_fp) != 0);
     if (!new_policy && !new_sigs) {
         g_free(fp);
         return; /* nothing new (or the same broken files again) */
@@ -754,7 +780,7 @@ static GFileMonitor *daemon_monitor(struct daemon *d, const char *path, bool dir
 static void daemon_admin_start(struct daemon *d)
 {
     d->retired = g_ptr_array_new_with_free_func((GDestroyNotify)policy_free);
-    d->sig_fp = d->engine ? sigdb_fingerprint(d->cfg->signatures) : NULL;
+    d->sig_fp = d->pool ? sigdb_fingerprint(d->cfg->signatures) : NULL;
     d->sig_mon = daemon_monitor(d, d->cfg->signatures, true);
     d->pol_mon = daemon_monitor(d, d->cfg->policy, false);
     d->tick_timer = g_timeout_add_seconds(DAEMON_TICK_S, daemon_admin_tick, d);
@@ -789,8 +815,8 @@ static JsonObject *daemon_admin_service_json(struct daemon *d)
     json_object_remove_member(o, "type");
     if (d->oos_code && d->oos)
         json_object_set_string_member(o, "out_of_service", d->oos_code);
-    if (d->engine) {
-        const struct scanner_info *si = scanner_engine_info(d->engine);
+    if (d->pool) {
+        const struct scanner_info *si = scanner_pool_info(d->pool);
         int64_t days = sigdb_age_days(si, g_get_real_time() / G_USEC_PER_SEC);
         json_object_set_string_member(o, "db_version", si->db_version);
         char *t = si->db_time > 0 ? util_time_rfc3339(si->db_time * G_USEC_PER_SEC, false) : NULL;
@@ -997,13 +1023,15 @@ static void daemon_load(struct daemon *d)
         return;
     }
     gint64 t0 = g_get_monotonic_time();
-    if (session_engine_load(d->policy, cfg->signatures, NULL, &d->engine, &why) != 0) {
+    /* The engine is loaded once, in the pool's zygote; sandboxed workers share it. */
+    if (session_pool_new(d->policy, cfg->signatures, daemon_scan_workers(d), SCANNER_POOL_USER,
+                         cfg->run_dir, &d->pool, &why) != 0) {
         log_error("scanner: %s", why);
         g_free(why);
         daemon_out_of_service(d, "no-signatures", "The virus signatures cannot be loaded.");
         return;
     }
-    const struct scanner_info *si = scanner_engine_info(d->engine);
+    const struct scanner_info *si = scanner_pool_info(d->pool);
     log_info("engine loaded once in %.2f s: ClamAV %s, %u signatures, database %s%s",
              (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC, si->engine_version,
              si->signatures, si->db_version, "");
@@ -1121,7 +1149,7 @@ out:
     }
     g_async_queue_unref(d->msgs);
     g_main_loop_unref(d->loop);
-    scanner_engine_unref(d->engine);
+    scanner_pool_free(d->pool);
     policy_free(d->policy);
     audit_close(d->audit);
     g_free(why);

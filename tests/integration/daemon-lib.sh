@@ -32,8 +32,8 @@ _daemon_cleanup() {
 trap '_drc=$?; _daemon_cleanup; (exit $_drc); _cleanup' EXIT
 
 dfail() {
-    echo "--- daemon log (last 40 lines):"; tail -n 40 "$DLOG" 2>/dev/null
-    echo "--- events (last 15):"; tail -n 15 "$EVENTS" 2>/dev/null | cut -c1-400
+    echo "--- daemon log (last 40 lines):"; tail -n 40 "$DLOG" 2>/dev/null || true
+    echo "--- events (last 15):"; { tail -n 15 "$EVENTS" 2>/dev/null || true; } | cut -c1-400
     fail "$@"
 }
 

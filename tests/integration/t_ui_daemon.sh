@@ -75,6 +75,8 @@ assert "TEST SIGNATURES" in labels, labels
 PY
     log "result screen listed eicar.com as malware"
 fi
+# (the screenshot log is written after the state file: give it a moment)
+for _ in $(seq 50); do grep -q 'remove-media' "$OUT/screens.log" 2>/dev/null && break; sleep 0.1; done
 grep -q 'remove-media' "$OUT/screens.log" || dfail "no remove-media screen painted"
 detach "$loop1"
 expect_screen 30 's["screen"] == "waiting" and s["verdict"] == "none"'

@@ -8,6 +8,7 @@
 #include "kiosk/events.h"
 #include "kiosk/media.h"
 #include "kiosk/session.h"
+#include "kiosk/report.h"
 #include "scanner/pool.h"
 #include "kiosk/sigdb.h"
 #include "kiosk/staging.h"
@@ -289,6 +290,70 @@ static JsonObject *daemon_done_json(const struct session_result *r)
     return o;
 }
 
+/* ---- printing (docs/reports.md) ------------------------------------------------------ */
+
+struct daemon_print {
+    struct daemon *d;
+    char *session;
+    int rc;
+    char *saved, *why;
+};
+
+static void daemon_print_thread(GTask *task, gpointer src, gpointer data, GCancellable *cancel)
+{
+    struct daemon_print *pr = data;
+    const struct kiosk_config *cfg = pr->d->cfg;
+    struct report_options o = {.kiosk_name = cfg->kiosk_name, .site = cfg->site};
+    (void)src;
+    (void)cancel;
+    if (!report_parse_format(cfg->report_format, &o.format))
+        o.format = REPORT_RECEIPT;
+    if (!report_parse_lang(cfg->report_language, &o.lang))
+        o.lang = REPORT_LANG_BOTH;
+    /* Prints, saves a copy and records "print" or "print-failed" in the audit log. */
+    pr->rc = report_print_session(cfg, pr->session, &o, NULL, 30, &pr->saved, &pr->why);
+    g_task_return_boolean(task, TRUE);
+}
+
+static void daemon_print_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+    struct daemon_print *pr = g_task_get_task_data(G_TASK(res));
+    (void)src;
+    (void)data;
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "status", pr->rc == 0 ? "printed" : "failed");
+    if (pr->rc != 0)
+        json_object_set_string_member(o, "reason", pr->why ? pr->why : "printing failed");
+    if (pr->saved)
+        json_object_set_string_member(o, "saved", pr->saved);
+    if (!pr->d->stopping)
+        events_emit(pr->d->events, "print", pr->session, o);
+    else
+        json_object_unref(o);
+}
+
+static void daemon_print_free(gpointer data)
+{
+    struct daemon_print *pr = data;
+    g_free(pr->session);
+    g_free(pr->saved);
+    g_free(pr->why);
+    g_free(pr);
+}
+
+/* Print SESSION's report ("last": the newest) in a thread; the result is a "print"
+ * event.  The person waits at most the job's follow-up time, the kiosk not at all. */
+static void daemon_print(struct daemon *d, const char *session)
+{
+    struct daemon_print *pr = g_new0(struct daemon_print, 1);
+    pr->d = d;
+    pr->session = g_strdup(session);
+    GTask *t = g_task_new(NULL, NULL, daemon_print_done, NULL);
+    g_task_set_task_data(t, pr, daemon_print_free);
+    g_task_run_in_thread(t, daemon_print_thread);
+    g_object_unref(t);
+}
+
 static void daemon_finished(struct daemon *d, struct daemon_job *j)
 {
     g_thread_join(j->thread);
@@ -323,6 +388,8 @@ static void daemon_finished(struct daemon *d, struct daemon_job *j)
         events_emit(d->events, "failed", j->id, o);
     } else {
         events_emit(d->events, "done", j->id, daemon_done_json(r));
+        if (d->cfg->auto_print)
+            daemon_print(d, j->id); /* the receipt, as the config asks */
     }
     /* The service cannot go on safely when its own storage fails. */
     if (j->rc == KERR_AUDIT)
@@ -886,6 +953,22 @@ static bool daemon_admin_command(const char *name, JsonObject *msg, struct event
         g_free(where);
         return true;
     }
+    if (!strcmp(name, "print")) {
+        /* The screen's print button (and reprint): a session id or "last". */
+        JsonNode *sn = json_object_get_member(msg, "session");
+        const char *session = sn && JSON_NODE_HOLDS_VALUE(sn) &&
+                                      json_node_get_value_type(sn) == G_TYPE_STRING
+                                  ? json_node_get_string(sn)
+                                  : "last";
+        if (strlen(session) > 64 || strspn(session, "0123456789abcdefghijklmnopqrstuvwxyz-") !=
+                                        strlen(session)) {
+            *error = g_strdup("\"session\" must be a session id or \"last\"");
+            return true;
+        }
+        daemon_print(d, session);
+        json_object_set_boolean_member(reply, "printing", TRUE);
+        return true;
+    }
     if (!strcmp(name, "admin-status")) {
         if (!peer->admin) {
             *error = g_strdup("administrator login required");
@@ -1095,6 +1178,8 @@ int daemon_run(const struct kiosk_config *cfg)
         .site = cfg->site,
         .language = cfg->language,
         .testing_mode = cfg->accept_loop,
+        /* A printer is configured ([report] printer), or the receipt prints by itself. */
+        .can_print = (cfg->printer && *cfg->printer) || cfg->auto_print,
     };
     struct events_handlers h = {.details = daemon_on_details,
                                 .cancel = daemon_on_cancel,

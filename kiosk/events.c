@@ -250,6 +250,7 @@ static JsonObject *events_hello(const struct events *ev)
     json_object_set_string_member(o, "kiosk_name", ev->info.kiosk_name);
     json_object_set_string_member(o, "site", ev->info.site);
     json_object_set_string_member(o, "language", ev->info.language);
+    json_object_set_boolean_member(o, "can_print", ev->info.can_print);
     return o;
 }
 
@@ -608,6 +609,7 @@ struct events *events_new(const char *path, const char *group, const struct even
     ev->info.site = g_strdup(info->site ? info->site : "");
     ev->info.language = g_strdup(info->language ? info->language : "en");
     ev->info.testing_mode = info->testing_mode;
+    ev->info.can_print = info->can_print;
     if (h)
         ev->h = *h;
     if (!path)

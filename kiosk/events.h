@@ -27,6 +27,7 @@ struct events_info {
     const char *site;
     const char *language; /* "en" | "ja" */
     bool testing_mode;
+    bool can_print;       /* hello "can_print": the screen shows its print button */
 };
 
 /* The connection a command came from (administration commands need to know). */

@@ -20,12 +20,12 @@ _daemon_cleanup() {
     local l
     [ -n "$WATCH_PID" ] && kill "$WATCH_PID" 2>/dev/null || true
     if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-        kill "$DAEMON_PID" 2>/dev/null
+        kill "$DAEMON_PID" 2>/dev/null || true
         for _ in $(seq 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$DAEMON_PID" 2>/dev/null
+        kill -9 "$DAEMON_PID" 2>/dev/null || true
     fi
-    for l in "${_DLOOPS[@]:-}"; do [ -n "$l" ] && losetup -d "$l" 2>/dev/null; done
-    if [ -n "$UDEVD_PID" ]; then kill "$UDEVD_PID" 2>/dev/null; fi
+    for l in "${_DLOOPS[@]:-}"; do [ -n "$l" ] && { losetup -d "$l" 2>/dev/null || true; }; done
+    if [ -n "$UDEVD_PID" ]; then kill "$UDEVD_PID" 2>/dev/null || true; fi
     if [ "${KIOSK_KEEP:-0}" = 1 ] && [ -f "$DLOG" ]; then echo "daemon log: $DLOG" >&2; fi
     return 0
 }

@@ -6,6 +6,7 @@
 #include "kiosk/udev.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,10 @@ static void cmd_daemon_list_one(const char *syspath, enum kudev_verdict v,
 
 int cmd_daemon(int argc, char **argv)
 {
+    /* A long-running service with short-lived threads per session: cap glibc's malloc
+     * arenas so memory returned by one session's threads is reused by the next (with one
+     * arena per new thread, RSS crept up by megabytes over fifty sessions). */
+    mallopt(M_ARENA_MAX, 2);
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"policy", required_argument, NULL, 'p'},

@@ -219,7 +219,7 @@ static char *media_read_tail(const char *path, size_t max)
 }
 
 static int media_mount_fuse(struct media_volume *v, const struct media_fs *fs, const char *logpath,
-                            char **why)
+                            volatile gint *stop, char **why)
 {
     char *argv[8] = {0};
     for (int i = 0; fs->fuse_argv[i]; i++) {
@@ -277,6 +277,11 @@ static int media_mount_fuse(struct media_volume *v, const struct media_fs *fs, c
                                    v->fstype);
             return KERR_TIMEOUT;
         }
+        if (stop && g_atomic_int_get(stop)) {
+            *why = g_strdup("the check was stopped (medium removed or cancelled) while the "
+                            "medium was being opened");
+            return KERR_CANCELLED;
+        }
         g_usleep(10000);
     }
     /* Whatever options the driver understood, enforce the invariants on the mount. */
@@ -325,7 +330,7 @@ static int media_mount_volume(struct media *m, struct media_volume *v, const str
     if (pol->driver == POLICY_DRIVER_KERNEL)
         return media_mount_kernel(v, fs, why);
     char *logpath = g_strdup_printf("%s/%d.log", m->mnt_dir, v->index);
-    int r = media_mount_fuse(v, fs, logpath, why);
+    int r = media_mount_fuse(v, fs, logpath, m->stop, why);
     g_free(logpath);
     return r;
 }
@@ -456,7 +461,7 @@ static char *media_problem_text(int r, const struct media_volume *v)
 }
 
 int media_open(const char *source, const struct policy *pol, const char *run_dir,
-               const char *session, struct media **out, char **why)
+               const char *session, volatile gint *stop, struct media **out, char **why)
 {
     struct media *m = g_new0(struct media, 1);
     struct stat st;
@@ -470,6 +475,7 @@ int media_open(const char *source, const struct policy *pol, const char *run_dir
     *why = NULL;
     m->srcfd = -1;
     m->baseloopfd = -1;
+    m->stop = stop;
     m->source = g_strdup(source);
 
     if (stat(source, &st) != 0) {
@@ -602,6 +608,12 @@ int media_open(const char *source, const struct policy *pol, const char *run_dir
     for (size_t i = 0; i < m->n_volumes; i++) {
         struct media_volume *v = &m->volumes[i];
         r = KERR_NO_FS;
+        if (stop && g_atomic_int_get(stop)) {
+            *why = g_strdup("the check was stopped (medium removed or cancelled) while the "
+                            "medium was being opened");
+            r = KERR_CANCELLED;
+            goto out;
+        }
         if (v->problem)
             goto problem;
         r = media_probe_fs(v->loopfd, v);

@@ -46,6 +46,7 @@ struct media {
     struct media_volume *volumes;
     size_t n_volumes;
     /* private */
+    volatile gint *stop; /* media_open's STOP */
     char *mnt_dir;       /* RUN_DIR/mnt/SESSION */
     int srcfd;
     int baseloopfd;
@@ -55,10 +56,11 @@ struct media {
 /* Open SOURCE: attach, probe, mount every usable filesystem under RUN_DIR/mnt/SESSION.
  * Returns 0 with *out when at least one volume is mounted.  Otherwise returns
  * KERR_NO_FS, KERR_AMBIGUOUS, KERR_ENCRYPTED, KERR_UNSUPPORTED_FS, KERR_MOUNT,
- * KERR_TIMEOUT or KERR_SYSTEM with *why (newly allocated, in plain words) and nothing
+ * KERR_TIMEOUT, KERR_CANCELLED (STOP became non-zero: the medium was removed) or
+ * KERR_SYSTEM with *why (newly allocated, in plain words) and nothing
  * left attached or mounted. */
 int media_open(const char *source, const struct policy *pol, const char *run_dir,
-               const char *session, struct media **out, char **why);
+               const char *session, volatile gint *stop, struct media **out, char **why);
 
 /* Make every read on the media fail now (a stuck FUSE driver, a removal): aborts FUSE
  * connections.  Safe to call from another thread. */

@@ -44,6 +44,12 @@ struct session_ctx {
     char *current;              /* display name of the newest file started */
     uint64_t files_total, bytes_total;
     gint64 scan_start_us;
+    /* The watchdog (session_watchdog_main) runs from media_open to the end of reading: a
+     * removal or the time limit stops the work, and after a grace period aborts the
+     * medium's FUSE connections so that no read, readdir or stat stays hung. */
+    GThread *watchdog;
+    gint watchdog_stop;
+    GMutex media_lock;          /* media may be aborted (watchdog) or closed (session) */
     gint spool_seq;             /* names of spooled copies: 0, 1, 2 ... */
 };
 
@@ -51,6 +57,11 @@ struct session_ctx {
  * into a lazy one. */
 static void session_close_media(struct session_ctx *c)
 {
+    if (c->watchdog) {
+        g_atomic_int_set(&c->watchdog_stop, 1);
+        g_thread_join(c->watchdog);
+        c->watchdog = NULL;
+    }
     if (c->rootfds) {
         for (size_t i = 0; c->media && i < c->media->n_volumes; i++)
             if (c->rootfds[i] >= 0)
@@ -58,8 +69,40 @@ static void session_close_media(struct session_ctx *c)
         g_clear_pointer(&c->rootfds, g_free);
         g_clear_pointer(&c->stable_ino, g_free);
     }
-    media_close(c->media);
+    g_mutex_lock(&c->media_lock);
+    struct media *m = c->media;
     c->media = NULL;
+    g_mutex_unlock(&c->media_lock);
+    media_close(m);
+}
+
+static gpointer session_watchdog_main(gpointer data)
+{
+    struct session_ctx *c = data;
+    gint64 stop_us = 0;
+    bool aborted_media = false;
+    while (!g_atomic_int_get(&c->watchdog_stop)) {
+        gint64 now = g_get_monotonic_time();
+        bool cancel = c->p->cancel && g_atomic_int_get(c->p->cancel);
+        if ((cancel || now > c->deadline_us) && !stop_us) {
+            log_warn("session %s: %s; stopping", c->r->id,
+                     cancel ? "cancelled (medium removed?)" : "time limit reached");
+            g_atomic_int_set(&c->aborted, 1);
+            stop_us = now;
+        }
+        /* A removed medium can leave reads hanging in the driver: unstick them. */
+        if (stop_us && !aborted_media && now > stop_us + SESSION_ABORT_GRACE_US) {
+            g_mutex_lock(&c->media_lock);
+            if (c->media) {
+                log_warn("session %s: aborting the medium's filesystem connections", c->r->id);
+                media_abort(c->media);
+                aborted_media = true;
+            }
+            g_mutex_unlock(&c->media_lock);
+        }
+        g_usleep(50000);
+    }
+    return NULL;
 }
 
 
@@ -671,6 +714,7 @@ int session_run(const struct session_params *p, struct session_result **out)
     JsonObject *o;
 
     g_mutex_init(&c.current_lock);
+    g_mutex_init(&c.media_lock);
     r->start_us = g_get_real_time();
     r->id = p->session_id ? g_strdup(p->session_id) : session_make_id(r->start_us);
     r->accept_loop = p->accept_loop;
@@ -721,7 +765,12 @@ int session_run(const struct session_params *p, struct session_result **out)
     }
 
     session_emit(&c, SESSION_CHECKING, 0, 0);
-    rc = media_open(p->source, p->policy, p->run_dir, r->id, &c.media, &why);
+    c.watchdog = g_thread_new("kiosk-watchdog", session_watchdog_main, &c);
+    struct media *opened = NULL;
+    rc = media_open(p->source, p->policy, p->run_dir, r->id, &c.aborted, &opened, &why);
+    g_mutex_lock(&c.media_lock);
+    c.media = opened;
+    g_mutex_unlock(&c.media_lock);
     if (rc != 0) {
         session_fail(r, rc, why);
         why = NULL;
@@ -760,6 +809,7 @@ int session_run(const struct session_params *p, struct session_result **out)
         .max_file_size = p->policy->limits.max_file_size,
         .max_depth = p->policy->limits.max_depth,
         .deadline_us = c.deadline_us,
+        .stop = &c.aborted,
     };
     struct walk_stats stats = {0};
     GPtrArray *entries = g_ptr_array_new_with_free_func(walk_entry_free);
@@ -830,24 +880,11 @@ int session_run(const struct session_params *p, struct session_result **out)
     /* Collect results, report progress, watch the clock. */
     c.scan_start_us = g_get_monotonic_time();
     uint64_t got = 0, bytes_done = 0;
-    gint64 last_emit = 0, cancel_us = 0;
+    gint64 last_emit = 0;
     session_emit(&c, SESSION_SCANNING, 0, 0);
     while (got < queued) {
         struct session_file *f = g_async_queue_timeout_pop(c.done, SESSION_PROGRESS_INTERVAL_US);
         gint64 now = g_get_monotonic_time();
-        bool cancel = p->cancel && g_atomic_int_get(p->cancel);
-        if ((cancel || now > c.deadline_us) && !g_atomic_int_get(&c.aborted)) {
-            log_warn("session %s: %s; stopping", r->id,
-                     cancel ? "cancelled" : "time limit reached");
-            g_atomic_int_set(&c.aborted, 1);
-        }
-        if (cancel && !cancel_us)
-            cancel_us = now;
-        /* A removed medium can leave reads hanging in the driver: unstick them. */
-        if (g_atomic_int_get(&c.aborted) &&
-            (now > c.deadline_us + SESSION_ABORT_GRACE_US ||
-             (cancel_us && now > cancel_us + SESSION_ABORT_GRACE_US)))
-            media_abort(c.media); /* unstick reads a hung driver holds */
         if (f) {
             got++;
             bytes_done += f->size;
@@ -981,6 +1018,7 @@ out:
         g_async_queue_unref(c.scanq);
     g_free(c.current);
     g_mutex_clear(&c.current_lock);
+    g_mutex_clear(&c.media_lock);
     audit_close(audit);
     g_free(why);
     *out = r;

@@ -122,6 +122,15 @@ static void walk_dir(struct walk_ctx *c, int dfd, const char *rel, uint32_t dept
             g_free(path);
             break;
         }
+        if (c->lim->stop && g_atomic_int_get(c->lim->stop)) {
+            struct walk_entry *e = walk_add(c, path);
+            verdict_set(&e->pre, VERDICT_ERROR,
+                        "the check was stopped: this and the rest of the medium were not "
+                        "checked");
+            c->stopped = true;
+            g_free(path);
+            break;
+        }
         if (walk_out_of_time(c)) {
             struct walk_entry *e = walk_add(c, path);
             verdict_set(&e->pre, VERDICT_ERROR,

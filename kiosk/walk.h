@@ -33,6 +33,7 @@ struct walk_limits {
     uint64_t max_file_size;
     uint32_t max_depth;
     gint64 deadline_us;  /* g_get_monotonic_time() deadline, 0 = none */
+    volatile gint *stop; /* non-zero: stop now (medium removed, cancelled); may be NULL */
     /* fusefat lists a FAT volume label as an empty file in the root folder: an empty root
      * entry of this name (or its 8.3 form) is left out of the listing.  NULL = none. */
     const char *label_entry;

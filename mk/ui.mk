@@ -7,11 +7,12 @@ LIB_SRCS += ui/screen-state.c
 # first fragment would become the default goal: keep `make` = `make all`.
 .DEFAULT_GOAL := all
 
-UI_PKGS    := gtk4 json-glib-1.0
+UI_PKGS    := gtk4 json-glib-1.0 gio-unix-2.0
 UI_SRCS    := ui/main.c ui/kiosk-ui-application.c ui/kiosk-window.c ui/kiosk-ui-format.c \
               ui/kiosk-waiting-page.c ui/kiosk-checking-page.c ui/kiosk-scanning-page.c \
               ui/kiosk-result-page.c ui/kiosk-remove-page.c ui/kiosk-refused-page.c \
-              ui/kiosk-queued-page.c ui/kiosk-out-of-service-page.c
+              ui/kiosk-queued-page.c ui/kiosk-out-of-service-page.c \
+              ui/kiosk-admin-login-page.c ui/kiosk-admin-page.c
 UI_OBJS    := $(UI_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/ui/kiosk-resources.o
 UI_GRES    := ui/kiosk-ui.gresource.xml
 UI_RES_DEPS = $(shell glib-compile-resources --sourcedir=ui --generate-dependencies $(UI_GRES) 2>/dev/null)

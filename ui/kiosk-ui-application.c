@@ -6,6 +6,8 @@
  * hello + a status snapshot and the screen follows.  It decides nothing about files. */
 #include "ui/kiosk-ui-application.h"
 
+#include <fcntl.h>
+#include <gio/gunixinputstream.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
@@ -14,6 +16,7 @@
 #include <locale.h>
 #include <string.h>
 
+#include "ui/kiosk-admin-login-page.h"
 #include "ui/kiosk-ui-format.h"
 #include "ui/kiosk-window.h"
 #include "ui/screen-state.h"
@@ -22,6 +25,7 @@
 #define RECONNECT_MS 1000
 #define DEFAULT_SOCKET "/run/kiosk/kiosk.sock"
 #define DEFAULT_CONFIG "/etc/kiosk/kiosk.conf"
+#define ADMIN_IDLE_SECONDS 180 /* the administrator pages log out after 3 minutes untouched */
 
 struct _KioskUiApplication {
     GtkApplication parent_instance;
@@ -51,6 +55,23 @@ struct _KioskUiApplication {
 
     gboolean dump_pending;
     unsigned dump_seq;
+
+    /* The administrator's pages (UI-local, over the service's screen; the service decides
+     * whether a password is right and what the status is). */
+    enum kiosk_admin_mode admin_mode;
+    gboolean admin_logged_in; /* the service said "Logged in." on this connection */
+    gboolean login_busy, login_failed, login_locked;
+    gint64 login_retry_after, login_remaining;
+    char *login_message;
+    JsonObject *admin_status; /* the last admin-status reply's "status" */
+    char *admin_note;         /* about the last reprint */
+    gboolean admin_note_error;
+    int admin_timeout;        /* seconds without a touch before the automatic logout */
+    guint admin_idle_id, unlock_id;
+
+    /* debug: simulated touches from a FIFO (--test-control) */
+    char *control_path;
+    GDataInputStream *control;
 };
 
 G_DEFINE_FINAL_TYPE(KioskUiApplication, kiosk_ui_application, GTK_TYPE_APPLICATION)
@@ -108,6 +129,13 @@ static char *shot_name(KioskUiApplication *self)
 {
     const struct screen_state *s = self->state;
     const char *variant = NULL;
+    if (self->admin_mode == KIOSK_ADMIN_LOGIN)
+        return g_strdup_printf("%s-admin-login%s", self->language,
+                               !self->login_failed ? ""
+                               : self->login_locked ? "-locked"
+                                                    : "-failed");
+    if (self->admin_mode == KIOSK_ADMIN_STATUS)
+        return g_strdup_printf("%s-admin-status", self->language);
     if (s->screen == SCREEN_RESULT)
         variant = s->failed ? "failed" : screen_verdict_name(s->verdict);
     else if (s->screen == SCREEN_OUT_OF_SERVICE)
@@ -162,9 +190,25 @@ static void on_window_realize(GtkWidget *w, KioskUiApplication *self)
 
 /* ---- showing the state -------------------------------------------------------------- */
 
+static void admin_leave(KioskUiApplication *self);
+
+static void render_no_dump(KioskUiApplication *self);
+
 static void render(KioskUiApplication *self)
 {
+    render_no_dump(self);
+    request_dump(self);
+}
+
+static void render_no_dump(KioskUiApplication *self)
+{
     enum screen_id screen = self->state->screen;
+    /* The administrator's pages lie over the waiting / out-of-service screens only: a stick
+     * inserted meanwhile (or a lost connection) gives the screen back to the service. */
+    if (self->admin_mode != KIOSK_ADMIN_NONE &&
+        (!self->state->connected ||
+         (screen != SCREEN_WAITING && screen != SCREEN_OUT_OF_SERVICE)))
+        admin_leave(self);
     /* A new visitor starts in the kiosk's default language. */
     if (screen == SCREEN_WAITING && self->last_screen != SCREEN_WAITING) {
         self->language_chosen = FALSE;
@@ -175,8 +219,17 @@ static void render(KioskUiApplication *self)
 
     GAction *print = g_action_map_lookup_action(G_ACTION_MAP(self), "print");
     g_simple_action_set_enabled(G_SIMPLE_ACTION(print), self->state->can_print);
+    struct kiosk_admin_login_view v = {
+        .busy = self->login_busy,
+        .failed = self->login_failed,
+        .locked = self->login_locked,
+        .retry_after = self->login_retry_after,
+        .remaining = self->login_remaining,
+        .message = self->login_message,
+    };
+    kiosk_window_set_admin(self->window, self->admin_mode, &v, self->admin_status,
+                           self->admin_note, self->admin_note_error);
     kiosk_window_render(self->window, self->state);
-    request_dump(self);
 }
 
 /* ---- the connection ----------------------------------------------------------------- */
@@ -207,6 +260,19 @@ static void connection_lost(KioskUiApplication *self, const char *why)
     schedule_reconnect(self);
 }
 
+static gboolean send_text(KioskUiApplication *self, const char *line, size_t len)
+{
+    if (!self->conn)
+        return FALSE;
+    GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(self->conn));
+    g_autoptr(GError) err = NULL;
+    if (!g_output_stream_write_all(out, line, len, NULL, NULL, &err)) {
+        g_message("send failed: %s", err->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean send_line(KioskUiApplication *self, JsonBuilder *b)
 {
     if (!self->conn)
@@ -216,13 +282,181 @@ static gboolean send_line(KioskUiApplication *self, JsonBuilder *b)
     json_generator_set_root(gen, root);
     g_autofree char *text = json_generator_to_data(gen, NULL);
     g_autofree char *line = g_strconcat(text, "\n", NULL);
-    GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(self->conn));
-    g_autoptr(GError) err = NULL;
-    if (!g_output_stream_write_all(out, line, strlen(line), NULL, NULL, &err)) {
-        g_message("send failed: %s", err->message);
-        return FALSE;
+    return send_text(self, line, strlen(line));
+}
+
+/* {"cmd":NAME} or {"cmd":NAME,"session":SESSION} */
+static gboolean send_cmd(KioskUiApplication *self, const char *name, const char *session)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "cmd");
+    json_builder_add_string_value(b, name);
+    if (session) {
+        json_builder_set_member_name(b, "session");
+        json_builder_add_string_value(b, session);
     }
-    return TRUE;
+    json_builder_end_object(b);
+    return send_line(self, b);
+}
+
+/* ---- the administrator's pages (UI-local states over the service's screen) ------------ */
+
+static const char *json_str(JsonObject *o, const char *k)
+{
+    JsonNode *n = json_object_get_member(o, k);
+    if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
+        return json_node_get_string(n);
+    return NULL;
+}
+
+static gint64 json_int(JsonObject *o, const char *k, gint64 dflt)
+{
+    JsonNode *n = json_object_get_member(o, k);
+    if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64)
+        return json_node_get_int(n);
+    return dflt;
+}
+
+static void admin_forget_login(KioskUiApplication *self)
+{
+    self->login_busy = self->login_failed = self->login_locked = FALSE;
+    self->login_retry_after = 0;
+    self->login_remaining = -1;
+    g_clear_pointer(&self->login_message, g_free);
+    g_clear_handle_id(&self->unlock_id, g_source_remove);
+}
+
+static void admin_set_note(KioskUiApplication *self, char *note, gboolean error)
+{
+    g_free(self->admin_note);
+    self->admin_note = note;
+    self->admin_note_error = error;
+}
+
+/* Back to the service's screen: log out (when logged in) and forget everything shown. */
+static void admin_leave(KioskUiApplication *self)
+{
+    if (self->admin_logged_in)
+        send_cmd(self, "admin-logout", NULL);
+    self->admin_logged_in = FALSE;
+    self->admin_mode = KIOSK_ADMIN_NONE;
+    admin_forget_login(self);
+    g_clear_pointer(&self->admin_status, json_object_unref);
+    admin_set_note(self, NULL, FALSE);
+    g_clear_handle_id(&self->admin_idle_id, g_source_remove);
+    if (self->window)
+        kiosk_window_admin_login_reset(self->window);
+}
+
+static gboolean admin_idle_cb(gpointer data)
+{
+    KioskUiApplication *self = data;
+    self->admin_idle_id = 0;
+    g_message("administrator pages: no touch for %d s, logging out", self->admin_timeout);
+    admin_leave(self);
+    render(self);
+    return G_SOURCE_REMOVE;
+}
+
+/* A touch (or key) while an administrator page is shown: restart the idle clock. */
+static void admin_touched(KioskUiApplication *self)
+{
+    if (self->admin_mode == KIOSK_ADMIN_NONE)
+        return;
+    g_clear_handle_id(&self->admin_idle_id, g_source_remove);
+    self->admin_idle_id = g_timeout_add_seconds((guint)self->admin_timeout, admin_idle_cb, self);
+}
+
+static gboolean on_window_event(GtkEventControllerLegacy *c, GdkEvent *ev, KioskUiApplication *self)
+{
+    (void)c;
+    GdkEventType t = gdk_event_get_event_type(ev);
+    if (t == GDK_BUTTON_PRESS || t == GDK_TOUCH_BEGIN || t == GDK_KEY_PRESS || t == GDK_SCROLL)
+        admin_touched(self);
+    return GDK_EVENT_PROPAGATE;
+}
+
+static gboolean unlock_cb(gpointer data)
+{
+    KioskUiApplication *self = data;
+    self->unlock_id = 0;
+    self->login_locked = FALSE; /* the service decides again at the next try */
+    if (self->admin_mode == KIOSK_ADMIN_LOGIN)
+        render(self);
+    return G_SOURCE_REMOVE;
+}
+
+static void admin_login_reply(KioskUiApplication *self, JsonObject *o, gboolean ok, const char *error)
+{
+    if (self->admin_mode != KIOSK_ADMIN_LOGIN) {
+        /* cancelled while the service checked: do not stay logged in */
+        if (ok)
+            send_cmd(self, "admin-logout", NULL);
+        return;
+    }
+    if (ok) {
+        admin_forget_login(self);
+        self->admin_logged_in = TRUE;
+        self->admin_mode = KIOSK_ADMIN_STATUS;
+        send_cmd(self, "admin-status", NULL);
+        admin_touched(self);
+        return;
+    }
+    const char *message = json_str(o, "message");
+    admin_forget_login(self);
+    self->login_failed = TRUE;
+    self->login_message = g_strdup(message ? message : error);
+    self->login_locked = json_object_get_boolean_member_with_default(o, "locked", FALSE);
+    self->login_retry_after = json_int(o, "retry_after", 0);
+    self->login_remaining = json_int(o, "remaining", -1);
+    if (self->login_locked && self->login_retry_after > 0)
+        self->unlock_id = g_timeout_add_seconds((guint)MIN(self->login_retry_after, 86400),
+                                                unlock_cb, self);
+}
+
+static void admin_status_reply(KioskUiApplication *self, JsonObject *o, gboolean ok, const char *error)
+{
+    if (self->admin_mode != KIOSK_ADMIN_STATUS)
+        return;
+    if (!ok) {
+        /* the login expired (15 minutes without an admin command): ask again */
+        self->admin_logged_in = FALSE;
+        self->admin_mode = KIOSK_ADMIN_LOGIN;
+        admin_forget_login(self);
+        self->login_failed = TRUE;
+        self->login_message = g_strdup(error ? error : "administrator login required");
+        g_clear_pointer(&self->admin_status, json_object_unref);
+        return;
+    }
+    JsonNode *st = json_object_get_member(o, "status");
+    g_clear_pointer(&self->admin_status, json_object_unref);
+    if (st && JSON_NODE_HOLDS_OBJECT(st))
+        self->admin_status = json_object_ref(json_node_get_object(st));
+}
+
+/* The "print" event for a reprint asked on the status page. */
+static void admin_print_event(KioskUiApplication *self, JsonObject *o)
+{
+    if (self->admin_mode != KIOSK_ADMIN_STATUS)
+        return;
+    const char *session = json_str(o, "session");
+    const char *status = json_str(o, "status");
+    const char *reason = json_str(o, "reason");
+    const char *saved = json_str(o, "saved");
+    if (!session)
+        session = "?";
+    if (g_strcmp0(status, "printed") == 0) {
+        admin_set_note(self, g_strdup_printf(_("The report of session %s was printed."), session),
+                       FALSE);
+    } else {
+        g_autofree char *why = g_strdup(reason ? reason : _("no reason given"));
+        char *note = saved ? g_strdup_printf(_("The report of session %s was not printed: %s. It is saved as %s."),
+                                             session, why, saved)
+                           : g_strdup_printf(_("The report of session %s was not printed: %s."),
+                                             session, why);
+        admin_set_note(self, note, TRUE);
+    }
 }
 
 static void handle_reply(KioskUiApplication *self, const char *line)
@@ -234,15 +468,31 @@ static void handle_reply(KioskUiApplication *self, const char *line)
     if (!JSON_NODE_HOLDS_OBJECT(root))
         return;
     JsonObject *o = json_node_get_object(root);
+    const char *type = json_object_get_string_member_with_default(o, "type", "");
+    if (strcmp(type, "print") == 0) {
+        if (self->admin_mode == KIOSK_ADMIN_STATUS) {
+            admin_print_event(self, o);
+            render(self);
+        }
+        return;
+    }
+    if (strcmp(type, "reply") != 0)
+        return;
     const char *cmd = json_object_get_string_member_with_default(o, "cmd", "");
+    gboolean ok = json_object_get_boolean_member_with_default(o, "ok", FALSE);
+    const char *error = json_str(o, "error");
     if (strcmp(cmd, "details") == 0) {
-        gboolean ok = json_object_get_boolean_member_with_default(o, "ok", FALSE);
-        const char *error = NULL;
-        JsonNode *en = json_object_get_member(o, "error");
-        if (en && JSON_NODE_HOLDS_VALUE(en) && json_node_get_value_type(en) == G_TYPE_STRING)
-            error = json_node_get_string(en);
         kiosk_window_details_saved(self->window, ok, error);
         request_dump(self);
+    } else if (strcmp(cmd, "admin-login") == 0) {
+        admin_login_reply(self, o, ok, error);
+        render(self);
+    } else if (strcmp(cmd, "admin-status") == 0) {
+        admin_status_reply(self, o, ok, error);
+        render(self);
+    } else if (strcmp(cmd, "print") == 0 && self->admin_mode == KIOSK_ADMIN_STATUS && !ok) {
+        admin_set_note(self, g_strdup_printf(_("Not printed: %s"), error ? error : "?"), TRUE);
+        render(self);
     }
 }
 
@@ -258,7 +508,7 @@ static void on_line(GObject *src, GAsyncResult *res, gpointer data)
         connection_lost(self, err ? err->message : "end of stream");
         return;
     }
-    if (g_strstr_len(line, (gssize)len, "\"reply\""))
+    if (g_strstr_len(line, (gssize)len, "\"reply\"") || g_strstr_len(line, (gssize)len, "\"print\""))
         handle_reply(self, line);
     if (screen_state_feed_line(self->state, line))
         render(self);
@@ -336,6 +586,171 @@ static void on_print(GSimpleAction *a, GVariant *param, gpointer data)
     send_line(self, b);
 }
 
+static void on_admin_open(GSimpleAction *a, GVariant *param, gpointer data)
+{
+    KioskUiApplication *self = data;
+    (void)a;
+    (void)param;
+    enum screen_id screen = self->state->screen;
+    if (self->admin_mode != KIOSK_ADMIN_NONE || !self->state->connected ||
+        (screen != SCREEN_WAITING && screen != SCREEN_OUT_OF_SERVICE))
+        return;
+    admin_forget_login(self);
+    self->admin_mode = KIOSK_ADMIN_LOGIN;
+    kiosk_window_admin_login_reset(self->window);
+    admin_touched(self);
+    render(self);
+}
+
+static void on_admin_close(GSimpleAction *a, GVariant *param, gpointer data)
+{
+    KioskUiApplication *self = data;
+    (void)a;
+    (void)param;
+    if (self->admin_mode == KIOSK_ADMIN_NONE)
+        return;
+    admin_leave(self);
+    render(self);
+}
+
+/* Append S as a JSON string (quotes included). */
+static void json_quote(GString *out, const char *s)
+{
+    g_string_append_c(out, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_c(out, '\\'), g_string_append_c(out, (char)*p);
+        else if (*p < 0x20)
+            g_string_append_printf(out, "\\u%04x", *p);
+        else
+            g_string_append_c(out, (char)*p);
+    }
+    g_string_append_c(out, '"');
+}
+
+/* The password goes from the entry straight into one request line, which is wiped after
+ * sending; the page empties the entry right after.  It is never kept or logged. */
+static void on_admin_login(GSimpleAction *a, GVariant *param, gpointer data)
+{
+    KioskUiApplication *self = data;
+    (void)a;
+    (void)param;
+    if (self->admin_mode != KIOSK_ADMIN_LOGIN || self->login_busy)
+        return;
+    const char *pw = kiosk_window_admin_password(self->window);
+    if (!pw || !*pw)
+        return;
+    GString *line = g_string_sized_new(64 + 2 * strlen(pw));
+    g_string_append(line, "{\"cmd\":\"admin-login\",\"password\":");
+    json_quote(line, pw);
+    g_string_append(line, "}\n");
+    gboolean sent = send_text(self, line->str, line->len);
+    explicit_bzero(line->str, line->allocated_len);
+    g_string_free(line, TRUE);
+    admin_forget_login(self);
+    if (sent) {
+        self->login_busy = TRUE;
+        render_no_dump(self); /* "Checking the password…" for the quarter second: no picture */
+        return;
+    }
+    self->login_failed = TRUE;
+    self->login_message = g_strdup(_("the service is not running"));
+    render(self);
+}
+
+static void on_admin_refresh(GSimpleAction *a, GVariant *param, gpointer data)
+{
+    KioskUiApplication *self = data;
+    (void)a;
+    (void)param;
+    if (self->admin_mode == KIOSK_ADMIN_STATUS)
+        send_cmd(self, "admin-status", NULL);
+}
+
+static void on_admin_reprint(GSimpleAction *a, GVariant *param, gpointer data)
+{
+    KioskUiApplication *self = data;
+    (void)a;
+    const char *session = g_variant_get_string(param, NULL);
+    if (self->admin_mode != KIOSK_ADMIN_STATUS || !*session)
+        return;
+    if (send_cmd(self, "print", session))
+        admin_set_note(self, g_strdup_printf(_("Printing the report of session %s…"), session), FALSE);
+    else
+        admin_set_note(self, g_strdup(_("the service is not running")), TRUE);
+    render(self);
+}
+
+static void on_admin_logout(GSimpleAction *a, GVariant *param, gpointer data)
+{
+    on_admin_close(a, param, data);
+}
+
+/* ---- debug: simulated touches (--test-control FIFO) ------------------------------------
+ * One command a line: "click NAME" (a button), "type NAME TEXT" (set an entry's text),
+ * "activate NAME" (Enter in an entry).  NAME is a widget name (gtk_widget_set_name) that
+ * must be on screen.  Xvfb has no touch screen; this is how tests press buttons. */
+
+static void control_read(KioskUiApplication *self);
+
+static void control_command(KioskUiApplication *self, const char *line)
+{
+    g_auto(GStrv) w = g_strsplit(line, " ", 3);
+    if (!w[0] || !w[1])
+        return;
+    GtkWidget *target = kiosk_window_find_named(self->window, w[1]);
+    if (!target) {
+        g_warning("test-control: no widget named %s on screen", w[1]);
+        return;
+    }
+    admin_touched(self);
+    if (strcmp(w[0], "click") == 0 && GTK_IS_BUTTON(target))
+        g_signal_emit_by_name(target, "clicked");
+    else if (strcmp(w[0], "type") == 0 && GTK_IS_EDITABLE(target))
+        gtk_editable_set_text(GTK_EDITABLE(target), w[2] ? w[2] : "");
+    else if (strcmp(w[0], "activate") == 0)
+        g_signal_emit_by_name(target, "activate");
+    else
+        g_warning("test-control: cannot %s %s", w[0], w[1]);
+}
+
+static void on_control_line(GObject *src, GAsyncResult *res, gpointer data)
+{
+    KioskUiApplication *self = data;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(src), res, NULL, &err);
+    if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    if (!line) {
+        g_warning("test-control: %s", err ? err->message : "end of input");
+        return;
+    }
+    if (self->window)
+        control_command(self, line);
+    control_read(self);
+}
+
+static void control_read(KioskUiApplication *self)
+{
+    g_data_input_stream_read_line_async(self->control, G_PRIORITY_DEFAULT, self->cancel,
+                                        on_control_line, self);
+}
+
+static void control_start(KioskUiApplication *self)
+{
+    /* O_RDWR: a FIFO opened so never reports end-of-file when a writer closes */
+    int fd = open(self->control_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        g_warning("test-control %s: %s", self->control_path, g_strerror(errno));
+        return;
+    }
+    GInputStream *in = g_unix_input_stream_new(fd, TRUE);
+    self->control = g_data_input_stream_new(in);
+    g_object_unref(in);
+    g_data_input_stream_set_newline_type(self->control, G_DATA_STREAM_NEWLINE_TYPE_LF);
+    control_read(self);
+}
+
 /* ---- start-up ----------------------------------------------------------------------- */
 
 static void load_config(KioskUiApplication *self)
@@ -407,6 +822,12 @@ static void kiosk_ui_application_startup(GApplication *app)
         {.name = "language", .activate = on_language, .parameter_type = "s", .state = "'en'"},
         {.name = "details", .activate = on_details, .parameter_type = "(sssss)"},
         {.name = "print", .activate = on_print},
+        {.name = "admin-open", .activate = on_admin_open},
+        {.name = "admin-close", .activate = on_admin_close},
+        {.name = "admin-login", .activate = on_admin_login},
+        {.name = "admin-refresh", .activate = on_admin_refresh},
+        {.name = "admin-reprint", .activate = on_admin_reprint, .parameter_type = "s"},
+        {.name = "admin-logout", .activate = on_admin_logout},
     };
     g_action_map_add_action_entries(G_ACTION_MAP(app), entries, G_N_ELEMENTS(entries), self);
     g_unix_signal_add(SIGTERM, on_signal, app);
@@ -423,6 +844,10 @@ static void kiosk_ui_application_activate(GApplication *app)
     self->window = kiosk_window_new(GTK_APPLICATION(app));
     GtkWindow *w = GTK_WINDOW(self->window);
     g_signal_connect(w, "realize", G_CALLBACK(on_window_realize), self);
+    GtkEventController *touches = gtk_event_controller_legacy_new();
+    gtk_event_controller_set_propagation_phase(touches, GTK_PHASE_CAPTURE);
+    g_signal_connect(touches, "event", G_CALLBACK(on_window_event), self);
+    gtk_widget_add_controller(GTK_WIDGET(w), touches);
     int ww = 0, wh = 0;
     if (self->windowed && sscanf(self->windowed, "%dx%d", &ww, &wh) == 2 && ww > 0 && wh > 0) {
         gtk_window_set_default_size(w, ww, wh);
@@ -442,6 +867,8 @@ static void kiosk_ui_application_activate(GApplication *app)
     render(self);
     gtk_window_present(w);
     connect_start(self);
+    if (self->control_path)
+        control_start(self);
 }
 
 static int kiosk_ui_application_handle_local_options(GApplication *app, GVariantDict *opts)
@@ -457,6 +884,8 @@ static int kiosk_ui_application_handle_local_options(GApplication *app, GVariant
         g_printerr("kiosk-ui: cannot create %s\n", self->screenshot_dir);
         return 1;
     }
+    if (self->admin_timeout < 1)
+        self->admin_timeout = ADMIN_IDLE_SECONDS;
     load_config(self);
     if (!self->socket_path)
         self->socket_path = g_strdup(DEFAULT_SOCKET);
@@ -473,6 +902,8 @@ static void kiosk_ui_application_shutdown(GApplication *app)
     KioskUiApplication *self = KIOSK_UI_APPLICATION(app);
     g_cancellable_cancel(self->cancel);
     g_clear_handle_id(&self->reconnect_id, g_source_remove);
+    g_clear_handle_id(&self->admin_idle_id, g_source_remove);
+    g_clear_handle_id(&self->unlock_id, g_source_remove);
     G_APPLICATION_CLASS(kiosk_ui_application_parent_class)->shutdown(app);
 }
 
@@ -482,6 +913,11 @@ static void kiosk_ui_application_finalize(GObject *obj)
     g_clear_object(&self->in);
     g_clear_object(&self->conn);
     g_clear_object(&self->client);
+    g_clear_object(&self->control);
+    g_clear_pointer(&self->admin_status, json_object_unref);
+    g_free(self->login_message);
+    g_free(self->admin_note);
+    g_free(self->control_path);
     g_clear_object(&self->cancel);
     screen_state_free(self->state);
     g_free(self->socket_path);
@@ -521,6 +957,10 @@ static void kiosk_ui_application_init(KioskUiApplication *self)
          "Debug: write the visible screen (name, texts, sizes) as JSON here", "FILE"},
         {"screenshot-dir", 0, 0, G_OPTION_ARG_FILENAME, &self->screenshot_dir,
          "Debug: save a PNG and a JSON description at every screen change", "DIR"},
+        {"admin-timeout", 0, 0, G_OPTION_ARG_INT, &self->admin_timeout,
+         "Seconds without a touch before the administrator pages log out (default 180)", "S"},
+        {"test-control", 0, 0, G_OPTION_ARG_FILENAME, &self->control_path,
+         "Debug: read simulated touches (click NAME / type NAME TEXT) from this FIFO", "FIFO"},
         {"localedir", 0, 0, G_OPTION_ARG_FILENAME, &self->localedir,
          "Where kiosk.mo catalogues are (default: next to the binary, then " KIOSK_UI_LOCALEDIR ")",
          "DIR"},
@@ -528,6 +968,8 @@ static void kiosk_ui_application_init(KioskUiApplication *self)
     };
     g_application_add_main_option_entries(G_APPLICATION(self), options);
     self->state = screen_state_new();
+    self->admin_timeout = ADMIN_IDLE_SECONDS;
+    self->login_remaining = -1;
     self->last_screen = SCREEN_OUT_OF_SERVICE;
     self->client = g_socket_client_new();
     self->cancel = g_cancellable_new();

@@ -5,6 +5,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ui/kiosk-admin-login-page.h"
+#include "ui/kiosk-admin-page.h"
 #include "ui/kiosk-checking-page.h"
 #include "ui/kiosk-out-of-service-page.h"
 #include "ui/kiosk-queued-page.h"
@@ -37,8 +39,14 @@ struct _KioskWindow {
     GtkLabel *name_label;
     GtkLabel *testing_label;
     GtkStack *stack;
+    GtkWidget *admin_button;
     GtkWidget *pages[SCREEN_COUNT];
+    GtkWidget *admin_login_page;
+    GtkWidget *admin_page;
+    enum kiosk_admin_mode admin_mode;
 };
+
+static const char *const admin_page_names[] = {NULL, "admin-login", "admin-status"};
 
 G_DEFINE_FINAL_TYPE(KioskWindow, kiosk_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -77,6 +85,20 @@ static void kiosk_window_create_pages(KioskWindow *self)
         self->pages[e->screen] = page;
         gtk_stack_add_named(self->stack, page, screen_id_name(e->screen));
     }
+    self->admin_login_page = g_object_new(KIOSK_TYPE_ADMIN_LOGIN_PAGE, NULL);
+    gtk_stack_add_named(self->stack, self->admin_login_page, admin_page_names[KIOSK_ADMIN_LOGIN]);
+    self->admin_page = g_object_new(KIOSK_TYPE_ADMIN_PAGE, NULL);
+    gtk_stack_add_named(self->stack, self->admin_page, admin_page_names[KIOSK_ADMIN_STATUS]);
+}
+
+/* A long press on the kiosk's name opens the administrator login too (like the button). */
+static void on_name_long_press(GtkGestureLongPress *g, double x, double y, KioskWindow *self)
+{
+    (void)g;
+    (void)x;
+    (void)y;
+    if (gtk_widget_get_visible(self->admin_button))
+        gtk_widget_activate_action(GTK_WIDGET(self), "app.admin-open", NULL);
 }
 
 static void kiosk_window_class_init(KioskWindowClass *klass)
@@ -88,12 +110,17 @@ static void kiosk_window_class_init(KioskWindowClass *klass)
     gtk_widget_class_bind_template_child(wc, KioskWindow, name_label);
     gtk_widget_class_bind_template_child(wc, KioskWindow, testing_label);
     gtk_widget_class_bind_template_child(wc, KioskWindow, stack);
+    gtk_widget_class_bind_template_child(wc, KioskWindow, admin_button);
 }
 
 static void kiosk_window_init(KioskWindow *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     kiosk_window_create_pages(self);
+    GtkGesture *lp = gtk_gesture_long_press_new();
+    gtk_gesture_long_press_set_delay_factor(GTK_GESTURE_LONG_PRESS(lp), 3.0); /* ~1.5 s */
+    g_signal_connect(lp, "pressed", G_CALLBACK(on_name_long_press), self);
+    gtk_widget_add_controller(GTK_WIDGET(self->name_label), GTK_EVENT_CONTROLLER(lp));
 }
 
 KioskWindow *kiosk_window_new(GtkApplication *app)
@@ -123,9 +150,62 @@ void kiosk_window_render(KioskWindow *self, const struct screen_state *s)
         if (page_table[i].screen == shown) {
             GtkWidget *page = self->pages[shown];
             page_table[i].update(page, s);
-            gtk_stack_set_visible_child(self->stack, page);
+            if (self->admin_mode == KIOSK_ADMIN_NONE)
+                gtk_stack_set_visible_child(self->stack, page);
         }
     }
+    /* The administrator's entry: on the waiting and out-of-service screens, while the service
+     * listens (a stick being checked always has the screen). */
+    /* in both languages: the terminal's IT staff find it whatever a visitor chose */
+    gtk_button_set_label(GTK_BUTTON(self->admin_button), "管理者 / Administrator");
+    gtk_widget_set_visible(self->admin_button, self->admin_mode == KIOSK_ADMIN_NONE &&
+                                                   s->connected &&
+                                                   (s->screen == SCREEN_WAITING ||
+                                                    s->screen == SCREEN_OUT_OF_SERVICE));
+    if (self->admin_mode == KIOSK_ADMIN_LOGIN)
+        gtk_stack_set_visible_child(self->stack, self->admin_login_page);
+    else if (self->admin_mode == KIOSK_ADMIN_STATUS)
+        gtk_stack_set_visible_child(self->stack, self->admin_page);
+}
+
+void kiosk_window_set_admin(KioskWindow *self, enum kiosk_admin_mode mode,
+                            const struct kiosk_admin_login_view *login, JsonObject *status,
+                            const char *note, gboolean note_is_error)
+{
+    self->admin_mode = mode;
+    if (login)
+        kiosk_admin_login_page_update(self->admin_login_page, login);
+    if (mode == KIOSK_ADMIN_STATUS)
+        kiosk_admin_page_update(self->admin_page, status, note, note_is_error);
+}
+
+const char *kiosk_window_admin_password(KioskWindow *self)
+{
+    return kiosk_admin_login_page_get_password(self->admin_login_page);
+}
+
+void kiosk_window_admin_login_reset(KioskWindow *self)
+{
+    kiosk_admin_login_page_reset(self->admin_login_page);
+}
+
+static GtkWidget *find_named(GtkWidget *w, const char *name)
+{
+    if (!gtk_widget_get_mapped(w))
+        return NULL;
+    if (g_strcmp0(gtk_widget_get_name(w), name) == 0)
+        return w;
+    for (GtkWidget *ch = gtk_widget_get_first_child(w); ch; ch = gtk_widget_get_next_sibling(ch)) {
+        GtkWidget *found = find_named(ch, name);
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
+GtkWidget *kiosk_window_find_named(KioskWindow *self, const char *name)
+{
+    return find_named(GTK_WIDGET(self), name);
 }
 
 void kiosk_window_rebuild(KioskWindow *self)
@@ -138,6 +218,8 @@ void kiosk_window_rebuild(KioskWindow *self)
             gtk_stack_remove(self->stack, self->pages[i]);
         self->pages[i] = NULL;
     }
+    gtk_stack_remove(self->stack, self->admin_login_page);
+    gtk_stack_remove(self->stack, self->admin_page);
     kiosk_window_create_pages(self);
     kiosk_waiting_page_set_details(self->pages[SCREEN_WAITING], details);
     for (unsigned i = 0; i < KIOSK_DETAILS_N; i++)
@@ -212,6 +294,10 @@ char *kiosk_window_describe(KioskWindow *self, const struct screen_state *s, con
 
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "screen");
+    json_builder_add_string_value(b, self->admin_mode != KIOSK_ADMIN_NONE
+                                         ? admin_page_names[self->admin_mode]
+                                         : screen_id_name(s->screen));
+    json_builder_set_member_name(b, "service_screen");
     json_builder_add_string_value(b, screen_id_name(s->screen));
     json_builder_set_member_name(b, "visible_page");
     json_builder_add_string_value(b, gtk_stack_get_visible_child_name(self->stack));

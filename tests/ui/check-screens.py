@@ -17,12 +17,15 @@ SCREENS = ["waiting", "queued", "checking", "scanning", "scanning-delivering",
            "result-some-held-back", "remove-media", "result-delivered", "result-nothing",
            "result-failed", "refused", "out-of-service-signatures-old",
            "out-of-service-staging", "out-of-service-no-signatures",
-           "out-of-service-service-down"]
+           "out-of-service-service-down",
+           "admin-login", "admin-login-failed", "admin-login-locked", "admin-status"]
+# The fake service's administrator password (tests/ui/fake-service.py): never on a screen.
+PASSWORD = "Harbour-Admin-2024!"
 
 TEXTS = {
     "en": {
         "waiting": ["Insert USB media", "Vessel name", "IMO number", "Voyage", "Company",
-                    "Person", "Save details", "日本語", "English"],
+                    "Person", "Save details", "日本語", "English", "管理者 / Administrator"],
         "queued": ["Please wait", "number 2 in line"],
         "checking": ["Checking the USB media", "Do not remove"],
         "scanning": ["Scanning", "3 of 9 files", "About 2 minutes left", "BAPLIE_VOY123W"],
@@ -45,9 +48,20 @@ TEXTS = {
         "out-of-service-no-signatures": ["Out of service", "database is missing"],
         "out-of-service-service-down": ["Out of service", "service is not running",
                                         "reconnects by itself"],
+        "admin-login": ["Administrator login", "Administrator password", "Cancel", "Log in"],
+        "admin-login-failed": ["Administrator login", "Wrong password. 1 attempt left before a lockout."],
+        "admin-login-locked": ["Too many wrong passwords. Administrator login is locked for 15 more minutes."],
+        "admin-status": ["Administrator: kiosk status", "Back to waiting screen", "Service",
+                         "In service, waiting for USB media", "Signature database",
+                         "Version 27310", "2 days old", "(at most 7 days allowed)",
+                         "Built 2024-06-09", "Policy", "Tobishima-2024, version 7",
+                         "Staging free space", "182.4\xa0GB free of 250.0\xa0GB", "Printer",
+                         "Brother_HL-L2350DW", "Last sessions", "Reprint", "Session s1",
+                         "3 files checked, 3 delivered", "9 files checked, 5 delivered, 2 malware, 1 blocked, 1 not scanned",
+                         "Some held back", "Not completed", "logged out automatically"],
     },
     "ja": {
-        "waiting": ["USBメモリを\n挿入してください", "本船名", "IMO番号", "航海番号", "保存する"],
+        "waiting": ["USBメモリを\n挿入してください", "本船名", "IMO番号", "航海番号", "保存する", "管理者 / Administrator"],
         "queued": ["お待ちください", "2番目"],
         "checking": ["USBメモリを確認中", "取り外さないでください"],
         "scanning": ["検査中", "3 / 9 ファイル", "残り約2分"],
@@ -67,6 +81,17 @@ TEXTS = {
         "out-of-service-staging": ["休止中", "接続できません"],
         "out-of-service-no-signatures": ["休止中", "定義ファイルがありません"],
         "out-of-service-service-down": ["休止中", "検査サービスが動作していません"],
+        "admin-login": ["管理者ログイン", "管理者パスワード", "キャンセル", "ログイン"],
+        "admin-login-failed": ["パスワードが違います。あと1回間違えるとロックされます。",
+                               "Wrong password. 1 attempt left"],
+        "admin-login-locked": ["管理者ログインはあと15分間ロックされています。",
+                               "locked for 15 more minutes"],
+        "admin-status": ["管理者: キオスクの状態", "待機画面に戻る", "検査サービス",
+                         "稼働中（USBメモリ待ち）", "定義ファイル", "バージョン 27310", "2日経過",
+                         "（上限7日）", "ポリシー", "Tobishima-2024（バージョン 7）",
+                         "受け渡し先の空き容量", "空き 182.4\xa0GB（全体 250.0\xa0GB）", "プリンター",
+                         "Brother_HL-L2350DW", "最近のセッション", "再印刷", "セッション s1", "一部受け渡しなし",
+                         "自動的にログアウト"],
     },
 }
 # Words that must never be on a screen that is not "all delivered".
@@ -115,6 +140,8 @@ def main():
             fail("%s: decorated=%s fullscreen=%s" % (name, st["decorated"], st["fullscreen"]))
         if st["min_touch_target"] < 48:
             fail("%s: a touch target is %d px" % (name, st["min_touch_target"]))
+        if any(PASSWORD in label for label in labels):
+            fail("%s: the administrator password is on the screen" % name)
         for p in st["problems"]:
             fail("%s: %s" % (name, p))
         for text in TEXTS[lang][screen]:

@@ -34,7 +34,11 @@ for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.1; done
 [ -e "/tmp/.X11-unix/X$disp" ] || { echo "Xvfb did not start" >&2; cat "$out/xvfb.log" >&2; exit 1; }
 
 sock=$tmp/kiosk.sock
+# Simulated touches (the fake service's "ui" steps) reach the UI through this FIFO.
+control=$tmp/control
+mkfifo "$control"
 python3 "$here/fake-service.py" --socket "$sock" --script "$script" --language "$lang" \
+    --control "$control" \
     --state-file "$out/state.json" > "$out/fake-service.log" 2>&1 &
 fake=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
@@ -42,7 +46,8 @@ for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 env -i PATH="$PATH" HOME="$tmp" DISPLAY=":$disp" GDK_BACKEND=x11 GSK_RENDERER=cairo \
     NO_AT_BRIDGE=1 LANG=C.UTF-8 XDG_RUNTIME_DIR="$tmp" \
     "$build/kiosk-ui" --socket "$sock" --config /dev/null --state-file "$out/state.json" \
-    --screenshot-dir "$out" > "$out/kiosk-ui.log" 2>&1 &
+    --screenshot-dir "$out" --test-control "$control" --admin-timeout 6 \
+    > "$out/kiosk-ui.log" 2>&1 &
 pids+=($!)
 
 rc=0

@@ -4,7 +4,9 @@
 # 1024x600 and 1920x1080.  Screenshots + JSON descriptions: BUILD/ui-screenshots/SIZE/.
 # Asserts what a visitor would check: the right screen and texts in the right language,
 # the verdict colour, full screen without decorations, touch targets >= 48 px, nothing
-# cut off; stale events never replace a result; reconnect after a service restart.
+# cut off; stale events never replace a result; reconnect after a service restart; the
+# administrator pages (login, wrong password, lockout, status, reprint, logout on Back, on a
+# stick and after the idle time), driven by simulated touches through --test-control.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${KIOSK_BUILD:-$ROOT/build}

@@ -6,13 +6,15 @@ FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # The library code each target needs, built with the fuzzer's instrumentation.
-FUZZ_LIB     := common/kerr.c common/log.c common/util.c policy/policy.c kiosk/names.c
+FUZZ_LIB     := common/kerr.c common/log.c common/util.c policy/policy.c kiosk/names.c \
+                kiosk/events.c kiosk/sign.c
+FUZZ_PKGS    := $(PKGS) libsodium
 
 .PHONY: fuzz
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) $(shell pkg-config --cflags $(PKGS)) -o $@ $< $(FUZZ_LIB) \
-	    $(shell pkg-config --libs $(PKGS))
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) $(shell pkg-config --cflags $(FUZZ_PKGS)) -o $@ $< $(FUZZ_LIB) \
+	    $(shell pkg-config --libs $(FUZZ_PKGS))
 
 fuzz: $(FUZZ_BINS)
 	@for b in $(FUZZ_BINS); do \

@@ -1012,6 +1012,7 @@ static double receipt_draw(struct report_ctx *c, bool draw)
                     PANGO_ALIGN_RIGHT, draw);
         report_rgb(c, 0);
         y += h1 + 1;
+        g_free(l);
     }
     report_rows_free(crows, G_N_ELEMENTS(crows));
     const char *eng = report_str(scanner, "engine"), *dbv = report_str(scanner, "database");

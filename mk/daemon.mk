@@ -6,5 +6,5 @@ PKGS += libudev
 # test_udev fakes USB devices with umockdev (libumockdev + its LD_PRELOAD library).
 UMOCKDEV_CFLAGS := $(shell pkg-config --cflags umockdev-1.0 2>/dev/null)
 UMOCKDEV_LIBS := $(shell pkg-config --libs umockdev-1.0 2>/dev/null)
-$(BUILD)/tests/test_udev: CFLAGS += $(UMOCKDEV_CFLAGS)
+$(BUILD)/tests/test_udev: override CFLAGS += $(UMOCKDEV_CFLAGS)
 $(BUILD)/tests/test_udev: TEST_LDLIBS += $(UMOCKDEV_LIBS)

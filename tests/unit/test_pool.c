@@ -156,7 +156,7 @@ static void assert_clean(struct scanner_pool *p, int fd)
 #ifdef __SANITIZE_ADDRESS__
 #define TEST_POOL_CRASH "crashed (killed by SIG"
 #else
-#define TEST_POOL_CRASH TEST_POOL_CRASH
+#define TEST_POOL_CRASH "crashed (killed by SIGSEGV)"
 #endif
 
 /* Scan FD with the worker test hook HOOK; the verdict must be ERROR containing WANT. */

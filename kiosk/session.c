@@ -1142,10 +1142,10 @@ JsonNode *session_result_to_json(const struct session_result *r)
     return n;
 }
 
-int session_pool_new(const struct policy *pol, const char *dbdir, int nworkers, const char *user,
-                     const char *run_dir, struct scanner_pool **out, char **why)
+/* The scan options a policy asks for (limits, archive/macro/encryption handling). */
+static struct scanner_opts session_scanner_opts(const struct policy *pol)
 {
-    struct scanner_opts o = {
+    return (struct scanner_opts){
         .max_filesize = pol->limits.scan_max_filesize,
         .max_scansize = pol->limits.scan_max_scansize,
         .max_recursion = pol->limits.scan_max_recursion,
@@ -1155,22 +1155,19 @@ int session_pool_new(const struct policy *pol, const char *dbdir, int nworkers, 
         .block_macros = pol->block_macros,
         .block_encrypted = pol->block_encrypted,
     };
+}
+
+int session_pool_new(const struct policy *pol, const char *dbdir, int nworkers, const char *user,
+                     const char *run_dir, struct scanner_pool **out, char **why)
+{
+    struct scanner_opts o = session_scanner_opts(pol);
     return scanner_pool_new(dbdir, &o, nworkers, user, run_dir, out, why);
 }
 
 int session_engine_load(const struct policy *pol, const char *dbdir, const char *tmpdir,
                         struct scanner_engine **out, char **why)
 {
-    struct scanner_opts o = {
-        .max_filesize = pol->limits.scan_max_filesize,
-        .max_scansize = pol->limits.scan_max_scansize,
-        .max_recursion = pol->limits.scan_max_recursion,
-        .max_files = pol->limits.scan_max_files,
-        .max_scantime = pol->limits.scan_max_time,
-        .scan_archives = pol->scan_archives,
-        .block_macros = pol->block_macros,
-        .block_encrypted = pol->block_encrypted,
-        .tmpdir = tmpdir,
-    };
+    struct scanner_opts o = session_scanner_opts(pol);
+    o.tmpdir = tmpdir;
     return scanner_engine_load(dbdir, &o, out, why);
 }

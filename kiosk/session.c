@@ -596,7 +596,9 @@ static void session_count(struct session_result *r)
     memset(&r->counts, 0, sizeof(r->counts));
     for (guint i = 0; i < r->files->len; i++) {
         struct session_file *f = g_ptr_array_index(r->files, i);
-        if (f->candidate)
+        /* Regular files, and entries that stopped the check (a folder that could not be
+         * read, the walk stopped by a limit): each is something not delivered. */
+        if (f->candidate || f->verdict.kind == VERDICT_ERROR)
             r->counts.files++;
         switch (f->verdict.kind) {
         case VERDICT_CLEAN: r->counts.delivered++; break;

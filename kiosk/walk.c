@@ -19,6 +19,9 @@ struct walk_ctx {
     GPtrArray *entries;
     int volume;
     GHashTable *dirs_seen;  /* "dev:ino" of folders on the current path */
+    GHashTable *dirs_done;  /* "dev:ino" -> path of every folder entered (directory hard
+                               links: a folder reached by a second name is walked once) */
+    uint64_t folders;       /* folders entered, counted against max_files too */
     GHashTable *files_seen; /* "dev:ino" -> first path, for files with several links */
     bool stopped;           /* a session limit stopped the walk */
 };
@@ -156,9 +159,25 @@ static void walk_dir(struct walk_ctx *c, int dfd, const char *rel, uint32_t dept
         if (S_ISDIR(st.st_mode)) {
             char key[64];
             snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+            const char *first = g_hash_table_lookup(c->dirs_done, key);
             if (g_hash_table_contains(c->dirs_seen, key)) {
                 struct walk_entry *e = walk_add(c, path);
                 verdict_set(&e->pre, VERDICT_SKIPPED, "folder loop (not followed)");
+            } else if (first) {
+                struct walk_entry *e = walk_add(c, path);
+                char *shown = names_display(first);
+                verdict_set(&e->pre, VERDICT_SKIPPED,
+                            "another name (hard link) of the folder %s, which is checked once",
+                            shown);
+                g_free(shown);
+            } else if (c->folders + 1 > c->lim->max_files) {
+                /* Folders cost time even without files: a stick of nested folder links
+                 * must not keep the kiosk busy until the session time limit. */
+                struct walk_entry *e = walk_add(c, path);
+                verdict_set(&e->pre, VERDICT_BLOCKED,
+                            "more than %ju folders on the medium: the rest were not checked",
+                            (uintmax_t)c->lim->max_files);
+                c->stopped = true;
             } else if (depth + 1 > c->lim->max_depth) {
                 struct walk_entry *e = walk_add(c, path);
                 verdict_set(&e->pre, VERDICT_BLOCKED,
@@ -172,7 +191,9 @@ static void walk_dir(struct walk_ctx *c, int dfd, const char *rel, uint32_t dept
                     verdict_set(&e->pre, VERDICT_ERROR, "folder could not be opened: %s",
                                 g_strerror(errno));
                 } else {
+                    c->folders++;
                     g_hash_table_add(c->dirs_seen, g_strdup(key));
+                    g_hash_table_insert(c->dirs_done, g_strdup(key), g_strdup(path));
                     walk_dir(c, sub, path, depth + 1);
                     g_hash_table_remove(c->dirs_seen, key);
                 }
@@ -258,6 +279,7 @@ int walk_volume(const char *root, int volume, const struct policy *pol,
         .volume = volume,
         .dirs_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .files_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
+        .dirs_done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
     };
     char key[64];
     snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
@@ -265,5 +287,6 @@ int walk_volume(const char *root, int volume, const struct policy *pol,
     walk_dir(&c, fd, "", 0);
     g_hash_table_destroy(c.dirs_seen);
     g_hash_table_destroy(c.files_seen);
+    g_hash_table_destroy(c.dirs_done);
     return 0;
 }

@@ -17,6 +17,7 @@
 
 struct scanner_engine {
     gint refcount;
+    uint64_t max_filesize;      /* for scanner_meta_cb */
     struct cl_engine *engine;
     struct cl_scan_options scanopts;
     struct scanner_info info;
@@ -123,6 +124,26 @@ int scanner_db_describe(const char *dbdir, struct scanner_info *info)
     return 0;
 }
 
+/* An archive member larger than the file-size limit: libclamav 1.4 scans only its first
+ * max-filesize bytes and says nothing (CL_SCAN_HEURISTIC_EXCEEDS_MAX does not fire for a
+ * trimmed zip member), so such an archive would pass as clean.  The metadata callback
+ * sees every member's declared size before extraction; a member over the limit is an
+ * alert, which verdict.c maps to "could not be scanned completely". */
+static cl_error_t scanner_meta_cb(const char *container_type, unsigned long fsize_container,
+                                  const char *filename, unsigned long fsize_real, int is_encrypted,
+                                  unsigned int filepos_container, void *context)
+{
+    const struct scanner_engine *s = context;
+    (void)container_type;
+    (void)fsize_container;
+    (void)filename;
+    (void)is_encrypted;
+    (void)filepos_container;
+    if (s && (uint64_t)fsize_real > s->max_filesize)
+        return CL_VIRUS;
+    return CL_CLEAN;
+}
+
 static int scanner_set_limits(struct cl_engine *e, const struct scanner_opts *o, char **errmsg)
 {
     struct {
@@ -202,6 +223,8 @@ int scanner_engine_load(const char *dbdir, const struct scanner_opts *opts,
         r = KERR_NO_SIGNATURES;
         goto out;
     }
+    s->max_filesize = opts->max_filesize;
+    cl_engine_set_clcb_meta(s->engine, scanner_meta_cb);
     cr = cl_engine_compile(s->engine);
     if (cr != CL_SUCCESS) {
         *errmsg = g_strdup_printf("cannot compile signatures: %s", cl_strerror(cr));
@@ -263,7 +286,7 @@ int scanner_scan_fd(struct scanner_engine *e, int fd, const char *name, struct v
         verdict_set(out, VERDICT_ERROR, "could not rewind the spooled copy: %s", g_strerror(errno));
         return 0;
     }
-    cl_error_t r = cl_scandesc(fd, name, &virname, &scanned, e->engine, &opts);
+    cl_error_t r = cl_scandesc_callback(fd, name, &virname, &scanned, e->engine, &opts, e);
     verdict_from_clamav((int)r, virname, out);
     return 0;
 }

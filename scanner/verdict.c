@@ -64,6 +64,9 @@ static const struct {
      "could not be scanned completely: archive holds too many files"},
     {"Heuristics.Limits.Exceeded.", VERDICT_ERROR,
      "could not be scanned completely: size limit reached"},
+    /* Only the kiosk's own metadata callback alerts this way (scanner.c, scanner_meta_cb). */
+    {"Detected.By.Callback", VERDICT_ERROR,
+     "could not be scanned completely: an archive member is larger than the scan limit"},
 };
 
 void verdict_from_clamav(int cl_result, const char *virname, struct verdict *out)

@@ -66,6 +66,9 @@ static void test_heuristics(void **state)
     verdict_from_clamav(CL_VIRUS, "Heuristics.Limits.Exceeded.MaxScanTime", &v);
     assert_int_equal(v.kind, VERDICT_ERROR);
     assert_non_null(strstr(v.reason, "time"));
+    verdict_from_clamav(CL_VIRUS, "Detected.By.Callback", &v);
+    assert_int_equal(v.kind, VERDICT_ERROR);
+    assert_non_null(strstr(v.reason, "archive member"));
     /* Other heuristics are detections. */
     verdict_from_clamav(CL_VIRUS, "Heuristics.Phishing.Email.SpoofedDomain", &v);
     assert_int_equal(v.kind, VERDICT_INFECTED);

@@ -17,6 +17,7 @@
 #include "scanner/scanner.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <signal.h>
@@ -373,6 +374,7 @@ static void daemon_finished(struct daemon *d, struct daemon_job *j)
         json_object_set_string_member(o, "code", "media-removed");
         events_emit(d->events, "failed", j->id, o);
         daemon_job_free(j);
+        malloc_trim(0);
         daemon_idle(d);
         daemon_next(d);
         return;
@@ -403,6 +405,9 @@ static void daemon_finished(struct daemon *d, struct daemon_job *j)
         events_emit(d->events, "remove-media", d->remove_session,
                     daemon_with_device(NULL, d->remove));
     daemon_job_free(j);
+    /* Give what the session's threads freed back to the system: the service runs for
+     * months, one stick after another. */
+    malloc_trim(0);
 }
 
 static gboolean daemon_drain(gpointer data)

@@ -92,19 +92,13 @@ int cmd_daemon(int argc, char **argv)
         fprintf(stderr, "kiosk: %s\n", why);
         goto out;
     }
-#define OVERRIDE(field, opt)                                                                       \
-    if (opt) {                                                                                     \
-        g_free(cfg->field);                                                                        \
-        cfg->field = g_strdup(opt);                                                                \
-    }
-    OVERRIDE(policy, o_policy);
-    OVERRIDE(staging, o_staging);
-    OVERRIDE(signatures, o_sigs);
-    OVERRIDE(audit_log, o_audit);
-    OVERRIDE(run_dir, o_run);
-    OVERRIDE(socket, o_socket);
-    OVERRIDE(loop_backing_dir, o_backing);
-#undef OVERRIDE
+    config_override(&cfg->policy, o_policy);
+    config_override(&cfg->staging, o_staging);
+    config_override(&cfg->signatures, o_sigs);
+    config_override(&cfg->audit_log, o_audit);
+    config_override(&cfg->run_dir, o_run);
+    config_override(&cfg->socket, o_socket);
+    config_override(&cfg->loop_backing_dir, o_backing);
     if (accept_loop)
         cfg->accept_loop = true;
     if (list) {

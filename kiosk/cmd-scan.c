@@ -175,17 +175,11 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "kiosk: %s\n", why);
         goto out;
     }
-#define OVERRIDE(field, opt)                                                                       \
-    if (opt) {                                                                                     \
-        g_free(cfg->field);                                                                        \
-        cfg->field = g_strdup(opt);                                                                \
-    }
-    OVERRIDE(policy, o_policy);
-    OVERRIDE(staging, o_staging);
-    OVERRIDE(signatures, o_sigs);
-    OVERRIDE(audit_log, o_audit);
-    OVERRIDE(run_dir, o_run);
-#undef OVERRIDE
+    config_override(&cfg->policy, o_policy);
+    config_override(&cfg->staging, o_staging);
+    config_override(&cfg->signatures, o_sigs);
+    config_override(&cfg->audit_log, o_audit);
+    config_override(&cfg->run_dir, o_run);
     if (workers >= 0)
         cfg->workers = workers;
     if (geteuid() != 0 && access(source, F_OK) == 0 && !g_file_test(source, G_FILE_TEST_IS_DIR))

@@ -66,6 +66,14 @@ void config_free(struct kiosk_config *c)
     g_free(c);
 }
 
+void config_override(char **field, const char *value)
+{
+    if (!value)
+        return;
+    g_free(*field);
+    *field = g_strdup(value);
+}
+
 int config_load(const char *path, struct kiosk_config **out, char **why)
 {
     struct kiosk_config *c = g_new0(struct kiosk_config, 1);

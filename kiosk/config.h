@@ -47,4 +47,8 @@ struct kiosk_config {
 int config_load(const char *path, struct kiosk_config **out, char **why);
 void config_free(struct kiosk_config *c);
 
+/* A command-line option overrides a setting: *FIELD becomes a copy of VALUE, unless VALUE
+ * is NULL (option not given). */
+void config_override(char **field, const char *value);
+
 #endif

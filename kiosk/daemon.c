@@ -258,14 +258,7 @@ static JsonObject *daemon_done_json(const struct session_result *r)
 {
     JsonObject *o = json_object_new();
     json_object_set_string_member(o, "status", r->status);
-    JsonObject *c = json_object_new();
-    json_object_set_int_member(c, "files", (gint64)r->counts.files);
-    json_object_set_int_member(c, "delivered", (gint64)r->counts.delivered);
-    json_object_set_int_member(c, "infected", (gint64)r->counts.infected);
-    json_object_set_int_member(c, "blocked", (gint64)r->counts.blocked);
-    json_object_set_int_member(c, "error", (gint64)r->counts.error);
-    json_object_set_int_member(c, "skipped", (gint64)r->counts.skipped);
-    json_object_set_object_member(o, "counts", c);
+    json_object_set_object_member(o, "counts", session_counts_to_json(&r->counts));
     daemon_json_opt(o, "delivery", r->delivery);
     daemon_json_opt(o, "manifest_sha256", r->manifest_sha256[0] ? r->manifest_sha256 : NULL);
     JsonArray *held = json_array_new();

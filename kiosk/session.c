@@ -1057,6 +1057,18 @@ static void session_json_set_time(JsonObject *o, const char *key, gint64 us)
     g_free(t);
 }
 
+JsonObject *session_counts_to_json(const struct session_counts *c)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_int_member(o, "files", (gint64)c->files);
+    json_object_set_int_member(o, "delivered", (gint64)c->delivered);
+    json_object_set_int_member(o, "infected", (gint64)c->infected);
+    json_object_set_int_member(o, "blocked", (gint64)c->blocked);
+    json_object_set_int_member(o, "error", (gint64)c->error);
+    json_object_set_int_member(o, "skipped", (gint64)c->skipped);
+    return o;
+}
+
 /* The parts --json and the manifest share. */
 JsonObject *session_result_common_json(const struct session_result *r)
 {
@@ -1117,14 +1129,7 @@ JsonObject *session_result_common_json(const struct session_result *r)
     if (r->details)
         json_object_set_object_member(o, "details", json_object_ref(r->details));
 
-    JsonObject *cnt = json_object_new();
-    json_object_set_int_member(cnt, "files", (gint64)r->counts.files);
-    json_object_set_int_member(cnt, "delivered", (gint64)r->counts.delivered);
-    json_object_set_int_member(cnt, "infected", (gint64)r->counts.infected);
-    json_object_set_int_member(cnt, "blocked", (gint64)r->counts.blocked);
-    json_object_set_int_member(cnt, "error", (gint64)r->counts.error);
-    json_object_set_int_member(cnt, "skipped", (gint64)r->counts.skipped);
-    json_object_set_object_member(o, "counts", cnt);
+    json_object_set_object_member(o, "counts", session_counts_to_json(&r->counts));
     return o;
 }
 

@@ -129,6 +129,9 @@ int session_pool_new(const struct policy *pol, const char *dbdir, int nworkers, 
 /* JSON description of the files (the "files" array of --json and of MANIFEST.json). */
 JsonNode *session_files_to_json(const struct session_result *r);
 
+/* {"files", "delivered", "infected", "blocked", "error", "skipped"} (new object). */
+JsonObject *session_counts_to_json(const struct session_counts *c);
+
 /* The session-level fields shared by --json and MANIFEST.json (new object). */
 JsonObject *session_result_common_json(const struct session_result *r);
 

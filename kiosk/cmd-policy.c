@@ -33,13 +33,7 @@ static int cmd_policy_check(int argc, char **argv)
 
     (void)argc;
     if (policy_load(path, &p, errors) != 0) {
-        for (guint i = 0; i < errors->len; i++) {
-            const struct policy_error *e = g_ptr_array_index(errors, i);
-            if (e->line > 0)
-                fprintf(stderr, "%s:%d: %s\n", path, e->line, e->message);
-            else
-                fprintf(stderr, "%s: %s\n", path, e->message);
-        }
+        policy_errors_print(stderr, "", path, errors);
         if (errors->len == 0)
             fprintf(stderr, "%s: the policy is not valid\n", path);
         goto out;

@@ -188,13 +188,7 @@ int cmd_scan(int argc, char **argv)
     perrs = g_ptr_array_new_with_free_func(policy_error_free);
     if (policy_load(cfg->policy, &pol, perrs) != 0) {
         fprintf(stderr, "kiosk: the policy %s is not valid; nothing was scanned:\n", cfg->policy);
-        for (guint i = 0; i < perrs->len; i++) {
-            const struct policy_error *e = g_ptr_array_index(perrs, i);
-            if (e->line > 0)
-                fprintf(stderr, "  %s:%d: %s\n", cfg->policy, e->line, e->message);
-            else
-                fprintf(stderr, "  %s: %s\n", cfg->policy, e->message);
-        }
+        policy_errors_print(stderr, "  ", cfg->policy, perrs);
         goto out;
     }
     gint64 t0 = g_get_monotonic_time();

@@ -1083,3 +1083,14 @@ bool policy_filesystem_allowed(const struct policy *p, const char *fstype)
         return false;
     return policy_strv_contains(p->filesystems, fstype);
 }
+
+void policy_errors_print(FILE *out, const char *indent, const char *path, const GPtrArray *errors)
+{
+    for (guint i = 0; errors && i < errors->len; i++) {
+        const struct policy_error *e = g_ptr_array_index(errors, i);
+        if (e->line > 0)
+            fprintf(out, "%s%s:%d: %s\n", indent, path, e->line, e->message);
+        else
+            fprintf(out, "%s%s: %s\n", indent, path, e->message);
+    }
+}

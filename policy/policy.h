@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Hard ceiling for libclamav limits: ClamAV's internal counters are not safe at or
  * above 1 GiB (and the issue asks for limits below it). */
@@ -89,6 +90,10 @@ int policy_load_data(const char *data, size_t len, const char *path, struct poli
                      GPtrArray *errors);
 
 void policy_free(struct policy *p);
+
+/* Print ERRORS (from policy_load) one per line as "PATH:LINE: message" ("PATH: message"
+ * when not tied to a line), each after INDENT. */
+void policy_errors_print(FILE *out, const char *indent, const char *path, const GPtrArray *errors);
 void policy_error_free(gpointer e);
 
 /* File decision: given the file's name (last component, raw bytes) and its detected

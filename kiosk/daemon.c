@@ -5,6 +5,7 @@
 #include "common/util.h"
 #include "kiosk/admin.h"
 #include "kiosk/audit.h"
+#include "kiosk/bundle.h"
 #include "kiosk/events.h"
 #include "kiosk/media.h"
 #include "kiosk/session.h"
@@ -29,9 +30,15 @@
 /* At most this many held-back files in a "done" event (the manifest has them all). */
 #define DAEMON_MAX_HELD_BACK 200
 
+/* What a medium is for: a visitor's check, or the administrator's stick (bundle.h). */
+enum daemon_job_kind { JOB_SESSION = 0, JOB_ADMIN_UPDATE, JOB_ADMIN_EXPORT };
+
 /* One medium: waiting for its turn, or being checked. */
 struct daemon_job {
     struct daemon *d;
+    enum daemon_job_kind kind;
+    JsonObject *admin_result; /* JOB_ADMIN_*: what bundle_apply / bundle_export_device said */
+    char *admin_why;
     struct kudev_device *dev;
     char *id;                /* session id, once started */
     volatile gint cancel;    /* read by session_run */
@@ -85,6 +92,9 @@ struct daemon {
     char *failed_policy;         /* SHA-256 of a policy file that did not validate */
     char *db_problem;            /* for admin-status: the last reload problem */
     GPtrArray *retired;          /* policies a running session may still use */
+    enum daemon_job_kind admin_arm; /* the next medium is the administrator's stick */
+    bool admin_export_in;        /* an export stick is being written or still in */
+    guint admin_arm_timer;
 };
 
 static void daemon_next(struct daemon *d);
@@ -176,6 +186,9 @@ static void daemon_job_free(struct daemon_job *j)
         return;
     kudev_device_free(j->dev);
     g_free(j->id);
+    if (j->admin_result)
+        json_object_unref(j->admin_result);
+    g_free(j->admin_why);
     if (j->details)
         json_object_unref(j->details);
     session_result_free(j->result);
@@ -348,12 +361,18 @@ static void daemon_print(struct daemon *d, const char *session)
     g_object_unref(t);
 }
 
+static void daemon_admin_media_finished(struct daemon *d, struct daemon_job *j);
+
 static void daemon_finished(struct daemon *d, struct daemon_job *j)
 {
     g_thread_join(j->thread);
     j->thread = NULL;
     d->current = NULL;
     daemon_admin_session_ended(d);
+    if (j->kind != JOB_SESSION) {
+        daemon_admin_media_finished(d, j);
+        return;
+    }
     const struct session_result *r = j->result;
     log_info("session %s: %s%s", j->id, r->status, j->removed ? " (media removed)" : "");
     if (j->removed) {
@@ -456,6 +475,9 @@ static void daemon_next(struct daemon *d)
 
 /* ---- udev ------------------------------------------------------------------------------- */
 
+static void daemon_admin_disarm(struct daemon *d, const char *phase);
+static void daemon_admin_media_start(struct daemon *d, struct daemon_job *j);
+
 static bool daemon_known(struct daemon *d, const char *key)
 {
     if (d->current && !strcmp(d->current->dev->key, key))
@@ -500,6 +522,7 @@ static void daemon_on_udev(enum kudev_event ev, const struct kudev_device *dev, 
             daemon_audit(d, "media-removed", daemon_with_device(o, d->remove));
             g_clear_pointer(&d->remove, kudev_device_free);
             g_clear_pointer(&d->remove_session, g_free);
+            d->admin_export_in = d->filter.accept_rw_loop = false;
             if (!d->oos) {
                 daemon_idle(d);
                 daemon_next(d);
@@ -524,6 +547,18 @@ static void daemon_on_udev(enum kudev_event ev, const struct kudev_device *dev, 
             events_emit(d->events, "refused", NULL, daemon_with_device(o, dev));
         else
             json_object_unref(o);
+        return;
+    }
+    /* The administrator asked for their stick: this medium is it (even out of service:
+     * an update is how the kiosk gets back into service). */
+    if (d->admin_arm != JOB_SESSION && !d->current && !d->remove) {
+        struct daemon_job *j = g_new0(struct daemon_job, 1);
+        j->d = d;
+        j->dev = kudev_device_copy(dev);
+        j->kind = d->admin_arm;
+        d->admin_export_in = j->kind == JOB_ADMIN_EXPORT;
+        daemon_admin_disarm(d, NULL);
+        daemon_admin_media_start(d, j);
         return;
     }
     if (d->oos) {
@@ -853,6 +888,7 @@ static void daemon_admin_start(struct daemon *d)
 
 static void daemon_admin_stop(struct daemon *d)
 {
+    daemon_admin_disarm(d, NULL);
     if (d->reload_timer)
         g_source_remove(d->reload_timer);
     if (d->tick_timer)
@@ -898,6 +934,158 @@ static JsonObject *daemon_admin_service_json(struct daemon *d)
     json_object_set_boolean_member(o, "reloading", d->reloading);
     daemon_json_opt(o, "problem", d->db_problem);
     return o;
+}
+
+/* ---- the administrator's stick (bundle.h, docs/admin.md) ------------------------------ *
+ * After a login, the screen arms the service for an update or an export; the next medium
+ * inserted (within DAEMON_ADMIN_ARM_S) is then the administrator's stick instead of a
+ * visitor's.  No state event is sent for it (the screen stays on the administrator's
+ * page): "admin-media" events tell the phases, and the stick is held, silently, until it
+ * is removed. */
+#define DAEMON_ADMIN_ARM_S 120
+
+static const char *daemon_job_action(enum daemon_job_kind k)
+{
+    return k == JOB_ADMIN_EXPORT ? "export" : "update";
+}
+
+static void daemon_admin_media_event(struct daemon *d, enum daemon_job_kind kind,
+                                     const char *phase, JsonObject *o)
+{
+    if (!o)
+        o = json_object_new();
+    json_object_set_string_member(o, "action", daemon_job_action(kind));
+    json_object_set_string_member(o, "phase", phase);
+    events_emit(d->events, "admin-media", NULL, o);
+}
+
+/* No stick is awaited any more; PHASE (may be NULL) is told to the screen. */
+static void daemon_admin_disarm(struct daemon *d, const char *phase)
+{
+    enum daemon_job_kind k = d->admin_arm;
+    if (k == JOB_SESSION)
+        return;
+    d->admin_arm = JOB_SESSION;
+    /* The stick being written stays accepted: a "change" from the writes is no removal. */
+    d->filter.accept_rw_loop = d->admin_export_in;
+    g_clear_handle_id(&d->admin_arm_timer, g_source_remove);
+    if (phase)
+        daemon_admin_media_event(d, k, phase, NULL);
+}
+
+static gboolean daemon_admin_arm_expired(gpointer data)
+{
+    struct daemon *d = data;
+    d->admin_arm_timer = 0;
+    log_info("administrator's stick: none inserted within %d s", DAEMON_ADMIN_ARM_S);
+    daemon_admin_disarm(d, "expired");
+    return G_SOURCE_REMOVE;
+}
+
+static gpointer daemon_admin_media_main(gpointer data)
+{
+    struct daemon_job *j = data;
+    struct daemon *d = j->d;
+    struct audit *a = NULL;
+    if (audit_open(d->cfg->audit_log, &a) != 0) {
+        j->rc = KERR_AUDIT;
+        j->admin_why = g_strdup("the audit log cannot be written");
+    } else if (j->kind == JOB_ADMIN_UPDATE) {
+        j->rc = bundle_apply(j->dev->devnode, d->cfg, j->params.policy, a, &j->cancel,
+                             &j->admin_result, &j->admin_why);
+    } else {
+        j->rc = bundle_export_device(d->cfg, j->dev->devnode, a, &j->admin_result,
+                                     &j->admin_why);
+    }
+    audit_close(a);
+    struct daemon_msg *m = g_new0(struct daemon_msg, 1);
+    m->job = j;
+    m->finished = true;
+    daemon_post(d, m);
+    return NULL;
+}
+
+static void daemon_admin_media_start(struct daemon *d, struct daemon_job *j)
+{
+    d->current = j;
+    j->id = session_new_id();
+    j->params.policy = d->policy; /* kept (d->retired) if a reload swaps it meanwhile */
+    log_info("administrator's stick (%s): %s (%s %s)", daemon_job_action(j->kind),
+             j->dev->devnode, j->dev->vendor ? j->dev->vendor : "?",
+             j->dev->model ? j->dev->model : "?");
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "action", daemon_job_action(j->kind));
+    json_object_set_string_member(o, "id", j->id);
+    daemon_audit(d, "admin-media", daemon_with_device(o, j->dev));
+    daemon_admin_media_event(d, j->kind, "working", daemon_with_device(NULL, j->dev));
+    j->thread = g_thread_new("kiosk-admin-stick", daemon_admin_media_main, j);
+}
+
+static void daemon_admin_media_finished(struct daemon *d, struct daemon_job *j)
+{
+    JsonObject *o = j->admin_result ? json_object_ref(j->admin_result) : json_object_new();
+    bool ok = j->rc == 0 && !j->removed;
+    if (j->removed)
+        json_object_set_string_member(o, "reason", "The stick was removed before the work was "
+                                                   "finished.");
+    else if (!ok && !json_object_has_member(o, "reason"))
+        json_object_set_string_member(o, "reason", j->admin_why ? j->admin_why : "failed");
+    log_info("administrator's stick (%s): %s%s%s", daemon_job_action(j->kind),
+             ok ? "done" : "failed", ok ? "" : ": ", ok ? "" : json_object_get_string_member(o, "reason"));
+    daemon_admin_media_event(d, j->kind, ok ? "done" : "failed", o);
+    if (j->kind == JOB_ADMIN_UPDATE && json_object_has_member(o, "installed") &&
+        json_object_get_int_member(o, "installed") > 0)
+        daemon_reload(d, "update from the administrator's stick");
+    if (j->removed || d->stopping) {
+        daemon_job_free(j);
+        d->admin_export_in = d->filter.accept_rw_loop = false;
+        if (!d->oos)
+            daemon_idle(d);
+        daemon_next(d);
+        return;
+    }
+    /* Held until it is removed; the screen stays where it is. */
+    d->remove = j->dev;
+    j->dev = NULL;
+    d->remove_session = g_strdup(j->id);
+    daemon_job_free(j);
+    malloc_trim(0);
+}
+
+/* {"cmd":"admin-media","action":"update"|"export"|"cancel"}, after a login. */
+static void daemon_admin_media_command(struct daemon *d, JsonObject *msg, JsonObject *reply,
+                                       char **error)
+{
+    JsonNode *an = json_object_get_member(msg, "action");
+    const char *action = an && JSON_NODE_HOLDS_VALUE(an) &&
+                                 json_node_get_value_type(an) == G_TYPE_STRING
+                             ? json_node_get_string(an)
+                             : "";
+    if (!strcmp(action, "cancel")) {
+        daemon_admin_disarm(d, "cancelled");
+        return;
+    }
+    enum daemon_job_kind k = !strcmp(action, "update")   ? JOB_ADMIN_UPDATE
+                             : !strcmp(action, "export") ? JOB_ADMIN_EXPORT
+                                                         : JOB_SESSION;
+    if (k == JOB_SESSION) {
+        *error = g_strdup("\"action\" must be \"update\", \"export\" or \"cancel\"");
+        return;
+    }
+    if (d->current || d->remove || d->waiting.length) {
+        *error = g_strdup("a medium is being checked or is still inserted; remove it first");
+        return;
+    }
+    daemon_admin_disarm(d, NULL);
+    d->admin_arm = k;
+    /* In testing mode the export's loop device must be writable (losetup without -r). */
+    d->filter.accept_rw_loop = k == JOB_ADMIN_EXPORT;
+    d->admin_arm_timer = g_timeout_add_seconds(DAEMON_ADMIN_ARM_S, daemon_admin_arm_expired, d);
+    JsonObject *o = json_object_new();
+    json_object_set_int_member(o, "expires_in", DAEMON_ADMIN_ARM_S);
+    daemon_admin_media_event(d, k, "waiting", o);
+    json_object_set_int_member(reply, "expires_in", DAEMON_ADMIN_ARM_S);
+    log_info("administrator's stick: waiting for it (%s)", daemon_job_action(k));
 }
 
 /* Commands the events table does not know (events.h: handlers.command). */
@@ -978,7 +1166,17 @@ static bool daemon_admin_command(const char *name, JsonObject *msg, struct event
         json_object_set_object_member(reply, "status", st);
         return true;
     }
+    if (!strcmp(name, "admin-media")) {
+        if (!peer->admin) {
+            *error = g_strdup("administrator login required");
+            return true;
+        }
+        peer->admin_until = now + DAEMON_ADMIN_LOGIN_US;
+        daemon_admin_media_command(d, msg, reply, error);
+        return true;
+    }
     if (!strcmp(name, "admin-logout")) {
+        daemon_admin_disarm(d, "cancelled");
         if (peer->admin) {
             JsonObject *o = json_object_new();
             json_object_set_string_member(o, "where", "screen");

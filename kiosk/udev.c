@@ -279,7 +279,7 @@ static enum kudev_verdict kudev_classify_loop(struct udev_device *dev, const str
         *why = g_strdup("auto-clearing loop device (the kiosk's own)");
         return KUDEV_IGNORE;
     }
-    if (!kudev_sysattr_is(dev, "ro", "1")) {
+    if (!f->accept_rw_loop && !kudev_sysattr_is(dev, "ro", "1")) {
         *why = g_strdup("testing mode accepts only read-only loop devices (losetup -r)");
         return KUDEV_IGNORE;
     }

@@ -47,6 +47,8 @@ struct kudev_device {
 
 struct kudev_filter {
     bool accept_loop;
+    bool accept_rw_loop;          /* testing mode: writable loop devices too (the service
+                                   * sets it while an export waits for its stick) */
     const char *loop_backing_dir; /* may be NULL */
     char *const *allow;           /* VID:PID[:SERIAL] patterns, NULL = any */
     char *const *deny;

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# t_admin_stick.sh - the administrator's USB stick through the running service:
+#  - `admin-media` needs a login; arming it makes the next medium the administrator's
+#    stick (no visitor session, no state event), `cancel` gives the next one to visitors;
+#  - update bundles made with `sha256sum` + `minisign -S` at test time: a changed file, a
+#    missing bundle signature, a bundle signed by an unknown key and a stick without a
+#    bundle are each refused with their reason and nothing is installed; a good bundle
+#    installs a new policy and a new signature file, the service reloads, and the next
+#    visitor's file matching the new signature is held back as infected;
+#  - export: an armed service accepts a writable loop device (testing mode), erases it,
+#    writes the audit log, reports and status into a new FAT filesystem, and what is on
+#    the stick matches its SHA256SUMS and verifies; a writable loop device is ignored
+#    when no export waits;
+#  - every step is in the audit log, which verifies.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon-lib.sh"
+. "$(dirname "$0")/admin-lib.sh"
+
+write_admin_config
+mkdir -m 0755 "$T/admin-keys" "$T/ws"
+minisign -G -W -p "$T/admin-keys/admin.pub" -s "$T/ws/admin.key" >/dev/null || fail "minisign -G"
+minisign -G -W -p "$T/ws/stranger.pub" -s "$T/ws/stranger.key" >/dev/null || fail "minisign -G"
+LIVE=$T/policy.conf
+cp "$POLICY" "$LIVE"; SCAN_POLICY=$LIVE
+OURSIGS=$T/sigs; mkdir -p "$OURSIGS"; cp "$SIGS"/kiosk-test.* "$OURSIGS/"; SIGS=$OURSIGS
+MARK=KIOSK-ADMIN-STICK-MARKER
+MARKHEX=$(printf '%s' "$MARK" | od -An -tx1 | tr -d ' \n')
+
+# make_bundle DIR KEY: the signed bundle an administrator prepares on the workstation.
+make_bundle() {
+    local b=$1/kiosk-update
+    mkdir -p "$b"
+    sed 's/^version=.*/version=2/' "$POLICY" > "$b/policy.conf"
+    minisign -S -s "$T/ws/admin.key" -m "$b/policy.conf" >/dev/null || fail "minisign policy"
+    printf 'Kiosk.Test.StickMarker:0:*:%s\n' "$MARKHEX" > "$b/site-extra.ndb"
+    (cd "$b" && sha256sum policy.conf policy.conf.minisig site-extra.ndb > SHA256SUMS) || fail "sha256sum"
+    minisign -S -s "$T/ws/$2.key" -m "$b/SHA256SUMS" >/dev/null || fail "minisign sums"
+}
+stick() { build_fat "$IMGDIR/$1.img" 20 16 "$2" ADMIN >/dev/null || fail "build $1"; }
+make_bundle "$T/good" admin; stick good "$T/good"
+make_bundle "$T/changed" admin; echo '# added after signing' >> "$T/changed/kiosk-update/site-extra.ndb"; stick changed "$T/changed"
+make_bundle "$T/unsigned" admin; rm "$T/unsigned/kiosk-update/SHA256SUMS.minisig"; stick unsigned "$T/unsigned"
+make_bundle "$T/stranger" stranger; stick stranger "$T/stranger"
+mkdir -p "$T/plain"; make_csv "$T/plain/list.csv"; stick plain "$T/plain"
+mkdir -p "$T/visitor"; { make_csv /dev/stdout; echo "$MARK"; } > "$T/visitor/bay.csv"; stick visitor "$T/visitor"
+small_image "$IMGDIR/after-cancel.img"
+
+start_udevd
+start_daemon --config "$T/kiosk.conf"
+start_watch
+printf '%s\n%s\n' 'Harbour#Crane-2024' 'Harbour#Crane-2024' |
+    "$KIOSK" admin set-password --stdin --config "$T/kiosk.conf" --audit-log "$AUDIT" >/dev/null || fail "set-password"
+LOGIN='{"cmd":"admin-login","password":"Harbour#Crane-2024"}'
+
+r=$(sock_cmd '{"cmd":"admin-media","action":"update"}')
+echo "$r" | grep -q 'administrator login required' || fail "admin-media without a login: $r"
+r=$(sock_cmd "$LOGIN" '{"cmd":"admin-media","action":"format-c"}' | tail -1)
+echo "$r" | grep -q '"ok": *false' || fail "unknown action accepted: $r"
+
+# rw_attach IMAGE: a writable loop device.  (A loop device the kiosk checked earlier keeps
+# the BLKROSET flag it was given after its detach: clear it, as a new stick would be.)
+rw_attach() {
+    LOOP=$(losetup -f --show "$1") || dfail "losetup $1"; _DLOOPS+=("$LOOP")
+    blockdev --setrw "$LOOP"
+}
+# admin_stick ACTION IMAGE N: arm, insert, wait for the Nth finished admin-media event.
+finished=0
+admin_stick() {
+    r=$(sock_cmd "$LOGIN" "{\"cmd\":\"admin-media\",\"action\":\"$1\"}" | tail -1)
+    echo "$r" | grep -q '"ok": *true' || dfail "arming $1: $r"
+    if [ "$1" = export ]; then
+        rw_attach "$IMGDIR/$2.img"
+    else
+        attach "$IMGDIR/$2.img"
+    fi
+    finished=$((finished + 1))
+    for _ in $(seq 600); do
+        [ "$(grep -c '"type":"admin-media".*"phase":"\(done\|failed\)"' "$EVENTS")" -ge "$finished" ] && break
+        sleep 0.1
+    done
+    LAST=$(grep '"type":"admin-media".*"phase":"\(done\|failed\)"' "$EVENTS" | sed -n "${finished}p")
+    [ -n "$LAST" ] || dfail "no end of the $1 with $2"
+    detach "$LOOP"
+}
+expect_refused() { # IMAGE TEXT
+    admin_stick update "$1"
+    echo "$LAST" | grep -q '"phase":"failed"' || dfail "$1: not refused: $LAST"
+    echo "$LAST" | grep -qi -- "$2" || dfail "$1: reason lacks '$2': $LAST"
+    cmp -s "$LIVE" "$POLICY" || fail "$1: the policy changed"
+    [ ! -e "$SIGS/site-extra.ndb" ] || fail "$1: a database was installed"
+    log "refused $1: $(echo "$LAST" | python3 -c 'import json,sys; print(json.load(sys.stdin)["reason"])')"
+}
+expect_refused changed "differs from the signed list"
+expect_refused unsigned "not signed"
+expect_refused stranger "not a trusted administrator key"
+expect_refused plain "no update bundle"
+
+admin_stick update good
+echo "$LAST" | grep -q '"phase":"done"' || dfail "good bundle: $LAST"
+python3 - "$LAST" <<'PY' || dfail "good bundle result"
+import json, sys
+e = json.loads(sys.argv[1])
+assert e["installed"] == 2 and e["bundle"]["signature_ok"], e
+assert all(i["ok"] for i in e["items"]), e["items"]
+assert e["session"] is None
+PY
+cmp -s "$LIVE" "$T/good/kiosk-update/policy.conf" || fail "installed policy bytes differ"
+cmp -s "$SIGS/site-extra.ndb" "$T/good/kiosk-update/site-extra.ndb" || fail "installed database differs"
+for _ in $(seq 150); do grep -q '"type":"reload".*"policy_version":2' "$AUDIT" && break; sleep 0.1; done
+grep -q '"type":"reload".*"policy_version":2' "$AUDIT" || dfail "the service did not reload"
+[ "$(count_events detected)" = 0 ] || dfail "an administrator's stick started a visitor session"
+grep -q '"type":"remove-media"' "$EVENTS" && dfail "a remove-media state for the administrator's stick"
+
+# The new signature is in use: the visitor's file with the marker is held back.
+attach "$IMGDIR/visitor.img"; wait_event done 1 60; detach "$LOOP"
+grep '^{"type":"done"' "$EVENTS" | tail -1 | grep -q '"infected":1' || dfail "the new signature did not detect: $(grep '^{"type":"done"' "$EVENTS" | tail -1)"
+
+# Cancel: the next medium is a visitor's again.
+r=$(sock_cmd "$LOGIN" '{"cmd":"admin-media","action":"update"}' '{"cmd":"admin-media","action":"cancel"}' | tail -1)
+echo "$r" | grep -q '"ok": *true' || dfail "cancel: $r"
+grep -q '"type":"admin-media".*"phase":"cancelled"' "$EVENTS" || dfail "no cancelled event"
+attach "$IMGDIR/after-cancel.img"; wait_event done 2 60; detach "$LOOP"
+
+# Export: a writable loop device is ignored unless an export waits for it.
+truncate -s 64M "$IMGDIR/export.img"
+rw_attach "$IMGDIR/export.img"; udevadm trigger --action=change "$LOOP"
+sleep 2
+[ "$(count_events detected)" = 2 ] || dfail "a writable loop device was checked"
+detach "$LOOP"
+admin_stick export export
+echo "$LAST" | grep -q '"phase":"done"' || dfail "export: $LAST"
+echo "$LAST" | grep -q '"verified":true' || dfail "export not verified: $LAST"
+folder=$(echo "$LAST" | python3 -c 'import json,sys; print(json.load(sys.stdin)["folder"])')
+mkdir "$T/out"
+mcopy -s -i "$IMGDIR/export.img" "::/$folder" "$T/out/" || fail "mcopy from the export"
+(cd "$T/out/$folder" && sha256sum -c --quiet SHA256SUMS) || fail "export SHA256SUMS"
+"$KIOSK" audit verify "$T/out/$folder/audit.jsonl" >/dev/null || fail "exported audit log does not verify"
+grep -q '"type":"admin-update"' "$T/out/$folder/audit.jsonl" || fail "export lacks the update records"
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/out/$folder/status.json" || fail "status.json"
+
+stop_watch
+stop_daemon
+expect_audit_ok
+expect_no_leftovers
+python3 - "$AUDIT" <<'PY' || fail "audit trail"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+upd = [r["result"] for r in recs if r["type"] == "admin-update"]
+assert upd == ["refused"] * 4 + ["installed"], upd
+assert [r["action"] for r in recs if r["type"] == "admin-media"] == ["update"] * 5 + ["export"]
+assert [r["result"] for r in recs if r["type"] == "admin-export"] == ["exported"]
+assert any(r["type"] == "policy-install" and r["new_version"] == 2 for r in recs)
+PY
+pass

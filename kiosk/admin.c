@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "kiosk/audit.h"
+#include "kiosk/printer.h"
 #include "kiosk/sigdb.h"
 #include "policy/policy.h"
 #include "scanner/scanner.h"
@@ -25,6 +26,9 @@
 #define ADMIN_PWHASH_MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
 
 #define ADMIN_GROUP "admin"
+
+/* How long the status may wait for CUPS per step (connect, answer). */
+#define ADMIN_PRINTER_TIMEOUT_MS 1500
 
 struct admin_state {
     char *hash;           /* crypto_pwhash_str text, or NULL */
@@ -498,9 +502,22 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
     }
     json_object_set_object_member(o, "staging", st);
 
+    /* Asked now, briefly: a print service that is down must not hold up the screen. */
     JsonObject *pr = json_object_new();
-    json_object_set_string_member(pr, "queue", cfg->printer && *cfg->printer ? cfg->printer
-                                                                              : "(CUPS default)");
+    struct printer_status ps;
+    (void)printer_status(cfg->printer, ADMIN_PRINTER_TIMEOUT_MS, &ps);
+    if (ps.queue)
+        json_object_set_string_member(pr, "queue", ps.queue);
+    else
+        json_object_set_null_member(pr, "queue");
+    json_object_set_boolean_member(pr, "ok", ps.ok);
+    if (ps.state)
+        json_object_set_string_member(pr, "state", ps.state);
+    else
+        json_object_set_null_member(pr, "state");
+    json_object_set_boolean_member(pr, "accepting", ps.accepting);
+    json_object_set_string_member(pr, "text", ps.text);
+    printer_status_clear(&ps);
     json_object_set_object_member(o, "printer", pr);
 
     JsonObject *ad = json_object_new();

@@ -344,8 +344,13 @@ int cmd_status(int argc, char **argv)
         } else {
             printf("staging      unreadable: %s\n", o.cfg->staging);
         }
-        printf("printer      %s\n", json_object_get_string_member(
-                                        json_object_get_object_member(st, "printer"), "queue"));
+        JsonObject *pr = json_object_get_object_member(st, "printer");
+        const char *queue = json_object_get_string_member_with_default(pr, "queue", NULL);
+        const char *ptext = json_object_get_string_member_with_default(pr, "text", "?");
+        if (json_object_get_boolean_member_with_default(pr, "ok", FALSE))
+            printf("printer      %s (%s)\n", queue, ptext);
+        else
+            printf("printer      %s%sNOT READY: %s\n", queue ? queue : "", queue ? " " : "", ptext);
         printf("admin        password %s%s\n",
                json_object_get_boolean_member_with_default(ad, "password_set", FALSE) ? "set"
                                                                                       : "NOT SET",

@@ -4,7 +4,9 @@
 #include "common/log.h"
 
 #include <cups/cups.h>
+#include <errno.h>
 #include <glib.h>
+#include <stdio.h>
 #include <string.h>
 
 void printer_job_clear(struct printer_job *job)
@@ -66,27 +68,35 @@ static cups_dest_t *printer_lookup(const char *name)
     return cupsGetNamedDest(CUPS_HTTP_DEFAULT, name && *name ? name : NULL, NULL);
 }
 
+/* Why there is no printer to talk to, for people; the caller says what that means. */
+static char *printer_missing_text(const char *name, bool reachable, const char *detail)
+{
+    if (!reachable)
+        return g_strdup_printf("the print service (CUPS) is not reachable at %s (%s)", cupsServer(),
+                               detail);
+    if (name && *name)
+        return g_strdup_printf("there is no printer named '%s'; check [report] printer in "
+                               "kiosk.conf or 'lpstat -p'",
+                               name);
+    return g_strdup("no default printer is set up; set [report] printer in kiosk.conf or "
+                    "choose a default with 'lpoptions -d NAME'");
+}
+
 static int printer_lookup_error(const char *name, char **why)
 {
     ipp_status_t st = cupsLastError();
     /* libcups reports an unreachable server as "not found" too: ask the server. */
-    http_t *h = httpConnect2(cupsServer(), ippPort(), NULL, AF_UNSPEC, cupsEncryption(), 1, 5000,
-                             NULL);
+    http_t *h =
+        httpConnect2(cupsServer(), ippPort(), NULL, AF_UNSPEC, cupsEncryption(), 1, 5000, NULL);
     if (h)
         httpClose(h);
     if (!h || st == IPP_STATUS_ERROR_SERVICE_UNAVAILABLE || st == IPP_STATUS_ERROR_INTERNAL) {
-        *why = g_strdup_printf("the print service (CUPS) is not reachable at %s (%s); the "
-                               "report was not printed",
-                               cupsServer(), h ? cupsLastErrorString() : "cannot connect");
+        char *t = printer_missing_text(name, false, h ? cupsLastErrorString() : "cannot connect");
+        *why = g_strdup_printf("%s; the report was not printed", t);
+        g_free(t);
         return KERR_SYSTEM;
     }
-    if (name && *name)
-        *why = g_strdup_printf("there is no printer named '%s'; check [report] printer in "
-                               "kiosk.conf or 'lpstat -p'",
-                               name);
-    else
-        *why = g_strdup("no default printer is set up; set [report] printer in kiosk.conf or "
-                        "choose a default with 'lpoptions -d NAME'");
+    *why = printer_missing_text(name, true, NULL);
     return KERR_NOT_FOUND;
 }
 
@@ -163,5 +173,138 @@ int printer_print(const char *name, const char *pdf_path, const char *title, int
         g_usleep(200 * 1000);
     }
     cupsFreeDests(1, d);
+    return rc;
+}
+
+/* ---- status for the administrator ------------------------------------------------------ */
+
+void printer_status_clear(struct printer_status *st)
+{
+    if (!st)
+        return;
+    g_free(st->queue);
+    g_free(st->text);
+    memset(st, 0, sizeof(*st));
+}
+
+/* Does printer-state-reasons hold a reason that stops printing?  RFC 8011: a keyword
+ * without "-report" or "-warning" is an error; CUPS sets a few that only say what it is
+ * doing. */
+static bool printer_reasons_block(const char *reasons)
+{
+    static const char *const harmless[] = {"none", "connecting-to-device",
+                                           "cups-waiting-for-job-completed", "cups-remote-pending",
+                                           "cups-remote-pending-held"};
+    bool block = false;
+    char **words = g_strsplit(reasons ? reasons : "", ",", -1);
+    for (char **w = words; *w && !block; w++) {
+        char *k = g_strstrip(*w);
+        if (!*k || g_str_has_suffix(k, "-report") || g_str_has_suffix(k, "-warning"))
+            continue;
+        block = true;
+        for (size_t i = 0; i < G_N_ELEMENTS(harmless); i++)
+            if (!strcmp(k, harmless[i]))
+                block = false;
+    }
+    g_strfreev(words);
+    return block;
+}
+
+/* What went wrong on H, in words ("Success" is what libcups says after a timeout). */
+static char *printer_error_detail(http_t *h, int timeout_ms)
+{
+    int e = httpError(h);
+    if (e == ETIMEDOUT || e == EAGAIN)
+        return g_strdup_printf("no answer within %.1f s", timeout_ms / 1000.0);
+    if (e)
+        return g_strdup(g_strerror(e));
+    return g_strdup(cupsLastErrorString());
+}
+
+int printer_status(const char *name, int timeout_ms, struct printer_status *st)
+{
+    static const char *const attrs[] = {"printer-state", "printer-state-reasons",
+                                        "printer-state-message", "printer-is-accepting-jobs"};
+    int rc = KERR_SYSTEM;
+    ipp_t *resp = NULL;
+    cups_option_t *options = NULL;
+    int num_options = 0;
+    memset(st, 0, sizeof(*st));
+
+    /* Our own connection with our own timeouts: CUPS_HTTP_DEFAULT waits far longer, and
+     * cupsGetNamedDest() falls back to browsing on another connection. */
+    http_t *h = httpConnect2(cupsServer(), ippPort(), NULL, AF_UNSPEC, cupsEncryption(), 1,
+                             timeout_ms, NULL);
+    if (!h) {
+        st->queue = name && *name ? g_strdup(name) : NULL;
+        st->text = printer_missing_text(name, false, "cannot connect");
+        return KERR_SYSTEM;
+    }
+    httpSetTimeout(h, timeout_ms / 1000.0, NULL, NULL);
+    if (name && *name) {
+        st->queue = g_strdup(name);
+    } else {
+        const char *def = cupsGetDefault2(h); /* lpoptions, then the server's default */
+        if (def)
+            st->queue = g_strndup(def, strcspn(def, "/")); /* without an instance */
+    }
+    if (!st->queue) {
+        bool none = cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND;
+        char *detail = printer_error_detail(h, timeout_ms);
+        st->text = printer_missing_text(NULL, none, detail);
+        g_free(detail);
+        rc = none ? KERR_NOT_FOUND : KERR_SYSTEM;
+        goto out;
+    }
+
+    char uri[HTTP_MAX_URI];
+    httpAssembleURIf(HTTP_URI_CODING_ALL, uri, sizeof(uri), "ipp", NULL, "localhost", ippPort(),
+                     "/printers/%s", st->queue);
+    ipp_t *req = ippNewRequest(IPP_OP_GET_PRINTER_ATTRIBUTES);
+    ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, uri);
+    ippAddStrings(req, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
+                  (int)G_N_ELEMENTS(attrs), NULL, attrs);
+    resp = cupsDoRequest(h, req, "/"); /* frees req */
+    if (!resp || cupsLastError() > IPP_STATUS_OK_CONFLICTING) {
+        bool missing = cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND;
+        char *detail = printer_error_detail(h, timeout_ms);
+        st->text = printer_missing_text(st->queue, missing, detail);
+        g_free(detail);
+        rc = missing ? KERR_NOT_FOUND : KERR_SYSTEM;
+        goto out;
+    }
+
+    /* The same option strings a cups_dest_t carries, for printer_state_text(). */
+    ipp_attribute_t *a = ippFindAttribute(resp, "printer-state", IPP_TAG_ENUM);
+    int state = a ? ippGetInteger(a, 0) : 0;
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%d", state);
+    num_options = cupsAddOption("printer-state", buf, num_options, &options);
+    for (size_t i = 1; i < G_N_ELEMENTS(attrs); i++)
+        if ((a = ippFindAttribute(resp, attrs[i], IPP_TAG_ZERO))) {
+            ippAttributeString(a, buf, sizeof(buf));
+            num_options = cupsAddOption(attrs[i], buf, num_options, &options);
+        }
+    cups_dest_t d = {.name = st->queue, .num_options = num_options, .options = options};
+    const char *accepting = cupsGetOption("printer-is-accepting-jobs", num_options, options);
+    const char *reasons = cupsGetOption("printer-state-reasons", num_options, options);
+    st->state = state == IPP_PSTATE_IDLE         ? "idle"
+                : state == IPP_PSTATE_PROCESSING ? "printing"
+                : state == IPP_PSTATE_STOPPED    ? "stopped"
+                                                 : NULL;
+    st->accepting = !accepting || strcmp(accepting, "false") != 0;
+    st->ok = st->state && state != IPP_PSTATE_STOPPED && st->accepting &&
+             !printer_reasons_block(reasons);
+    st->text = printer_state_text(&d);
+    if (!st->accepting) {
+        char *t = g_strconcat(st->text, ", not accepting jobs", NULL);
+        g_free(st->text);
+        st->text = t;
+    }
+    rc = st->ok ? 0 : KERR_MEDIUM;
+out:
+    cupsFreeOptions(num_options, options);
+    ippDelete(resp);
+    httpClose(h);
     return rc;
 }

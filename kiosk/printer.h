@@ -25,4 +25,24 @@ int printer_print(const char *name, const char *pdf_path, const char *title, int
 
 void printer_job_clear(struct printer_job *job);
 
+/* What an administrator needs to know about the printer (kiosk status, the admin screen). */
+struct printer_status {
+    char *queue;       /* the queue asked about, or the default's name; NULL: none known */
+    const char *state; /* "idle", "printing", "stopped"; NULL when not known */
+    bool accepting;    /* the queue accepts jobs */
+    bool ok;           /* reachable, exists, not stopped, accepting, nothing blocking it */
+    char *text;        /* for people: "idle", "stopped, out of paper", or why it is not known
+                        * ("the print service (CUPS) is not reachable at ...") */
+};
+
+/* Ask CUPS about NAME (NULL or "": the default destination, as printer_print() chooses
+ * it) on a connection of its own that gives up after about TIMEOUT_MS per step, so a
+ * print service that is down or does not answer cannot hold up the caller.  Always fills
+ * *st (free with printer_status_clear).  Returns 0 when the printer can print, else
+ * KERR_SYSTEM (server unreachable or silent), KERR_NOT_FOUND (no such printer / no
+ * default) or KERR_MEDIUM (stopped, not accepting jobs, or a blocking state reason). */
+int printer_status(const char *name, int timeout_ms, struct printer_status *st);
+
+void printer_status_clear(struct printer_status *st);
+
 #endif

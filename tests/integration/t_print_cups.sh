@@ -4,7 +4,9 @@
 # Checks the printed PDFs (pages, QR code), the text of the saved copy in Japanese and
 # English, and the audit records; then a
 # missing printer, a stopped printer and a stopped print service: clear error, exit 1,
-# report saved, "print-failed" in the audit log.
+# report saved, "print-failed" in the audit log.  `kiosk status` names the printer's
+# state in each case (idle, stopped, no such printer, no print service, a print service
+# that does not answer) and never waits more than a few seconds for CUPS.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 
@@ -13,10 +15,11 @@ for t in cupsd lpadmin cupsdisable pdftotext pdftoppm zbarimg; do
 done
 [ -x /usr/lib/cups/backend/cups-pdf ] || fail "printer-driver-cups-pdf is not installed (make deps)"
 
-C=$T/cups Q=kpdf$$ PDFOUT=$T/pdfout CUPSD_PID=
+C=$T/cups Q=kpdf$$ PDFOUT=$T/pdfout CUPSD_PID= SILENT_PID=
 CPDF_CONF=/etc/cups/cups-pdf-$Q.conf   # cups-pdf reads its per-queue config only from /etc/cups
 stop_cups() {
     [ -n "$CUPSD_PID" ] && kill "$CUPSD_PID" 2>/dev/null && wait "$CUPSD_PID" 2>/dev/null
+    [ -z "$SILENT_PID" ] || { kill "$SILENT_PID"; wait "$SILENT_PID"; } 2>/dev/null || true
     rm -f "$CPDF_CONF"
 }
 trap 'rc=$?; stop_cups; (exit $rc); _cleanup' EXIT
@@ -76,6 +79,38 @@ kprint() {  # kprint ARGS... -> PRC, stdout+stderr in $T/print.out
     set +e; "$KIOSK" print "$SESSION" --config "$CONF" --staging "$STAGING" --audit-log "$AUDIT" \
         --timeout 60 "$@" > "$T/print.out" 2>&1; PRC=$?; set -e
 }
+# kstatus QUEUE: `kiosk status` (--json, then text) with [report] printer=QUEUE ("" = the
+# CUPS default) and no service; each run must end within 5 s.  -> $T/status.json, .txt
+kstatus() {
+    local fmt t0 ms
+    printf '[report]\nprinter=%s\n' "$1" > "$T/status.conf"
+    for fmt in json txt; do
+        t0=$(date +%s%N)
+        timeout 30 env -u LPDEST -u PRINTER "$KIOSK" status --config "$T/status.conf" --signatures "$SIGS" \
+            --staging "$STAGING" --audit-log "$AUDIT" --policy "$POLICY" --socket "$T/no-service.sock" \
+            $([ $fmt = json ] && echo --json) > "$T/status.$fmt" 2>&1 ||
+            { cat "$T/status.$fmt"; fail "kiosk status ($fmt, printer '$1') failed"; }
+        ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+        log "kiosk status ($fmt, printer '$1'): $ms ms"
+        [ "$ms" -lt 5000 ] || fail "kiosk status took $ms ms (printer '$1', CUPS_SERVER=$CUPS_SERVER)"
+    done
+    log "$(grep '^printer' "$T/status.txt")"
+}
+# expect_printer OK STATE QUEUE TEXT LINE: the "printer" object of $T/status.json (STATE
+# and QUEUE "null" for null; TEXT a part of "text") and LINE a part of the text output.
+expect_printer() {
+    python3 - "$T/status.json" "$@" <<'PY' || { cat "$T/status.json"; fail "kiosk status --json: printer is not as expected ($*)"; }
+import json, sys
+p = json.load(open(sys.argv[1]))["printer"]
+ok, state, queue, text = sys.argv[2:6]
+want = {"ok": ok == "true", "state": None if state == "null" else state,
+        "queue": None if queue == "null" else queue}
+bad = [k for k in want if p.get(k, "missing") != want[k] or k not in p]
+if text not in p.get("text", "") or "accepting" not in p or bad:
+    sys.exit("printer %r: wrong %s" % (p, bad or "text"))
+PY
+    grep -qF -- "printer      $5" "$T/status.txt" || { cat "$T/status.txt"; fail "kiosk status: no line 'printer      $5'"; }
+}
 audit_has() {  # audit_has TYPE TEXT: a record of TYPE for the session containing TEXT
     python3 - "$AUDIT" "$SESSION" "$1" "$2" <<'PY'
 import json, sys
@@ -126,16 +161,48 @@ grep -q "saved as $REPORTS/$SESSION-receipt-en.pdf" "$T/print.out" || fail "miss
 [ -s "$REPORTS/$SESSION-receipt-en.pdf" ] || fail "missing printer: the report was not saved"
 audit_has print-failed "no printer named" || fail "missing printer: no 'print-failed' audit record"
 
+# 4b. kiosk status: the queue ready; a wrong name; no name and no CUPS default.
+kstatus "$Q"
+expect_printer true idle "$Q" idle "$Q (idle)"
+kstatus no-such-printer
+expect_printer false null no-such-printer "there is no printer named 'no-such-printer'" \
+    "no-such-printer NOT READY: there is no printer named 'no-such-printer'"
+kstatus ""
+expect_printer false null null "no default printer is set up" "NOT READY: no default printer is set up"
+lpadmin -d "$Q"
+kstatus ""
+expect_printer true idle "$Q" idle "$Q (idle)"
+
 # 5. A stopped printer refuses the job.
 cupsdisable "$Q"
 kprint --printer "$Q" --format receipt
 [ "$PRC" = 1 ] && grep -q "not accepting jobs" "$T/print.out" || { cat "$T/print.out"; fail "stopped printer not reported"; }
 audit_has print-failed "not accepting jobs" || fail "stopped printer: no 'print-failed' audit record"
+kstatus "$Q"
+expect_printer false stopped "$Q" stopped "$Q NOT READY: stopped"
 
 # 6. No print service at all.
 stop_cups; CUPSD_PID=
 kprint --printer "$Q" --format receipt
 [ "$PRC" = 1 ] && grep -q "print service (CUPS) is not reachable" "$T/print.out" || { cat "$T/print.out"; fail "stopped cupsd not reported"; }
 audit_has print-failed "not reachable" || fail "cupsd down: no 'print-failed' audit record"
+kstatus "$Q"
+expect_printer false null "$Q" "the print service (CUPS) is not reachable at $CUPS_SERVER" \
+    "$Q NOT READY: the print service (CUPS) is not reachable at $CUPS_SERVER"
+
+# 7. A print service that accepts the connection and never answers: status gives up soon.
+python3 - "$T/silent.sock" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+PY
+SILENT_PID=$!
+for ((i = 0; i < 50; i++)); do [ -S "$T/silent.sock" ] && break; sleep 0.1; done
+CUPS_SERVER=$T/silent.sock kstatus "$Q"
+kill "$SILENT_PID"; wait "$SILENT_PID" 2>/dev/null || true; SILENT_PID=
+expect_printer false null "$Q" "the print service (CUPS) is not reachable at $T/silent.sock" \
+    "$Q NOT READY: the print service (CUPS) is not reachable"
 expect_audit_ok
 pass

@@ -219,6 +219,35 @@ static char *staging_words(JsonObject *st, gboolean *warn)
     return g_strdup_printf(_("%s free"), f);
 }
 
+/* The service's own words ("stopped, out of paper", "the print service (CUPS) is not
+ * reachable ...") are English; only the verdict in front of them is translated. */
+static char *printer_words(JsonObject *pr, gboolean *warn)
+{
+    const char *queue = str(pr, "queue");
+    const char *state = str(pr, "state");
+    const char *text = str(pr, "text");
+    *warn = FALSE;
+    if (!pr || !json_object_has_member(pr, "ok"))
+        return g_strdup(queue); /* a service that only names the queue */
+    g_autoptr(GString) s = g_string_new(NULL);
+    if (flag(pr, "ok")) {
+        g_string_append_printf(
+            s, g_strcmp0(state, "printing") == 0 ? _("%s: printing") : _("%s: ready"),
+            queue ? queue : "?");
+        if (text && g_strcmp0(text, state) != 0)
+            g_string_append_printf(s, "\n%s", text); /* e.g. a warning such as low toner */
+        return g_string_free(g_steal_pointer(&s), FALSE);
+    }
+    *warn = TRUE;
+    if (queue)
+        g_string_append_printf(s, _("%s: not ready"), queue);
+    else
+        g_string_append(s, _("Not ready"));
+    if (text)
+        g_string_append_printf(s, "\n%s", text);
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
 /* ---- the last sessions ------------------------------------------------------------------- */
 
 static const char *session_status_words(const char *status)
@@ -326,7 +355,8 @@ void kiosk_admin_page_update(GtkWidget *page, JsonObject *status, const char *no
         add_fact(self, row++, _("Policy"), c, warn);
         g_autofree char *d = staging_words(obj(status, "staging"), &warn);
         add_fact(self, row++, _("Staging free space"), d, warn);
-        add_fact(self, row++, _("Printer"), str(obj(status, "printer"), "queue"), FALSE);
+        g_autofree char *e = printer_words(obj(status, "printer"), &warn);
+        add_fact(self, row++, _("Printer"), e, warn);
     }
 
     JsonNode *ln = status ? json_object_get_member(status, "last_sessions") : NULL;

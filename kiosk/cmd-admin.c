@@ -6,6 +6,8 @@
  *   kiosk admin set-password [--stdin]            the screen's administrator password
  *   kiosk admin login-test [--stdin]              try the password (counts as a login)
  *   kiosk admin export [OPTIONS] DIR              copy the audit log and reports to DIR
+ *   kiosk admin export-stick [OPTIONS] DEVICE     erase DEVICE and write the export to it
+ *   kiosk admin apply [OPTIONS] SOURCE            apply a signed update bundle (bundle.h)
  *
  * Exit status: 0 done, 1 refused or failed, 2 usage. */
 #include "common/kerr.h"
@@ -13,6 +15,7 @@
 #include "common/util.h"
 #include "kiosk/admin.h"
 #include "kiosk/audit.h"
+#include "kiosk/bundle.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
 #include "kiosk/policy-install.h"
@@ -473,81 +476,92 @@ out:
     return rc;
 }
 
-/* Copy the audit log (and its verification) and the saved reports to DIR/kiosk-export-TIME. */
+/* Copy the audit log (and its verification), the saved reports and a status snapshot to
+ * DIR/kiosk-export-TIME (bundle.h). */
 static int cmd_admin_export(struct cmd_admin_opts *o)
 {
-    char *stamp = util_time_rfc3339(g_get_real_time(), false);
-    for (char *p = stamp; *p; p++)
-        if (*p == ':')
-            *p = '-';
-    char *dest = g_strdup_printf("%s/kiosk-export-%s", o->args[0], stamp);
-    char *reports = o->cfg->report_dir && *o->cfg->report_dir
-                        ? g_strdup(o->cfg->report_dir)
-                        : g_build_filename(o->cfg->staging, ".reports", NULL);
-    int rc = 1;
-    uint64_t records = 0, bad = 0;
-    char *why = NULL;
-    if (util_mkdir_p(dest, 0700) != 0) {
-        fprintf(stderr, "kiosk: %s: %s\n", dest, g_strerror(errno));
-        goto out;
+    char *dest = NULL, *why = NULL;
+    JsonObject *s = NULL;
+    if (bundle_export_dir(o->cfg, o->args[0], &dest, &s, &why) != 0) {
+        fprintf(stderr, "kiosk: export: %s\n", why);
+        g_free(why);
+        return 1;
     }
-    GFile *src = g_file_new_for_path(o->cfg->audit_log);
-    char *dst_path = g_build_filename(dest, "audit.jsonl", NULL);
-    GFile *dst = g_file_new_for_path(dst_path);
-    GError *err = NULL;
-    gboolean ok = g_file_copy(src, dst, G_FILE_COPY_NONE, NULL, NULL, NULL, &err);
-    g_object_unref(src);
-    g_object_unref(dst);
-    if (!ok) {
-        fprintf(stderr, "kiosk: copying the audit log: %s\n", err->message);
-        g_error_free(err);
-        g_free(dst_path);
-        goto out;
-    }
-    int vr = audit_verify(dst_path, &records, &bad, &why);
-    char *verify = vr == 0 ? g_strdup_printf("OK: %" G_GUINT64_FORMAT " records, chain intact\n",
-                                             records)
-                           : g_strdup_printf("BROKEN at line %" G_GUINT64_FORMAT ": %s\n", bad,
-                                             why ? why : "?");
-    char *vpath = g_build_filename(dest, "audit-verify.txt", NULL);
-    g_file_set_contents(vpath, verify, -1, NULL);
-    printf("audit log: %s -> %s (%s", o->cfg->audit_log, dst_path, verify);
-    g_free(verify);
-    g_free(vpath);
-    g_free(dst_path);
-    /* reports: flat copy of the saved PDFs */
-    GDir *d = g_dir_open(reports, 0, NULL);
-    int n = 0;
-    if (d) {
-        char *rdest = g_build_filename(dest, "reports", NULL);
-        util_mkdir_p(rdest, 0700);
-        const char *name;
-        while ((name = g_dir_read_name(d)) != NULL) {
-            char *sp = g_build_filename(reports, name, NULL);
-            char *dp = g_build_filename(rdest, name, NULL);
-            if (g_file_test(sp, G_FILE_TEST_IS_REGULAR)) {
-                GFile *s = g_file_new_for_path(sp), *t = g_file_new_for_path(dp);
-                if (g_file_copy(s, t, G_FILE_COPY_NONE, NULL, NULL, NULL, NULL))
-                    n++;
-                g_object_unref(s);
-                g_object_unref(t);
-            }
-            g_free(sp);
-            g_free(dp);
-        }
-        g_dir_close(d);
-        g_free(rdest);
-    }
-    printf("reports: %d file%s from %s\n", n, n == 1 ? "" : "s", reports);
-    sync();
-    printf("Exported to %s\n", dest);
-    rc = 0;
-out:
-    g_free(why);
-    g_free(stamp);
+    printf("audit log: %" G_GINT64_FORMAT " records, %s\n",
+           json_object_get_int_member(s, "audit_records"),
+           json_object_get_boolean_member(s, "audit_ok") ? "chain intact" : "CHAIN BROKEN");
+    printf("reports: %" G_GINT64_FORMAT "\n", json_object_get_int_member(s, "reports"));
+    printf("Exported to %s (%" G_GINT64_FORMAT " files, SHA256SUMS inside)\n", dest,
+           json_object_get_int_member(s, "files"));
+    json_object_unref(s);
     g_free(dest);
-    g_free(reports);
-    return rc;
+    return 0;
+}
+
+static void cmd_admin_print_json(JsonObject *o)
+{
+    JsonNode *n = json_node_init_object(json_node_alloc(), o);
+    char *text = util_json_text(n, true, NULL);
+    printf("%s\n", text);
+    g_free(text);
+    json_node_unref(n);
+}
+
+/* The same as the screen's "Export to USB stick": erase DEVICE, write the export to it. */
+static int cmd_admin_export_stick(struct cmd_admin_opts *o)
+{
+    char *why = NULL;
+    JsonObject *s = NULL;
+    struct audit *a = cmd_admin_audit(o->cfg);
+    if (!a)
+        return 1;
+    int rc = bundle_export_device(o->cfg, o->args[0], a, &s, &why);
+    audit_close(a);
+    if (o->json)
+        cmd_admin_print_json(s);
+    if (rc != 0)
+        fprintf(stderr, "kiosk: export to %s: %s\n", o->args[0], why);
+    else if (!o->json)
+        printf("Exported %s to %s: %" G_GINT64_FORMAT " files, read back and verified\n",
+               json_object_get_string_member(s, "folder"), o->args[0],
+               json_object_get_int_member(s, "files"));
+    json_object_unref(s);
+    g_free(why);
+    return rc == 0 ? 0 : 1;
+}
+
+/* The same as the screen's "Update from USB stick", on SOURCE (device, image or folder). */
+static int cmd_admin_apply(struct cmd_admin_opts *o)
+{
+    char *why = NULL;
+    JsonObject *res = NULL;
+    struct audit *a = cmd_admin_audit(o->cfg);
+    if (!a)
+        return 1;
+    struct policy *pol = NULL;
+    policy_load(o->cfg->policy, &pol, NULL); /* NULL: bundle_apply uses safe defaults */
+    int rc = bundle_apply(o->args[0], o->cfg, pol, a, NULL, &res, &why);
+    audit_close(a);
+    if (o->json) {
+        cmd_admin_print_json(res);
+    } else {
+        JsonArray *items = json_object_get_array_member(res, "items");
+        for (guint i = 0; items && i < json_array_get_length(items); i++) {
+            JsonObject *it = json_array_get_object_element(items, i);
+            printf("%-8s %s: %s\n",
+                   json_object_get_boolean_member(it, "ok") ? "ok" : "REFUSED",
+                   json_object_get_string_member(it, "item"),
+                   json_object_get_string_member(it, "message"));
+        }
+    }
+    if (rc != 0)
+        fprintf(stderr, "kiosk: update from %s: %s\n", o->args[0], why);
+    else if (!o->no_reload && !o->json)
+        cmd_admin_reload(o->cfg);
+    json_object_unref(res);
+    policy_free(pol);
+    g_free(why);
+    return rc == 0 ? 0 : 1;
 }
 
 int cmd_admin(int argc, char **argv)
@@ -560,6 +574,8 @@ int cmd_admin(int argc, char **argv)
         {"set-password", 0, cmd_admin_set_password},
         {"login-test", 0, cmd_admin_login_test},
         {"export", 1, cmd_admin_export},
+        {"export-stick", 1, cmd_admin_export_stick},
+        {"apply", 1, cmd_admin_apply},
     };
     for (size_t i = 0; argc >= 2 && i < G_N_ELEMENTS(table); i++) {
         if (strcmp(argv[1], table[i].name) != 0)
@@ -580,7 +596,10 @@ int cmd_admin(int argc, char **argv)
     fprintf(stderr,
             "usage: kiosk admin set-password [--stdin] [OPTIONS]   set the screen's password\n"
             "       kiosk admin login-test [--stdin] [OPTIONS]     try it (counts as a login)\n"
-            "       kiosk admin export [OPTIONS] DIR               audit log + reports to DIR\n%s",
+            "       kiosk admin export [OPTIONS] DIR               audit log + reports to DIR\n"
+            "       kiosk admin export-stick [OPTIONS] DEVICE      ERASE DEVICE, write the export\n"
+            "       kiosk admin apply [OPTIONS] SOURCE             signed update bundle (stick,\n"
+            "                                                      image or folder)\n%s",
             cmd_admin_common_usage);
     return 2;
 }

@@ -28,6 +28,7 @@ static const struct {
     {"report", "print-format", G_STRUCT_OFFSET(struct kiosk_config, report_format), "receipt"},
     {"report", "folder", G_STRUCT_OFFSET(struct kiosk_config, report_dir), ""},
     {"paths", "socket-group", G_STRUCT_OFFSET(struct kiosk_config, socket_group), "kiosk"},
+    {"access", "screen-users", G_STRUCT_OFFSET(struct kiosk_config, screen_users), ""},
     {"paths", "admin-keys", G_STRUCT_OFFSET(struct kiosk_config, admin_keys),
      "/etc/kiosk/admin-keys"},
     {"paths", "admin-state", G_STRUCT_OFFSET(struct kiosk_config, admin_state),

@@ -30,6 +30,8 @@ struct kiosk_config {
     bool auto_print;   /* [report] auto-print after each session */
     char *loop_backing_dir; /* [kiosk] loop-backing-dir: testing mode accepts only loop
                                devices whose backing file is below this folder (or NULL) */
+    char *screen_users;     /* [access] screen-users: who operates (events.h); "" = anyone
+                             * who can connect to the socket */
     char *socket_group;     /* [paths] socket-group: group owning the event socket */
     /* [devices]: the device policy of the service (first match wins, deny first) */
     char **device_allow;    /* allow=VID:PID[:SERIAL];... (NULL or empty = any USB storage) */

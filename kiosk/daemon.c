@@ -23,6 +23,8 @@
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
+#include <limits.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -1096,12 +1098,15 @@ static bool daemon_admin_command(const char *name, JsonObject *msg, struct event
     gint64 now = g_get_monotonic_time();
     if (peer->admin && now > peer->admin_until)
         peer->admin = false; /* the login expired */
+    static const char *const screen_cmds[] = {"print", "admin-login", "admin-status",
+                                              "admin-logout", "admin-media"};
+    for (size_t i = 0; i < G_N_ELEMENTS(screen_cmds); i++)
+        if (!strcmp(name, screen_cmds[i]) && !events_peer_may(peer, EVENTS_ROLE_SCREEN, error))
+            return true;
     if (!strcmp(name, "reload")) {
         /* Only root (the console, `kiosk policy install`) may ask. */
-        if (peer->uid != 0) {
-            *error = g_strdup("only root may ask for a reload");
+        if (!events_peer_may(peer, EVENTS_ROLE_ROOT, error))
             return true;
-        }
         daemon_reload(d, "requested on the socket");
         json_object_set_boolean_member(reply, "reloading", d->reloading);
         return true;
@@ -1343,6 +1348,31 @@ static gboolean daemon_on_signal(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* [access] screen-users: user names or ids, separated by commas or spaces.  An unknown
+ * name stops the service (fail closed: nobody would be refused otherwise). */
+static GArray *daemon_screen_uids(const char *list, char **why)
+{
+    GArray *a = g_array_new(FALSE, FALSE, sizeof(int));
+    char **names = g_strsplit_set(list, ", ;", -1);
+    for (int i = 0; names[i]; i++) {
+        if (!*names[i])
+            continue;
+        struct passwd *pw = getpwnam(names[i]);
+        char *end = NULL;
+        long uid = pw ? (long)pw->pw_uid : strtol(names[i], &end, 10);
+        if (!pw && (!end || *end || uid < 0 || uid > INT_MAX)) {
+            *why = g_strdup_printf("[access] screen-users: no user named '%s'", names[i]);
+            g_array_free(a, TRUE);
+            a = NULL;
+            break;
+        }
+        int u = (int)uid;
+        g_array_append_val(a, u);
+    }
+    g_strfreev(names);
+    return a;
+}
+
 int daemon_run(const struct kiosk_config *cfg)
 {
     struct daemon dd = {.cfg = cfg}, *d = &dd;
@@ -1369,7 +1399,15 @@ int daemon_run(const struct kiosk_config *cfg)
         log_error("cannot create %s: %s", cfg->run_dir, g_strerror(errno));
         goto out;
     }
+    GArray *screen_uids = NULL;
+    if (cfg->screen_users && *cfg->screen_users &&
+        !(screen_uids = daemon_screen_uids(cfg->screen_users, &why))) {
+        log_error("%s", why);
+        goto out;
+    }
     struct events_info info = {
+        .screen_uids = screen_uids ? (const int *)(void *)screen_uids->data : NULL,
+        .n_screen_uids = screen_uids ? (int)screen_uids->len : 0,
         .kiosk_name = cfg->kiosk_name,
         .site = cfg->site,
         .language = cfg->language,
@@ -1382,6 +1420,8 @@ int daemon_run(const struct kiosk_config *cfg)
                                 .command = daemon_admin_command,
                                 .data = d};
     d->events = events_new(cfg->socket, cfg->socket_group, &info, &h, &why);
+    if (screen_uids)
+        g_array_free(screen_uids, TRUE);
     if (!d->events) {
         log_error("%s", why);
         goto out;

@@ -34,6 +34,7 @@ struct events {
     JsonObject *state;   /* the last state event */
     char *session;       /* session of the last event */
     int queue;
+    GArray *screen_uids; /* int; NULL = every peer operates (events_info) */
 };
 
 /* Event types that describe a state (the "state" of the status snapshot). */
@@ -254,6 +255,34 @@ static JsonObject *events_hello(const struct events *ev)
     return o;
 }
 
+/* The roles of a peer with user id UID (-1: unknown, an observer). */
+static unsigned events_roles_of(const struct events *ev, int uid)
+{
+    if (uid == 0)
+        return EVENTS_ROLE_OBSERVER | EVENTS_ROLE_SCREEN | EVENTS_ROLE_ROOT;
+    if (uid < 0)
+        return EVENTS_ROLE_OBSERVER;
+    if (!ev->screen_uids)
+        return EVENTS_ROLE_OBSERVER | EVENTS_ROLE_SCREEN;
+    for (guint i = 0; i < ev->screen_uids->len; i++)
+        if (g_array_index(ev->screen_uids, int, i) == uid)
+            return EVENTS_ROLE_OBSERVER | EVENTS_ROLE_SCREEN;
+    return EVENTS_ROLE_OBSERVER;
+}
+
+bool events_peer_may(const struct events_peer *peer, enum events_role role, char **error)
+{
+    if (peer->roles & role)
+        return true;
+    if (error)
+        *error = g_strdup_printf("not allowed for this user (uid %d): %s", peer->uid,
+                                 role == EVENTS_ROLE_ROOT ? "only root may send it"
+                                                          : "only the kiosk screen's user "
+                                                            "([access] screen-users) or root "
+                                                            "may send it");
+    return false;
+}
+
 static gboolean events_on_incoming(GSocketService *service, GSocketConnection *conn,
                                    GObject *source, gpointer data)
 {
@@ -276,9 +305,13 @@ static gboolean events_on_incoming(GSocketService *service, GSocketConnection *c
     c->peer.uid = -1;
     if (cred) {
         c->peer.uid = (int)g_credentials_get_unix_user(cred, NULL);
-        log_debug("events: client connected (uid %d)", c->peer.uid);
         g_object_unref(cred);
     }
+    c->peer.roles = events_roles_of(ev, c->peer.uid);
+    log_debug("events: client connected (uid %d, %s)", c->peer.uid,
+              c->peer.roles & EVENTS_ROLE_ROOT     ? "root"
+              : c->peer.roles & EVENTS_ROLE_SCREEN ? "screen"
+                                                   : "observer");
     c->in_src = g_socket_create_source(c->sock, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
     g_source_set_callback(c->in_src, (GSourceFunc)(void (*)(void))events_client_on_in, c, NULL);
     g_source_attach(c->in_src, NULL);
@@ -422,11 +455,12 @@ static char *events_cmd_cancel(struct events *ev, JsonObject *msg, JsonArray *ou
 static const struct events_cmd {
     const char *name;
     char *(*run)(struct events *ev, JsonObject *msg, JsonArray *out);
-    bool reply; /* send a "reply" object (status answers with its snapshot) */
+    bool reply;          /* send a "reply" object (status answers with its snapshot) */
+    enum events_role who; /* the role a peer needs (docs/protocol.md) */
 } events_cmds[] = {
-    {"status", events_cmd_status, false},
-    {"details", events_cmd_details, true},
-    {"cancel", events_cmd_cancel, true},
+    {"status", events_cmd_status, false, EVENTS_ROLE_OBSERVER},
+    {"details", events_cmd_details, true, EVENTS_ROLE_SCREEN},
+    {"cancel", events_cmd_cancel, true, EVENTS_ROLE_SCREEN},
 };
 
 static JsonObject *events_reply(const struct events *ev, const char *cmd, const char *error)
@@ -446,7 +480,9 @@ static JsonObject *events_reply(const struct events *ev, const char *cmd, const 
 
 JsonArray *events_handle_line(struct events *ev, const char *line, size_t len, bool *bad)
 {
-    struct events_peer nobody = {.uid = -1};
+    /* Unit tests and fuzzing: a peer of the screen's role. */
+    struct events_peer nobody = {.uid = -1,
+                                 .roles = EVENTS_ROLE_OBSERVER | EVENTS_ROLE_SCREEN};
     return events_handle_line_peer(ev, &nobody, line, len, bad);
 }
 
@@ -492,9 +528,13 @@ JsonArray *events_handle_line_peer(struct events *ev, struct events_peer *peer, 
         if (strcmp(name, events_cmds[i].name) != 0)
             continue;
         cmd = events_cmds[i].name;
-        own_error = events_cmds[i].run(ev, msg, out);
         /* A refused details or cancel is a normal answer, not abuse. */
         *bad = false;
+        if (!events_peer_may(peer, events_cmds[i].who, &own_error)) {
+            error = own_error;
+            goto reply;
+        }
+        own_error = events_cmds[i].run(ev, msg, out);
         if (!events_cmds[i].reply && !own_error)
             goto out;
         error = own_error;
@@ -610,6 +650,10 @@ struct events *events_new(const char *path, const char *group, const struct even
     ev->info.language = g_strdup(info->language ? info->language : "en");
     ev->info.testing_mode = info->testing_mode;
     ev->info.can_print = info->can_print;
+    if (info->screen_uids) {
+        ev->screen_uids = g_array_new(FALSE, FALSE, sizeof(int));
+        g_array_append_vals(ev->screen_uids, info->screen_uids, (guint)info->n_screen_uids);
+    }
     if (h)
         ev->h = *h;
     if (!path)
@@ -683,6 +727,8 @@ void events_free(struct events *ev)
     if (ev->path)
         unlink(ev->path);
     g_free(ev->path);
+    if (ev->screen_uids)
+        g_array_free(ev->screen_uids, TRUE);
     if (ev->state)
         json_object_unref(ev->state);
     g_free(ev->session);

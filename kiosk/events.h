@@ -28,11 +28,24 @@ struct events_info {
     const char *language; /* "en" | "ja" */
     bool testing_mode;
     bool can_print;       /* hello "can_print": the screen shows its print button */
+    /* Who operates the kiosk ([access] screen-users): only these user ids (and root) may
+     * send details, cancel, print and the administrator's commands; any other peer that
+     * can connect may only watch and ask for the status.  NULL: every peer operates. */
+    const int *screen_uids;
+    int n_screen_uids;
+};
+
+/* What a peer may do, from its SO_PEERCRED user id (docs/protocol.md "Who may send what"). */
+enum events_role {
+    EVENTS_ROLE_OBSERVER = 1, /* watch, status */
+    EVENTS_ROLE_SCREEN = 2,   /* + details, cancel, print, administrator's login */
+    EVENTS_ROLE_ROOT = 4,     /* + reload */
 };
 
 /* The connection a command came from (administration commands need to know). */
 struct events_peer {
     int uid;             /* SO_PEERCRED user id; -1 when unknown */
+    unsigned roles;      /* enum events_role bits, set on connect */
     bool admin;          /* an administrator logged in on this connection */
     gint64 admin_until;  /* monotonic time (us) when that login expires */
 };
@@ -60,6 +73,9 @@ struct events;
 struct events *events_new(const char *path, const char *group, const struct events_info *info,
                           const struct events_handlers *h, char **why);
 void events_free(struct events *ev);
+
+/* True when PEER holds ROLE; otherwise *error says who may (for a reply). */
+bool events_peer_may(const struct events_peer *peer, enum events_role role, char **error);
 
 /* Publish an event of TYPE for SESSION (NULL = none); FIELDS (consumed, may be NULL)
  * holds its own fields. */

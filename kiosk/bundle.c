@@ -351,8 +351,15 @@ static int bundle_read(int bfd, const struct kiosk_config *cfg, const char *priv
             goto out;
         total += size;
         if (strcmp(sha, e->sha256) != 0) {
-            *why = g_strdup_printf("%s differs from the signed list (SHA-256 %s, listed %s)",
-                                   e->name, sha, e->sha256);
+            /* The hashes go to the audit record; people get the sentence. */
+            JsonObject *mm = json_object_new();
+            json_object_set_string_member(mm, "file", e->name);
+            json_object_set_string_member(mm, "sha256", sha);
+            json_object_set_string_member(mm, "listed", e->sha256);
+            json_object_set_object_member(binfo, "mismatch", mm);
+            *why = g_strdup_printf("%s differs from the signed list (changed after signing, or "
+                                   "damaged)",
+                                   e->name);
             rc = KERR_CORRUPT;
             goto out;
         }

@@ -12,6 +12,8 @@ struct _KioskAdminPage {
     GtkListBox *sessions_list;
     GtkLabel *sessions_empty;
     GtkLabel *note_label;
+    GtkLabel *stick_label;
+    GtkWidget *stick_update, *stick_export, *stick_confirm, *stick_cancel;
 };
 
 G_DEFINE_FINAL_TYPE(KioskAdminPage, kiosk_admin_page, GTK_TYPE_BOX)
@@ -24,11 +26,19 @@ static void kiosk_admin_page_class_init(KioskAdminPageClass *klass)
     gtk_widget_class_bind_template_child(wc, KioskAdminPage, sessions_list);
     gtk_widget_class_bind_template_child(wc, KioskAdminPage, sessions_empty);
     gtk_widget_class_bind_template_child(wc, KioskAdminPage, note_label);
+    gtk_widget_class_bind_template_child(wc, KioskAdminPage, stick_label);
+    gtk_widget_class_bind_template_child(wc, KioskAdminPage, stick_update);
+    gtk_widget_class_bind_template_child(wc, KioskAdminPage, stick_export);
+    gtk_widget_class_bind_template_child(wc, KioskAdminPage, stick_confirm);
+    gtk_widget_class_bind_template_child(wc, KioskAdminPage, stick_cancel);
 }
+
+static void stick_update(KioskAdminPage *self, enum kiosk_stick_phase phase, const char *action);
 
 static void kiosk_admin_page_init(KioskAdminPage *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
+    stick_update(self, KIOSK_STICK_IDLE, NULL);
 }
 
 /* ---- reading the reply (every member optional, any type tolerated) ------------------- */
@@ -327,11 +337,49 @@ static GtkWidget *session_row_new(JsonObject *s)
     return row;
 }
 
+static void stick_update(KioskAdminPage *self, enum kiosk_stick_phase phase, const char *action)
+{
+    gboolean export = g_strcmp0(action, "export") == 0;
+    const char *text = NULL;
+    switch (phase) {
+    case KIOSK_STICK_IDLE:
+        text = _("Administrator's USB stick: a signed update (policy, signatures), or a copy "
+                 "of the audit log and reports.");
+        break;
+    case KIOSK_STICK_CONFIRM_EXPORT:
+        text = _("Everything on the export stick will be erased. Use a stick kept for this.");
+        break;
+    case KIOSK_STICK_WAITING:
+        text = export ? _("Insert the export stick now. It will be erased.")
+                      : _("Insert the stick with the signed update (folder kiosk-update) now.");
+        break;
+    case KIOSK_STICK_WORKING:
+        text = export ? _("Writing the export to the stick and checking it. Do not remove the "
+                          "stick.")
+                      : _("Checking the update's signature and installing it. Do not remove the "
+                          "stick.");
+        break;
+    }
+    gtk_label_set_text(self->stick_label, text);
+    if (phase == KIOSK_STICK_CONFIRM_EXPORT)
+        gtk_widget_add_css_class(GTK_WIDGET(self->stick_label), "error-text");
+    else
+        gtk_widget_remove_css_class(GTK_WIDGET(self->stick_label), "error-text");
+    gtk_widget_set_visible(self->stick_update, phase == KIOSK_STICK_IDLE);
+    gtk_widget_set_visible(self->stick_export, phase == KIOSK_STICK_IDLE);
+    gtk_widget_set_visible(self->stick_confirm, phase == KIOSK_STICK_CONFIRM_EXPORT);
+    gtk_widget_set_visible(self->stick_cancel,
+                           phase == KIOSK_STICK_CONFIRM_EXPORT || phase == KIOSK_STICK_WAITING);
+}
+
 void kiosk_admin_page_update(GtkWidget *page, JsonObject *status, const char *note,
-                             gboolean note_is_error)
+                             gboolean note_is_error, enum kiosk_stick_phase stick,
+                             const char *stick_action)
 {
     KioskAdminPage *self = KIOSK_ADMIN_PAGE(page);
     GtkWidget *child;
+
+    stick_update(self, stick, stick_action);
 
     while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->facts_grid))))
         gtk_grid_remove(self->facts_grid, child);

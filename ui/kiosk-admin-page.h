@@ -12,11 +12,21 @@ G_BEGIN_DECLS
 #define KIOSK_TYPE_ADMIN_PAGE (kiosk_admin_page_get_type())
 G_DECLARE_FINAL_TYPE(KioskAdminPage, kiosk_admin_page, KIOSK, ADMIN_PAGE, GtkBox)
 
+/* The administrator's stick (docs/admin.md): what the stick row shows. */
+enum kiosk_stick_phase {
+    KIOSK_STICK_IDLE = 0,       /* the two buttons: update from / export to a stick */
+    KIOSK_STICK_CONFIRM_EXPORT, /* "the stick will be erased": confirm or cancel */
+    KIOSK_STICK_WAITING,        /* the service waits for the stick: insert it, or cancel */
+    KIOSK_STICK_WORKING,        /* reading the update / writing the export */
+};
+
 /* STATUS: the reply's "status" object (NULL: not received yet).  NOTE: a line about the
  * last reprint or refusal, or NULL.  The page activates "app.admin-reprint" (s: session id),
- * "app.admin-refresh" and "app.admin-logout" (back to the waiting screen). */
+ * "app.admin-refresh", "app.admin-logout" (back to the waiting screen) and "app.admin-stick"
+ * (s: "update", "export", "export-confirm", "cancel"). */
 void kiosk_admin_page_update(GtkWidget *page, JsonObject *status, const char *note,
-                             gboolean note_is_error);
+                             gboolean note_is_error, enum kiosk_stick_phase stick,
+                             const char *stick_action);
 
 G_END_DECLS
 

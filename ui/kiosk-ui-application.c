@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "ui/kiosk-admin-login-page.h"
+#include "ui/kiosk-admin-page.h"
 #include "ui/kiosk-ui-format.h"
 #include "ui/kiosk-window.h"
 #include "ui/screen-state.h"
@@ -67,6 +68,8 @@ struct _KioskUiApplication {
     char *admin_note;         /* about the last reprint */
     gboolean admin_note_error;
     int admin_timeout;        /* seconds without a touch before the automatic logout */
+    enum kiosk_stick_phase stick_phase; /* the administrator's stick (admin-media events) */
+    char *stick_action;       /* "update" | "export" */
     guint admin_idle_id, unlock_id;
 
     /* debug: simulated touches from a FIFO (--test-control) */
@@ -134,8 +137,16 @@ static char *shot_name(KioskUiApplication *self)
                                !self->login_failed ? ""
                                : self->login_locked ? "-locked"
                                                     : "-failed");
-    if (self->admin_mode == KIOSK_ADMIN_STATUS)
-        return g_strdup_printf("%s-admin-status", self->language);
+    if (self->admin_mode == KIOSK_ADMIN_STATUS) {
+        static const char *const stick[] = {"", "-stick-confirm", "-stick-waiting",
+                                            "-stick-working"};
+        /* The stick's outcome is the note: one picture for success, one for a refusal. */
+        const char *end = self->stick_phase != KIOSK_STICK_IDLE ? stick[self->stick_phase]
+                          : !self->stick_action || !self->admin_note ? ""
+                          : self->admin_note_error                   ? "-stick-failed"
+                                                                     : "-stick-done";
+        return g_strdup_printf("%s-admin-status%s", self->language, end);
+    }
     if (s->screen == SCREEN_RESULT)
         variant = s->failed ? "failed" : screen_verdict_name(s->verdict);
     else if (s->screen == SCREEN_OUT_OF_SERVICE)
@@ -228,7 +239,8 @@ static void render_no_dump(KioskUiApplication *self)
         .message = self->login_message,
     };
     kiosk_window_set_admin(self->window, self->admin_mode, &v, self->admin_status,
-                           self->admin_note, self->admin_note_error);
+                           self->admin_note, self->admin_note_error, self->stick_phase,
+                           self->stick_action);
     kiosk_window_render(self->window, self->state);
 }
 
@@ -344,6 +356,8 @@ static void admin_leave(KioskUiApplication *self)
     admin_forget_login(self);
     g_clear_pointer(&self->admin_status, json_object_unref);
     admin_set_note(self, NULL, FALSE);
+    self->stick_phase = KIOSK_STICK_IDLE; /* the service stops waiting at the logout */
+    g_clear_pointer(&self->stick_action, g_free);
     g_clear_handle_id(&self->admin_idle_id, g_source_remove);
     if (self->window)
         kiosk_window_admin_login_reset(self->window);
@@ -459,6 +473,60 @@ static void admin_print_event(KioskUiApplication *self, JsonObject *o)
     }
 }
 
+/* "admin-media": the service's phases of the administrator's stick. */
+static void admin_stick_event(KioskUiApplication *self, JsonObject *o)
+{
+    const char *phase = json_str(o, "phase");
+    const char *action = json_str(o, "action");
+    const char *reason = json_str(o, "reason");
+    gboolean export = g_strcmp0(action, "export") == 0;
+    g_free(self->stick_action);
+    self->stick_action = g_strdup(action);
+    if (g_strcmp0(phase, "waiting") == 0) {
+        self->stick_phase = KIOSK_STICK_WAITING;
+        admin_set_note(self, NULL, FALSE);
+    } else if (g_strcmp0(phase, "working") == 0) {
+        self->stick_phase = KIOSK_STICK_WORKING;
+    } else if (g_strcmp0(phase, "done") == 0) {
+        self->stick_phase = KIOSK_STICK_IDLE;
+        if (export) {
+            admin_set_note(self,
+                           g_strdup_printf(_("Exported %lld files to the stick (folder %s) and "
+                                             "read them back. Remove the stick."),
+                                           (long long)json_int(o, "files", 0),
+                                           json_str(o, "folder") ? json_str(o, "folder") : "?"),
+                           FALSE);
+        } else {
+            /* One line per installed item, in the service's words. */
+            g_autoptr(GString) t = g_string_new(_("The update was installed. Remove the stick."));
+            JsonNode *in = json_object_get_member(o, "items");
+            JsonArray *items = in && JSON_NODE_HOLDS_ARRAY(in) ? json_node_get_array(in) : NULL;
+            for (guint i = 0; items && i < json_array_get_length(items); i++) {
+                JsonNode *e = json_array_get_element(items, i);
+                const char *m = JSON_NODE_HOLDS_OBJECT(e) ? json_str(json_node_get_object(e), "message") : NULL;
+                if (m)
+                    g_string_append_printf(t, "\n• %s", m);
+            }
+            admin_set_note(self, g_string_free(g_steal_pointer(&t), FALSE), FALSE);
+        }
+        send_cmd(self, "admin-status", NULL); /* new versions, new last sessions */
+    } else if (g_strcmp0(phase, "failed") == 0) {
+        self->stick_phase = KIOSK_STICK_IDLE;
+        g_autofree char *why = g_strdup(reason ? reason : _("no reason given"));
+        admin_set_note(self,
+                       g_strdup_printf(export ? _("The export failed: %s. Remove the stick.")
+                                              : _("The update was refused: %s. Nothing was "
+                                                  "installed. Remove the stick."),
+                                       why),
+                       TRUE);
+    } else if (g_strcmp0(phase, "expired") == 0) {
+        self->stick_phase = KIOSK_STICK_IDLE;
+        admin_set_note(self, g_strdup(_("No stick was inserted in time.")), TRUE);
+    } else if (g_strcmp0(phase, "cancelled") == 0) {
+        self->stick_phase = KIOSK_STICK_IDLE;
+    }
+}
+
 static void handle_reply(KioskUiApplication *self, const char *line)
 {
     g_autoptr(JsonParser) p = json_parser_new();
@@ -469,6 +537,13 @@ static void handle_reply(KioskUiApplication *self, const char *line)
         return;
     JsonObject *o = json_node_get_object(root);
     const char *type = json_object_get_string_member_with_default(o, "type", "");
+    if (strcmp(type, "admin-media") == 0) {
+        if (self->admin_mode == KIOSK_ADMIN_STATUS) {
+            admin_stick_event(self, o);
+            render(self);
+        }
+        return;
+    }
     if (strcmp(type, "print") == 0) {
         if (self->admin_mode == KIOSK_ADMIN_STATUS) {
             admin_print_event(self, o);
@@ -490,6 +565,10 @@ static void handle_reply(KioskUiApplication *self, const char *line)
     } else if (strcmp(cmd, "admin-status") == 0) {
         admin_status_reply(self, o, ok, error);
         render(self);
+    } else if (strcmp(cmd, "admin-media") == 0 && self->admin_mode == KIOSK_ADMIN_STATUS && !ok) {
+        self->stick_phase = KIOSK_STICK_IDLE;
+        admin_set_note(self, g_strdup_printf(_("Not possible now: %s"), error ? error : "?"), TRUE);
+        render(self);
     } else if (strcmp(cmd, "print") == 0 && self->admin_mode == KIOSK_ADMIN_STATUS && !ok) {
         admin_set_note(self, g_strdup_printf(_("Not printed: %s"), error ? error : "?"), TRUE);
         render(self);
@@ -508,7 +587,8 @@ static void on_line(GObject *src, GAsyncResult *res, gpointer data)
         connection_lost(self, err ? err->message : "end of stream");
         return;
     }
-    if (g_strstr_len(line, (gssize)len, "\"reply\"") || g_strstr_len(line, (gssize)len, "\"print\""))
+    if (g_strstr_len(line, (gssize)len, "\"reply\"") || g_strstr_len(line, (gssize)len, "\"print\"") ||
+        g_strstr_len(line, (gssize)len, "\"admin-media\""))
         handle_reply(self, line);
     if (screen_state_feed_line(self->state, line))
         render(self);
@@ -674,10 +754,44 @@ static void on_admin_reprint(GSimpleAction *a, GVariant *param, gpointer data)
     const char *session = g_variant_get_string(param, NULL);
     if (self->admin_mode != KIOSK_ADMIN_STATUS || !*session)
         return;
+    g_clear_pointer(&self->stick_action, g_free); /* the note is about the reprint now */
     if (send_cmd(self, "print", session))
         admin_set_note(self, g_strdup_printf(_("Printing the report of session %s…"), session), FALSE);
     else
         admin_set_note(self, g_strdup(_("the service is not running")), TRUE);
+    render(self);
+}
+
+/* The stick row's buttons: "update", "export" (asks first), "export-confirm", "cancel". */
+static void on_admin_stick(GSimpleAction *a, GVariant *param, gpointer data)
+{
+    KioskUiApplication *self = data;
+    (void)a;
+    const char *what = g_variant_get_string(param, NULL);
+    if (self->admin_mode != KIOSK_ADMIN_STATUS)
+        return;
+    const char *action = NULL;
+    if (!strcmp(what, "export")) {
+        self->stick_phase = KIOSK_STICK_CONFIRM_EXPORT;
+        g_free(self->stick_action);
+        self->stick_action = g_strdup("export");
+        admin_set_note(self, NULL, FALSE);
+    } else if (!strcmp(what, "cancel") && self->stick_phase == KIOSK_STICK_CONFIRM_EXPORT) {
+        self->stick_phase = KIOSK_STICK_IDLE;
+    } else {
+        action = !strcmp(what, "export-confirm") ? "export" : what;
+    }
+    if (action) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "cmd");
+        json_builder_add_string_value(b, "admin-media");
+        json_builder_set_member_name(b, "action");
+        json_builder_add_string_value(b, action);
+        json_builder_end_object(b);
+        if (!send_line(self, b))
+            admin_set_note(self, g_strdup(_("the service is not running")), TRUE);
+    }
     render(self);
 }
 
@@ -827,6 +941,7 @@ static void kiosk_ui_application_startup(GApplication *app)
         {.name = "admin-login", .activate = on_admin_login},
         {.name = "admin-refresh", .activate = on_admin_refresh},
         {.name = "admin-reprint", .activate = on_admin_reprint, .parameter_type = "s"},
+        {.name = "admin-stick", .activate = on_admin_stick, .parameter_type = "s"},
         {.name = "admin-logout", .activate = on_admin_logout},
     };
     g_action_map_add_action_entries(G_ACTION_MAP(app), entries, G_N_ELEMENTS(entries), self);
@@ -917,6 +1032,7 @@ static void kiosk_ui_application_finalize(GObject *obj)
     g_clear_pointer(&self->admin_status, json_object_unref);
     g_free(self->login_message);
     g_free(self->admin_note);
+    g_free(self->stick_action);
     g_free(self->control_path);
     g_clear_object(&self->cancel);
     screen_state_free(self->state);

@@ -25,7 +25,8 @@ void kiosk_window_render(KioskWindow *self, const struct screen_state *s);
  * said; STATUS/NOTE: the last "admin-status" reply's "status" and a line about a reprint. */
 void kiosk_window_set_admin(KioskWindow *self, enum kiosk_admin_mode mode,
                             const struct kiosk_admin_login_view *login, JsonObject *status,
-                            const char *note, gboolean note_is_error);
+                            const char *note, gboolean note_is_error, int stick,
+                            const char *stick_action);
 /* The password being sent (owned by the entry; emptied right after "app.admin-login"). */
 const char *kiosk_window_admin_password(KioskWindow *self);
 /* The password page was just opened: empty entry, focused. */

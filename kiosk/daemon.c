@@ -96,6 +96,7 @@ struct daemon {
     GPtrArray *retired;          /* policies a running session may still use */
     enum daemon_job_kind admin_arm; /* the next medium is the administrator's stick */
     bool admin_export_in;        /* an export stick is being written or still in */
+    bool remove_is_admin;        /* d->remove is the administrator's stick (no screen) */
     guint admin_arm_timer;
 };
 
@@ -525,6 +526,7 @@ static void daemon_on_udev(enum kudev_event ev, const struct kudev_device *dev, 
             g_clear_pointer(&d->remove, kudev_device_free);
             g_clear_pointer(&d->remove_session, g_free);
             d->admin_export_in = d->filter.accept_rw_loop = false;
+            d->remove_is_admin = false;
             if (!d->oos) {
                 daemon_idle(d);
                 daemon_next(d);
@@ -659,7 +661,7 @@ static void daemon_admin_check_fresh(struct daemon *d)
         json_object_set_int_member(o, "age_days", days);
         json_object_set_int_member(o, "policy_version", (gint64)d->policy->version);
         daemon_audit(d, "back-in-service", o);
-        if (d->remove) {
+        if (d->remove && !d->remove_is_admin) {
             events_emit(d->events, "remove-media", d->remove_session,
                         daemon_with_device(NULL, d->remove));
         } else if (!d->current) {
@@ -1048,9 +1050,16 @@ static void daemon_admin_media_finished(struct daemon *d, struct daemon_job *j)
     }
     /* Held until it is removed; the screen stays where it is. */
     d->remove = j->dev;
+    d->remove_is_admin = true;
     j->dev = NULL;
     d->remove_session = g_strdup(j->id);
     daemon_job_free(j);
+    /* Back in service while the stick was worked on (a reload during the job): say so. */
+    JsonObject *st = events_status(d->events);
+    if (!d->oos && !g_strcmp0(json_object_get_string_member_with_default(st, "state", ""),
+                              "out-of-service"))
+        daemon_idle(d);
+    json_object_unref(st);
     malloc_trim(0);
 }
 

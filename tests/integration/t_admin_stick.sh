@@ -11,6 +11,8 @@
 #    writes the audit log, reports and status into a new FAT filesystem, and what is on
 #    the stick matches its SHA256SUMS and verifies; a writable loop device is ignored
 #    when no export waits;
+#  - out of service with old signatures, a stick with fresh ones brings the kiosk back
+#    (idle, not "remove media" for the administrator's stick);
 #  - every step is in the audit log, which verifies.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
@@ -140,14 +142,35 @@ python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/out/$folder/statu
 
 stop_watch
 stop_daemon
+
+# Out of service (signatures too old): a stick with fresh signatures brings it back.
+OLDSIGS=$T/oldsigs; mkdir -p "$OLDSIGS"
+cp "$OURSIGS/kiosk-test.hdb" "$OLDSIGS/site.hdb"; touch -d '30 days ago' "$OLDSIGS/site.hdb"
+SIGS=$OLDSIGS
+mkdir -p "$T/fresh/kiosk-update"
+printf 'Kiosk.Test.Fresh:0:*:%s\n' "$MARKHEX" > "$T/fresh/kiosk-update/fresh.ndb"
+(cd "$T/fresh/kiosk-update" && sha256sum fresh.ndb > SHA256SUMS)
+minisign -S -s "$T/ws/admin.key" -m "$T/fresh/kiosk-update/SHA256SUMS" >/dev/null || fail "minisign"
+stick fresh "$T/fresh"
+: > "$EVENTS"; finished=0
+start_daemon --config "$T/kiosk.conf"
+start_watch
+grep -q '"code":"signatures-old"' "$EVENTS" || dfail "not out of service with old signatures"
+admin_stick update fresh
+echo "$LAST" | grep -q '"phase":"done"' || dfail "fresh signatures: $LAST"
+wait_event idle 1 30
+grep -q '"type":"back-in-service"' "$AUDIT" || dfail "no back-in-service"
+grep -q '"type":"remove-media"' "$EVENTS" && dfail "remove-media for the administrator's stick"
+stop_watch
+stop_daemon
 expect_audit_ok
 expect_no_leftovers
 python3 - "$AUDIT" <<'PY' || fail "audit trail"
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 upd = [r["result"] for r in recs if r["type"] == "admin-update"]
-assert upd == ["refused"] * 4 + ["installed"], upd
-assert [r["action"] for r in recs if r["type"] == "admin-media"] == ["update"] * 5 + ["export"]
+assert upd == ["refused"] * 4 + ["installed"] * 2, upd
+assert [r["action"] for r in recs if r["type"] == "admin-media"] == ["update"] * 5 + ["export", "update"]
 assert [r["result"] for r in recs if r["type"] == "admin-export"] == ["exported"]
 assert any(r["type"] == "policy-install" and r["new_version"] == 2 for r in recs)
 PY

@@ -13,7 +13,7 @@ check-asan: deps
 # The screen (GTK under Xvfb) is not built with the sanitizers; the benchmark harness
 # times other programs; ASan's quarantine makes the service's RSS grow by design, so the
 # fifty-cycle memory test is make check's.
-ASAN_SKIP := t_ui_screens t_ui_daemon t_bench_tiny t_daemon_cycles
+ASAN_SKIP := t_ui_screens t_ui_daemon t_ui_admin_stick t_bench_tiny t_daemon_cycles
 
 # make check-valgrind: the unit tests under valgrind (memory errors and definite leaks
 # fail them).  test_udev runs itself under umockdev's LD_PRELOAD wrapper, which valgrind

@@ -3,22 +3,30 @@
  * A delivery is good when MANIFEST.json.sig is a valid signature of MANIFEST.json by the
  * kiosk's key, every delivered file the manifest lists (staged_path not null) is there as
  * a regular file with the listed size and SHA-256, and nothing else is there (besides
- * MANIFEST.json and its signature).  Every problem is named; exit 0 only if none. */
+ * MANIFEST.json and its signature).  Every problem is named; exit 0 only if none.
+ *
+ * The folder may be forged: the manifest is read by verify-manifest.c (strict JSON, every
+ * field type-checked, only paths the kiosk could have written), nothing in the folder is
+ * followed through a symbolic link, and names are escaped before they are printed. */
 #include "common/kerr.h"
 #include "common/util.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
 #include "kiosk/manifest.h"
+#include "kiosk/names.h"
 #include "kiosk/sign.h"
+#include "kiosk/verify-manifest.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char cmd_verify_usage[] =
     "usage: kiosk verify-batch DIR [--pubkey FILE] [--config FILE]\n"
@@ -27,10 +35,14 @@ static const char cmd_verify_usage[] =
     "SHA-256, nothing unlisted.  Exit status: 0 all good, 1 problems (each is printed),\n"
     "2 usage or unreadable key.\n";
 
+/* A manifest larger than this is not one the kiosk wrote (a million files, the policy's
+ * largest max-files, take about 600 MB). */
+#define CMD_VERIFY_MAX_MANIFEST ((uint64_t)1 << 30)
+
 struct cmd_verify {
     const char *dir;
-    GHashTable *listed; /* staged_path -> JsonObject (file entry) */
-    GHashTable *dirs;   /* folders that lead to listed files */
+    int dirfd;                 /* the folder, O_PATH */
+    struct verify_manifest *m; /* what the manifest lists */
     unsigned problems;
 };
 
@@ -48,108 +60,198 @@ static void cmd_verify_problem(struct cmd_verify *v, const char *fmt, ...)
     v->problems++;
 }
 
-/* A staged path must be relative, '/'-separated, without empty, "." or ".." parts. */
-static bool cmd_verify_path_ok(const char *p)
+/* Open DIR/REL for reading without following a symbolic link anywhere on the way (the
+ * folder may have been forged: "sub" -> "/etc").  Returns a descriptor of a regular file,
+ * or -1: *what says why for people (errno-based), *st is filled when something is there. */
+static int cmd_verify_open(int dirfd, const char *rel, struct stat *st, const char **what)
 {
-    if (!p || !*p || p[0] == '/')
-        return false;
-    char **parts = g_strsplit(p, "/", -1);
-    bool ok = true;
-    for (char **q = parts; *q; q++)
-        if (!**q || !strcmp(*q, ".") || !strcmp(*q, ".."))
-            ok = false;
+    char **parts = g_strsplit(rel, "/", -1);
+    int cur = dirfd, fd = -1;
+    *what = NULL;
+    for (char **q = parts; *q && !*what; q++) {
+        if (q[1]) { /* a folder on the way */
+            int next = openat(cur, *q, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            struct stat on_way;
+            if (next < 0) {
+                if (fstatat(cur, *q, &on_way, AT_SYMLINK_NOFOLLOW) != 0)
+                    *what = errno == ENOENT ? "missing" : "cannot be read";
+                else if (S_ISLNK(on_way.st_mode))
+                    *what = "not reachable without following a link";
+                else if (!S_ISDIR(on_way.st_mode))
+                    *what = "not reachable (a file stands where a folder should be)";
+                else
+                    *what = "cannot be read";
+            }
+            if (cur != dirfd)
+                close(cur);
+            cur = next;
+            continue;
+        }
+        if (fstatat(cur, *q, st, AT_SYMLINK_NOFOLLOW) != 0) {
+            *what = errno == ENOENT ? "missing" : "cannot be read";
+        } else if (!S_ISREG(st->st_mode)) {
+            *what = "not a regular file";
+        } else {
+            struct stat again;
+            /* O_NONBLOCK: if it became a FIFO since, do not wait for a writer. */
+            fd = openat(cur, *q, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+            if (fd < 0) {
+                *what = errno == ELOOP ? "changed while being checked" : "cannot be read";
+            } else if (fstat(fd, &again) != 0 || !S_ISREG(again.st_mode) ||
+                       again.st_ino != st->st_ino || again.st_dev != st->st_dev) {
+                *what = "changed while being checked";
+                close(fd);
+                fd = -1;
+            }
+        }
+    }
+    if (cur != dirfd && cur >= 0)
+        close(cur);
     g_strfreev(parts);
-    return ok && strcmp(p, MANIFEST_NAME) && strcmp(p, MANIFEST_NAME SIGN_SUFFIX);
+    return fd;
 }
 
-static void cmd_verify_listed(struct cmd_verify *v, JsonArray *files)
+static int cmd_verify_sha256_fd(int fd, char out[65])
 {
-    for (guint i = 0; files && i < json_array_get_length(files); i++) {
-        JsonNode *n = json_array_get_element(files, i);
-        if (!JSON_NODE_HOLDS_OBJECT(n)) {
-            cmd_verify_problem(v, "MANIFEST.json: files[%u] is not an object", i);
-            continue;
+    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+    char buf[65536];
+    ssize_t n;
+    int r = 0;
+    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            r = KERR_SYSTEM;
+            break;
         }
-        JsonObject *f = json_node_get_object(n);
-        JsonNode *sp = json_object_get_member(f, "staged_path");
-        if (!sp || JSON_NODE_HOLDS_NULL(sp))
-            continue; /* held back: must not be here (the unlisted check catches it) */
-        const char *rel = json_node_get_string(sp);
-        if (!cmd_verify_path_ok(rel)) {
-            cmd_verify_problem(v, "MANIFEST.json: files[%u] has an unsafe staged_path '%s'", i,
-                               rel ? rel : "");
-            continue;
-        }
-        if (g_hash_table_contains(v->listed, rel)) {
-            cmd_verify_problem(v, "MANIFEST.json lists %s twice", rel);
-            continue;
-        }
-        g_hash_table_insert(v->listed, g_strdup(rel), f);
-        char *d = g_path_get_dirname(rel);
-        while (strcmp(d, ".") != 0 && !g_hash_table_contains(v->dirs, d)) {
-            char *up = g_path_get_dirname(d);
-            g_hash_table_add(v->dirs, d);
-            d = up;
-        }
-        g_free(d);
+        g_checksum_update(c, (const guchar *)buf, (gsize)n);
     }
+    if (r == 0)
+        g_strlcpy(out, g_checksum_get_string(c), 65);
+    g_checksum_free(c);
+    return r;
 }
 
-static void cmd_verify_file(struct cmd_verify *v, const char *rel, JsonObject *f)
+static void cmd_verify_file(struct cmd_verify *v, const struct verify_manifest_file *f)
 {
-    char *path = g_build_filename(v->dir, rel, NULL);
+    char *shown = names_display(f->path);
     struct stat st;
-    const char *want_sha = json_object_get_string_member_with_default(f, "sha256", "");
-    gint64 want_size = json_object_get_int_member_with_default(f, "size", -1);
-    if (lstat(path, &st) != 0) {
-        cmd_verify_problem(v, "missing: %s (listed in the manifest, not in the folder)", rel);
-    } else if (!S_ISREG(st.st_mode)) {
-        cmd_verify_problem(v, "not a regular file: %s", rel);
-    } else if ((gint64)st.st_size != want_size) {
+    const char *what = NULL;
+    int fd = cmd_verify_open(v->dirfd, f->path, &st, &what);
+    char sha[65];
+    if (fd < 0 && what && !strcmp(what, "missing")) {
+        cmd_verify_problem(v, "missing: %s (listed in the manifest, not in the folder)", shown);
+    } else if (fd < 0) {
+        cmd_verify_problem(v, "%s: %s", what ? what : "cannot be read", shown);
+    } else if (f->size >= 0 && (gint64)st.st_size != f->size) {
         cmd_verify_problem(v, "size differs: %s (manifest %" G_GINT64_FORMAT " bytes, folder %lld)",
-                           rel, want_size, (long long)st.st_size);
-    } else {
-        char sha[65];
-        if (util_sha256_file(path, sha) != 0)
-            cmd_verify_problem(v, "cannot read %s: %s", rel, g_strerror(errno));
-        else if (g_ascii_strcasecmp(sha, want_sha) != 0)
-            cmd_verify_problem(v, "content changed: %s (SHA-256 %s, manifest says %s)", rel, sha,
-                               want_sha);
+                           shown, f->size, (long long)st.st_size);
+    } else if (cmd_verify_sha256_fd(fd, sha) != 0) {
+        cmd_verify_problem(v, "cannot read %s: %s", shown, g_strerror(errno));
+    } else if (f->sha256[0] && strcmp(sha, f->sha256) != 0) {
+        cmd_verify_problem(v, "content changed: %s (SHA-256 %s, manifest says %s)", shown, sha,
+                           f->sha256);
     }
-    g_free(path);
+    if (fd >= 0)
+        close(fd);
+    g_free(shown);
 }
 
-/* Everything in the folder that the manifest does not account for. */
-static void cmd_verify_unlisted(struct cmd_verify *v, const char *rel_dir)
+/* MANIFEST.json into memory: a regular file (not a link, FIFO or device) of sane size. */
+static char *cmd_verify_read_manifest(struct cmd_verify *v, size_t *len)
 {
-    char *abs = rel_dir ? g_build_filename(v->dir, rel_dir, NULL) : g_strdup(v->dir);
-    GError *err = NULL;
-    GDir *d = g_dir_open(abs, 0, &err);
+    struct stat st;
+    const char *what = NULL;
+    int fd = cmd_verify_open(v->dirfd, MANIFEST_NAME, &st, &what);
+    char *buf = NULL;
+    if (fd < 0) {
+        cmd_verify_problem(v, "%s: %s", what ? what : "cannot be read", MANIFEST_NAME);
+        return NULL;
+    }
+    if ((uint64_t)st.st_size > CMD_VERIFY_MAX_MANIFEST) {
+        cmd_verify_problem(v, "%s is %lld bytes, too large for a kiosk manifest", MANIFEST_NAME,
+                           (long long)st.st_size);
+        close(fd);
+        return NULL;
+    }
+    size_t want = (size_t)st.st_size, got = 0;
+    buf = g_try_malloc(want + 1);
+    if (!buf) {
+        cmd_verify_problem(v, "%s is too large to read here (%zu bytes)", MANIFEST_NAME, want);
+        close(fd);
+        return NULL;
+    }
+    while (got <= want) { /* one byte more: a file that grew is noticed */
+        ssize_t n = read(fd, buf + got, want + 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got != want) {
+        cmd_verify_problem(v, "%s changed while being read", MANIFEST_NAME);
+        g_clear_pointer(&buf, g_free);
+    }
+    close(fd);
+    *len = got;
+    return buf;
+}
+
+/* Everything in the folder that the manifest does not account for: the folder NAME in
+ * AT, REL_DIR below the delivery (NULL: the delivery itself), FOLDER its id in the
+ * manifest's tree (verify_manifest_folder).  Never follows a link. */
+static void cmd_verify_unlisted(struct cmd_verify *v, int at, const char *name, const char *rel_dir,
+                                guint folder)
+{
+    int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
-        cmd_verify_problem(v, "cannot list %s: %s", abs, err->message);
-        g_error_free(err);
-        g_free(abs);
+        char *shown = names_display(rel_dir ? rel_dir : v->dir);
+        cmd_verify_problem(v, "cannot list %s: %s", shown, g_strerror(errno));
+        g_free(shown);
+        if (fd >= 0)
+            close(fd);
         return;
     }
-    const char *name;
-    while ((name = g_dir_read_name(d))) {
-        char *rel = rel_dir ? g_strdup_printf("%s/%s", rel_dir, name) : g_strdup(name);
-        char *path = g_build_filename(abs, name, NULL);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *rel = rel_dir ? g_strdup_printf("%s/%s", rel_dir, e->d_name) : g_strdup(e->d_name);
         struct stat st;
-        if (!rel_dir && (!strcmp(name, MANIFEST_NAME) || !strcmp(name, MANIFEST_NAME SIGN_SUFFIX))) {
+        bool is_dir =
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+        guint sub = is_dir ? verify_manifest_folder(v->m, folder, e->d_name) : 0;
+        if (!rel_dir &&
+            (!strcmp(e->d_name, MANIFEST_NAME) || !strcmp(e->d_name, MANIFEST_NAME SIGN_SUFFIX))) {
             /* expected */
-        } else if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
-                   g_hash_table_contains(v->dirs, rel)) {
-            cmd_verify_unlisted(v, rel);
-        } else if (!g_hash_table_contains(v->listed, rel)) {
+        } else if (sub) {
+            cmd_verify_unlisted(v, dirfd(d), e->d_name, rel, sub);
+        } else if (!g_hash_table_contains(v->m->listed, rel)) {
+            char *shown = names_display(rel);
             cmd_verify_problem(v, "unlisted %s: %s (not in the manifest; not from the kiosk)",
-                               S_ISDIR(st.st_mode) ? "folder" : "file", rel);
+                               is_dir ? "folder" : "file", shown);
+            g_free(shown);
         }
         g_free(rel);
-        g_free(path);
     }
-    g_dir_close(d);
-    g_free(abs);
+    closedir(d);
+}
+
+/* Is NAME in the delivery a regular file (not a link, FIFO, device)?  Missing: false,
+ * *missing set. */
+static bool cmd_verify_regular(struct cmd_verify *v, const char *name, bool *missing)
+{
+    struct stat st;
+    *missing = fstatat(v->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT;
+    return !*missing && S_ISREG(st.st_mode);
+}
+
+static int cmd_verify_by_path(const void *a, const void *b)
+{
+    const struct verify_manifest_file *const *x = a, *const *y = b;
+    return strcmp((*x)->path, (*y)->path);
 }
 
 int cmd_verify_batch(int argc, char **argv)
@@ -175,17 +277,14 @@ int cmd_verify_batch(int argc, char **argv)
         fputs(cmd_verify_usage, stderr);
         return 2;
     }
-    struct cmd_verify v = {
-        .dir = argv[optind],
-        .listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-        .dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-    };
+    struct cmd_verify v = {.dir = argv[optind], .dirfd = -1};
     struct kiosk_config *cfg = NULL;
     struct sign_pubkey pk;
-    JsonParser *parser = json_parser_new();
-    char *why = NULL, *tc = NULL, id[17];
+    char *why = NULL, *tc = NULL, *text = NULL, id[17];
     char *manifest = g_build_filename(v.dir, MANIFEST_NAME, NULL);
     char *sig = g_strconcat(manifest, SIGN_SUFFIX, NULL);
+    bool missing;
+    size_t len = 0;
 
     if (!pubkey) {
         if (config_load(config, &cfg, &why) != 0) {
@@ -199,57 +298,62 @@ int cmd_verify_batch(int argc, char **argv)
         goto out;
     }
     sign_key_id_hex(pk.id, id);
-    if (!g_file_test(v.dir, G_FILE_TEST_IS_DIR)) {
+    v.dirfd = open(v.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (v.dirfd < 0) {
         fprintf(stderr, "kiosk: %s is not a folder\n", v.dir);
         goto out;
     }
-    /* 1. The signature. */
-    if (!g_file_test(manifest, G_FILE_TEST_EXISTS)) {
-        cmd_verify_problem(&v, "missing: %s (not a kiosk delivery, or incomplete)", MANIFEST_NAME);
+    /* 1. The signature.  Both files must be regular files: a link could point anywhere,
+     *    a FIFO would never end. */
+    if (!cmd_verify_regular(&v, MANIFEST_NAME, &missing)) {
+        cmd_verify_problem(&v,
+                           missing ? "missing: %s (not a kiosk delivery, or incomplete)"
+                                   : "not a regular file: %s (not from the kiosk)",
+                           MANIFEST_NAME);
         goto done;
     }
-    if (!g_file_test(sig, G_FILE_TEST_EXISTS)) {
-        cmd_verify_problem(&v, "missing: %s (the delivery is not signed)",
+    if (!cmd_verify_regular(&v, MANIFEST_NAME SIGN_SUFFIX, &missing)) {
+        cmd_verify_problem(&v,
+                           missing ? "missing: %s (the delivery is not signed)"
+                                   : "not a regular file: %s (not from the kiosk)",
                            MANIFEST_NAME SIGN_SUFFIX);
     } else if (sign_verify_file(&pk, manifest, sig, &tc, &why) != 0) {
         cmd_verify_problem(&v, "signature: %s", why);
         g_clear_pointer(&why, g_free);
     }
     /* 2. The manifest (checked even when the signature failed, to name more problems). */
-    GError *err = NULL;
-    if (!json_parser_load_from_file(parser, manifest, &err) ||
-        !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-        cmd_verify_problem(&v, "MANIFEST.json is not valid JSON: %s",
-                           err ? err->message : "not an object");
-        g_clear_error(&err);
+    text = cmd_verify_read_manifest(&v, &len);
+    if (!text)
         goto done;
-    }
-    JsonObject *m = json_node_get_object(json_parser_get_root(parser));
-    const char *session = json_object_get_string_member_with_default(m, "session", "?");
-    const char *status = json_object_get_string_member_with_default(m, "status", "?");
-    if (strcmp(status, "delivered") != 0 && strcmp(status, "partial") != 0)
-        cmd_verify_problem(&v, "MANIFEST.json: status is '%s', not a delivery", status);
-    JsonNode *fn = json_object_get_member(m, "files");
-    if (!fn || !JSON_NODE_HOLDS_ARRAY(fn))
-        cmd_verify_problem(&v, "MANIFEST.json has no file list");
-    else
-        cmd_verify_listed(&v, json_node_get_array(fn));
+    int parsed = verify_manifest_parse(text, len, &v.m);
+    for (guint i = 0; i < v.m->problems->len; i++)
+        cmd_verify_problem(&v, "%s", (const char *)g_ptr_array_index(v.m->problems, i));
+    if (parsed != 0)
+        goto done;
     /* 3. Every listed file, 4. nothing else. */
-    GList *keys = g_hash_table_get_keys(v.listed);
-    keys = g_list_sort(keys, (GCompareFunc)strcmp);
-    for (GList *l = keys; l; l = l->next)
-        cmd_verify_file(&v, l->data, g_hash_table_lookup(v.listed, l->data));
-    g_list_free(keys);
-    cmd_verify_unlisted(&v, NULL);
+    GPtrArray *files = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer f;
+    g_hash_table_iter_init(&it, v.m->listed);
+    while (g_hash_table_iter_next(&it, NULL, &f))
+        g_ptr_array_add(files, f);
+    g_ptr_array_sort(files, cmd_verify_by_path);
+    for (guint i = 0; i < files->len; i++)
+        cmd_verify_file(&v, g_ptr_array_index(files, i));
+    g_ptr_array_free(files, TRUE);
+    cmd_verify_unlisted(&v, v.dirfd, ".", NULL, 0);
     char *base = g_path_get_basename(v.dir);
-    if (strcmp(base, session) != 0)
-        printf("note: the folder is named %s, the manifest says session %s\n", base, session);
+    if (g_strcmp0(base, v.m->session) != 0) {
+        char *shown = names_display(v.m->session ? v.m->session : "?");
+        printf("note: the folder is named %s, the manifest says session %s\n", base, shown);
+        g_free(shown);
+    }
     g_free(base);
 done:
     if (v.problems == 0) {
         printf("OK: %s: signed by key %s (%s); %u delivered files present and unchanged; "
                "nothing unlisted\n",
-               v.dir, id, tc ? tc : "", g_hash_table_size(v.listed));
+               v.dir, id, tc ? tc : "", v.m ? g_hash_table_size(v.m->listed) : 0);
         rc = 0;
     } else {
         printf("FAILED: %s: %u problem%s; do not use this delivery\n", v.dir, v.problems,
@@ -257,10 +361,11 @@ done:
         rc = 1;
     }
 out:
-    g_object_unref(parser);
-    g_hash_table_destroy(v.listed);
-    g_hash_table_destroy(v.dirs);
+    verify_manifest_free(v.m);
+    if (v.dirfd >= 0)
+        close(v.dirfd);
     config_free(cfg);
+    g_free(text);
     g_free(manifest);
     g_free(sig);
     g_free(tc);

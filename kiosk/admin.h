@@ -63,8 +63,8 @@ char *admin_login_message(const struct admin_login_result *res);
 /* What the administrator checks, from the files (kiosk status, the admin screen):
  * "policy" {file, valid, name, version, sha256}, "signatures" {folder, db_version,
  * build_time, age_days, max_age_days, too_old, test_signatures}, "staging" {folder,
- * free_bytes, total_bytes}, "printer" {queue}, "admin" {password_set, failures, locked,
- * retry_after}, "last_sessions" [ {session, time, status, files, delivered, ...} ] (the
+ * free_bytes, total_bytes}, "printer" {queue, ok, state, accepting, text}
+ * (printer_status), "admin" {password_set, failures, locked, retry_after}, "last_sessions" [ {session, time, status, files, delivered, ...} ] (the
  * last N "session-end" records of the audit log, newest first).  New object. */
 JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions);
 

@@ -13,16 +13,22 @@ while read -r pkg; do
         missing+=("$pkg")
     fi
 done < "$list"
-# The unprivileged user the sandboxed scanner workers run as (docs/privsep.md).
-ensure_scan_user() {
-    if [ "$(id -u)" -eq 0 ] && ! getent passwd kiosk-scan >/dev/null; then
-        echo "deps: creating system user kiosk-scan"
-        useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin kiosk-scan
-    fi
+# The unprivileged users (docs/privsep.md): kiosk-scan runs the sandboxed scanner workers,
+# kiosk-fuse the FUSE filesystem drivers ([media] driver-user in kiosk.conf; without it
+# the kiosk refuses to mount).
+ensure_users() {
+    local u
+    [ "$(id -u)" -eq 0 ] || return 0
+    for u in kiosk-scan kiosk-fuse; do
+        if ! getent passwd "$u" >/dev/null; then
+            echo "deps: creating system user $u"
+            useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$u"
+        fi
+    done
 }
 if [ ${#missing[@]} -eq 0 ]; then
     echo "deps: all packages present"
-    ensure_scan_user
+    ensure_users
     exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -34,4 +40,4 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
-ensure_scan_user
+ensure_users

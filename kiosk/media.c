@@ -7,8 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <grp.h>
 #include <linux/fs.h>
 #include <linux/loop.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +20,10 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,19 +34,28 @@
 #define MEDIA_LOOP_TAG "kiosk:"
 
 /* How each filesystem is read.  FUSE drivers run in the foreground so the kiosk owns
- * their process; "%D" is the device, "%M" the mount point. */
+ * their process; "%D" is the device, "%M" the mount point.  fuse_subtype non-NULL: the
+ * driver uses libfuse 2, which mounts through "fusermount" when it is not root, so it can
+ * run as [media] driver-user (docs/privsep.md); the service then mounts "fuse.SUBTYPE".
+ * ntfs-3g has its own copy of FUSE (fuse-lite) whose mount code is built in and needs
+ * root: it stays root. */
 static const struct media_fs {
     const char *type;       /* blkid TYPE */
     const char *const fuse_argv[8];
+    const char *fuse_subtype;
     const char *kernel_type;
     const char *kernel_data;
 } media_fs_table[] = {
-    {"vfat", {"fusefat", "-f", "-o", "ro", "%D", "%M", NULL}, "vfat", "utf8,shortname=mixed"},
-    {"exfat", {"mount.exfat-fuse", "-d", "-o", "ro", "%D", "%M", NULL}, "exfat", ""},
-    {"ntfs", {"ntfs-3g", "-o", "ro,no_detach", "%D", "%M", NULL}, "ntfs3", ""},
-    {"ext2", {"fuse2fs", "-f", "-o", "ro", "%D", "%M", NULL}, "ext2", ""},
-    {"ext3", {"fuse2fs", "-f", "-o", "ro", "%D", "%M", NULL}, "ext3", "noload"},
-    {"ext4", {"fuse2fs", "-f", "-o", "ro", "%D", "%M", NULL}, "ext4", "noload"},
+    {"vfat",
+     {"fusefat", "-f", "-o", "ro", "%D", "%M", NULL},
+     "fusefat",
+     "vfat",
+     "utf8,shortname=mixed"},
+    {"exfat", {"mount.exfat-fuse", "-d", "-o", "ro", "%D", "%M", NULL}, "exfat", "exfat", ""},
+    {"ntfs", {"ntfs-3g", "-o", "ro,no_detach", "%D", "%M", NULL}, NULL, "ntfs3", ""},
+    {"ext2", {"fuse2fs", "-f", "-o", "ro", "%D", "%M", NULL}, "ext2", "ext2", ""},
+    {"ext3", {"fuse2fs", "-f", "-o", "ro", "%D", "%M", NULL}, "ext3", "ext3", "noload"},
+    {"ext4", {"fuse2fs", "-f", "-o", "ro", "%D", "%M", NULL}, "ext4", "ext4", "noload"},
 };
 
 static const struct media_fs *media_fs_find(const char *type)
@@ -218,8 +234,37 @@ static char *media_read_tail(const char *path, size_t max)
     return r;
 }
 
-static int media_mount_fuse(struct media_volume *v, const struct media_fs *fs, const char *logpath,
-                            volatile gint *stop, char **why)
+/* "X could not read the Y filesystem (last lines of its log)": the driver ended before it
+ * mounted anything. */
+static char *media_driver_failed(const char *name, const struct media_volume *v,
+                                 const char *logpath)
+{
+    char *tail = media_read_tail(logpath, 300);
+    char *why =
+        g_strdup_printf("%s could not read the %s filesystem%s%s%s", name, v->fstype,
+                        tail && *tail ? " (" : "", tail ? tail : "", tail && *tail ? ")" : "");
+    g_free(tail);
+    return why;
+}
+
+/* Whatever options the driver understood, enforce the invariants on the mount. */
+static int media_restrict_mount(const struct media_volume *v, char **why)
+{
+    struct mount_attr attr = {
+        .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+                    MOUNT_ATTR_NOSYMFOLLOW,
+    };
+    if (mount_setattr(AT_FDCWD, v->mountpoint, 0, &attr, sizeof(attr)) != 0) {
+        *why = g_strdup_printf("cannot restrict the mount of %s: %s", v->mountpoint,
+                               g_strerror(errno));
+        return KERR_MOUNT;
+    }
+    return 0;
+}
+
+/* The driver as the service's own user (root): it mounts by itself. */
+static int media_mount_fuse_root(struct media_volume *v, const struct media_fs *fs,
+                                 const char *logpath, volatile gint *stop, char **why)
 {
     char *argv[8] = {0};
     for (int i = 0; fs->fuse_argv[i]; i++) {
@@ -265,11 +310,7 @@ static int media_mount_fuse(struct media_volume *v, const struct media_fs *fs, c
         pid_t w = waitpid(pid, &status, WNOHANG);
         if (w == pid) {
             v->driver_pid = 0;
-            char *tail = media_read_tail(logpath, 300);
-            *why = g_strdup_printf("%s could not read the %s filesystem%s%s%s", argv[0], v->fstype,
-                                   tail && *tail ? " (" : "", tail ? tail : "",
-                                   tail && *tail ? ")" : "");
-            g_free(tail);
+            *why = media_driver_failed(argv[0], v, logpath);
             return KERR_MOUNT;
         }
         if (media_now_ms() > deadline) {
@@ -284,17 +325,523 @@ static int media_mount_fuse(struct media_volume *v, const struct media_fs *fs, c
         }
         g_usleep(10000);
     }
-    /* Whatever options the driver understood, enforce the invariants on the mount. */
-    struct mount_attr attr = {
-        .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                    MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NOSYMFOLLOW,
-    };
-    if (mount_setattr(AT_FDCWD, v->mountpoint, 0, &attr, sizeof(attr)) != 0) {
-        *why = g_strdup_printf("cannot restrict the mount of %s: %s", v->mountpoint,
-                               g_strerror(errno));
+    return media_restrict_mount(v, why);
+}
+
+/* ---- FUSE drivers without root (docs/privsep.md, "Filesystem drivers") ------------------
+ *
+ * The service opens /dev/fuse and forks; the child confines itself (new mount, network and
+ * IPC namespaces; a small tmpfs as its whole root holding a node of the read-only loop
+ * device, an empty mount point, /dev/fuse, read-only /usr and library links, and
+ * kiosk-fusermount as /bin/fusermount), becomes [media] driver-user and execs the driver
+ * with that descriptor open.  libfuse 2, not root, runs "fusermount"; the shim says "R"
+ * on the sync socket, the service mounts the descriptor on the real mount point
+ * (allow_other: the root service reads it) and answers "G", and the shim hands the
+ * descriptor to libfuse.  The service keeps no copy of it: when the driver dies the
+ * connection dies with it and reads fail instead of hanging. */
+
+#define MEDIA_SHIM_NAME "kiosk-fusermount"
+#define MEDIA_JAIL_DEV "/dev/medium"
+#define MEDIA_JAIL_MNT "/mnt"
+#define MEDIA_JAIL_FUSE_FD 3
+#define MEDIA_JAIL_SYNC_FD 4
+
+G_LOCK_DEFINE_STATIC(media_driver_user);
+static char *media_driver_user; /* NULL: MEDIA_DRIVER_USER_DEFAULT */
+
+void media_set_driver_user(const char *user)
+{
+    G_LOCK(media_driver_user);
+    g_free(media_driver_user);
+    media_driver_user = g_strdup(user && *user ? user : MEDIA_DRIVER_USER_DEFAULT);
+    G_UNLOCK(media_driver_user);
+}
+
+static char *media_get_driver_user(void)
+{
+    G_LOCK(media_driver_user);
+    char *u = g_strdup(media_driver_user ? media_driver_user : MEDIA_DRIVER_USER_DEFAULT);
+    G_UNLOCK(media_driver_user);
+    return u;
+}
+
+struct media_driver_cred {
+    bool as_self; /* run the driver as the service's own user (root: today's way) */
+    uid_t uid;
+    gid_t gid;
+    char name[33];
+};
+
+/* Who runs FS's driver.  Fails closed when driver-user does not exist or is root in
+ * disguise; "root" is the explicit way back to root drivers. */
+static int media_driver_cred(const struct media_fs *fs, struct media_driver_cred *cr, char **why)
+{
+    cr->as_self = true;
+    if (geteuid() != 0)
+        return 0; /* not root: the driver runs as the caller, who is unprivileged already */
+    char *user = media_get_driver_user();
+    int r = 0;
+    if (strcmp(user, "root") == 0)
+        goto out;
+    if (!fs->fuse_subtype) {
+        log_info("%s runs as root: its built-in FUSE mounts by itself and needs root "
+                 "(docs/privsep.md)",
+                 fs->fuse_argv[0]);
+        goto out;
+    }
+    struct passwd pw, *found = NULL;
+    char buf[4096];
+    int e = getpwnam_r(user, &pw, buf, sizeof(buf), &found);
+    if (!found) {
+        *why =
+            g_strdup_printf("the user %s that filesystem drivers run as does not exist%s%s; "
+                            "run 'make deps' (it creates %s), or set [media] driver-user "
+                            "in kiosk.conf",
+                            user, e ? ": " : "", e ? g_strerror(e) : "", MEDIA_DRIVER_USER_DEFAULT);
+        r = KERR_SYSTEM;
+        goto out;
+    }
+    if (pw.pw_uid == 0 || pw.pw_gid == 0) {
+        *why = g_strdup_printf("the user %s that filesystem drivers run as has user or group id "
+                               "0; set [media] driver-user=root in kiosk.conf to run drivers "
+                               "as root on purpose, or use an unprivileged user",
+                               user);
+        r = KERR_SYSTEM;
+        goto out;
+    }
+    cr->as_self = false;
+    cr->uid = pw.pw_uid;
+    cr->gid = pw.pw_gid;
+    g_strlcpy(cr->name, user, sizeof(cr->name));
+out:
+    g_free(user);
+    return r;
+}
+
+/* kiosk-fusermount, next to the running binary (build/ or the install folder). */
+static char *media_shim_path(char **why)
+{
+    char *exe = g_file_read_link("/proc/self/exe", NULL);
+    char *dir = exe ? g_path_get_dirname(exe) : g_strdup(".");
+    char *path = g_build_filename(dir, MEDIA_SHIM_NAME, NULL);
+    struct stat st;
+    g_free(exe);
+    g_free(dir);
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXOTH) &&
+        !(st.st_mode & (S_IWGRP | S_IWOTH)))
+        return path;
+    *why = g_strdup_printf("%s is missing or not a plain executable file (mode 0755): it is "
+                           "built with the kiosk and installed next to it (docs/privsep.md)",
+                           path);
+    g_free(path);
+    return NULL;
+}
+
+/* Top-level entries of / the driver needs besides /usr: each becomes the same symbolic
+ * link in its root (merged /usr), or a read-only bind if it is a real folder. */
+static const char *const media_jail_mirrors[] = {"/sbin", "/lib", "/lib32", "/lib64", "/libx32"};
+#define MEDIA_JAIL_N_MIRRORS G_N_ELEMENTS(media_jail_mirrors)
+
+struct media_jail {
+    const char *root;   /* where the child mounts its tmpfs (the volume's mount point) */
+    const char *shim;   /* bound to /bin/fusermount */
+    const char *driver; /* absolute path, also valid inside the root */
+    char **argv, **envp;
+    dev_t dev; /* the volume's read-only loop device */
+    uid_t uid;
+    gid_t gid;
+    pid_t parent;
+    int fusefd, syncfd, logfd, devnull;
+    char link[MEDIA_JAIL_N_MIRRORS][256]; /* symbolic link target, or "" */
+    bool dir[MEDIA_JAIL_N_MIRRORS];       /* a real folder: bind it */
+    bool ldcache;                         /* /etc/ld.so.cache exists: bind it */
+    char passwd[256], group[256];         /* /etc/passwd, /etc/group: the driver user only */
+};
+
+/* What the child reports when it cannot confine itself (one SOCK_SEQPACKET record); the
+ * shim's "R" is a one-byte record. */
+enum media_jail_step {
+    JAIL_FDS,
+    JAIL_UNSHARE,
+    JAIL_PRIVATE,
+    JAIL_TMPFS,
+    JAIL_DEV,
+    JAIL_FUSE,
+    JAIL_USR,
+    JAIL_SHIM,
+    JAIL_PIVOT,
+    JAIL_USER,
+    JAIL_EXEC,
+    JAIL_N_STEPS
+};
+static const char *const media_jail_step_text[JAIL_N_STEPS] = {
+    [JAIL_FDS] = "arranging file descriptors",
+    [JAIL_UNSHARE] = "new mount, network and IPC namespaces",
+    [JAIL_PRIVATE] = "making mounts private",
+    [JAIL_TMPFS] = "mounting its private root (tmpfs)",
+    [JAIL_DEV] = "creating its device node (mknod) and mount point",
+    [JAIL_FUSE] = "binding /dev/fuse",
+    [JAIL_USR] = "binding /usr and the libraries, writing /etc",
+    [JAIL_SHIM] = "binding " MEDIA_SHIM_NAME,
+    [JAIL_PIVOT] = "pivot_root into its private root",
+    [JAIL_USER] = "switching to the driver user",
+    [JAIL_EXEC] = "starting the driver",
+};
+struct media_jail_msg {
+    char tag; /* 'E' */
+    int step;
+    int err;
+};
+
+/* The driver's path must exist inside its root: below /usr or a bound folder. */
+static bool media_jail_holds(const struct media_jail *j, const char *path)
+{
+    if (g_str_has_prefix(path, "/usr/"))
+        return true;
+    for (size_t i = 0; i < MEDIA_JAIL_N_MIRRORS; i++) {
+        size_t n = strlen(media_jail_mirrors[i]);
+        if (j->dir[i] && strncmp(path, media_jail_mirrors[i], n) == 0 && path[n] == '/')
+            return true;
+    }
+    return false;
+}
+
+static int media_jail_plan_mirrors(struct media_jail *j, char **why)
+{
+    for (size_t i = 0; i < MEDIA_JAIL_N_MIRRORS; i++) {
+        struct stat st;
+        if (lstat(media_jail_mirrors[i], &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            j->dir[i] = true;
+        } else if (S_ISLNK(st.st_mode)) {
+            ssize_t n = readlink(media_jail_mirrors[i], j->link[i], sizeof(j->link[i]) - 1);
+            if (n <= 0 || (size_t)n >= sizeof(j->link[i]) - 1) {
+                *why = g_strdup_printf("cannot read the link %s", media_jail_mirrors[i]);
+                return KERR_SYSTEM;
+            }
+            j->link[i][n] = '\0';
+        }
+    }
+    j->ldcache = access("/etc/ld.so.cache", R_OK) == 0;
+    return 0;
+}
+
+/* In the child: report STEP with errno to the service and end. */
+static G_NORETURN void media_jail_fail(int syncfd, enum media_jail_step step)
+{
+    struct media_jail_msg m = {.tag = 'E', .step = step, .err = errno};
+    (void)!send(syncfd, &m, sizeof(m), MSG_NOSIGNAL);
+    _exit(126);
+}
+
+/* Create PATH holding TEXT (may be ""). */
+static int media_jail_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    size_t len = strlen(text);
+    ssize_t n = len ? write(fd, text, len) : 0;
+    close(fd);
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Bind SRC on DST (an empty file or folder in the new root), read-only, nosuid, nodev. */
+static int media_jail_bind(const char *src, const char *dst, unsigned long rec)
+{
+    if (mount(src, dst, NULL, MS_BIND | rec, NULL) != 0)
+        return -1;
+    return mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+}
+
+/* The child between fork and exec.  The service has threads: only system calls here, no
+ * allocation, no locks (everything was prepared in J by the parent). */
+static G_NORETURN void media_jail_child(const struct media_jail *j)
+{
+    int sync = j->syncfd;
+    /* The driver dies with us; a crash of the kiosk never leaves a live parser. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != j->parent)
+        _exit(126);
+    setpgid(0, 0);
+    int s = fcntl(j->syncfd, F_DUPFD_CLOEXEC, 10);
+    int f = fcntl(j->fusefd, F_DUPFD_CLOEXEC, 10);
+    if (s < 0 || f < 0)
+        media_jail_fail(sync, JAIL_FDS);
+    sync = s;
+    if (dup2(j->devnull, 0) < 0 || dup2(j->devnull, 1) < 0 ||
+        dup2(j->logfd >= 0 ? j->logfd : j->devnull, 2) < 0 || dup2(f, MEDIA_JAIL_FUSE_FD) < 0 ||
+        dup2(s, MEDIA_JAIL_SYNC_FD) < 0)
+        media_jail_fail(sync, JAIL_FDS);
+    sync = MEDIA_JAIL_SYNC_FD;
+    /* Nothing else of the service's (most of it is close-on-exec anyway). */
+    (void)close_range(MEDIA_JAIL_SYNC_FD + 1, ~0U, 0);
+
+    /* The modes below are meant as written (the unit's UMask=0077 would make /dev, /etc
+     * and /bin unreadable to the driver). */
+    umask(022);
+    if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC) != 0)
+        media_jail_fail(sync, JAIL_UNSHARE);
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        media_jail_fail(sync, JAIL_PRIVATE);
+    /* Not nodev: the device node lives here.  Read-only once built (below). */
+    if (mount("kiosk-driver", j->root, "tmpfs", MS_NOSUID | MS_NOEXEC,
+              "size=64k,nr_inodes=64,mode=0755") != 0 ||
+        chdir(j->root) != 0)
+        media_jail_fail(sync, JAIL_TMPFS);
+    /* A node of the read-only loop device (LO_FLAGS_READ_ONLY: it cannot be opened for
+     * writing whatever the mode), readable by the driver only. */
+    if (mkdir("dev", 0755) != 0 || mknod("dev/medium", S_IFBLK | 0400, j->dev) != 0 ||
+        chown("dev/medium", j->uid, j->gid) != 0)
+        media_jail_fail(sync, JAIL_DEV);
+    /* libfuse opens /dev/fuse and tries mount(2) before it falls back to fusermount. */
+    if (media_jail_file("dev/fuse", "") != 0 ||
+        mount("/dev/fuse", "dev/fuse", NULL, MS_BIND, NULL) != 0)
+        media_jail_fail(sync, JAIL_FUSE);
+    /* The driver's mount point: libfuse checks that it is an empty folder, nothing more. */
+    if (mkdir("mnt", 0700) != 0 || chown("mnt", j->uid, j->gid) != 0)
+        media_jail_fail(sync, JAIL_DEV);
+    if (mkdir("usr", 0755) != 0 || media_jail_bind("/usr", "usr", MS_REC) != 0)
+        media_jail_fail(sync, JAIL_USR);
+    for (size_t i = 0; i < MEDIA_JAIL_N_MIRRORS; i++) {
+        const char *name = media_jail_mirrors[i] + 1;
+        if (j->dir[i] &&
+            (mkdir(name, 0755) != 0 || media_jail_bind(media_jail_mirrors[i], name, MS_REC) != 0))
+            media_jail_fail(sync, JAIL_USR);
+        if (j->link[i][0] && symlink(j->link[i], name) != 0)
+            media_jail_fail(sync, JAIL_USR);
+    }
+    /* The loader's cache, and the driver user's name (exfat-fuse asks for it). */
+    if (mkdir("etc", 0755) != 0 || media_jail_file("etc/passwd", j->passwd) != 0 ||
+        media_jail_file("etc/group", j->group) != 0)
+        media_jail_fail(sync, JAIL_USR);
+    if (j->ldcache && (media_jail_file("etc/ld.so.cache", "") != 0 ||
+                       media_jail_bind("/etc/ld.so.cache", "etc/ld.so.cache", 0) != 0))
+        media_jail_fail(sync, JAIL_USR);
+    /* libfuse 2 runs FUSERMOUNT_DIR "/fusermount", i.e. /bin/fusermount. */
+    if (mkdir("bin", 0755) != 0 || media_jail_file("bin/fusermount", "") != 0 ||
+        media_jail_bind(j->shim, "bin/fusermount", 0) != 0)
+        media_jail_fail(sync, JAIL_SHIM);
+    /* The tmpfs becomes the root; the service's whole tree goes, with the mounts of the
+     * medium's other volumes (a copy here would keep them alive after their unmount). */
+    if (syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0 || chdir("/") != 0)
+        media_jail_fail(sync, JAIL_PIVOT);
+    if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) != 0)
+        media_jail_fail(sync, JAIL_PIVOT);
+    /* Raw system calls: this process has one thread whatever glibc remembers of the
+     * service's; every capability goes with uid 0. */
+    if (syscall(SYS_setgroups, 0, NULL) != 0 ||
+        syscall(SYS_setresgid, j->gid, j->gid, j->gid) != 0 ||
+        syscall(SYS_setresuid, j->uid, j->uid, j->uid) != 0)
+        media_jail_fail(sync, JAIL_USER);
+    if (syscall(SYS_setresuid, 0, 0, 0) == 0) {
+        errno = EPERM;
+        media_jail_fail(sync, JAIL_USER);
+    }
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        media_jail_fail(sync, JAIL_USER);
+    struct rlimit nocore = {0, 0};
+    (void)setrlimit(RLIMIT_CORE, &nocore);
+    execve(j->driver, j->argv, j->envp);
+    media_jail_fail(sync, JAIL_EXEC);
+}
+
+/* The shim said "R": mount the service's /dev/fuse descriptor on the real mount point and
+ * let the driver go on ("G"). */
+static int media_jail_mount(struct media_volume *v, const struct media_fs *fs,
+                            const struct media_driver_cred *cr, int fusefd, int syncfd, char **why)
+{
+    const char *name = fs->fuse_argv[0];
+    char *type = g_strdup_printf("fuse.%s", fs->fuse_subtype);
+    char *opts = g_strdup_printf("fd=%d,rootmode=%o,user_id=%u,group_id=%u,allow_other", fusefd,
+                                 (unsigned)S_IFDIR, (unsigned)cr->uid, (unsigned)cr->gid);
+    int rc = mount(name, v->mountpoint, type,
+                   MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW, opts);
+    int saved = errno;
+    g_free(type);
+    g_free(opts);
+    if (rc != 0) {
+        *why = g_strdup_printf("cannot mount the %s filesystem for %s: %s", v->fstype, name,
+                               g_strerror(saved));
         return KERR_MOUNT;
     }
-    return 0;
+    v->mounted = true;
+    dev_t dev;
+    if (media_is_mounted(v->mountpoint, &dev))
+        v->fuse_conn = minor(dev);
+    if (send(syncfd, "G", 1, MSG_NOSIGNAL) != 1) {
+        *why =
+            g_strdup_printf("%s stopped before it could serve the %s filesystem", name, v->fstype);
+        return KERR_MOUNT;
+    }
+    return media_restrict_mount(v, why);
+}
+
+/* Wait for the shim's "R" (the driver read the superblock and wants its descriptor), the
+ * child's report of a failed confinement, the driver's end, the deadline or STOP. */
+static int media_jail_wait(struct media_volume *v, const struct media_fs *fs,
+                           const struct media_driver_cred *cr, int fusefd, int syncfd,
+                           const char *logpath, volatile gint *stop, char **why)
+{
+    const char *name = fs->fuse_argv[0];
+    gint64 deadline = media_now_ms() + MEDIA_MOUNT_TIMEOUT_MS;
+    bool eof = false;
+    for (;;) {
+        struct pollfd p = {.fd = syncfd, .events = POLLIN};
+        if (eof)
+            g_usleep(10000);
+        else if (poll(&p, 1, 10) > 0) {
+            struct media_jail_msg m;
+            memset(&m, 0, sizeof(m));
+            ssize_t n = recv(syncfd, &m, sizeof(m), MSG_DONTWAIT);
+            if (n == 1 && m.tag == 'R')
+                return media_jail_mount(v, fs, cr, fusefd, syncfd, why);
+            if (n == (ssize_t)sizeof(m) && m.tag == 'E' && m.step >= 0 && m.step < JAIL_N_STEPS) {
+                *why = g_strdup_printf("cannot start %s as an unprivileged user (%s: %s)", name,
+                                       media_jail_step_text[m.step], g_strerror(m.err));
+                return KERR_SYSTEM;
+            }
+            if (n > 0) {
+                *why = g_strdup_printf("%s sent nonsense while mounting the %s filesystem", name,
+                                       v->fstype);
+                return KERR_MOUNT;
+            }
+            if (n == 0 || (errno != EAGAIN && errno != EINTR))
+                eof = true; /* the driver is gone: waitpid says how */
+        }
+        int status;
+        if (waitpid(v->driver_pid, &status, WNOHANG) == v->driver_pid) {
+            v->driver_pid = 0;
+            *why = media_driver_failed(name, v, logpath);
+            return KERR_MOUNT;
+        }
+        if (media_now_ms() > deadline) {
+            *why = g_strdup_printf("%s did not mount the %s filesystem in time", name, v->fstype);
+            return KERR_TIMEOUT;
+        }
+        if (stop && g_atomic_int_get(stop)) {
+            *why = g_strdup("the check was stopped (medium removed or cancelled) while the "
+                            "medium was being opened");
+            return KERR_CANCELLED;
+        }
+    }
+}
+
+static int media_mount_fuse_jailed(struct media_volume *v, const struct media_fs *fs,
+                                   const struct media_driver_cred *cr, const char *logpath,
+                                   volatile gint *stop, char **why)
+{
+    const char *name = fs->fuse_argv[0];
+    struct media_jail *j = g_new0(struct media_jail, 1);
+    char *found = NULL, *driver = NULL, *shim = NULL;
+    char **envp = NULL;
+    char *argv[8] = {0};
+    int fusefd = -1, sv[2] = {-1, -1}, logfd = -1, devnull = -1;
+    int r = KERR_SYSTEM;
+    struct stat st;
+
+    if (media_jail_plan_mirrors(j, why) != 0)
+        goto out;
+    found = g_find_program_in_path(name);
+    driver = found ? realpath(found, NULL) : NULL;
+    if (!driver) {
+        *why = g_strdup_printf("the %s filesystem driver %s is not installed (make deps)",
+                               v->fstype, name);
+        goto out;
+    }
+    if (!media_jail_holds(j, driver)) {
+        *why = g_strdup_printf("%s is not below /usr: the driver's private root would not "
+                               "hold it",
+                               driver);
+        goto out;
+    }
+    if (!(shim = media_shim_path(why)))
+        goto out;
+    if (fstat(v->loopfd, &st) != 0 || !S_ISBLK(st.st_mode)) {
+        *why = g_strdup_printf("cannot use %s: not a block device", v->loopdev);
+        goto out;
+    }
+    for (int i = 0; fs->fuse_argv[i]; i++) {
+        if (!strcmp(fs->fuse_argv[i], "%D"))
+            argv[i] = MEDIA_JAIL_DEV;
+        else if (!strcmp(fs->fuse_argv[i], "%M"))
+            argv[i] = MEDIA_JAIL_MNT;
+        else
+            argv[i] = (char *)fs->fuse_argv[i];
+    }
+    envp = g_get_environ();
+    envp = g_environ_unsetenv(envp, "_FUSE_COMMFD");
+    envp = g_environ_setenv(envp, "KIOSK_FUSE_FD", G_STRINGIFY(MEDIA_JAIL_FUSE_FD), TRUE);
+    envp = g_environ_setenv(envp, "KIOSK_FUSE_SYNC_FD", G_STRINGIFY(MEDIA_JAIL_SYNC_FD), TRUE);
+    fusefd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+    if (fusefd < 0) {
+        *why = g_strdup_printf("cannot open /dev/fuse: %s", g_strerror(errno));
+        goto out;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0 ||
+        (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0) {
+        *why = g_strdup_printf("cannot start %s: %s", name, g_strerror(errno));
+        goto out;
+    }
+    logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    j->root = v->mountpoint;
+    j->shim = shim;
+    j->driver = driver;
+    j->argv = argv;
+    j->envp = envp;
+    j->dev = st.st_rdev;
+    j->uid = cr->uid;
+    j->gid = cr->gid;
+    snprintf(j->passwd, sizeof(j->passwd), "%s:x:%u:%u::/:/usr/sbin/nologin\n", cr->name,
+             (unsigned)cr->uid, (unsigned)cr->gid);
+    snprintf(j->group, sizeof(j->group), "%s:x:%u:\n", cr->name, (unsigned)cr->gid);
+    j->parent = getpid();
+    j->fusefd = fusefd;
+    j->syncfd = sv[1];
+    j->logfd = logfd;
+    j->devnull = devnull;
+
+    pid_t pid = fork();
+    if (pid < 0) {
+        *why = g_strdup_printf("cannot start %s: %s", name, g_strerror(errno));
+        goto out;
+    }
+    if (pid == 0)
+        media_jail_child(j);
+    v->driver_pid = pid;
+    close(sv[1]);
+    sv[1] = -1;
+    r = media_jail_wait(v, fs, cr, fusefd, sv[0], logpath, stop, why);
+out:
+    /* The driver holds the only /dev/fuse descriptor from now on (see above). */
+    if (fusefd >= 0)
+        close(fusefd);
+    for (int i = 0; i < 2; i++)
+        if (sv[i] >= 0)
+            close(sv[i]);
+    if (logfd >= 0)
+        close(logfd);
+    if (devnull >= 0)
+        close(devnull);
+    g_strfreev(envp);
+    free(driver);
+    g_free(found);
+    g_free(shim);
+    g_free(j);
+    return r;
+}
+
+static int media_mount_fuse(struct media_volume *v, const struct media_fs *fs, const char *logpath,
+                            volatile gint *stop, char **why)
+{
+    struct media_driver_cred cr;
+    int r = media_driver_cred(fs, &cr, why);
+    if (r != 0)
+        return r;
+    if (cr.as_self)
+        return media_mount_fuse_root(v, fs, logpath, stop, why);
+    return media_mount_fuse_jailed(v, fs, &cr, logpath, stop, why);
 }
 
 static int media_mount_kernel(struct media_volume *v, const struct media_fs *fs, char **why)

@@ -5,7 +5,9 @@
  * partition is reached through its own read-only loop device at its offset (so nothing
  * depends on the kernel parsing partition tables), and every filesystem is mounted
  * ro,nosuid,nodev,noexec,nosymfollow (+noload for ext3/4 with kernel drivers).  FUSE
- * drivers are the default: the filesystem parser then runs outside the kernel.
+ * drivers are the default: the filesystem parser then runs outside the kernel, and (as
+ * root) as the unprivileged [media] driver-user in a private root of its own, except
+ * ntfs-3g (docs/privsep.md, "Filesystem drivers").
  * media_close() removes every mount and loop device the media made, whatever happened. */
 #ifndef KIOSK_MEDIA_H
 #define KIOSK_MEDIA_H
@@ -68,6 +70,13 @@ void media_abort(struct media *m);
 
 /* Unmount (lazily if busy), stop FUSE drivers, detach loop devices, free. NULL is a no-op. */
 void media_close(struct media *m);
+
+/* The user FUSE drivers run as when the kiosk runs as root ([media] driver-user in
+ * kiosk.conf; config_load() sets it).  It must exist (else mounting fails, telling the
+ * operator to run `make deps`) and must not be uid/gid 0; "root" runs every driver as
+ * root on purpose.  ntfs-3g always runs as root.  NULL or "" = the default. */
+#define MEDIA_DRIVER_USER_DEFAULT "kiosk-fuse"
+void media_set_driver_user(const char *user);
 
 /* Remove leftovers of crashed runs: mounts under RUN_DIR/mnt and kiosk loop devices.
  * Appends one line per thing cleaned to CLEANED (may be NULL). */

@@ -897,9 +897,17 @@ void media_abort(struct media *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < m->n_volumes; i++)
-        if (m->volumes[i].mounted && m->volumes[i].driver_pid > 0 && m->volumes[i].fuse_conn)
-            media_fuse_abort(m->volumes[i].fuse_conn);
+    for (size_t i = 0; i < m->n_volumes; i++) {
+        struct media_volume *v = &m->volumes[i];
+        if (!v->mounted || v->driver_pid <= 0)
+            continue;
+        if (v->fuse_conn)
+            media_fuse_abort(v->fuse_conn);
+        /* Also where fusectl is not mounted: the driver holds the connection's only
+         * /dev/fuse descriptor, so its end aborts the connection.  (Not reaped here:
+         * media_close does, so the pid stays ours.) */
+        kill(v->driver_pid, SIGKILL);
+    }
 }
 
 static void media_volume_unmount(struct media_volume *v)

@@ -65,7 +65,8 @@ int media_open(const char *source, const struct policy *pol, const char *run_dir
                const char *session, volatile gint *stop, struct media **out, char **why);
 
 /* Make every read on the media fail now (a stuck FUSE driver, a removal): aborts FUSE
- * connections.  Safe to call from another thread. */
+ * connections and kills their drivers.  Safe to call from another thread, not at the
+ * same time as media_close(). */
 void media_abort(struct media *m);
 
 /* Unmount (lazily if busy), stop FUSE drivers, detach loop devices, free. NULL is a no-op. */

@@ -1,9 +1,11 @@
 #include "kiosk/config.h"
 #include "common/kerr.h"
 #include "common/util.h"
+#include "kiosk/media.h"
 
 #include <errno.h>
 #include <glib.h>
+#include <string.h>
 
 static const struct {
     const char *group, *key;
@@ -33,7 +35,21 @@ static const struct {
      "/etc/kiosk/admin-keys"},
     {"paths", "admin-state", G_STRUCT_OFFSET(struct kiosk_config, admin_state),
      "/var/lib/kiosk/admin.state"},
+    {"media", "driver-user", G_STRUCT_OFFSET(struct kiosk_config, media_driver_user),
+     MEDIA_DRIVER_USER_DEFAULT},
 };
+
+/* A user name as useradd accepts it (checked for existence only when a driver starts). */
+static bool config_user_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 32 || s[0] == '-')
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-' && *p != '.')
+            return false;
+    return true;
+}
 
 /* A ';'-separated list with blanks trimmed and empty items dropped, or NULL. */
 static char **config_list(GKeyFile *kf, const char *group, const char *key)
@@ -148,7 +164,16 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
             rc = KERR_INVAL;
             goto out;
         }
+        g_strstrip(c->media_driver_user);
+        if (!config_user_name_ok(c->media_driver_user)) {
+            *why = g_strdup_printf("%s: [media] driver-user must be a user name (letters, "
+                                   "digits, '_', '-', '.'), e.g. %s, or root",
+                                   file, MEDIA_DRIVER_USER_DEFAULT);
+            rc = KERR_INVAL;
+            goto out;
+        }
     }
+    media_set_driver_user(c->media_driver_user);
 out:
     g_clear_error(&err);
     g_key_file_free(kf);

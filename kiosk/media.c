@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <linux/fs.h>
 #include <linux/loop.h>
+#include <linux/major.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -958,8 +959,17 @@ void media_close(struct media *m)
     }
     g_free(m->volumes);
     media_loop_detach(&m->baseloopfd);
-    if (m->srcfd >= 0)
+    if (m->srcfd >= 0) {
+        /* BLKROSET outlives a loop device's detach: the next image attached to the same
+         * loop would start read-only for its user.  A loop attached read-only (testing
+         * mode accepts no other) stays read-only anyway; USB disks keep the flag until
+         * they go away. */
+        struct stat st;
+        int ro = 0;
+        if (m->kind == MEDIA_BLOCK && fstat(m->srcfd, &st) == 0 && major(st.st_rdev) == LOOP_MAJOR)
+            (void)ioctl(m->srcfd, BLKROSET, &ro);
         close(m->srcfd);
+    }
     if (m->mnt_dir) {
         char *log;
         for (size_t i = 0; i < m->n_volumes; i++) {

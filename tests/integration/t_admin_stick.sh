@@ -59,11 +59,11 @@ echo "$r" | grep -q 'administrator login required' || fail "admin-media without 
 r=$(sock_cmd "$LOGIN" '{"cmd":"admin-media","action":"format-c"}' | tail -1)
 echo "$r" | grep -q '"ok": *false' || fail "unknown action accepted: $r"
 
-# rw_attach IMAGE: a writable loop device.  (A loop device the kiosk checked earlier keeps
-# the BLKROSET flag it was given after its detach: clear it, as a new stick would be.)
+# rw_attach IMAGE: a writable loop device (the kiosk leaves no BLKROSET on the loop
+# devices it checked, so a reused one is writable).
 rw_attach() {
     LOOP=$(losetup -f --show "$1") || dfail "losetup $1"; _DLOOPS+=("$LOOP")
-    blockdev --setrw "$LOOP"
+    [ "$(cat /sys/block/${LOOP#/dev/}/ro)" = 0 ] || dfail "$LOOP is read-only after an earlier check"
 }
 # admin_stick ACTION IMAGE N: arm, insert, wait for the Nth finished admin-media event.
 finished=0

@@ -106,7 +106,7 @@ stick() {
     [ "$(grep -c 'waiting for it' "$DLOG" || true)" -gt "$n" ] || dfail "the service was not asked for the stick ($1)"
     expect_screen 10 's["screen"] == "admin-status"'
     if [ "$1" = export ]; then
-        LOOP=$(losetup -f --show "$IMGDIR/$2.img") || dfail "losetup"; _DLOOPS+=("$LOOP"); blockdev --setrw "$LOOP"
+        LOOP=$(losetup -f --show "$IMGDIR/$2.img") || dfail "losetup"; _DLOOPS+=("$LOOP")
     else
         attach "$IMGDIR/$2.img"
     fi

@@ -74,6 +74,20 @@ demo: deps
 	tools/demo.sh $(BUILD)
 
 
+# make install: the programs and the system files of docs/service.md (DESTDIR= for a
+# package build).  An existing /etc/kiosk/kiosk.conf or policy.conf is kept.
+PREFIX ?= /usr/local
+install: all $(BUILD)/kiosk-ui $(UI_MO)
+	install -D -m 0755 $(BUILD)/kiosk $(DESTDIR)$(PREFIX)/bin/kiosk
+	install -D -m 0755 $(BUILD)/kiosk-fusermount $(DESTDIR)$(PREFIX)/bin/kiosk-fusermount
+	install -D -m 0755 $(BUILD)/kiosk-ui $(DESTDIR)$(PREFIX)/bin/kiosk-ui
+	install -D -m 0644 $(UI_MO) $(DESTDIR)/usr/share/locale/ja/LC_MESSAGES/kiosk.mo
+	install -d -m 0755 $(DESTDIR)/etc/kiosk
+	[ -e $(DESTDIR)/etc/kiosk/kiosk.conf ] || install -m 0644 data/kiosk.conf $(DESTDIR)/etc/kiosk/
+	[ -e $(DESTDIR)/etc/kiosk/policy.conf ] || install -m 0644 data/policy.conf $(DESTDIR)/etc/kiosk/
+	install -D -m 0644 data/kiosk.service $(DESTDIR)/etc/systemd/system/kiosk.service
+	install -D -m 0644 data/90-kiosk.rules $(DESTDIR)/etc/udev/rules.d/90-kiosk.rules
+
 format:
 	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(SHIM_SRC) $(UNIT_SRCS) $(wildcard */*.h)
 

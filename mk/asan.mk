@@ -5,7 +5,7 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 .PHONY: check-asan
 check-asan: deps
 	$(MAKE) BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
-	    build-asan/kiosk $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BINS))
+	    build-asan/kiosk $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BINS) $(EXTRA_CHECK_DEPS))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/asan/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
 	    SKIP="$(ASAN_SKIP)" tests/run.sh build-asan

@@ -25,6 +25,42 @@
 #define BUNDLE_SIG_MAX 4096
 #define BUNDLE_CHUNK (1 << 20)
 
+#define BUNDLE_TIME_LIMIT_US ((gint64)15 * 60 * G_USEC_PER_SEC) /* reading the stick */
+#define BUNDLE_ABORT_GRACE_US ((gint64)2 * G_USEC_PER_SEC)
+
+/* While the stick is read: a removal (CANCEL) or the time limit stops the copy, and after
+ * a grace period aborts the stick's FUSE connections so that no read stays hung in a
+ * driver (the same as a visitor's session, session.c). */
+struct bundle_watch {
+    struct media *m;
+    volatile gint *cancel;
+    gint stop;       /* read by the copy: give up */
+    gint done;       /* set by bundle_apply: the watch ends */
+    gint64 deadline;
+};
+
+static gpointer bundle_watch_main(gpointer data)
+{
+    struct bundle_watch *w = data;
+    gint64 stop_us = 0;
+    bool aborted = false;
+    while (!g_atomic_int_get(&w->done)) {
+        gint64 now = g_get_monotonic_time();
+        if (!stop_us && ((w->cancel && g_atomic_int_get(w->cancel)) || now > w->deadline)) {
+            log_warn("administrator's stick: %s; stopping",
+                     now > w->deadline ? "time limit reached" : "removed or cancelled");
+            g_atomic_int_set(&w->stop, 1);
+            stop_us = now;
+        }
+        if (stop_us && !aborted && now > stop_us + BUNDLE_ABORT_GRACE_US) {
+            media_abort(w->m);
+            aborted = true;
+        }
+        g_usleep(50000);
+    }
+    return NULL;
+}
+
 /* One line of SHA256SUMS. */
 struct bundle_entry {
     char *name;      /* as signed: installed under this name */
@@ -457,6 +493,8 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
     JsonArray *items = json_array_new();
     char *priv = NULL, *tag = NULL;
     int bfd = -1, installed = 0, rc;
+    struct bundle_watch w = {0};
+    GThread *wt = NULL;
 
     *out = NULL;
     /* Without a valid installed policy (the very thing a bundle may fix), the stick is
@@ -478,6 +516,11 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
     rc = media_open(source, pol, cfg->run_dir, tag, cancel, &m, why);
     if (rc != 0)
         goto record;
+    /* From the first look at the stick's folders to the last byte read. */
+    w.m = m;
+    w.cancel = cancel;
+    w.deadline = g_get_monotonic_time() + BUNDLE_TIME_LIMIT_US;
+    wt = g_thread_new("kiosk-bundle-watch", bundle_watch_main, &w);
     for (size_t i = 0; i < m->n_volumes && bfd < 0; i++) {
         const struct media_volume *v = &m->volumes[i];
         if (v->mountpoint && (v->mounted || m->kind == MEDIA_FOLDER))
@@ -493,7 +536,15 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
         rc = KERR_SYSTEM;
         goto record;
     }
-    rc = bundle_read(bfd, cfg, priv, cancel, entries, binfo, why);
+    rc = bundle_read(bfd, cfg, priv, &w.stop, entries, binfo, why);
+    g_atomic_int_set(&w.done, 1);
+    g_thread_join(wt);
+    wt = NULL;
+    if (rc != 0 && g_atomic_int_get(&w.stop) && !(cancel && g_atomic_int_get(cancel))) {
+        g_free(*why);
+        *why = g_strdup("reading the stick took longer than 15 minutes; nothing was installed");
+        rc = KERR_TIMEOUT;
+    }
     /* Done with the stick: everything from here works on the verified copies. */
     close(bfd);
     bfd = -1;
@@ -511,6 +562,10 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
         rc = KERR_INVAL;
     }
 record:
+    if (wt) {
+        g_atomic_int_set(&w.done, 1);
+        g_thread_join(wt);
+    }
     if (bfd >= 0)
         close(bfd);
     media_close(m);

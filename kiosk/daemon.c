@@ -1028,8 +1028,10 @@ static void daemon_admin_media_start(struct daemon *d, struct daemon_job *j)
 static void daemon_admin_media_finished(struct daemon *d, struct daemon_job *j)
 {
     JsonObject *o = j->admin_result ? json_object_ref(j->admin_result) : json_object_new();
-    bool ok = j->rc == 0 && !j->removed;
-    if (j->removed)
+    /* What was done is done: an update installed from the verified copies, or an export
+     * read back, stays so when the stick is pulled out afterwards. */
+    bool ok = j->rc == 0;
+    if (!ok && j->removed)
         json_object_set_string_member(o, "reason", "The stick was removed before the work was "
                                                    "finished.");
     else if (!ok && !json_object_has_member(o, "reason"))

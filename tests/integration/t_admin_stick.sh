@@ -5,7 +5,8 @@
 #  - update bundles made with `sha256sum` + `minisign -S` at test time: a changed file, a
 #    missing bundle signature, a bundle signed by an unknown key and a stick without a
 #    bundle are each refused with their reason and nothing is installed; a good bundle
-#    installs a new policy and a new signature file, the service reloads, and the next
+#    installs a new policy and a new signature file (a stick pulled out while its bundle
+#    is read stops the update at once, nothing installed), the service reloads, and the next
 #    visitor's file matching the new signature is held back as infected;
 #  - export: an armed service accepts a writable loop device (testing mode), erases it,
 #    writes the audit log, reports and status into a new FAT filesystem, and what is on
@@ -97,6 +98,47 @@ expect_refused unsigned "not signed"
 expect_refused stranger "not a trusted administrator key"
 expect_refused plain "no update bundle"
 
+# Pulled out while its bundle is read, with the filesystem driver hung (SIGSTOP) so that
+# the kiosk's read blocks: the update stops within seconds (the driver's connection is
+# aborted) and nothing is installed, not even the small database listed after the big file.
+mkdir -p "$T/big/kiosk-update"; head -c 300M /dev/zero > "$T/big/kiosk-update/huge.bin"
+printf 'Kiosk.Test.Late:0:*:%s\n' "$MARKHEX" > "$T/big/kiosk-update/late.ndb"
+(cd "$T/big/kiosk-update" && sha256sum huge.bin late.ndb > SHA256SUMS)
+minisign -S -s "$T/ws/admin.key" -m "$T/big/kiosk-update/SHA256SUMS" >/dev/null || fail "minisign"
+rm -f "$IMGDIR/big.img"; truncate -s 400M "$IMGDIR/big.img"; mkfs.vfat -F 32 "$IMGDIR/big.img" >/dev/null
+mcopy -s -i "$IMGDIR/big.img" "$T/big/kiosk-update" ::/ || fail "mcopy big"
+rm -rf "$T/big"
+r=$(sock_cmd "$LOGIN" '{"cmd":"admin-media","action":"update"}' | tail -1)
+echo "$r" | grep -q '"ok": *true' || dfail "arming: $r"
+attach "$IMGDIR/big.img"
+drv=
+for _ in $(seq 400); do
+    if [ -n "$(_mounts_under "$RUNDIR/mnt/admin-")" ]; then drv=$(pgrep -x fusefat | head -1); break; fi
+    sleep 0.005
+done
+[ -n "$drv" ] || dfail "the stick's driver was not seen"
+kill -STOP "$drv"
+sleep 0.5
+# (a busy loop device is only detached when its last user lets go: the pull is udev's
+# "remove", as t_daemon_removal does it)
+pulled=$(date +%s%N); udevadm trigger --action=remove "$LOOP"
+finished=$((finished + 1))
+for _ in $(seq 600); do
+    [ "$(grep -c '"type":"admin-media".*"phase":"\(done\|failed\)"' "$EVENTS")" -ge "$finished" ] && break
+    sleep 0.05
+done
+LAST=$(grep '"type":"admin-media".*"phase":"\(done\|failed\)"' "$EVENTS" | sed -n "${finished}p")
+kill -CONT "$drv" 2>/dev/null || true
+detach "$LOOP"
+echo "$LAST" | grep -q '"phase":"failed"' && echo "$LAST" | grep -q 'removed before' || dfail "pulled stick: $LAST"
+ms=$(( ($(date +%s%N) - pulled) / 1000000 ))
+log "pulled stick with a hung driver: failed after ${ms} ms"
+[ "$ms" -lt 15000 ] || dfail "the update took ${ms} ms to stop after the stick was pulled"
+[ ! -e "$SIGS/late.ndb" ] || fail "a pulled stick's database was installed"
+[ -z "$(ls "$T/state" | grep bundle-)" ] || fail "private copies left: $(ls "$T/state")"
+rm -f "$IMGDIR/big.img"
+expect_no_leftovers
+
 admin_stick update good
 echo "$LAST" | grep -q '"phase":"done"' || dfail "good bundle: $LAST"
 python3 - "$LAST" <<'PY' || dfail "good bundle result"
@@ -169,8 +211,8 @@ python3 - "$AUDIT" <<'PY' || fail "audit trail"
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 upd = [r["result"] for r in recs if r["type"] == "admin-update"]
-assert upd == ["refused"] * 4 + ["installed"] * 2, upd
-assert [r["action"] for r in recs if r["type"] == "admin-media"] == ["update"] * 5 + ["export", "update"]
+assert upd == ["refused"] * 5 + ["installed"] * 2, upd
+assert [r["action"] for r in recs if r["type"] == "admin-media"] == ["update"] * 6 + ["export", "update"]
 assert [r["result"] for r in recs if r["type"] == "admin-export"] == ["exported"]
 assert any(r["type"] == "policy-install" and r["new_version"] == 2 for r in recs)
 PY

@@ -34,8 +34,8 @@
 struct bundle_watch {
     struct media *m;
     volatile gint *cancel;
-    gint stop;       /* read by the copy: give up */
-    gint done;       /* set by bundle_apply: the watch ends */
+    gint stop; /* read by the copy: give up */
+    gint done; /* set by bundle_apply: the watch ends */
     gint64 deadline;
 };
 

@@ -258,7 +258,8 @@ static GString *policy_prepass(struct policy_ctx *ctx, const char *data, size_t 
     size_t pos = 0;
     int lineno = 0;
 
-    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+    const unsigned char *u = (const unsigned char *)data;
+    if (len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
         pos = 3; /* UTF-8 byte order mark, as some Windows editors write it */
     while (pos < len) {
         const char *start = data + pos;

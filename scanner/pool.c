@@ -62,6 +62,10 @@ static gint64 pool_now_ms(void)
     return g_get_monotonic_time() / 1000;
 }
 
+#ifndef SCANNER_POOL_LOAD_TIMEOUT_MS
+#define SCANNER_POOL_LOAD_TIMEOUT_MS (20 * 60 * 1000)
+#endif
+
 /* Wait until FD is readable or DEADLINE_MS (monotonic) passes.  1 readable, 0 timeout. */
 static int pool_wait_readable(int fd, gint64 deadline_ms)
 {
@@ -574,7 +578,18 @@ int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nwo
     p->ctl = sv[0];
     sv[0] = sv[1] = -1;
 
-    /* Compiling a full database takes a while: no timeout, an EOF says it died. */
+    /* Compiling a full database takes a minute or two, and an EOF says the zygote died.
+     * The limit is for a zygote that hangs instead (it is forked from a threaded process:
+     * a lock another thread held at the fork would never be released in it), so that a
+     * reload gives up, keeps the engine in use and says so, rather than wait forever. */
+    if (!pool_wait_readable(p->ctl, pool_now_ms() + SCANNER_POOL_LOAD_TIMEOUT_MS)) {
+        *why = g_strdup_printf("the scanner zygote did not finish loading the signatures in "
+                               "%d minutes",
+                               SCANNER_POOL_LOAD_TIMEOUT_MS / 60000);
+        kill(p->zygote, SIGKILL); /* hung: it would not see the control socket close */
+        r = KERR_TIMEOUT;
+        goto fail;
+    }
     if (worker_msg_recv(p->ctl, &m, sizeof(m), NULL) <= 0 ||
         (m.op != ZYGOTE_READY && m.op != ZYGOTE_FAILED)) {
         *why = g_strdup("the scanner zygote died while loading the signatures");

@@ -525,7 +525,7 @@ static void daemon_on_udev(enum kudev_event ev, const struct kudev_device *dev, 
             daemon_audit(d, "media-removed", daemon_with_device(o, d->remove));
             g_clear_pointer(&d->remove, kudev_device_free);
             g_clear_pointer(&d->remove_session, g_free);
-            d->admin_export_in = d->filter.accept_rw_loop = false;
+            d->admin_export_in = d->filter.accept_rw_loop = d->filter.any_filesystem = false;
             d->remove_is_admin = false;
             if (!d->oos) {
                 daemon_idle(d);
@@ -971,7 +971,7 @@ static void daemon_admin_disarm(struct daemon *d, const char *phase)
         return;
     d->admin_arm = JOB_SESSION;
     /* The stick being written stays accepted: a "change" from the writes is no removal. */
-    d->filter.accept_rw_loop = d->admin_export_in;
+    d->filter.accept_rw_loop = d->filter.any_filesystem = d->admin_export_in;
     g_clear_handle_id(&d->admin_arm_timer, g_source_remove);
     if (phase)
         daemon_admin_media_event(d, k, phase, NULL);
@@ -1044,7 +1044,7 @@ static void daemon_admin_media_finished(struct daemon *d, struct daemon_job *j)
         daemon_reload(d, "update from the administrator's stick");
     if (j->removed || d->stopping) {
         daemon_job_free(j);
-        d->admin_export_in = d->filter.accept_rw_loop = false;
+        d->admin_export_in = d->filter.accept_rw_loop = d->filter.any_filesystem = false;
         if (!d->oos)
             daemon_idle(d);
         daemon_next(d);
@@ -1093,6 +1093,8 @@ static void daemon_admin_media_command(struct daemon *d, JsonObject *msg, JsonOb
     d->admin_arm = k;
     /* In testing mode the export's loop device must be writable (losetup without -r). */
     d->filter.accept_rw_loop = k == JOB_ADMIN_EXPORT;
+    /* Its old filesystem does not matter: it is erased, never read. */
+    d->filter.any_filesystem = k == JOB_ADMIN_EXPORT;
     d->admin_arm_timer = g_timeout_add_seconds(DAEMON_ADMIN_ARM_S, daemon_admin_arm_expired, d);
     JsonObject *o = json_object_new();
     json_object_set_int_member(o, "expires_in", DAEMON_ADMIN_ARM_S);

@@ -385,7 +385,7 @@ enum kudev_verdict kudev_classify(struct udev_device *dev, const struct kudev_fi
         goto out;
     }
     /* Encrypted volumes go on to the session, which explains them properly. */
-    if (f->policy && d->fstype && !g_str_has_prefix(d->fstype, "crypto_") &&
+    if (f->policy && !f->any_filesystem && d->fstype && !g_str_has_prefix(d->fstype, "crypto_") &&
         g_strcmp0(d->fstype, "BitLocker") != 0 &&
         !policy_filesystem_allowed(f->policy, d->fstype)) {
         *why = g_strdup_printf("the filesystem %s is not accepted at this kiosk", d->fstype);

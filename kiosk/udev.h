@@ -54,6 +54,7 @@ struct kudev_filter {
     char *const *deny;
     uint64_t max_size;            /* 0 = no limit */
     const struct policy *policy;  /* allowed filesystems; may be NULL */
+    bool any_filesystem;          /* skip that check: an export stick is erased, not read */
 };
 
 /* Decide about the whole disk DEV.  ACCEPT and REFUSE fill *out (identity for the screen

@@ -9,8 +9,9 @@
 #    is read stops the update at once, nothing installed), the service reloads, and the next
 #    visitor's file matching the new signature is held back as infected;
 #  - export: an armed service accepts a writable loop device (testing mode), erases it,
-#    writes the audit log, reports and status into a new FAT filesystem, and what is on
-#    the stick matches its SHA256SUMS and verifies; a writable loop device is ignored
+#    writes the audit log, reports and status into a new FAT filesystem (whatever
+#    filesystem it had, here minix, which visitors may not bring), and what is on the
+#    stick matches its SHA256SUMS and verifies; a writable loop device is ignored
 #    when no export waits;
 #  - out of service with old signatures, a stick with fresh ones brings the kiosk back
 #    (idle, not "remove media" for the administrator's stick);
@@ -171,6 +172,7 @@ rw_attach "$IMGDIR/export.img"; udevadm trigger --action=change "$LOOP"
 sleep 2
 [ "$(count_events detected)" = 2 ] || dfail "a writable loop device was checked"
 detach "$LOOP"
+mkfs.minix "$IMGDIR/export.img" >/dev/null   # not a filesystem visitors may bring: no matter
 admin_stick export export
 echo "$LAST" | grep -q '"phase":"done"' || dfail "export: $LAST"
 echo "$LAST" | grep -q '"verified":true' || dfail "export not verified: $LAST"

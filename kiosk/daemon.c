@@ -41,6 +41,7 @@ struct daemon_job {
     enum daemon_job_kind kind;
     JsonObject *admin_result; /* JOB_ADMIN_*: what bundle_apply / bundle_export_device said */
     char *admin_why;
+    gint erase_ok;            /* JOB_ADMIN_EXPORT: the administrator confirmed the erase */
     struct kudev_device *dev;
     char *id;                /* session id, once started */
     volatile gint cancel;    /* read by session_run */
@@ -57,6 +58,7 @@ struct daemon_job {
 struct daemon_msg {
     struct daemon_job *job;
     bool finished;
+    bool confirm; /* an export stick is in: ask the administrator before erasing it */
     struct session_progress p;
     char *current;
 };
@@ -204,6 +206,8 @@ static void daemon_job_free(struct daemon_job *j)
 /* ---- the session thread ---------------------------------------------------------------- */
 
 static gboolean daemon_drain(gpointer data);
+static void daemon_admin_media_event(struct daemon *d, enum daemon_job_kind kind,
+                                     const char *phase, JsonObject *o);
 
 static void daemon_post(struct daemon *d, struct daemon_msg *m)
 {
@@ -431,7 +435,11 @@ static gboolean daemon_drain(gpointer data)
     struct daemon_msg *m;
     while ((m = g_async_queue_try_pop(d->msgs)) != NULL) {
         struct daemon_job *j = m->job;
-        if (m->finished) {
+        if (m->confirm) {
+            if (j == d->current && !j->removed)
+                daemon_admin_media_event(d, j->kind, "confirm",
+                                         daemon_with_device(NULL, j->dev));
+        } else if (m->finished) {
             daemon_finished(d, j);
         } else if (j == d->current && !j->removed) {
             JsonObject *o = NULL;
@@ -986,6 +994,31 @@ static gboolean daemon_admin_arm_expired(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* Nothing is erased before the administrator has seen which stick it is and said so
+ * ({"action":"erase"}): a visitor's stick inserted while an export waited stays intact. */
+#define DAEMON_ERASE_CONFIRM_US ((gint64)60 * G_USEC_PER_SEC)
+
+static int daemon_admin_confirm_erase(struct daemon_job *j)
+{
+    struct daemon_msg *m = g_new0(struct daemon_msg, 1);
+    m->job = j;
+    m->confirm = true;
+    daemon_post(j->d, m);
+    gint64 end = g_get_monotonic_time() + DAEMON_ERASE_CONFIRM_US;
+    while (!g_atomic_int_get(&j->erase_ok)) {
+        if (g_atomic_int_get(&j->cancel)) {
+            j->admin_why = g_strdup("Not erased: the export was cancelled.");
+            return KERR_CANCELLED;
+        }
+        if (g_get_monotonic_time() > end) {
+            j->admin_why = g_strdup("Not erased: the erase was not confirmed within 60 seconds.");
+            return KERR_TIMEOUT;
+        }
+        g_usleep(50000);
+    }
+    return 0;
+}
+
 static gpointer daemon_admin_media_main(gpointer data)
 {
     struct daemon_job *j = data;
@@ -997,7 +1030,7 @@ static gpointer daemon_admin_media_main(gpointer data)
     } else if (j->kind == JOB_ADMIN_UPDATE) {
         j->rc = bundle_apply(j->dev->devnode, d->cfg, j->params.policy, a, &j->cancel,
                              &j->admin_result, &j->admin_why);
-    } else {
+    } else if ((j->rc = daemon_admin_confirm_erase(j)) == 0) {
         j->rc = bundle_export_device(d->cfg, j->dev->devnode, a, &j->admin_result,
                                      &j->admin_why);
     }
@@ -1074,7 +1107,20 @@ static void daemon_admin_media_command(struct daemon *d, JsonObject *msg, JsonOb
                                  json_node_get_value_type(an) == G_TYPE_STRING
                              ? json_node_get_string(an)
                              : "";
+    struct daemon_job *cur = d->current;
+    bool export_pending = cur && cur->kind == JOB_ADMIN_EXPORT;
+    if (!strcmp(action, "erase")) {
+        if (!export_pending)
+            *error = g_strdup("no export stick is waiting to be erased");
+        else
+            g_atomic_int_set(&cur->erase_ok, 1);
+        return;
+    }
     if (!strcmp(action, "cancel")) {
+        if (export_pending && !g_atomic_int_get(&cur->erase_ok)) {
+            cur->cancelled = true;
+            g_atomic_int_set(&cur->cancel, 1);
+        }
         daemon_admin_disarm(d, "cancelled");
         return;
     }
@@ -1082,7 +1128,8 @@ static void daemon_admin_media_command(struct daemon *d, JsonObject *msg, JsonOb
                              : !strcmp(action, "export") ? JOB_ADMIN_EXPORT
                                                          : JOB_SESSION;
     if (k == JOB_SESSION) {
-        *error = g_strdup("\"action\" must be \"update\", \"export\" or \"cancel\"");
+        *error = g_strdup("\"action\" must be \"update\", \"export\", \"erase\" or "
+                          "\"cancel\"");
         return;
     }
     if (d->current || d->remove || d->waiting.length) {
@@ -1195,6 +1242,12 @@ static bool daemon_admin_command(const char *name, JsonObject *msg, struct event
     }
     if (!strcmp(name, "admin-logout")) {
         daemon_admin_disarm(d, "cancelled");
+        /* An erase nobody can confirm any more: the stick stays as it is. */
+        if (d->current && d->current->kind == JOB_ADMIN_EXPORT &&
+            !g_atomic_int_get(&d->current->erase_ok)) {
+            d->current->cancelled = true;
+            g_atomic_int_set(&d->current->cancel, 1);
+        }
         if (peer->admin) {
             JsonObject *o = json_object_new();
             json_object_set_string_member(o, "where", "screen");

@@ -33,12 +33,13 @@ static void kiosk_admin_page_class_init(KioskAdminPageClass *klass)
     gtk_widget_class_bind_template_child(wc, KioskAdminPage, stick_cancel);
 }
 
-static void stick_update(KioskAdminPage *self, enum kiosk_stick_phase phase, const char *action);
+static void stick_update(KioskAdminPage *self, enum kiosk_stick_phase phase, const char *action,
+                         const char *device);
 
 static void kiosk_admin_page_init(KioskAdminPage *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
-    stick_update(self, KIOSK_STICK_IDLE, NULL);
+    stick_update(self, KIOSK_STICK_IDLE, NULL, NULL);
 }
 
 /* ---- reading the reply (every member optional, any type tolerated) ------------------- */
@@ -337,20 +338,26 @@ static GtkWidget *session_row_new(JsonObject *s)
     return row;
 }
 
-static void stick_update(KioskAdminPage *self, enum kiosk_stick_phase phase, const char *action)
+static void stick_update(KioskAdminPage *self, enum kiosk_stick_phase phase, const char *action,
+                         const char *device)
 {
     gboolean export = g_strcmp0(action, "export") == 0;
     const char *text = NULL;
+    g_autofree char *confirm = NULL;
     switch (phase) {
     case KIOSK_STICK_IDLE:
         text = _("Administrator's USB stick: a signed update (policy, signatures), or a copy "
                  "of the audit log and reports.");
         break;
     case KIOSK_STICK_CONFIRM_EXPORT:
-        text = _("Everything on the export stick will be erased. Use a stick kept for this.");
+        confirm = g_strdup_printf(_("Erase this stick and write the export to it? %s. "
+                                    "Everything on it will be lost."),
+                                  device ? device : "?");
+        text = confirm;
         break;
     case KIOSK_STICK_WAITING:
-        text = export ? _("Insert the export stick now. It will be erased.")
+        text = export ? _("Insert the export stick now. You will see which stick it is before "
+                          "anything is erased.")
                       : _("Insert the stick with the signed update (folder kiosk-update) now.");
         break;
     case KIOSK_STICK_WORKING:
@@ -374,12 +381,12 @@ static void stick_update(KioskAdminPage *self, enum kiosk_stick_phase phase, con
 
 void kiosk_admin_page_update(GtkWidget *page, JsonObject *status, const char *note,
                              gboolean note_is_error, enum kiosk_stick_phase stick,
-                             const char *stick_action)
+                             const char *stick_action, const char *stick_device)
 {
     KioskAdminPage *self = KIOSK_ADMIN_PAGE(page);
     GtkWidget *child;
 
-    stick_update(self, stick, stick_action);
+    stick_update(self, stick, stick_action, stick_device);
 
     while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->facts_grid))))
         gtk_grid_remove(self->facts_grid, child);

@@ -70,6 +70,7 @@ struct _KioskUiApplication {
     int admin_timeout;        /* seconds without a touch before the automatic logout */
     enum kiosk_stick_phase stick_phase; /* the administrator's stick (admin-media events) */
     char *stick_action;       /* "update" | "export" */
+    char *stick_device;       /* the export stick awaiting "erase", for people */
     guint admin_idle_id, unlock_id;
 
     /* debug: simulated touches from a FIFO (--test-control) */
@@ -240,7 +241,7 @@ static void render_no_dump(KioskUiApplication *self)
     };
     kiosk_window_set_admin(self->window, self->admin_mode, &v, self->admin_status,
                            self->admin_note, self->admin_note_error, self->stick_phase,
-                           self->stick_action);
+                           self->stick_action, self->stick_device);
     kiosk_window_render(self->window, self->state);
 }
 
@@ -485,6 +486,17 @@ static void admin_stick_event(KioskUiApplication *self, JsonObject *o)
     if (g_strcmp0(phase, "waiting") == 0) {
         self->stick_phase = KIOSK_STICK_WAITING;
         admin_set_note(self, NULL, FALSE);
+    } else if (g_strcmp0(phase, "confirm") == 0) {
+        /* Which stick it is, so that nobody erases a visitor's stick by mistake. */
+        JsonNode *dn = json_object_get_member(o, "device");
+        JsonObject *dev = dn && JSON_NODE_HOLDS_OBJECT(dn) ? json_node_get_object(dn) : NULL;
+        const char *vendor = dev ? json_str(dev, "vendor") : NULL;
+        const char *model = dev ? json_str(dev, "model") : NULL;
+        g_autofree char *size = g_format_size((guint64)MAX(dev ? json_int(dev, "size", 0) : 0, 0));
+        g_free(self->stick_device);
+        self->stick_device = g_strdup_printf("%s %s, %s", vendor ? vendor : "", model ? model : "",
+                                             size);
+        self->stick_phase = KIOSK_STICK_CONFIRM_EXPORT;
     } else if (g_strcmp0(phase, "working") == 0) {
         self->stick_phase = KIOSK_STICK_WORKING;
     } else if (g_strcmp0(phase, "done") == 0) {
@@ -770,17 +782,7 @@ static void on_admin_stick(GSimpleAction *a, GVariant *param, gpointer data)
     const char *what = g_variant_get_string(param, NULL);
     if (self->admin_mode != KIOSK_ADMIN_STATUS)
         return;
-    const char *action = NULL;
-    if (!strcmp(what, "export")) {
-        self->stick_phase = KIOSK_STICK_CONFIRM_EXPORT;
-        g_free(self->stick_action);
-        self->stick_action = g_strdup("export");
-        admin_set_note(self, NULL, FALSE);
-    } else if (!strcmp(what, "cancel") && self->stick_phase == KIOSK_STICK_CONFIRM_EXPORT) {
-        self->stick_phase = KIOSK_STICK_IDLE;
-    } else {
-        action = !strcmp(what, "export-confirm") ? "export" : what;
-    }
+    const char *action = what; /* update, export, erase, cancel: the service decides */
     if (action) {
         g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_object(b);
@@ -1033,6 +1035,7 @@ static void kiosk_ui_application_finalize(GObject *obj)
     g_free(self->login_message);
     g_free(self->admin_note);
     g_free(self->stick_action);
+    g_free(self->stick_device);
     g_free(self->control_path);
     g_clear_object(&self->cancel);
     screen_state_free(self->state);

@@ -171,14 +171,14 @@ void kiosk_window_render(KioskWindow *self, const struct screen_state *s)
 void kiosk_window_set_admin(KioskWindow *self, enum kiosk_admin_mode mode,
                             const struct kiosk_admin_login_view *login, JsonObject *status,
                             const char *note, gboolean note_is_error, int stick,
-                            const char *stick_action)
+                            const char *stick_action, const char *stick_device)
 {
     self->admin_mode = mode;
     if (login)
         kiosk_admin_login_page_update(self->admin_login_page, login);
     if (mode == KIOSK_ADMIN_STATUS)
         kiosk_admin_page_update(self->admin_page, status, note, note_is_error,
-                                (enum kiosk_stick_phase)stick, stick_action);
+                                (enum kiosk_stick_phase)stick, stick_action, stick_device);
 }
 
 const char *kiosk_window_admin_password(KioskWindow *self)

@@ -26,7 +26,7 @@ void kiosk_window_render(KioskWindow *self, const struct screen_state *s);
 void kiosk_window_set_admin(KioskWindow *self, enum kiosk_admin_mode mode,
                             const struct kiosk_admin_login_view *login, JsonObject *status,
                             const char *note, gboolean note_is_error, int stick,
-                            const char *stick_action);
+                            const char *stick_action, const char *stick_device);
 /* The password being sent (owned by the entry; emptied right after "app.admin-login"). */
 const char *kiosk_window_admin_password(KioskWindow *self);
 /* The password page was just opened: empty entry, focused. */

@@ -8,7 +8,8 @@
 #    installs a new policy and a new signature file (a stick pulled out while its bundle
 #    is read stops the update at once, nothing installed), the service reloads, and the next
 #    visitor's file matching the new signature is held back as infected;
-#  - export: an armed service accepts a writable loop device (testing mode), erases it,
+#  - export: an armed service accepts a writable loop device (testing mode), names it and
+#    waits for the administrator's "erase" (a "cancel" leaves it byte for byte), erases it,
 #    writes the audit log, reports and status into a new FAT filesystem (whatever
 #    filesystem it had, here minix, which visitors may not bring), and what is on the
 #    stick matches its SHA256SUMS and verifies; a writable loop device is ignored
@@ -68,12 +69,23 @@ rw_attach() {
     [ "$(cat /sys/block/${LOOP#/dev/}/ro)" = 0 ] || dfail "$LOOP is read-only after an earlier check"
 }
 # admin_stick ACTION IMAGE N: arm, insert, wait for the Nth finished admin-media event.
-finished=0
+finished=0 confirms=0
 admin_stick() {
     r=$(sock_cmd "$LOGIN" "{\"cmd\":\"admin-media\",\"action\":\"$1\"}" | tail -1)
     echo "$r" | grep -q '"ok": *true' || dfail "arming $1: $r"
     if [ "$1" = export ]; then
         rw_attach "$IMGDIR/$2.img"
+        # Nothing is erased before the administrator saw which stick it is and said so.
+        confirms=$((confirms + 1))
+        for _ in $(seq 200); do
+            [ "$(grep -c '"type":"admin-media".*"phase":"confirm"' "$EVENTS")" -ge "$confirms" ] && break
+            sleep 0.05
+        done
+        grep '"type":"admin-media".*"phase":"confirm"' "$EVENTS" | sed -n "${confirms}p" |
+            grep -q "\"model\":\"$2.img\"" || dfail "no confirmation naming $2.img"
+        cmp -s "$IMGDIR/$2.img" "$T/$2.before" || dfail "the stick changed before the erase was confirmed"
+        r=$(sock_cmd "$LOGIN" "{\"cmd\":\"admin-media\",\"action\":\"${ANSWER:-erase}\"}" | tail -1)
+        echo "$r" | grep -q '"ok": *true' || dfail "${ANSWER:-erase}: $r"
     else
         attach "$IMGDIR/$2.img"
     fi
@@ -173,6 +185,11 @@ sleep 2
 [ "$(count_events detected)" = 2 ] || dfail "a writable loop device was checked"
 detach "$LOOP"
 mkfs.minix "$IMGDIR/export.img" >/dev/null   # not a filesystem visitors may bring: no matter
+cp "$IMGDIR/export.img" "$T/export.before"
+# Cancelled at the confirmation: the stick is left exactly as it was.
+ANSWER=cancel admin_stick export export
+echo "$LAST" | grep -q '"phase":"failed"' && echo "$LAST" | grep -q 'Not erased' || dfail "cancelled export: $LAST"
+cmp -s "$IMGDIR/export.img" "$T/export.before" || dfail "a cancelled export changed the stick"
 admin_stick export export
 echo "$LAST" | grep -q '"phase":"done"' || dfail "export: $LAST"
 echo "$LAST" | grep -q '"verified":true' || dfail "export not verified: $LAST"
@@ -214,7 +231,7 @@ import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 upd = [r["result"] for r in recs if r["type"] == "admin-update"]
 assert upd == ["refused"] * 5 + ["installed"] * 2, upd
-assert [r["action"] for r in recs if r["type"] == "admin-media"] == ["update"] * 6 + ["export", "update"]
+assert [r["action"] for r in recs if r["type"] == "admin-media"] == ["update"] * 6 + ["export"] * 2 + ["update"]
 assert [r["result"] for r in recs if r["type"] == "admin-export"] == ["exported"]
 assert any(r["type"] == "policy-install" and r["new_version"] == 2 for r in recs)
 PY

@@ -4,7 +4,8 @@
 # log in -> "Update from USB stick" -> the screen asks for the stick -> a stick with a
 # bundle whose file was changed after signing: refused, nothing installed -> again with a
 # good bundle: installed (the new policy version is shown) -> "Export logs to USB stick" ->
-# the erase warning -> confirm -> a writable loop device -> exported and read back.
+# a writable loop device -> "Erase this stick? <which one>" -> erase -> exported and read
+# back.
 # The screen stays on the administrator's page throughout (no visitor session).
 # Screenshots (LANG=en and ja): BUILD/ui-screenshots/admin-stick/.
 . "$(dirname "$0")/lib.sh"
@@ -97,8 +98,6 @@ stick() {
     local n; n=$(grep -c 'waiting for it' "$DLOG" || true)
     if [ "$1" = export ]; then
         ui click admin-stick-export
-        expect_screen 10 '"will be erased" in labels or "消去" in labels'
-        ui click admin-stick-confirm
     else
         ui click admin-stick-update
     fi
@@ -123,6 +122,8 @@ detach "$LOOP"
 cmp -s "$LIVE" "$T/good/kiosk-update/policy.conf" || fail "policy not installed"
 expect_screen 30 '"version 7" in labels'  # the status, asked again, shows the new version
 stick export export
+expect_screen 30 '"Erase this stick" in labels and "export.img" in labels'
+ui click admin-stick-confirm
 expect_screen 60 's["screen"] == "admin-status" and "Exported" in labels and "read them back" in labels'
 detach "$LOOP"
 stop_ui

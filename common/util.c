@@ -18,11 +18,8 @@ void util_sha256_hex(const void *data, size_t len, char out[65])
     g_checksum_free(c);
 }
 
-int util_sha256_file(const char *path, char out[65])
+int util_sha256_fd(int fd, char out[65])
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return KERR_SYSTEM;
     GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
     char buf[65536];
     ssize_t n;
@@ -39,6 +36,15 @@ int util_sha256_file(const char *path, char out[65])
     if (r == 0)
         g_strlcpy(out, g_checksum_get_string(c), 65);
     g_checksum_free(c);
+    return r;
+}
+
+int util_sha256_file(const char *path, char out[65])
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return KERR_SYSTEM;
+    int r = util_sha256_fd(fd, out);
     int saved = errno;
     close(fd);
     errno = saved;

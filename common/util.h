@@ -10,6 +10,8 @@
 /* Lower-case hex SHA-256 of a buffer into out[65]. */
 void util_sha256_hex(const void *data, size_t len, char out[65]);
 
+/* SHA-256 (hex) of what is left to read from FD into out[65].  0 or KERR_SYSTEM. */
+int util_sha256_fd(int fd, char out[65]);
 /* SHA-256 of a whole file into out[65].  Returns 0 or KERR_SYSTEM. */
 int util_sha256_file(const char *path, char out[65]);
 

@@ -111,27 +111,6 @@ static int cmd_verify_open(int dirfd, const char *rel, struct stat *st, const ch
     return fd;
 }
 
-static int cmd_verify_sha256_fd(int fd, char out[65])
-{
-    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
-    char buf[65536];
-    ssize_t n;
-    int r = 0;
-    while ((n = read(fd, buf, sizeof(buf))) != 0) {
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            r = KERR_SYSTEM;
-            break;
-        }
-        g_checksum_update(c, (const guchar *)buf, (gsize)n);
-    }
-    if (r == 0)
-        g_strlcpy(out, g_checksum_get_string(c), 65);
-    g_checksum_free(c);
-    return r;
-}
-
 static void cmd_verify_file(struct cmd_verify *v, const struct verify_manifest_file *f)
 {
     char *shown = names_display(f->path);
@@ -146,7 +125,7 @@ static void cmd_verify_file(struct cmd_verify *v, const struct verify_manifest_f
     } else if (f->size >= 0 && (gint64)st.st_size != f->size) {
         cmd_verify_problem(v, "size differs: %s (manifest %" G_GINT64_FORMAT " bytes, folder %lld)",
                            shown, f->size, (long long)st.st_size);
-    } else if (cmd_verify_sha256_fd(fd, sha) != 0) {
+    } else if (util_sha256_fd(fd, sha) != 0) {
         cmd_verify_problem(v, "cannot read %s: %s", shown, g_strerror(errno));
     } else if (f->sha256[0] && strcmp(sha, f->sha256) != 0) {
         cmd_verify_problem(v, "content changed: %s (SHA-256 %s, manifest says %s)", shown, sha,

@@ -12,37 +12,8 @@
 . "$(dirname "$0")/daemon-lib.sh"
 . "$(dirname "$0")/admin-lib.sh"
 
-[ -x "$BUILD/kiosk-ui" ] || fail "$BUILD/kiosk-ui not built"
 OUT=$BUILD/ui-screenshots/admin-stick
-rm -rf "$OUT"; mkdir -p "$OUT"
-STATE=$OUT/state.json
-XVFB_PID= UI_PID=
-_ui_cleanup() {
-    if [ -n "$UI_PID" ]; then kill "$UI_PID" 2>/dev/null; wait "$UI_PID" 2>/dev/null || true; fi
-    if [ -n "$XVFB_PID" ]; then kill "$XVFB_PID" 2>/dev/null; wait "$XVFB_PID" 2>/dev/null || true; fi
-    return 0
-}
-trap '_drc=$?; _ui_cleanup; _daemon_cleanup || true; (exit $_drc); _cleanup' EXIT
-
-expect_screen() {
-    local secs=$1 expr=$2
-    python3 - "$STATE" "$secs" "$expr" <<'PY' || dfail "screen: $expr (now: $(cat "$STATE" 2>/dev/null | tr -d '\n' | cut -c1-900))"
-import json, sys, time
-path, secs, expr = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-end = time.time() + secs
-while time.time() < end:
-    try:
-        s = json.load(open(path))
-        labels = " | ".join(s["labels"])
-        if eval(expr):
-            sys.exit(0)
-    except (OSError, ValueError, KeyError):
-        pass
-    time.sleep(0.1)
-sys.exit(1)
-PY
-    log "screen ok: $expr"
-}
+. "$(dirname "$0")/ui-lib.sh"
 ui() { echo "$*" > "$CONTROL"; }
 
 write_admin_config
@@ -68,19 +39,8 @@ start_udevd
 start_daemon --config "$T/kiosk.conf"
 
 run_ui() { # LANG
-    disp=
-    for n in $(seq 141 190); do
-        if [ ! -e /tmp/.X$n-lock ] && [ ! -e /tmp/.X11-unix/X$n ]; then disp=$n; break; fi
-    done
-    Xvfb ":$disp" -screen 0 1024x600x24 -nolisten tcp > "$T/xvfb.log" 2>&1 &
-    XVFB_PID=$!
-    for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.1; done
     CONTROL=$T/control-$1; rm -f "$CONTROL"; mkfifo "$CONTROL"
-    env -i PATH="$PATH" HOME="$T" DISPLAY=":$disp" GDK_BACKEND=x11 GSK_RENDERER=cairo NO_AT_BRIDGE=1 \
-        LANG=C.UTF-8 XDG_RUNTIME_DIR="$T" "$BUILD/kiosk-ui" --socket "$SOCK" --config /dev/null \
-        --language "$1" --state-file "$STATE" --screenshot-dir "$OUT" --test-control "$CONTROL" \
-        --admin-timeout 120 > "$OUT/kiosk-ui-$1.log" 2>&1 &
-    UI_PID=$!
+    start_ui "$1" --test-control "$CONTROL" --admin-timeout 120
     exec 7<>"$CONTROL" # keep the FIFO open between the commands
     expect_screen 20 's["screen"] == "waiting" and s["connected"]'
     ui click admin-button
@@ -89,9 +49,9 @@ run_ui() { # LANG
     ui click admin-login
     expect_screen 10 's["screen"] == "admin-status"'
 }
-stop_ui() {
+close_ui() {
     exec 7>&-
-    _ui_cleanup; UI_PID= XVFB_PID=
+    stop_ui
 }
 # stick ACTION IMAGE: the screen asks for the stick; insert it; wait for the outcome.
 stick() {
@@ -126,7 +86,7 @@ expect_screen 30 '"Erase this stick" in labels and "export.img" in labels'
 ui click admin-stick-confirm
 expect_screen 60 's["screen"] == "admin-status" and "Exported" in labels and "read them back" in labels'
 detach "$LOOP"
-stop_ui
+close_ui
 for f in en-admin-status-stick-waiting en-admin-status-stick-failed en-admin-status-stick-done en-admin-status-stick-confirm; do
     [ -s "$OUT/$f.png" ] || fail "no screenshot $f"
 done
@@ -137,7 +97,7 @@ run_ui ja
 stick update bad
 expect_screen 60 's["screen"] == "admin-status" and "differs from the signed list" in labels'
 detach "$LOOP"
-stop_ui
+close_ui
 [ -s "$OUT/ja-admin-status-stick-failed.png" ] || fail "no Japanese screenshot"
 stop_daemon
 expect_audit_ok

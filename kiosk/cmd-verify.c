@@ -291,17 +291,19 @@ int cmd_verify_batch(int argc, char **argv)
                            MANIFEST_NAME);
         goto done;
     }
+    /* Read once: the signature is checked on the very bytes that are parsed next, so a
+     * manifest swapped in between cannot pass as signed. */
+    text = cmd_verify_read_manifest(&v, &len);
     if (!cmd_verify_regular(&v, MANIFEST_NAME SIGN_SUFFIX, &missing)) {
         cmd_verify_problem(&v,
                            missing ? "missing: %s (the delivery is not signed)"
                                    : "not a regular file: %s (not from the kiosk)",
                            MANIFEST_NAME SIGN_SUFFIX);
-    } else if (sign_verify_file(&pk, manifest, sig, &tc, &why) != 0) {
+    } else if (text && sign_verify_data(&pk, text, len, manifest, sig, &tc, &why) != 0) {
         cmd_verify_problem(&v, "signature: %s", why);
         g_clear_pointer(&why, g_free);
     }
     /* 2. The manifest (checked even when the signature failed, to name more problems). */
-    text = cmd_verify_read_manifest(&v, &len);
     if (!text)
         goto done;
     int parsed = verify_manifest_parse(text, len, &v.m);

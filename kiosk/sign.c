@@ -481,8 +481,11 @@ int sign_file_with_key_file(const char *key_path, const char *path, char **why)
     return rc;
 }
 
-int sign_verify_file(const struct sign_pubkey *key, const char *path, const char *sig_path,
-                     char **trusted_comment, char **why)
+/* PATH names the signed bytes in messages; DATA (LEN bytes), when not NULL, are those
+ * bytes, otherwise PATH is read. */
+static int sign_verify_common(const struct sign_pubkey *key, const char *path, const char *bytes,
+                              size_t bytes_len, const char *sig_path, char **trusted_comment,
+                              char **why)
 {
     int rc = sign_init(why);
     if (rc != 0)
@@ -519,8 +522,9 @@ int sign_verify_file(const struct sign_pubkey *key, const char *path, const char
     }
     if (prehashed) {
         uint8_t hash[crypto_generichash_BYTES_MAX];
-        rc = sign_hash_file(path, hash, why);
-        if (rc != 0)
+        if (bytes)
+            crypto_generichash(hash, sizeof(hash), (const uint8_t *)bytes, bytes_len, NULL, 0);
+        else if ((rc = sign_hash_file(path, hash, why)) != 0)
             goto out;
         rc = crypto_sign_verify_detached(sb.sig, hash, sizeof(hash), key->pk) == 0 ? 0
                                                                                     : KERR_CORRUPT;
@@ -528,13 +532,17 @@ int sign_verify_file(const struct sign_pubkey *key, const char *path, const char
         gsize len = 0;
         GError *err = NULL;
         struct stat st;
-        if (stat(path, &st) == 0 && (uint64_t)st.st_size > SIGN_LEGACY_MAX) {
+        if (bytes ? bytes_len > SIGN_LEGACY_MAX
+                  : stat(path, &st) == 0 && (uint64_t)st.st_size > SIGN_LEGACY_MAX) {
             *why = g_strdup_printf("%s: legacy (non-hashed) signature of a file larger than "
                                    "64 MiB; sign it with a prehashed signature",
                                    sig_path);
             goto out;
         }
-        if (!g_file_get_contents(path, &data, &len, &err)) {
+        if (bytes) {
+            data = g_memdup2(bytes, bytes_len);
+            len = bytes_len;
+        } else if (!g_file_get_contents(path, &data, &len, &err)) {
             *why = g_strdup_printf("cannot read %s: %s", path, err->message);
             g_error_free(err);
             rc = KERR_SYSTEM;
@@ -568,6 +576,18 @@ out:
     g_free(data);
     g_free(text);
     return rc;
+}
+
+int sign_verify_file(const struct sign_pubkey *key, const char *path, const char *sig_path,
+                     char **trusted_comment, char **why)
+{
+    return sign_verify_common(key, path, NULL, 0, sig_path, trusted_comment, why);
+}
+
+int sign_verify_data(const struct sign_pubkey *key, const char *data, size_t len,
+                     const char *name, const char *sig_path, char **trusted_comment, char **why)
+{
+    return sign_verify_common(key, name, data ? data : "", len, sig_path, trusted_comment, why);
 }
 
 int sign_signature_key_id(const char *sig_path, char id_hex[17], char **why)

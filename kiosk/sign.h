@@ -67,4 +67,9 @@ int sign_signature_key_id(const char *sig_path, char id_hex[17], char **why);
 int sign_verify_file(const struct sign_pubkey *key, const char *path, const char *sig_path,
                      char **trusted_comment, char **why);
 
+/* The same for bytes already read (DATA, LEN; NAME for messages): what is checked is
+ * exactly what the caller goes on to use, not a file that may change in between. */
+int sign_verify_data(const struct sign_pubkey *key, const char *data, size_t len,
+                     const char *name, const char *sig_path, char **trusted_comment, char **why);
+
 #endif

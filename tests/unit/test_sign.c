@@ -119,6 +119,24 @@ static void test_changed_file_fails(void **state)
     g_free(why);
 }
 
+/* sign_verify_data checks the bytes it is given, whatever the file holds by then. */
+static void test_verify_data(void **state)
+{
+    struct fixture *f = *state;
+    char *why = NULL;
+    struct sign_pubkey pk;
+    const char good[] = "{\"session\":\"x\"}\n", forged[] = "{\"session\":\"y\"}\n";
+    sign_it(f);
+    assert_int_equal(sign_key_load_public(f->pub, &pk, &why), 0);
+    assert_int_equal(sign_verify_data(&pk, good, strlen(good), f->file, f->sig, NULL, &why), 0);
+    assert_true(g_file_set_contents(f->file, forged, -1, NULL)); /* swapped after the read */
+    assert_int_equal(sign_verify_data(&pk, good, strlen(good), f->file, f->sig, NULL, &why), 0);
+    assert_int_equal(sign_verify_data(&pk, forged, strlen(forged), f->file, f->sig, NULL, &why),
+                     KERR_CORRUPT);
+    assert_non_null(strstr(why, "does not match"));
+    g_free(why);
+}
+
 static void test_other_key_fails(void **state)
 {
     struct fixture *f = *state;
@@ -188,6 +206,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_secret_key_is_private, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sign_and_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changed_file_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_key_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trusted_comment_protected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_rejected, setup, teardown),

@@ -35,3 +35,18 @@ lockout-seconds=${LOCKOUT:-3}
 max-signature-age-days=${MAX_AGE:-7}
 EOC
 }
+
+# make_admin_keys: $T/admin-keys/admin.pub (trusted; folder 0755 as the kiosk demands) and
+# the workstation's keys in $T/ws: admin.key, and stranger.{key,pub} (not trusted).
+make_admin_keys() {
+    mkdir -m 0755 "$T/admin-keys" "$T/ws"
+    minisign -G -W -p "$T/admin-keys/admin.pub" -s "$T/ws/admin.key" >/dev/null || fail "minisign -G"
+    minisign -G -W -p "$T/ws/stranger.pub" -s "$T/ws/stranger.key" >/dev/null || fail "minisign -G"
+}
+# sign_bundle DIR KEY FILE...: SHA256SUMS of FILE... in DIR, signed with $T/ws/KEY.key, as
+# an administrator prepares an update stick (docs/admin.md section 7).
+sign_bundle() {
+    local dir=$1 key=$2; shift 2
+    (cd "$dir" && sha256sum "$@" > SHA256SUMS) || fail "sha256sum in $dir"
+    minisign -S -s "$T/ws/$key.key" -m "$dir/SHA256SUMS" >/dev/null || fail "minisign $dir/SHA256SUMS"
+}

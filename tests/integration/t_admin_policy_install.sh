@@ -9,9 +9,7 @@
 . "$(dirname "$0")/admin-lib.sh"
 
 write_admin_config
-mkdir -m 0755 "$T/admin-keys" "$T/ws"
-minisign -G -W -p "$T/admin-keys/admin.pub" -s "$T/ws/admin.key" >/dev/null || fail "minisign -G"
-minisign -G -W -p "$T/ws/stranger.pub" -s "$T/ws/stranger.key" >/dev/null || fail "minisign -G"
+make_admin_keys
 keyid=$(python3 - "$T/admin-keys/admin.pub" <<'PY'
 import base64, struct, sys
 raw = base64.b64decode(open(sys.argv[1]).read().splitlines()[1])

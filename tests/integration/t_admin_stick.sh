@@ -22,9 +22,7 @@
 . "$(dirname "$0")/admin-lib.sh"
 
 write_admin_config
-mkdir -m 0755 "$T/admin-keys" "$T/ws"
-minisign -G -W -p "$T/admin-keys/admin.pub" -s "$T/ws/admin.key" >/dev/null || fail "minisign -G"
-minisign -G -W -p "$T/ws/stranger.pub" -s "$T/ws/stranger.key" >/dev/null || fail "minisign -G"
+make_admin_keys
 LIVE=$T/policy.conf
 cp "$POLICY" "$LIVE"; SCAN_POLICY=$LIVE
 OURSIGS=$T/sigs; mkdir -p "$OURSIGS"; cp "$SIGS"/kiosk-test.* "$OURSIGS/"; SIGS=$OURSIGS
@@ -38,8 +36,7 @@ make_bundle() {
     sed 's/^version=.*/version=2/' "$POLICY" > "$b/policy.conf"
     minisign -S -s "$T/ws/admin.key" -m "$b/policy.conf" >/dev/null || fail "minisign policy"
     printf 'Kiosk.Test.StickMarker:0:*:%s\n' "$MARKHEX" > "$b/site-extra.ndb"
-    (cd "$b" && sha256sum policy.conf policy.conf.minisig site-extra.ndb > SHA256SUMS) || fail "sha256sum"
-    minisign -S -s "$T/ws/$2.key" -m "$b/SHA256SUMS" >/dev/null || fail "minisign sums"
+    sign_bundle "$b" "$2" policy.conf policy.conf.minisig site-extra.ndb
 }
 stick() { build_fat "$IMGDIR/$1.img" 20 16 "$2" ADMIN >/dev/null || fail "build $1"; }
 make_bundle "$T/good" admin; stick good "$T/good"
@@ -70,6 +67,16 @@ rw_attach() {
 }
 # admin_stick ACTION IMAGE N: arm, insert, wait for the Nth finished admin-media event.
 finished=0 confirms=0
+# wait_admin_end WHAT: until the next admin-media "done" or "failed" (in $LAST).
+wait_admin_end() {
+    finished=$((finished + 1))
+    for _ in $(seq 600); do
+        [ "$(grep -c '"type":"admin-media".*"phase":"\(done\|failed\)"' "$EVENTS")" -ge "$finished" ] && break
+        sleep 0.1
+    done
+    LAST=$(grep '"type":"admin-media".*"phase":"\(done\|failed\)"' "$EVENTS" | sed -n "${finished}p")
+    [ -n "$LAST" ] || dfail "no end of $1"
+}
 admin_stick() {
     r=$(sock_cmd "$LOGIN" "{\"cmd\":\"admin-media\",\"action\":\"$1\"}" | tail -1)
     echo "$r" | grep -q '"ok": *true' || dfail "arming $1: $r"
@@ -89,13 +96,7 @@ admin_stick() {
     else
         attach "$IMGDIR/$2.img"
     fi
-    finished=$((finished + 1))
-    for _ in $(seq 600); do
-        [ "$(grep -c '"type":"admin-media".*"phase":"\(done\|failed\)"' "$EVENTS")" -ge "$finished" ] && break
-        sleep 0.1
-    done
-    LAST=$(grep '"type":"admin-media".*"phase":"\(done\|failed\)"' "$EVENTS" | sed -n "${finished}p")
-    [ -n "$LAST" ] || dfail "no end of the $1 with $2"
+    wait_admin_end "the $1 with $2"
     detach "$LOOP"
 }
 expect_refused() { # IMAGE TEXT
@@ -116,8 +117,7 @@ expect_refused plain "no update bundle"
 # aborted) and nothing is installed, not even the small database listed after the big file.
 mkdir -p "$T/big/kiosk-update"; head -c 300M /dev/zero > "$T/big/kiosk-update/huge.bin"
 printf 'Kiosk.Test.Late:0:*:%s\n' "$MARKHEX" > "$T/big/kiosk-update/late.ndb"
-(cd "$T/big/kiosk-update" && sha256sum huge.bin late.ndb > SHA256SUMS)
-minisign -S -s "$T/ws/admin.key" -m "$T/big/kiosk-update/SHA256SUMS" >/dev/null || fail "minisign"
+sign_bundle "$T/big/kiosk-update" admin huge.bin late.ndb
 rm -f "$IMGDIR/big.img"; truncate -s 400M "$IMGDIR/big.img"; mkfs.vfat -F 32 "$IMGDIR/big.img" >/dev/null
 mcopy -s -i "$IMGDIR/big.img" "$T/big/kiosk-update" ::/ || fail "mcopy big"
 rm -rf "$T/big"
@@ -135,12 +135,7 @@ sleep 0.5
 # (a busy loop device is only detached when its last user lets go: the pull is udev's
 # "remove", as t_daemon_removal does it)
 pulled=$(date +%s%N); udevadm trigger --action=remove "$LOOP"
-finished=$((finished + 1))
-for _ in $(seq 600); do
-    [ "$(grep -c '"type":"admin-media".*"phase":"\(done\|failed\)"' "$EVENTS")" -ge "$finished" ] && break
-    sleep 0.05
-done
-LAST=$(grep '"type":"admin-media".*"phase":"\(done\|failed\)"' "$EVENTS" | sed -n "${finished}p")
+wait_admin_end "the pulled stick's update"
 kill -CONT "$drv" 2>/dev/null || true
 detach "$LOOP"
 echo "$LAST" | grep -q '"phase":"failed"' && echo "$LAST" | grep -q 'removed before' || dfail "pulled stick: $LAST"
@@ -210,8 +205,7 @@ cp "$OURSIGS/kiosk-test.hdb" "$OLDSIGS/site.hdb"; touch -d '30 days ago' "$OLDSI
 SIGS=$OLDSIGS
 mkdir -p "$T/fresh/kiosk-update"
 printf 'Kiosk.Test.Fresh:0:*:%s\n' "$MARKHEX" > "$T/fresh/kiosk-update/fresh.ndb"
-(cd "$T/fresh/kiosk-update" && sha256sum fresh.ndb > SHA256SUMS)
-minisign -S -s "$T/ws/admin.key" -m "$T/fresh/kiosk-update/SHA256SUMS" >/dev/null || fail "minisign"
+sign_bundle "$T/fresh/kiosk-update" admin fresh.ndb
 stick fresh "$T/fresh"
 : > "$EVENTS"; finished=0
 start_daemon --config "$T/kiosk.conf"

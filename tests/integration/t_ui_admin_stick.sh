@@ -17,16 +17,14 @@ OUT=$BUILD/ui-screenshots/admin-stick
 ui() { echo "$*" > "$CONTROL"; }
 
 write_admin_config
-mkdir -m 0755 "$T/admin-keys" "$T/ws"
-minisign -G -W -p "$T/admin-keys/admin.pub" -s "$T/ws/admin.key" >/dev/null || fail "minisign -G"
+make_admin_keys
 LIVE=$T/policy.conf; cp "$POLICY" "$LIVE"; SCAN_POLICY=$LIVE
 OURSIGS=$T/sigs; mkdir -p "$OURSIGS"; cp "$SIGS"/kiosk-test.* "$OURSIGS/"; SIGS=$OURSIGS
 bundle() { # DIR: a bundle with policy version 7, signed
     local b=$1/kiosk-update; mkdir -p "$b"
     sed 's/^version=.*/version=7/' "$POLICY" > "$b/policy.conf"
     minisign -S -s "$T/ws/admin.key" -m "$b/policy.conf" >/dev/null
-    (cd "$b" && sha256sum policy.conf policy.conf.minisig > SHA256SUMS)
-    minisign -S -s "$T/ws/admin.key" -m "$b/SHA256SUMS" >/dev/null
+    sign_bundle "$b" admin policy.conf policy.conf.minisig
 }
 bundle "$T/good"; build_fat "$IMGDIR/good.img" 20 16 "$T/good" ADMIN >/dev/null
 bundle "$T/bad"; echo '# changed' >> "$T/bad/kiosk-update/policy.conf"

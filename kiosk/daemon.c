@@ -1069,6 +1069,13 @@ static void daemon_admin_media_finished(struct daemon *d, struct daemon_job *j)
                                                    "finished.");
     else if (!ok && !json_object_has_member(o, "reason"))
         json_object_set_string_member(o, "reason", j->admin_why ? j->admin_why : "failed");
+    /* An export that never wrote (cancelled, not confirmed, pulled) is on record too. */
+    if (j->kind == JOB_ADMIN_EXPORT && !j->admin_result) {
+        JsonObject *a = json_object_new();
+        json_object_set_string_member(a, "result", "not-erased");
+        json_object_set_string_member(a, "reason", json_object_get_string_member(o, "reason"));
+        daemon_audit(d, "admin-export", daemon_with_device(a, j->dev));
+    }
     log_info("administrator's stick (%s): %s%s%s", daemon_job_action(j->kind),
              ok ? "done" : "failed", ok ? "" : ": ", ok ? "" : json_object_get_string_member(o, "reason"));
     daemon_admin_media_event(d, j->kind, ok ? "done" : "failed", o);

@@ -226,7 +226,7 @@ recs = [json.loads(l) for l in open(sys.argv[1])]
 upd = [r["result"] for r in recs if r["type"] == "admin-update"]
 assert upd == ["refused"] * 5 + ["installed"] * 2, upd
 assert [r["action"] for r in recs if r["type"] == "admin-media"] == ["update"] * 6 + ["export"] * 2 + ["update"]
-assert [r["result"] for r in recs if r["type"] == "admin-export"] == ["exported"]
+assert [r["result"] for r in recs if r["type"] == "admin-export"] == ["not-erased", "exported"]
 assert any(r["type"] == "policy-install" and r["new_version"] == 2 for r in recs)
 PY
 pass

@@ -10,31 +10,26 @@
 
 #include "common/kerr.h"
 #include "kiosk/audit.h"
+#include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 
-struct cmd_audit_entry {
-    const char *name;
-    int min_args; /* arguments after the sub-subcommand's name */
-    int max_args;
-    int (*exec)(int argc, char **argv);
-};
-
-static void cmd_audit_usage(FILE *f)
-{
-    fputs("usage: kiosk audit verify FILE\n"
-          "       kiosk audit show FILE [--since SEQ]\n"
-          "  verify FILE   check that every record is intact and chained to the previous one\n"
-          "  show FILE     print the records, from record number SEQ on with --since\n",
-          f);
-}
+static const GOptionEntry cmd_audit_none[] = {{NULL, 0, 0, 0, NULL, NULL, NULL}};
 
 static int cmd_audit_verify(int argc, char **argv)
 {
+    struct cli cl = {.cmd = "kiosk audit verify"};
+    int prc = cli_parse(&cl, &argc, &argv, "FILE",
+                        "Check that every record of the audit log is intact and chained to the "
+                        "previous one.",
+                        "Exit status: 0 intact, 1 broken (the first broken line is named), 2 "
+                        "unreadable or usage.\n",
+                        cmd_audit_none, NULL, 1, 1);
+    if (prc != 0)
+        return cli_parse_exit(prc);
     const char *path = argv[1];
     uint64_t records = 0, bad_line = 0;
     char *why = NULL;
 
-    (void)argc;
     int r = audit_verify(path, &records, &bad_line, &why);
     if (r == 0) {
         printf("%s: OK, %" G_GUINT64_FORMAT " record%s, chain intact\n", path, records,
@@ -56,6 +51,16 @@ static int cmd_audit_verify(int argc, char **argv)
 
 static int cmd_audit_show(int argc, char **argv)
 {
+    const char *o_since = NULL;
+    const GOptionEntry opts[] = {
+        {"since", 0, 0, G_OPTION_ARG_STRING, &o_since, "Start at record number SEQ", "SEQ"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    struct cli cl = {.cmd = "kiosk audit show"};
+    int prc = cli_parse(&cl, &argc, &argv, "FILE", "Print the records of the audit log.", NULL,
+                        opts, NULL, 1, 1);
+    if (prc != 0)
+        return cli_parse_exit(prc);
     const char *path = argv[1];
     guint64 since = 0;
     FILE *f = NULL;
@@ -64,16 +69,8 @@ static int cmd_audit_show(int argc, char **argv)
     ssize_t len;
     int ret = 2;
 
-    if (argc == 4) {
-        if (strcmp(argv[2], "--since") != 0 ||
-            !g_ascii_string_to_unsigned(argv[3], 10, 0, G_MAXUINT64, &since, NULL)) {
-            cmd_audit_usage(stderr);
-            goto out;
-        }
-    } else if (argc != 2) {
-        cmd_audit_usage(stderr);
-        goto out;
-    }
+    if (o_since && !g_ascii_string_to_unsigned(o_since, 10, 0, G_MAXUINT64, &since, NULL))
+        return cli_usage_error(&cl, "--since needs a record number, not '%s'", o_since);
     f = fopen(path, "re");
     if (!f) {
         fprintf(stderr, "%s: cannot read the audit log: %s\n", path, g_strerror(errno));
@@ -105,34 +102,13 @@ out:
     return ret;
 }
 
-static const struct cmd_audit_entry cmd_audit_table[] = {
-    {.name = "verify", .min_args = 1, .max_args = 1, .exec = cmd_audit_verify},
-    {.name = "show", .min_args = 1, .max_args = 3, .exec = cmd_audit_show},
+static const struct cli_sub cmd_audit_table[] = {
+    {"verify", cmd_audit_verify, "check the hash chain of the audit log"},
+    {"show", cmd_audit_show, "print the records (from record SEQ on with --since)"},
 };
 
 int cmd_audit(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-                      strcmp(argv[1], "help") == 0)) {
-        cmd_audit_usage(stdout);
-        return 0;
-    }
-    if (argc < 2) {
-        cmd_audit_usage(stderr);
-        return 2;
-    }
-    for (size_t i = 0; i < G_N_ELEMENTS(cmd_audit_table); i++) {
-        const struct cmd_audit_entry *c = &cmd_audit_table[i];
-        if (strcmp(argv[1], c->name) != 0)
-            continue;
-        int nargs = argc - 2;
-        if (nargs < c->min_args || nargs > c->max_args) {
-            cmd_audit_usage(stderr);
-            return 2;
-        }
-        return c->exec(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "kiosk audit: unknown command \"%s\"\n", argv[1]);
-    cmd_audit_usage(stderr);
-    return 2;
+    return cli_dispatch("kiosk audit", cmd_audit_table, G_N_ELEMENTS(cmd_audit_table), argc,
+                        argv);
 }

@@ -2,6 +2,7 @@
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
 #include "kiosk/session.h"
@@ -9,18 +10,17 @@
 #include "scanner/pool.h"
 #include "scanner/scanner.h"
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char cmd_scan_usage[] =
-    "usage: kiosk scan [--config FILE] [--policy FILE] [--staging DIR] [--signatures DIR]\n"
-    "                  [--audit-log FILE] [--run-dir DIR] [--workers N] [--json]\n"
-    "                  [--details-json '{\"vessel\":\"...\",\"imo\":\"...\"}'] SOURCE\n"
-    "SOURCE is a disk image file, a block device or a folder.\n"
-    "Exit status: 0 every file delivered, 1 some files held back, 2 error (nothing delivered).\n";
+static const char cmd_scan_summary[] =
+    "Check a medium once, headless, with the same pipeline as the service, and deliver its\n"
+    "clean files.  SOURCE is a disk image file, a block device or a folder.";
+static const char cmd_scan_description[] =
+    "Exit status: 0 every file delivered, 1 some files held back, 2 error (nothing\n"
+    "delivered) or usage.  With --json a failure is {\"status\": \"failed\", \"error\": ...}.\n";
 
 static volatile gint cmd_scan_cancel;
 
@@ -116,21 +116,28 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
 
 int cmd_scan(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},   {"policy", required_argument, NULL, 'p'},
-        {"staging", required_argument, NULL, 's'},  {"signatures", required_argument, NULL, 'd'},
-        {"audit-log", required_argument, NULL, 'a'}, {"run-dir", required_argument, NULL, 'r'},
-        {"workers", required_argument, NULL, 'w'},  {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},           {"details-json", required_argument, NULL, 'D'},
-        {NULL, 0, NULL, 0},
-    };
     const char *config_path = NULL, *o_policy = NULL, *o_staging = NULL, *o_sigs = NULL,
-               *o_audit = NULL, *o_run = NULL;
+               *o_audit = NULL, *o_run = NULL, *o_workers = NULL, *o_details = NULL;
+    gboolean json = FALSE;
+    const GOptionEntry opts[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Settings file", "FILE"},
+        {"policy", 0, 0, G_OPTION_ARG_FILENAME, &o_policy, "Policy file", "FILE"},
+        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &o_staging, "Staging share", "DIR"},
+        {"signatures", 0, 0, G_OPTION_ARG_FILENAME, &o_sigs, "ClamAV signature folder", "DIR"},
+        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o_audit, "Audit log", "FILE"},
+        {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_run, "Mount points and runtime files", "DIR"},
+        {"workers", 0, 0, G_OPTION_ARG_STRING, &o_workers, "Scanner processes (0: one per core)",
+         "N"},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as one JSON object", NULL},
+        {"details-json", 0, 0, G_OPTION_ARG_STRING, &o_details,
+         "Session details as the screen sends them, e.g. '{\"vessel\":\"...\",\"imo\":\"...\"}'",
+         "JSON"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    struct cli cl = {.cmd = "kiosk scan"};
     int workers = -1;
-    bool json = false;
-    const char *o_details = NULL;
     JsonObject *details = NULL;
-    int c, rc = 2;
+    int rc = 2;
     struct kiosk_config *cfg = NULL;
     struct policy *pol = NULL;
     struct scanner_pool *pool = NULL;
@@ -138,32 +145,23 @@ int cmd_scan(int argc, char **argv)
     GPtrArray *perrs = NULL;
     char *why = NULL;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': config_path = optarg; break;
-        case 'p': o_policy = optarg; break;
-        case 's': o_staging = optarg; break;
-        case 'd': o_sigs = optarg; break;
-        case 'a': o_audit = optarg; break;
-        case 'r': o_run = optarg; break;
-        case 'w': workers = atoi(optarg); break;
-        case 'j': json = true; break;
-        case 'D': o_details = optarg; break;
-        case 'h': fputs(cmd_scan_usage, stdout); return 0;
-        default: fputs(cmd_scan_usage, stderr); return 2;
-        }
+    int prc = cli_parse(&cl, &argc, &argv, "SOURCE", cmd_scan_summary, cmd_scan_description,
+                        opts, NULL, 1, 1);
+    if (prc != 0)
+        return cli_parse_exit(prc);
+    if (o_workers) {
+        gint64 w;
+        if (!cli_int_in_range(o_workers, 0, 256, &w))
+            return cli_usage_error(&cl, "--workers needs a number from 0 to 256, not '%s'",
+                                   o_workers);
+        workers = (int)w;
     }
-    if (optind != argc - 1) {
-        fputs(cmd_scan_usage, stderr);
-        return 2;
-    }
-    const char *source = argv[optind];
+    const char *source = argv[1];
     if (o_details) {
         /* Session details (vessel, imo, voyage, company, person) as the screen sends them. */
         JsonNode *dn = json_from_string(o_details, NULL);
         if (!dn || !JSON_NODE_HOLDS_OBJECT(dn)) {
-            fprintf(stderr, "kiosk: --details-json needs a JSON object\n");
+            cli_usage_error(&cl, "--details-json needs a JSON object");
             if (dn)
                 json_node_unref(dn);
             goto out;
@@ -172,7 +170,7 @@ int cmd_scan(int argc, char **argv)
         json_node_unref(dn);
     }
     if (config_load(config_path, &cfg, &why) != 0) {
-        fprintf(stderr, "kiosk: %s\n", why);
+        cli_fail(&cl, "%s", why);
         goto out;
     }
     config_override(&cfg->policy, o_policy);
@@ -187,8 +185,8 @@ int cmd_scan(int argc, char **argv)
 
     perrs = g_ptr_array_new_with_free_func(policy_error_free);
     if (policy_load(cfg->policy, &pol, perrs) != 0) {
-        fprintf(stderr, "kiosk: the policy %s is not valid; nothing was scanned:\n", cfg->policy);
         policy_errors_print(stderr, "  ", cfg->policy, perrs);
+        cli_fail(&cl, "the policy %s is not valid; nothing was scanned", cfg->policy);
         goto out;
     }
     gint64 t0 = g_get_monotonic_time();
@@ -197,7 +195,7 @@ int cmd_scan(int argc, char **argv)
     int nscan = cfg->workers > 0 ? cfg->workers : (int)g_get_num_processors();
     if (session_pool_new(pol, cfg->signatures, MIN(nscan, SCANNER_POOL_MAX_WORKERS),
                          SCANNER_POOL_USER, cfg->run_dir, &pool, &why) != 0) {
-        fprintf(stderr, "kiosk: the scanner cannot start; nothing was scanned: %s\n", why);
+        cli_fail(&cl, "the scanner cannot start; nothing was scanned: %s", why);
         goto out;
     }
     const struct scanner_info *si = scanner_pool_info(pool);

@@ -17,5 +17,7 @@ int cmd_policy_install(int argc, char **argv);
 int cmd_signatures(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
+/* cmd-config.c */
+int cmd_config(int argc, char **argv);
 
 #endif

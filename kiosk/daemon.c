@@ -3,6 +3,7 @@
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "common/version.h"
 #include "kiosk/admin.h"
 #include "kiosk/audit.h"
 #include "kiosk/bundle.h"
@@ -935,7 +936,10 @@ static JsonObject *daemon_admin_service_json(struct daemon *d)
         char *t = si->db_time > 0 ? util_time_rfc3339(si->db_time * G_USEC_PER_SEC, false) : NULL;
         daemon_json_opt(o, "db_build_time", t);
         g_free(t);
-        json_object_set_int_member(o, "db_age_days", days);
+        if (days >= 0)
+            json_object_set_int_member(o, "db_age_days", days);
+        else
+            json_object_set_null_member(o, "db_age_days");
         json_object_set_int_member(o, "signature_count", si->signatures);
         json_object_set_boolean_member(o, "test_signatures", si->test_signatures);
     }
@@ -1393,6 +1397,7 @@ static void daemon_load(struct daemon *d)
              (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC, si->engine_version,
              si->signatures, si->db_version, "");
     JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "version", version_string());
     json_object_set_string_member(o, "engine", si->engine_version);
     json_object_set_string_member(o, "db_version", si->db_version);
     json_object_set_int_member(o, "signatures", si->signatures);

@@ -1,6 +1,7 @@
 /* events.c - JSON-lines events and commands over the service's UNIX socket (events.h,
  * docs/protocol.md). */
 #include "kiosk/events.h"
+#include "common/version.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -591,6 +592,7 @@ JsonObject *events_status(struct events *ev)
         json_object_set_string_member(o, "state", "idle");
     }
     json_object_set_int_member(o, "queue", ev->queue);
+    json_object_set_string_member(o, "version", version_string());
     return o;
 }
 

@@ -5,6 +5,7 @@
  * the one we left it at: another process may have appended, or a crash may have left
  * a torn line.  Only the tail is read, backwards in chunks; verify streams the file. */
 #include "kiosk/audit.h"
+#include "kiosk/audit-syslog.h"
 
 #include "common/kerr.h"
 #include "common/util.h"
@@ -15,7 +16,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #define AUDIT_ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -352,8 +352,8 @@ out:
         flock(a->fd, LOCK_UN);
         errno = saved;
     }
-    if (r == 0)
-        syslog(LOG_DAEMON | LOG_NOTICE, "%s", line);
+    if (r == 0) /* with a severity by event, and journald fields (audit-syslog.h) */
+        audit_syslog_send(type, fields, a->seq, line);
     if (buf)
         g_string_free(buf, TRUE);
     g_free(line);

@@ -10,6 +10,7 @@
 
 #include "common/kerr.h"
 #include "kiosk/audit.h"
+#include "kiosk/audit-syslog.h"
 #include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 
@@ -102,7 +103,33 @@ out:
     return ret;
 }
 
+static void cmd_audit_print_type(const char *type, int priority, const char *what, void *data)
+{
+    static const char *const names[] = {"emerg", "alert", "crit",  "err",
+                                        "warning", "notice", "info", "debug"};
+    char id[33];
+    (void)data;
+    audit_syslog_message_id(type, id);
+    printf("%-20s %-8s %s  %s\n", type, names[priority & 7], id, what);
+}
+
+static int cmd_audit_types(int argc, char **argv)
+{
+    struct cli cl = {.cmd = "kiosk audit types"};
+    int prc = cli_parse(&cl, &argc, &argv, "",
+                        "List the audit record types with their syslog severity (the default; "
+                        "some depend\non the record, as the text says) and their journald "
+                        "MESSAGE_ID (docs/logging.md).",
+                        NULL, cmd_audit_none, NULL, 0, 0);
+    if (prc != 0)
+        return cli_parse_exit(prc);
+    printf("%-20s %-8s %-32s  %s\n", "TYPE", "SEVERITY", "MESSAGE_ID", "WHAT");
+    audit_syslog_each_type(cmd_audit_print_type, NULL);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static const struct cli_sub cmd_audit_table[] = {
+    {"types", cmd_audit_types, "list the record types, their severity and MESSAGE_ID"},
     {"verify", cmd_audit_verify, "check the hash chain of the audit log"},
     {"show", cmd_audit_show, "print the records (from record SEQ on with --since)"},
 };

@@ -97,8 +97,10 @@ int cmd_daemon(int argc, char **argv)
         rc = 0;
         goto out;
     }
-    /* Every log line says when the kiosk is in testing mode. */
-    log_init(cfg->accept_loop ? "kiosk-daemon[TESTING MODE]" : "kiosk-daemon", true);
+    /* A fixed identifier for the system log (a SIEM's app-name); testing mode is a field
+     * of every line (common/log.h). */
+    log_init("kiosk", true);
+    log_set_testing_mode(cfg->accept_loop);
     if (debug)
         log_set_level(LOG_LEVEL_DEBUG);
     if (geteuid() != 0)

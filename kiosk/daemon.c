@@ -9,6 +9,7 @@
 #include "kiosk/bundle.h"
 #include "kiosk/events.h"
 #include "kiosk/media.h"
+#include "kiosk/notify.h"
 #include "kiosk/session.h"
 #include "kiosk/report.h"
 #include "scanner/pool.h"
@@ -699,6 +700,7 @@ static void daemon_reload_done(GObject *src, GAsyncResult *res, gpointer data)
         rc = -1;
     char *fp = g_steal_pointer(&d->reload_fp);
     d->reloading = false;
+    notify_ready(NULL); /* the reload ended (swapped in or refused: the audit log says) */
     if (d->stopping) {
         scanner_pool_free(np);
         if (pol != d->policy)
@@ -833,6 +835,7 @@ static void daemon_reload(struct daemon *d, const char *why)
     }
     log_info("reload (%s): building a new engine beside the one in use", why);
     d->reloading = true;
+    notify_reloading("reloading: building a new engine beside the one in use");
     /* Without a new policy the engine is built with the one in use (it stays valid: only
      * daemon_reload_done replaces it). */
     d->reload_policy = pol ? pol : d->policy;
@@ -1413,6 +1416,7 @@ static gboolean daemon_on_signal(gpointer data)
 {
     struct daemon *d = data;
     log_info("stopping");
+    notify_stopping();
     d->stopping = true;
     if (d->current) {
         g_atomic_int_set(&d->current->cancel, 1);
@@ -1424,6 +1428,29 @@ static gboolean daemon_on_signal(gpointer data)
     }
     g_main_loop_quit(d->loop);
     return G_SOURCE_REMOVE;
+}
+
+/* systemd's STATUS= follows the state the screen sees (kiosk/notify.h). */
+static void daemon_on_state(const char *state, JsonObject *event, void *data)
+{
+    (void)data;
+    const char *reason = json_object_get_string_member_with_default(event, "reason", NULL);
+    const char *session = json_object_get_string_member_with_default(event, "session", NULL);
+    char *text = !strcmp(state, "idle") ? g_strdup("idle: waiting for USB media")
+                 : reason              ? g_strdup_printf("%s: %s", state, reason)
+                 : session             ? g_strdup_printf("%s (session %s)", state, session)
+                                       : g_strdup(state);
+    notify_status(text);
+    g_free(text);
+}
+
+/* SIGHUP (systemctl reload kiosk): the same as a root "reload" on the socket. */
+static gboolean daemon_on_sighup(gpointer data)
+{
+    struct daemon *d = data;
+    log_info("SIGHUP: reloading the policy and the signatures if they changed");
+    daemon_reload(d, "SIGHUP");
+    return G_SOURCE_CONTINUE;
 }
 
 /* [access] screen-users: user names or ids, separated by commas or spaces.  An unknown
@@ -1458,6 +1485,8 @@ int daemon_run(const struct kiosk_config *cfg)
     int rc = 1;
 
     signal(SIGPIPE, SIG_IGN);
+    /* Loading an engine blocks the main loop for minutes: the watchdog is fed meanwhile. */
+    scanner_pool_set_keepalive(notify_keepalive);
     g_queue_init(&d->waiting);
     d->refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     d->msgs = g_async_queue_new();
@@ -1496,6 +1525,7 @@ int daemon_run(const struct kiosk_config *cfg)
     struct events_handlers h = {.details = daemon_on_details,
                                 .cancel = daemon_on_cancel,
                                 .command = daemon_admin_command,
+                                .state = daemon_on_state,
                                 .data = d};
     d->events = events_new(cfg->socket, cfg->socket_group, &info, &h, &why);
     if (screen_uids)
@@ -1526,7 +1556,12 @@ int daemon_run(const struct kiosk_config *cfg)
         daemon_admin_start(d); /* reloads and freshness, also when out of service */
     g_unix_signal_add(SIGTERM, daemon_on_signal, d);
     g_unix_signal_add(SIGINT, daemon_on_signal, d);
+    g_unix_signal_add(SIGHUP, daemon_on_sighup, d);
+    /* Ready: the engine is loaded (or the kiosk said why it is out of service). */
+    notify_ready(NULL);
+    notify_watchdog_start();
     g_main_loop_run(d->loop);
+    notify_watchdog_stop();
     daemon_audit(d, "service-stop", NULL);
     rc = 0;
 out:

@@ -619,6 +619,8 @@ void events_emit(struct events *ev, const char *type, const char *session, JsonO
         if (ev->state)
             json_object_unref(ev->state);
         ev->state = json_object_ref(o);
+        if (ev->h.state)
+            ev->h.state(type, o, ev->h.data);
     }
     /* events_client_send may close (and unlink) a client: walk a copy. */
     GList *copy = g_list_copy(ev->clients);

@@ -82,6 +82,29 @@ static int pool_wait_readable(int fd, gint64 deadline_ms)
     }
 }
 
+/* The service's watchdog keepalive while an engine loads (scanner_pool_set_keepalive). */
+static void (*pool_keepalive)(void);
+
+void scanner_pool_set_keepalive(void (*fn)(void))
+{
+    pool_keepalive = fn;
+}
+
+/* pool_wait_readable() for the engine load, which takes minutes: the keepalive runs every
+ * few seconds meanwhile (the wait itself is bounded by DEADLINE_MS). */
+static int pool_wait_load(int fd, gint64 deadline_ms)
+{
+    for (;;) {
+        gint64 slice = MIN(deadline_ms, pool_now_ms() + 5000);
+        if (pool_wait_readable(fd, slice))
+            return 1;
+        if (slice >= deadline_ms)
+            return 0;
+        if (pool_keepalive)
+            pool_keepalive();
+    }
+}
+
 /* What a waitpid() status says, in words for the verdict reason. */
 static void pool_describe_status(int status, char *buf, size_t len)
 {
@@ -582,7 +605,7 @@ int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nwo
      * The limit is for a zygote that hangs instead (it is forked from a threaded process:
      * a lock another thread held at the fork would never be released in it), so that a
      * reload gives up, keeps the engine in use and says so, rather than wait forever. */
-    if (!pool_wait_readable(p->ctl, pool_now_ms() + SCANNER_POOL_LOAD_TIMEOUT_MS)) {
+    if (!pool_wait_load(p->ctl, pool_now_ms() + SCANNER_POOL_LOAD_TIMEOUT_MS)) {
         *why = g_strdup_printf("the scanner zygote did not finish loading the signatures in "
                                "%d minutes",
                                SCANNER_POOL_LOAD_TIMEOUT_MS / 60000);

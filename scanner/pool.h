@@ -61,6 +61,11 @@ int scanner_pool_worker_pids(struct scanner_pool *p, pid_t *pids, int max);
  * NULL is a no-op. */
 void scanner_pool_free(struct scanner_pool *p);
 
+/* FN runs every few seconds on the thread that waits for an engine to load in
+ * scanner_pool_new() (minutes for a full database): the service pings its systemd
+ * watchdog there (kiosk/notify.h).  NULL: nothing. */
+void scanner_pool_set_keepalive(void (*fn)(void));
+
 /* Tests only: pools created after this call let KIOSK_SCANNER_TEST_FORBIDDEN (read at
  * each scan: socket, execve, hang, crash, nonsense, stale, open) make the worker
  * misbehave.  The service never calls it; without it the workers ignore the hook. */

@@ -9,6 +9,8 @@ static guint notify_watchdog_id;
 static guint64 notify_watchdog_usec;
 static gint64 notify_last_ping;
 static char *notify_last_status;
+static bool notify_is_ready;
+static gint64 notify_last_extend;
 
 /* PREFIX ("READY=1\n" ...) then STATUS= with STATUS (one line: a newline would start a new
  * assignment). */
@@ -28,6 +30,7 @@ void notify_ready(const char *status)
         g_free(notify_last_status);
         notify_last_status = g_strdup(status);
     }
+    notify_is_ready = true;
     notify_send("READY=1\n", notify_last_status);
 }
 
@@ -86,14 +89,20 @@ void notify_watchdog_stop(void)
 
 void notify_keepalive(void)
 {
+    gint64 now = g_get_monotonic_time();
+    /* Before READY=1: the engine of the first start is loading; ask systemd for another
+     * minute of start time (TimeoutStartSec= is short, so that anything else that hangs
+     * at start fails fast). */
+    if (!notify_is_ready && now - notify_last_extend >= 10 * G_USEC_PER_SEC) {
+        notify_last_extend = now;
+        sd_notify(0, "EXTEND_TIMEOUT_USEC=60000000");
+    }
     if (!notify_watchdog_usec) {
         uint64_t usec = 0;
         if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
             return;
         notify_watchdog_usec = usec;
     }
-    if (
-        g_get_monotonic_time() - notify_last_ping < (gint64)notify_watchdog_usec / 4)
-        return;
-    notify_ping();
+    if (now - notify_last_ping >= (gint64)notify_watchdog_usec / 4)
+        notify_ping();
 }

@@ -26,7 +26,8 @@ void notify_stopping(void);
 bool notify_watchdog_start(void);
 void notify_watchdog_stop(void);
 /* One ping now (rate-limited), for a main loop busy in a long bounded wait (an engine
- * loading: scanner_pool_set_keepalive). */
+ * loading: scanner_pool_set_keepalive); before READY=1 also EXTEND_TIMEOUT_USEC= (one
+ * more minute of start time). */
 void notify_keepalive(void);
 
 #endif

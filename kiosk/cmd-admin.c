@@ -443,9 +443,9 @@ int cmd_status(int argc, char **argv)
         if (json_object_has_member(r, "reason"))
             json_object_set_member(svc, "reason",
                                    json_node_copy(json_object_get_member(r, "reason")));
-        if (json_object_has_member(r, "version"))
+        if (json_object_has_member(r, "kiosk_version"))
             json_object_set_member(svc, "version",
-                                   json_node_copy(json_object_get_member(r, "version")));
+                                   json_node_copy(json_object_get_member(r, "kiosk_version")));
         else
             json_object_set_null_member(svc, "version");
         json_object_set_null_member(svc, "error");

@@ -1499,9 +1499,9 @@ int daemon_run(const struct kiosk_config *cfg)
         .max_size = cfg->device_max_size,
     };
     if (cfg->accept_loop)
-        log_warn("TESTING MODE: loop devices count as removable media%s%s",
+        log_warn("loop devices count as removable media%s%s%s",
                  cfg->loop_backing_dir ? " (backed by files below " : "",
-                 cfg->loop_backing_dir ? cfg->loop_backing_dir : "");
+                 cfg->loop_backing_dir ? cfg->loop_backing_dir : "", cfg->loop_backing_dir ? ")" : "");
     if (util_mkdir_p(cfg->run_dir, 0755) != 0) {
         log_error("cannot create %s: %s", cfg->run_dir, g_strerror(errno));
         goto out;

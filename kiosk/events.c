@@ -592,7 +592,7 @@ JsonObject *events_status(struct events *ev)
         json_object_set_string_member(o, "state", "idle");
     }
     json_object_set_int_member(o, "queue", ev->queue);
-    json_object_set_string_member(o, "version", version_string());
+    json_object_set_string_member(o, "kiosk_version", version_string());
     return o;
 }
 

@@ -56,7 +56,7 @@ static int cmd_admin_parse(int argc, char **argv, const char *cmd, const char *p
                            struct cmd_admin_opts *o)
 {
     const char *config = NULL;
-    const char *ov[7] = {0};
+    const char *ov[8] = {0};
     gboolean json = FALSE;
     const GOptionEntry common[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Settings file", "FILE"},
@@ -71,6 +71,8 @@ static int cmd_admin_parse(int argc, char **argv, const char *cmd, const char *p
         {"admin-state", 0, 0, G_OPTION_ARG_FILENAME, &ov[6], "Administrator password and "
                                                              "lockout state",
          "FILE"},
+        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &ov[7], "Private work area (spool, outbox)",
+         "DIR"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     const GOptionEntry all_extra[] = {
@@ -101,9 +103,10 @@ static int cmd_admin_parse(int argc, char **argv, const char *cmd, const char *p
     }
     char **fields[] = {&o->cfg->policy,    &o->cfg->signatures, &o->cfg->staging,
                        &o->cfg->audit_log, &o->cfg->socket,     &o->cfg->admin_keys,
-                       &o->cfg->admin_state};
+                       &o->cfg->admin_state, &o->cfg->work_dir};
     for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
         config_override(fields[i], ov[i]);
+    config_override_staging_dir(o->cfg, ov[2]); /* --staging DIR: the target dir:DIR */
     o->args = argv + 1;
     o->nargs = argc - 1;
     return -1;
@@ -145,8 +148,8 @@ static struct audit *cmd_admin_audit(struct cmd_admin_opts *o)
 /* Send CMD (a JSON line) to the service and return the first object whose "type" is
  * WANT_TYPE (and, for "reply", whose "cmd" matches), or NULL (*why) when the service
  * cannot be reached or does not answer within 10 s. */
-static JsonObject *cmd_admin_ask(const char *socket, const char *cmd, const char *want_type,
-                                 const char *want_cmd, char **why)
+JsonObject *cmd_admin_ask(const char *socket, const char *cmd, const char *want_type,
+                          const char *want_cmd, char **why)
 {
     GSocketClient *cl = g_socket_client_new();
     GSocketAddress *addr = g_unix_socket_address_new(socket);
@@ -327,6 +330,16 @@ static void cmd_status_problems(const struct kiosk_config *cfg, JsonObject *st, 
         json_array_add_string_element(out, "the signatures are too old");
     if (json_object_has_member(sg, "error"))
         json_array_add_string_element(out, "the staging share cannot be read");
+    JsonNode *pbn = json_object_get_member(st, "publication");
+    JsonObject *pb = pbn && JSON_NODE_HOLDS_OBJECT(pbn) ? json_node_get_object(pbn) : NULL;
+    if (pb) {
+        JsonNode *en = json_object_get_member(pb, "entries");
+        if (en && JSON_NODE_HOLDS_OBJECT(en) &&
+            json_object_get_int_member_with_default(json_node_get_object(en), "failed", 0) > 0)
+            json_array_add_string_element(out, "deliveries fail to reach the staging share");
+        if (!json_object_get_string_member_with_default(pb, "signing_key_id", NULL))
+            json_array_add_string_element(out, "deliveries are not signed");
+    }
     /* A printer matters only where receipts are printed. */
     if (((cfg->printer && *cfg->printer) || cfg->auto_print) &&
         !json_object_get_boolean_member_with_default(pr, "ok", FALSE))
@@ -382,10 +395,31 @@ static void cmd_status_print(const struct kiosk_config *cfg, JsonObject *st)
     }
     if (json_object_has_member(sg, "free_bytes")) {
         char *f = util_format_bytes((uint64_t)json_object_get_int_member(sg, "free_bytes"));
-        printf("staging      %s free (%s)\n", f, cfg->staging);
+        printf("staging      %s (%s free in %s)\n", cfg->target, f,
+               json_object_get_string_member_with_default(sg, "space_of", "?"));
         g_free(f);
     } else {
-        printf("staging      unreadable: %s\n", cfg->staging);
+        printf("staging      %s: %s\n", cfg->target,
+               json_object_get_string_member_with_default(sg, "error", "unreadable"));
+    }
+    JsonObject *pb = json_object_get_object_member(st, "publication");
+    if (pb) {
+        JsonObject *en = json_object_get_object_member(pb, "entries");
+        JsonNode *oldn = json_object_get_member(pb, "oldest_pending");
+        JsonObject *old = oldn && JSON_NODE_HOLDS_OBJECT(oldn) ? json_node_get_object(oldn) : NULL;
+        char *pend = util_format_bytes((uint64_t)json_object_get_int_member(pb, "pending_bytes"));
+        printf("outbox       %" G_GINT64_FORMAT " waiting (%s), %" G_GINT64_FORMAT
+               " failing, %" G_GINT64_FORMAT " published\n",
+               json_object_get_int_member(en, "queued") + json_object_get_int_member(en, "publishing") +
+                   json_object_get_int_member(en, "failed"),
+               pend, json_object_get_int_member(en, "failed"),
+               json_object_get_int_member(en, "published"));
+        g_free(pend);
+        if (old && json_object_get_string_member_with_default(old, "error", NULL))
+            printf("             %s: %s\n", json_object_get_string_member(old, "session"),
+                   json_object_get_string_member(old, "error"));
+        const char *kid = json_object_get_string_member_with_default(pb, "signing_key_id", NULL);
+        printf("signing key  %s\n", kid ? kid : "NONE: deliveries are not signed");
     }
     const char *queue = json_object_get_string_member_with_default(pr, "queue", NULL);
     const char *ptext = json_object_get_string_member_with_default(pr, "text", "?");
@@ -408,9 +442,10 @@ static void cmd_status_print(const struct kiosk_config *cfg, JsonObject *st)
                json_object_get_int_member_with_default(s, "delivered", 0),
                json_object_get_string_member_with_default(s, "session", "?"));
     }
-    JsonArray *pb = json_object_get_array_member(st, "problems");
-    for (guint i = 0; i < json_array_get_length(pb); i++)
-        printf("%s %s\n", i ? "            " : "problems    ", json_array_get_string_element(pb, i));
+    JsonArray *probs = json_object_get_array_member(st, "problems");
+    for (guint i = 0; i < json_array_get_length(probs); i++)
+        printf("%s %s\n", i ? "            " : "problems    ",
+               json_array_get_string_element(probs, i));
 }
 
 /* Exit status: 0 ready, 1 degraded or out of service, 2 service unreachable (or usage). */

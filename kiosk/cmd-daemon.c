@@ -44,12 +44,19 @@ int cmd_daemon(int argc, char **argv)
      * arena per new thread, RSS crept up by megabytes over fifty sessions). */
     mallopt(M_ARENA_MAX, 2);
     const char *config_path = NULL, *o_policy = NULL, *o_staging = NULL, *o_sigs = NULL,
-               *o_audit = NULL, *o_run = NULL, *o_socket = NULL, *o_backing = NULL;
+               *o_audit = NULL, *o_run = NULL, *o_socket = NULL, *o_backing = NULL,
+               *o_target = NULL, *o_work = NULL, *o_key = NULL;
     gboolean accept_loop = FALSE, list = FALSE, debug = FALSE;
     const GOptionEntry opts[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Settings file", "FILE"},
         {"policy", 0, 0, G_OPTION_ARG_FILENAME, &o_policy, "Policy file", "FILE"},
-        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &o_staging, "Staging share", "DIR"},
+        {"target", 0, 0, G_OPTION_ARG_STRING, &o_target,
+         "Where deliveries go: dir:PATH or smb://HOST[:PORT]/SHARE/PATH", "SPEC"},
+        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &o_staging, "Staging share (a local target)",
+         "DIR"},
+        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_work, "Private work area (spool, outbox)",
+         "DIR"},
+        {"signing-key", 0, 0, G_OPTION_ARG_FILENAME, &o_key, "Delivery signing key", "FILE"},
         {"signatures", 0, 0, G_OPTION_ARG_FILENAME, &o_sigs, "ClamAV signature folder", "DIR"},
         {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o_audit, "Audit log", "FILE"},
         {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_run, "Mount points and runtime files", "DIR"},
@@ -77,7 +84,10 @@ int cmd_daemon(int argc, char **argv)
         goto out;
     }
     config_override(&cfg->policy, o_policy);
-    config_override(&cfg->staging, o_staging);
+    config_override_staging_dir(cfg, o_staging);
+    config_override(&cfg->target, o_target);
+    config_override(&cfg->work_dir, o_work);
+    config_override(&cfg->signing_key, o_key);
     config_override(&cfg->signatures, o_sigs);
     config_override(&cfg->audit_log, o_audit);
     config_override(&cfg->run_dir, o_run);

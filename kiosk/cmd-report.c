@@ -15,17 +15,17 @@
 
 static const char cmd_report_summary[] =
     "Write the PDF report (A4, every file) or the 80 mm receipt of a session.\n"
-    "SESSION is a session id, or 'last' for the newest published session.";
+    "SESSION is a session id, or 'last' for the newest checked session (in the outbox).";
 static const char cmd_print_summary[] =
     "Print the report or receipt of a session through CUPS.  SESSION is a session id, or\n"
-    "'last' to reprint the newest published session.  The report is always saved too\n"
-    "(into [report] folder, default STAGING/.reports).";
+    "'last' to reprint the newest checked session.  The report is always saved too\n"
+    "(into [report] folder, default WORK/reports).";
 static const char cmd_print_description[] =
     "Exit status: 0 printed, 1 not printed (the message says why), 2 usage.\n";
 
 /* Options shared by report and print. */
 struct cmd_report_opts {
-    const char *config, *staging, *audit_log, *format, *lang, *printer, *out;
+    const char *config, *work_dir, *audit_log, *format, *lang, *printer, *out;
     int timeout;
 };
 
@@ -36,7 +36,9 @@ static int cmd_report_parse(int argc, char **argv, bool print, struct cmd_report
     const char *timeout = NULL;
     const GOptionEntry common[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &ro->config, "Settings file", "FILE"},
-        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &ro->staging, "Staging share", "DIR"},
+        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &ro->work_dir, "Private work area (the "
+                                                                 "outbox)",
+         "DIR"},
         {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &ro->audit_log, "Audit log", "FILE"},
         {"format", 0, 0, G_OPTION_ARG_STRING, &ro->format, "a4 or receipt", "FORMAT"},
         {"lang", 0, 0, G_OPTION_ARG_STRING, &ro->lang, "ja, en or both", "LANG"},
@@ -86,10 +88,7 @@ static int cmd_report_setup(const struct cmd_report_opts *ro, bool print,
         g_free(why);
         return 2;
     }
-    if (ro->staging) {
-        g_free((*cfg)->staging);
-        (*cfg)->staging = g_strdup(ro->staging);
-    }
+    config_override(&(*cfg)->work_dir, ro->work_dir);
     if (ro->audit_log) {
         g_free((*cfg)->audit_log);
         (*cfg)->audit_log = g_strdup(ro->audit_log);
@@ -124,7 +123,7 @@ int cmd_report(int argc, char **argv)
     if (rc != 0)
         goto out;
     rc = 1;
-    if (report_session_load(cfg->staging, session, &s, &why) != 0) {
+    if (report_session_load(cfg->work_dir, session, &s, &why) != 0) {
         fprintf(stderr, "kiosk: %s\n", why);
         goto out;
     }

@@ -153,6 +153,8 @@ static char *config_check_usb_ids(const char *value, const char *arg)
 static char *config_check_target(const char *value, const char *arg)
 {
     (void)arg;
+    if (!*value)
+        return NULL; /* [paths] staging, as dir: */
     if (g_str_has_prefix(value, "dir:")) {
         if (value[4] != '/')
             return g_strdup_printf("'%s': dir: needs an absolute path, e.g. dir:/srv/kiosk/staging",
@@ -217,9 +219,10 @@ static const struct config_key {
     {"report", "folder", config_check_path, "empty", "path, or empty"},
     {"report", "auto-print", config_check_bool, NULL, "true | false"},
     {"admin", "lockout-seconds", config_check_int, "1..604800", "1 to 604800"},
-    {"staging", "target", config_check_target, NULL, "dir:PATH | smb://HOST[:PORT]/SHARE/PATH"},
+    {"staging", "target", config_check_target, NULL,
+     "dir:PATH | smb://HOST[:PORT]/SHARE/PATH, or empty ([paths] staging)"},
     {"staging", "group", config_check_name, "group", "group name"},
-    {"staging", "credentials", config_check_path, NULL, "path"},
+    {"staging", "credentials", config_check_path, "empty", "path, or empty"},
     {"staging", "outbox-max-bytes", config_check_size, NULL, "size (K, M, G, T)"},
     {"staging", "keep-days", config_check_int, "0..", "whole number >= 0"},
     {"ui", "contact", config_check_string, NULL, "text"},

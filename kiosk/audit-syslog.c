@@ -85,6 +85,12 @@ static int audit_syslog_removed(JsonObject *rec, int def)
                : def;
 }
 
+/* publication: a delivery that cannot reach the share (retried later) is a warning. */
+static int audit_syslog_publication(JsonObject *rec, int def)
+{
+    return !g_strcmp0(audit_syslog_str(rec, "state"), "failed") ? LOG_WARNING : def;
+}
+
 /* One row per record type (docs/logging.md lists them).  A type not here is notice. */
 static const struct audit_syslog_type {
     const char *type;
@@ -120,6 +126,11 @@ static const struct audit_syslog_type {
     {"admin-media", LOG_NOTICE, NULL, "the administrator's stick inserted"},
     {"admin-update", LOG_NOTICE, audit_syslog_ok, "an update from the administrator's stick"},
     {"admin-export", LOG_NOTICE, audit_syslog_ok, "the logs exported (failed: warning)"},
+    {"publication", LOG_INFO, audit_syslog_publication,
+     "a delivery queued or published (failed to reach the share: warning)"},
+    {"pruned", LOG_INFO, NULL, "an old delivery removed ([staging] keep-days)"},
+    {"staging-refused", LOG_ERR, NULL, "the staging target cannot be used"},
+    {"signing-key-created", LOG_NOTICE, NULL, "the delivery signing key was made"},
     {"print", LOG_INFO, NULL, "a report or receipt printed"},
     {"print-failed", LOG_WARNING, NULL, "a report or receipt not printed"},
 };

@@ -38,7 +38,8 @@ wait_notify() {
 
 start_udevd
 cp "$POLICY" "$T/policy.conf"
-SCAN_POLICY=$T/policy.conf NOTIFY_SOCKET=$NSOCK WATCHDOG_USEC=1000000 start_daemon
+SCAN_POLICY=$T/policy.conf NOTIFY_SOCKET=$NSOCK WATCHDOG_USEC=1000000 start_daemon \
+    --work-dir "$T/work" --signing-key "$T/signing.key"
 wait_notify '(^|\|)READY=1(\||$)' 1 30
 grep -E '(^|\|)READY=1(\||$)' "$NLOG" | head -1 | grep -q 'STATUS=idle: waiting for USB media' ||
     dfail "READY=1 without the idle status: $(cat "$NLOG")"
@@ -67,7 +68,7 @@ grep -qE '(^|\|)STOPPING=1(\||$)' "$NLOG" || dfail "no STOPPING=1"
 # Out of service (no signatures): the service runs, is READY=1 and says why.
 : > "$NLOG"
 mkdir -p "$T/nosigs"
-SIGS=$T/nosigs NOTIFY_SOCKET=$NSOCK start_daemon
+SIGS=$T/nosigs NOTIFY_SOCKET=$NSOCK start_daemon --work-dir "$T/work" --signing-key "$T/signing.key"
 wait_notify '(^|\|)READY=1(\||$)' 1 30
 grep -E '(^|\|)READY=1(\||$)' "$NLOG" | grep -q 'STATUS=out-of-service: The virus signatures cannot be loaded' ||
     dfail "out of service not in STATUS=: $(cat "$NLOG")"

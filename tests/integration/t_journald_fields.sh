@@ -37,13 +37,14 @@ for _ in $(seq 100); do [ -S /run/systemd/journal/socket ] && [ -S /run/systemd/
 # 1. a session: clean files and EICAR
 mkdir -p "$T/src"; make_csv "$T/src/list.csv"; make_pdf "$T/src/plan.pdf"; make_eicar "$T/src/eicar.com"
 "$KIOSK" scan --policy "$POLICY" --signatures "$SIGS" --staging "$STAGING" --audit-log "$AUDIT" \
-    --run-dir "$RUNDIR" "$T/src" > "$T/scan.out" 2>&1 && rc=0 || rc=$?
+    --run-dir "$RUNDIR" --work-dir "$T/work" --signing-key "$T/signing.key" "$T/src" > "$T/scan.out" 2>&1 && rc=0 || rc=$?
 [ "$rc" = 1 ] || { cat "$T/scan.out"; fail "kiosk scan: exit $rc, expected 1"; }
 # 2. the service in testing mode, out of service (no signatures), its stderr the journal
 mkdir -p "$T/nosigs" "$T/img"
 systemd-cat -t kiosk-stderr -- sh -c 'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec "$@"' sh \
     "$KIOSK" daemon --policy "$POLICY" --signatures "$T/nosigs" --staging "$STAGING" \
     --audit-log "$AUDIT" --run-dir "$RUNDIR" --socket "$RUNDIR/kiosk.sock" \
+    --work-dir "$T/work" --signing-key "$T/signing.key" \
     --accept-loop-devices --loop-backing-dir "$T/img" &
 DPID=$!
 for _ in $(seq 200); do grep -q '"type":"out-of-service"' "$AUDIT" 2>/dev/null && break; sleep 0.05; done
@@ -80,7 +81,10 @@ def expected(r):
         return {"clean": 6, "infected": 4}[r["verdict"]]
     if t == "session-end":
         return 4 if r["infected"] else 6
-    return {"session-start": 6, "media": 6, "out-of-service": 3, "service-stop": 5}[t]
+    if t == "publication":
+        return 4 if r["state"] == "failed" else 6
+    return {"session-start": 6, "media": 6, "out-of-service": 3, "service-stop": 5,
+            "signing-key-created": 5, "staging-refused": 3}[t]
 for r in audit:
     if r["seq"] not in records:
         sys.exit("record %d (%s) not in the journal" % (r["seq"], r["type"]))

@@ -91,7 +91,7 @@ build_ext4 "$IMGDIR/ext.img" 8 "$T/src-ext"
 mkdir -p "$T/src"; make_csv "$T/src/list.csv"; make_pdf "$T/src/plan.pdf"; make_eicar "$T/src/eicar.com"
 build_fat "$IMGDIR/stick.img" 16 16 "$T/src" STICK
 start_udevd
-SCAN_POLICY=$T/policy.conf start_daemon
+SCAN_POLICY=$T/policy.conf start_daemon --work-dir "$T/work" --signing-key "$T/signing.key"
 start_watch
 attach "$IMGDIR/ext.img"; wait_event refused 1 30; detach "$LOOP"
 attach "$IMGDIR/stick.img"; wait_event remove-media 1 60; detach "$LOOP"
@@ -106,7 +106,7 @@ printf 'wrong-password\n' | "$KIOSK" admin login-test --stdin --config "$T/kiosk
     >/dev/null 2>&1 && fail "a wrong password logged in"
 # 4. out of service: no signatures
 mkdir -p "$T/nosigs"
-SIGS=$T/nosigs start_daemon
+SIGS=$T/nosigs start_daemon --work-dir "$T/work" --signing-key "$T/signing.key"
 stop_daemon
 
 # ---- what the SIEM got --------------------------------------------------------------
@@ -151,9 +151,11 @@ def expected(r):
         return {"clean": 6, "skipped": 6, "blocked": 5, "error": 5, "infected": 4}[r["verdict"]]
     if t == "session-end":
         return 4 if r["infected"] else 6 if r["status"] == "delivered" else 5
+    if t == "publication":
+        return 4 if r["state"] == "failed" else 6
     return {"session-start": 6, "media": 6, "device-refused": 4, "out-of-service": 3,
             "admin-login-failed": 4, "admin-password-set": 5, "service-start": 5,
-            "service-stop": 5, "media-removed": 6}[t]
+            "service-stop": 5, "media-removed": 6, "signing-key-created": 5}[t]
 seen = set()
 for r in audit:
     if r["seq"] not in got:

@@ -802,7 +802,10 @@ static void on_admin_logout(GSimpleAction *a, GVariant *param, gpointer data)
     on_admin_close(a, param, data);
 }
 
+#ifdef KIOSK_UI_TEST_CONTROL
 /* ---- debug: simulated touches (--test-control FIFO) ------------------------------------
+ * Only in the tests' build (build/kiosk-ui-test, -DKIOSK_UI_TEST_CONTROL): the installed
+ * screen takes no input but touches.
  * One command a line: "click NAME" (a button), "type NAME TEXT" (set an entry's text),
  * "activate NAME" (Enter in an entry).  NAME is a widget name (gtk_widget_set_name) that
  * must be on screen.  Xvfb has no touch screen; this is how tests press buttons. */
@@ -866,6 +869,7 @@ static void control_start(KioskUiApplication *self)
     g_data_input_stream_set_newline_type(self->control, G_DATA_STREAM_NEWLINE_TYPE_LF);
     control_read(self);
 }
+#endif
 
 /* ---- start-up ----------------------------------------------------------------------- */
 
@@ -984,8 +988,10 @@ static void kiosk_ui_application_activate(GApplication *app)
     render(self);
     gtk_window_present(w);
     connect_start(self);
+#ifdef KIOSK_UI_TEST_CONTROL
     if (self->control_path)
         control_start(self);
+#endif
 }
 
 static int kiosk_ui_application_handle_local_options(GApplication *app, GVariantDict *opts)
@@ -1078,8 +1084,10 @@ static void kiosk_ui_application_init(KioskUiApplication *self)
          "Debug: save a PNG and a JSON description at every screen change", "DIR"},
         {"admin-timeout", 0, 0, G_OPTION_ARG_INT, &self->admin_timeout,
          "Seconds without a touch before the administrator pages log out (default 180)", "S"},
+#ifdef KIOSK_UI_TEST_CONTROL
         {"test-control", 0, 0, G_OPTION_ARG_FILENAME, &self->control_path,
-         "Debug: read simulated touches (click NAME / type NAME TEXT) from this FIFO", "FIFO"},
+         "Tests: read simulated touches (click NAME / type NAME TEXT) from this FIFO", "FIFO"},
+#endif
         {"localedir", 0, 0, G_OPTION_ARG_FILENAME, &self->localedir,
          "Where kiosk.mo catalogues are (default: next to the binary, then " KIOSK_UI_LOCALEDIR ")",
          "DIR"},

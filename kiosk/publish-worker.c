@@ -449,8 +449,11 @@ static bool publish_session_ok(const char *s)
 
 int cmd_publish_worker(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("Usage:\n  kiosk publish-worker\n\nInternal: the publisher process the service "
+               "starts (docs/handoff.md),\nwith its job on standard input.  Not for people.\n");
+        return 0;
+    }
     JsonParser *p = json_parser_new();
     JsonObject *job = NULL, *res = json_object_new();
     struct target *t = NULL;

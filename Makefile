@@ -34,7 +34,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-unit check-integration demo bench format clean install
+.PHONY: all deps check check-unit check-integration demo bench format clean
 
 all: $(BUILD)/kiosk $(EXTRA_BINS)
 
@@ -52,7 +52,7 @@ $(BUILD)/kiosk: $(CLI_OBJS) $(BUILD)/libkiosk.a | $(BUILD)/kiosk-fusermount
 # libc only, no sanitizers: it runs inside a driver's private root, which has no /proc.
 $(BUILD)/kiosk-fusermount: $(SHIM_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c17 -Wall -Wextra -O2 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 \
+	$(CC) -std=c17 -Wall -Wextra -O2 -g -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 \
 	    -fstack-protector-strong -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkiosk.a
@@ -74,19 +74,7 @@ demo: deps
 	tools/demo.sh $(BUILD)
 
 
-# make install: the programs and the system files of docs/service.md (DESTDIR= for a
-# package build).  An existing /etc/kiosk/kiosk.conf or policy.conf is kept.
-PREFIX ?= /usr/local
-install: all $(BUILD)/kiosk-ui $(UI_MO)
-	install -D -m 0755 $(BUILD)/kiosk $(DESTDIR)$(PREFIX)/bin/kiosk
-	install -D -m 0755 $(BUILD)/kiosk-fusermount $(DESTDIR)$(PREFIX)/bin/kiosk-fusermount
-	install -D -m 0755 $(BUILD)/kiosk-ui $(DESTDIR)$(PREFIX)/bin/kiosk-ui
-	install -D -m 0644 $(UI_MO) $(DESTDIR)/usr/share/locale/ja/LC_MESSAGES/kiosk.mo
-	install -d -m 0755 $(DESTDIR)/etc/kiosk
-	[ -e $(DESTDIR)/etc/kiosk/kiosk.conf ] || install -m 0644 data/kiosk.conf $(DESTDIR)/etc/kiosk/
-	[ -e $(DESTDIR)/etc/kiosk/policy.conf ] || install -m 0644 data/policy.conf $(DESTDIR)/etc/kiosk/
-	install -D -m 0644 data/kiosk.service $(DESTDIR)/etc/systemd/system/kiosk.service
-	install -D -m 0644 data/90-kiosk.rules $(DESTDIR)/etc/udev/rules.d/90-kiosk.rules
+# make install: mk/install.mk.
 
 format:
 	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(SHIM_SRC) $(UNIT_SRCS) $(wildcard */*.h)

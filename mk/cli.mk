@@ -8,3 +8,6 @@ CLI_SRCS += kiosk/cli.c kiosk/cmd-config.c
 
 $(BUILD)/obj/common/version.o: override CFLAGS += -DKIOSK_VERSION='"$(VERSION)"'
 $(BUILD)/obj/common/version.o: VERSION
+
+# The unit test of the key table reads data/kiosk.conf from the tree.
+$(BUILD)/tests/test_config_check: override CFLAGS += -DKIOSK_SRCDIR='"$(CURDIR)"'

@@ -5,6 +5,7 @@
  * it shows "service not running" and reconnects every second; the service then sends
  * hello + a status snapshot and the screen follows.  It decides nothing about files. */
 #include "ui/kiosk-ui-application.h"
+#include "common/version.h"
 
 #include <fcntl.h>
 #include <gio/gunixinputstream.h>
@@ -68,6 +69,7 @@ struct _KioskUiApplication {
     char *admin_note;         /* about the last reprint */
     gboolean admin_note_error;
     int admin_timeout;        /* seconds without a touch before the automatic logout */
+    gboolean show_version; /* --version */
     enum kiosk_stick_phase stick_phase; /* the administrator's stick (admin-media events) */
     char *stick_action;       /* "update" | "export" */
     char *stick_device;       /* the export stick awaiting "erase", for people */
@@ -998,6 +1000,10 @@ static int kiosk_ui_application_handle_local_options(GApplication *app, GVariant
 {
     KioskUiApplication *self = KIOSK_UI_APPLICATION(app);
     (void)opts;
+    if (self->show_version) {
+        g_print("kiosk-ui %s\n", version_string());
+        return 0;
+    }
     if (self->language_opt && strcmp(self->language_opt, "en") != 0 &&
         strcmp(self->language_opt, "ja") != 0) {
         g_printerr("kiosk-ui: --language must be en or ja\n");
@@ -1088,6 +1094,8 @@ static void kiosk_ui_application_init(KioskUiApplication *self)
         {"test-control", 0, 0, G_OPTION_ARG_FILENAME, &self->control_path,
          "Tests: read simulated touches (click NAME / type NAME TEXT) from this FIFO", "FIFO"},
 #endif
+        {"version", 0, 0, G_OPTION_ARG_NONE, &self->show_version, "Print the version and exit",
+         NULL},
         {"localedir", 0, 0, G_OPTION_ARG_FILENAME, &self->localedir,
          "Where kiosk.mo catalogues are (default: next to the binary, then " KIOSK_UI_LOCALEDIR ")",
          "DIR"},

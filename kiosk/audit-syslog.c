@@ -39,8 +39,8 @@ static int audit_syslog_file(JsonObject *rec, int def)
         const char *verdict;
         int priority;
     } verdicts[] = {
-        {"clean", LOG_INFO},      {"skipped", LOG_INFO}, {"blocked", LOG_NOTICE},
-        {"error", LOG_NOTICE},    {"infected", LOG_WARNING},
+        {"clean", LOG_INFO},   {"skipped", LOG_INFO},     {"blocked", LOG_NOTICE},
+        {"error", LOG_NOTICE}, {"infected", LOG_WARNING},
     };
     const char *v = audit_syslog_str(rec, "verdict");
     for (size_t i = 0; v && i < G_N_ELEMENTS(verdicts); i++)
@@ -63,8 +63,9 @@ static int audit_syslog_session_end(JsonObject *rec, int def)
 /* Installs and updates: refused ones are warnings. */
 static int audit_syslog_ok(JsonObject *rec, int def)
 {
-    return audit_syslog_false(rec, "ok") || !g_strcmp0(audit_syslog_str(rec, "result"), "refused")
-                   || !g_strcmp0(audit_syslog_str(rec, "result"), "failed")
+    return audit_syslog_false(rec, "ok") ||
+                   !g_strcmp0(audit_syslog_str(rec, "result"), "refused") ||
+                   !g_strcmp0(audit_syslog_str(rec, "result"), "failed")
                ? LOG_WARNING
                : def;
 }
@@ -105,7 +106,8 @@ static const struct audit_syslog_type {
     {"session-end", LOG_INFO, audit_syslog_session_end,
      "a check ends: all delivered info, held back notice, malware warning"},
     {"session-interrupted", LOG_WARNING, NULL, "a check the service never finished"},
-    {"media-removed", LOG_INFO, audit_syslog_removed, "a medium removed (notice: during its check)"},
+    {"media-removed", LOG_INFO, audit_syslog_removed,
+     "a medium removed (notice: during its check)"},
     {"device-refused", LOG_WARNING, NULL, "a device refused (not plain USB storage, lists)"},
     {"out-of-service", LOG_ERR, NULL, "the kiosk checks nothing until an administrator acts"},
     {"back-in-service", LOG_NOTICE, NULL, "the kiosk checks again"},
@@ -195,6 +197,6 @@ void audit_syslog_each_type(void (*fn)(const char *type, int priority, const cha
                             void *data)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(audit_syslog_types); i++)
-        fn(audit_syslog_types[i].type, audit_syslog_types[i].priority,
-           audit_syslog_types[i].what, data);
+        fn(audit_syslog_types[i].type, audit_syslog_types[i].priority, audit_syslog_types[i].what,
+           data);
 }

@@ -26,8 +26,7 @@ static int cmd_config_check(int argc, char **argv)
     int prc = cli_parse(&cl, &argc, &argv, "FILE",
                         "Check a settings file (kiosk.conf(5)): every unknown section or key and\n"
                         "every bad value is printed as FILE:LINE: message.",
-                        "Exit status: 0 valid, 1 invalid, 2 usage.\n", opts, NULL, keys ? 0 : 1,
-                        1);
+                        "Exit status: 0 valid, 1 invalid, 2 usage.\n", opts, NULL, keys ? 0 : 1, 1);
     if (prc != 0)
         return cli_parse_exit(prc);
     if (keys && argc == 1) {

@@ -45,8 +45,7 @@ static char *config_check_int(const char *value, const char *arg)
     min = g_ascii_strtoll(arg, NULL, 10);
     if (dots && dots[2])
         max = g_ascii_strtoll(dots + 2, NULL, 10);
-    if ((min >= 0 && value[0] == '-') ||
-        !g_ascii_string_to_signed(value, 10, min, max, &v, NULL)) {
+    if ((min >= 0 && value[0] == '-') || !g_ascii_string_to_signed(value, 10, min, max, &v, NULL)) {
         if (max == G_MAXINT32)
             return g_strdup_printf("'%s' is not a whole number of at least %" G_GINT64_FORMAT,
                                    value, min);
@@ -64,8 +63,7 @@ static char *config_check_size(const char *value, const char *arg)
     if (!*value && arg && !strcmp(arg, "empty"))
         return NULL;
     if (!util_parse_size(value, &v))
-        return g_strdup_printf("'%s' is not a size (a number with K, M, G or T, e.g. 256G)",
-                               value);
+        return g_strdup_printf("'%s' is not a size (a number with K, M, G or T, e.g. 256G)", value);
     return NULL;
 }
 
@@ -276,11 +274,21 @@ static char *config_check_unescape(const char *raw)
         }
         p++;
         switch (*p) {
-        case 's': g_string_append_c(s, ' '); break;
-        case 'n': g_string_append_c(s, '\n'); break;
-        case 't': g_string_append_c(s, '\t'); break;
-        case 'r': g_string_append_c(s, '\r'); break;
-        default: g_string_append_c(s, *p); break;
+        case 's':
+            g_string_append_c(s, ' ');
+            break;
+        case 'n':
+            g_string_append_c(s, '\n');
+            break;
+        case 't':
+            g_string_append_c(s, '\t');
+            break;
+        case 'r':
+            g_string_append_c(s, '\r');
+            break;
+        default:
+            g_string_append_c(s, *p);
+            break;
         }
     }
     return g_string_free(s, FALSE);
@@ -313,9 +321,10 @@ unsigned config_check_text(const char *text, size_t len, GPtrArray *problems)
             group = NULL;
             group_known = false;
             if (!end || end == l + 1 || end[1] != '\0') {
-                config_check_add(problems, ln, g_strdup_printf("'%s' is not a section header "
-                                                               "like [paths]",
-                                                               l));
+                config_check_add(problems, ln,
+                                 g_strdup_printf("'%s' is not a section header "
+                                                 "like [paths]",
+                                                 l));
                 continue;
             }
             group = g_strndup(l + 1, (size_t)(end - l - 1));
@@ -326,25 +335,24 @@ unsigned config_check_text(const char *text, size_t len, GPtrArray *problems)
         }
         char *eq = strchr(l, '=');
         if (!eq) {
-            config_check_add(problems, ln, g_strdup_printf("'%s' is neither a section, a "
-                                                           "key=value line nor a # comment",
-                                                           l));
+            config_check_add(problems, ln,
+                             g_strdup_printf("'%s' is neither a section, a "
+                                             "key=value line nor a # comment",
+                                             l));
             continue;
         }
         char *key = g_strstrip(g_strndup(l, (size_t)(eq - l)));
         if (!group) {
-            config_check_add(problems, ln, g_strdup_printf("%s= comes before any [section]",
-                                                           key));
+            config_check_add(problems, ln, g_strdup_printf("%s= comes before any [section]", key));
         } else if (group_known) {
             const struct config_key *k = config_check_find(group, key);
             char *id = g_strdup_printf("[%s] %s", group, key);
             if (!k) {
                 config_check_add(problems, ln, g_strdup_printf("unknown key %s", id));
             } else if (g_hash_table_contains(seen, id)) {
-                config_check_add(problems, ln, g_strdup_printf("%s is set twice (line %d too)",
-                                                               id,
-                                                               GPOINTER_TO_INT(g_hash_table_lookup(
-                                                                   seen, id))));
+                config_check_add(problems, ln,
+                                 g_strdup_printf("%s is set twice (line %d too)", id,
+                                                 GPOINTER_TO_INT(g_hash_table_lookup(seen, id))));
             } else {
                 char *value = config_check_unescape(eq + 1);
                 char *why = k->check(value, k->arg);

@@ -64,8 +64,8 @@ static void test_problems_with_lines(void **state)
            "1: workers= comes before any [section]\n"
            "4: [scan] workers is set twice (line 3 too)\n");
     expect("[scan\n[scan]\njust words\n", "1: '[scan' is not a section header like [paths]\n"
-                                         "3: 'just words' is neither a section, a key=value "
-                                         "line nor a # comment\n");
+                                          "3: 'just words' is neither a section, a key=value "
+                                          "line nor a # comment\n");
 }
 
 /* One row per check kind: bad values are refused. */
@@ -144,8 +144,8 @@ static void test_load_refuses(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good_file),         cmocka_unit_test(test_problems_with_lines),
-        cmocka_unit_test(test_bad_values),        cmocka_unit_test(test_shipped_config),
+        cmocka_unit_test(test_good_file),    cmocka_unit_test(test_problems_with_lines),
+        cmocka_unit_test(test_bad_values),   cmocka_unit_test(test_shipped_config),
         cmocka_unit_test(test_load_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,7 +43,7 @@ static int cmd_staging_parse(int argc, char **argv, const char *cmd, const char 
                              const char *summary, int max_args, struct cmd_staging_opts *o)
 {
     const char *config = NULL, *target = NULL, *staging = NULL, *work = NULL, *audit = NULL,
-               *sock = NULL;
+               *sock = NULL, *key = NULL;
     const GOptionEntry opts[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Settings file", "FILE"},
         {"target", 0, 0, G_OPTION_ARG_STRING, &target,
@@ -53,6 +53,7 @@ static int cmd_staging_parse(int argc, char **argv, const char *cmd, const char 
         {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &work, "Private work area (the outbox)", "DIR"},
         {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &audit, "Audit log", "FILE"},
         {"socket", 0, 0, G_OPTION_ARG_FILENAME, &sock, "The service's socket", "PATH"},
+        {"signing-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "Delivery signing key", "FILE"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &o->json, "Print JSON", NULL},
         {"dry-run", 0, 0, G_OPTION_ARG_NONE, &o->dry_run, "prune: only say what would go",
          NULL},
@@ -77,6 +78,7 @@ static int cmd_staging_parse(int argc, char **argv, const char *cmd, const char 
     config_override(&o->cfg->work_dir, work);
     config_override(&o->cfg->audit_log, audit);
     config_override(&o->cfg->socket, sock);
+    config_override(&o->cfg->signing_key, key);
     o->args = argv + 1;
     o->nargs = argc - 1;
     return -1;

@@ -36,9 +36,13 @@ int handoff_open(const struct kiosk_config *cfg, struct handoff **out, char **wh
             goto fail;
     }
     if (cfg->signing_key && *cfg->signing_key) {
-        rc = sign_ensure_key(cfg->signing_key, &h->key_created, h->key_id, why);
-        if (rc != 0)
+        char *kwhy = NULL;
+        rc = sign_ensure_key(cfg->signing_key, &h->key_created, h->key_id, &kwhy);
+        if (rc != 0) {
+            *why = g_strdup_printf("deliveries could not be signed: %s", kwhy);
+            g_free(kwhy);
             goto fail;
+        }
         if (h->key_created) {
             char *pub = sign_public_path_for(cfg->signing_key);
             log_info("created the delivery signing key %s (id %s); give %s to the TOS side",

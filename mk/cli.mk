@@ -6,8 +6,9 @@ VERSION  := $(shell cat VERSION)
 LIB_SRCS += common/version.c kiosk/config-check.c
 CLI_SRCS += kiosk/cli.c kiosk/cmd-config.c
 
-$(BUILD)/obj/common/version.o: override CFLAGS += -DKIOSK_VERSION='"$(VERSION)"'
-$(BUILD)/obj/common/version.o: VERSION
+$(BUILD)/obj/common/version.o $(BUILD)/obj-verify/common/version.o: \
+    override CFLAGS += -DKIOSK_VERSION='"$(VERSION)"'
+$(BUILD)/obj/common/version.o $(BUILD)/obj-verify/common/version.o: VERSION
 
 # The unit test of the key table reads data/kiosk.conf from the tree.
 $(BUILD)/tests/test_config_check: override CFLAGS += -DKIOSK_SRCDIR='"$(CURDIR)"'

@@ -21,15 +21,13 @@ MAN_PAGES := man/kiosk.8 man/kiosk.conf.5 man/kiosk-policy.5 man/kiosk-ui.1 man/
              man/kiosk-fusermount.8
 DOC_FILES := $(wildcard docs/*.md)
 DOC_EXAMPLES := data/kiosk.conf data/policy.conf data/usbguard-rules.conf data/rsyslog-kiosk.conf
-# The TOS side's checker, when the tree builds it (mk/handoff.mk).
-INSTALL_VERIFY := $(wildcard $(BUILD)/kiosk-verify)
 
 .PHONY: install
 install: all $(BUILD)/kiosk-ui $(UI_MO)
 	install -D -m 0755 $(BUILD)/kiosk $(DESTDIR)$(BINDIR)/kiosk
 	install -D -m 0755 $(BUILD)/kiosk-fusermount $(DESTDIR)$(BINDIR)/kiosk-fusermount
 	install -D -m 0755 $(BUILD)/kiosk-ui $(DESTDIR)$(BINDIR)/kiosk-ui
-	$(if $(INSTALL_VERIFY),install -D -m 0755 $(INSTALL_VERIFY) $(DESTDIR)$(BINDIR)/kiosk-verify)
+	install -D -m 0755 $(BUILD)/kiosk-verify $(DESTDIR)$(BINDIR)/kiosk-verify
 	install -D -m 0644 $(UI_MO) $(DESTDIR)/usr/share/locale/ja/LC_MESSAGES/kiosk.mo
 	install -d -m 0755 $(DESTDIR)/etc/kiosk
 	install -d -m 0700 $(DESTDIR)/etc/kiosk/admin-keys

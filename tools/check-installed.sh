@@ -21,8 +21,10 @@ for f in /usr/bin/kiosk /usr/bin/kiosk-fusermount /usr/bin/kiosk-ui \
          /usr/share/locale/ja/LC_MESSAGES/kiosk.mo; do
     [ -e "$f" ] && ok "$f" || no "$f is missing"
 done
-if [ -e /usr/bin/kiosk-verify ]; then ok "/usr/bin/kiosk-verify"; else
-    echo "check-installed: note /usr/bin/kiosk-verify is not in the package yet (no build target)"; fi
+[ -x /usr/bin/kiosk-verify ] && ok "/usr/bin/kiosk-verify" || no "/usr/bin/kiosk-verify is missing"
+# kiosk-verify needs glib, json-glib and libsodium only (a TOS machine installs it alone).
+libs=$(ldd /usr/bin/kiosk-verify | awk '{print $1}' | grep -E 'clamav|cups|gtk|smbclient|magic|udev' || true)
+[ -z "$libs" ] && ok "kiosk-verify links no kiosk-only library" || no "kiosk-verify links $libs"
 
 for u in kiosk-scan kiosk-fuse kiosk-reader kiosk-publish kiosk-ui; do
     getent passwd "$u" >/dev/null && ok "user $u" || no "user $u is missing"

@@ -156,7 +156,8 @@ echo
 # ---- scan -----------------------------------------------------------------------------
 set +e
 "$kiosk" scan --policy "$root/data/policy.conf" --signatures "$root/tests/data/signatures" \
-    --staging "$demo/staging" --audit-log "$demo/audit.jsonl" --run-dir "$demo/run" "$img"
+    --staging "$demo/staging" --audit-log "$demo/audit.jsonl" --run-dir "$demo/run" \
+    --work-dir "$demo/work" --signing-key "$demo/signing.key" "$img"
 rc=$?
 set -e
 echo
@@ -173,7 +174,9 @@ ok=1
 # Expected: exit 1, the 5 clean files delivered, no EICAR anywhere in the delivery.
 [ "$rc" = 1 ] || { echo "demo: expected exit code 1 (infected files held back), got $rc" >&2; ok=0; }
 if [ -n "$delivery" ]; then
-    n=$(find "$delivery" -type f ! -name MANIFEST.json | wc -l)
+    # (besides the signed manifest and checksums: MANIFEST.json, SHA256SUMS and their .sig)
+    n=$(find "$delivery" -type f ! -name MANIFEST.json ! -name MANIFEST.json.sig \
+        ! -name SHA256SUMS ! -name SHA256SUMS.sig | wc -l)
     [ "$n" = 5 ] || { echo "demo: expected 5 delivered files, found $n" >&2; ok=0; }
     e=$(sha256sum < "$s/misc/eicar.txt" | cut -d' ' -f1)
     if find "$delivery" -type f -exec sha256sum {} + | grep -q "^$e"; then echo "demo: EICAR was delivered!" >&2; ok=0; fi

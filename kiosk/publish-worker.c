@@ -310,7 +310,12 @@ static bool publish_is_last(const char *rel)
     return false;
 }
 
-/* Folders and files of the entry below DIRFD (REL its path, "" at the top). */
+static gint publish_name_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Folders and files of the entry below DIRFD (REL its path, "" at the top), in name order. */
 static int publish_tree(struct publish_ctx *c, int dirfd, const char *rel, int depth, char **why)
 {
     if (depth > PUBLISH_MAX_DEPTH) {
@@ -331,7 +336,7 @@ static int publish_tree(struct publish_ctx *c, int dirfd, const char *rel, int d
         if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
             g_ptr_array_add(names, g_strdup(de->d_name));
     closedir(d);
-    g_ptr_array_sort(names, (GCompareFunc)(void (*)(void))g_strcmp0);
+    g_ptr_array_sort(names, publish_name_cmp);
     int r = 0;
     for (guint i = 0; i < names->len && r == 0; i++) {
         const char *name = g_ptr_array_index(names, i);

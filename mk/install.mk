@@ -18,7 +18,7 @@ TMPFILESDIR   ?= /etc/tmpfiles.d
 APPLY_SYSTEM  ?= $(if $(DESTDIR),0,1)
 
 MAN_PAGES := man/kiosk.8 man/kiosk.conf.5 man/kiosk-policy.5 man/kiosk-ui.1 man/kiosk-verify.1 \
-             man/kiosk-fusermount.8
+             man/kiosk-fusermount.8 man/kiosk-publish.8
 DOC_FILES := $(wildcard docs/*.md)
 DOC_EXAMPLES := data/kiosk.conf data/policy.conf data/usbguard-rules.conf data/rsyslog-kiosk.conf
 
@@ -28,6 +28,7 @@ install: all $(BUILD)/kiosk-ui $(UI_MO)
 	install -D -m 0755 $(BUILD)/kiosk-fusermount $(DESTDIR)$(BINDIR)/kiosk-fusermount
 	install -D -m 0755 $(BUILD)/kiosk-ui $(DESTDIR)$(BINDIR)/kiosk-ui
 	install -D -m 0755 $(BUILD)/kiosk-verify $(DESTDIR)$(BINDIR)/kiosk-verify
+	install -D -m 0755 $(BUILD)/kiosk-publish $(DESTDIR)$(BINDIR)/kiosk-publish
 	install -D -m 0644 $(UI_MO) $(DESTDIR)/usr/share/locale/ja/LC_MESSAGES/kiosk.mo
 	install -d -m 0755 $(DESTDIR)/etc/kiosk
 	install -d -m 0700 $(DESTDIR)/etc/kiosk/admin-keys
@@ -54,3 +55,8 @@ install: all $(BUILD)/kiosk-ui $(UI_MO)
 	    systemd-sysusers $(SYSUSERSDIR)/kiosk.conf $(SYSUSERSDIR)/kiosk-ui.conf && \
 	    systemd-tmpfiles --create $(TMPFILESDIR)/kiosk.conf $(TMPFILESDIR)/kiosk-ui.conf; \
 	fi
+# Deliveries are signed by default: a kiosk installed here gets its key now (the service
+# makes it at its first start as well; the package's postinst does the same).  Never into
+# a DESTDIR: a key is per kiosk.
+	@if [ "$(APPLY_SYSTEM)" = 1 ] && [ "$$(id -u)" = 0 ] && [ ! -e /etc/kiosk/signing.key ]; then \
+	    $(BUILD)/kiosk keygen --out-dir /etc/kiosk; fi

@@ -7,7 +7,7 @@ bad=0
 ok() { echo "check-installed: ok   $*"; }
 no() { echo "check-installed: FAIL $*"; bad=1; }
 
-for f in /usr/bin/kiosk /usr/bin/kiosk-fusermount /usr/bin/kiosk-ui \
+for f in /usr/bin/kiosk /usr/bin/kiosk-fusermount /usr/bin/kiosk-publish /usr/bin/kiosk-ui \
          /lib/systemd/system/kiosk.service /lib/udev/rules.d/90-kiosk.rules \
          /usr/lib/sysusers.d/kiosk.conf /usr/lib/tmpfiles.d/kiosk.conf \
          /usr/lib/sysusers.d/kiosk-ui.conf /usr/lib/tmpfiles.d/kiosk-ui.conf \

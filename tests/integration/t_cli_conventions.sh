@@ -34,7 +34,7 @@ EOF
 cmds=$("$KIOSK" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF >= 2 && $1 != "Commands:" {print $1}')
 [ "$(echo "$cmds" | wc -l)" -ge 14 ] || fail "kiosk --help lists too few commands: $cmds"
 n=0
-for c in $cmds publish-worker; do
+for c in $cmds; do
     expect_exit 0 "kiosk $c --help" "$KIOSK" $c --help
     [ -s "$T/o" ] || fail "kiosk $c --help printed nothing on stdout"
     n=$((n + 1))
@@ -46,8 +46,16 @@ for c in $cmds publish-worker; do
         n=$((n + 1))
         expect_exit 2 "kiosk $c $s --no-such-option" "$KIOSK" $c $s --no-such-option
     done
-    [ "$c" = publish-worker ] || expect_exit 2 "kiosk $c --no-such-option" "$KIOSK" $c --no-such-option
+    expect_exit 2 "kiosk $c --no-such-option" "$KIOSK" $c --no-such-option
 done
+# The other programs of the kiosk.
+for p in kiosk-verify kiosk-publish; do
+    expect_exit 0 "$p --help" "$BUILD/$p" --help
+    grep -q "^Usage:" "$T/o" || fail "$p --help: no usage"
+done
+[ "$("$BUILD/kiosk-verify" --version)" = "kiosk-verify $VERSION" ] || fail "kiosk-verify --version"
+expect_exit 2 "kiosk-verify --json without --pubkey" "$BUILD/kiosk-verify" --json "$T"
+json_failed "kiosk-verify --json without --pubkey"
 log "$n commands and subcommands answer --help"
 expect_exit 0 "kiosk --version" "$KIOSK" --version
 [ "$(cat "$T/o")" = "kiosk $VERSION" ] || fail "kiosk --version says '$(cat "$T/o")'"

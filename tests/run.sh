@@ -76,7 +76,10 @@ if [ "$unit_only" = 0 ]; then
             record "$name" 1 0
             continue
         fi
-        run_one "$name" 300 env KIOSK_BUILD="$build" KIOSK="$build/kiosk" bash "$t"
+        # A test that moves hundreds of megabytes may say how long it may take:
+        # a line "# timeout: SECONDS" near its top (default 300).
+        limit=$(sed -n '1,20s/^# timeout: \([0-9][0-9]*\)$/\1/p' "$t" | head -1)
+        run_one "$name" "${limit:-300}" env KIOSK_BUILD="$build" KIOSK="$build/kiosk" bash "$t"
     done
 fi
 

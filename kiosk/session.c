@@ -1158,7 +1158,6 @@ static struct scanner_opts session_scanner_opts(const struct policy *pol)
         .max_recursion = pol->limits.scan_max_recursion,
         .max_files = pol->limits.scan_max_files,
         .max_scantime = pol->limits.scan_max_time,
-        .scan_archives = pol->scan_archives,
         .block_macros = pol->block_macros,
         .block_encrypted = pol->block_encrypted,
     };

@@ -235,9 +235,12 @@ int scanner_engine_load(const char *dbdir, const struct scanner_opts *opts,
 
     memset(&s->scanopts, 0, sizeof(s->scanopts));
     s->scanopts.general = CL_SCAN_GENERAL_HEURISTICS;
+    /* Every parser, archives included, whatever the policy says about archive types:
+     * Office documents, PDFs and installers are containers too, and a macro or an
+     * embedded object is only seen by parsing them.  [scan] archives=block refuses
+     * archive *types* through the policy decision (policy_decide_file), never by
+     * blinding the scanner. */
     s->scanopts.parse = ~0u;
-    if (!opts->scan_archives)
-        s->scanopts.parse &= ~(unsigned)CL_SCAN_PARSE_ARCHIVE;
     /* Invariant 1: limits always alert, so a file libclamav stopped looking into is never
      * reported clean. */
     s->scanopts.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX;

@@ -19,7 +19,6 @@ struct scanner_opts {
     uint32_t max_recursion; /* CL_ENGINE_MAX_RECURSION */
     uint32_t max_files;     /* CL_ENGINE_MAX_FILES */
     uint32_t max_scantime;  /* CL_ENGINE_MAX_SCANTIME, ms */
-    bool scan_archives;     /* parse archives (otherwise they are scanned as raw bytes) */
     bool block_macros;      /* CL_SCAN_HEURISTIC_MACROS */
     bool block_encrypted;   /* CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | _DOC */
     const char *tmpdir;     /* CL_ENGINE_TMPDIR, or NULL */

@@ -47,7 +47,6 @@ static const struct scanner_opts test_opts = {
     .max_recursion = 16,
     .max_files = 10000,
     .max_scantime = 120000,
-    .scan_archives = true,
     .block_macros = true,
     .block_encrypted = true,
 };

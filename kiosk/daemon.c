@@ -649,8 +649,6 @@ static void daemon_admin_check_fresh(struct daemon *d)
     int64_t days = -1;
     bool old = sigdb_too_old(si, d->cfg->max_signature_age_days,
                              g_get_real_time() / G_USEC_PER_SEC, &days);
-    if (si->test_signatures)
-        old = false; /* the repository's test database: every output says TEST SIGNATURES */
     if (old && !d->oos) {
         if (d->current)
             return; /* the session finishes first; the next tick stops the kiosk */

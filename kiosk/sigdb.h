@@ -7,8 +7,10 @@
  *    files in the signatures folder (write temp + fsync + rename, one file at a time).
  *  - reload: sigdb_build_async() builds an engine in a thread (the service swaps it in
  *    only when it compiled); sigdb_fingerprint() tells when the folder changed.
- *  - freshness: sigdb_age_days() from the database's build time (.cvd/.cld header, or
- *    the newest mtime of plain databases). */
+ *  - freshness: sigdb_age_days() from the time scanner_db_describe() measures from:
+ *    daily's .cvd/.cld build time (else the oldest .cvd/.cld, else the oldest plain
+ *    signature file); allow-lists never count, the bundled test database is exempt by
+ *    its exact bytes. */
 #ifndef KIOSK_SIGDB_H
 #define KIOSK_SIGDB_H
 
@@ -35,7 +37,8 @@ int sigdb_install(const char *sigdir, const struct policy *pol, char *const *fil
 int64_t sigdb_age_days(const struct scanner_info *info, int64_t now);
 
 /* True when the database is older than MAX_DAYS (0 = no limit) or of unknown age;
- * *days gets the age (-1 unknown).  Test signatures are judged like real ones. */
+ * *days gets the age (-1 unknown).  A folder with nothing dated but the bundled test
+ * database is not too old (every output says TEST SIGNATURES). */
 bool sigdb_too_old(const struct scanner_info *info, int max_days, int64_t now, int64_t *days);
 
 /* "The virus signatures are 12 days old; call the administrator." (newly allocated) */

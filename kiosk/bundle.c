@@ -443,7 +443,8 @@ static int bundle_install(const struct kiosk_config *cfg, const struct policy *p
             char *sigpath = g_strconcat(e->copy, ".minisig", NULL);
             struct policy_install_result res;
             char *why = NULL;
-            int r = policy_install(cfg->policy, cfg->admin_keys, e->copy, sigpath, a, &res, &why);
+            int r = policy_install(cfg->policy, cfg->admin_keys, cfg->admin_state, e->copy,
+                                   sigpath, a, &res, &why);
             if (r == 0) {
                 char *msg = g_strdup_printf("policy \"%s\" version %" G_GUINT64_FORMAT
                                             " installed (was version %" G_GUINT64_FORMAT ")",

@@ -208,8 +208,8 @@ int cmd_policy_install(int argc, char **argv)
     rc = 1;
     if (!a)
         goto out;
-    if (policy_install(o.cfg->policy, o.cfg->admin_keys, o.args[0], o.args[1], a, &res, &why) !=
-        0) {
+    if (policy_install(o.cfg->policy, o.cfg->admin_keys, o.cfg->admin_state, o.args[0],
+                       o.args[1], a, &res, &why) != 0) {
         fprintf(stderr, "kiosk: policy REFUSED (%s): %s\n", res.code, why);
         for (guint i = 0; res.problems && i < res.problems->len; i++)
             fprintf(stderr, "  %s\n", (const char *)g_ptr_array_index(res.problems, i));

@@ -233,6 +233,61 @@ static int cmd_verify_by_path(const void *a, const void *b)
     return strcmp((*x)->path, (*y)->path);
 }
 
+/* 5. Where the delivery is and when it was signed (a signed delivery copied under
+ * another name, or a signature moved from another delivery, is not this one): the folder
+ * is named after the manifest's session, and the signature's trusted comment names that
+ * session and a time between the session's start and an hour after its end
+ * (sign_delivery_comment).  TC is the verified trusted comment, or NULL when the
+ * signature did not verify (already a problem). */
+#define CMD_VERIFY_SIGN_SLACK_BEFORE 60    /* clocks: the start is stamped before signing */
+#define CMD_VERIFY_SIGN_SLACK_AFTER 3600   /* signed at the end; an hour is plenty */
+static void cmd_verify_binding(struct cmd_verify *v, const char *tc)
+{
+    char *base = g_path_get_basename(v->dir);
+    char *shown_session = names_display(v->m->session ? v->m->session : "?");
+    if (g_strcmp0(base, v->m->session) != 0) {
+        char *shown = names_display(base);
+        cmd_verify_problem(v, "the folder is named %s, the manifest says session %s (a delivery "
+                              "copied or renamed is not the one the kiosk made)",
+                           shown, shown_session);
+        g_free(shown);
+    }
+    if (tc) {
+        char *session = sign_comment_get(tc, "session");
+        char *stamp = sign_comment_get(tc, "timestamp");
+        guint64 when = 0;
+        if (!session) {
+            cmd_verify_problem(v, "the signature does not name the session (its trusted comment "
+                                  "has no session:): not a kiosk delivery signature");
+        } else if (g_strcmp0(session, v->m->session) != 0) {
+            char *shown = names_display(session);
+            cmd_verify_problem(v, "the signature was made for session %s, not %s", shown,
+                               shown_session);
+            g_free(shown);
+        }
+        if (!stamp || !g_ascii_string_to_unsigned(stamp, 10, 0, G_MAXINT64, &when, NULL)) {
+            cmd_verify_problem(v, "the signature has no time (its trusted comment has no "
+                                  "timestamp:)");
+        } else if (v->m->started < 0 || v->m->finished < 0 ||
+                   (gint64)when < v->m->started - CMD_VERIFY_SIGN_SLACK_BEFORE ||
+                   (gint64)when > v->m->finished + CMD_VERIFY_SIGN_SLACK_AFTER) {
+            char *t = util_time_rfc3339((gint64)when * G_USEC_PER_SEC, false);
+            char *f = v->m->finished >= 0
+                          ? util_time_rfc3339(v->m->finished * G_USEC_PER_SEC, false)
+                          : g_strdup("unknown");
+            cmd_verify_problem(v, "the signature's time (%s) is not when the session ended (%s): "
+                                  "it was signed for another delivery",
+                               t, f);
+            g_free(t);
+            g_free(f);
+        }
+        g_free(session);
+        g_free(stamp);
+    }
+    g_free(shown_session);
+    g_free(base);
+}
+
 int cmd_verify_batch(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -323,18 +378,12 @@ int cmd_verify_batch(int argc, char **argv)
         cmd_verify_file(&v, g_ptr_array_index(files, i));
     g_ptr_array_free(files, TRUE);
     cmd_verify_unlisted(&v, v.dirfd, ".", NULL, 0);
-    char *base = g_path_get_basename(v.dir);
-    if (g_strcmp0(base, v.m->session) != 0) {
-        char *shown = names_display(v.m->session ? v.m->session : "?");
-        printf("note: the folder is named %s, the manifest says session %s\n", base, shown);
-        g_free(shown);
-    }
-    g_free(base);
+    cmd_verify_binding(&v, tc);
 done:
     if (v.problems == 0) {
-        printf("OK: %s: signed by key %s (%s); %u delivered files present and unchanged; "
-               "nothing unlisted\n",
-               v.dir, id, tc ? tc : "", v.m ? g_hash_table_size(v.m->listed) : 0);
+        printf("OK: %s: session %s, signed by key %s (%s); %u delivered files present and "
+               "unchanged; nothing unlisted\n",
+               v.dir, v.m->session, id, tc ? tc : "", g_hash_table_size(v.m->listed));
         rc = 0;
     } else {
         printf("FAILED: %s: %u problem%s; do not use this delivery\n", v.dir, v.problems,

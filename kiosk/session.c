@@ -935,7 +935,11 @@ int session_run(const struct session_params *p, struct session_result **out)
         /* Fail closed: a kiosk configured to sign never publishes an unsigned delivery. */
         char *mpath = g_build_filename(c.staging->session_dir, MANIFEST_NAME, NULL);
         char *swhy = NULL;
-        rc = sign_file_with_key_file(p->signing_key, mpath, &swhy);
+        /* The trusted comment binds the signature to this session and this time
+         * (kiosk verify-batch checks both against the folder and the manifest). */
+        char *tc = sign_delivery_comment(MANIFEST_NAME, r->id, g_get_real_time() / G_USEC_PER_SEC);
+        rc = sign_file_with_key_file(p->signing_key, mpath, tc, &swhy);
+        g_free(tc);
         g_free(mpath);
         if (rc != 0) {
             log_error("session %s: cannot sign the manifest: %s", r->id, swhy);

@@ -468,17 +468,36 @@ out:
     return rc;
 }
 
-int sign_file_with_key_file(const char *key_path, const char *path, char **why)
+int sign_file_with_key_file(const char *key_path, const char *path, const char *trusted_comment,
+                            char **why)
 {
     struct sign_seckey *k = NULL;
     int rc = sign_key_load_secret(key_path, &k, why);
     if (rc != 0)
         return rc;
     char *sig_path = g_strconcat(path, SIGN_SUFFIX, NULL);
-    rc = sign_file(k, path, sig_path, NULL, why);
+    rc = sign_file(k, path, sig_path, trusted_comment, why);
     g_free(sig_path);
     sign_key_free(k);
     return rc;
+}
+
+char *sign_delivery_comment(const char *file, const char *session, int64_t when)
+{
+    return g_strdup_printf("timestamp:%lld\tfile:%s\tsession:%s\thashed", (long long)when, file,
+                           session);
+}
+
+char *sign_comment_get(const char *comment, const char *key)
+{
+    size_t klen = strlen(key);
+    char **fields = g_strsplit(comment ? comment : "", "\t", -1);
+    char *value = NULL;
+    for (int i = 0; fields[i] && !value; i++)
+        if (!strncmp(fields[i], key, klen) && fields[i][klen] == ':')
+            value = g_strdup(fields[i] + klen + 1);
+    g_strfreev(fields);
+    return value;
 }
 
 /* PATH names the signed bytes in messages; DATA (LEN bytes), when not NULL, are those

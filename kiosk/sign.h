@@ -54,8 +54,20 @@ int sign_keygen(const char *secret_path, const char *public_path, char id_hex[17
 int sign_file(const struct sign_seckey *key, const char *path, const char *sig_path,
               const char *trusted_comment, char **why);
 
-/* Load the secret key at KEY_PATH and sign PATH into PATH.sig (what a session does). */
-int sign_file_with_key_file(const char *key_path, const char *path, char **why);
+/* Load the secret key at KEY_PATH and sign PATH into PATH.sig (what a session does), with
+ * TRUSTED_COMMENT (NULL: the default above). */
+int sign_file_with_key_file(const char *key_path, const char *path, const char *trusted_comment,
+                            char **why);
+
+/* The trusted comment of a delivery's MANIFEST.json.sig, which binds the signature to the
+ * session (its folder's name) and to the time it was made:
+ *     "timestamp:<unix time>\tfile:<FILE>\tsession:<SESSION>\thashed"
+ * (minisign's own fields plus "session"; newly allocated). */
+char *sign_delivery_comment(const char *file, const char *session, int64_t when);
+
+/* The value of field KEY ("timestamp", "session", ...) of a tab-separated trusted comment
+ * of key:value fields, or NULL (newly allocated). */
+char *sign_comment_get(const char *comment, const char *key);
 
 /* The key id (hex, as sign_key_id_hex) a signature file names, without checking it. */
 int sign_signature_key_id(const char *sig_path, char id_hex[17], char **why);

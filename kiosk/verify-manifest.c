@@ -214,6 +214,17 @@ static const char *verify_manifest_str(JsonObject *o, const char *k)
                : NULL;
 }
 
+/* An RFC 3339 time as unix seconds, or -1. */
+static gint64 verify_manifest_time(const char *t)
+{
+    GDateTime *dt = t ? g_date_time_new_from_iso8601(t, NULL) : NULL;
+    if (!dt)
+        return -1;
+    gint64 v = g_date_time_to_unix(dt);
+    g_date_time_unref(dt);
+    return v;
+}
+
 /* The tree of listed names.  Each name is a node keyed by its folder's id and the name as
  * Windows readers compare it (the kiosk's names_dir rule: compatibility decomposition and
  * case folding), so looking up or adding a path costs its length. */
@@ -351,6 +362,7 @@ int verify_manifest_parse(const char *json, size_t len, struct verify_manifest *
     m->listed = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, verify_manifest_file_free);
     m->tree = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, verify_manifest_node_free);
     m->problems = g_ptr_array_new_with_free_func(g_free);
+    m->started = m->finished = -1;
     *out = m;
 
     size_t at = 0;
@@ -380,6 +392,8 @@ int verify_manifest_parse(const char *json, size_t len, struct verify_manifest *
     JsonObject *o = json_node_get_object(json_parser_get_root(parser));
     m->session = g_strdup(verify_manifest_str(o, "session"));
     m->status = g_strdup(verify_manifest_str(o, "status"));
+    m->started = verify_manifest_time(verify_manifest_str(o, "started"));
+    m->finished = verify_manifest_time(verify_manifest_str(o, "finished"));
     if (g_strcmp0(m->status, "delivered") != 0 && g_strcmp0(m->status, "partial") != 0) {
         char *shown = names_display(m->status ? m->status : "?");
         verify_manifest_problem(m, "MANIFEST.json: status is '%s', not a delivery", shown);

@@ -12,6 +12,7 @@
 #include "scanner/pool.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <clamav.h>
@@ -680,7 +681,16 @@ static int session_deliver(struct session_ctx *c, char **why)
         char *name = names_dir_claim(nd, clean);
         f->staged_path = sdir[0] ? g_strconcat(sdir, "/", name, NULL) : g_strdup(name);
         char *dwhy = NULL;
-        if (staging_deliver(c->staging, f->spool_name, f->staged_path, &dwhy) != 0) {
+        size_t full = strlen(c->staging->session_dir) + 1 + strlen(f->staged_path);
+        if (full >= PATH_MAX) {
+            /* Too long for the share (and for most of its readers): this file only. */
+            verdict_set(&f->verdict, VERDICT_ERROR,
+                        "could not be delivered: its path in the staging share would be too "
+                        "long (%zu bytes, at most %d)",
+                        full, PATH_MAX - 1);
+            unlinkat(c->staging->spoolfd, f->spool_name, 0);
+            g_clear_pointer(&f->staged_path, g_free);
+        } else if (staging_deliver(c->staging, f->spool_name, f->staged_path, &dwhy) != 0) {
             *why = dwhy;
             rc = KERR_STAGING;
         }

@@ -226,8 +226,8 @@ static gint64 verify_manifest_time(const char *t)
 }
 
 /* The tree of listed names.  Each name is a node keyed by its folder's id and the name as
- * Windows readers compare it (the kiosk's names_dir rule: compatibility decomposition and
- * case folding), so looking up or adding a path costs its length. */
+ * Windows readers compare it (names_compare_key, the kiosk's names_dir rule), so looking
+ * up or adding a path costs its length. */
 struct verify_manifest_node {
     guint id;   /* > 0 */
     bool dir;   /* a folder on the way to listed files (else a listed file) */
@@ -243,13 +243,9 @@ static void verify_manifest_node_free(gpointer p)
 
 static char *verify_manifest_key(guint folder, const char *name)
 {
-    char *n1 = g_utf8_normalize(name, -1, G_NORMALIZE_ALL);
-    char *folded = g_utf8_casefold(n1 ? n1 : name, -1);
-    char *n2 = g_utf8_normalize(folded, -1, G_NORMALIZE_ALL);
-    char *key = g_strdup_printf("%u/%s", folder, n2 ? n2 : folded);
-    g_free(n2);
-    g_free(folded);
-    g_free(n1);
+    char *k = names_compare_key(name);
+    char *key = g_strdup_printf("%u/%s", folder, k ? k : name);
+    g_free(k);
     return key;
 }
 

@@ -42,6 +42,7 @@ struct daemon_job {
     JsonObject *admin_result; /* JOB_ADMIN_*: what bundle_apply / bundle_export_device said */
     char *admin_why;
     gint erase_ok;            /* JOB_ADMIN_EXPORT: the administrator confirmed the erase */
+    uint64_t admin_conn;      /* JOB_ADMIN_*: the connection whose login asked for it */
     struct kudev_device *dev;
     char *id;                /* session id, once started */
     volatile gint cancel;    /* read by session_run */
@@ -97,6 +98,7 @@ struct daemon {
     char *db_problem;            /* for admin-status: the last reload problem */
     GPtrArray *retired;          /* policies a running session may still use */
     enum daemon_job_kind admin_arm; /* the next medium is the administrator's stick */
+    uint64_t admin_conn;         /* the connection whose login armed it (events_peer.conn) */
     bool admin_export_in;        /* an export stick is being written or still in */
     bool remove_is_admin;        /* d->remove is the administrator's stick (no screen) */
     guint admin_arm_timer;
@@ -568,6 +570,7 @@ static void daemon_on_udev(enum kudev_event ev, const struct kudev_device *dev, 
         j->d = d;
         j->dev = kudev_device_copy(dev);
         j->kind = d->admin_arm;
+        j->admin_conn = d->admin_conn;
         d->admin_export_in = j->kind == JOB_ADMIN_EXPORT;
         daemon_admin_disarm(d, NULL);
         daemon_admin_media_start(d, j);
@@ -1104,8 +1107,8 @@ static void daemon_admin_media_finished(struct daemon *d, struct daemon_job *j)
 }
 
 /* {"cmd":"admin-media","action":"update"|"export"|"cancel"}, after a login. */
-static void daemon_admin_media_command(struct daemon *d, JsonObject *msg, JsonObject *reply,
-                                       char **error)
+static void daemon_admin_media_command(struct daemon *d, const struct events_peer *peer,
+                                       JsonObject *msg, JsonObject *reply, char **error)
 {
     JsonNode *an = json_object_get_member(msg, "action");
     const char *action = an && JSON_NODE_HOLDS_VALUE(an) &&
@@ -1143,6 +1146,7 @@ static void daemon_admin_media_command(struct daemon *d, JsonObject *msg, JsonOb
     }
     daemon_admin_disarm(d, NULL);
     d->admin_arm = k;
+    d->admin_conn = peer->conn;
     /* In testing mode the export's loop device must be writable (losetup without -r). */
     d->filter.accept_rw_loop = k == JOB_ADMIN_EXPORT;
     /* Its old filesystem does not matter: it is erased, never read. */
@@ -1242,14 +1246,17 @@ static bool daemon_admin_command(const char *name, JsonObject *msg, struct event
             return true;
         }
         peer->admin_until = now + DAEMON_ADMIN_LOGIN_US;
-        daemon_admin_media_command(d, msg, reply, error);
+        daemon_admin_media_command(d, peer, msg, reply, error);
         return true;
     }
     if (!strcmp(name, "admin-logout")) {
-        daemon_admin_disarm(d, "cancelled");
+        /* Ends this connection's login only: what another connection's login asked for
+         * (a stick awaited, an erase to confirm) is not this one's to cancel. */
+        if (d->admin_arm != JOB_SESSION && d->admin_conn == peer->conn)
+            daemon_admin_disarm(d, "cancelled");
         /* An erase nobody can confirm any more: the stick stays as it is. */
         if (d->current && d->current->kind == JOB_ADMIN_EXPORT &&
-            !g_atomic_int_get(&d->current->erase_ok)) {
+            d->current->admin_conn == peer->conn && !g_atomic_int_get(&d->current->erase_ok)) {
             d->current->cancelled = true;
             g_atomic_int_set(&d->current->cancel, 1);
         }

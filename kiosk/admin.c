@@ -660,5 +660,24 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
 
     json_object_set_array_member(o, "last_sessions", admin_last_sessions(cfg->audit_log,
                                                                          last_sessions));
+
+    /* The audit log's head as it is, and as saved at the last session end (audit.h). */
+    JsonObject *au = json_object_new();
+    struct audit_head head;
+    uint64_t saved = 0;
+    char saved_hash[65];
+    json_object_set_string_member(au, "log", cfg->audit_log);
+    if (audit_path_head(cfg->audit_log, &head) == 0) {
+        json_object_set_int_member(au, "head_seq", (gint64)head.seq);
+        json_object_set_string_member(au, "head_sha256", head.hash);
+    } else {
+        json_object_set_string_member(au, "error", g_strerror(errno));
+    }
+    if (admin_state_audit_head(cfg->admin_state, &saved, saved_hash, &why) == 0 && saved) {
+        json_object_set_int_member(au, "saved_seq", (gint64)saved);
+        json_object_set_string_member(au, "saved_sha256", saved_hash);
+    }
+    g_clear_pointer(&why, g_free);
+    json_object_set_object_member(o, "audit", au);
     return o;
 }

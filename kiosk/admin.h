@@ -85,7 +85,9 @@ char *admin_login_message(const struct admin_login_result *res);
  * build_time, age_days, max_age_days, too_old, test_signatures}, "staging" {folder,
  * free_bytes, total_bytes}, "printer" {queue, ok, state, accepting, text}
  * (printer_status), "admin" {password_set, failures, locked, retry_after}, "last_sessions" [ {session, time, status, files, delivered, ...} ] (the
- * last N "session-end" records of the audit log, newest first).  New object. */
+ * last N "session-end" records of the audit log, newest first), "audit" {log, head_seq,
+ * head_sha256, saved_seq, saved_sha256} (the log's head now and as saved at the last
+ * session end).  New object. */
 JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions);
 
 #endif

@@ -229,6 +229,7 @@ int cmd_scan(int argc, char **argv)
         .cancel = &cmd_scan_cancel,
         .details = details,
         .signing_key = cfg->signing_key,
+        .admin_state = cfg->admin_state,
     };
     session_run(&sp, &res);
     if (tty.active)

@@ -267,6 +267,8 @@ static void daemon_start(struct daemon *d, struct daemon_job *j)
         .model = j->dev->model,
         .serial = j->dev->serial,
         .accept_loop = d->cfg->accept_loop,
+        .signing_key = d->cfg->signing_key, /* signed manifests, signed audit checkpoints */
+        .admin_state = d->cfg->admin_state, /* the saved audit head */
     };
     log_info("session %s: %s (%s %s, %" G_GUINT64_FORMAT " bytes)%s", j->id, j->dev->devnode,
              j->dev->vendor ? j->dev->vendor : "?", j->dev->model ? j->dev->model : "?",

@@ -2,6 +2,7 @@
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "kiosk/admin.h"
 #include "kiosk/audit.h"
 #include "kiosk/manifest.h"
 #include "kiosk/media.h"
@@ -706,6 +707,31 @@ static int session_deliver(struct session_ctx *c, char **why)
     return rc;
 }
 
+/* Anchor the audit log outside itself at the end of a session (audit.h): a checkpoint
+ * signed with the kiosk's key, the head to syslog, saved in the root-only admin state,
+ * and in the result (--json, reports). */
+static void session_anchor(struct audit *audit, struct session_result *r,
+                           const struct session_params *p)
+{
+    struct audit_head head;
+    char *why = NULL;
+    if (audit_checkpoint(audit, r->id, p->signing_key, &head, &why) != 0) {
+        log_error("session %s: the audit log's head could not be anchored: %s", r->id,
+                  why ? why : "?");
+        g_free(why);
+        return;
+    }
+    r->audit_seq = head.seq;
+    g_strlcpy(r->audit_hash, head.hash, sizeof(r->audit_hash));
+    if (!p->admin_state || !*p->admin_state || geteuid() != 0)
+        return;
+    if (admin_state_save_audit_head(p->admin_state, head.seq, head.hash, &why) != 0) {
+        log_error("session %s: the audit head was not saved in %s: %s", r->id, p->admin_state,
+                  why);
+        g_free(why);
+    }
+}
+
 static void session_fail(struct session_result *r, int code, char *why)
 {
     r->status = "failed";
@@ -1019,6 +1045,7 @@ out_audit:
     if (audit_append(audit, "session-end", o) != 0 || audit_sync(audit) != 0)
         log_error("session %s: the audit log could not record the end of the session", r->id);
     json_object_unref(o);
+    session_anchor(audit, r, p);
 out:
     session_join_workers(&c, readers, nreaders, scanners, nscanners);
     session_close_media(&c);
@@ -1157,6 +1184,12 @@ JsonNode *session_result_to_json(const struct session_result *r)
         json_object_set_string_member(o, "manifest_sha256", r->manifest_sha256);
     if (r->error)
         json_object_set_string_member(o, "error", r->error);
+    if (r->audit_seq > 0) {
+        JsonObject *a = json_object_new();
+        json_object_set_int_member(a, "seq", (gint64)r->audit_seq);
+        json_object_set_string_member(a, "hash", r->audit_hash);
+        json_object_set_object_member(o, "audit", a);
+    }
     json_object_set_member(o, "files", session_files_to_json(r));
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);

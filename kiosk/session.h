@@ -78,6 +78,10 @@ struct session_result {
     JsonObject *details;  /* operator details (vessel, IMO, voyage, company, person) or NULL */
     GPtrArray *files;     /* struct session_file *, in walk order */
     struct session_counts counts;
+    /* The audit log's head after the session (its signed checkpoint, or its session-end
+     * record): what --json, syslog and the admin state anchor the chain with.  0 = none. */
+    uint64_t audit_seq;
+    char audit_hash[65];
 };
 
 typedef void (*session_progress_fn)(const struct session_progress *p, void *user_data);
@@ -104,6 +108,9 @@ struct session_params {
     /* Secret key (minisign format, sign.h) to sign MANIFEST.json into MANIFEST.json.sig;
      * NULL or "" = unsigned.  A configured key that cannot be used fails the session. */
     const char *signing_key;
+    /* The admin state (admin.h) where the audit head is saved at the end (root only);
+     * NULL = not saved. */
+    const char *admin_state;
 };
 
 /* A new session id: "YYYYmmdd-HHMMSS-xxxxxxxx" (UTC time, 4 random bytes). */

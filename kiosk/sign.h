@@ -59,6 +59,14 @@ int sign_file(const struct sign_seckey *key, const char *path, const char *sig_p
 int sign_file_with_key_file(const char *key_path, const char *path, const char *trusted_comment,
                             char **why);
 
+/* A plain Ed25519 signature of DATA (LEN bytes; short messages such as an audit
+ * checkpoint): *sig_b64 gets base64 of its 64 bytes (newly allocated), id_hex the key id. */
+int sign_data_detached(const struct sign_seckey *key, const void *data, size_t len,
+                       char id_hex[17], char **sig_b64, char **why);
+/* Check such a signature: 0, KERR_CORRUPT (does not verify) or KERR_INVAL (malformed). */
+int sign_verify_detached(const struct sign_pubkey *key, const void *data, size_t len,
+                         const char *sig_b64, char **why);
+
 /* The trusted comment of a delivery's MANIFEST.json.sig, which binds the signature to the
  * session (its folder's name) and to the time it was made:
  *     "timestamp:<unix time>\tfile:<FILE>\tsession:<SESSION>\thashed"

@@ -19,6 +19,7 @@
 #ifndef KIOSK_SIGN_H
 #define KIOSK_SIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,11 +55,6 @@ int sign_keygen(const char *secret_path, const char *public_path, char id_hex[17
 int sign_file(const struct sign_seckey *key, const char *path, const char *sig_path,
               const char *trusted_comment, char **why);
 
-/* Load the secret key at KEY_PATH and sign PATH into PATH.sig (what a session does), with
- * TRUSTED_COMMENT (NULL: the default above). */
-int sign_file_with_key_file(const char *key_path, const char *path, const char *trusted_comment,
-                            char **why);
-
 /* A plain Ed25519 signature of DATA (LEN bytes; short messages such as an audit
  * checkpoint): *sig_b64 gets base64 of its 64 bytes (newly allocated), id_hex the key id. */
 int sign_data_detached(const struct sign_seckey *key, const void *data, size_t len,
@@ -76,6 +72,21 @@ char *sign_delivery_comment(const char *file, const char *session, int64_t when)
 /* The value of field KEY ("timestamp", "session", ...) of a tab-separated trusted comment
  * of key:value fields, or NULL (newly allocated). */
 char *sign_comment_get(const char *comment, const char *key);
+/* The same for bytes in memory: *sig_text gets the signature file's text (newly
+ * allocated); NAME is the file's base name for the default trusted comment. */
+int sign_data(const struct sign_seckey *key, const void *data, size_t len, const char *name,
+              const char *trusted_comment, char **sig_text, char **why);
+
+/* PUBLIC_PATH for a secret key at SECRET_PATH: "x.key" -> "x.pub", else SECRET_PATH ".pub". */
+char *sign_public_path_for(const char *secret_path);
+
+/* A kiosk signs by default: create the key pair at SECRET_PATH (and the public key beside
+ * it, sign_public_path_for) when there is none.  0 when a usable key is there afterwards;
+ * *created tells whether it was made now, *id_hex (may be NULL) gets its id. */
+int sign_ensure_key(const char *secret_path, bool *created, char id_hex[17], char **why);
+
+/* Load the secret key at KEY_PATH and sign PATH into PATH.sig (what a session does). */
+int sign_file_with_key_file(const char *key_path, const char *path, char **why);
 
 /* The key id (hex, as sign_key_id_hex) a signature file names, without checking it. */
 int sign_signature_key_id(const char *sig_path, char id_hex[17], char **why);

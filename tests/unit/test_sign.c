@@ -52,7 +52,7 @@ static int teardown(void **state)
 static void sign_it(struct fixture *f)
 {
     char *why = NULL;
-    assert_int_equal(sign_file_with_key_file(f->sec, f->file, NULL, &why), 0);
+    assert_int_equal(sign_file_with_key_file(f->sec, f->file, &why), 0);
     assert_null(why);
 }
 

@@ -22,6 +22,7 @@ public-key=$T/keys/signing.pub
 admin-state=$T/state/admin.state
 audit-log=$AUDIT
 staging=$STAGING
+work-dir=$T/work
 socket=$T/no-such.sock
 EOC
 src=$T/src; mkdir -p "$src/plans"
@@ -70,21 +71,22 @@ SEQ=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["audit"]["
 HASH=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["audit"]["hash"])' "$SCAN_JSON")
 SESSION=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["session"])' "$SCAN_JSON")
 N=$(wc -l < "$AUDIT")
-[ "$SEQ" = "$N" ] || fail "--json audit.seq $SEQ is not the last record ($N lines)"
-[ "$HASH" = "$(line_sha "$AUDIT" "$N")" ] || fail "--json audit.hash is not the last record's SHA-256"
-python3 - "$AUDIT" "$SESSION" <<'PY' || fail "checkpoint records"
+# Records after it (the publication) may follow: the head is the session's checkpoint.
+[ "$HASH" = "$(line_sha "$AUDIT" "$SEQ")" ] || fail "--json audit.hash is not record $SEQ's SHA-256"
+python3 - "$AUDIT" "$SESSION" "$SEQ" <<'PY' || fail "checkpoint records"
 import json, hashlib, sys
 lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
 recs = [json.loads(l) for l in lines]
+assert all(r["seq"] == i + 1 for i, r in enumerate(recs))
 cps = [r for r in recs if r["type"] == "checkpoint"]
 assert len(cps) == 2, [r["type"] for r in recs]
-last = recs[-1]
-assert last["type"] == "checkpoint" and last["session"] == sys.argv[2], last
-end = recs[-2]
+seq = int(sys.argv[3])
+cp, end = recs[seq - 1], recs[seq - 2]
+assert cp["type"] == "checkpoint" and cp["session"] == sys.argv[2], cp
 assert end["type"] == "session-end" and end["session"] == sys.argv[2], end
-assert last["covers_seq"] == end["seq"], last
-assert last["covers_sha256"] == hashlib.sha256(lines[-2]).hexdigest() == last["prev"], last
-assert len(last["key_id"]) == 16 and len(last["signature"]) > 80, last
+assert cp["covers_seq"] == end["seq"], cp
+assert cp["covers_sha256"] == hashlib.sha256(lines[seq - 2]).hexdigest() == cp["prev"], cp
+assert len(cp["key_id"]) == 16 and len(cp["signature"]) > 80, cp
 PY
 grep -q "^head-seq=$SEQ\$" "$T/state/admin.state" || fail "admin state: $(cat "$T/state/admin.state")"
 grep -q "^head-sha256=$HASH\$" "$T/state/admin.state" || fail "admin state hash"
@@ -106,16 +108,16 @@ expect_out "the last at record $SEQ"
 
 # `kiosk status` shows the head.
 "$KIOSK" status --config "$CONF" --json > "$T/status.json" 2>/dev/null || true
-python3 - "$T/status.json" "$SEQ" "$HASH" <<'PY' || { cat "$T/status.json"; fail "kiosk status audit head"; }
+python3 - "$T/status.json" "$SEQ" "$HASH" "$N" "$(line_sha "$AUDIT" "$N")" <<'PY' || { cat "$T/status.json"; fail "kiosk status audit head"; }
 import json, sys
 a = json.load(open(sys.argv[1]))["audit"]
-assert a["head_seq"] == int(sys.argv[2]) and a["head_sha256"] == sys.argv[3], a
+assert a["head_seq"] == int(sys.argv[4]) and a["head_sha256"] == sys.argv[5], a
 assert a["saved_seq"] == int(sys.argv[2]) and a["saved_sha256"] == sys.argv[3], a
 PY
 
-# A cut tail: the last 3 records gone.
+# A cut tail: everything from the session's checkpoint on gone (a perfect chain still).
 cp "$AUDIT" "$T/full.jsonl"
-head -n $((N - 3)) "$T/full.jsonl" > "$AUDIT"
+head -n $((SEQ - 1)) "$T/full.jsonl" > "$AUDIT"
 verify "$AUDIT" --config "$CONF" --head "$SEQ:$HASH"
 expect_vrc 1 "cut tail with --head"; expect_out "before record $SEQ"
 verify "$AUDIT" --config "$CONF"
@@ -138,20 +140,20 @@ expect_vrc 1 "edited record 3"; expect_out "line 3:"
 
 # A checkpoint whose signature was changed: caught with the public key.
 cp "$T/full.jsonl" "$T/forged.jsonl"
-python3 - "$T/forged.jsonl" <<'PY'
+python3 - "$T/forged.jsonl" "$SEQ" <<'PY'
 import json, sys
-p = sys.argv[1]; lines = open(p).read().split("\n")
-r = json.loads(lines[-2]); s = r["signature"]
+p = sys.argv[1]; lines = open(p).read().split("\n"); i = int(sys.argv[2]) - 1
+r = json.loads(lines[i]); s = r["signature"]
 r["signature"] = ("A" if s[0] != "A" else "B") + s[1:]
-lines[-2] = json.dumps(r, separators=(",", ":"))
+lines[i] = json.dumps(r, separators=(",", ":"))
 open(p, "w").write("\n".join(lines))
 PY
 verify "$T/forged.jsonl" --pubkey "$T/keys/signing.pub"
-expect_vrc 1 "forged checkpoint"; expect_out "line $N: checkpoint signature does not verify"
+expect_vrc 1 "forged checkpoint"; expect_out "line $SEQ: checkpoint signature does not verify"
 
 # A torn write at the end (power cut, full disk): noted, not fatal; the next session
 # records a recovery naming it; verify then passes and reports it.
-printf '{"seq":%d,"time":"2026-12-05T01:02:03.0' $((SEQ + 1)) >> "$AUDIT"
+printf '{"seq":%d,"time":"2026-12-05T01:02:03.0' $((N + 1)) >> "$AUDIT"
 verify "$AUDIT" --config "$CONF"
 expect_vrc 0 "torn last line"; expect_out "incomplete"
 TORN_SHA=$(tail -c +"$(( $(wc -c < "$T/full.jsonl") + 1 ))" "$AUDIT" | sha256sum | cut -d' ' -f1)
@@ -166,5 +168,5 @@ assert rec["torn_sha256"] == sys.argv[3] == rec["prev"], rec
 assert rec["seq"] == n + 1, rec
 PY
 verify "$AUDIT" --config "$CONF"
-expect_vrc 0 "recovered log"; expect_out "recovered by record $((SEQ + 1))"
+expect_vrc 0 "recovered log"; expect_out "recovered by record $((N + 1))"
 pass

@@ -257,8 +257,8 @@ int cmd_scan(int argc, char **argv)
         goto out;
     }
     gint64 t0 = g_get_monotonic_time();
-    /* The engine lives in sandboxed worker processes (docs/privsep.md), one per core; the
-     * pool is made before any thread exists because it forks. */
+    /* The engine lives in sandboxed worker processes (docs/privsep.md), one per core,
+     * whose zygote the spawner forks. */
     int nscan = cfg->workers > 0 ? cfg->workers : (int)g_get_num_processors();
     if (session_pool_new(pol, cfg->signatures, MIN(nscan, SCANNER_POOL_MAX_WORKERS),
                          SCANNER_POOL_USER, cfg->run_dir, &pool, &why) != 0) {

@@ -886,20 +886,14 @@ static void daemon_admin_check_fresh(struct daemon *d)
 static void daemon_reload_done(GObject *src, GAsyncResult *res, gpointer data)
 {
     struct daemon *d = data;
-    struct scanner_engine *e = NULL;
+    struct scanner_pool *np = NULL;
     char *why = NULL;
     (void)src;
-    int rc = sigdb_build_finish(res, &e, &why);
+    /* The new pool was built in a thread (its zygote forked by the spawner): the main loop
+     * kept serving removals, cancel and the screen meanwhile.  Its engine compiled, or it
+     * would not be here. */
+    int rc = sigdb_pool_build_finish(res, &np, &why);
     struct policy *pol = g_steal_pointer(&d->reload_policy);
-    struct scanner_pool *np = NULL;
-    /* The engine built in the thread proved that the files load and compile; the workers
-     * get their own copy in a new pool (made here, on the main thread, as it forks). */
-    scanner_engine_unref(e);
-    e = NULL;
-    if (rc == 0 && !d->stopping &&
-        session_pool_new(pol, d->cfg->signatures, daemon_scan_workers(d), SCANNER_POOL_USER,
-                         d->cfg->run_dir, &np, &why) != 0)
-        rc = -1;
     char *fp = g_steal_pointer(&d->reload_fp);
     d->reloading = false;
     if (d->stopping) {
@@ -1040,7 +1034,8 @@ static void daemon_reload(struct daemon *d, const char *why)
      * daemon_reload_done replaces it). */
     d->reload_policy = pol ? pol : d->policy;
     d->reload_fp = fp;
-    sigdb_build_async(d->reload_policy, cfg->signatures, daemon_reload_done, d);
+    sigdb_pool_build_async(d->reload_policy, cfg->signatures, daemon_scan_workers(d),
+                           SCANNER_POOL_USER, cfg->run_dir, daemon_reload_done, d);
 }
 
 static gboolean daemon_reload_timer(gpointer data)

@@ -5,8 +5,9 @@
  *    refuses a .cvd/.cld older than the one installed (rollback), builds and compiles a
  *    test engine from the new files plus the installed ones, and only then replaces the
  *    files in the signatures folder (write temp + fsync + rename, one file at a time).
- *  - reload: sigdb_build_async() builds an engine in a thread (the service swaps it in
- *    only when it compiled); sigdb_fingerprint() tells when the folder changed.
+ *  - reload: sigdb_pool_build_async() builds a new pool of workers in a thread (the
+ *    service swaps it in only when its engine compiled); sigdb_fingerprint() tells when
+ *    the folder changed.
  *  - freshness: sigdb_age_days() from the time scanner_db_describe() measures from:
  *    daily's .cvd/.cld build time (else the oldest .cvd/.cld, else the oldest plain
  *    signature file); allow-lists never count, the bundled test database is exempt by
@@ -48,11 +49,17 @@ char *sigdb_old_message(int64_t days, int max_days);
  * equal strings mean nothing changed.  "" when DIR cannot be read. */
 char *sigdb_fingerprint(const char *dir);
 
-/* Build (session_engine_load) an engine from DBDIR with POL's options in a worker
- * thread; CB runs in the caller's main context.  POL must stay valid until then. */
-void sigdb_build_async(const struct policy *pol, const char *dbdir, GAsyncReadyCallback cb,
-                       gpointer data);
-/* 0 with *out (a new reference), or a negative KERR_* with *why. */
-int sigdb_build_finish(GAsyncResult *res, struct scanner_engine **out, char **why);
+struct scanner_pool;
+
+/* Build a new scanner pool (session_pool_new: NWORKERS sandboxed workers as USER, temp
+ * folders under RUN_DIR) from DBDIR with POL's options, in a worker thread; CB runs in
+ * the caller's main context.  The zygote comes from the spawner, so nothing forks in the
+ * caller and its main loop runs on while the database loads.  POL must stay valid until
+ * then. */
+void sigdb_pool_build_async(const struct policy *pol, const char *dbdir, int nworkers,
+                            const char *user, const char *run_dir, GAsyncReadyCallback cb,
+                            gpointer data);
+/* 0 with *out (the new pool, the caller's), or a negative KERR_* with *why. */
+int sigdb_pool_build_finish(GAsyncResult *res, struct scanner_pool **out, char **why);
 
 #endif

@@ -254,6 +254,29 @@ static void test_confined(void **state)
         g_free(uid);
         g_free(capeff);
     }
+    /* The zygote (the workers' parent) was not forked from this process: it is a child
+     * of the spawner, a fresh exec of this binary that has only ever had one thread
+     * (spawner.h), so no lock another thread held can be stuck in it. */
+    char *zp = proc_status_line(pids[0], "PPid:");
+    pid_t zygote = (pid_t)atol(zp);
+    char *sp = proc_status_line(zygote, "PPid:");
+    pid_t spawner = (pid_t)atol(sp);
+    assert_true(zygote > 1 && spawner > 1);
+    assert_int_not_equal(spawner, getpid());
+    char *threads = proc_status_line(spawner, "Threads:");
+    assert_string_equal(threads, "\t1");
+    char *cmdpath = g_strdup_printf("/proc/%ld/cmdline", (long)spawner), *cmd = NULL;
+    assert_true(g_file_get_contents(cmdpath, &cmd, NULL, NULL));
+    assert_string_equal(cmd, "kiosk-scanner-spawner");
+    char *parent = proc_status_line(spawner, "PPid:");
+    assert_int_equal(atol(parent), getpid());
+    g_free(zp);
+    g_free(sp);
+    g_free(threads);
+    g_free(cmdpath);
+    g_free(cmd);
+    g_free(parent);
+
     /* The worker's file system is its empty temp folder (root: chroot into a tmpfs). */
     int c = make_clean();
     if (is_root())

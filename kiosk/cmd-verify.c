@@ -137,18 +137,18 @@ static void cmd_verify_file(struct cmd_verify *v, const struct verify_manifest_f
 }
 
 /* MANIFEST.json into memory: a regular file (not a link, FIFO or device) of sane size. */
-static char *cmd_verify_read_manifest(struct cmd_verify *v, size_t *len)
+static char *cmd_verify_read_file(struct cmd_verify *v, const char *name, size_t *len)
 {
     struct stat st;
     const char *what = NULL;
-    int fd = cmd_verify_open(v->dirfd, MANIFEST_NAME, &st, &what);
+    int fd = cmd_verify_open(v->dirfd, name, &st, &what);
     char *buf = NULL;
     if (fd < 0) {
-        cmd_verify_problem(v, "%s: %s", what ? what : "cannot be read", MANIFEST_NAME);
+        cmd_verify_problem(v, "%s: %s", what ? what : "cannot be read", name);
         return NULL;
     }
     if ((uint64_t)st.st_size > CMD_VERIFY_MAX_MANIFEST) {
-        cmd_verify_problem(v, "%s is %lld bytes, too large for a kiosk manifest", MANIFEST_NAME,
+        cmd_verify_problem(v, "%s is %lld bytes, too large for a kiosk delivery", name,
                            (long long)st.st_size);
         close(fd);
         return NULL;
@@ -156,7 +156,7 @@ static char *cmd_verify_read_manifest(struct cmd_verify *v, size_t *len)
     size_t want = (size_t)st.st_size, got = 0;
     buf = g_try_malloc(want + 1);
     if (!buf) {
-        cmd_verify_problem(v, "%s is too large to read here (%zu bytes)", MANIFEST_NAME, want);
+        cmd_verify_problem(v, "%s is too large to read here (%zu bytes)", name, want);
         close(fd);
         return NULL;
     }
@@ -169,12 +169,17 @@ static char *cmd_verify_read_manifest(struct cmd_verify *v, size_t *len)
         got += (size_t)n;
     }
     if (got != want) {
-        cmd_verify_problem(v, "%s changed while being read", MANIFEST_NAME);
+        cmd_verify_problem(v, "%s changed while being read", name);
         g_clear_pointer(&buf, g_free);
     }
     close(fd);
     *len = got;
     return buf;
+}
+
+static char *cmd_verify_read_manifest(struct cmd_verify *v, size_t *len)
+{
+    return cmd_verify_read_file(v, MANIFEST_NAME, len);
 }
 
 /* Everything in the folder that the manifest does not account for: the folder NAME in
@@ -203,8 +208,10 @@ static void cmd_verify_unlisted(struct cmd_verify *v, int at, const char *name, 
             fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
         guint sub = is_dir ? verify_manifest_folder(v->m, folder, e->d_name) : 0;
         if (!rel_dir &&
-            (!strcmp(e->d_name, MANIFEST_NAME) || !strcmp(e->d_name, MANIFEST_NAME SIGN_SUFFIX))) {
-            /* expected */
+            (!strcmp(e->d_name, MANIFEST_NAME) || !strcmp(e->d_name, MANIFEST_NAME SIGN_SUFFIX) ||
+             !strcmp(e->d_name, MANIFEST_SUMS_NAME) ||
+             !strcmp(e->d_name, MANIFEST_SUMS_NAME SIGN_SUFFIX))) {
+            /* the kiosk's own files, checked on their own */
         } else if (sub) {
             cmd_verify_unlisted(v, dirfd(d), e->d_name, rel, sub);
         } else if (!g_hash_table_contains(v->m->listed, rel)) {
@@ -231,6 +238,75 @@ static int cmd_verify_by_path(const void *a, const void *b)
 {
     const struct verify_manifest_file *const *x = a, *const *y = b;
     return strcmp((*x)->path, (*y)->path);
+}
+
+static int cmd_verify_by_index(const void *a, const void *b)
+{
+    const struct verify_manifest_file *const *x = a, *const *y = b;
+    return (*x)->index < (*y)->index ? -1 : (*x)->index > (*y)->index;
+}
+
+/* SHA256SUMS (`sha256sum -c` on the TOS side) and its signature, when the delivery has
+ * them (deliveries made before the hand-off have neither): signed by the same key for
+ * the same session, and saying exactly what the manifest says, in its order, plus the
+ * manifest's own hash.  MANIFEST (LEN bytes) is the manifest as read and verified. */
+static void cmd_verify_sums(struct cmd_verify *v, const struct sign_pubkey *pk,
+                            const char *manifest, size_t len)
+{
+    bool missing, sig_missing;
+    bool have = cmd_verify_regular(v, MANIFEST_SUMS_NAME, &missing);
+    bool have_sig = cmd_verify_regular(v, MANIFEST_SUMS_NAME SIGN_SUFFIX, &sig_missing);
+    if (missing && sig_missing)
+        return;
+    if (!have || !have_sig) {
+        cmd_verify_problem(v, "%s: %s", (!have && !missing) || (!have_sig && !sig_missing)
+                                            ? "not a regular file"
+                                            : "missing",
+                           !have ? MANIFEST_SUMS_NAME : MANIFEST_SUMS_NAME SIGN_SUFFIX);
+        return;
+    }
+    size_t slen = 0;
+    char *sums = cmd_verify_read_file(v, MANIFEST_SUMS_NAME, &slen);
+    if (!sums)
+        return;
+    char *sig = g_build_filename(v->dir, MANIFEST_SUMS_NAME SIGN_SUFFIX, NULL);
+    char *tc = NULL, *why = NULL;
+    if (sign_verify_data(pk, sums, slen, MANIFEST_SUMS_NAME, sig, &tc, &why) != 0) {
+        cmd_verify_problem(v, "signature of %s: %s", MANIFEST_SUMS_NAME, why);
+    } else {
+        char *session = sign_comment_get(tc, "session");
+        if (g_strcmp0(session, v->m->session) != 0) {
+            char *shown = names_display(session ? session : "none");
+            cmd_verify_problem(v, "%s was signed for session %s, not this one", MANIFEST_SUMS_NAME,
+                               shown);
+            g_free(shown);
+        }
+        g_free(session);
+    }
+    GPtrArray *files = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer f;
+    g_hash_table_iter_init(&it, v->m->listed);
+    while (g_hash_table_iter_next(&it, NULL, &f))
+        g_ptr_array_add(files, f);
+    g_ptr_array_sort(files, cmd_verify_by_index);
+    GString *want = g_string_new(NULL);
+    for (guint i = 0; i < files->len; i++) {
+        const struct verify_manifest_file *x = g_ptr_array_index(files, i);
+        g_string_append_printf(want, "%s  %s\n", x->sha256, x->path);
+    }
+    char msha[65];
+    util_sha256_hex(manifest, len, msha);
+    g_string_append_printf(want, "%s  %s\n", msha, MANIFEST_NAME);
+    if (want->len != slen || memcmp(want->str, sums, slen) != 0)
+        cmd_verify_problem(v, "%s does not list exactly the manifest's files and hashes",
+                           MANIFEST_SUMS_NAME);
+    g_string_free(want, TRUE);
+    g_ptr_array_free(files, TRUE);
+    g_free(sig);
+    g_free(tc);
+    g_free(why);
+    g_free(sums);
 }
 
 /* 5. Where the delivery is and when it was signed (a signed delivery copied under
@@ -379,6 +455,7 @@ int cmd_verify_batch(int argc, char **argv)
     g_ptr_array_free(files, TRUE);
     cmd_verify_unlisted(&v, v.dirfd, ".", NULL, 0);
     cmd_verify_binding(&v, tc);
+    cmd_verify_sums(&v, &pk, text, len);
 done:
     if (v.problems == 0) {
         printf("OK: %s: session %s, signed by key %s (%s); %u delivered files present and "

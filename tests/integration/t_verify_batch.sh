@@ -39,8 +39,10 @@ minisign -Vm "$DELIVERY/MANIFEST.json" -x "$DELIVERY/MANIFEST.json.sig" -p "$PUB
 # The kiosk verifies a signature minisign made (prehashed, with its own key).
 minisign -G -W -p "$T/mini.pub" -s "$T/mini.key" < /dev/null > /dev/null
 mkdir -p "$T/by-minisign"; cp -a "$DELIVERY" "$T/by-minisign/$SESSION"
-minisign -S -s "$T/mini.key" -m "$T/by-minisign/$SESSION/MANIFEST.json" -x "$T/by-minisign/$SESSION/MANIFEST.json.sig" \
-    -t "$(printf 'timestamp:%s\tfile:MANIFEST.json\tsession:%s\thashed' "$FINISHED" "$SESSION")" < /dev/null > /dev/null
+for f in MANIFEST.json SHA256SUMS; do
+    minisign -S -s "$T/mini.key" -m "$T/by-minisign/$SESSION/$f" -x "$T/by-minisign/$SESSION/$f.sig" \
+        -t "$(printf 'timestamp:%s\tfile:%s\tsession:%s\thashed' "$FINISHED" "$f" "$SESSION")" < /dev/null > /dev/null
+done
 verify "$T/by-minisign/$SESSION" "$T/mini.pub"
 [ "$VRC" = 0 ] || { cat "$T/verify.out"; fail "verify-batch rejects minisign's signature"; }
 
@@ -87,6 +89,13 @@ fresh; resign "$(printf 'timestamp:%s\tfile:MANIFEST.json\tsession:%s\thashed' $
 verify "$COPY"; expect_problem "the signature's time"
 fresh; resign "$(printf 'timestamp:%s\tfile:MANIFEST.json\tsession:%s\thashed' "$FINISHED" "$SESSION")"
 verify "$COPY"; [ "$VRC" = 0 ] || { cat "$T/verify.out"; fail "a re-signed copy with the right comment is refused"; }
+
+# SHA256SUMS (for sha256sum -c on the TOS side) must say what the manifest says, and be
+# signed for this session.
+fresh; sed -i '1s/^./0/' "$COPY/SHA256SUMS"
+verify "$COPY"; expect_problem "SHA256SUMS"
+fresh; rm "$COPY/SHA256SUMS.sig"
+verify "$COPY"; expect_problem "missing: SHA256SUMS.sig"
 
 # A forged folder.  The manifests are re-signed with the kiosk's own key, so the paths
 # alone must be refused (a stolen key or a kiosk bug must not let a path leave the folder).
@@ -152,6 +161,9 @@ SCAN_RC=$?
 set -e
 expect_rc 2
 expect_nothing_published
-grep -q "could not be signed" "$SCAN_JSON" || fail "the failure does not say the delivery could not be signed"
+# (Since the hand-off the key is checked before the scan starts, and the refusal is said
+# on stderr.)
+grep -q "could not be signed\|signing key .* may be read by others" "$SCAN_JSON" "$SCAN_ERR" ||
+    fail "the failure does not say the delivery could not be signed"
 expect_audit_ok
 pass

@@ -155,15 +155,12 @@ verify "$COPY"; expect_problem "not a regular file: MANIFEST.json"
 chmod 0644 "$KEYDIR/signing.key"
 rm -rf "$STAGING"; mkdir -p "$STAGING"
 set +e
-"$KIOSK" scan --config "$CONF" --policy "$POLICY" --staging "$STAGING" --signatures "$SIGS" \
-    --audit-log "$AUDIT" --run-dir "$RUNDIR" --json "$T/src" > "$SCAN_JSON" 2> "$SCAN_ERR"
+"$KIOSK" scan --config "$CONF" --policy "$POLICY" --staging "$STAGING" --work-dir "$WORKDIR" \
+    --signatures "$SIGS" --audit-log "$AUDIT" --run-dir "$RUNDIR" --json "$T/src" > "$SCAN_JSON" 2> "$SCAN_ERR"
 SCAN_RC=$?
 set -e
 expect_rc 2
 expect_nothing_published
-# (Since the hand-off the key is checked before the scan starts, and the refusal is said
-# on stderr.)
-grep -q "could not be signed\|signing key .* may be read by others" "$SCAN_JSON" "$SCAN_ERR" ||
-    fail "the failure does not say the delivery could not be signed"
+cat "$SCAN_JSON" "$SCAN_ERR" | grep -q "could not be signed" || fail "the failure does not say the delivery could not be signed"
 expect_audit_ok
 pass

@@ -473,6 +473,7 @@ char *audit_checkpoint_message(const char *host, const char *session, uint64_t s
 struct audit_checkpoint_ctx {
     const struct sign_seckey *key;
     const char *session;
+    JsonObject *extra;
 };
 
 static JsonObject *audit_checkpoint_fields(const struct audit *a, uint64_t seq, const char *hash,
@@ -488,6 +489,15 @@ static JsonObject *audit_checkpoint_fields(const struct audit *a, uint64_t seq, 
     JsonObject *o = json_object_new();
     if (c->session)
         json_object_set_string_member(o, "session", c->session);
+    if (c->extra) {
+        JsonObjectIter it;
+        const char *name;
+        JsonNode *value;
+        json_object_iter_init_ordered(&it, c->extra);
+        while (json_object_iter_next_ordered(&it, &name, &value))
+            if (!json_object_has_member(o, name))
+                json_object_set_member(o, name, json_node_copy(value));
+    }
     json_object_set_int_member(o, "covers_seq", (gint64)seq);
     json_object_set_string_member(o, "covers_sha256", hash);
     json_object_set_string_member(o, "key_id", id);
@@ -497,7 +507,7 @@ static JsonObject *audit_checkpoint_fields(const struct audit *a, uint64_t seq, 
 }
 
 int audit_checkpoint(struct audit *a, const char *session, const char *key_path,
-                     struct audit_head *out, char **why)
+                     JsonObject *extra, struct audit_head *out, char **why)
 {
     struct sign_seckey *key = NULL;
     int r;
@@ -506,7 +516,7 @@ int audit_checkpoint(struct audit *a, const char *session, const char *key_path,
     if (key_path && *key_path) {
         if ((r = sign_key_load_secret(key_path, &key, why)) != 0)
             return r;
-        struct audit_checkpoint_ctx c = {.key = key, .session = session};
+        struct audit_checkpoint_ctx c = {.key = key, .session = session, .extra = extra};
         r = audit_append_with(a, "checkpoint", audit_checkpoint_fields, &c, why);
         sign_key_free(key);
         if (r != 0) {

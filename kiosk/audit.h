@@ -66,9 +66,11 @@ int audit_head(struct audit *a, struct audit_head *out);
 /* The end of a session: with KEY_PATH (the kiosk's secret signing key, sign.h; NULL or ""
  * = none) append a "checkpoint" for SESSION signing the current head; fsync; send the
  * head to syslog ("audit head: record N sha256 H session ID"); *out gets the head after
- * it (the checkpoint itself when one was written).  0, or a negative KERR_* with *why. */
+ * it (the checkpoint itself when one was written).  EXTRA (may be NULL, not consumed):
+ * more fields for the record (recorded and chained, not signed; e.g. testing_mode).
+ * 0, or a negative KERR_* with *why. */
 int audit_checkpoint(struct audit *a, const char *session, const char *key_path,
-                     struct audit_head *out, char **why);
+                     JsonObject *extra, struct audit_head *out, char **why);
 
 /* What a checkpoint's signature covers (newly allocated): the host, the session, the
  * seq and hash of the record before it. */

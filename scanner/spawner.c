@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -125,6 +126,9 @@ static void spawner_main(int sock)
         pid_t pid = fork();
         if (pid == 0) {
             close(zv[0]);
+            /* Named for ps and the tests (the exec'd image would say "exe"); the workers
+             * it forks inherit the name. */
+            prctl(PR_SET_NAME, "kiosk-scanner", 0, 0, 0);
             worker_zygote_main(zv[1], &conf); /* resets signals and the mask; never returns */
         }
         int err = errno;
@@ -159,6 +163,7 @@ __attribute__((constructor)) static void spawner_constructor(void)
     unsetenv(SPAWNER_ENV);
     if (fstat(SPAWNER_FD, &st) != 0 || !S_ISSOCK(st.st_mode))
         _exit(2);
+    prctl(PR_SET_NAME, "kiosk-spawner", 0, 0, 0);
     spawner_main(SPAWNER_FD);
 }
 

@@ -476,11 +476,11 @@ static void test_checkpoint_signed(void **state)
     struct audit *a = NULL;
     struct audit_head head;
     assert_int_equal(audit_open(f->log, &a), 0);
-    assert_int_equal(audit_checkpoint(a, "20261205-000000-00000001", sec, &head, &why), 0);
+    assert_int_equal(audit_checkpoint(a, "20261205-000000-00000001", sec, NULL, &head, &why), 0);
     append_file_event(a, "after");
-    assert_int_equal(audit_checkpoint(a, "20261205-000000-00000002", sec, &head, &why), 0);
+    assert_int_equal(audit_checkpoint(a, "20261205-000000-00000002", sec, NULL, &head, &why), 0);
     struct audit_head plain;
-    assert_int_equal(audit_checkpoint(a, "no-key", NULL, &plain, &why), 0); /* head only */
+    assert_int_equal(audit_checkpoint(a, "no-key", NULL, NULL, &plain, &why), 0); /* head only */
     audit_close(a);
     assert_int_equal(head.seq, 6);
     assert_int_equal(plain.seq, 6);

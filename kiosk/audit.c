@@ -32,20 +32,20 @@
 
 /* What the tail of the file says (audit_tail_read). */
 struct audit_tail {
-    uint64_t seq;       /* seq of the last record (0 = none) */
-    char head[65];      /* SHA-256 of that record's line ("" when none) */
-    char prev[65];      /* SHA-256 of the last line: what the next record chains to */
-    bool need_newline;  /* the last line lacks its '\n' */
-    bool torn;          /* the last line is not a record: a recovery comes first */
-    off_t torn_off;     /* where it starts */
-    uint64_t torn_len;  /* its length, without a '\n' */
+    uint64_t seq;      /* seq of the last record (0 = none) */
+    char head[65];     /* SHA-256 of that record's line ("" when none) */
+    char prev[65];     /* SHA-256 of the last line: what the next record chains to */
+    bool need_newline; /* the last line lacks its '\n' */
+    bool torn;         /* the last line is not a record: a recovery comes first */
+    off_t torn_off;    /* where it starts */
+    uint64_t torn_len; /* its length, without a '\n' */
 };
 
 struct audit {
     char *path;
     char *host;
     int fd;
-    off_t known_size;  /* size after our last read or write; -1 = unknown */
+    off_t known_size; /* size after our last read or write; -1 = unknown */
     struct audit_tail t;
 };
 
@@ -134,7 +134,6 @@ out:
     g_object_unref(p);
     return seq;
 }
-
 
 /* The seq of the record line [START, END) of FD, or 0 when it is not a record (too long,
  * not JSON, no positive seq). */
@@ -361,9 +360,10 @@ static int audit_append_with(struct audit *a, const char *type, audit_fields_fn 
         json_object_set_int_member(o, "torn_offset", (gint64)t.torn_off);
         json_object_set_int_member(o, "torn_bytes", (gint64)t.torn_len);
         json_object_set_string_member(o, "torn_sha256", t.prev);
-        json_object_set_string_member(o, "reason", "the last line was not a complete record: a "
-                                                   "write was cut (power loss, full disk, "
-                                                   "crash); its bytes stay in the chain");
+        json_object_set_string_member(o, "reason",
+                                      "the last line was not a complete record: a "
+                                      "write was cut (power loss, full disk, "
+                                      "crash); its bytes stay in the chain");
         r = audit_format(a, t.seq + 1, t.prev, "recovery", o, &rline);
         json_object_unref(o);
         if (r != 0)
@@ -506,8 +506,8 @@ static JsonObject *audit_checkpoint_fields(const struct audit *a, uint64_t seq, 
     return o;
 }
 
-int audit_checkpoint(struct audit *a, const char *session, const char *key_path,
-                     JsonObject *extra, struct audit_head *out, char **why)
+int audit_checkpoint(struct audit *a, const char *session, const char *key_path, JsonObject *extra,
+                     struct audit_head *out, char **why)
 {
     struct sign_seckey *key = NULL;
     int r;
@@ -575,8 +575,8 @@ struct audit_reader {
     char buf[AUDIT_CHUNK];
     size_t pos, fill;
     bool eof;
-    off_t off;          /* offset of the next line */
-    GByteArray *line;   /* the current line, NUL-terminated, without '\n' */
+    off_t off;        /* offset of the next line */
+    GByteArray *line; /* the current line, NUL-terminated, without '\n' */
 };
 
 /* The next line: 1 (LINE, *len, *off, *terminated, *too_long), 0 at the end, -1 on a
@@ -816,8 +816,8 @@ static char *audit_check_checkpoint(JsonObject *o, const struct audit_verify_opt
 
 /* A line held back for one line of look-ahead. */
 struct audit_pending {
-    enum audit_fault fault;  /* AUDIT_OK: nothing pending */
-    bool terminated;         /* it ends with '\n' (a torn write does not) */
+    enum audit_fault fault; /* AUDIT_OK: nothing pending */
+    bool terminated;        /* it ends with '\n' (a torn write does not) */
     uint64_t lineno;
     off_t off;
     char hash[65];
@@ -832,8 +832,7 @@ static bool audit_is_recovery_of(JsonObject *o, const struct audit_pending *p)
            !g_strcmp0(json_object_get_string_member_with_default(o, "torn_sha256", ""), p->hash);
 }
 
-static void audit_note(struct audit_verify_result *res, const char *fmt, ...)
-    G_GNUC_PRINTF(2, 3);
+static void audit_note(struct audit_verify_result *res, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static void audit_note(struct audit_verify_result *res, const char *fmt, ...)
 {
     va_list ap;
@@ -845,7 +844,7 @@ static void audit_note(struct audit_verify_result *res, const char *fmt, ...)
 struct audit_verify_ctx {
     const struct audit_verify_opts *o;
     struct audit_verify_result *res;
-    char prev[65];              /* hash of the previous line */
+    char prev[65]; /* hash of the previous line */
     uint64_t lineno;
     struct audit_pending pend;
     bool *anchor_seen;
@@ -931,9 +930,10 @@ int audit_verify_log(const char *path, const struct audit_verify_opts *o,
         if (p->fault == AUDIT_NOT_RECORD) {
             /* Only the recovery naming it may follow a line that is not a record. */
             if (f == AUDIT_OK && audit_is_recovery_of(obj, p)) {
-                audit_note(res, "line %" G_GUINT64_FORMAT ": an incomplete record (a write was "
-                                "cut: power loss, full disk or crash) at byte %lld; recovered "
-                                "by record %" G_GINT64_FORMAT " (line %" G_GUINT64_FORMAT ")",
+                audit_note(res,
+                           "line %" G_GUINT64_FORMAT ": an incomplete record (a write was "
+                           "cut: power loss, full disk or crash) at byte %lld; recovered "
+                           "by record %" G_GINT64_FORMAT " (line %" G_GUINT64_FORMAT ")",
                            p->lineno, (long long)p->off, json_object_get_int_member(obj, "seq"),
                            c.lineno);
                 g_free(p->why);
@@ -954,8 +954,8 @@ int audit_verify_log(const char *path, const struct audit_verify_opts *o,
             /* Line P's prev is not the hash of the line before it.  When this line vouches
              * for line P (its prev is P's hash), P is intact: the line before it changed. */
             g_free(why);
-            if (!too_long && obj && !g_strcmp0(json_object_get_string_member_with_default(
-                                                  obj, "prev", ""), p->hash)) {
+            if (!too_long && obj &&
+                !g_strcmp0(json_object_get_string_member_with_default(obj, "prev", ""), p->hash)) {
                 r = audit_fail(res, p->lineno - 1,
                                g_strdup_printf("record changed: its SHA-256 is not what the next "
                                                "record (line %" G_GUINT64_FORMAT ") says",
@@ -995,9 +995,10 @@ int audit_verify_log(const char *path, const struct audit_verify_opts *o,
         goto out;
     } else if (c.pend.fault == AUDIT_NOT_RECORD) {
         /* The last line: a torn write not yet recovered (the next record will be). */
-        audit_note(res, "line %" G_GUINT64_FORMAT ": the last line is incomplete (a write was "
-                        "cut: power loss, full disk or crash); the next record written records "
-                        "its recovery",
+        audit_note(res,
+                   "line %" G_GUINT64_FORMAT ": the last line is incomplete (a write was "
+                   "cut: power loss, full disk or crash); the next record written records "
+                   "its recovery",
                    c.pend.lineno);
     } else if (c.pend.fault == AUDIT_PREV) {
         /* The last record does not chain.  An anchor naming it vouches for it. */
@@ -1024,7 +1025,8 @@ int audit_verify_log(const char *path, const struct audit_verify_opts *o,
             continue;
         }
         r = audit_fail(res, c.lineno + 1,
-                       g_strdup_printf("the log ends at record %" G_GUINT64_FORMAT ", before record "
+                       g_strdup_printf("the log ends at record %" G_GUINT64_FORMAT
+                                       ", before record "
                                        "%" G_GUINT64_FORMAT " that the %s names: records were "
                                        "cut from its end (or it was replaced)",
                                        res->head.seq, an->seq, an->what),

@@ -69,8 +69,8 @@ int audit_head(struct audit *a, struct audit_head *out);
  * it (the checkpoint itself when one was written).  EXTRA (may be NULL, not consumed):
  * more fields for the record (recorded and chained, not signed; e.g. testing_mode).
  * 0, or a negative KERR_* with *why. */
-int audit_checkpoint(struct audit *a, const char *session, const char *key_path,
-                     JsonObject *extra, struct audit_head *out, char **why);
+int audit_checkpoint(struct audit *a, const char *session, const char *key_path, JsonObject *extra,
+                     struct audit_head *out, char **why);
 
 /* What a checkpoint's signature covers (newly allocated): the host, the session, the
  * seq and hash of the record before it. */
@@ -94,19 +94,19 @@ struct audit_anchor {
 };
 
 struct audit_verify_opts {
-    const struct sign_pubkey *key;       /* check every checkpoint's signature; NULL: not */
-    bool key_required;                   /* a checkpoint by another key is an error; else
-                                            it is only left unchecked (a default key) */
-    const struct audit_anchor *anchors;  /* may be NULL */
+    const struct sign_pubkey *key;      /* check every checkpoint's signature; NULL: not */
+    bool key_required;                  /* a checkpoint by another key is an error; else
+                                           it is only left unchecked (a default key) */
+    const struct audit_anchor *anchors; /* may be NULL */
     size_t n_anchors;
 };
 
 struct audit_verify_result {
-    uint64_t records;         /* good records (before the bad one, when broken) */
-    uint64_t bad_line;        /* 1-based line of the record blamed; 0 when intact */
-    char *why;                /* what is wrong, when broken */
-    struct audit_head head;   /* the last good record */
-    uint64_t checkpoints;     /* checkpoint records */
+    uint64_t records;       /* good records (before the bad one, when broken) */
+    uint64_t bad_line;      /* 1-based line of the record blamed; 0 when intact */
+    char *why;              /* what is wrong, when broken */
+    struct audit_head head; /* the last good record */
+    uint64_t checkpoints;   /* checkpoint records */
     uint64_t checkpoints_verified;
     uint64_t last_checkpoint; /* seq of the last one, 0 = none */
     char key_id[17];          /* key id of the checkpoints ("" none; "mixed" several) */

@@ -95,9 +95,15 @@ static int cmd_audit_verify(int argc, char **argv)
             }
             g_array_append_val(anchors, an);
             break;
-        case 'k': pubkey = optarg; break;
-        case 'c': config = optarg; break;
-        default: cmd_audit_usage(stderr); goto out;
+        case 'k':
+            pubkey = optarg;
+            break;
+        case 'c':
+            config = optarg;
+            break;
+        default:
+            cmd_audit_usage(stderr);
+            goto out;
         }
     }
     if (optind != argc - 1) {
@@ -146,13 +152,14 @@ static int cmd_audit_verify(int argc, char **argv)
     }
     FILE *f = r == 0 ? stdout : stderr;
     if (r == 0)
-        printf("%s: OK, %" G_GUINT64_FORMAT " record%s, chain intact; head: record %" G_GUINT64_FORMAT
-               " sha256 %s\n",
+        printf("%s: OK, %" G_GUINT64_FORMAT
+               " record%s, chain intact; head: record %" G_GUINT64_FORMAT " sha256 %s\n",
                path, res.records, res.records == 1 ? "" : "s", res.head.seq,
                res.head.seq ? res.head.hash : "-");
     else
         fprintf(stderr,
-                "%s: line %" G_GUINT64_FORMAT ": %s (%" G_GUINT64_FORMAT " good record%s before it)\n",
+                "%s: line %" G_GUINT64_FORMAT ": %s (%" G_GUINT64_FORMAT
+                " good record%s before it)\n",
                 path, res.bad_line, res.why, res.records, res.records == 1 ? "" : "s");
     for (guint i = 0; i < pre->len; i++)
         fprintf(f, "  note: %s\n", (const char *)g_ptr_array_index(pre, i));
@@ -162,17 +169,18 @@ static int cmd_audit_verify(int argc, char **argv)
     if (res.checkpoints == 0)
         fprintf(f, "  no signed checkpoints (no [paths] signing-key when these sessions ended)\n");
     else if (vo.key && res.checkpoints_verified == res.checkpoints)
-        fprintf(f, "  %" G_GUINT64_FORMAT " checkpoint%s, all signed by key %s and verified; the "
-                   "last at record %" G_GUINT64_FORMAT "\n",
+        fprintf(f,
+                "  %" G_GUINT64_FORMAT " checkpoint%s, all signed by key %s and verified; the "
+                "last at record %" G_GUINT64_FORMAT "\n",
                 res.checkpoints, res.checkpoints == 1 ? "" : "s", res.key_id, res.last_checkpoint);
     else
-        fprintf(f, "  %" G_GUINT64_FORMAT " checkpoint%s (key %s), %" G_GUINT64_FORMAT " of them "
-                   "checked%s: give the kiosk's public key with --pubkey; the last at record "
-                   "%" G_GUINT64_FORMAT "\n",
+        fprintf(f,
+                "  %" G_GUINT64_FORMAT " checkpoint%s (key %s), %" G_GUINT64_FORMAT " of them "
+                "checked%s: give the kiosk's public key with --pubkey; the last at record "
+                "%" G_GUINT64_FORMAT "\n",
                 res.checkpoints, res.checkpoints == 1 ? "" : "s", res.key_id,
                 res.checkpoints_verified,
-                vo.key ? " (the configured public key is another key)" : "",
-                res.last_checkpoint);
+                vo.key ? " (the configured public key is another key)" : "", res.last_checkpoint);
     ret = r == 0 ? (fflush(stdout) == 0 ? 0 : 1) : 1;
 out:
     audit_verify_result_clear(&res);

@@ -140,9 +140,10 @@ static int sandbox_landlock(char *why, size_t whylen)
     errno = 0;
     if (abi < 1) {
         errno = 0;
-        return sandbox_fail(why, whylen, "this kernel has no Landlock, so a scanner worker "
-                                         "started without root cannot be confined; run the "
-                                         "kiosk as root");
+        return sandbox_fail(why, whylen,
+                            "this kernel has no Landlock, so a scanner worker "
+                            "started without root cannot be confined; run the "
+                            "kiosk as root");
     }
     struct sandbox_ll_ruleset_attr attr = {.handled_access_fs = SANDBOX_LL_FS_V1};
     if (abi >= 2)
@@ -155,11 +156,11 @@ static int sandbox_landlock(char *why, size_t whylen)
     if (rs < 0)
         return sandbox_fail(why, whylen, "landlock_create_ruleset");
     struct sandbox_ll_path_beneath pb = {
-        .allowed_access = attr.handled_access_fs &
-                          ~(SANDBOX_LL_FS_EXECUTE | SANDBOX_LL_FS_MAKE_CHAR |
-                            SANDBOX_LL_FS_MAKE_SOCK | SANDBOX_LL_FS_MAKE_FIFO |
-                            SANDBOX_LL_FS_MAKE_BLOCK | SANDBOX_LL_FS_MAKE_SYM |
-                            SANDBOX_LL_FS_IOCTL_DEV),
+        .allowed_access =
+            attr.handled_access_fs &
+            ~(SANDBOX_LL_FS_EXECUTE | SANDBOX_LL_FS_MAKE_CHAR | SANDBOX_LL_FS_MAKE_SOCK |
+              SANDBOX_LL_FS_MAKE_FIFO | SANDBOX_LL_FS_MAKE_BLOCK | SANDBOX_LL_FS_MAKE_SYM |
+              SANDBOX_LL_FS_IOCTL_DEV),
         .parent_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC),
     };
     int rc = 0;
@@ -176,8 +177,9 @@ static int sandbox_landlock(char *why, size_t whylen)
     return rc;
 #else
     errno = 0;
-    return sandbox_fail(why, whylen, "built without Landlock: a scanner worker started without "
-                                     "root cannot be confined; run the kiosk as root");
+    return sandbox_fail(why, whylen,
+                        "built without Landlock: a scanner worker started without "
+                        "root cannot be confined; run the kiosk as root");
 #endif
 }
 

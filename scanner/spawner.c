@@ -42,14 +42,14 @@ enum spawner_op {
  * sandbox.tmp_path) are sent as the strings below and set again on arrival. */
 struct spawner_msg {
     uint32_t magic;
-    uint32_t op;     /* enum spawner_op */
-    int32_t pid;     /* STARTED, PIDFD, NOPIDFD */
+    uint32_t op; /* enum spawner_op */
+    int32_t pid; /* STARTED, PIDFD, NOPIDFD */
     uint32_t test_hooks;
     struct scanner_opts opts;
     struct sandbox_conf sandbox;
     char dbdir[PATH_MAX];
     char tmp_path[PATH_MAX];
-    char text[512];  /* FAILED: why */
+    char text[512]; /* FAILED: why */
 };
 
 /* ---- the spawner process ------------------------------------------------------------ */
@@ -217,9 +217,9 @@ static int spawner_start(char **why)
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
-    int err = sv[1] < 0 ? errno
-                        : posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv,
-                                      (char **)env->pdata);
+    int err = sv[1] < 0
+                  ? errno
+                  : posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv, (char **)env->pdata);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     g_ptr_array_free(env, TRUE);

@@ -229,8 +229,9 @@ static void test_tamper_content_blames_changed_record(void **state)
     struct fixture *f = *state;
     append_n(f->log, 5);
     edit_line(f->log, 3, "file-2.txt", "file-7.txt");
-    expect_verify(f->log, 2, 3, "record changed: its SHA-256 is not what the next record "
-                                "(line 4) says");
+    expect_verify(f->log, 2, 3,
+                  "record changed: its SHA-256 is not what the next record "
+                  "(line 4) says");
 }
 
 /* With nothing after the next record to vouch for it, the changed record is still the
@@ -240,8 +241,9 @@ static void test_tamper_content_before_last(void **state)
     struct fixture *f = *state;
     append_n(f->log, 3);
     edit_line(f->log, 2, "file-1.txt", "file-7.txt");
-    expect_verify(f->log, 1, 2, "record changed: its SHA-256 is not what the next record "
-                                "(line 3) says (or that record's prev was changed)");
+    expect_verify(f->log, 1, 2,
+                  "record changed: its SHA-256 is not what the next record "
+                  "(line 3) says (or that record's prev was changed)");
 }
 
 static void test_tamper_last_record_undetectable_by_chain(void **state)
@@ -444,7 +446,7 @@ static void test_anchor_catches_cut_tail(void **state)
     assert_int_equal(audit_verify_log(f->log, &o, &res), KERR_CORRUPT);
     assert_int_equal(res.bad_line, 8);
     assert_non_null(strstr(res.why, "the log ends at record 7, before record 10 that the saved "
-                                   "head names"));
+                                    "head names"));
     audit_verify_result_clear(&res);
 
     /* A changed anchored record. */

@@ -50,7 +50,8 @@ static void put(const char *name, const char *text, int age_days)
 {
     char *p = g_build_filename(dir, name, NULL);
     assert_true(g_file_set_contents(p, text, -1, NULL));
-    struct timespec ts[2] = {{.tv_sec = now - (int64_t)age_days * DAY}, {.tv_sec = now - (int64_t)age_days * DAY}};
+    struct timespec ts[2] = {{.tv_sec = now - (int64_t)age_days * DAY},
+                             {.tv_sec = now - (int64_t)age_days * DAY}};
     assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
     g_free(p);
 }
@@ -60,7 +61,8 @@ static void put(const char *name, const char *text, int age_days)
 static void put_cvd(const char *name, unsigned version, int age_days)
 {
     char hdr[513];
-    int n = snprintf(hdr, sizeof(hdr), "ClamAV-VDB:01 Jan 2026 00-00 +0000:%u:1000:90:"
+    int n = snprintf(hdr, sizeof(hdr),
+                     "ClamAV-VDB:01 Jan 2026 00-00 +0000:%u:1000:90:"
                      "00000000000000000000000000000000:x:kiosk-test:%lld",
                      version, (long long)(now - (int64_t)age_days * DAY));
     memset(hdr + n, ' ', sizeof(hdr) - 1 - (size_t)n);

@@ -133,6 +133,7 @@ static const struct audit_syslog_type {
     {"pruned", LOG_INFO, NULL, "an old delivery removed ([staging] keep-days)"},
     {"staging-refused", LOG_ERR, NULL, "the staging target cannot be used"},
     {"signing-key-created", LOG_NOTICE, NULL, "the delivery signing key was made"},
+    {"checkpoint", LOG_INFO, NULL, "the chain's head signed with the kiosk's key (session end)"},
     {"print", LOG_INFO, NULL, "a report or receipt printed"},
     {"print-failed", LOG_WARNING, NULL, "a report or receipt not printed"},
 };

@@ -68,9 +68,11 @@ for e in mine:
         sys.exit("identifier %r" % e["SYSLOG_IDENTIFIER"])
     if e.get("SYSLOG_FACILITY") not in (None, "3") and e["SYSLOG_IDENTIFIER"] == "kiosk":
         sys.exit("facility %r" % e.get("SYSLOG_FACILITY"))
-records = {}
+records, heads = {}, []
 for e in mine:
-    if "KIOSK_EVENT" in e:
+    if e.get("KIOSK_EVENT") == "audit-head":
+        heads.append(e)  # the chain's head at a session end, a line of its own
+    elif "KIOSK_EVENT" in e:
         r = json.loads(e["MESSAGE"])
         if r["seq"] in records:
             sys.exit("record %d twice in the journal" % r["seq"])
@@ -84,7 +86,7 @@ def expected(r):
     if t == "publication":
         return 4 if r["state"] == "failed" else 6
     return {"session-start": 6, "media": 6, "out-of-service": 3, "service-stop": 5,
-            "signing-key-created": 5, "staging-refused": 3}[t]
+            "signing-key-created": 5, "checkpoint": 6, "staging-refused": 3}[t]
 for r in audit:
     if r["seq"] not in records:
         sys.exit("record %d (%s) not in the journal" % (r["seq"], r["type"]))
@@ -101,6 +103,10 @@ for r in audit:
         sys.exit("record %d (%s): %s" % (r["seq"], r["type"], bad or "message differs"))
     if not r.get("session") and "SESSION" in e:
         sys.exit("SESSION on a record without one")
+sessions = {r["session"] for r in audit if r["type"] == "session-end"}
+if not heads or {e.get("SESSION") for e in heads} != sessions or \
+        any(e["PRIORITY"] != "5" or not e["MESSAGE"].startswith("audit head: record ") for e in heads):
+    sys.exit("audit head lines: %r" % [(e.get("SESSION"), e["PRIORITY"], e["MESSAGE"]) for e in heads])
 # The service's own lines: each once, natively (none through its stderr stream).
 lines = [e["MESSAGE"] for e in mine if "KIOSK_EVENT" not in e]
 stream = [e for e in mine if e["SYSLOG_IDENTIFIER"] == "kiosk-stderr"]

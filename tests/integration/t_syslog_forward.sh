@@ -155,7 +155,7 @@ def expected(r):
         return 4 if r["state"] == "failed" else 6
     return {"session-start": 6, "media": 6, "device-refused": 4, "out-of-service": 3,
             "admin-login-failed": 4, "admin-password-set": 5, "service-start": 5,
-            "service-stop": 5, "media-removed": 6, "signing-key-created": 5}[t]
+            "service-stop": 5, "media-removed": 6, "signing-key-created": 5, "checkpoint": 6}[t]
 seen = set()
 for r in audit:
     if r["seq"] not in got:

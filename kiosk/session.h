@@ -1,7 +1,8 @@
 /* session.h - one run of the quarantine pipeline on one medium.
  *
  * media_open -> walk -> for each regular file, in parallel: read once into the spool
- * while hashing, detect the type on the copy, apply policy, scan the copy -> unmount ->
+ * while hashing, detect the type and scan the copy (in a sandboxed worker), apply policy
+ * -> let go of the medium ->
  * deliver clean files into the session folder -> MANIFEST.json -> audit -> publish.
  * `kiosk scan` and the service both call session_run(). */
 #ifndef KIOSK_SESSION_H
@@ -37,6 +38,9 @@ struct session_file {
     int volume;
     bool candidate;      /* a regular file */
     uint64_t size;
+    bool has_mtime, has_crtime;
+    int64_t mtime, crtime; /* seconds since the epoch, UTC, as the medium holds them */
+    uint32_t mtime_ns, crtime_ns;
     char sha256[65];     /* "" when not read */
     char *type;          /* MIME type of the copy, or NULL */
     struct verdict verdict;

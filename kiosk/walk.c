@@ -306,7 +306,15 @@ static void walk_dir(struct walk_ctx *c, struct walk_folder dir, const char *rel
             g_free(path);
             break;
         }
-        if (it->type == WALK_DAMAGED) {
+        if (it->type == WALK_REG && strlen(path) > WALK_PATH_MAX) {
+            /* Deeper than the delivery can hold (and than Windows readers take).  Folders
+             * are still entered: what is in them is recorded too. */
+            struct walk_entry *e = walk_add(c, path);
+            e->candidate = true; /* a file not delivered */
+            e->size = it->size;
+            verdict_set(&e->pre, VERDICT_BLOCKED,
+                        "path too long (more than %d bytes): not checked", WALK_PATH_MAX);
+        } else if (it->type == WALK_DAMAGED) {
             struct walk_entry *e = walk_add(c, path);
             verdict_set(&e->pre, VERDICT_ERROR, "could not be read: %s",
                         it->nlink ? g_strerror((int)it->nlink) : "its metadata is damaged");

@@ -21,6 +21,10 @@
 #include "policy/policy.h"
 #include "scanner/verdict.h"
 
+/* Longest path (bytes, relative to the volume) the walk lets through: the delivery, below
+ * the staging folder, must stay within PATH_MAX. */
+#define WALK_PATH_MAX 3072
+
 struct walk_entry {
     char *path;          /* relative to the volume root, raw bytes from the medium */
     int volume;          /* 1-based volume index */

@@ -289,13 +289,17 @@ static bool bundle_find(struct bundle_src *b)
             return true;
         }
         g_clear_pointer(&why, g_free);
+        /* Folders are not entries of their own: the folder of each file one level down. */
         for (guint i = 0; i < b->entries->len; i++) {
             const struct walk_entry *e = b->entries->pdata[i];
-            if (e->volume != b->volume || strchr(e->path, '/') ||
-                g_ascii_strcasecmp(e->path, BUNDLE_DIR_NAME) != 0)
+            const char *slash = strchr(e->path, '/');
+            if (e->volume != b->volume || !slash || strchr(slash + 1, '/') ||
+                (size_t)(slash - e->path) != strlen(BUNDLE_DIR_NAME) ||
+                g_ascii_strncasecmp(e->path, BUNDLE_DIR_NAME, strlen(BUNDLE_DIR_NAME)) != 0 ||
+                (b->dir[0] && !strncmp(b->dir, e->path, (size_t)(slash - e->path))))
                 continue;
             g_free(b->dir);
-            b->dir = g_strdup(e->path);
+            b->dir = g_strndup(e->path, (size_t)(slash - e->path));
             if (bundle_lookup(b, BUNDLE_SUMS, &why)) {
                 g_free(why);
                 return true;
@@ -534,8 +538,8 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
     /* The top of each volume and one level below, nothing deeper. */
     struct walk_limits lim = {
         .max_files = 10000,
-        .max_bytes = UINT64_MAX,
-        .max_file_size = UINT64_MAX,
+        .max_bytes = UINT64_MAX / 2,
+        .max_file_size = UINT64_MAX / 2,
         .max_depth = 1,
         .deadline_us = w.deadline,
         .stop = &w.stop,

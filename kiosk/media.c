@@ -346,8 +346,10 @@ static int media_open_reader(struct media *m, const struct policy *pol, const ch
         g_free(root);
         return KERR_SYSTEM;
     }
-    struct reader_client_conf conf = {
-        .user = media_reader_user, .root_dir = root, .test_hooks = media_test_hooks};
+    struct reader_client_conf conf = {.user = media_reader_user,
+                                      .root_dir = root,
+                                      .test_hooks = media_test_hooks,
+                                      .stop = m->stop};
     int rc = reader_client_start(m->srcfd, m->size, sector, &conf, &m->reader, why);
     g_free(root);
     if (rc != 0)

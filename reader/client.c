@@ -40,6 +40,7 @@ struct reader_client {
     unsigned timeout_ms;
     uint64_t test_hook;
     gint stopped;
+    volatile gint *stop; /* the caller's stop flag (conf->stop) */
     int restarts;
     /* The first PROBE, to ask a replacement reader again and compare. */
     bool probed;
@@ -115,10 +116,23 @@ static int client_recv(struct reader_client *c, struct reader_msg *m, unsigned t
                        char **why)
 {
     struct pollfd p = {.fd = c->ch, .events = POLLIN};
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     int r;
-    do {
-        r = poll(&p, 1, (int)timeout_ms);
-    } while (r < 0 && errno == EINTR);
+    /* In slices, so that a stop (a removal) is seen at once, whatever the reader does. */
+    for (;;) {
+        if (c->stop && g_atomic_int_get(c->stop)) {
+            g_atomic_int_set(&c->stopped, 1);
+            return client_failed(c, "was stopped", why);
+        }
+        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        if (left <= 0) {
+            r = 0;
+            break;
+        }
+        r = poll(&p, 1, left > 100 ? 100 : (int)left);
+        if (r != 0 && !(r < 0 && errno == EINTR))
+            break;
+    }
     if (r == 0) {
         char what[64];
         snprintf(what, sizeof(what), "did not answer within %u s (hung)", timeout_ms / 1000);
@@ -278,6 +292,7 @@ int reader_client_start(int medium_fd, uint64_t size, unsigned sector,
     c->size = size;
     c->sector = sector ? sector : 512;
     c->timeout_ms = READER_TIMEOUT_MS;
+    c->stop = conf ? conf->stop : NULL;
     c->buf = g_malloc(READER_MSG_MAX + 1); /* + the NUL after a name */
     c->medium = fcntl(medium_fd, F_DUPFD_CLOEXEC, 10);
     if (c->medium < 0) {
@@ -461,6 +476,8 @@ static int client_do_probe(struct reader_client *c, uint32_t filesystems, uint32
 /* A reader to talk to: the running one, or a fresh one that finds the same volumes. */
 static int client_ensure(struct reader_client *c, char **why)
 {
+    if (c->stop && g_atomic_int_get(c->stop))
+        g_atomic_int_set(&c->stopped, 1);
     if (g_atomic_int_get(&c->stopped)) {
         *why = g_strdup("the check was stopped (medium removed or cancelled)");
         return KERR_CANCELLED;

@@ -31,6 +31,7 @@ struct reader_client_conf {
                            * NULL = READER_USER_DEFAULT */
     const char *root_dir; /* an empty folder its private root is mounted on (root only) */
     bool test_hooks;      /* pass KIOSK_READER_TEST_HOOK / _TIMEOUT_MS on (tests only) */
+    volatile gint *stop;  /* may be NULL; non-zero: stop now (as reader_client_stop) */
 };
 
 /* One volume, as checked: strings valid UTF-8 (label) or clean ASCII (the others). */

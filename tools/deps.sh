@@ -14,12 +14,12 @@ while read -r pkg; do
     fi
 done < "$list"
 # The unprivileged users (docs/privsep.md): kiosk-scan runs the sandboxed scanner workers,
-# kiosk-fuse the FUSE filesystem drivers ([media] driver-user in kiosk.conf; without it
-# the kiosk refuses to mount).
+# kiosk-reader the medium reader ([media] reader-user in kiosk.conf; without it the kiosk
+# reads no medium).
 ensure_users() {
     local u
     [ "$(id -u)" -eq 0 ] || return 0
-    for u in kiosk-scan kiosk-fuse; do
+    for u in kiosk-scan kiosk-reader; do
         if ! getent passwd "$u" >/dev/null; then
             echo "deps: creating system user $u"
             useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$u"

@@ -4,6 +4,7 @@
 #include "common/util.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
+#include "kiosk/media.h"
 #include "kiosk/session.h"
 #include "policy/policy.h"
 #include "scanner/pool.h"
@@ -18,8 +19,9 @@
 static const char cmd_scan_usage[] =
     "usage: kiosk scan [--config FILE] [--policy FILE] [--staging DIR] [--signatures DIR]\n"
     "                  [--audit-log FILE] [--run-dir DIR] [--workers N] [--json]\n"
-    "                  [--details-json '{\"vessel\":\"...\",\"imo\":\"...\"}'] SOURCE\n"
-    "SOURCE is a disk image file, a block device or a folder.\n"
+    "                  [--details-json '{\"vessel\":\"...\",\"imo\":\"...\"}'] [--testing] SOURCE\n"
+    "SOURCE is a disk image file, a block device or a folder.  --testing: the test suite's\n"
+    "hooks work (the session and its manifest say testing mode).\n"
     "Exit status: 0 every file delivered, 1 some files held back, 2 error (nothing delivered).\n";
 
 static volatile gint cmd_scan_cancel;
@@ -122,12 +124,13 @@ int cmd_scan(int argc, char **argv)
         {"audit-log", required_argument, NULL, 'a'}, {"run-dir", required_argument, NULL, 'r'},
         {"workers", required_argument, NULL, 'w'},  {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},           {"details-json", required_argument, NULL, 'D'},
+        {"testing", no_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
     const char *config_path = NULL, *o_policy = NULL, *o_staging = NULL, *o_sigs = NULL,
                *o_audit = NULL, *o_run = NULL;
     int workers = -1;
-    bool json = false;
+    bool json = false, testing = false;
     const char *o_details = NULL;
     JsonObject *details = NULL;
     int c, rc = 2;
@@ -150,6 +153,7 @@ int cmd_scan(int argc, char **argv)
         case 'w': workers = atoi(optarg); break;
         case 'j': json = true; break;
         case 'D': o_details = optarg; break;
+        case 'T': testing = true; break;
         case 'h': fputs(cmd_scan_usage, stdout); return 0;
         default: fputs(cmd_scan_usage, stderr); return 2;
         }
@@ -229,7 +233,13 @@ int cmd_scan(int argc, char **argv)
         .cancel = &cmd_scan_cancel,
         .details = details,
         .signing_key = cfg->signing_key,
+        .accept_loop = testing,
     };
+    if (testing) {
+        /* As the service's testing mode: said in the audit log and the manifest. */
+        log_warn("TESTING MODE: the test suite's hooks into the medium reader work");
+        media_enable_test_hooks();
+    }
     session_run(&sp, &res);
     if (tty.active)
         fputc('\n', stderr);

@@ -402,6 +402,7 @@ static int media_open_reader(struct media *m, const struct policy *pol, const ch
         v->label = g_strdup(rv->label);
         v->uuid = g_strdup(rv->uuid);
         v->root = rv->root;
+        v->root_id = rv->root_id;
         v->local_times = (rv->flags & READER_VOLUME_LOCAL_TIMES) != 0;
         media_volume_problem(v, rv, &v->problem);
         if (rv->status == READER_VOLUME_OK && !kernel) {
@@ -598,6 +599,7 @@ static int media_list_entry(const struct reader_entry *e, const char *name, size
     }
     it->size = e->size;
     it->ino = e->inode;
+    it->id = e->id;
     it->nlink = e->nlink;
     bool local = (e->flags & READER_E_LOCALTIME) && l->v->local_times;
     if (e->flags & READER_E_MTIME) {
@@ -641,7 +643,7 @@ int media_walk(struct media *m, struct media_volume *v, const struct policy *pol
         return walk_volume(v->mountpoint, v->index, pol, lim, stats, entries, why);
     struct media_list l = {.m = m, .v = v};
     struct walk_source src = {.list = media_list, .data = &l};
-    int rc = walk_source(&src, v->root, v->index, pol, lim, stats, entries, why);
+    int rc = walk_source(&src, v->root, v->root_id, v->index, pol, lim, stats, entries, why);
     g_free(l.last);
     return rc;
 }

@@ -38,6 +38,7 @@ struct media_volume {
     bool local_times;    /* FAT: the times it stores are the kiosk's local time */
     /* private */
     uint64_t root;       /* the reader's inode of the root folder */
+    uint64_t root_id;    /* and its identity */
     char *loopdev;       /* driver=kernel: "/dev/loopN" */
     char *mountpoint;    /* driver=kernel: where it is mounted; a folder: the folder */
     int loopfd;

@@ -135,7 +135,7 @@ static int walk_list_fd(int dfd, GPtrArray *items, char **why)
             it->type = walk_type_of(st.stx_mode);
             it->size = st.stx_size;
             it->dev = makedev(st.stx_dev_major, st.stx_dev_minor);
-            it->ino = st.stx_ino;
+            it->ino = it->id = st.stx_ino;
             it->nlink = st.stx_nlink;
             it->has_mtime = true;
             it->mtime = st.stx_mtime.tv_sec;
@@ -164,7 +164,7 @@ static void walk_subdir(struct walk_ctx *c, struct walk_folder parent, const str
                         const char *path, uint32_t depth)
 {
     char key[64];
-    snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)it->dev, (uintmax_t)it->ino);
+    snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)it->dev, (uintmax_t)it->id);
     const char *first = g_hash_table_lookup(c->dirs_done, key);
     if (g_hash_table_contains(c->dirs_seen, key)) {
         struct walk_entry *e = walk_add(c, path);
@@ -232,7 +232,7 @@ static void walk_file(struct walk_ctx *c, const struct walk_item *it, const char
      * file, whatever the link count says. */
     if (it->nlink > 1 || c->src) {
         char key[64];
-        snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)it->dev, (uintmax_t)it->ino);
+        snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)it->dev, (uintmax_t)it->id);
         const char *first = g_hash_table_lookup(c->files_seen, key);
         if (first) {
             char *shown = names_display(first);
@@ -382,7 +382,7 @@ int walk_volume(const char *root, int volume, const struct policy *pol,
     return rc;
 }
 
-int walk_source(const struct walk_source *src, uint64_t root_id, int volume,
+int walk_source(const struct walk_source *src, uint64_t root, uint64_t root_id, int volume,
                 const struct policy *pol, const struct walk_limits *lim, struct walk_stats *stats,
                 GPtrArray *entries, char **why)
 {
@@ -390,5 +390,5 @@ int walk_source(const struct walk_source *src, uint64_t root_id, int volume,
     struct walk_ctx c = {
         .pol = pol, .lim = lim, .stats = stats, .entries = entries, .volume = volume, .src = src,
     };
-    return walk_run(&c, (struct walk_folder){.fd = -1, .id = root_id}, 0, root_id);
+    return walk_run(&c, (struct walk_folder){.fd = -1, .id = root}, 0, root_id);
 }

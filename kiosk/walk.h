@@ -72,7 +72,8 @@ struct walk_item {
     enum walk_type type;
     uint64_t size;
     dev_t dev;
-    uint64_t ino;
+    uint64_t ino; /* what the source lists or reads it by */
+    uint64_t id;  /* identity: names of one file or folder share it (with dev) */
     uint64_t nlink;
     bool has_mtime, has_crtime;
     int64_t mtime, crtime;
@@ -99,8 +100,8 @@ int walk_volume(const char *root, int volume, const struct policy *pol,
                 const struct walk_limits *lim, struct walk_stats *stats, GPtrArray *entries,
                 char **why);
 
-/* The same over SRC, from folder ROOT_ID. */
-int walk_source(const struct walk_source *src, uint64_t root_id, int volume,
+/* The same over SRC, from folder ROOT (identity ROOT_ID). */
+int walk_source(const struct walk_source *src, uint64_t root, uint64_t root_id, int volume,
                 const struct policy *pol, const struct walk_limits *lim, struct walk_stats *stats,
                 GPtrArray *entries, char **why);
 

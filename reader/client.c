@@ -420,7 +420,10 @@ static int client_do_probe(struct reader_client *c, uint32_t filesystems, uint32
                            struct reader_client_medium *out, struct reader_volume **raw,
                            char **why)
 {
-    struct reader_probe p = {.filesystems = filesystems, .flags = flags, .test_hook = c->test_hook};
+    /* A test hook makes the first reader misbehave, not its replacements. */
+    struct reader_probe p = {.filesystems = filesystems,
+                             .flags = flags,
+                             .test_hook = c->restarts ? 0 : c->test_hook};
     struct reader_msg m;
     int rc;
     const char *bad;
@@ -463,6 +466,7 @@ static int client_do_probe(struct reader_client *c, uint32_t filesystems, uint32
         cv->offset = v.offset;
         cv->size = v.size;
         cv->root = v.root;
+        cv->root_id = v.root_id;
         cv->fstype = client_field(v.fstype, false);
         cv->fsversion = client_field(v.fsversion, true);
         cv->label = client_field(v.label, true);
@@ -501,6 +505,7 @@ static int client_ensure(struct reader_client *c, char **why)
     for (uint32_t i = 0; same && i < med.n_volumes; i++)
         same = raw[i].status == c->ref[i].status && raw[i].offset == c->ref[i].offset &&
                raw[i].size == c->ref[i].size && raw[i].root == c->ref[i].root &&
+               raw[i].root_id == c->ref[i].root_id &&
                !strcmp(raw[i].fstype, c->ref[i].fstype);
     reader_client_medium_clear(&med);
     g_free(raw);

@@ -37,7 +37,7 @@ struct reader_client_conf {
 /* One volume, as checked: strings valid UTF-8 (label) or clean ASCII (the others). */
 struct reader_client_volume {
     uint32_t index, partno, status, flags;
-    uint64_t offset, size, root;
+    uint64_t offset, size, root, root_id;
     char *fstype, *fsversion, *label, *uuid;
     char *problem; /* the reader's text, or NULL */
 };

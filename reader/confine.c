@@ -237,9 +237,9 @@ int reader_confine(const struct reader_confine_conf *c, char *why, size_t whylen
         return confine_fail(why, whylen, "PR_SET_DUMPABLE");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         return confine_fail(why, whylen, "PR_SET_NO_NEW_PRIVS");
-    /* After the user switch, which clears it.  If the service is already gone, stop. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
-        return confine_fail(why, whylen, "PR_SET_PDEATHSIG");
+    /* No PR_SET_PDEATHSIG: it fires when the *thread* that started the reader ends (a
+     * session thread that replaced a crashed reader), not the service.  A reader whose
+     * service is gone reads EOF on its channel, or fails to send, and exits. */
     if (c->parent > 0 && getppid() != c->parent) {
         errno = 0;
         return confine_fail(why, whylen, "the service is gone");

@@ -7,7 +7,7 @@
  *      ROOT, chroot into it;
  *   3. rlimits: RLIMIT_AS, RLIMIT_NOFILE, RLIMIT_CORE = 0, RLIMIT_NPROC = 0 (root only);
  *   4. root only: the reader user (setgroups, setresgid, setresuid; checked);
- *   5. PR_SET_DUMPABLE 0, PR_SET_NO_NEW_PRIVS 1, PR_SET_PDEATHSIG SIGKILL;
+ *   5. PR_SET_DUMPABLE 0, PR_SET_NO_NEW_PRIVS 1;
  *   6. seccomp (libseccomp, default KILL_PROCESS): pread/read/lseek on the medium (fd 3),
  *      messages on the channel (fd 4), write on stderr, memory without PROT_EXEC, exit,
  *      and the few read-only block device ioctls libblkid asks; open/openat fail with

@@ -183,6 +183,8 @@ const char *reader_check_entry(const struct reader_entry *e, const char *name, s
         return "entry type out of range";
     if (e->flags & ~READER_E_FLAGS_ALL)
         return "unknown entry flags";
+    if (e->id == 0)
+        return "entry without an identity";
     if (e->zero)
         return "reserved field set";
     if (namelen == 0 || namelen > READER_NAME_MAX)

@@ -29,6 +29,8 @@
  * file by the place of its directory entry, (sector - data) * entries_per_sector + 3. */
 struct reader_fat {
     bool ok;
+    bool fat32;        /* the high half of a cluster number is used */
+    uint32_t root;     /* FAT32, exFAT: the root folder's first cluster */
     uint32_t ssize;    /* bytes per sector */
     uint32_t csize;    /* sectors per cluster */
     uint64_t datasect; /* FAT12/16: root folder; FAT32, exFAT: cluster 2 */
@@ -61,6 +63,8 @@ struct reader {
 static struct reader *reader_self; /* the image callback's way back */
 
 static void reader_fat_geometry(struct reader_vol *v);
+static uint64_t reader_root_id(const struct reader_vol *v);
+static const char *reader_runs_damaged(const struct reader_vol *v, TSK_FS_FILE *file);
 
 static __attribute__((noreturn)) void reader_exit(int code)
 {
@@ -264,6 +268,7 @@ static void reader_probe_volume(struct reader *r, struct reader_volume *v, struc
         v->flags |= READER_VOLUME_LOCAL_TIMES;
         reader_fat_geometry(rv);
     }
+    v->root_id = reader_root_id(rv);
 out:
     if (pr)
         blkid_free_probe(pr);
@@ -591,6 +596,8 @@ static void reader_fat_geometry(struct reader_vol *v)
         g->ssize = 1u << bs[0x6c];
         g->csize = 1u << bs[0x6d];
         g->datasect = g->clustsect = reader_le(bs + 0x58, 4);
+        g->fat32 = true;
+        g->root = reader_le(bs + 0x60, 4);
     } else {
         uint32_t ssize = reader_le(bs + 0x0b, 2), fatsz = reader_le(bs + 0x16, 2);
         if (ssize != 512 && ssize != 1024 && ssize != 2048 && ssize != 4096)
@@ -601,6 +608,8 @@ static void reader_fat_geometry(struct reader_vol *v)
         g->csize = bs[0x0d];
         g->datasect = reader_le(bs + 0x0e, 2) + (uint64_t)fatsz * bs[0x10];
         g->clustsect = g->datasect + (reader_le(bs + 0x11, 2) * 32u + ssize - 1) / ssize;
+        g->fat32 = reader_le(bs + 0x11, 2) == 0;
+        g->root = g->fat32 ? reader_le(bs + 0x2c, 4) : 0;
         if (g->csize == 0)
             return;
     }
@@ -618,10 +627,37 @@ static TSK_OFF_T reader_fat_dentry_off(const struct reader_vol *v, TSK_INUM_T in
     return (TSK_OFF_T)((g->datasect + k / per) * g->ssize + (k % per) * 32);
 }
 
-static bool reader_fat_dentry(const struct reader_vol *v, TSK_INUM_T inum, uint8_t out[32])
+/* The directory entry that is inode INUM, and for exFAT the stream extension after it
+ * (OUT: 64 bytes). */
+static bool reader_fat_dentry(const struct reader_vol *v, TSK_INUM_T inum, uint8_t out[64])
 {
     TSK_OFF_T off = reader_fat_dentry_off(v, inum);
-    return off >= 0 && tsk_fs_read(v->tsk, off, (char *)out, 32) == 32;
+    memset(out, 0, 64);
+    return off >= 0 && tsk_fs_read(v->tsk, off, (char *)out, 64) >= 32;
+}
+
+/* Identity of an entry: on FAT and exFAT the cluster its data starts at (two entries with
+ * the same start are the same data: a cross-link, or a folder cycle), else (no cluster,
+ * or another filesystem) the inode. */
+static uint64_t reader_id(const struct reader_vol *v, TSK_INUM_T inum, const uint8_t *d,
+                          bool have_dentry)
+{
+    uint32_t cl = 0;
+    if (have_dentry && v->fs == READER_FS_VFAT && (d[11] & 0x3f) != 0x0f)
+        cl = (v->fat.fat32 ? reader_le(d + 0x14, 2) << 16 : 0) | reader_le(d + 0x1a, 2);
+    else if (have_dentry && v->fs == READER_FS_EXFAT && d[0] == 0x85 && d[32] == 0xc0)
+        cl = reader_le(d + 32 + 0x14, 4);
+    cl &= 0x0fffffff;
+    if (cl >= 2)
+        return cl;
+    return ((uint64_t)1 << 63) | (uint64_t)inum;
+}
+
+static uint64_t reader_root_id(const struct reader_vol *v)
+{
+    if ((v->fs == READER_FS_VFAT || v->fs == READER_FS_EXFAT) && v->fat.ok && v->fat.root >= 2)
+        return v->fat.root;
+    return ((uint64_t)1 << 63) | (uint64_t)v->tsk->root_inum;
 }
 
 /* exFAT: the name of the file whose set starts at inode INUM, from its raw name entries
@@ -726,7 +762,7 @@ static uint32_t reader_type(TSK_FS_META_TYPE_ENUM t)
 
 /* Is this name filesystem metadata a person never sees (true: leave it out)? */
 static bool reader_hidden(struct reader_vol *v, TSK_INUM_T dir, const TSK_FS_NAME *nm,
-                          const TSK_FS_META *meta, uint8_t dentry[32], bool *have_dentry)
+                          const TSK_FS_META *meta, uint8_t dentry[64], bool *have_dentry)
 {
     TSK_FS_INFO *fs = v->tsk;
     *have_dentry = false;
@@ -804,7 +840,7 @@ static void reader_times(struct reader_vol *v, TSK_INUM_T inum, const TSK_FS_MET
 /* Named streams of FILE (NTFS alternate data streams, HFS+ resource forks): reported as
  * entries of their own, never read.  Returns how many were sent (within LEFT). */
 static uint64_t reader_streams(struct reader *r, struct reader_vol *v, TSK_FS_FILE *file,
-                               uint64_t left, bool *truncated)
+                               uint64_t id, uint64_t left, bool *truncated)
 {
     uint64_t sent = 0;
     int n = tsk_fs_file_attr_getsize(file);
@@ -828,6 +864,7 @@ static uint64_t reader_streams(struct reader *r, struct reader_vol *v, TSK_FS_FI
             return sent;
         }
         struct reader_entry e = {.inode = file->meta->addr,
+                                 .id = id,
                                  .size = a->size > 0 ? (uint64_t)a->size : 0,
                                  .type = READER_T_STREAM,
                                  .nlink = 1};
@@ -862,6 +899,13 @@ static void reader_listdir(struct reader *r, const struct reader_listdir *req)
         reader_send(r, READER_ENTRY, &e, sizeof(e), "a/b", 3);
         r->hook = READER_HOOK_NONE;
     }
+    /* A folder whose clusters loop or stop early: what libtsk found is listed, and the
+     * folder is reported damaged. */
+    const char *damage = NULL;
+    TSK_FS_FILE *self = tsk_fs_file_open_meta(v->tsk, NULL, (TSK_INUM_T)req->inode);
+    if (self && self->meta && self->meta->type == TSK_FS_META_TYPE_DIR)
+        damage = reader_runs_damaged(v, self);
+    tsk_fs_file_close(self);
     size_t n = tsk_fs_dir_getsize(dir);
     for (size_t i = 0; i < n && !truncated; i++) {
         const TSK_FS_NAME *nm = tsk_fs_dir_get_name(dir, i);
@@ -871,7 +915,7 @@ static void reader_listdir(struct reader *r, const struct reader_listdir *req)
             continue;
         TSK_FS_FILE *file = tsk_fs_dir_get(dir, i);
         const TSK_FS_META *meta = file ? file->meta : NULL;
-        uint8_t dentry[32];
+        uint8_t dentry[64];
         bool have_dentry;
         if (reader_hidden(v, (TSK_INUM_T)req->inode, nm, meta, dentry, &have_dentry)) {
             tsk_fs_file_close(file);
@@ -895,7 +939,9 @@ static void reader_listdir(struct reader *r, const struct reader_listdir *req)
             else
                 memcpy(name, nm->name, len + 1);
         }
-        struct reader_entry e = {.inode = nm->meta_addr, .nlink = 1};
+        struct reader_entry e = {.inode = nm->meta_addr,
+                                 .id = reader_id(v, nm->meta_addr, dentry, have_dentry),
+                                 .nlink = 1};
         if (len == 0 || memchr(name, '/', len)) {
             /* No name we could send as it is (libtsk never gives these). */
             tsk_fs_file_close(file);
@@ -913,12 +959,53 @@ static void reader_listdir(struct reader *r, const struct reader_listdir *req)
         count++;
         if (meta && (e.type == READER_T_REG || e.type == READER_T_DIR) &&
             (v->fs == READER_FS_NTFS || v->fs == READER_FS_HFSPLUS))
-            count += reader_streams(r, v, file, req->max_entries - count, &truncated);
+            count += reader_streams(r, v, file, e.id, req->max_entries - count, &truncated);
         tsk_fs_file_close(file);
     }
     tsk_fs_dir_close(dir);
-    reader_send_end(r, READER_DIR_END, truncated ? READER_ERR_TRUNCATED : READER_OK, count,
-                    truncated ? "more entries than asked for" : NULL);
+    if (truncated)
+        reader_send_end(r, READER_DIR_END, READER_ERR_TRUNCATED, count,
+                        "more entries than asked for");
+    else if (damage)
+        reader_send_end(r, READER_DIR_END, READER_ERR_DAMAGED, count, damage);
+    else
+        reader_send_end(r, READER_DIR_END, READER_OK, count, NULL);
+}
+
+/* ---- damage libtsk reads past --------------------------------------------------------- */
+
+/* What libtsk does not say: where a FAT cluster chain loops or ends before the file does,
+ * it keeps the size and fills the rest with zeros ("filler" runs); a run may also point
+ * outside the volume.  Either way the bytes would not be the file's.  NULL when FILE's
+ * data looks whole, else what is wrong. */
+static const char *reader_runs_damaged(const struct reader_vol *v, TSK_FS_FILE *file)
+{
+    const TSK_FS_ATTR *a = tsk_fs_file_attr_get(file);
+    if (!a)
+        return file->meta && file->meta->size > 0 ? "its data cannot be found" : NULL;
+    if (!(a->flags & TSK_FS_ATTR_NONRES))
+        return NULL; /* resident: the data is in the metadata itself */
+    TSK_FS_INFO *fs = file->fs_info;
+    /* FAT has no holes: there, a filler run or too few clusters is a chain that loops or
+     * ends early.  (On ext4 a filler run is a hole, which reads as zeros: no damage.) */
+    bool fat = v->fs == READER_FS_VFAT || v->fs == READER_FS_EXFAT;
+    uint64_t covered = 0;
+    for (const TSK_FS_ATTR_RUN *run = a->nrd.run; run; run = run->next) {
+        if (run->flags & TSK_FS_ATTR_RUN_FLAG_FILLER) {
+            if (fat)
+                return "its clusters do not hold all of it (a broken or looping cluster chain)";
+            continue;
+        }
+        covered += run->len;
+        if (run->flags & TSK_FS_ATTR_RUN_FLAG_SPARSE)
+            continue;
+        if (run->len > fs->last_block + 1 || run->addr > fs->last_block + 1 - run->len)
+            return "its data lies outside the volume";
+    }
+    if (fat && file->meta && file->meta->size > 0 &&
+        covered * fs->block_size < (uint64_t)file->meta->size)
+        return "its clusters do not hold all of it (a broken or looping cluster chain)";
+    return NULL;
 }
 
 /* ---- READ ------------------------------------------------------------------------------ */
@@ -932,11 +1019,20 @@ static void reader_read(struct reader *r, const struct reader_read *req)
         reader_send_end(r, READER_READ_END, READER_ERR_REQUEST, 0, "no such volume");
         return;
     }
-    if (r->test_hooks && r->hook == READER_HOOK_CRASH)
-        raise(SIGSEGV);
-    if (r->test_hooks && r->hook == READER_HOOK_HANG)
-        for (;;)
-            pause();
+    if (r->test_hooks && r->hook == READER_HOOK_CRASH) {
+        volatile int *nowhere = NULL;
+        *nowhere = 1; /* SIGSEGV (raise() would be a forbidden tgkill) */
+    }
+    if (r->test_hooks && r->hook == READER_HOOK_HANG) {
+        /* Wait for a message that never comes (pause() is not an allowed system call). */
+        static char hbuf[READER_MSG_MAX];
+        for (;;) {
+            struct reader_msg hm;
+            const char *hw;
+            if (reader_msg_recv(r->ch, hbuf, &hm, &hw) == 0)
+                reader_exit(0);
+        }
+    }
     r->io_error = false;
     tsk_error_reset();
     TSK_FS_FILE *file = tsk_fs_file_open_meta(v->tsk, NULL, (TSK_INUM_T)req->inode);
@@ -950,6 +1046,12 @@ static void reader_read(struct reader *r, const struct reader_read *req)
         file->meta->size < 0 || (uint64_t)file->meta->size != req->size) {
         reader_send_end(r, READER_READ_END, READER_ERR_CHANGED, 0,
                         "not the file the listing showed");
+        tsk_fs_file_close(file);
+        return;
+    }
+    const char *damage = reader_runs_damaged(v, file);
+    if (damage) {
+        reader_send_end(r, READER_READ_END, READER_ERR_DAMAGED, 0, damage);
         tsk_fs_file_close(file);
         return;
     }

@@ -144,6 +144,7 @@ struct reader_volume {
     uint64_t offset; /* bytes from the start of the medium */
     uint64_t size;   /* bytes */
     uint64_t root;   /* inode of the root folder (OK only) */
+    uint64_t root_id; /* its identity (as reader_entry.id) */
     uint32_t status; /* enum reader_volume_status */
     uint32_t flags;
     char fstype[32]; /* blkid TYPE: [a-zA-Z0-9_]*, NUL-terminated */
@@ -179,7 +180,10 @@ enum reader_type {
                                   * service converts them with the kiosk's time zone */
 #define READER_E_FLAGS_ALL 0x7u
 struct reader_entry {
-    uint64_t inode; /* identity on the volume: hard links share it; for LISTDIR / READ */
+    uint64_t inode; /* what LISTDIR / READ ask for */
+    uint64_t id;    /* identity on the volume: names of one file or folder share it (hard
+                     * links; on FAT, entries that start at the same cluster: cross-links and
+                     * folder cycles); never 0 */
     uint64_t size;  /* bytes of the (default) data */
     int64_t mtime;  /* seconds since the epoch */
     int64_t crtime;

@@ -135,7 +135,10 @@ static int client_recv(struct reader_client *c, struct reader_msg *m, unsigned t
     }
     if (r == 0) {
         char what[64];
-        snprintf(what, sizeof(what), "did not answer within %u s (hung)", timeout_ms / 1000);
+        if (timeout_ms % 1000)
+            snprintf(what, sizeof(what), "did not answer within %u ms (hung)", timeout_ms);
+        else
+            snprintf(what, sizeof(what), "did not answer within %u s (hung)", timeout_ms / 1000);
         return client_failed(c, what, why);
     }
     const char *bad = NULL;

@@ -22,6 +22,9 @@
 #include <tsk/fs/tsk_iso9660.h>
 #include <unistd.h>
 
+/* A file is read from the medium in pieces this large (larger than libtsk's 64 KiB image
+ * cache lines, which it then bypasses: one copy less) and sent in DATA messages. */
+#define READER_READ_CHUNK (1024 * 1024)
 /* Address space for libtsk's caches and listings beyond what the binary maps at start. */
 #define READER_AS_HEADROOM (1024ull * 1024 * 1024)
 
@@ -57,7 +60,7 @@ struct reader {
     uint32_t n_vols;
     bool probed;
     bool io_error; /* a read of the medium failed since this was cleared */
-    char *buf;     /* READER_DATA_MAX */
+    char *buf;     /* READER_READ_CHUNK */
 };
 
 static struct reader *reader_self; /* the image callback's way back */
@@ -1059,7 +1062,7 @@ static void reader_read(struct reader *r, const struct reader_read *req)
     if (r->test_hooks && r->hook == READER_HOOK_OVERSIZE)
         size++;
     while (done < size) {
-        size_t want = size - done > READER_DATA_MAX ? READER_DATA_MAX : (size_t)(size - done);
+        size_t want = size - done > READER_READ_CHUNK ? READER_READ_CHUNK : (size_t)(size - done);
         ssize_t n = tsk_fs_file_read(file, (TSK_OFF_T)done, r->buf, want, TSK_FS_FILE_READ_FLAG_NONE);
         if (r->test_hooks && r->hook == READER_HOOK_OVERSIZE && n <= 0 && done == req->size) {
             r->buf[0] = 'X';
@@ -1071,7 +1074,10 @@ static void reader_read(struct reader *r, const struct reader_read *req)
             tsk_fs_file_close(file);
             return;
         }
-        reader_send(r, READER_DATA, NULL, 0, r->buf, (size_t)n);
+        for (size_t off = 0; off < (size_t)n; off += READER_DATA_MAX) {
+            size_t part = (size_t)n - off > READER_DATA_MAX ? READER_DATA_MAX : (size_t)n - off;
+            reader_send(r, READER_DATA, NULL, 0, r->buf + off, part);
+        }
         done += (uint64_t)n;
     }
     tsk_fs_file_close(file);
@@ -1131,7 +1137,7 @@ int reader_main(int argc, char **argv)
     /* Nothing of the service's but the medium, the channel and stderr. */
     close_range(READER_CHANNEL_FD + 1, ~0U, 0);
     reader_self = &r;
-    r.buf = malloc(READER_DATA_MAX);
+    r.buf = malloc(READER_READ_CHUNK);
     if (!r.buf || (geteuid() == 0 && !cc.drop_user)) {
         snprintf(why, sizeof(why), r.buf ? "no reader user given" : "out of memory");
         reader_send(&r, READER_FAILED, NULL, 0, why, strlen(why));

@@ -214,7 +214,7 @@ _fuse_fill() {
     umount "$mnt"; losetup -d "$loop"
     _MNTS=("${_MNTS[@]/$mnt}"); _LOOPS=("${_LOOPS[@]/$loop}")
     # exfat-fuse/ntfs-3g unmount asynchronously: wait until the loop is really gone.
-    local i; for ((i = 0; i < 50; i++)); do losetup -j "$img" | grep -q . || return 0; sleep 0.1; done
+    local i; for ((i = 0; i < 300; i++)); do losetup -j "$img" | grep -q . || return 0; sleep 0.1; done
     fail "loop device for $img still attached after image build"
 }
 # build_iso IMAGE SRC [LABEL]: ISO 9660 with Joliet and Rock Ridge names (xorriso).

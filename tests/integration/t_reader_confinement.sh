@@ -65,7 +65,9 @@ check_one() {  # check_one IMAGE N: the Nth session, on IMAGE
     local img=$1 n=$2 pid rows
     attach "$img"
     # The service writes the confined reader's pid and waits: nothing is racing here.
-    read -r pid < "$gate/ready" || dfail "no reader pid from the gate"
+    # (Bounded, so that a session that never reaches the gate fails with its log.)
+    pid=$(timeout 120 bash -c 'read -r p < "$1" && echo "$p"' _ "$gate/ready") ||
+        dfail "the service did not reach the reader gate"
     rows=$(holders "$LOOP")
     log "$(basename "$img"): holders of $LOOP: pid uid CapEff NoNewPrivs Seccomp mnt net root"
     while read -r l; do log "  $l"; done <<< "$rows"
@@ -81,7 +83,7 @@ check_one() {  # check_one IMAGE N: the Nth session, on IMAGE
     done <<< "$rows"
     # The service itself holds it too (it opened it); nothing else of the kiosk's does.
     [ "$(echo "$rows" | wc -l)" = 1 ] || dfail "more than the reader holds the medium: $rows"
-    echo go > "$gate/go"
+    timeout 60 bash -c 'echo go > "$1"' _ "$gate/go" || dfail "the service did not wait at the gate"
     wait_event done "$n" 120
     detach "$LOOP"
 }

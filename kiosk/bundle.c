@@ -186,9 +186,15 @@ static int bundle_copy(const struct bundle_src *b, const char *name, const char 
     int rc = media_read_file(b->m, e, bundle_sink, &k, &rwhy);
     if (rc != 0) {
         switch (k.failed) {
-        case 1: *why = g_strdup("stopped: the stick was removed or the update was cancelled"); break;
-        case 2: *why = g_strdup_printf("%s grew while being read", name); break;
-        case 3: *why = g_strdup_printf("%s: write: %s", dest, g_strerror(errno)); break;
+        case 1:
+            *why = g_strdup("stopped: the stick was removed or the update was cancelled");
+            break;
+        case 2:
+            *why = g_strdup_printf("%s grew while being read", name);
+            break;
+        case 3:
+            *why = g_strdup_printf("%s: write: %s", dest, g_strerror(errno));
+            break;
         default:
             *why = g_strdup_printf("%s %s", name, rwhy ? rwhy : "could not be read");
         }
@@ -324,9 +330,8 @@ static void bundle_item(JsonArray *items, const char *item, bool ok, const char 
 
 /* Check SHA256SUMS + its signature in BFD, then copy every listed file into PRIV.  On
  * success ENTRIES holds the copies. */
-static int bundle_read(const struct bundle_src *b, const struct kiosk_config *cfg,
-                       const char *priv, volatile gint *cancel, GPtrArray *entries,
-                       JsonObject *binfo, char **why)
+static int bundle_read(const struct bundle_src *b, const struct kiosk_config *cfg, const char *priv,
+                       volatile gint *cancel, GPtrArray *entries, JsonObject *binfo, char **why)
 {
     char *sums = g_build_filename(priv, BUNDLE_SUMS, NULL);
     char *sig = g_strconcat(sums, ".minisig", NULL);

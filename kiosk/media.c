@@ -126,8 +126,7 @@ static void media_loop_detach(int *lfd)
 }
 
 /* The kernel mounts volume V (identified by the reader) read-only at MNT_DIR/INDEX. */
-static int media_mount_kernel(struct media *m, struct media_volume *v, const char *tag,
-                              char **why)
+static int media_mount_kernel(struct media *m, struct media_volume *v, const char *tag, char **why)
 {
     const struct media_kernel_fs *fs = media_kernel_find(v->fstype);
     if (!fs) {
@@ -142,8 +141,8 @@ static int media_mount_kernel(struct media *m, struct media_volume *v, const cha
     }
     v->mountpoint = g_strdup_printf("%s/%d", m->mnt_dir, v->index);
     if (mkdir(v->mountpoint, 0700) != 0 && errno != EEXIST) {
-        *why = g_strdup_printf("cannot create mount point %s: %s", v->mountpoint,
-                               g_strerror(errno));
+        *why =
+            g_strdup_printf("cannot create mount point %s: %s", v->mountpoint, g_strerror(errno));
         return KERR_SYSTEM;
     }
     unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW;
@@ -302,10 +301,11 @@ static int media_volume_problem(struct media_volume *v, const struct reader_clie
                                    v->fstype);
         return KERR_ENCRYPTED;
     case READER_VOLUME_UNSUPPORTED:
-        *problem = g_strdup_printf("the %s filesystem is not supported%s", v->fstype,
-                                   !g_strcmp0(v->fstype, "udf")
-                                       ? " (the kiosk reads it only with the policy's driver=kernel)"
-                                       : "");
+        *problem =
+            g_strdup_printf("the %s filesystem is not supported%s", v->fstype,
+                            !g_strcmp0(v->fstype, "udf")
+                                ? " (the kiosk reads it only with the policy's driver=kernel)"
+                                : "");
         return KERR_UNSUPPORTED_FS;
     case READER_VOLUME_NOT_ALLOWED:
         *problem = g_strdup_printf("the %s filesystem is not allowed by policy", v->fstype);
@@ -314,9 +314,8 @@ static int media_volume_problem(struct media_volume *v, const struct reader_clie
         *problem = g_strdup_printf("partition %d lies outside the medium", v->partno);
         return KERR_NO_FS;
     case READER_VOLUME_UNREADABLE:
-        *problem = g_strdup_printf("the %s filesystem could not be read (damaged?)%s%s%s",
-                                   v->fstype ? v->fstype : "", text ? ": " : "", text ? text : "",
-                                   "");
+        *problem = g_strdup_printf("the %s filesystem could not be read (damaged?)%s%s",
+                                   v->fstype ? v->fstype : "", text ? ": " : "", text ? text : "");
         return KERR_MEDIUM;
     default:
         return 0;
@@ -363,12 +362,13 @@ static int media_open_reader(struct media *m, const struct policy *pol, const ch
 
     struct reader_client_medium med;
     bool kernel = pol->driver == POLICY_DRIVER_KERNEL;
-    rc = reader_client_probe(m->reader, media_fs_mask(pol),
-                             kernel ? READER_PROBE_IDENTIFY_ONLY : 0, &med, why);
+    rc = reader_client_probe(m->reader, media_fs_mask(pol), kernel ? READER_PROBE_IDENTIFY_ONLY : 0,
+                             &med, why);
     if (rc != 0)
         return rc == KERR_CANCELLED ? rc : KERR_MEDIUM;
     switch (med.status) {
-    case READER_MEDIUM_OK: break;
+    case READER_MEDIUM_OK:
+        break;
     case READER_MEDIUM_AMBIGUOUS:
         *why = g_strdup("the medium carries more than one filesystem or partition table "
                         "signature; it is refused because it could be read two ways");
@@ -433,8 +433,8 @@ static int media_first_problem_code(const struct media_volume *v)
         const char *start;
         int code;
     } map[] = {
-        {"no filesystem", KERR_NO_FS},           {"more than one", KERR_AMBIGUOUS},
-        {"encrypted", KERR_ENCRYPTED},           {"partition", KERR_NO_FS},
+        {"no filesystem", KERR_NO_FS},        {"more than one", KERR_AMBIGUOUS},
+        {"encrypted", KERR_ENCRYPTED},        {"partition", KERR_NO_FS},
         {"the kernel could not", KERR_MOUNT},
     };
     for (size_t i = 0; v->problem && i < G_N_ELEMENTS(map); i++)
@@ -577,8 +577,7 @@ static enum walk_type media_walk_type(uint32_t t)
 }
 
 /* One entry from the reader (already checked by the client) as a walk item. */
-static int media_list_entry(const struct reader_entry *e, const char *name, size_t len,
-                            void *data)
+static int media_list_entry(const struct reader_entry *e, const char *name, size_t len, void *data)
 {
     struct media_list *l = data;
     struct walk_item *it = g_new0(struct walk_item, 1);
@@ -622,9 +621,9 @@ static int media_list(void *data, uint64_t dir, uint64_t max, GPtrArray *items, 
     char *rwhy = NULL;
     l->items = items;
     g_clear_pointer(&l->last, g_free);
-    int rc = reader_client_listdir(l->m->reader, (uint32_t)l->v->index, dir,
-                                   (uint32_t)MIN(max, MEDIA_MAX_LISTING), media_list_entry, l,
-                                   &rwhy);
+    int rc =
+        reader_client_listdir(l->m->reader, (uint32_t)l->v->index, dir,
+                              (uint32_t)MIN(max, MEDIA_MAX_LISTING), media_list_entry, l, &rwhy);
     if (rc != 0 && rc != KERR_LIMIT)
         *why = g_strdup_printf("folder could not be read: %s", rwhy ? rwhy : kerr_str(rc));
     g_free(rwhy);

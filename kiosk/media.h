@@ -25,41 +25,41 @@
 enum media_kind { MEDIA_FOLDER, MEDIA_IMAGE, MEDIA_BLOCK };
 
 struct media_volume {
-    int index;           /* 1-based among the volumes found */
-    int partno;          /* partition number, 0 for a whole-disk filesystem */
-    uint64_t offset;     /* bytes from the start of the medium */
-    uint64_t size;       /* bytes */
-    char *fstype;        /* blkid TYPE, e.g. "vfat" */
-    char *fsversion;     /* blkid VERSION, e.g. "FAT32" (may be NULL) */
+    int index;       /* 1-based among the volumes found */
+    int partno;      /* partition number, 0 for a whole-disk filesystem */
+    uint64_t offset; /* bytes from the start of the medium */
+    uint64_t size;   /* bytes */
+    char *fstype;    /* blkid TYPE, e.g. "vfat" */
+    char *fsversion; /* blkid VERSION, e.g. "FAT32" (may be NULL) */
     char *label;
     char *uuid;
-    char *problem;       /* why it is not read (encrypted, unsupported, damaged ...), or NULL */
-    bool readable;       /* its files are listed and read (by the reader, or mounted) */
-    bool local_times;    /* FAT: the times it stores are the kiosk's local time */
+    char *problem;    /* why it is not read (encrypted, unsupported, damaged ...), or NULL */
+    bool readable;    /* its files are listed and read (by the reader, or mounted) */
+    bool local_times; /* FAT: the times it stores are the kiosk's local time */
     /* private */
-    uint64_t root;       /* the reader's inode of the root folder */
-    uint64_t root_id;    /* and its identity */
-    char *loopdev;       /* driver=kernel: "/dev/loopN" */
-    char *mountpoint;    /* driver=kernel: where it is mounted; a folder: the folder */
+    uint64_t root;    /* the reader's inode of the root folder */
+    uint64_t root_id; /* and its identity */
+    char *loopdev;    /* driver=kernel: "/dev/loopN" */
+    char *mountpoint; /* driver=kernel: where it is mounted; a folder: the folder */
     int loopfd;
-    int rootfd;          /* mounted volume or folder: O_DIRECTORY descriptor */
+    int rootfd; /* mounted volume or folder: O_DIRECTORY descriptor */
     bool mounted;
 };
 
 struct media {
     enum media_kind kind;
-    char *source;        /* as given */
-    uint64_t size;       /* bytes of the medium */
-    char *pttype;        /* "dos", "gpt" or NULL */
+    char *source;                  /* as given */
+    uint64_t size;                 /* bytes of the medium */
+    char *pttype;                  /* "dos", "gpt" or NULL */
     char *vendor, *model, *serial; /* from udev where known */
     struct media_volume *volumes;
     size_t n_volumes;
     /* private */
     volatile gint *stop; /* media_open's STOP */
     struct reader_client *reader;
-    char *mnt_dir;       /* RUN_DIR/mnt/SESSION (driver=kernel) */
+    char *mnt_dir; /* RUN_DIR/mnt/SESSION (driver=kernel) */
     int srcfd;
-    GTimeZone *tz;       /* the kiosk's time zone, for FAT times */
+    GTimeZone *tz; /* the kiosk's time zone, for FAT times */
 };
 
 /* Open SOURCE: read-only, probe, open every usable volume.  Returns 0 with *out when at

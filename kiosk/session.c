@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SESSION_COPY_BUF (256 * 1024)
 #define SESSION_PROGRESS_INTERVAL_US 100000
 /* After the session deadline, give reads this long before aborting the medium. */
 #define SESSION_ABORT_GRACE_US (5 * G_USEC_PER_SEC)

@@ -26,12 +26,12 @@ struct walk_ctx {
     GPtrArray *entries;
     int volume;
     const struct walk_source *src; /* NULL: descriptors */
-    GHashTable *dirs_seen;  /* "dev:ino" of folders on the current path */
-    GHashTable *dirs_done;  /* "dev:ino" -> path of every folder entered (directory hard
-                               links: a folder reached by a second name is walked once) */
-    uint64_t folders;       /* folders entered, counted against max_files too */
-    GHashTable *files_seen; /* "dev:ino" -> first path, for files with several links */
-    bool stopped;           /* a session limit stopped the walk */
+    GHashTable *dirs_seen;         /* "dev:ino" of folders on the current path */
+    GHashTable *dirs_done;         /* "dev:ino" -> path of every folder entered (directory hard
+                                      links: a folder reached by a second name is walked once) */
+    uint64_t folders;              /* folders entered, counted against max_files too */
+    GHashTable *files_seen;        /* "dev:ino" -> first path, for files with several links */
+    bool stopped;                  /* a session limit stopped the walk */
 };
 
 void walk_entry_free(gpointer p)
@@ -312,8 +312,8 @@ static void walk_dir(struct walk_ctx *c, struct walk_folder dir, const char *rel
             struct walk_entry *e = walk_add(c, path);
             e->candidate = true; /* a file not delivered */
             e->size = it->size;
-            verdict_set(&e->pre, VERDICT_BLOCKED,
-                        "path too long (more than %d bytes): not checked", WALK_PATH_MAX);
+            verdict_set(&e->pre, VERDICT_BLOCKED, "path too long (more than %d bytes): not checked",
+                        WALK_PATH_MAX);
         } else if (it->type == WALK_DAMAGED) {
             struct walk_entry *e = walk_add(c, path);
             verdict_set(&e->pre, VERDICT_ERROR, "could not be read: %s",
@@ -375,7 +375,11 @@ int walk_volume(const char *root, int volume, const struct policy *pol,
         return KERR_SYSTEM;
     }
     struct walk_ctx c = {
-        .pol = pol, .lim = lim, .stats = stats, .entries = entries, .volume = volume,
+        .pol = pol,
+        .lim = lim,
+        .stats = stats,
+        .entries = entries,
+        .volume = volume,
     };
     int rc = walk_run(&c, (struct walk_folder){.fd = fd}, st.st_dev, st.st_ino);
     close(fd);
@@ -388,7 +392,12 @@ int walk_source(const struct walk_source *src, uint64_t root, uint64_t root_id, 
 {
     (void)why;
     struct walk_ctx c = {
-        .pol = pol, .lim = lim, .stats = stats, .entries = entries, .volume = volume, .src = src,
+        .pol = pol,
+        .lim = lim,
+        .stats = stats,
+        .entries = entries,
+        .volume = volume,
+        .src = src,
     };
     return walk_run(&c, (struct walk_folder){.fd = -1, .id = root}, 0, root_id);
 }

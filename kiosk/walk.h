@@ -26,17 +26,17 @@
 #define WALK_PATH_MAX 3072
 
 struct walk_entry {
-    char *path;          /* relative to the volume root, raw bytes from the medium */
-    int volume;          /* 1-based volume index */
-    bool candidate;      /* a regular file to copy and check */
-    uint64_t size;       /* size at walk time */
-    dev_t dev;           /* identity: st_dev (0 from the reader) */
-    ino_t ino;           /* identity: st_ino, or the reader's inode (what READ asks for) */
+    char *path;     /* relative to the volume root, raw bytes from the medium */
+    int volume;     /* 1-based volume index */
+    bool candidate; /* a regular file to copy and check */
+    uint64_t size;  /* size at walk time */
+    dev_t dev;      /* identity: st_dev (0 from the reader) */
+    ino_t ino;      /* identity: st_ino, or the reader's inode (what READ asks for) */
     bool has_mtime, has_crtime;
     int64_t mtime, crtime; /* seconds since the epoch, UTC */
     uint32_t mtime_ns, crtime_ns;
-    struct verdict pre;  /* for non-candidates (or candidates already decided by a
-                            limit): the verdict; kind CLEAN means "not decided yet" */
+    struct verdict pre; /* for non-candidates (or candidates already decided by a
+                           limit): the verdict; kind CLEAN means "not decided yet" */
 };
 
 struct walk_limits {
@@ -49,8 +49,8 @@ struct walk_limits {
 };
 
 struct walk_stats {
-    uint64_t files;      /* candidates */
-    uint64_t bytes;      /* their bytes */
+    uint64_t files; /* candidates */
+    uint64_t bytes; /* their bytes */
 };
 
 /* What a listing says of one name in a folder. */

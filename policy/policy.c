@@ -759,7 +759,7 @@ static struct policy *policy_new_defaults(const char *path)
         "System Volume Information", "$RECYCLE.BIN", ".Trashes", ".Spotlight-V100", ".fseventsd",
         ".TemporaryItems",           NULL,
     };
-    static const char *const fs[] = {"vfat", "exfat", "ntfs",    "ext2", "ext3",
+    static const char *const fs[] = {"vfat", "exfat",   "ntfs",    "ext2", "ext3",
                                      "ext4", "hfsplus", "iso9660", NULL};
     struct policy *p = g_new0(struct policy, 1);
 

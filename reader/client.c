@@ -420,13 +420,11 @@ static char *client_field(const char *field, bool utf8)
 
 /* Send PROBE and read the answer into OUT (checked).  0 or KERR_*. */
 static int client_do_probe(struct reader_client *c, uint32_t filesystems, uint32_t flags,
-                           struct reader_client_medium *out, struct reader_volume **raw,
-                           char **why)
+                           struct reader_client_medium *out, struct reader_volume **raw, char **why)
 {
     /* A test hook makes the first reader misbehave, not its replacements. */
-    struct reader_probe p = {.filesystems = filesystems,
-                             .flags = flags,
-                             .test_hook = c->restarts ? 0 : c->test_hook};
+    struct reader_probe p = {
+        .filesystems = filesystems, .flags = flags, .test_hook = c->restarts ? 0 : c->test_hook};
     struct reader_msg m;
     int rc;
     const char *bad;
@@ -508,8 +506,7 @@ static int client_ensure(struct reader_client *c, char **why)
     for (uint32_t i = 0; same && i < med.n_volumes; i++)
         same = raw[i].status == c->ref[i].status && raw[i].offset == c->ref[i].offset &&
                raw[i].size == c->ref[i].size && raw[i].root == c->ref[i].root &&
-               raw[i].root_id == c->ref[i].root_id &&
-               !strcmp(raw[i].fstype, c->ref[i].fstype);
+               raw[i].root_id == c->ref[i].root_id && !strcmp(raw[i].fstype, c->ref[i].fstype);
     reader_client_medium_clear(&med);
     g_free(raw);
     if (rc == 0 && !same) {

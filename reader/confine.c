@@ -92,7 +92,8 @@ static int confine_limits(const struct reader_confine_conf *c, uint64_t vm, bool
         struct rlimit rl = {.rlim_cur = limits[i].value, .rlim_max = limits[i].value};
         if (limits[i].root_only && !root)
             continue;
-        if (limits[i].resource == RLIMIT_AS && (vm == 0 || c->as_headroom == 0 || RUNNING_ON_VALGRIND))
+        if (limits[i].resource == RLIMIT_AS &&
+            (vm == 0 || c->as_headroom == 0 || RUNNING_ON_VALGRIND))
             continue;
         if (RUNNING_ON_VALGRIND && limits[i].resource == RLIMIT_NOFILE &&
             getrlimit(RLIMIT_NOFILE, &rl) == 0)
@@ -145,9 +146,21 @@ static const int confine_allowed[] = {
 /* Read-only questions libblkid asks a block device: sizes, alignment, zones, whether it
  * is a floppy or a CD-ROM.  Any other ioctl on the medium kills the reader. */
 static const unsigned long confine_ioctls[] = {
-    BLKGETSIZE64,  BLKGETSIZE,     BLKSSZGET,           BLKPBSZGET,         BLKIOMIN,
-    BLKIOOPT,      BLKALIGNOFF,    BLKGETZONESZ,        BLKRAGET,           BLKROGET,
-    FDGETPRM,      FDGETFDCSTAT,   CDROM_GET_CAPABILITY, CDROM_DRIVE_STATUS, CDROMMULTISESSION,
+    BLKGETSIZE64,
+    BLKGETSIZE,
+    BLKSSZGET,
+    BLKPBSZGET,
+    BLKIOMIN,
+    BLKIOOPT,
+    BLKALIGNOFF,
+    BLKGETZONESZ,
+    BLKRAGET,
+    BLKROGET,
+    FDGETPRM,
+    FDGETFDCSTAT,
+    CDROM_GET_CAPABILITY,
+    CDROM_DRIVE_STATUS,
+    CDROMMULTISESSION,
     CDROM_LAST_WRITTEN,
 };
 
@@ -168,8 +181,8 @@ static int confine_seccomp(char *why, size_t whylen)
             goto out;
     }
     /* Reading: the medium only (fstat also of stderr, which stdio asks). */
-    static const int reads[] = {SCMP_SYS(pread64), SCMP_SYS(read),      SCMP_SYS(lseek),
-                                SCMP_SYS(preadv),  SCMP_SYS(fadvise64), SCMP_SYS(fstat),
+    static const int reads[] = {SCMP_SYS(pread64),   SCMP_SYS(read),      SCMP_SYS(lseek),
+                                SCMP_SYS(preadv),    SCMP_SYS(fadvise64), SCMP_SYS(fstat),
                                 SCMP_SYS(newfstatat)};
     for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++)
         if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, reads[i], 1,
@@ -184,8 +197,8 @@ static int confine_seccomp(char *why, size_t whylen)
                                SCMP_A0(SCMP_CMP_EQ, READER_CHANNEL_FD))) != 0 ||
         (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
                                SCMP_A0(SCMP_CMP_EQ, READER_CHANNEL_FD))) != 0 ||
-        (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-                               SCMP_A0(SCMP_CMP_EQ, 2))) != 0 ||
+        (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 2))) !=
+            0 ||
         (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(writev), 1,
                                SCMP_A0(SCMP_CMP_EQ, 2))) != 0)
         goto out;

@@ -24,9 +24,9 @@ struct reader_confine_conf {
     bool drop_user; /* setresuid/gid to uid/gid (needs root) */
     uid_t uid;
     gid_t gid;
-    const char *root;      /* root: the folder its empty tmpfs root is mounted on */
-    uint64_t as_headroom;  /* RLIMIT_AS = address space at entry + this */
-    pid_t parent;          /* the service: the reader dies with it */
+    const char *root;     /* root: the folder its empty tmpfs root is mounted on */
+    uint64_t as_headroom; /* RLIMIT_AS = address space at entry + this */
+    pid_t parent;         /* the service: the reader dies with it */
 };
 
 /* Confine the calling (single-threaded) process.  0, or -1 with WHY. */

@@ -200,8 +200,8 @@ const char *reader_check_entry(const struct reader_entry *e, const char *name, s
     if ((e->flags & READER_E_MTIME) &&
         (e->mtime < READER_TIME_MIN || e->mtime > READER_TIME_MAX || e->mtime_ns >= 1000000000u))
         return "mtime out of range";
-    if ((e->flags & READER_E_CRTIME) && (e->crtime < READER_TIME_MIN ||
-                                         e->crtime > READER_TIME_MAX || e->crtime_ns >= 1000000000u))
+    if ((e->flags & READER_E_CRTIME) &&
+        (e->crtime < READER_TIME_MIN || e->crtime > READER_TIME_MAX || e->crtime_ns >= 1000000000u))
         return "crtime out of range";
     return NULL;
 }
@@ -251,8 +251,8 @@ const char *reader_check_end(const struct reader_end *e)
 /* ---- filesystem names ------------------------------------------------------------- */
 
 static const char *const reader_fs_names[READER_FS_END] = {
-    [READER_FS_VFAT] = "vfat",       [READER_FS_EXFAT] = "exfat", [READER_FS_NTFS] = "ntfs",
-    [READER_FS_EXT2] = "ext2",       [READER_FS_EXT3] = "ext3",   [READER_FS_EXT4] = "ext4",
+    [READER_FS_VFAT] = "vfat",       [READER_FS_EXFAT] = "exfat",     [READER_FS_NTFS] = "ntfs",
+    [READER_FS_EXT2] = "ext2",       [READER_FS_EXT3] = "ext3",       [READER_FS_EXT4] = "ext4",
     [READER_FS_HFSPLUS] = "hfsplus", [READER_FS_ISO9660] = "iso9660", [READER_FS_UDF] = "udf",
 };
 

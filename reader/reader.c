@@ -193,15 +193,22 @@ static bool reader_fs_encrypted(const char *type)
 static TSK_FS_TYPE_ENUM reader_tsk_type(enum reader_fs fs)
 {
     switch (fs) {
-    case READER_FS_VFAT: return TSK_FS_TYPE_FAT_DETECT;
-    case READER_FS_EXFAT: return TSK_FS_TYPE_EXFAT;
-    case READER_FS_NTFS: return TSK_FS_TYPE_NTFS;
+    case READER_FS_VFAT:
+        return TSK_FS_TYPE_FAT_DETECT;
+    case READER_FS_EXFAT:
+        return TSK_FS_TYPE_EXFAT;
+    case READER_FS_NTFS:
+        return TSK_FS_TYPE_NTFS;
     case READER_FS_EXT2:
     case READER_FS_EXT3:
-    case READER_FS_EXT4: return TSK_FS_TYPE_EXT_DETECT;
-    case READER_FS_HFSPLUS: return TSK_FS_TYPE_HFS_DETECT;
-    case READER_FS_ISO9660: return TSK_FS_TYPE_ISO9660;
-    default: return TSK_FS_TYPE_UNSUPP;
+    case READER_FS_EXT4:
+        return TSK_FS_TYPE_EXT_DETECT;
+    case READER_FS_HFSPLUS:
+        return TSK_FS_TYPE_HFS_DETECT;
+    case READER_FS_ISO9660:
+        return TSK_FS_TYPE_ISO9660;
+    default:
+        return TSK_FS_TYPE_UNSUPP;
     }
 }
 
@@ -283,8 +290,11 @@ static TSK_VS_TYPE_ENUM reader_vs_type(const char *pttype)
     static const struct {
         const char *name;
         TSK_VS_TYPE_ENUM type;
-    } map[] = {{"dos", TSK_VS_TYPE_DOS}, {"gpt", TSK_VS_TYPE_GPT}, {"mac", TSK_VS_TYPE_MAC},
-               {"bsd", TSK_VS_TYPE_BSD}, {"sun", TSK_VS_TYPE_SUN}};
+    } map[] = {{"dos", TSK_VS_TYPE_DOS},
+               {"gpt", TSK_VS_TYPE_GPT},
+               {"mac", TSK_VS_TYPE_MAC},
+               {"bsd", TSK_VS_TYPE_BSD},
+               {"sun", TSK_VS_TYPE_SUN}};
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
         if (!strcmp(map[i].name, pttype))
             return map[i].type;
@@ -317,9 +327,11 @@ static int reader_blkid_count(blkid_partlist pl)
 }
 
 static void reader_medium_answer(struct reader *r, uint32_t status, const char *pttype,
-                                 const char *text, struct reader_volume *vols, char (*problems)[256])
+                                 const char *text, struct reader_volume *vols,
+                                 char (*problems)[256])
 {
-    struct reader_medium m = {.status = status, .n_volumes = status == READER_MEDIUM_OK ? r->n_vols : 0};
+    struct reader_medium m = {.status = status,
+                              .n_volumes = status == READER_MEDIUM_OK ? r->n_vols : 0};
     char t[READER_TEXT_MAX + 1];
     reader_field(m.pttype, sizeof(m.pttype), pttype);
     size_t n = reader_text(t, text);
@@ -547,8 +559,7 @@ static bool reader_tsk_name_of(const uint8_t *u16, size_t n, const char *name)
                 break;
             uint32_t d = (uint32_t)u16[2 * i + 2] | ((uint32_t)u16[2 * i + 3] << 8);
             i++;
-            c = (d >= 0xdc00 && d <= 0xdfff) ? 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
-                                             : '^';
+            c = (d >= 0xdc00 && d <= 0xdfff) ? 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00) : '^';
         } else if (c >= 0xdc00 && c <= 0xdfff) {
             c = '^';
         }
@@ -665,8 +676,7 @@ static uint64_t reader_root_id(const struct reader_vol *v)
 
 /* exFAT: the name of the file whose set starts at inode INUM, from its raw name entries
  * (0xC1) when the set lies in one cluster; 0 when it cannot be had. */
-static size_t reader_exfat_name(const struct reader_vol *v, TSK_INUM_T inum, char *out,
-                                size_t size)
+static size_t reader_exfat_name(const struct reader_vol *v, TSK_INUM_T inum, char *out, size_t size)
 {
     const struct reader_fat *g = &v->fat;
     uint8_t set[19 * 32];
@@ -752,14 +762,22 @@ static int64_t reader_iso_offset(TSK_FS_INFO *fs, TSK_INUM_T inum)
 static uint32_t reader_type(TSK_FS_META_TYPE_ENUM t)
 {
     switch (t) {
-    case TSK_FS_META_TYPE_REG: return READER_T_REG;
-    case TSK_FS_META_TYPE_DIR: return READER_T_DIR;
-    case TSK_FS_META_TYPE_LNK: return READER_T_LNK;
-    case TSK_FS_META_TYPE_CHR: return READER_T_CHR;
-    case TSK_FS_META_TYPE_BLK: return READER_T_BLK;
-    case TSK_FS_META_TYPE_FIFO: return READER_T_FIFO;
-    case TSK_FS_META_TYPE_SOCK: return READER_T_SOCK;
-    default: return READER_T_OTHER;
+    case TSK_FS_META_TYPE_REG:
+        return READER_T_REG;
+    case TSK_FS_META_TYPE_DIR:
+        return READER_T_DIR;
+    case TSK_FS_META_TYPE_LNK:
+        return READER_T_LNK;
+    case TSK_FS_META_TYPE_CHR:
+        return READER_T_CHR;
+    case TSK_FS_META_TYPE_BLK:
+        return READER_T_BLK;
+    case TSK_FS_META_TYPE_FIFO:
+        return READER_T_FIFO;
+    case TSK_FS_META_TYPE_SOCK:
+        return READER_T_SOCK;
+    default:
+        return READER_T_OTHER;
     }
 }
 
@@ -879,8 +897,8 @@ static uint64_t reader_streams(struct reader *r, struct reader_vol *v, TSK_FS_FI
 
 static void reader_listdir(struct reader *r, const struct reader_listdir *req)
 {
-    struct reader_vol *v = req->volume >= 1 && req->volume <= r->n_vols ? &r->vols[req->volume - 1]
-                                                                         : NULL;
+    struct reader_vol *v =
+        req->volume >= 1 && req->volume <= r->n_vols ? &r->vols[req->volume - 1] : NULL;
     uint64_t count = 0;
     bool truncated = false;
     char name[READER_NAME_MAX + 8];
@@ -1015,8 +1033,8 @@ static const char *reader_runs_damaged(const struct reader_vol *v, TSK_FS_FILE *
 
 static void reader_read(struct reader *r, const struct reader_read *req)
 {
-    struct reader_vol *v = req->volume >= 1 && req->volume <= r->n_vols ? &r->vols[req->volume - 1]
-                                                                         : NULL;
+    struct reader_vol *v =
+        req->volume >= 1 && req->volume <= r->n_vols ? &r->vols[req->volume - 1] : NULL;
     uint64_t done = 0;
     if (!v || !v->tsk) {
         reader_send_end(r, READER_READ_END, READER_ERR_REQUEST, 0, "no such volume");
@@ -1063,7 +1081,8 @@ static void reader_read(struct reader *r, const struct reader_read *req)
         size++;
     while (done < size) {
         size_t want = size - done > READER_READ_CHUNK ? READER_READ_CHUNK : (size_t)(size - done);
-        ssize_t n = tsk_fs_file_read(file, (TSK_OFF_T)done, r->buf, want, TSK_FS_FILE_READ_FLAG_NONE);
+        ssize_t n =
+            tsk_fs_file_read(file, (TSK_OFF_T)done, r->buf, want, TSK_FS_FILE_READ_FLAG_NONE);
         if (r->test_hooks && r->hook == READER_HOOK_OVERSIZE && n <= 0 && done == req->size) {
             r->buf[0] = 'X';
             n = 1;
@@ -1127,8 +1146,7 @@ int reader_main(int argc, char **argv)
         }
     }
     if (argc - i != 2 || !reader_parse_u64(argv[i], &size) ||
-        !reader_parse_u64(argv[i + 1], &sector) || sector < 512 || sector > 65536 ||
-        sector % 512) {
+        !reader_parse_u64(argv[i + 1], &sector) || sector < 512 || sector > 65536 || sector % 512) {
         fprintf(stderr, "kiosk reader: started wrongly (it is started by the kiosk itself)\n");
         reader_exit(2);
     }

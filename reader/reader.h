@@ -50,9 +50,9 @@
 #define READER_USER_DEFAULT "kiosk-reader"
 
 /* Limits of the variable parts. */
-#define READER_NAME_MAX 1024   /* one name component: 255 UTF-16 units are <= 765 bytes */
-#define READER_TEXT_MAX 256    /* error texts, printable ASCII */
-#define READER_DATA_MAX 65536  /* file bytes per DATA message */
+#define READER_NAME_MAX 1024  /* one name component: 255 UTF-16 units are <= 765 bytes */
+#define READER_TEXT_MAX 256   /* error texts, printable ASCII */
+#define READER_DATA_MAX 65536 /* file bytes per DATA message */
 #define READER_MSG_MAX (sizeof(struct reader_hdr) + 256 + READER_DATA_MAX)
 #define READER_MAX_VOLUMES 64
 /* No message for this long while the service waits for one: the reader hangs. */
@@ -126,26 +126,26 @@ struct reader_medium {
 
 /* VOLUME: one partition or the whole-disk filesystem. */
 enum reader_volume_status {
-    READER_VOLUME_OK = 0,       /* opened: LISTDIR/READ work on it */
-    READER_VOLUME_IDENTIFIED,   /* identified, not opened (IDENTIFY_ONLY) */
-    READER_VOLUME_NO_FS,        /* nothing recognised on it */
-    READER_VOLUME_AMBIGUOUS,    /* two signatures */
-    READER_VOLUME_ENCRYPTED,    /* fstype is the encryption (crypto_LUKS, BitLocker, ...) */
-    READER_VOLUME_UNSUPPORTED,  /* a filesystem the reader does not read */
-    READER_VOLUME_NOT_ALLOWED,  /* not in PROBE's filesystems */
-    READER_VOLUME_OUTSIDE,      /* the partition lies (partly) outside the medium */
-    READER_VOLUME_UNREADABLE,   /* the filesystem could not be opened (damaged): text says */
+    READER_VOLUME_OK = 0,      /* opened: LISTDIR/READ work on it */
+    READER_VOLUME_IDENTIFIED,  /* identified, not opened (IDENTIFY_ONLY) */
+    READER_VOLUME_NO_FS,       /* nothing recognised on it */
+    READER_VOLUME_AMBIGUOUS,   /* two signatures */
+    READER_VOLUME_ENCRYPTED,   /* fstype is the encryption (crypto_LUKS, BitLocker, ...) */
+    READER_VOLUME_UNSUPPORTED, /* a filesystem the reader does not read */
+    READER_VOLUME_NOT_ALLOWED, /* not in PROBE's filesystems */
+    READER_VOLUME_OUTSIDE,     /* the partition lies (partly) outside the medium */
+    READER_VOLUME_UNREADABLE,  /* the filesystem could not be opened (damaged): text says */
     READER_VOLUME_STATUS_END
 };
 #define READER_VOLUME_LOCAL_TIMES 0x1u /* FAT: times are local wall-clock time (see ENTRY) */
 struct reader_volume {
-    uint32_t index;  /* 1-based, in order */
-    uint32_t partno; /* partition number, 0 = whole-disk filesystem */
-    uint64_t offset; /* bytes from the start of the medium */
-    uint64_t size;   /* bytes */
-    uint64_t root;   /* inode of the root folder (OK only) */
+    uint32_t index;   /* 1-based, in order */
+    uint32_t partno;  /* partition number, 0 = whole-disk filesystem */
+    uint64_t offset;  /* bytes from the start of the medium */
+    uint64_t size;    /* bytes */
+    uint64_t root;    /* inode of the root folder (OK only) */
     uint64_t root_id; /* its identity (as reader_entry.id) */
-    uint32_t status; /* enum reader_volume_status */
+    uint32_t status;  /* enum reader_volume_status */
     uint32_t flags;
     char fstype[32]; /* blkid TYPE: [a-zA-Z0-9_]*, NUL-terminated */
     char fsversion[32];
@@ -174,10 +174,11 @@ enum reader_type {
     READER_T_DAMAGED, /* a name whose metadata could not be read */
     READER_T_END
 };
-#define READER_E_MTIME 0x1u      /* mtime is set */
-#define READER_E_CRTIME 0x2u     /* crtime (creation) is set */
-#define READER_E_LOCALTIME 0x4u  /* both are local wall-clock time, not UTC (FAT): the
-                                  * service converts them with the kiosk's time zone */
+#define READER_E_MTIME 0x1u  /* mtime is set */
+#define READER_E_CRTIME 0x2u /* crtime (creation) is set */
+#define READER_E_LOCALTIME                                                                         \
+    0x4u /* both are local wall-clock time, not UTC (FAT): the                                     \
+          * service converts them with the kiosk's time zone */
 #define READER_E_FLAGS_ALL 0x7u
 struct reader_entry {
     uint64_t inode; /* what LISTDIR / READ ask for */
@@ -207,7 +208,7 @@ struct reader_end {
     uint32_t status; /* enum reader_status */
     uint32_t zero;
     uint64_t count; /* DIR_END: ENTRY messages sent; READ_END: bytes sent */
-}; /* + text */
+};                  /* + text */
 
 /* READ: the default data of regular file INODE, which the listing showed as SIZE bytes. */
 struct reader_read {

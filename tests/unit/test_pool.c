@@ -221,8 +221,8 @@ static void test_types(void **state)
     (void)state;
     struct scanner_pool *p = new_pool(1);
     static const char pdf[] = "%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
-    static const unsigned char zip[] = {'P', 'K', 5, 6, 0, 0, 0, 0, 0, 0, 0, 0,
-                                        0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const unsigned char zip[] = {'P', 'K', 5, 6, 0, 0, 0, 0, 0, 0, 0,
+                                        0,   0,   0, 0, 0, 0, 0, 0, 0, 0, 0};
     int c = make_clean(), e = make_eicar(), d = make_file("doc.pdf", pdf, sizeof(pdf) - 1),
         z = make_file("empty.zip", zip, sizeof(zip));
     const struct {
@@ -578,13 +578,12 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_verdicts),         cmocka_unit_test(test_types),
-        cmocka_unit_test(test_confined),
-        cmocka_unit_test(test_concurrent),       cmocka_unit_test(test_killed_mid_scan),
-        cmocka_unit_test(test_timeout),          cmocka_unit_test(test_forbidden_syscalls),
-        cmocka_unit_test(test_bad_answers),      cmocka_unit_test(test_idle_death),
-        cmocka_unit_test(test_recycle),          cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_clamav_testfiles),
+        cmocka_unit_test(test_verdicts),           cmocka_unit_test(test_types),
+        cmocka_unit_test(test_confined),           cmocka_unit_test(test_concurrent),
+        cmocka_unit_test(test_killed_mid_scan),    cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_forbidden_syscalls), cmocka_unit_test(test_bad_answers),
+        cmocka_unit_test(test_idle_death),         cmocka_unit_test(test_recycle),
+        cmocka_unit_test(test_refusals),           cmocka_unit_test(test_clamav_testfiles),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -118,8 +118,8 @@ static void test_send_recv(void **state)
     memcpy(payload, &h, sizeof(h));
     payload[sizeof(h)] = 'x';
     struct iovec iov = {.iov_base = payload, .iov_len = sizeof(payload)};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b,
-                         .msg_controllen = sizeof(cm.b)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.b, .msg_controllen = sizeof(cm.b)};
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
@@ -146,8 +146,14 @@ static void test_send_recv(void **state)
 static void test_check_entry(void **state)
 {
     (void)state;
-    struct reader_entry ok = {.inode = 9, .id = 9, .type = READER_T_REG, .nlink = 1, .size = 10,
-                              .flags = READER_E_MTIME, .mtime = 1700000000, .mtime_ns = 5};
+    struct reader_entry ok = {.inode = 9,
+                              .id = 9,
+                              .type = READER_T_REG,
+                              .nlink = 1,
+                              .size = 10,
+                              .flags = READER_E_MTIME,
+                              .mtime = 1700000000,
+                              .mtime_ns = 5};
     struct reader_entry e;
     assert_null(reader_check_entry(&ok, "a.csv", 5));
     /* names as they come: any bytes but NUL and '/', not "." or ".." */
@@ -513,10 +519,14 @@ int main(int argc, char **argv)
         fake_reader(name);
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_shapes),     cmocka_unit_test(test_send_recv),
-        cmocka_unit_test(test_check_entry),      cmocka_unit_test(test_check_volume),
-        cmocka_unit_test(test_check_other),      cmocka_unit_test(test_client_good),
-        cmocka_unit_test(test_client_nonsense),  cmocka_unit_test(test_client_failures),
+        cmocka_unit_test(test_parse_shapes),
+        cmocka_unit_test(test_send_recv),
+        cmocka_unit_test(test_check_entry),
+        cmocka_unit_test(test_check_volume),
+        cmocka_unit_test(test_check_other),
+        cmocka_unit_test(test_client_good),
+        cmocka_unit_test(test_client_nonsense),
+        cmocka_unit_test(test_client_failures),
         cmocka_unit_test(test_client_restart_and_stop),
     };
     int rc = cmocka_run_group_tests(tests, setup, NULL);

@@ -70,12 +70,19 @@ PREFIX ?= /usr/local
 install: all $(BUILD)/kiosk-ui $(UI_MO)
 	install -D -m 0755 $(BUILD)/kiosk $(DESTDIR)$(PREFIX)/bin/kiosk
 	install -D -m 0755 $(BUILD)/kiosk-ui $(DESTDIR)$(PREFIX)/bin/kiosk-ui
+	install -D -m 0755 $(BUILD)/kiosk-verify $(DESTDIR)$(PREFIX)/bin/kiosk-verify
+	install -D -m 0755 $(BUILD)/kiosk-publish $(DESTDIR)$(PREFIX)/bin/kiosk-publish
 	install -D -m 0644 $(UI_MO) $(DESTDIR)/usr/share/locale/ja/LC_MESSAGES/kiosk.mo
 	install -d -m 0755 $(DESTDIR)/etc/kiosk
 	[ -e $(DESTDIR)/etc/kiosk/kiosk.conf ] || install -m 0644 data/kiosk.conf $(DESTDIR)/etc/kiosk/
 	[ -e $(DESTDIR)/etc/kiosk/policy.conf ] || install -m 0644 data/policy.conf $(DESTDIR)/etc/kiosk/
 	install -D -m 0644 data/kiosk.service $(DESTDIR)/etc/systemd/system/kiosk.service
 	install -D -m 0644 data/90-kiosk.rules $(DESTDIR)/etc/udev/rules.d/90-kiosk.rules
+	install -D -m 0644 docs/handoff.md $(DESTDIR)$(PREFIX)/share/doc/kiosk/handoff.md
+# Deliveries are signed by default: a kiosk installed here gets its key now (the service
+# makes it at its first start as well).  Not into a package's DESTDIR: a key is per kiosk.
+	if [ -z "$(DESTDIR)" ] && [ ! -e /etc/kiosk/signing.key ]; then \
+	    $(BUILD)/kiosk keygen --out-dir /etc/kiosk; fi
 
 format:
 	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) $(wildcard */*.h)

@@ -103,6 +103,7 @@ struct daemon {
     struct outbox_entry *pub_entry; /* ... and the entry it publishes */
     int pub_lock;                /* the outbox lock while it runs */
     guint pub_timer;             /* the next retry */
+    gint64 pruned_us;            /* the last [staging] keep-days pruning (monotonic) */
     enum daemon_job_kind admin_arm; /* the next medium is the administrator's stick */
     bool admin_export_in;        /* an export stick is being written or still in */
     bool remove_is_admin;        /* d->remove is the administrator's stick (no screen) */
@@ -294,6 +295,8 @@ static void daemon_start(struct daemon *d, struct daemon_job *j)
         .model = j->dev->model,
         .serial = j->dev->serial,
         .accept_loop = d->cfg->accept_loop,
+        .signing_key = d->cfg->signing_key,
+        .test_hold_fifo = d->cfg->accept_loop ? g_getenv("KIOSK_TEST_SESSION_HOLD") : NULL,
     };
     log_info("session %s: %s (%s %s, %" G_GUINT64_FORMAT " bytes)%s", j->id, j->dev->devnode,
              j->dev->vendor ? j->dev->vendor : "?", j->dev->model ? j->dev->model : "?",
@@ -795,6 +798,28 @@ static void daemon_publish_retry_now(struct daemon *d)
     daemon_publish_kick(d);
 }
 
+/* [staging] keep-days, once an hour (and at start).  Never while publishing. */
+static void daemon_prune(struct daemon *d)
+{
+    gint64 now = g_get_monotonic_time();
+    if (!d->handoff || d->pub_entry || d->stopping || d->cfg->keep_days <= 0 ||
+        (d->pruned_us && now - d->pruned_us < (gint64)3600 * G_USEC_PER_SEC))
+        return;
+    d->pruned_us = now;
+    GPtrArray *pruned = g_ptr_array_new_with_free_func(g_free);
+    char *why = NULL;
+    int lock = outbox_lock(d->cfg->work_dir, false);
+    if (lock >= 0 && handoff_prune(d->handoff, d->audit, false, pruned, &why) != 0)
+        log_warn("prune: %s", why);
+    if (pruned->len)
+        log_info("pruned %u published sessions older than %d days", pruned->len,
+                 d->cfg->keep_days);
+    if (lock >= 0)
+        close(lock);
+    g_ptr_array_free(pruned, TRUE);
+    g_free(why);
+}
+
 /* Out of service while too much waits for the share; back when it has taken enough. */
 static void daemon_check_outbox(struct daemon *d)
 {
@@ -1072,6 +1097,7 @@ static gboolean daemon_admin_tick(gpointer data)
     daemon_admin_check_fresh(d);
     daemon_check_outbox(d);
     daemon_publish_kick(d);
+    daemon_prune(d);
     return G_SOURCE_CONTINUE;
 }
 
@@ -1784,6 +1810,7 @@ int daemon_run(const struct kiosk_config *cfg)
         kudev_enumerate(d->udev); /* media already plugged in */
     }
     daemon_check_outbox(d);
+    daemon_prune(d);
     daemon_publish_kick(d); /* what waits in the outbox from before */
     if (d->audit)
         daemon_admin_start(d); /* reloads and freshness, also when out of service */

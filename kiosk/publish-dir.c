@@ -96,8 +96,11 @@ static int publish_dir_mkdir(struct publish_store *s, const char *rel, bool priv
     }
     int fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
+        int e = errno;
+        struct stat st;
+        bool link = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
         *why = g_strdup_printf("%s is not a folder the kiosk may use: %s", rel,
-                               errno == ELOOP ? "a link (not followed)" : g_strerror(errno));
+                               link ? "a symbolic link (not followed)" : g_strerror(e));
         goto out;
     }
     if ((!private_dir && s->group != (gid_t)-1 && fchown(fd, (uid_t)-1, s->group) != 0) ||

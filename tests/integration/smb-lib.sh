@@ -27,7 +27,7 @@ _smb_cleanup() {
     if [ "${KIOSK_KEEP:-0}" = 1 ]; then echo "kept $SMB_DIR" >&2; else rm -rf "$SMB_DIR"; fi
 }
 
-_smb_setup() {
+smb_setup() {  # the folders, configuration, passdb and credentials (start_smbd calls it)
     local d
     for d in pid lock state cache private ncalrpc share ro full; do mkdir -p "$SMB_DIR/$d"; done
     mount -t tmpfs -o size=2m,mode=0755 kiosk-smb-full "$SMB_DIR/full" || fail "cannot mount the full share's tmpfs"
@@ -77,7 +77,7 @@ EOF
 }
 
 start_smbd() {
-    [ -f "$SMB_DIR/smb.conf" ] || _smb_setup
+    [ -f "$SMB_DIR/smb.conf" ] || smb_setup
     # (its own process group, the default: stopping it must not signal the test)
     smbd --foreground --debug-stdout -s "$SMB_DIR/smb.conf" >> "$SMB_DIR/smbd.out" 2>&1 &
     SMBD_PID=$!

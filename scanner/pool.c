@@ -147,7 +147,9 @@ static void pool_retire_pid(struct scanner_pool *p, pid_t pid, int *status)
     g_free(why);
 }
 
-/* A MIME type as libmagic writes it: "type/subtype" of RFC 6838 name characters, or "". */
+/* A MIME type as libmagic writes it, or "": printable ASCII that starts with
+ * "type/subtype" of RFC 6838 name characters.  (libmagic sometimes appends words, as in
+ * "application/x-executable, no program header"; the policy has always seen them.) */
 static bool pool_mime_ok(const char *mime, size_t size)
 {
     size_t len = strnlen(mime, size), slash = 0, i;
@@ -155,14 +157,17 @@ static bool pool_mime_ok(const char *mime, size_t size)
         return false;
     if (len == 0)
         return true;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)mime[i] < 0x20 || (unsigned char)mime[i] >= 0x7f)
+            return false;
     for (i = 0; i < len; i++) {
         char c = mime[i];
         if (c == '/' && !slash && i > 0)
             slash = i;
         else if (!g_ascii_isalnum(c) && !strchr("!#$&^_.+-", c))
-            return false;
+            break;
     }
-    return slash > 0 && slash + 1 < len;
+    return slash > 0 && slash + 1 < i;
 }
 
 /* The reply checks of the trusted side (OpenSSH mm_answer_*: "in case the child got

@@ -33,8 +33,10 @@ static size_t build(char *buf, uint16_t type, const void *body, size_t bodylen, 
 {
     struct reader_hdr h = {.magic = READER_MAGIC, .type = type};
     memcpy(buf, &h, sizeof(h));
-    memcpy(buf + sizeof(h), body, bodylen);
-    memcpy(buf + sizeof(h) + bodylen, var, varlen);
+    if (bodylen)
+        memcpy(buf + sizeof(h), body, bodylen);
+    if (varlen)
+        memcpy(buf + sizeof(h) + bodylen, var, varlen);
     return sizeof(h) + bodylen + varlen;
 }
 
@@ -339,8 +341,10 @@ static __attribute__((noreturn)) void fake_reader(const char *s)
             fake_send(READER_DIR_END, &e, sizeof(e), !strcmp(s, "damaged") ? "loop" : NULL,
                       !strcmp(s, "damaged") ? 4 : 0);
         } else if (m.type == READER_READ) {
-            if (!strcmp(s, "crash"))
+            if (!strcmp(s, "crash")) {
+                signal(SIGSEGV, SIG_DFL); /* not a sanitizer's report: the plain signal */
                 raise(SIGSEGV);
+            }
             if (!strcmp(s, "hang"))
                 for (;;)
                     pause();

@@ -462,7 +462,8 @@ static int bundle_install(const struct kiosk_config *cfg, const struct policy *p
             char *sigpath = g_strconcat(e->copy, ".minisig", NULL);
             struct policy_install_result res;
             char *why = NULL;
-            int r = policy_install(cfg->policy, cfg->admin_keys, e->copy, sigpath, a, &res, &why);
+            int r = policy_install(cfg->policy, cfg->admin_keys, cfg->admin_state, e->copy,
+                                   sigpath, a, &res, &why);
             if (r == 0) {
                 char *msg = g_strdup_printf("policy \"%s\" version %" G_GUINT64_FORMAT
                                             " installed (was version %" G_GUINT64_FORMAT ")",
@@ -683,6 +684,57 @@ static int bundle_sums_add(const char *dir, const char *rel, GString *sums, int 
     return rc;
 }
 
+/* Verify the exported copy COPY of the audit log as `kiosk audit verify` does on the
+ * kiosk: the chain, the head saved at the last session end, the signed checkpoints with
+ * the kiosk's public key, which is copied beside it (kiosk-signing.pub) so that the
+ * copy can be checked offline.  *text gets audit-verify.txt; returns audit_verify_log's
+ * result. */
+static int bundle_verify_audit(const struct kiosk_config *cfg, const char *copy, const char *dest,
+                               uint64_t *records, char **text)
+{
+    struct audit_anchor an = {.what = "saved head"};
+    struct sign_pubkey key;
+    struct audit_verify_opts o = {0};
+    struct audit_verify_result res;
+    char *why = NULL;
+    GString *t = g_string_new(NULL);
+    if (admin_state_audit_head(cfg->admin_state, &an.seq, an.hash, &why) == 0 && an.seq) {
+        o.anchors = &an;
+        o.n_anchors = 1;
+    }
+    g_clear_pointer(&why, g_free);
+    if (cfg->public_key && sign_key_load_public(cfg->public_key, &key, &why) == 0) {
+        o.key = &key; /* not required: checkpoints of an earlier key stay unchecked */
+        char *kp = g_build_filename(dest, "kiosk-signing.pub", NULL);
+        if (bundle_copy_path(cfg->public_key, kp, &why) != 0)
+            log_warn("export: %s", why);
+        g_free(kp);
+    }
+    g_clear_pointer(&why, g_free);
+    int vr = audit_verify_log(copy, &o, &res);
+    if (vr == 0)
+        g_string_append_printf(t, "OK: %" G_GUINT64_FORMAT " records, chain intact; head: record "
+                                  "%" G_GUINT64_FORMAT " sha256 %s\n",
+                               res.records, res.head.seq, res.head.hash);
+    else
+        g_string_append_printf(t, "BROKEN at line %" G_GUINT64_FORMAT ": %s\n", res.bad_line,
+                               res.why ? res.why : "?");
+    for (guint i = 0; res.notes && i < res.notes->len; i++)
+        g_string_append_printf(t, "  %s\n", (const char *)g_ptr_array_index(res.notes, i));
+    g_string_append_printf(t, "  %" G_GUINT64_FORMAT " signed checkpoints, %" G_GUINT64_FORMAT
+                              " verified with the kiosk's public key; the last at record %"
+                              G_GUINT64_FORMAT "\n",
+                           res.checkpoints, res.checkpoints_verified, res.last_checkpoint);
+    if (o.key)
+        g_string_append(t, "Check this copy elsewhere with the kiosk's public key (compare its "
+                           "key id with the one you keep):\n  kiosk audit verify audit.jsonl "
+                           "--pubkey kiosk-signing.pub\n");
+    *records = res.records;
+    *text = g_string_free(t, FALSE);
+    audit_verify_result_clear(&res);
+    return vr;
+}
+
 int bundle_export_dir(const struct kiosk_config *cfg, const char *parent, char **dest_out,
                       JsonObject **summary, char **why)
 {
@@ -694,8 +746,7 @@ int bundle_export_dir(const struct kiosk_config *cfg, const char *parent, char *
     char *dest = g_build_filename(parent, name, NULL);
     char *reports = report_save_dir(cfg);
     char *audit = g_build_filename(dest, "audit.jsonl", NULL);
-    char *vwhy = NULL;
-    uint64_t records = 0, bad = 0;
+    uint64_t records = 0;
     int rc = KERR_SYSTEM, nreports = 0, files = 0;
     gint64 bytes = 0;
     GString *sums = g_string_new(NULL);
@@ -708,11 +759,8 @@ int bundle_export_dir(const struct kiosk_config *cfg, const char *parent, char *
     }
     if ((rc = bundle_copy_path(cfg->audit_log, audit, why)) != 0)
         goto out;
-    int vr = audit_verify(audit, &records, &bad, &vwhy);
-    char *verify =
-        vr == 0
-            ? g_strdup_printf("OK: %" G_GUINT64_FORMAT " records, chain intact\n", records)
-            : g_strdup_printf("BROKEN at line %" G_GUINT64_FORMAT ": %s\n", bad, vwhy ? vwhy : "?");
+    char *verify = NULL;
+    int vr = bundle_verify_audit(cfg, audit, dest, &records, &verify);
     char *vpath = g_build_filename(dest, "audit-verify.txt", NULL);
     g_file_set_contents(vpath, verify, -1, NULL);
     g_free(verify);
@@ -777,7 +825,6 @@ int bundle_export_dir(const struct kiosk_config *cfg, const char *parent, char *
     rc = 0;
 out:
     g_string_free(sums, TRUE);
-    g_free(vwhy);
     g_free(audit);
     g_free(stamp);
     g_free(name);

@@ -266,6 +266,7 @@ int cmd_scan(int argc, char **argv)
     config_override(&cfg->signing_key, o_key);
     config_override(&cfg->signatures, o_sigs);
     config_override(&cfg->audit_log, o_audit);
+    cfg->audit_log_given = o_audit != NULL;
     config_override(&cfg->run_dir, o_run);
     if (workers >= 0)
         cfg->workers = workers;
@@ -293,8 +294,8 @@ int cmd_scan(int argc, char **argv)
         goto out;
     }
     gint64 t0 = g_get_monotonic_time();
-    /* The engine lives in sandboxed worker processes (docs/privsep.md), one per core; the
-     * pool is made before any thread exists because it forks. */
+    /* The engine lives in sandboxed worker processes (docs/privsep.md), one per core,
+     * whose zygote the spawner forks. */
     int nscan = cfg->workers > 0 ? cfg->workers : (int)g_get_num_processors();
     if (session_pool_new(pol, cfg->signatures, MIN(nscan, SCANNER_POOL_MAX_WORKERS),
                          SCANNER_POOL_USER, cfg->run_dir, &pool, &why) != 0) {
@@ -333,6 +334,7 @@ int cmd_scan(int argc, char **argv)
         .details = details,
         .signing_key = cfg->signing_key,
         .accept_loop = testing,
+        .admin_state = cfg->audit_log_given ? NULL : cfg->admin_state, /* the kiosk's log only */
     };
     if (testing) {
         /* As the service's testing mode: said in the audit log and the manifest. */

@@ -14,6 +14,8 @@ struct kiosk_config {
     char *staging;     /* [paths] staging */
     char *signatures;  /* [paths] signatures */
     char *audit_log;   /* [paths] audit-log */
+    bool audit_log_given;   /* --audit-log on the command line: another log than the kiosk's,
+                               whose head is not saved in admin-state (audit.h) */
     char *run_dir;     /* [paths] run-dir */
     char *socket;      /* [paths] socket */
     int workers;       /* [scan] workers, 0 = one per core */

@@ -2,6 +2,7 @@
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "kiosk/admin.h"
 #include "kiosk/audit.h"
 #include "kiosk/manifest.h"
 #include "kiosk/media.h"
@@ -14,6 +15,7 @@
 #include "scanner/pool.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <clamav.h>
 #include <magic.h>
@@ -25,6 +27,9 @@
 #define SESSION_PROGRESS_INTERVAL_US 100000
 /* After the session deadline, give reads this long before aborting the medium. */
 #define SESSION_ABORT_GRACE_US (5 * G_USEC_PER_SEC)
+/* The longest relative path a delivered file may have: PATH_MAX, less room for the share's
+ * own path and the session folder in front of it (and what its readers can open). */
+#define SESSION_MAX_STAGED_PATH (PATH_MAX - 256)
 
 struct session_ctx {
     const struct session_params *p;
@@ -696,7 +701,17 @@ static int session_deliver(struct session_ctx *c, char **why)
         char *name = names_dir_claim(nd, clean);
         f->staged_path = sdir[0] ? g_strconcat(sdir, "/", name, NULL) : g_strdup(name);
         char *dwhy = NULL;
-        if (workarea_session_deliver(c->work, f->spool_name, f->staged_path, &dwhy) != 0) {
+        size_t plen = strlen(f->staged_path);
+        if (plen > SESSION_MAX_STAGED_PATH) {
+            /* Too long for the share and its readers (the share's own path and the session
+             * folder come in front of it): this file only, not the session. */
+            verdict_set(&f->verdict, VERDICT_ERROR,
+                        "could not be delivered: its path is too long for the staging share "
+                        "(%zu bytes, at most %d)",
+                        plen, SESSION_MAX_STAGED_PATH);
+            unlinkat(c->work->spoolfd, f->spool_name, 0);
+            g_clear_pointer(&f->staged_path, g_free);
+        } else if (workarea_session_deliver(c->work, f->spool_name, f->staged_path, &dwhy) != 0) {
             *why = dwhy;
             rc = KERR_STAGING;
         }
@@ -710,6 +725,34 @@ static int session_deliver(struct session_ctx *c, char **why)
     g_hash_table_destroy(dirs);
     g_hash_table_destroy(claims);
     return rc;
+}
+
+/* Anchor the audit log outside itself at the end of a session (audit.h): a checkpoint
+ * signed with the kiosk's key, the head to syslog, saved in the root-only admin state,
+ * and in the result (--json, reports). */
+static void session_anchor(struct audit *audit, struct session_result *r,
+                           const struct session_params *p)
+{
+    struct audit_head head;
+    char *why = NULL;
+    JsonObject *base = session_audit_base(r); /* testing mode, test signatures */
+    int rc = audit_checkpoint(audit, r->id, p->signing_key, base, &head, &why);
+    json_object_unref(base);
+    if (rc != 0) {
+        log_error("session %s: the audit log's head could not be anchored: %s", r->id,
+                  why ? why : "?");
+        g_free(why);
+        return;
+    }
+    r->audit_seq = head.seq;
+    g_strlcpy(r->audit_hash, head.hash, sizeof(r->audit_hash));
+    if (!p->admin_state || !*p->admin_state || geteuid() != 0)
+        return;
+    if (admin_state_save_audit_head(p->admin_state, head.seq, head.hash, &why) != 0) {
+        log_error("session %s: the audit head was not saved in %s: %s", r->id, p->admin_state,
+                  why);
+        g_free(why);
+    }
 }
 
 static void session_fail(struct session_result *r, int code, char *why)
@@ -774,7 +817,11 @@ static int session_write_signed(struct session_ctx *c, struct sign_seckey *key, 
     if (rc != 0 || !key)
         return rc;
     char *sig = NULL, *sname = g_strconcat(name, SIGN_SUFFIX, NULL), *swhy = NULL;
-    rc = sign_data(key, data, len, name, NULL, &sig, &swhy);
+    /* The trusted comment binds the signature to this session and this time (kiosk
+     * verify-batch checks both against the folder and the manifest). */
+    char *tc = sign_delivery_comment(name, c->r->id, g_get_real_time() / G_USEC_PER_SEC);
+    rc = sign_data(key, data, len, name, tc, &sig, &swhy);
+    g_free(tc);
     if (rc == 0)
         rc = workarea_session_write(c->work, sname, sig, strlen(sig), why);
     else
@@ -1138,6 +1185,8 @@ out_audit:
         rc = KERR_AUDIT;
     }
 out:
+    if (audit && rc != KERR_AUDIT)
+        session_anchor(audit, r, p); /* after the session's end is on record */
     session_join_workers(&c, readers, nreaders, scanners, nscanners);
     session_close_media(&c);
     workarea_session_end(c.work);
@@ -1275,6 +1324,12 @@ JsonNode *session_result_to_json(const struct session_result *r)
         json_object_set_string_member(o, "manifest_sha256", r->manifest_sha256);
     if (r->error)
         json_object_set_string_member(o, "error", r->error);
+    if (r->audit_seq > 0) {
+        JsonObject *a = json_object_new();
+        json_object_set_int_member(a, "seq", (gint64)r->audit_seq);
+        json_object_set_string_member(a, "hash", r->audit_hash);
+        json_object_set_object_member(o, "audit", a);
+    }
     json_object_set_member(o, "files", session_files_to_json(r));
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);
@@ -1290,7 +1345,6 @@ static struct scanner_opts session_scanner_opts(const struct policy *pol)
         .max_recursion = pol->limits.scan_max_recursion,
         .max_files = pol->limits.scan_max_files,
         .max_scantime = pol->limits.scan_max_time,
-        .scan_archives = pol->scan_archives,
         .block_macros = pol->block_macros,
         .block_encrypted = pol->block_encrypted,
     };

@@ -89,6 +89,10 @@ struct session_result {
     JsonObject *details;  /* operator details (vessel, IMO, voyage, company, person) or NULL */
     GPtrArray *files;     /* struct session_file *, in walk order */
     struct session_counts counts;
+    /* The audit log's head after the session (its signed checkpoint, or its session-end
+     * record): what --json, syslog and the admin state anchor the chain with.  0 = none. */
+    uint64_t audit_seq;
+    char audit_hash[65];
 };
 
 typedef void (*session_progress_fn)(const struct session_progress *p, void *user_data);
@@ -118,6 +122,9 @@ struct session_params {
      * *.sig); NULL or "" = unsigned.  A configured key that cannot be used fails the
      * session. */
     const char *signing_key;
+    /* The admin state (admin.h) where the audit head is saved at the end (root only);
+     * NULL = not saved. */
+    const char *admin_state;
     /* Testing mode only (the service with --accept-loop-devices and the environment's
      * KIOSK_TEST_SESSION_HOLD): hold at this FIFO (util_test_hold) after the delivery is in
      * the outbox and before the session's end is recorded, so a test can kill the service

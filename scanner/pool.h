@@ -6,8 +6,9 @@
  *     scanner_scan_fd(engine, fd, name, &verdict)
  *  -> scanner_pool_scan_fd(pool, fd, name, timeout_ms, &verdict)
  *
- * The creating process forks a zygote that loads and compiles the engine ONCE, then forks
- * the workers (initially NWORKERS, later replacements); the engine's pages are shared
+ * A zygote, forked by the single-threaded spawner (spawner.h; never by the creating
+ * process, which may have threads), loads and compiles the engine ONCE, then forks the
+ * workers (initially NWORKERS, later replacements); the engine's pages are shared
  * copy-on-write.  Each worker confines itself (sandbox.h: user, namespaces, tmpfs +
  * chroot, rlimits, no_new_privs, seccomp) before it answers.  The protocol and what is
  * and is not confined: docs/privsep.md. */
@@ -35,8 +36,9 @@ struct scanner_pool;
  * the caller is root (it must exist; NULL = stay root, still confined otherwise); ignored
  * when not root.  Waits until the engine compiled and every worker confined itself.
  * Returns 0, or a negative KERR_* with *why (newly allocated) saying why.
- * Create the pool before starting threads that may fork, and keep it for the process's
- * life or free it when no scan is running. */
+ * Nothing is forked in the calling process, so any thread may create a pool (a reload
+ * builds one in a thread while the service runs on).  Keep it for the process's life or
+ * free it when no scan is running. */
 int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nworkers,
                      const char *user, const char *tmp_root, struct scanner_pool **out, char **why);
 

@@ -87,7 +87,8 @@ struct zygote_msg {
     struct scanner_info info; /* READY */
 };
 
-/* Everything the zygote needs; it inherits this by fork(), nothing is serialised. */
+/* Everything the zygote needs; the spawner receives it by value (spawner.c) and the
+ * zygote inherits it by fork(). */
 struct worker_conf {
     char *dbdir;              /* absolute */
     struct scanner_opts opts; /* opts.tmpdir is ignored: "." (see docs/privsep.md) */

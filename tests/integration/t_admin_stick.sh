@@ -209,7 +209,10 @@ cp "$OURSIGS/kiosk-test.hdb" "$OLDSIGS/site.hdb"; touch -d '30 days ago' "$OLDSI
 SIGS=$OLDSIGS
 mkdir -p "$T/fresh/kiosk-update"
 printf 'Kiosk.Test.Fresh:0:*:%s\n' "$MARKHEX" > "$T/fresh/kiosk-update/fresh.ndb"
-sign_bundle "$T/fresh/kiosk-update" admin fresh.ndb
+# A fresh copy of the old database itself: a new file beside an old one does not make
+# the old one fresh (the oldest plain signature file decides, docs/admin.md).
+cp "$OURSIGS/kiosk-test.hdb" "$T/fresh/kiosk-update/site.hdb"
+sign_bundle "$T/fresh/kiosk-update" admin fresh.ndb site.hdb
 stick fresh "$T/fresh"
 : > "$EVENTS"; finished=0
 start_daemon --config "$T/kiosk.conf"

@@ -7,6 +7,7 @@
 #include "kiosk/audit.h"
 #include "kiosk/config.h"
 #include "kiosk/handoff.h"
+#include "kiosk/media.h"
 #include "kiosk/session.h"
 #include "policy/policy.h"
 #include "scanner/pool.h"
@@ -192,7 +193,7 @@ int cmd_scan(int argc, char **argv)
     const char *config_path = NULL, *o_policy = NULL, *o_staging = NULL, *o_sigs = NULL,
                *o_audit = NULL, *o_run = NULL, *o_workers = NULL, *o_details = NULL,
                *o_target = NULL, *o_work = NULL, *o_key = NULL;
-    gboolean json = FALSE;
+    gboolean json = FALSE, testing = FALSE;
     struct handoff *ho = NULL;
     struct cmd_scan_pub pub = {0};
     const GOptionEntry opts[] = {
@@ -214,6 +215,8 @@ int cmd_scan(int argc, char **argv)
         {"details-json", 0, 0, G_OPTION_ARG_STRING, &o_details,
          "Session details as the screen sends them, e.g. '{\"vessel\":\"...\",\"imo\":\"...\"}'",
          "JSON"},
+        {"testing", 0, 0, G_OPTION_ARG_NONE, &testing,
+         "The test suite's hooks work (the session and its manifest say testing mode)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     struct cli cl = {.cmd = "kiosk scan"};
@@ -329,8 +332,15 @@ int cmd_scan(int argc, char **argv)
         .cancel = &cmd_scan_cancel,
         .details = details,
         .signing_key = cfg->signing_key,
+        .accept_loop = testing,
         .admin_state = cfg->audit_log_given ? NULL : cfg->admin_state, /* the kiosk's log only */
     };
+    if (testing) {
+        /* As the service's testing mode: said in the audit log and the manifest. */
+        log_set_testing_mode(true);
+        log_warn("the test suite's hooks into the medium reader work");
+        media_enable_test_hooks();
+    }
     session_run(&sp, &res);
     if (tty.active)
         fputc('\n', stderr);

@@ -104,6 +104,16 @@ static char *config_check_name(const char *value, const char *arg)
     return NULL;
 }
 
+/* [media] reader-user: an unprivileged user's name (never root: the reader parses what is
+ * on the medium). */
+static char *config_check_reader_user(const char *value, const char *arg)
+{
+    (void)arg;
+    if (!strcmp(value, "root"))
+        return g_strdup("must be an unprivileged user, not root");
+    return config_check_name(value, "user");
+}
+
 /* [access] screen-users: names or numeric ids, separated by ',', ';' or blanks. */
 static char *config_check_users(const char *value, const char *arg)
 {
@@ -207,7 +217,10 @@ static const struct config_key {
     {"kiosk", "loop-backing-dir", config_check_path, NULL, "path"},
     {"scan", "workers", config_check_int, "0..256", "0 to 256"},
     {"scan", "max-signature-age-days", config_check_int, "0..", "whole number >= 0"},
-    {"media", "driver-user", config_check_name, "user", "user name"},
+    {"media", "reader-user", config_check_reader_user, NULL, "user name (not root)"},
+    /* Obsolete (the FUSE drivers' user): accepted so that an older kiosk.conf still
+     * starts; config_load() says to remove it. */
+    {"media", "driver-user", config_check_name, "user", "user name (obsolete, ignored)"},
     {"devices", "allow", config_check_usb_ids, NULL, "VID:PID[:SERIAL];..."},
     {"devices", "deny", config_check_usb_ids, NULL, "VID:PID[:SERIAL];..."},
     {"devices", "max-size", config_check_size, "empty", "size (K, M, G, T), or empty"},

@@ -18,14 +18,13 @@ TMPFILESDIR   ?= /etc/tmpfiles.d
 APPLY_SYSTEM  ?= $(if $(DESTDIR),0,1)
 
 MAN_PAGES := man/kiosk.8 man/kiosk.conf.5 man/kiosk-policy.5 man/kiosk-ui.1 man/kiosk-verify.1 \
-             man/kiosk-fusermount.8 man/kiosk-publish.8
+             man/kiosk-publish.8
 DOC_FILES := $(wildcard docs/*.md)
 DOC_EXAMPLES := data/kiosk.conf data/policy.conf data/usbguard-rules.conf data/rsyslog-kiosk.conf
 
 .PHONY: install
 install: all $(BUILD)/kiosk-ui $(UI_MO)
 	install -D -m 0755 $(BUILD)/kiosk $(DESTDIR)$(BINDIR)/kiosk
-	install -D -m 0755 $(BUILD)/kiosk-fusermount $(DESTDIR)$(BINDIR)/kiosk-fusermount
 	install -D -m 0755 $(BUILD)/kiosk-ui $(DESTDIR)$(BINDIR)/kiosk-ui
 	install -D -m 0755 $(BUILD)/kiosk-verify $(DESTDIR)$(BINDIR)/kiosk-verify
 	install -D -m 0755 $(BUILD)/kiosk-publish $(DESTDIR)$(BINDIR)/kiosk-publish

@@ -27,6 +27,8 @@
 #define POOL_HELLO_TIMEOUT_MS 30000 /* a new worker confines itself and says hello */
 #define POOL_MIB (1024ull * 1024ull)
 
+_Static_assert(SCANNER_POOL_MIME_MAX == WORKER_MIME_MAX, "one MIME length for both sides");
+
 struct pool_worker {
     pid_t pid;           /* 0 = no worker in this slot (dead, to be spawned) */
     int fd;              /* our end of its socket, -1 when none */
@@ -170,11 +172,36 @@ static void pool_retire_pid(struct scanner_pool *p, pid_t pid, int *status)
     g_free(why);
 }
 
+/* A MIME type as libmagic writes it, or "": printable ASCII that starts with
+ * "type/subtype" of RFC 6838 name characters.  (libmagic sometimes appends words, as in
+ * "application/x-executable, no program header"; the policy has always seen them.) */
+static bool pool_mime_ok(const char *mime, size_t size)
+{
+    size_t len = strnlen(mime, size), slash = 0, i;
+    if (len == size)
+        return false;
+    if (len == 0)
+        return true;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)mime[i] < 0x20 || (unsigned char)mime[i] >= 0x7f)
+            return false;
+    for (i = 0; i < len; i++) {
+        char c = mime[i];
+        if (c == '/' && !slash && i > 0)
+            slash = i;
+        else if (!g_ascii_isalnum(c) && !strchr("!#$&^_.+-", c))
+            break;
+    }
+    return slash > 0 && slash + 1 < i;
+}
+
 /* The reply checks of the trusted side (OpenSSH mm_answer_*: "in case the child got
  * corrupted").  NULL when REP is a well-formed answer to request ID, else what is wrong. */
 static const char *pool_reply_check(const struct worker_reply *rep, uint64_t id)
 {
     size_t len = strnlen(rep->reason, sizeof(rep->reason));
+    if (!pool_mime_ok(rep->mime, sizeof(rep->mime)))
+        return "type not a MIME type";
     if (rep->magic != WORKER_REPLY_MAGIC)
         return "bad magic";
     if (rep->id != id)
@@ -361,6 +388,14 @@ static enum worker_test_hook pool_test_hook(const struct scanner_pool *p)
 int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                          struct verdict *out)
 {
+    return scanner_pool_scan(p, fd, name, timeout_ms, out, NULL, 0);
+}
+
+int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                      struct verdict *out, char *mime, size_t mimelen)
+{
+    if (mime && mimelen)
+        mime[0] = '\0';
     struct worker_request req;
     struct worker_reply rep;
     char *why = NULL, text[128];
@@ -419,6 +454,8 @@ again:
     if (!bad) {
         verdict_set(out, (enum verdict_kind)rep.kind, rep.kind == VERDICT_CLEAN ? NULL : "%s",
                     rep.reason);
+        if (mime && mimelen)
+            g_strlcpy(mime, rep.mime, mimelen);
         pool_release(p, i);
         return 0;
     }

@@ -21,6 +21,8 @@
 #include "scanner/verdict.h"
 
 #define SCANNER_POOL_MAX_WORKERS 64
+/* Room for a MIME type from scanner_pool_scan(). */
+#define SCANNER_POOL_MIME_MAX 128
 /* The unprivileged user the workers run as when the pool is made by root. */
 #define SCANNER_POOL_USER "kiosk-scan"
 /* timeout_ms = 0 means this. */
@@ -49,6 +51,12 @@ const struct scanner_info *scanner_pool_info(const struct scanner_pool *p);
  * malformed gives VERDICT_ERROR, is killed and replaced. */
 int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                          struct verdict *out);
+
+/* The same, and the file's MIME type as libmagic in the worker saw it into MIME (MIMELEN
+ * bytes; "" when the worker has no type detection, or the scan failed).  The text is
+ * checked: printable "type/subtype". */
+int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                      struct verdict *out, char *mime, size_t mimelen);
 
 /* Replace every worker (idle ones now, busy ones before their next file): no worker that
  * scanned before this call scans after it.

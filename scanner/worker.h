@@ -19,7 +19,8 @@
  *       worker  -> reply {id 0, CLEAN}                    hello: sandbox entered
  *                | reply {id 0, ERROR, why}               could not confine itself
  *       service -> request {id, name} + SCM_RIGHTS(fd)    scan this (read-only) file
- *       worker  -> reply {id, kind, reason}               verdict_from_clamav() result
+ *       worker  -> reply {id, kind, reason, mime}         libmagic's type of the file and
+ *                                                         verdict_from_clamav() result
  *       EOF from the service: the worker exits. */
 #ifndef KIOSK_SCANNER_WORKER_H
 #define KIOSK_SCANNER_WORKER_H
@@ -36,6 +37,7 @@
 #define WORKER_REQUEST_MAGIC 0x4b535251u /* "KSRQ" */
 #define WORKER_REPLY_MAGIC 0x4b535250u   /* "KSRP" */
 #define WORKER_NAME_MAX 256
+#define WORKER_MIME_MAX 128
 
 /* Test hooks (tests/unit/test_pool.c): the worker misbehaves on purpose before scanning.
  * Honoured only by workers of a pool created after scanner_pool_enable_test_hooks(). */
@@ -62,6 +64,10 @@ struct worker_reply {
     uint32_t kind;                   /* enum verdict_kind: CLEAN, INFECTED, BLOCKED or ERROR */
     uint64_t id;                     /* the request's id; 0 = hello */
     char reason[VERDICT_REASON_MAX]; /* NUL-terminated printable ASCII */
+    /* libmagic's MIME type of the file ("type/subtype"; "" in the hello, or when the
+     * worker has no type detection).  Type detection runs here, confined, not in the
+     * service: the service re-checks the text and applies the policy to it. */
+    char mime[WORKER_MIME_MAX];
 };
 
 enum zygote_op {

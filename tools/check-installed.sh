@@ -7,7 +7,7 @@ bad=0
 ok() { echo "check-installed: ok   $*"; }
 no() { echo "check-installed: FAIL $*"; bad=1; }
 
-for f in /usr/bin/kiosk /usr/bin/kiosk-fusermount /usr/bin/kiosk-publish /usr/bin/kiosk-ui \
+for f in /usr/bin/kiosk /usr/bin/kiosk-publish /usr/bin/kiosk-ui \
          /lib/systemd/system/kiosk.service /lib/udev/rules.d/90-kiosk.rules \
          /usr/lib/sysusers.d/kiosk.conf /usr/lib/tmpfiles.d/kiosk.conf \
          /usr/lib/sysusers.d/kiosk-ui.conf /usr/lib/tmpfiles.d/kiosk-ui.conf \
@@ -26,7 +26,7 @@ done
 libs=$(ldd /usr/bin/kiosk-verify | awk '{print $1}' | grep -E 'clamav|cups|gtk|smbclient|magic|udev' || true)
 [ -z "$libs" ] && ok "kiosk-verify links no kiosk-only library" || no "kiosk-verify links $libs"
 
-for u in kiosk-scan kiosk-fuse kiosk-reader kiosk-publish kiosk-ui; do
+for u in kiosk-scan kiosk-reader kiosk-publish kiosk-ui; do
     getent passwd "$u" >/dev/null && ok "user $u" || no "user $u is missing"
 done
 for g in kiosk kiosk-tos; do

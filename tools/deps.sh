@@ -19,8 +19,11 @@ while read -r pkg; do
     fi
 done < <(sed 's/#.*//' "${lists[@]}" | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
 
-# The unprivileged users the scanner workers and the filesystem drivers run as
-# (docs/privsep.md), and the groups of the socket and the staging share.
+# The unprivileged users (docs/privsep.md): kiosk-scan runs the sandboxed scanner workers,
+# kiosk-reader the medium reader ([media] reader-user in kiosk.conf; without it the kiosk
+# reads no medium), kiosk-publish the publisher (docs/handoff.md); the groups kiosk (the
+# event socket) and kiosk-tos (reads a local staging folder, [staging] group: put the TOS
+# side's accounts, or the file server's, in it).  All from data/kiosk.sysusers.
 ensure_users() {
     [ "$(id -u)" -eq 0 ] || return 0
     command -v systemd-sysusers >/dev/null || { echo "deps: systemd-sysusers is missing" >&2; return 1; }

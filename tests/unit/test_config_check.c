@@ -85,10 +85,12 @@ static void test_bad_values(void **state)
            "256G)\n"
            "3: [devices] allow: '0781' is not VID:PID or VID:PID:SERIAL (4 hex digits each, "
            "'*' for any), e.g. 0781:5567\n");
-    expect("[media]\ndriver-user=bad name\n[paths]\nsocket-group=-x\n",
-           "2: [media] driver-user: 'bad name' is not a user name (letters, digits, '_', '-', "
+    expect("[media]\nreader-user=bad name\n[paths]\nsocket-group=-x\n",
+           "2: [media] reader-user: 'bad name' is not a user name (letters, digits, '_', '-', "
            "'.')\n"
            "4: [paths] socket-group: '-x' is not a group name (letters, digits, '_', '-', '.')\n");
+    expect("[media]\nreader-user=root\n",
+           "2: [media] reader-user: must be an unprivileged user, not root\n");
     expect("[staging]\ntarget=ftp://x/y\n[staging2]\n",
            "2: [staging] target: 'ftp://x/y' is not dir:PATH or smb://HOST[:PORT]/SHARE/PATH\n"
            "3: unknown section [staging2]\n");

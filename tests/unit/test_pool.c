@@ -215,6 +215,40 @@ static void test_verdicts(void **state)
     free_pool(p);
 }
 
+/* The worker detects the type (libmagic runs there, not in the service), and says it as
+ * a plain MIME type, also for a file libclamav calls infected. */
+static void test_types(void **state)
+{
+    (void)state;
+    struct scanner_pool *p = new_pool(1);
+    static const char pdf[] = "%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+    static const unsigned char zip[] = {'P', 'K', 5, 6, 0, 0, 0, 0, 0, 0, 0,
+                                        0,   0,   0, 0, 0, 0, 0, 0, 0, 0, 0};
+    int c = make_clean(), e = make_eicar(), d = make_file("doc.pdf", pdf, sizeof(pdf) - 1),
+        z = make_file("empty.zip", zip, sizeof(zip));
+    const struct {
+        int fd;
+        const char *mime;
+    } want[] = {{c, "text/plain"}, {d, "application/pdf"}, {z, "application/zip"}};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        struct verdict v;
+        char mime[SCANNER_POOL_MIME_MAX] = "x";
+        assert_int_equal(scanner_pool_scan(p, want[i].fd, "f", 0, &v, mime, sizeof(mime)), 0);
+        assert_int_equal(v.kind, VERDICT_CLEAN);
+        assert_string_equal(mime, want[i].mime);
+    }
+    struct verdict v;
+    char mime[SCANNER_POOL_MIME_MAX] = "";
+    assert_int_equal(scanner_pool_scan(p, e, "eicar.com", 0, &v, mime, sizeof(mime)), 0);
+    assert_int_equal(v.kind, VERDICT_INFECTED);
+    assert_string_equal(mime, "text/plain");
+    close(c);
+    close(e);
+    close(d);
+    close(z);
+    free_pool(p);
+}
+
 static void test_confined(void **state)
 {
     (void)state;
@@ -630,7 +664,7 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_verdicts),         cmocka_unit_test(test_confined),
+        cmocka_unit_test(test_verdicts), cmocka_unit_test(test_types),         cmocka_unit_test(test_confined),
         cmocka_unit_test(test_concurrent),       cmocka_unit_test(test_killed_mid_scan),
         cmocka_unit_test(test_timeout),          cmocka_unit_test(test_forbidden_syscalls),
         cmocka_unit_test(test_bad_answers),      cmocka_unit_test(test_idle_death),

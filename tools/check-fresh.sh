@@ -35,19 +35,35 @@ suite=bookworm
 command -v mmdebstrap >/dev/null || { echo "check-fresh: mmdebstrap is missing (make deps)" >&2; exit 1; }
 
 ROOTS=()
+# clear_root ROOT: unmount everything at or below ROOT, deepest first (also what a run
+# that was killed left: its trap never ran), detach loop devices whose image lies below
+# it (a test's), then remove it, never crossing into another filesystem: with /dev,
+# /run or /sys still bound inside, a plain rm -rf would empty the machine's own.
+# Returns 1, leaving ROOT in place, when something stays mounted.
+clear_root() {
+    local r=$1 m l pass
+    [ -e "$r" ] || return 0
+    for pass in 1 2 3; do
+        for l in $(losetup -n -O NAME,BACK-FILE 2>/dev/null | awk -v r="$r" 'index($2, r "/") == 1 {print $1}'); do
+            losetup -d "$l" 2>/dev/null || true
+        done
+        for m in $(awk -v r="$r" '$5 == r || index($5, r "/") == 1 {print $5}' /proc/self/mountinfo | sort -r); do
+            umount "$m" 2>/dev/null || true
+        done
+        awk -v r="$r" '$5 == r || index($5, r "/") == 1' /proc/self/mountinfo | grep -q . || break
+        [ "$pass" = 3 ] || sleep 1
+    done
+    if awk -v r="$r" '$5 == r || index($5, r "/") == 1' /proc/self/mountinfo | grep -q .; then
+        echo "check-fresh: something is still mounted below $r; left in place" >&2
+        return 1
+    fi
+    rm -rf --one-file-system "$r"
+}
 cleanup() {
-    local r m
+    local r
     for r in "${ROOTS[@]:-}"; do
         [ -n "$r" ] || continue
-        # Everything mounted at or below the root, deepest first.
-        for m in $(awk -v r="$r" '$5 == r || index($5, r "/") == 1 {print $5}' /proc/self/mountinfo | sort -r); do
-            umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-        done
-        if awk -v r="$r" '$5 == r || index($5, r "/") == 1' /proc/self/mountinfo | grep -q .; then
-            echo "check-fresh: something is still mounted below $r; left in place" >&2
-        else
-            rm -rf "$r"
-        fi
+        clear_root "$r" || true
     done
 }
 trap cleanup EXIT
@@ -128,7 +144,7 @@ fi
 only=${CHECK_FRESH_ONLY:-}
 # ---- 1. the README's two commands -------------------------------------------------
 if [ "$only" != package ]; then
-r1=$work/root-readme; rm -rf "$r1"; ROOTS+=("$r1")
+r1=$work/root-readme; clear_root "$r1" || exit 1; ROOTS+=("$r1")
 step "1. a fresh Debian 12 root (mmdebstrap, this machine's apt sources)"
 t=$(now)
 rc=0; new_root "$r1" git,make "$work/mmdebstrap-readme.log" || rc=$?
@@ -167,7 +183,7 @@ if ! [ -f "${debs[0]}" ]; then
     make -C "$repo" BUILD="$build" deb > "$work/deb.log" 2>&1 || { tail -20 "$work/deb.log"; exit 1; }
     debs=("$build"/deb/kiosk_*.deb "$build"/deb/kiosk-ui_*.deb "$build"/deb/kiosk-verify_*.deb)
 fi
-r2=$work/root-package; rm -rf "$r2"; ROOTS+=("$r2")
+r2=$work/root-package; clear_root "$r2" || exit 1; ROOTS+=("$r2")
 step "2. the .debs installed in another fresh Debian 12 root"
 t=$(now)
 rc=0; new_root "$r2" man-db "$work/mmdebstrap-package.log" || rc=$?

@@ -45,9 +45,16 @@ int main(int argc, char **argv)
     }
     /* Not a command for people: the medium reader the kiosk starts for each medium, on
      * descriptors it passes (reader/reader.h).  It parses nothing before it has confined
-     * itself. */
-    if (!strcmp(argv[1], "reader"))
+     * itself.  --help alone (the CLI's convention) only says so. */
+    if (!strcmp(argv[1], "reader")) {
+        if (argc == 3 && !strcmp(argv[2], "--help")) {
+            puts("Usage:\n  kiosk reader ...\n\nThe medium reader: the kiosk starts it for "
+                 "each medium, confined, on\ndescriptors it passes (docs/privsep.md).  Not a "
+                 "command for people.");
+            return 0;
+        }
         reader_main(argc - 1, argv + 1);
+    }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         main_usage(stdout);
         return 0;

@@ -53,6 +53,9 @@ for p in kiosk-verify kiosk-publish; do
     expect_exit 0 "$p --help" "$BUILD/$p" --help
     grep -q "^Usage:" "$T/o" || fail "$p --help: no usage"
 done
+# The medium reader is not a command for people (not in kiosk --help), but answers --help.
+expect_exit 0 "kiosk reader --help" "$KIOSK" reader --help
+grep -q "^Usage:" "$T/o" || fail "kiosk reader --help: no usage"
 [ "$("$BUILD/kiosk-verify" --version)" = "kiosk-verify $VERSION" ] || fail "kiosk-verify --version"
 expect_exit 2 "kiosk-verify --json without --pubkey" "$BUILD/kiosk-verify" --json "$T"
 json_failed "kiosk-verify --json without --pubkey"

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "policy/policy.h"
+#include "scanner/edifact.h"
 #include "scanner/scanner.h"
 #include "scanner/verdict.h"
 
@@ -42,6 +43,7 @@ struct session_file {
     struct verdict verdict;
     char *staged_path;   /* relative to the delivery folder, when delivered */
     char *spool_name;    /* private */
+    struct edifact_summary *edifact; /* when it is EDIFACT (scanner/edifact.h), else NULL */
 };
 
 struct session_volume {
@@ -78,6 +80,7 @@ struct session_result {
     JsonObject *details;  /* operator details (vessel, IMO, voyage, company, person) or NULL */
     GPtrArray *files;     /* struct session_file *, in walk order */
     struct session_counts counts;
+    JsonArray *edifact_mismatch; /* details that disagree with a bay plan, or NULL */
 };
 
 typedef void (*session_progress_fn)(const struct session_progress *p, void *user_data);

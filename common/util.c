@@ -70,7 +70,7 @@ int util_mkdir_p(const char *path, mode_t mode)
     return 0;
 }
 
-static int util_rm_rf_at(int dfd, const char *name, int depth)
+static int util_rm_rf_depth(int dfd, const char *name, int depth)
 {
     if (depth > 4096) {
         errno = ELOOP;
@@ -93,7 +93,7 @@ static int util_rm_rf_at(int dfd, const char *name, int depth)
     while ((de = readdir(d)) != NULL) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
-        if (util_rm_rf_at(dirfd(d), de->d_name, depth + 1) != 0)
+        if (util_rm_rf_depth(dirfd(d), de->d_name, depth + 1) != 0)
             r = KERR_SYSTEM;
     }
     closedir(d);
@@ -104,7 +104,12 @@ static int util_rm_rf_at(int dfd, const char *name, int depth)
 
 int util_rm_rf(const char *path)
 {
-    return util_rm_rf_at(AT_FDCWD, path, 0);
+    return util_rm_rf_depth(AT_FDCWD, path, 0);
+}
+
+int util_rm_rf_at(int dirfd, const char *name)
+{
+    return util_rm_rf_depth(dirfd, name, 0);
 }
 
 char *util_time_rfc3339(gint64 unix_usec, bool usec)

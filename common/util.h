@@ -23,6 +23,8 @@ int util_mkdir_p(const char *path, mode_t mode);
 
 /* Remove a tree without following symlinks (openat/unlinkat).  Returns 0 or KERR_SYSTEM. */
 int util_rm_rf(const char *path);
+/* The same for NAME below the folder DIRFD. */
+int util_rm_rf_at(int dirfd, const char *name);
 
 /* Current time as RFC 3339 UTC: "2026-11-22T02:15:00Z" (usec=false) or with
  * ".123456" (usec=true).  Newly allocated. */

@@ -4,6 +4,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "kiosk/audit.h"
+#include "kiosk/handoff.h"
 #include "kiosk/printer.h"
 #include "kiosk/sigdb.h"
 #include "policy/policy.h"
@@ -493,14 +494,26 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
 
     JsonObject *st = json_object_new();
     struct statvfs vfs;
-    json_object_set_string_member(st, "folder", cfg->staging);
-    if (statvfs(cfg->staging, &vfs) == 0) {
+    /* The target, and the free space where deliveries pile up if it is unreachable: a
+     * local target's folder, else the kiosk's own work area (its outbox). */
+    json_object_set_string_member(st, "folder", cfg->target);
+    const char *space = g_str_has_prefix(cfg->target, "dir:") ? cfg->target + 4 : cfg->work_dir;
+    json_object_set_string_member(st, "space_of", space);
+    if (statvfs(space, &vfs) == 0) {
         json_object_set_int_member(st, "free_bytes", (gint64)((uint64_t)vfs.f_bavail * vfs.f_frsize));
         json_object_set_int_member(st, "total_bytes", (gint64)((uint64_t)vfs.f_blocks * vfs.f_frsize));
     } else {
         json_object_set_string_member(st, "error", g_strerror(errno));
     }
     json_object_set_object_member(o, "staging", st);
+    struct handoff *h = NULL;
+    char *hwhy = NULL;
+    if (handoff_peek(cfg, &h, &hwhy) == 0)
+        json_object_set_object_member(o, "publication", handoff_status_json(h));
+    else
+        json_object_set_string_member(st, "error", hwhy);
+    handoff_free(h);
+    g_free(hwhy);
 
     /* Asked now, briefly: a print service that is down must not hold up the screen. */
     JsonObject *pr = json_object_new();

@@ -1,5 +1,6 @@
 /* bundle.c - the administrator's USB stick (bundle.h). */
 #include "kiosk/bundle.h"
+#include "kiosk/report.h"
 
 #include "common/kerr.h"
 #include "common/log.h"
@@ -661,9 +662,7 @@ int bundle_export_dir(const struct kiosk_config *cfg, const char *parent, char *
             *p = '-';
     char *name = g_strdup_printf("kiosk-export-%s", stamp);
     char *dest = g_build_filename(parent, name, NULL);
-    char *reports = cfg->report_dir && *cfg->report_dir
-                        ? g_strdup(cfg->report_dir)
-                        : g_build_filename(cfg->staging, ".reports", NULL);
+    char *reports = report_save_dir(cfg);
     char *audit = g_build_filename(dest, "audit.jsonl", NULL);
     char *vwhy = NULL;
     uint64_t records = 0, bad = 0;

@@ -43,7 +43,8 @@ struct cmd_admin_opts {
 
 static const char cmd_admin_common_usage[] =
     "options: [--config FILE] [--policy FILE] [--signatures DIR] [--staging DIR]\n"
-    "         [--audit-log FILE] [--socket PATH] [--admin-keys DIR] [--admin-state FILE]\n";
+    "         [--audit-log FILE] [--socket PATH] [--admin-keys DIR] [--admin-state FILE]\n"
+    "         [--work-dir DIR]\n";
 
 /* Parse the options every admin command shares; fills o (o->cfg owned by the caller). */
 static int cmd_admin_parse(int argc, char **argv, struct cmd_admin_opts *o)
@@ -54,6 +55,7 @@ static int cmd_admin_parse(int argc, char **argv, struct cmd_admin_opts *o)
         {"staging", required_argument, NULL, 's'},  {"audit-log", required_argument, NULL, 'a'},
         {"socket", required_argument, NULL, 'S'},   {"admin-keys", required_argument, NULL, 'k'},
         {"admin-state", required_argument, NULL, 'A'},
+        {"work-dir", required_argument, NULL, 'W'},
         {"stdin", no_argument, NULL, 'i'},          {"json", no_argument, NULL, 'j'},
         {"no-reload", no_argument, NULL, 'n'},      {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -73,6 +75,7 @@ static int cmd_admin_parse(int argc, char **argv, struct cmd_admin_opts *o)
         case 'S': ov[4] = optarg; break;
         case 'k': ov[5] = optarg; break;
         case 'A': ov[6] = optarg; break;
+        case 'W': ov[7] = optarg; break;
         case 'i': o->use_stdin = true; break;
         case 'j': o->json = true; break;
         case 'n': o->no_reload = true; break;
@@ -87,12 +90,13 @@ static int cmd_admin_parse(int argc, char **argv, struct cmd_admin_opts *o)
     }
     char **fields[] = {&o->cfg->policy,    &o->cfg->signatures, &o->cfg->staging,
                        &o->cfg->audit_log, &o->cfg->socket,     &o->cfg->admin_keys,
-                       &o->cfg->admin_state};
+                       &o->cfg->admin_state, &o->cfg->work_dir};
     for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
         if (ov[i]) {
             g_free(*fields[i]);
             *fields[i] = g_strdup(ov[i]);
         }
+    config_override_staging_dir(o->cfg, ov[2]); /* --staging DIR: the target dir:DIR */
     o->args = argv + optind;
     o->nargs = argc - optind;
     return 0;
@@ -114,8 +118,8 @@ static struct audit *cmd_admin_audit(const struct kiosk_config *cfg)
 /* Send CMD (a JSON line) to the service and return the first object whose "type" is
  * WANT_TYPE (and, for "reply", whose "cmd" matches), or NULL (*why) when the service
  * cannot be reached or does not answer within 10 s. */
-static JsonObject *cmd_admin_ask(const char *socket, const char *cmd, const char *want_type,
-                                 const char *want_cmd, char **why)
+JsonObject *cmd_admin_ask(const char *socket, const char *cmd, const char *want_type,
+                          const char *want_cmd, char **why)
 {
     GSocketClient *cl = g_socket_client_new();
     GSocketAddress *addr = g_unix_socket_address_new(socket);
@@ -342,10 +346,33 @@ int cmd_status(int argc, char **argv)
         }
         if (json_object_has_member(sg, "free_bytes")) {
             char *f = util_format_bytes((uint64_t)json_object_get_int_member(sg, "free_bytes"));
-            printf("staging      %s free (%s)\n", f, o.cfg->staging);
+            printf("staging      %s (%s free in %s)\n", o.cfg->target, f,
+                   json_object_get_string_member_with_default(sg, "space_of", "?"));
             g_free(f);
         } else {
-            printf("staging      unreadable: %s\n", o.cfg->staging);
+            printf("staging      %s: %s\n", o.cfg->target,
+                   json_object_get_string_member_with_default(sg, "error", "unreadable"));
+        }
+        JsonObject *pb = json_object_get_object_member(st, "publication");
+        if (pb) {
+            JsonObject *en = json_object_get_object_member(pb, "entries");
+            JsonObject *old = json_object_get_member(pb, "oldest_pending") &&
+                                      JSON_NODE_HOLDS_OBJECT(json_object_get_member(pb, "oldest_pending"))
+                                  ? json_object_get_object_member(pb, "oldest_pending")
+                                  : NULL;
+            char *pend = util_format_bytes((uint64_t)json_object_get_int_member(pb, "pending_bytes"));
+            printf("outbox       %" G_GINT64_FORMAT " waiting (%s), %" G_GINT64_FORMAT
+                   " failing, %" G_GINT64_FORMAT " published\n",
+                   json_object_get_int_member(en, "queued") + json_object_get_int_member(en, "publishing") +
+                       json_object_get_int_member(en, "failed"),
+                   pend, json_object_get_int_member(en, "failed"),
+                   json_object_get_int_member(en, "published"));
+            g_free(pend);
+            if (old && json_object_get_string_member_with_default(old, "error", NULL))
+                printf("             %s: %s\n", json_object_get_string_member(old, "session"),
+                       json_object_get_string_member(old, "error"));
+            const char *kid = json_object_get_string_member_with_default(pb, "signing_key_id", NULL);
+            printf("signing key  %s\n", kid ? kid : "NONE: deliveries are not signed");
         }
         JsonObject *pr = json_object_get_object_member(st, "printer");
         const char *queue = json_object_get_string_member_with_default(pr, "queue", NULL);

@@ -13,7 +13,8 @@
 #include <unistd.h>
 
 static const char cmd_daemon_usage[] =
-    "usage: kiosk daemon [--config FILE] [--policy FILE] [--staging DIR] [--signatures DIR]\n"
+    "usage: kiosk daemon [--config FILE] [--policy FILE] [--target SPEC] [--staging DIR]\n"
+    "                    [--work-dir DIR] [--signing-key FILE] [--signatures DIR]\n"
     "                    [--audit-log FILE] [--run-dir DIR] [--socket PATH]\n"
     "                    [--accept-loop-devices] [--loop-backing-dir DIR] [--debug]\n"
     "       kiosk daemon --list-devices [--config FILE] [--accept-loop-devices]\n"
@@ -56,11 +57,15 @@ int cmd_daemon(int argc, char **argv)
         {"loop-backing-dir", required_argument, NULL, 'B'},
         {"list-devices", no_argument, NULL, 'l'},
         {"debug", no_argument, NULL, 'D'},
+        {"target", required_argument, NULL, 'T'},
+        {"work-dir", required_argument, NULL, 'W'},
+        {"signing-key", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *config_path = NULL, *o_policy = NULL, *o_staging = NULL, *o_sigs = NULL,
-               *o_audit = NULL, *o_run = NULL, *o_socket = NULL, *o_backing = NULL;
+               *o_audit = NULL, *o_run = NULL, *o_socket = NULL, *o_backing = NULL,
+               *o_target = NULL, *o_work = NULL, *o_key = NULL;
     bool accept_loop = false, list = false, debug = false;
     struct kiosk_config *cfg = NULL;
     char *why = NULL;
@@ -80,6 +85,9 @@ int cmd_daemon(int argc, char **argv)
         case 'B': o_backing = optarg; break;
         case 'l': list = true; break;
         case 'D': debug = true; break;
+        case 'T': o_target = optarg; break;
+        case 'W': o_work = optarg; break;
+        case 'K': o_key = optarg; break;
         case 'h': fputs(cmd_daemon_usage, stdout); return 0;
         default: fputs(cmd_daemon_usage, stderr); return 2;
         }
@@ -93,7 +101,10 @@ int cmd_daemon(int argc, char **argv)
         goto out;
     }
     config_override(&cfg->policy, o_policy);
-    config_override(&cfg->staging, o_staging);
+    config_override_staging_dir(cfg, o_staging);
+    config_override(&cfg->target, o_target);
+    config_override(&cfg->work_dir, o_work);
+    config_override(&cfg->signing_key, o_key);
     config_override(&cfg->signatures, o_sigs);
     config_override(&cfg->audit_log, o_audit);
     config_override(&cfg->run_dir, o_run);

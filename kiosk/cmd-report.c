@@ -15,14 +15,14 @@
 
 static const char cmd_report_usage[] =
     "usage: kiosk report SESSION [--format a4|receipt] [--lang ja|en|both] [--config FILE]\n"
-    "                    [--staging DIR] [--audit-log FILE] -o FILE.pdf\n"
-    "SESSION is a session id, or 'last' for the newest published session.\n";
+    "                    [--work-dir DIR] [--audit-log FILE] -o FILE.pdf\n"
+    "SESSION is a session id, or 'last' for the newest checked session (in the outbox).\n";
 
 static const char cmd_print_usage[] =
     "usage: kiosk print SESSION [--printer NAME] [--format receipt|a4] [--lang ja|en|both]\n"
-    "                   [--config FILE] [--staging DIR] [--audit-log FILE] [--timeout SECONDS]\n"
-    "SESSION is a session id, or 'last' to reprint the newest published session.\n"
-    "The report is always saved too (into [report] folder, default STAGING/.reports).\n"
+    "                   [--config FILE] [--work-dir DIR] [--audit-log FILE] [--timeout SECONDS]\n"
+    "SESSION is a session id, or 'last' to reprint the newest checked session.\n"
+    "The report is always saved too (into [report] folder, default WORK/reports).\n"
     "Exit status: 0 printed, 1 not printed (the message says why), 2 usage.\n";
 
 static const char cmd_keygen_usage[] =
@@ -32,7 +32,7 @@ static const char cmd_keygen_usage[] =
 
 /* Options shared by report and print. */
 struct cmd_report_opts {
-    const char *config, *staging, *audit_log, *format, *lang, *printer, *out;
+    const char *config, *work_dir, *audit_log, *format, *lang, *printer, *out;
     int timeout;
 };
 
@@ -40,7 +40,7 @@ static int cmd_report_parse(int argc, char **argv, const char *usage, bool print
                             struct cmd_report_opts *ro, const char **session)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},    {"staging", required_argument, NULL, 's'},
+        {"config", required_argument, NULL, 'c'},    {"work-dir", required_argument, NULL, 'W'},
         {"audit-log", required_argument, NULL, 'a'}, {"format", required_argument, NULL, 'f'},
         {"lang", required_argument, NULL, 'l'},      {"printer", required_argument, NULL, 'P'},
         {"output", required_argument, NULL, 'o'},    {"timeout", required_argument, NULL, 't'},
@@ -52,7 +52,7 @@ static int cmd_report_parse(int argc, char **argv, const char *usage, bool print
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
         case 'c': ro->config = optarg; break;
-        case 's': ro->staging = optarg; break;
+        case 'W': ro->work_dir = optarg; break;
         case 'a': ro->audit_log = optarg; break;
         case 'f': ro->format = optarg; break;
         case 'l': ro->lang = optarg; break;
@@ -81,10 +81,7 @@ static int cmd_report_setup(const struct cmd_report_opts *ro, bool print,
         g_free(why);
         return 2;
     }
-    if (ro->staging) {
-        g_free((*cfg)->staging);
-        (*cfg)->staging = g_strdup(ro->staging);
-    }
+    config_override(&(*cfg)->work_dir, ro->work_dir);
     if (ro->audit_log) {
         g_free((*cfg)->audit_log);
         (*cfg)->audit_log = g_strdup(ro->audit_log);
@@ -119,7 +116,7 @@ int cmd_report(int argc, char **argv)
     if (rc != 0)
         goto out;
     rc = 1;
-    if (report_session_load(cfg->staging, session, &s, &why) != 0) {
+    if (report_session_load(cfg->work_dir, session, &s, &why) != 0) {
         fprintf(stderr, "kiosk: %s\n", why);
         goto out;
     }

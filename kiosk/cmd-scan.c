@@ -3,7 +3,9 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "kiosk/cmd.h"
+#include "kiosk/audit.h"
 #include "kiosk/config.h"
+#include "kiosk/handoff.h"
 #include "kiosk/session.h"
 #include "policy/policy.h"
 #include "scanner/pool.h"
@@ -16,11 +18,14 @@
 #include <unistd.h>
 
 static const char cmd_scan_usage[] =
-    "usage: kiosk scan [--config FILE] [--policy FILE] [--staging DIR] [--signatures DIR]\n"
+    "usage: kiosk scan [--config FILE] [--policy FILE] [--target dir:DIR|smb://HOST/SHARE/PATH]\n"
+    "                  [--staging DIR] [--work-dir DIR] [--signing-key FILE] [--signatures DIR]\n"
     "                  [--audit-log FILE] [--run-dir DIR] [--workers N] [--json]\n"
     "                  [--details-json '{\"vessel\":\"...\",\"imo\":\"...\"}'] SOURCE\n"
-    "SOURCE is a disk image file, a block device or a folder.\n"
-    "Exit status: 0 every file delivered, 1 some files held back, 2 error (nothing delivered).\n";
+    "SOURCE is a disk image file, a block device or a folder.  The clean files are committed to\n"
+    "the outbox and then published to the target (--staging DIR = --target dir:DIR).\n"
+    "Exit status: 0 every file delivered, 1 some files held back, 2 error (nothing delivered),\n"
+    "3 checked but not published yet (it waits in the outbox: kiosk staging retry).\n";
 
 static volatile gint cmd_scan_cancel;
 
@@ -99,7 +104,15 @@ static void cmd_scan_print_edifact(const struct session_result *r)
     }
 }
 
-static void cmd_scan_print_human(const struct session_result *r, const char *audit_log)
+/* What happened to the delivery after the check (the outbox entry's state). */
+struct cmd_scan_pub {
+    const char *state; /* "published", "queued", "failed" or NULL (nothing to publish) */
+    char *location;
+    char *error;
+};
+
+static void cmd_scan_print_human(const struct session_result *r, const char *audit_log,
+                                 const struct cmd_scan_pub *pub)
 {
     if (r->scanner.test_signatures)
         printf("*** TEST SIGNATURES: scanned with the kiosk's test database, not real virus "
@@ -115,8 +128,16 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
         if (r->counts.skipped)
             printf(" (%llu other entries skipped)", (unsigned long long)r->counts.skipped);
         printf("\n");
-        printf("  Delivery:  %s\n", r->delivery);
-        printf("  Manifest:  %s\n", r->manifest_path);
+        if (pub->state && !strcmp(pub->state, "published"))
+            printf("  Passed to the terminal: %s\n", pub->location ? pub->location : r->delivery);
+        else
+            printf("  Checked; waiting in the outbox until the share is reachable (%s).\n"
+                   "  It goes to %s; 'kiosk staging retry' tries again now.\n",
+                   pub->error ? pub->error : "not published yet", r->delivery);
+        printf("  Manifest:  %s%s\n", r->manifest_path,
+               r->sign_key_id[0] ? "" : " (NOT signed: [paths] signing-key is empty)");
+        if (r->sign_key_id[0])
+            printf("  Signed by: key %s\n", r->sign_key_id);
     }
     printf("  Audit log: %s\n", audit_log);
     char *built = r->scanner.db_time > 0
@@ -146,6 +167,35 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
     cmd_scan_print_edifact(r);
 }
 
+/* Publish this session now (after any older one still waiting: in order). */
+static void cmd_scan_publish(struct handoff *ho, const struct kiosk_config *cfg,
+                             const struct session_result *res, struct cmd_scan_pub *pub)
+{
+    struct audit *audit = NULL;
+    struct outbox_entry *e = NULL;
+    char *why = NULL;
+    if (audit_open(cfg->audit_log, &audit) != 0)
+        log_error("the audit log %s cannot be opened: publication records are missing",
+                  cfg->audit_log);
+    if (handoff_publish_pending(ho, audit, res->id, NULL, NULL, &why) != 0)
+        log_warn("publication: %s", why);
+    g_clear_pointer(&why, g_free);
+    if (outbox_load(cfg->work_dir, res->id, &e, &why) == 0) {
+        pub->state = e->state == OUTBOX_PUBLISHED ? "published"
+                     : e->state == OUTBOX_FAILED  ? "failed"
+                                                  : "queued";
+        pub->location = g_strdup(e->location);
+        pub->error = g_strdup(e->error);
+        outbox_entry_free(e);
+    } else {
+        pub->state = "failed";
+        pub->error = why;
+        why = NULL;
+    }
+    g_free(why);
+    audit_close(audit);
+}
+
 int cmd_scan(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -154,10 +204,14 @@ int cmd_scan(int argc, char **argv)
         {"audit-log", required_argument, NULL, 'a'}, {"run-dir", required_argument, NULL, 'r'},
         {"workers", required_argument, NULL, 'w'},  {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},           {"details-json", required_argument, NULL, 'D'},
+        {"target", required_argument, NULL, 'T'},   {"work-dir", required_argument, NULL, 'W'},
+        {"signing-key", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     const char *config_path = NULL, *o_policy = NULL, *o_staging = NULL, *o_sigs = NULL,
-               *o_audit = NULL, *o_run = NULL;
+               *o_audit = NULL, *o_run = NULL, *o_target = NULL, *o_work = NULL, *o_key = NULL;
+    struct handoff *ho = NULL;
+    struct cmd_scan_pub pub = {0};
     int workers = -1;
     bool json = false;
     const char *o_details = NULL;
@@ -182,6 +236,9 @@ int cmd_scan(int argc, char **argv)
         case 'w': workers = atoi(optarg); break;
         case 'j': json = true; break;
         case 'D': o_details = optarg; break;
+        case 'T': o_target = optarg; break;
+        case 'W': o_work = optarg; break;
+        case 'K': o_key = optarg; break;
         case 'h': fputs(cmd_scan_usage, stdout); return 0;
         default: fputs(cmd_scan_usage, stderr); return 2;
         }
@@ -208,12 +265,19 @@ int cmd_scan(int argc, char **argv)
         goto out;
     }
     config_override(&cfg->policy, o_policy);
-    config_override(&cfg->staging, o_staging);
+    config_override_staging_dir(cfg, o_staging);
+    config_override(&cfg->target, o_target);
+    config_override(&cfg->work_dir, o_work);
+    config_override(&cfg->signing_key, o_key);
     config_override(&cfg->signatures, o_sigs);
     config_override(&cfg->audit_log, o_audit);
     config_override(&cfg->run_dir, o_run);
     if (workers >= 0)
         cfg->workers = workers;
+    if (handoff_open(cfg, &ho, &why) != 0) {
+        fprintf(stderr, "kiosk: the delivery cannot be prepared; nothing was scanned: %s\n", why);
+        goto out;
+    }
     if (geteuid() != 0 && access(source, F_OK) == 0 && !g_file_test(source, G_FILE_TEST_IS_DIR))
         log_warn("not running as root: disk images and devices need root to attach and mount");
 
@@ -253,7 +317,9 @@ int cmd_scan(int argc, char **argv)
         .policy = pol,
         .pool = pool,
         .workers = MIN(nscan, SCANNER_POOL_MAX_WORKERS),
-        .staging = cfg->staging,
+        .work_dir = cfg->work_dir,
+        .target = cfg->target,
+        .outbox_group = ho->outbox_group,
         .audit_log = cfg->audit_log,
         .run_dir = cfg->run_dir,
         .progress = cmd_scan_progress,
@@ -265,17 +331,42 @@ int cmd_scan(int argc, char **argv)
     session_run(&sp, &res);
     if (tty.active)
         fputc('\n', stderr);
+    if (res->outbox)
+        cmd_scan_publish(ho, cfg, res, &pub);
     if (json) {
         JsonNode *n = session_result_to_json(res);
+        if (res->outbox) {
+            JsonObject *po = json_object_new();
+            json_object_set_string_member(po, "target", res->target);
+            json_object_set_string_member(po, "state", pub.state);
+            json_object_set_string_member(po, "location", pub.location ? pub.location
+                                                                       : res->delivery);
+            if (pub.error)
+                json_object_set_string_member(po, "error", pub.error);
+            else
+                json_object_set_null_member(po, "error");
+            json_object_set_object_member(json_node_get_object(n), "publication", po);
+            json_object_set_string_member(json_node_get_object(n), "outbox", res->outbox);
+            if (res->sign_key_id[0])
+                json_object_set_string_member(json_node_get_object(n), "signing_key_id",
+                                              res->sign_key_id);
+            else
+                json_object_set_null_member(json_node_get_object(n), "signing_key_id");
+        }
         char *text = util_json_text(n, false, NULL);
         printf("%s\n", text);
         g_free(text);
         json_node_unref(n);
     } else {
-        cmd_scan_print_human(res, cfg->audit_log);
+        cmd_scan_print_human(res, cfg->audit_log, &pub);
     }
     rc = res->exit_code;
+    if (rc != 2 && res->outbox && g_strcmp0(pub.state, "published") != 0)
+        rc = 3; /* checked and committed, but not on the share yet */
 out:
+    g_free(pub.location);
+    g_free(pub.error);
+    handoff_free(ho);
     session_result_free(res);
     if (details)
         json_object_unref(details);

@@ -3,6 +3,8 @@
 #ifndef KIOSK_CMD_H
 #define KIOSK_CMD_H
 
+#include <json-glib/json-glib.h>
+
 int cmd_scan(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
@@ -17,5 +19,14 @@ int cmd_policy_install(int argc, char **argv);
 int cmd_signatures(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
+/* cmd-staging.c (docs/handoff.md) */
+int cmd_staging(int argc, char **argv);
+int cmd_publish_worker(int argc, char **argv);
+
+/* Send CMD (a JSON line) to the service on SOCKET and return the first object whose
+ * "type" is WANT_TYPE (and, for "reply", whose "cmd" is WANT_CMD), or NULL (*why) when the
+ * service cannot be reached or does not answer within 10 s (cmd-admin.c). */
+JsonObject *cmd_admin_ask(const char *socket, const char *cmd, const char *want_type,
+                          const char *want_cmd, char **why);
 
 #endif

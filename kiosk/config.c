@@ -22,7 +22,8 @@ static const struct {
     {"kiosk", "name", G_STRUCT_OFFSET(struct kiosk_config, kiosk_name), "Quarantine kiosk"},
     {"kiosk", "site", G_STRUCT_OFFSET(struct kiosk_config, site), ""},
     {"kiosk", "language", G_STRUCT_OFFSET(struct kiosk_config, language), "en"},
-    {"paths", "signing-key", G_STRUCT_OFFSET(struct kiosk_config, signing_key), ""},
+    {"paths", "signing-key", G_STRUCT_OFFSET(struct kiosk_config, signing_key),
+     CONFIG_DEFAULT_SIGNING_KEY},
     {"paths", "public-key", G_STRUCT_OFFSET(struct kiosk_config, public_key),
      "/etc/kiosk/signing.pub"},
     {"report", "printer", G_STRUCT_OFFSET(struct kiosk_config, printer), ""},
@@ -37,6 +38,11 @@ static const struct {
      "/var/lib/kiosk/admin.state"},
     {"media", "driver-user", G_STRUCT_OFFSET(struct kiosk_config, media_driver_user),
      MEDIA_DRIVER_USER_DEFAULT},
+    {"paths", "work-dir", G_STRUCT_OFFSET(struct kiosk_config, work_dir), CONFIG_DEFAULT_WORK_DIR},
+    {"staging", "target", G_STRUCT_OFFSET(struct kiosk_config, target), ""},
+    {"staging", "group", G_STRUCT_OFFSET(struct kiosk_config, staging_group),
+     CONFIG_DEFAULT_STAGING_GROUP},
+    {"staging", "credentials", G_STRUCT_OFFSET(struct kiosk_config, credentials), ""},
 };
 
 /* A user name as useradd accepts it (checked for existence only when a driver starts). */
@@ -91,11 +97,22 @@ void config_override(char **field, const char *value)
     *field = g_strdup(value);
 }
 
+void config_override_staging_dir(struct kiosk_config *c, const char *dir)
+{
+    if (!dir)
+        return;
+    config_override(&c->staging, dir);
+    g_free(c->target);
+    c->target = g_strconcat("dir:", dir, NULL);
+}
+
 int config_load(const char *path, struct kiosk_config **out, char **why)
 {
     struct kiosk_config *c = g_new0(struct kiosk_config, 1);
     c->max_signature_age_days = 7;
     c->admin_lockout_seconds = 900;
+    c->outbox_max_bytes = CONFIG_DEFAULT_OUTBOX_MAX_BYTES;
+    c->keep_days = CONFIG_DEFAULT_KEEP_DAYS;
     GKeyFile *kf = g_key_file_new();
     GError *err = NULL;
     int rc = 0;
@@ -164,6 +181,24 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
             rc = KERR_INVAL;
             goto out;
         }
+        char *obmax = g_key_file_get_string(kf, "staging", "outbox-max-bytes", NULL);
+        if (obmax && !util_parse_size(g_strstrip(obmax), &c->outbox_max_bytes)) {
+            *why = g_strdup_printf("%s: [staging] outbox-max-bytes: not a size (e.g. 20G; 0 = "
+                                   "no limit)", file);
+            g_free(obmax);
+            rc = KERR_INVAL;
+            goto out;
+        }
+        g_free(obmax);
+        if (g_key_file_has_key(kf, "staging", "keep-days", NULL)) {
+            c->keep_days = g_key_file_get_integer(kf, "staging", "keep-days", &err);
+            if (err || c->keep_days < 0 || c->keep_days > 36500) {
+                *why = g_strdup_printf("%s: [staging] keep-days must be a number of days, 0 to "
+                                       "36500 (0 = keep published sessions for ever)", file);
+                rc = KERR_INVAL;
+                goto out;
+            }
+        }
         g_strstrip(c->media_driver_user);
         if (!config_user_name_ok(c->media_driver_user)) {
             *why = g_strdup_printf("%s: [media] driver-user must be a user name (letters, "
@@ -174,6 +209,12 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
         }
     }
     media_set_driver_user(c->media_driver_user);
+    /* [staging] target wins; [paths] staging (the older key) names a local folder. */
+    g_strstrip(c->target);
+    if (!*c->target) {
+        g_free(c->target);
+        c->target = g_strconcat("dir:", c->staging, NULL);
+    }
 out:
     g_clear_error(&err);
     g_key_file_free(kf);

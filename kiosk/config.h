@@ -44,7 +44,24 @@ struct kiosk_config {
     int admin_lockout_seconds; /* [admin] lockout-seconds after 5 failed logins */
     char *media_driver_user;   /* [media] driver-user: FUSE drivers run as this user
                                   (docs/privsep.md); "root" = as root */
+    /* the hand-off to the TOS side (docs/handoff.md) */
+    char *work_dir;         /* [paths] work-dir: private spool, sessions, outbox, reports */
+    char *target;           /* [staging] target: "dir:PATH" or "smb://HOST[:PORT]/SHARE/PATH";
+                               default "dir:" + [paths] staging */
+    char *staging_group;    /* [staging] group: the TOS side's readers of a local target */
+    char *credentials;      /* [staging] credentials: root-only file with username=,
+                               password=, domain= for an smb:// target */
+    uint64_t outbox_max_bytes; /* [staging] outbox-max-bytes: unpublished deliveries beyond
+                                  this put the kiosk out of service (0 = no limit) */
+    int keep_days;          /* [staging] keep-days: published sessions kept this long in
+                               the outbox and a local target (0 = for ever) */
 };
+
+#define CONFIG_DEFAULT_WORK_DIR "/var/lib/kiosk/work"
+#define CONFIG_DEFAULT_STAGING_GROUP "kiosk-tos"
+#define CONFIG_DEFAULT_SIGNING_KEY "/etc/kiosk/signing.key"
+#define CONFIG_DEFAULT_OUTBOX_MAX_BYTES (20ull << 30)
+#define CONFIG_DEFAULT_KEEP_DAYS 30
 
 /* Load PATH (or the default path, which may be missing).  Returns 0, or KERR_INVAL with
  * *why when the file exists but is broken.  Also hands [media] driver-user to
@@ -55,5 +72,9 @@ void config_free(struct kiosk_config *c);
 /* A command-line option overrides a setting: *FIELD becomes a copy of VALUE, unless VALUE
  * is NULL (option not given). */
 void config_override(char **field, const char *value);
+
+/* `--staging DIR` (the old name of a local target): the target becomes dir:DIR.  NULL is
+ * a no-op. */
+void config_override_staging_dir(struct kiosk_config *c, const char *dir);
 
 #endif

@@ -8,12 +8,13 @@
 #include "kiosk/bundle.h"
 #include "kiosk/edifact-json.h"
 #include "kiosk/events.h"
+#include "kiosk/handoff.h"
 #include "kiosk/media.h"
 #include "kiosk/session.h"
 #include "kiosk/report.h"
 #include "scanner/pool.h"
 #include "kiosk/sigdb.h"
-#include "kiosk/staging.h"
+#include "kiosk/workarea.h"
 #include "kiosk/udev.h"
 #include "policy/policy.h"
 #include "scanner/scanner.h"
@@ -97,6 +98,12 @@ struct daemon {
     char *failed_policy;         /* SHA-256 of a policy file that did not validate */
     char *db_problem;            /* for admin-status: the last reload problem */
     GPtrArray *retired;          /* policies a running session may still use */
+    /* the hand-off (the "publication" section below; docs/handoff.md) */
+    struct handoff *handoff;     /* NULL: the kiosk cannot deliver (out of service) */
+    struct publish_run *pub_run; /* the publisher running now */
+    struct outbox_entry *pub_entry; /* ... and the entry it publishes */
+    int pub_lock;                /* the outbox lock while it runs */
+    guint pub_timer;             /* the next retry */
     enum daemon_job_kind admin_arm; /* the next medium is the administrator's stick */
     bool admin_export_in;        /* an export stick is being written or still in */
     bool remove_is_admin;        /* d->remove is the administrator's stick (no screen) */
@@ -110,6 +117,8 @@ static bool daemon_admin_command(const char *name, JsonObject *msg, struct event
 static void daemon_admin_start(struct daemon *d);
 static void daemon_admin_stop(struct daemon *d);
 static void daemon_admin_check_fresh(struct daemon *d);
+static void daemon_publish_kick(struct daemon *d);
+static void daemon_check_outbox(struct daemon *d);
 
 /* ---- audit ------------------------------------------------------------------------- */
 
@@ -172,6 +181,23 @@ static void daemon_out_of_service(struct daemon *d, const char *code, const char
     json_object_set_string_member(o, "reason", reason);
     daemon_audit(d, "out-of-service", json_object_ref(o));
     events_emit(d->events, "out-of-service", NULL, o);
+}
+
+static void daemon_idle(struct daemon *d);
+
+/* Back in service (O: the fields of the "back-in-service" record, consumed). */
+static void daemon_resume(struct daemon *d, JsonObject *o)
+{
+    d->oos = false;
+    g_clear_pointer(&d->oos_code, g_free);
+    daemon_audit(d, "back-in-service", o);
+    if (d->remove && !d->remove_is_admin) {
+        events_emit(d->events, "remove-media", d->remove_session,
+                    daemon_with_device(NULL, d->remove));
+    } else if (!d->current) {
+        daemon_idle(d);
+        kudev_enumerate(d->udev); /* media inserted while out of service */
+    }
 }
 
 static int daemon_scan_workers(const struct daemon *d)
@@ -253,7 +279,9 @@ static void daemon_start(struct daemon *d, struct daemon_job *j)
         .source = j->dev->devnode,
         .policy = d->policy,
         .pool = d->pool, /* a reload may replace d->pool; the session keeps this one */
-        .staging = d->cfg->staging,
+        .work_dir = d->cfg->work_dir,
+        .target = d->cfg->target,
+        .outbox_group = d->handoff->outbox_group,
         .audit_log = d->cfg->audit_log,
         .run_dir = d->cfg->run_dir,
         .workers = daemon_scan_workers(d), /* one scanner thread per pool worker */
@@ -309,6 +337,14 @@ static JsonObject *daemon_done_json(const struct session_result *r)
         json_object_set_int_member(o, "edifact_more", emore);
     if (r->edifact_mismatch)
         json_object_set_array_member(o, "edifact_mismatch", json_array_ref(r->edifact_mismatch));
+    if (r->outbox) {
+        /* Checked and committed; "publication" events say when it reaches the share. */
+        JsonObject *po = json_object_new();
+        json_object_set_string_member(po, "state", "queued");
+        json_object_set_string_member(po, "target", r->target);
+        json_object_set_string_member(po, "location", r->delivery);
+        json_object_set_object_member(o, "publication", po);
+    }
     return o;
 }
 
@@ -390,7 +426,9 @@ static void daemon_finished(struct daemon *d, struct daemon_job *j)
     }
     const struct session_result *r = j->result;
     log_info("session %s: %s%s", j->id, r->status, j->removed ? " (media removed)" : "");
-    if (j->removed) {
+    if (r->outbox)
+        daemon_publish_kick(d); /* committed: on its way to the share */
+    if (j->removed && r->exit_code == 2) {
         JsonObject *o = json_object_new();
         json_object_set_string_member(o, "session", j->id);
         json_object_set_boolean_member(o, "aborted", TRUE);
@@ -424,12 +462,28 @@ static void daemon_finished(struct daemon *d, struct daemon_job *j)
         events_emit(d->events, "done", j->id, daemon_done_json(r));
         if (d->cfg->auto_print)
             daemon_print(d, j->id); /* the receipt, as the config asks */
+        if (j->removed) {
+            /* Pulled out after the check was complete: it is delivered all the same. */
+            JsonObject *o = json_object_new();
+            json_object_set_string_member(o, "session", j->id);
+            json_object_set_boolean_member(o, "aborted", FALSE);
+            daemon_audit(d, "media-removed", daemon_with_device(o, j->dev));
+            daemon_job_free(j);
+            malloc_trim(0);
+            daemon_check_outbox(d);
+            if (!d->oos) {
+                daemon_idle(d);
+                daemon_next(d);
+            }
+            return;
+        }
     }
     /* The service cannot go on safely when its own storage fails. */
     if (j->rc == KERR_AUDIT)
         daemon_out_of_service(d, "audit", "The audit log cannot be written.");
     else if (j->rc == KERR_STAGING)
-        daemon_out_of_service(d, "staging", "The staging share cannot be written.");
+        daemon_out_of_service(d, "staging", "The kiosk's work area cannot be written.");
+    daemon_check_outbox(d);
     d->remove = j->dev;
     j->dev = NULL; /* transferred */
     d->remove_session = g_strdup(j->id);
@@ -628,6 +682,161 @@ static char *daemon_on_cancel(void *data)
     return NULL;
 }
 
+/* ---- publication (handoff.h, publish.h, docs/handoff.md) ------------------------------- *
+ * A checked session is committed to the outbox before the screen says "done"; from there
+ * one publisher at a time takes the oldest unpublished entry to the staging share.  A
+ * failure is retried with backoff (outbox_backoff_us), in order, for ever: nothing is
+ * dropped.  Each state change is saved, audited and sent as a "publication" event.  Too
+ * many bytes waiting ([staging] outbox-max-bytes) put the kiosk out of service until the
+ * share takes them. */
+
+static void daemon_publication_event(struct daemon *d, const struct outbox_entry *e)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "state", outbox_state_str(e->state));
+    daemon_json_opt(o, "target", e->target);
+    daemon_json_opt(o, "location", e->location);
+    json_object_set_int_member(o, "attempt", e->attempts);
+    daemon_json_opt(o, "error", e->error);
+    char *t = e->state == OUTBOX_FAILED ? util_time_rfc3339(e->next_attempt_us, false) : NULL;
+    daemon_json_opt(o, "next_attempt", t);
+    g_free(t);
+    events_emit(d->events, "publication", e->session, o);
+}
+
+static gboolean daemon_publish_timer(gpointer data)
+{
+    struct daemon *d = data;
+    d->pub_timer = 0;
+    daemon_publish_kick(d);
+    return G_SOURCE_REMOVE;
+}
+
+static void daemon_publish_later(struct daemon *d, gint64 wait_us)
+{
+    if (d->pub_timer)
+        g_source_remove(d->pub_timer);
+    gint64 ms = wait_us / 1000 + 50;
+    d->pub_timer = g_timeout_add((guint)MIN(ms, (gint64)G_MAXINT), daemon_publish_timer, d);
+}
+
+static void daemon_publish_done(struct publish_result *res, void *data)
+{
+    struct daemon *d = data;
+    struct outbox_entry *e = g_steal_pointer(&d->pub_entry);
+    char *why = NULL;
+    d->pub_run = NULL;
+    if (handoff_end(d->handoff, d->audit, e, res, &why) != 0) {
+        log_error("publication: %s", why);
+        g_free(why);
+    }
+    close(d->pub_lock);
+    d->pub_lock = -1;
+    daemon_publication_event(d, e);
+    outbox_entry_free(e);
+    if (!d->stopping) {
+        daemon_check_outbox(d);
+        daemon_publish_later(d, 0); /* the next one, from the main loop */
+    }
+}
+
+static void daemon_publish_kick(struct daemon *d)
+{
+    if (!d->handoff || d->pub_entry || d->stopping)
+        return;
+    if (d->pub_timer) {
+        g_source_remove(d->pub_timer);
+        d->pub_timer = 0;
+    }
+    gint64 wait = -1;
+    char *why = NULL;
+    struct outbox_entry *e = handoff_next(d->handoff, &wait, &why);
+    if (!e) {
+        if (why) {
+            log_warn("publication: %s", why);
+            g_free(why);
+            wait = 30 * G_USEC_PER_SEC;
+        }
+        if (wait >= 0)
+            daemon_publish_later(d, wait);
+        return;
+    }
+    d->pub_lock = outbox_lock(d->cfg->work_dir, false);
+    if (d->pub_lock < 0) {
+        /* Someone publishes from the console (kiosk staging retry): after them. */
+        outbox_entry_free(e);
+        daemon_publish_later(d, 5 * G_USEC_PER_SEC);
+        return;
+    }
+    if (handoff_begin(d->handoff, d->audit, e, &why) != 0) {
+        log_error("publication: %s", why);
+        g_free(why);
+        outbox_entry_free(e);
+        close(d->pub_lock);
+        d->pub_lock = -1;
+        daemon_publish_later(d, 30 * G_USEC_PER_SEC);
+        return;
+    }
+    daemon_publication_event(d, e);
+    struct publish_job job;
+    handoff_job(d->handoff, e->session, &job);
+    d->pub_entry = e;
+    /* NULL when it failed to start (daemon_publish_done has run already). */
+    d->pub_run = publish_start(&job, daemon_publish_done, d);
+}
+
+/* An operator asked (`kiosk staging retry`): failed entries are tried now. */
+static void daemon_publish_retry_now(struct daemon *d)
+{
+    GPtrArray *all = NULL;
+    char *why = NULL;
+    if (outbox_list(d->cfg->work_dir, &all, &why) == 0) {
+        for (guint i = 0; i < all->len; i++) {
+            struct outbox_entry *e = g_ptr_array_index(all, i);
+            if (e->state != OUTBOX_FAILED || e->next_attempt_us <= g_get_real_time())
+                continue;
+            e->next_attempt_us = g_get_real_time();
+            if (outbox_save(d->cfg->work_dir, e, &why) != 0) {
+                log_warn("publication: %s", why);
+                g_clear_pointer(&why, g_free);
+            }
+        }
+        g_ptr_array_free(all, TRUE);
+    }
+    g_free(why);
+    daemon_publish_kick(d);
+}
+
+/* Out of service while too much waits for the share; back when it has taken enough. */
+static void daemon_check_outbox(struct daemon *d)
+{
+    GPtrArray *all = NULL;
+    char *why = NULL;
+    if (!d->handoff || !d->cfg->outbox_max_bytes || d->stopping ||
+        outbox_list(d->cfg->work_dir, &all, &why) != 0) {
+        g_free(why);
+        return;
+    }
+    uint64_t pending = outbox_pending_bytes(all);
+    g_ptr_array_free(all, TRUE);
+    bool full = pending >= d->cfg->outbox_max_bytes;
+    if (full && !d->oos && !d->current) {
+        char *a = util_format_bytes(pending), *b = util_format_bytes(d->cfg->outbox_max_bytes);
+        char *msg = g_strdup_printf("%s of checked files are waiting for the terminal's share "
+                                    "(at most %s may wait); call the administrator.",
+                                    a, b);
+        daemon_out_of_service(d, "outbox-full", msg);
+        g_free(msg);
+        g_free(a);
+        g_free(b);
+    } else if (!full && d->oos && !g_strcmp0(d->oos_code, "outbox-full")) {
+        log_info("back in service: the share took the waiting deliveries");
+        JsonObject *o = json_object_new();
+        json_object_set_int_member(o, "pending_bytes", (gint64)pending);
+        daemon_resume(d, o);
+    }
+}
+
 /* ---- administration: reloads, freshness gate, admin commands (docs/admin.md) ------------ *
  * The signature folder and the policy file are watched (GFileMonitor, and a poll of their
  * fingerprints every DAEMON_TICK_S).  A change builds a new engine with the policy file as
@@ -671,24 +880,15 @@ static void daemon_admin_check_fresh(struct daemon *d)
         daemon_out_of_service(d, "signatures-old", msg);
         g_free(msg);
     } else if (!old && d->oos && d->policy) {
-        if (access(d->cfg->staging, W_OK | X_OK) != 0)
+        if (!d->handoff)
             return;
-        d->oos = false;
-        g_clear_pointer(&d->oos_code, g_free);
         log_info("back in service: signatures %s, policy \"%s\" version %" G_GUINT64_FORMAT,
                  si->db_version, d->policy->name, d->policy->version);
         JsonObject *o = json_object_new();
         json_object_set_string_member(o, "db_version", si->db_version);
         json_object_set_int_member(o, "age_days", days);
         json_object_set_int_member(o, "policy_version", (gint64)d->policy->version);
-        daemon_audit(d, "back-in-service", o);
-        if (d->remove && !d->remove_is_admin) {
-            events_emit(d->events, "remove-media", d->remove_session,
-                        daemon_with_device(NULL, d->remove));
-        } else if (!d->current) {
-            daemon_idle(d);
-            kudev_enumerate(d->udev); /* media inserted while out of service */
-        }
+        daemon_resume(d, o);
     }
 }
 
@@ -882,6 +1082,8 @@ static gboolean daemon_admin_tick(gpointer data)
     if (!d->current)
         daemon_admin_session_ended(d);
     daemon_admin_check_fresh(d);
+    daemon_check_outbox(d);
+    daemon_publish_kick(d);
     return G_SOURCE_CONTINUE;
 }
 
@@ -958,6 +1160,8 @@ static JsonObject *daemon_admin_service_json(struct daemon *d)
     }
     json_object_set_boolean_member(o, "reloading", d->reloading);
     daemon_json_opt(o, "problem", d->db_problem);
+    if (d->handoff)
+        json_object_set_object_member(o, "publication", handoff_status_json(d->handoff));
     return o;
 }
 
@@ -1191,6 +1395,20 @@ static bool daemon_admin_command(const char *name, JsonObject *msg, struct event
         json_object_set_boolean_member(reply, "reloading", d->reloading);
         return true;
     }
+    if (!strcmp(name, "staging-retry") || !strcmp(name, "staging-status")) {
+        /* The console (`kiosk staging retry|list`): root only. */
+        if (!events_peer_may(peer, EVENTS_ROLE_ROOT, error))
+            return true;
+        if (!d->handoff) {
+            *error = g_strdup("the kiosk cannot deliver now (out of service)");
+            return true;
+        }
+        if (!strcmp(name, "staging-retry"))
+            daemon_publish_retry_now(d);
+        json_object_set_object_member(reply, "publication", handoff_status_json(d->handoff));
+        json_object_set_boolean_member(reply, "publishing", d->pub_run != NULL);
+        return true;
+    }
     if (!strcmp(name, "admin-login")) {
         JsonNode *pn = json_object_get_member(msg, "password");
         const char *pw = pn && JSON_NODE_HOLDS_VALUE(pn) &&
@@ -1282,15 +1500,15 @@ static bool daemon_admin_command(const char *name, JsonObject *msg, struct event
 /* ---- start-up ----------------------------------------------------------------------------- */
 
 /* Sessions with a "session-start" but no "session-end" in the audit log: the service
- * died under them.  A session whose staging lock is held is running elsewhere. */
-static void daemon_record_interrupted(struct daemon *d)
+ * died under them (a session running now, whose lock is held, is not one of them).
+ * Session id -> its source, for the session-interrupted records. */
+static GHashTable *daemon_unended_sessions(struct daemon *d, GPtrArray *order)
 {
     char *data = NULL;
     gsize len = 0;
-    if (!g_file_get_contents(d->cfg->audit_log, &data, &len, NULL))
-        return;
     GHashTable *started = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    GPtrArray *order = g_ptr_array_new_with_free_func(g_free);
+    if (!g_file_get_contents(d->cfg->audit_log, &data, &len, NULL))
+        return started;
     JsonParser *p = json_parser_new();
     char *line = data;
     while (line && line < data + len) {
@@ -1317,44 +1535,64 @@ static void daemon_record_interrupted(struct daemon *d)
         line = nl ? nl + 1 : NULL;
     }
     g_object_unref(p);
+    g_free(data);
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, started);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        if (workarea_session_running(d->cfg->work_dir, key))
+            g_hash_table_iter_remove(&it);
+    return started;
+}
+
+/* Record each interrupted session, saying what became of it. */
+static void daemon_record_interrupted(struct daemon *d, GHashTable *unended, GPtrArray *order,
+                                      GPtrArray *taken_back)
+{
     for (guint i = 0; i < order->len; i++) {
         const char *sid = g_ptr_array_index(order, i);
-        const char *src = g_hash_table_lookup(started, sid);
+        const char *src = g_hash_table_lookup(unended, sid);
         if (!src)
             continue;
-        char *lock = g_strdup_printf("%s/.incoming/%s.lock", d->cfg->staging, sid);
-        int fd = open(lock, O_RDONLY | O_CLOEXEC);
-        bool running = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0;
-        if (fd >= 0)
-            close(fd);
-        g_free(lock);
-        if (running)
-            continue;
-        log_warn("session %s (%s) was interrupted: it never ended; nothing of it was published",
-                 sid, src);
+        bool committed = false;
+        for (guint k = 0; k < taken_back->len; k++)
+            committed |= !strcmp(g_ptr_array_index(taken_back, k), sid);
+        /* A session reaches the outbox only after its end is on record, and the share only
+         * from the outbox: an unended session never delivered anything. */
+        const char *what = committed ? "its checked files had reached the outbox but its end was "
+                                       "not recorded, so they were taken back; nothing of it "
+                                       "was published"
+                                     : "it had not finished; nothing of it was published";
+        log_warn("session %s (%s) was interrupted: %s", sid, src, what);
         JsonObject *o = json_object_new();
         json_object_set_string_member(o, "session", sid);
         json_object_set_string_member(o, "source", src);
-        json_object_set_string_member(o, "reason", "the service stopped during the session "
-                                                   "(crash, power loss or kill); nothing of it "
-                                                   "was published");
+        char *reason = g_strdup_printf("the service stopped during the session (crash, power "
+                                       "loss or kill); %s",
+                                       what);
+        json_object_set_string_member(o, "reason", reason);
+        json_object_set_boolean_member(o, "published", FALSE);
+        g_free(reason);
         daemon_audit(d, "session-interrupted", o);
-        g_hash_table_remove(started, sid);
+        g_hash_table_remove(unended, sid);
     }
-    g_ptr_array_free(order, TRUE);
-    g_hash_table_destroy(started);
-    g_free(data);
 }
 
 static void daemon_recover(struct daemon *d)
 {
     GPtrArray *cleaned = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *order = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *taken_back = g_ptr_array_new_with_free_func(g_free);
     if (media_recover(d->cfg->run_dir, cleaned) != 0)
         log_warn("recovery: some stale mounts under %s/mnt could not be removed",
                  d->cfg->run_dir);
-    if (staging_recover(d->cfg->staging, cleaned) != 0)
-        log_warn("recovery: some leftovers in %s/.incoming could not be removed",
-                 d->cfg->staging);
+    /* Only the private work area is touched; never the share. */
+    if (workarea_recover(d->cfg->work_dir, cleaned) != 0)
+        log_warn("recovery: some leftovers in %s could not be removed", d->cfg->work_dir);
+    GHashTable *unended = daemon_unended_sessions(d, order);
+    if (d->handoff && handoff_recover(d->handoff, unended, taken_back, cleaned) != 0)
+        log_warn("recovery: the outbox in %s could not be put in order completely",
+                 d->cfg->work_dir);
     if (cleaned->len) {
         JsonArray *a = json_array_new();
         for (guint i = 0; i < cleaned->len; i++) {
@@ -1365,8 +1603,11 @@ static void daemon_recover(struct daemon *d)
         json_object_set_array_member(o, "cleaned", a);
         daemon_audit(d, "recovery", o);
     }
+    daemon_record_interrupted(d, unended, order, taken_back);
+    g_hash_table_destroy(unended);
+    g_ptr_array_free(order, TRUE);
+    g_ptr_array_free(taken_back, TRUE);
     g_ptr_array_free(cleaned, TRUE);
-    daemon_record_interrupted(d);
 }
 
 /* Load what a session needs once; on failure the kiosk is out of service. */
@@ -1387,11 +1628,8 @@ static void daemon_load(struct daemon *d)
     }
     g_ptr_array_free(perrs, TRUE);
     d->filter.policy = d->policy;
-    if (util_mkdir_p(cfg->staging, 0755) != 0 || access(cfg->staging, W_OK | X_OK) != 0) {
-        log_error("staging %s: %s", cfg->staging, g_strerror(errno));
-        daemon_out_of_service(d, "staging", "The staging share cannot be written.");
-        return;
-    }
+    if (!d->handoff)
+        return; /* out of service already: the kiosk cannot deliver */
     gint64 t0 = g_get_monotonic_time();
     /* The engine is loaded once, in the pool's zygote; sandboxed workers share it. */
     if (session_pool_new(d->policy, cfg->signatures, daemon_scan_workers(d), SCANNER_POOL_USER,
@@ -1413,6 +1651,8 @@ static void daemon_load(struct daemon *d)
     json_object_set_string_member(o, "policy", d->policy->name);
     json_object_set_int_member(o, "policy_version", (gint64)d->policy->version);
     json_object_set_string_member(o, "policy_sha256", d->policy->sha256);
+    json_object_set_string_member(o, "target", d->handoff->target->spec);
+    daemon_json_opt(o, "signing_key_id", d->handoff->key_id[0] ? d->handoff->key_id : NULL);
     daemon_audit(d, "service-start", o);
     daemon_admin_check_fresh(d);
 }
@@ -1422,6 +1662,13 @@ static gboolean daemon_on_signal(gpointer data)
     struct daemon *d = data;
     log_info("stopping");
     d->stopping = true;
+    if (d->pub_run) {
+        /* A cut-off publication is retried at the next start (exactly once: publish.h). */
+        publish_stop(d->pub_run);
+        for (int i = 0; d->pub_entry && i < 500; i++)
+            if (!g_main_context_iteration(NULL, FALSE))
+                g_usleep(10000);
+    }
     if (d->current) {
         g_atomic_int_set(&d->current->cancel, 1);
         /* session_run stops soon (it aborts the medium after a grace period). */
@@ -1466,6 +1713,7 @@ int daemon_run(const struct kiosk_config *cfg)
     int rc = 1;
 
     signal(SIGPIPE, SIG_IGN);
+    d->pub_lock = -1;
     g_queue_init(&d->waiting);
     d->refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     d->msgs = g_async_queue_new();
@@ -1518,6 +1766,20 @@ int daemon_run(const struct kiosk_config *cfg)
         log_error("audit log %s: %s", cfg->audit_log, g_strerror(errno));
         daemon_out_of_service(d, "audit", "The audit log cannot be written.");
     } else {
+        if (handoff_open(cfg, &d->handoff, &why) != 0) {
+            log_error("hand-off: %s", why);
+            JsonObject *o = json_object_new();
+            json_object_set_string_member(o, "error", why);
+            daemon_audit(d, "staging-refused", o);
+            daemon_out_of_service(d, "staging", "The kiosk cannot deliver files to the "
+                                                "terminal's share; call the administrator.");
+            g_clear_pointer(&why, g_free);
+        } else if (d->handoff->key_created) {
+            JsonObject *o = json_object_new();
+            json_object_set_string_member(o, "key_id", d->handoff->key_id);
+            json_object_set_string_member(o, "key", cfg->signing_key);
+            daemon_audit(d, "signing-key-created", o);
+        }
         daemon_recover(d);
         daemon_load(d);
     }
@@ -1530,6 +1792,8 @@ int daemon_run(const struct kiosk_config *cfg)
         daemon_idle(d);
         kudev_enumerate(d->udev); /* media already plugged in */
     }
+    daemon_check_outbox(d);
+    daemon_publish_kick(d); /* what waits in the outbox from before */
     if (d->audit)
         daemon_admin_start(d); /* reloads and freshness, also when out of service */
     g_unix_signal_add(SIGTERM, daemon_on_signal, d);
@@ -1539,6 +1803,12 @@ int daemon_run(const struct kiosk_config *cfg)
     rc = 0;
 out:
     daemon_admin_stop(d);
+    if (d->pub_timer)
+        g_source_remove(d->pub_timer);
+    if (d->pub_lock >= 0)
+        close(d->pub_lock);
+    outbox_entry_free(d->pub_entry);
+    handoff_free(d->handoff);
     kudev_free(d->udev);
     events_free(d->events);
     struct daemon_job *j;

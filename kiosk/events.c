@@ -611,9 +611,11 @@ void events_emit(struct events *ev, const char *type, const char *session, JsonO
             json_object_set_member(o, name, json_node_copy(value));
         json_object_unref(fields);
     }
-    g_free(ev->session);
-    ev->session = g_strdup(session);
     if (events_is_state(type)) {
+        /* The snapshot's session is the state's (a "publication" or "print" event may be
+         * about an earlier one). */
+        g_free(ev->session);
+        ev->session = g_strdup(session);
         if (ev->state)
             json_object_unref(ev->state);
         ev->state = json_object_ref(o);

@@ -22,13 +22,17 @@ static const struct main_cmd {
     {"status", cmd_status, "service, signatures, policy, staging, last sessions"},
     {"signatures", cmd_signatures, "install ClamAV databases offline (signatures install FILE...)"},
     {"admin", cmd_admin, "administrator password, login test, export of the logs"},
+    {"staging", cmd_staging, "the outbox and the staging share (staging list|retry|check|prune)"},
+    /* Internal: the publisher process the service starts (publish.h); not for people. */
+    {"publish-worker", cmd_publish_worker, NULL},
 };
 
 static void main_usage(FILE *out)
 {
     fprintf(out, "usage: kiosk COMMAND [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(main_cmds) / sizeof(main_cmds[0]); i++)
-        fprintf(out, "  %-12s %s\n", main_cmds[i].name, main_cmds[i].help);
+        if (main_cmds[i].help)
+            fprintf(out, "  %-12s %s\n", main_cmds[i].name, main_cmds[i].help);
     fprintf(out, "\n'kiosk COMMAND --help' describes a command.\n");
 }
 

@@ -2,10 +2,7 @@
 #include "common/kerr.h"
 #include "common/util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 JsonNode *manifest_build(const struct session_result *r)
 {
@@ -24,34 +21,27 @@ JsonNode *manifest_build(const struct session_result *r)
     return n;
 }
 
-int manifest_write(const struct session_result *r, const char *dir, char sha256_out[65],
-                   char **why)
+char *manifest_text(const struct session_result *r, gsize *len)
 {
     JsonNode *doc = manifest_build(r);
-    gsize len = 0;
-    char *text = util_json_text(doc, true, &len);
-    char *path = g_build_filename(dir, MANIFEST_NAME, NULL);
-    int rc = KERR_STAGING;
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        *why = g_strdup_printf("cannot write %s: %s", path, g_strerror(errno));
-        goto out;
-    }
-    if (util_write_all(fd, text, len) != 0 || util_write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
-        *why = g_strdup_printf("cannot write %s: %s", path, g_strerror(errno));
-        close(fd);
-        goto out;
-    }
-    close(fd);
-    /* The hash covers the file exactly as written (receipts and verify-batch use it). */
-    if (util_sha256_file(path, sha256_out) != 0) {
-        *why = g_strdup_printf("cannot read back %s: %s", path, g_strerror(errno));
-        goto out;
-    }
-    rc = 0;
-out:
-    g_free(path);
-    g_free(text);
+    gsize n = 0;
+    char *text = util_json_text(doc, true, &n);
     json_node_unref(doc);
-    return rc;
+    char *out = g_realloc(text, n + 2);
+    out[n] = '\n';
+    out[n + 1] = '\0';
+    *len = n + 1;
+    return out;
+}
+
+char *manifest_sums_text(const struct session_result *r, const char *manifest_sha256)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < r->files->len; i++) {
+        const struct session_file *f = g_ptr_array_index(r->files, i);
+        if (f->staged_path && f->sha256[0])
+            g_string_append_printf(s, "%s  %s\n", f->sha256, f->staged_path);
+    }
+    g_string_append_printf(s, "%s  %s\n", manifest_sha256, MANIFEST_NAME);
+    return g_string_free(s, FALSE);
 }

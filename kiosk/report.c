@@ -5,8 +5,10 @@
 #include "kiosk/audit.h"
 #include "kiosk/config.h"
 #include "kiosk/manifest.h"
+#include "kiosk/outbox.h"
 #include "kiosk/printer.h"
 #include "kiosk/sign.h"
+#include "kiosk/workarea.h"
 #include "scanner/edifact.h"
 
 #include <cairo-pdf.h>
@@ -34,8 +36,8 @@ enum report_word {
     W_DELIVERED_TO, W_MANIFEST_SHA, W_SIGNATURE, W_SIGNED, W_UNSIGNED, W_FILE, W_SHA,
     W_V_CLEAN, W_V_NOT_DELIVERED, W_V_INFECTED, W_V_BLOCKED, W_V_ERROR, W_V_SKIPPED,
     W_PAGE, W_HELD_BACK, W_NONE_HELD, W_TEST_SIGS, W_QR, W_KEEP, W_MORE, W_UNKNOWN,
-    W_OF_DELIVERED, W_ERROR_WHY, W_ALL_FILES, W_EDIFACT, W_EDI_WARNING, W_EDI_HELD,
-    W_MISMATCH, W_N,
+    W_OF_DELIVERED, W_ERROR_WHY, W_ALL_FILES, W_HANDOFF, W_PUBLISHED, W_WAITING,
+    W_EDIFACT, W_EDI_WARNING, W_EDI_HELD, W_MISMATCH, W_N,
 };
 
 static const char *const report_words[W_N][2] = {
@@ -108,6 +110,10 @@ static const char *const report_words[W_N][2] = {
     [W_EDI_HELD] = {"Held back", "保留"},
     [W_MISMATCH] = {"Session details that disagree with the files",
                     "申告内容とファイルの内容が一致しません"},
+    [W_HANDOFF] = {"Hand-off", "受け渡し状況"},
+    [W_PUBLISHED] = {"Passed to the terminal", "ターミナルへ受け渡し済み"},
+    [W_WAITING] = {"Checked; it will reach the terminal when the share is reachable",
+                   "検査済み：共有フォルダに接続でき次第ターミナルへ受け渡します"},
 };
 
 /* ---- loading ----------------------------------------------------------------------- */
@@ -122,10 +128,10 @@ bool report_session_id_valid(const char *id)
     return true;
 }
 
-/* The newest published session (ids start with their UTC time). */
-static char *report_find_last(const char *staging)
+/* The newest session in the outbox (ids start with their UTC time). */
+static char *report_find_last(const char *outbox)
 {
-    GDir *d = g_dir_open(staging, 0, NULL);
+    GDir *d = g_dir_open(outbox, 0, NULL);
     char *best = NULL;
     const char *name;
     if (!d)
@@ -133,7 +139,7 @@ static char *report_find_last(const char *staging)
     while ((name = g_dir_read_name(d))) {
         if (!report_session_id_valid(name))
             continue;
-        char *m = g_build_filename(staging, name, MANIFEST_NAME, NULL);
+        char *m = g_build_filename(outbox, name, MANIFEST_NAME, NULL);
         if (g_file_test(m, G_FILE_TEST_IS_REGULAR) && (!best || strcmp(name, best) > 0)) {
             g_free(best);
             best = g_strdup(name);
@@ -157,18 +163,19 @@ void report_session_free(struct report_session *s)
     g_free(s);
 }
 
-int report_session_load(const char *staging, const char *session, struct report_session **out,
+int report_session_load(const char *work_dir, const char *session, struct report_session **out,
                         char **why)
 {
     struct report_session *s = g_new0(struct report_session, 1);
     JsonParser *parser = NULL;
     GError *err = NULL;
     int rc = KERR_NOT_FOUND;
+    char *outbox = g_build_filename(work_dir, WORKAREA_OUTBOX, NULL);
 
     if (!g_strcmp0(session, "last")) {
-        s->id = report_find_last(staging);
+        s->id = report_find_last(outbox);
         if (!s->id) {
-            *why = g_strdup_printf("no published session in %s", staging);
+            *why = g_strdup_printf("no checked session in %s", outbox);
             goto out;
         }
     } else if (!report_session_id_valid(session)) {
@@ -178,16 +185,22 @@ int report_session_load(const char *staging, const char *session, struct report_
     } else {
         s->id = g_strdup(session);
     }
-    char *abs = g_canonicalize_filename(staging, NULL);
-    s->dir = g_build_filename(abs, s->id, NULL);
-    g_free(abs);
-    s->manifest_path = g_build_filename(s->dir, MANIFEST_NAME, NULL);
+    s->manifest_path = g_build_filename(outbox, s->id, MANIFEST_NAME, NULL);
     if (!g_file_test(s->manifest_path, G_FILE_TEST_IS_REGULAR)) {
-        *why = g_strdup_printf("no published session %s in %s (no %s); a session that failed "
-                               "delivered nothing and has no report: see the audit log",
-                               s->id, staging, MANIFEST_NAME);
+        *why = g_strdup_printf("no session %s in the outbox %s (no %s); a session that failed "
+                               "delivered nothing and has no report, and published ones are "
+                               "removed after [staging] keep-days: see the audit log",
+                               s->id, outbox, MANIFEST_NAME);
         goto out;
     }
+    struct outbox_entry *e = NULL;
+    char *ewhy = NULL;
+    if (outbox_load(work_dir, s->id, &e, &ewhy) == 0) {
+        s->dir = g_strdup(e->location);
+        s->published = e->state == OUTBOX_PUBLISHED;
+    }
+    g_free(ewhy);
+    outbox_entry_free(e);
     parser = json_parser_new();
     if (!json_parser_load_from_file(parser, s->manifest_path, &err) ||
         !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
@@ -216,6 +229,7 @@ int report_session_load(const char *staging, const char *session, struct report_
     g_free(sig);
     rc = 0;
 out:
+    g_free(outbox);
     g_clear_error(&err);
     if (parser)
         g_object_unref(parser);
@@ -1053,7 +1067,8 @@ static void a4_draw(struct report_ctx *c, bool draw)
         signed_text = report_word(c, W_UNSIGNED);
     }
     struct report_row lrows[] = {
-        {W_DELIVERED_TO, g_strdup(c->s->dir), RS_MONO},
+        {W_HANDOFF, report_word(c, c->s->published ? W_PUBLISHED : W_WAITING), RS_BOLD},
+        {W_DELIVERED_TO, g_strdup(c->s->dir ? c->s->dir : "?"), RS_MONO},
         {W_MANIFEST_SHA, g_strdup(c->s->manifest_sha256), RS_MONO},
         {W_SIGNATURE, signed_text, 0},
     };
@@ -1146,6 +1161,14 @@ static double receipt_draw(struct report_ctx *c, bool draw)
     y = report_kv(c, x, y + 3, w, lw, l, db, 7, RS_NORMAL, draw);
     g_free(l);
     g_free(db);
+    if (report_int(counts, "delivered") > 0) {
+        /* Whether the files are with the terminal yet, in plain words. */
+        l = report_word(c, W_HANDOFF);
+        char *v = report_word(c, c->s->published ? W_PUBLISHED : W_WAITING);
+        y = report_kv(c, x, y + 2, w, lw, l, v, 7.5, RS_BOLD, draw);
+        g_free(l);
+        g_free(v);
+    }
 
     /* What the EDIFACT files are, and details that disagree: before the held back. */
     c->y = y + 6;
@@ -1315,7 +1338,7 @@ char *report_save_dir(const struct kiosk_config *cfg)
 {
     if (cfg->report_dir && *cfg->report_dir)
         return g_strdup(cfg->report_dir);
-    return g_build_filename(cfg->staging, ".reports", NULL);
+    return g_build_filename(cfg->work_dir, WORKAREA_REPORTS, NULL);
 }
 
 static const char *report_lang_str(enum report_lang l)
@@ -1356,7 +1379,7 @@ int report_print_session(const struct kiosk_config *cfg, const char *session,
     struct printer_job job = {0};
     char *dir = report_save_dir(cfg), *path = NULL;
     const char *queue = printer ? printer : cfg->printer;
-    int rc = report_session_load(cfg->staging, session, &s, why);
+    int rc = report_session_load(cfg->work_dir, session, &s, why);
     if (rc != 0) {
         report_audit(cfg, "print-failed", session, queue, 0, NULL, *why);
         goto out;

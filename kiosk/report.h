@@ -24,20 +24,22 @@ enum report_lang {
     REPORT_LANG_BOTH = 3,
 };
 
-/* A published session as a report sees it. */
+/* A checked session as a report sees it: its outbox entry (outbox.h). */
 struct report_session {
     char *id;
-    char *dir;            /* STAGING/<id> (absolute when it could be resolved) */
-    char *manifest_path;
+    char *dir;            /* where the delivery is (or goes): a folder or smb:// URL */
+    bool published;       /* it reached the staging share */
+    char *manifest_path;  /* the kiosk's copy, WORK/outbox/<id>/MANIFEST.json */
     char manifest_sha256[65];
     char *sig_key_id;     /* key id of MANIFEST.json.sig, or NULL when not signed */
     JsonNode *root;       /* the parsed manifest */
     JsonObject *m;        /* its object */
 };
 
-/* Find SESSION (an id, or "last" for the newest published session) under STAGING and
- * read its MANIFEST.json.  KERR_NOT_FOUND (with *why) when there is no such session. */
-int report_session_load(const char *staging, const char *session, struct report_session **out,
+/* Find SESSION (an id, or "last" for the newest one) in the outbox of the work area
+ * WORK_DIR and read its MANIFEST.json and publication state.  KERR_NOT_FOUND (with *why)
+ * when there is no such session (a failed one, or one pruned after [staging] keep-days). */
+int report_session_load(const char *work_dir, const char *session, struct report_session **out,
                         char **why);
 void report_session_free(struct report_session *s);
 
@@ -60,7 +62,7 @@ int report_render(const struct report_session *s, const struct report_options *o
 
 struct kiosk_config;
 
-/* Where reports are saved: [report] folder, or STAGING/.reports (created mode 0750). */
+/* Where reports are saved: [report] folder, or WORK/reports (created mode 0750). */
 char *report_save_dir(const struct kiosk_config *cfg);
 
 /* Render SESSION ("last" allowed) per O into the save folder, then print it on PRINTER

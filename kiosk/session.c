@@ -7,9 +7,11 @@
 #include "kiosk/manifest.h"
 #include "kiosk/media.h"
 #include "kiosk/names.h"
+#include "kiosk/outbox.h"
 #include "kiosk/sign.h"
-#include "kiosk/staging.h"
+#include "kiosk/target.h"
 #include "kiosk/walk.h"
+#include "kiosk/workarea.h"
 #include "scanner/pool.h"
 
 #include <errno.h>
@@ -32,7 +34,7 @@ struct session_ctx {
     const struct session_params *p;
     struct session_result *r;
     struct media *media;
-    struct staging *staging;
+    struct workarea_session *work;
     int *rootfds;               /* per volume, O_PATH|O_DIRECTORY of the mount */
     bool *stable_ino;           /* per volume: inode numbers stay the same between lookups */
     GAsyncQueue *tasks;         /* struct session_task * for the readers; f == NULL stops */
@@ -293,7 +295,7 @@ static int session_copy(struct session_worker *w, struct session_file *f, uint64
     fcntl(src, F_SETFL, 0);
     (void)posix_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
     f->spool_name = g_strdup_printf("%u", (unsigned)g_atomic_int_add(&c->spool_seq, 1));
-    dst = openat(c->staging->spoolfd, f->spool_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    dst = openat(c->work->spoolfd, f->spool_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (dst < 0) {
         verdict_set(&f->verdict, VERDICT_ERROR, "could not be copied: spool: %s",
                     g_strerror(errno));
@@ -360,7 +362,7 @@ fail:
     if (dst >= 0)
         close(dst);
     if (f->spool_name) {
-        unlinkat(c->staging->spoolfd, f->spool_name, 0);
+        unlinkat(c->work->spoolfd, f->spool_name, 0);
         g_clear_pointer(&f->spool_name, g_free);
     }
     return -1;
@@ -431,7 +433,7 @@ static void session_scan_file(struct session_ctx *c, struct session_scan_job *jo
     c->current = g_strdup(f->display);
     g_mutex_unlock(&c->current_lock);
 
-    int fd = openat(c->staging->spoolfd, f->spool_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = openat(c->work->spoolfd, f->spool_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         verdict_set(&f->verdict, VERDICT_ERROR, "the spooled copy could not be read: %s",
                     g_strerror(errno));
@@ -459,7 +461,7 @@ static void session_scan_file(struct session_ctx *c, struct session_scan_job *jo
         session_edifact(pol, f, edi);
     g_free(edi);
     if (!verdict_deliverable(&f->verdict)) {
-        unlinkat(c->staging->spoolfd, f->spool_name, 0);
+        unlinkat(c->work->spoolfd, f->spool_name, 0);
         g_clear_pointer(&f->spool_name, g_free);
     }
     g_free(job->reason);
@@ -681,7 +683,9 @@ static int session_deliver(struct session_ctx *c, char **why)
     names_dir *top = names_dir_new();
     /* The manifest's names are the kiosk's; no file from the medium may take them. */
     g_free(names_dir_claim(top, MANIFEST_NAME));
-    g_free(names_dir_claim(top, MANIFEST_NAME ".sig"));
+    g_free(names_dir_claim(top, MANIFEST_NAME SIGN_SUFFIX));
+    g_free(names_dir_claim(top, MANIFEST_SUMS_NAME));
+    g_free(names_dir_claim(top, MANIFEST_SUMS_NAME SIGN_SUFFIX));
     g_hash_table_insert(claims, g_strdup(""), top);
     bool several = r->n_volumes > 1;
     if (several) {
@@ -713,7 +717,7 @@ static int session_deliver(struct session_ctx *c, char **why)
         char *name = names_dir_claim(nd, clean);
         f->staged_path = sdir[0] ? g_strconcat(sdir, "/", name, NULL) : g_strdup(name);
         char *dwhy = NULL;
-        if (staging_deliver(c->staging, f->spool_name, f->staged_path, &dwhy) != 0) {
+        if (workarea_session_deliver(c->work, f->spool_name, f->staged_path, &dwhy) != 0) {
             *why = dwhy;
             rc = KERR_STAGING;
         }
@@ -735,6 +739,155 @@ static void session_fail(struct session_result *r, int code, char *why)
     r->exit_code = 2;
     g_free(r->error);
     r->error = why ? why : g_strdup(kerr_str(code));
+    /* Nothing goes to the TOS side: no file counts as delivered. */
+    g_clear_pointer(&r->delivery, g_free);
+    g_clear_pointer(&r->manifest_path, g_free);
+    g_clear_pointer(&r->outbox, g_free);
+    r->manifest_sha256[0] = '\0';
+    for (guint i = 0; r->files && i < r->files->len; i++) {
+        struct session_file *f = g_ptr_array_index(r->files, i);
+        g_clear_pointer(&f->staged_path, g_free);
+    }
+}
+
+/* The end of the session on the record: status, counts, and where the delivery goes. */
+static int session_end_record(struct audit *audit, struct session_result *r)
+{
+    session_count(r);
+    if (r->exit_code == 2)
+        r->counts.delivered = 0;
+    if (!r->end_us)
+        r->end_us = g_get_real_time();
+    if (!audit)
+        return KERR_AUDIT;
+    JsonObject *o = session_audit_base(r);
+    json_object_set_string_member(o, "status", r->status ? r->status : "failed");
+    if (r->error)
+        json_object_set_string_member(o, "error", r->error);
+    if (r->delivery)
+        json_object_set_string_member(o, "delivery", r->delivery);
+    if (r->manifest_sha256[0])
+        json_object_set_string_member(o, "manifest_sha256", r->manifest_sha256);
+    if (r->outbox) {
+        json_object_set_string_member(o, "publication", "queued");
+        json_object_set_string_member(o, "target", r->target);
+    }
+    if (r->sign_key_id[0])
+        json_object_set_string_member(o, "signed_by", r->sign_key_id);
+    json_object_set_int_member(o, "files", (gint64)r->counts.files);
+    json_object_set_int_member(o, "delivered", (gint64)r->counts.delivered);
+    json_object_set_int_member(o, "infected", (gint64)r->counts.infected);
+    json_object_set_int_member(o, "blocked", (gint64)r->counts.blocked);
+    json_object_set_int_member(o, "errors", (gint64)r->counts.error);
+    json_object_set_int_member(o, "skipped", (gint64)r->counts.skipped);
+    int rc = audit_append(audit, "session-end", o);
+    if (rc == 0)
+        rc = audit_sync(audit);
+    json_object_unref(o);
+    return rc == 0 ? 0 : KERR_AUDIT;
+}
+
+/* Write NAME with DATA into the delivery and, with KEY, NAME.sig beside it. */
+static int session_write_signed(struct session_ctx *c, struct sign_seckey *key, const char *name,
+                                const char *data, size_t len, char **why)
+{
+    int rc = workarea_session_write(c->work, name, data, len, why);
+    if (rc != 0 || !key)
+        return rc;
+    char *sig = NULL, *sname = g_strconcat(name, SIGN_SUFFIX, NULL), *swhy = NULL;
+    rc = sign_data(key, data, len, name, NULL, &sig, &swhy);
+    if (rc == 0)
+        rc = workarea_session_write(c->work, sname, sig, strlen(sig), why);
+    else
+        *why = g_strdup_printf("the delivery could not be signed (%s); nothing was delivered", swhy);
+    g_free(sig);
+    g_free(sname);
+    g_free(swhy);
+    return rc;
+}
+
+/* MANIFEST.json and SHA256SUMS into the delivery, each signed when the kiosk has a key.
+ * Fail closed: a kiosk configured to sign never delivers anything unsigned. */
+static int session_seal(struct session_ctx *c, char **why)
+{
+    struct session_result *r = c->r;
+    const char *keypath = c->p->signing_key;
+    struct sign_seckey *key = NULL;
+    char *text = NULL, *sums = NULL, *swhy = NULL;
+    gsize len = 0;
+    int rc = 0;
+    if (keypath && *keypath) {
+        rc = sign_key_load_secret(keypath, &key, &swhy);
+        if (rc != 0) {
+            log_error("session %s: cannot sign the delivery: %s", r->id, swhy);
+            *why = g_strdup_printf("the delivery could not be signed (%s); nothing was delivered",
+                                   swhy);
+            goto out;
+        }
+        struct sign_pubkey pk;
+        sign_key_public_of(key, &pk);
+        sign_key_id_hex(pk.id, r->sign_key_id);
+    }
+    text = manifest_text(r, &len);
+    util_sha256_hex(text, len, r->manifest_sha256);
+    rc = session_write_signed(c, key, MANIFEST_NAME, text, len, why);
+    if (rc == 0) {
+        sums = manifest_sums_text(r, r->manifest_sha256);
+        rc = session_write_signed(c, key, MANIFEST_SUMS_NAME, sums, strlen(sums), why);
+    }
+out:
+    sign_key_free(key);
+    g_free(text);
+    g_free(sums);
+    g_free(swhy);
+    return rc;
+}
+
+/* The delivery into the outbox, queued for publication, and the session's end on record:
+ * from here on it reaches the TOS side whatever happens to the network or the kiosk
+ * (outbox.h).  If the end cannot be recorded, the entry is taken back: nothing goes out
+ * that the audit log does not show (invariant 6). */
+static int session_commit(struct session_ctx *c, struct audit *audit, char **why)
+{
+    struct session_result *r = c->r;
+    const struct session_params *p = c->p;
+    struct target *t = NULL;
+    uint64_t bytes = 0, files = 0;
+    int rc = target_parse(p->target, &t, why);
+    if (rc != 0)
+        return rc;
+    rc = outbox_commit(c->work, p->outbox_group, &bytes, &files, why);
+    if (rc != 0) {
+        target_free(t);
+        return rc;
+    }
+    r->target = g_strdup(t->spec);
+    r->delivery = target_session_location(t, r->id);
+    r->outbox = g_build_filename(p->work_dir, WORKAREA_OUTBOX, r->id, NULL);
+    r->manifest_path = g_build_filename(r->outbox, MANIFEST_NAME, NULL);
+    target_free(t);
+    struct outbox_entry *e = outbox_entry_new(r->id);
+    e->state = OUTBOX_QUEUED;
+    e->target = g_strdup(r->target);
+    e->location = g_strdup(r->delivery);
+    g_strlcpy(e->manifest_sha256, r->manifest_sha256, sizeof(e->manifest_sha256));
+    e->files = r->counts.delivered;
+    e->bytes = bytes;
+    e->created_us = g_get_real_time();
+    rc = outbox_save(p->work_dir, e, why);
+    if (rc == 0 && session_end_record(audit, r) != 0) {
+        rc = KERR_AUDIT;
+        *why = g_strdup("the audit log could not record the end of the check; nothing was "
+                        "delivered");
+    }
+    if (rc != 0) {
+        char *rwhy = NULL;
+        if (outbox_remove(p->work_dir, r->id, &rwhy) != 0)
+            log_error("session %s: %s", r->id, rwhy);
+        g_free(rwhy);
+    }
+    outbox_entry_free(e);
+    return rc;
 }
 
 int session_run(const struct session_params *p, struct session_result **out)
@@ -792,7 +945,7 @@ int session_run(const struct session_params *p, struct session_result **out)
         goto out;
     }
 
-    rc = staging_begin(p->staging, r->id, &c.staging, &why);
+    rc = workarea_session_begin(p->work_dir, r->id, &c.work, &why);
     if (rc != 0) {
         session_fail(r, rc, why);
         why = NULL;
@@ -834,8 +987,14 @@ int session_run(const struct session_params *p, struct session_result **out)
         json_array_add_object_element(va, vo);
     }
     json_object_set_array_member(o, "volumes", va);
-    audit_append(audit, "media", o);
+    rc = audit_append(audit, "media", o);
     json_object_unref(o);
+    if (rc != 0) {
+        /* Invariant 6: what was inserted is on record before anything is read. */
+        session_fail(r, KERR_AUDIT, g_strdup("the audit log could not be written; nothing was "
+                                             "read or delivered"));
+        goto out_audit;
+    }
 
     /* Walk every usable volume first: totals for progress, limits for the session. */
     struct walk_limits lim = {
@@ -965,49 +1124,36 @@ int session_run(const struct session_params *p, struct session_result **out)
                r->counts.blocked + r->counts.error + r->counts.infected == 0;
     r->status = all ? "delivered" : "partial";
     r->exit_code = all ? 0 : 1;
-    r->delivery = g_strdup(c.staging->final_dir);
-    r->manifest_path = g_build_filename(r->delivery, MANIFEST_NAME, NULL);
-    rc = manifest_write(r, c.staging->session_dir, r->manifest_sha256, &why);
+    rc = session_seal(&c, &why);
     if (rc != 0) {
         session_fail(r, rc, why);
         why = NULL;
         goto out_audit_files;
     }
-    if (p->signing_key && *p->signing_key) {
-        /* Fail closed: a kiosk configured to sign never publishes an unsigned delivery. */
-        char *mpath = g_build_filename(c.staging->session_dir, MANIFEST_NAME, NULL);
-        char *swhy = NULL;
-        rc = sign_file_with_key_file(p->signing_key, mpath, &swhy);
-        g_free(mpath);
-        if (rc != 0) {
-            log_error("session %s: cannot sign the manifest: %s", r->id, swhy);
-            session_fail(r, rc, g_strdup_printf("the delivery could not be signed (%s); nothing "
-                                                "was delivered", swhy));
-            g_free(swhy);
-            goto out_audit_files;
-        }
-    }
-    /* Invariant 6: the verdicts are on disk before the delivery is visible. */
+    /* Invariant 6: the verdicts are on disk before the delivery goes anywhere. */
     for (guint i = 0; i < r->files->len && rc == 0; i++)
         rc = session_audit_file(audit, r, g_ptr_array_index(r->files, i));
     if (rc == 0)
         rc = audit_sync(audit);
     if (rc != 0) {
-        session_fail(r, rc, g_strdup("the audit log could not be written; nothing was delivered"));
+        session_fail(r, KERR_AUDIT,
+                     g_strdup("the audit log could not be written; nothing was delivered"));
         goto out_end;
     }
     if (p->cancel && g_atomic_int_get(p->cancel)) {
-        /* Removed (or cancelled) while delivering: the person has gone; publish nothing. */
+        /* Removed (or cancelled) while delivering: the person has gone; deliver nothing. */
         session_fail(r, KERR_CANCELLED,
                      g_strdup("the check was stopped (medium removed or cancelled); nothing was "
                               "delivered"));
         goto out_end;
     }
-    rc = staging_publish(c.staging, &why);
-    if (rc != 0) {
-        session_fail(r, rc, why);
-        why = NULL;
-    }
+    rc = session_commit(&c, audit, &why);
+    if (rc == 0)
+        goto out;
+    session_fail(r, rc, why);
+    why = NULL;
+    if (rc == KERR_AUDIT)
+        goto out; /* the log itself failed: nothing more can go on it */
     goto out_end;
 
 out_audit_files:
@@ -1015,42 +1161,15 @@ out_audit_files:
         session_audit_file(audit, r, g_ptr_array_index(r->files, i));
 out_end:
 out_audit:
-    if (r->exit_code == 2) {
-        g_clear_pointer(&r->delivery, g_free);
-        g_clear_pointer(&r->manifest_path, g_free);
-        r->manifest_sha256[0] = '\0';
-        /* Nothing was published: no file counts as delivered. */
-        for (guint i = 0; i < r->files->len; i++) {
-            struct session_file *f = g_ptr_array_index(r->files, i);
-            g_clear_pointer(&f->staged_path, g_free);
-        }
-    }
-    session_count(r);
-    if (!r->end_us)
-        r->end_us = g_get_real_time();
-    if (r->exit_code == 2)
-        r->counts.delivered = 0;
-    o = session_audit_base(r);
-    json_object_set_string_member(o, "status", r->status);
-    if (r->error)
-        json_object_set_string_member(o, "error", r->error);
-    if (r->delivery)
-        json_object_set_string_member(o, "delivery", r->delivery);
-    if (r->manifest_sha256[0])
-        json_object_set_string_member(o, "manifest_sha256", r->manifest_sha256);
-    json_object_set_int_member(o, "files", (gint64)r->counts.files);
-    json_object_set_int_member(o, "delivered", (gint64)r->counts.delivered);
-    json_object_set_int_member(o, "infected", (gint64)r->counts.infected);
-    json_object_set_int_member(o, "blocked", (gint64)r->counts.blocked);
-    json_object_set_int_member(o, "errors", (gint64)r->counts.error);
-    json_object_set_int_member(o, "skipped", (gint64)r->counts.skipped);
-    if (audit_append(audit, "session-end", o) != 0 || audit_sync(audit) != 0)
+    /* A failed session: its end goes on record (the success path did it in commit). */
+    if (session_end_record(audit, r) != 0) {
         log_error("session %s: the audit log could not record the end of the session", r->id);
-    json_object_unref(o);
+        rc = KERR_AUDIT;
+    }
 out:
     session_join_workers(&c, readers, nreaders, scanners, nscanners);
     session_close_media(&c);
-    staging_end(c.staging);
+    workarea_session_end(c.work);
     if (!r->status)
         session_fail(r, KERR_INVAL, NULL);
     session_emit(&c, SESSION_DONE, r->counts.files, 0);

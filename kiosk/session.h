@@ -1,8 +1,11 @@
 /* session.h - one run of the quarantine pipeline on one medium.
  *
- * media_open -> walk -> for each regular file, in parallel: read once into the spool
- * while hashing, detect the type on the copy, apply policy, scan the copy -> unmount ->
- * deliver clean files into the session folder -> MANIFEST.json -> audit -> publish.
+ * media_open -> walk -> for each regular file, in parallel: read once into the private
+ * spool (workarea.h) while hashing, detect the type on the copy, apply policy, scan the
+ * copy -> unmount -> move clean files into the delivery -> MANIFEST.json, SHA256SUMS and
+ * their signatures -> audit the verdicts -> commit to the outbox (outbox.h) -> audit the
+ * end.  Publication to the staging share is the outbox's next step (publish.h), not the
+ * session's: a share that is down never loses or holds up a check.
  * `kiosk scan` and the service both call session_run(). */
 #ifndef KIOSK_SESSION_H
 #define KIOSK_SESSION_H
@@ -11,6 +14,7 @@
 #include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "policy/policy.h"
 #include "scanner/edifact.h"
@@ -20,7 +24,7 @@
 enum session_phase {
     SESSION_CHECKING,   /* probing and mounting */
     SESSION_SCANNING,   /* copying, hashing, typing, scanning */
-    SESSION_DELIVERING, /* moving clean files, manifest, audit, publish */
+    SESSION_DELIVERING, /* moving clean files, manifest, audit, outbox */
     SESSION_DONE,
 };
 
@@ -64,9 +68,12 @@ struct session_result {
     const char *status;   /* "delivered", "partial", "failed" */
     int exit_code;        /* 0, 1, 2 as `kiosk scan` exits */
     char *error;          /* why it failed, for people */
-    char *delivery;       /* published session folder */
-    char *manifest_path;
+    char *delivery;       /* where the delivery is (or will be) published: a folder or URL */
+    char *manifest_path;  /* the kiosk's copy: WORK/outbox/<id>/MANIFEST.json */
+    char *outbox;         /* WORK/outbox/<id> (committed) */
+    char *target;         /* the target spec it goes to */
     char manifest_sha256[65];
+    char sign_key_id[17]; /* the key that signed MANIFEST.json and SHA256SUMS, "" = unsigned */
     /* the medium */
     char *source, *source_kind, *pttype, *vendor, *model, *serial;
     uint64_t source_size;
@@ -92,7 +99,9 @@ struct session_params {
     const struct policy *policy;
     struct scanner_engine *engine; /* scan in this process (tests, benchmarks) ... */
     struct scanner_pool *pool;     /* ... or, when set, in sandboxed workers (docs/privsep.md) */
-    const char *staging;
+    const char *work_dir;          /* the private work area (workarea.h) */
+    const char *target;            /* where deliveries go (target.h spec) */
+    gid_t outbox_group;            /* group of outbox entries: the publisher's (-1 = leave) */
     const char *audit_log;
     const char *run_dir;
     int workers;                 /* 0 = one per core */
@@ -104,8 +113,9 @@ struct session_params {
     const char *session_id;      /* use this id (from session_new_id) instead of a new one */
     const char *vendor, *model, *serial; /* the medium's identity as udev reported it */
     bool accept_loop;            /* testing mode: recorded in the audit log and manifest */
-    /* Secret key (minisign format, sign.h) to sign MANIFEST.json into MANIFEST.json.sig;
-     * NULL or "" = unsigned.  A configured key that cannot be used fails the session. */
+    /* Secret key (minisign format, sign.h) to sign MANIFEST.json and SHA256SUMS (into
+     * *.sig); NULL or "" = unsigned.  A configured key that cannot be used fails the
+     * session. */
     const char *signing_key;
 };
 

@@ -417,26 +417,19 @@ static int sign_hash_file(const char *path, uint8_t out[crypto_generichash_BYTES
     return 0;
 }
 
-int sign_file(const struct sign_seckey *key, const char *path, const char *sig_path,
-              const char *trusted_comment, char **why)
+/* The signature file's text for a file whose BLAKE2b-512 is HASH (NAME: its base name
+ * for the default trusted comment). */
+static int sign_text(const struct sign_seckey *key, const uint8_t *hash, size_t hash_len,
+                     const char *name, const char *trusted_comment, char **text_out, char **why)
 {
-    int rc = sign_init(why);
-    if (rc != 0)
-        return rc;
-    uint8_t hash[crypto_generichash_BYTES_MAX];
     struct sign_sig_blob sb;
-    char *comment = NULL, *signed_part = NULL, *sig_b64 = NULL, *gsig_b64 = NULL, *text = NULL;
+    char *comment = NULL, *signed_part = NULL, *sig_b64 = NULL, *gsig_b64 = NULL;
     char hex[17];
-    rc = sign_hash_file(path, hash, why);
-    if (rc != 0)
-        return rc;
-    if (trusted_comment) {
+    int rc = 0;
+    if (trusted_comment)
         comment = g_strdup(trusted_comment);
-    } else {
-        char *base = g_path_get_basename(path);
-        comment = g_strdup_printf("timestamp:%lld\tfile:%s\thashed", (long long)time(NULL), base);
-        g_free(base);
-    }
+    else
+        comment = g_strdup_printf("timestamp:%lld\tfile:%s\thashed", (long long)time(NULL), name);
     if (strlen(comment) > SIGN_COMMENT_MAX || strpbrk(comment, "\r\n")) {
         *why = g_strdup("the trusted comment is too long or has a line break");
         rc = KERR_INVAL;
@@ -444,7 +437,7 @@ int sign_file(const struct sign_seckey *key, const char *path, const char *sig_p
     }
     memcpy(sb.alg, "ED", 2);
     memcpy(sb.id, key->id, sizeof(sb.id));
-    crypto_sign_detached(sb.sig, NULL, hash, sizeof(hash), key->sk);
+    crypto_sign_detached(sb.sig, NULL, hash, hash_len, key->sk);
     /* The global signature covers the file signature and the trusted comment. */
     size_t clen = strlen(comment);
     signed_part = g_malloc(sizeof(sb.sig) + clen);
@@ -455,17 +448,46 @@ int sign_file(const struct sign_seckey *key, const char *path, const char *sig_p
     sign_key_id_hex(key->id, hex);
     sig_b64 = sign_b64_encode(&sb, sizeof(sb));
     gsig_b64 = sign_b64_encode(gsig, sizeof(gsig));
-    text = g_strdup_printf(SIGN_COMMENT_PREFIX "signature from kiosk secret key %s\n%s\n"
-                                               SIGN_TRUSTED_PREFIX "%s\n%s\n",
-                           hex, sig_b64, comment, gsig_b64);
-    rc = sign_write_atomic(sig_path, text, strlen(text), 0644, false, why);
+    *text_out = g_strdup_printf(SIGN_COMMENT_PREFIX "signature from kiosk secret key %s\n%s\n"
+                                                    SIGN_TRUSTED_PREFIX "%s\n%s\n",
+                                hex, sig_b64, comment, gsig_b64);
 out:
     g_free(comment);
     g_free(signed_part);
     g_free(sig_b64);
     g_free(gsig_b64);
+    return rc;
+}
+
+int sign_file(const struct sign_seckey *key, const char *path, const char *sig_path,
+              const char *trusted_comment, char **why)
+{
+    int rc = sign_init(why);
+    if (rc != 0)
+        return rc;
+    uint8_t hash[crypto_generichash_BYTES_MAX];
+    char *text = NULL;
+    rc = sign_hash_file(path, hash, why);
+    if (rc != 0)
+        return rc;
+    char *base = g_path_get_basename(path);
+    rc = sign_text(key, hash, sizeof(hash), base, trusted_comment, &text, why);
+    g_free(base);
+    if (rc == 0)
+        rc = sign_write_atomic(sig_path, text, strlen(text), 0644, false, why);
     g_free(text);
     return rc;
+}
+
+int sign_data(const struct sign_seckey *key, const void *data, size_t len, const char *name,
+              const char *trusted_comment, char **sig_text, char **why)
+{
+    int rc = sign_init(why);
+    if (rc != 0)
+        return rc;
+    uint8_t hash[crypto_generichash_BYTES_MAX];
+    crypto_generichash(hash, sizeof(hash), data, len, NULL, 0);
+    return sign_text(key, hash, sizeof(hash), name, trusted_comment, sig_text, why);
 }
 
 int sign_file_with_key_file(const char *key_path, const char *path, char **why)
@@ -607,5 +629,45 @@ int sign_signature_key_id(const char *sig_path, char id_hex[17], char **why)
         sign_key_id_hex(sb.id, id_hex);
     }
     g_free(text);
+    return rc;
+}
+
+char *sign_public_path_for(const char *secret_path)
+{
+    if (g_str_has_suffix(secret_path, ".key")) {
+        char *base = g_strndup(secret_path, strlen(secret_path) - 4);
+        char *pub = g_strconcat(base, ".pub", NULL);
+        g_free(base);
+        return pub;
+    }
+    return g_strconcat(secret_path, ".pub", NULL);
+}
+
+int sign_ensure_key(const char *secret_path, bool *created, char id_hex[17], char **why)
+{
+    *created = false;
+    struct sign_seckey *k = NULL;
+    if (access(secret_path, F_OK) != 0 && errno == ENOENT) {
+        char *dir = g_path_get_dirname(secret_path);
+        int mk = g_mkdir_with_parents(dir, 0755);
+        g_free(dir);
+        char *pub = sign_public_path_for(secret_path);
+        int rc = mk == 0 ? sign_keygen(secret_path, pub, id_hex, why) : KERR_SYSTEM;
+        if (mk != 0)
+            *why = g_strdup_printf("cannot create the folder of %s: %s", secret_path,
+                                   g_strerror(errno));
+        g_free(pub);
+        if (rc != 0)
+            return rc;
+        *created = true;
+    }
+    /* Present (or just made): it must load, or the kiosk cannot sign. */
+    int rc = sign_key_load_secret(secret_path, &k, why);
+    if (rc == 0 && id_hex) {
+        struct sign_pubkey pk;
+        sign_key_public_of(k, &pk);
+        sign_key_id_hex(pk.id, id_hex);
+    }
+    sign_key_free(k);
     return rc;
 }

@@ -19,6 +19,7 @@
 #ifndef KIOSK_SIGN_H
 #define KIOSK_SIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,19 @@ int sign_keygen(const char *secret_path, const char *public_path, char id_hex[17
  * TRUSTED_COMMENT may be NULL: "timestamp:<unix time>\tfile:<base name>\thashed". */
 int sign_file(const struct sign_seckey *key, const char *path, const char *sig_path,
               const char *trusted_comment, char **why);
+
+/* The same for bytes in memory: *sig_text gets the signature file's text (newly
+ * allocated); NAME is the file's base name for the default trusted comment. */
+int sign_data(const struct sign_seckey *key, const void *data, size_t len, const char *name,
+              const char *trusted_comment, char **sig_text, char **why);
+
+/* PUBLIC_PATH for a secret key at SECRET_PATH: "x.key" -> "x.pub", else SECRET_PATH ".pub". */
+char *sign_public_path_for(const char *secret_path);
+
+/* A kiosk signs by default: create the key pair at SECRET_PATH (and the public key beside
+ * it, sign_public_path_for) when there is none.  0 when a usable key is there afterwards;
+ * *created tells whether it was made now, *id_hex (may be NULL) gets its id. */
+int sign_ensure_key(const char *secret_path, bool *created, char id_hex[17], char **why);
 
 /* Load the secret key at KEY_PATH and sign PATH into PATH.sig (what a session does). */
 int sign_file_with_key_file(const char *key_path, const char *path, char **why);

@@ -15,16 +15,23 @@ while read -r pkg; do
 done < "$list"
 # The unprivileged users (docs/privsep.md): kiosk-scan runs the sandboxed scanner workers,
 # kiosk-fuse the FUSE filesystem drivers ([media] driver-user in kiosk.conf; without it
-# the kiosk refuses to mount).
+# the kiosk refuses to mount), kiosk-publish the publisher (docs/handoff.md).  The group
+# kiosk-tos reads what a local staging folder holds ([staging] group): put the TOS side's
+# accounts (or the file server's) in it.
 ensure_users() {
     local u
     [ "$(id -u)" -eq 0 ] || return 0
-    for u in kiosk-scan kiosk-fuse; do
+    for u in kiosk-scan kiosk-fuse kiosk-publish; do
         if ! getent passwd "$u" >/dev/null; then
             echo "deps: creating system user $u"
-            useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$u"
+            useradd --system --user-group --no-create-home --home-dir /nonexistent \
+                --shell /usr/sbin/nologin "$u"
         fi
     done
+    if ! getent group kiosk-tos >/dev/null; then
+        echo "deps: creating system group kiosk-tos"
+        groupadd --system kiosk-tos
+    fi
 }
 if [ ${#missing[@]} -eq 0 ]; then
     echo "deps: all packages present"

@@ -81,12 +81,10 @@ static struct session_result *result_new(bool test_sigs)
     return r;
 }
 
-static JsonObject *read_manifest(const char *dir, JsonParser **parser_out)
+static JsonObject *read_manifest(const char *text, gsize len, JsonParser **parser_out)
 {
-    char *path = g_build_filename(dir, MANIFEST_NAME, NULL);
     JsonParser *p = json_parser_new();
-    assert_true(json_parser_load_from_file(p, path, NULL));
-    g_free(path);
+    assert_true(json_parser_load_from_data(p, text, (gssize)len, NULL));
     *parser_out = p;
     return json_node_get_object(json_parser_get_root(p));
 }
@@ -94,19 +92,14 @@ static JsonObject *read_manifest(const char *dir, JsonParser **parser_out)
 static void test_manifest_fields(void **state)
 {
     (void)state;
-    char tmpl[] = "/tmp/test-manifest-XXXXXX";
-    assert_non_null(mkdtemp(tmpl));
     struct session_result *r = result_new(false);
-    char sha[65], *why = NULL;
-    assert_int_equal(manifest_write(r, tmpl, sha, &why), 0);
-
-    char *path = g_build_filename(tmpl, MANIFEST_NAME, NULL);
-    char check[65];
-    assert_int_equal(util_sha256_file(path, check), 0);
-    assert_string_equal(sha, check);
+    gsize len = 0;
+    char *text = manifest_text(r, &len);
+    assert_int_equal(strlen(text), len);
+    assert_int_equal(text[len - 1], '\n');
 
     JsonParser *p;
-    JsonObject *m = read_manifest(tmpl, &p);
+    JsonObject *m = read_manifest(text, len, &p);
     assert_int_equal(json_object_get_int_member(m, "format"), MANIFEST_FORMAT);
     assert_string_equal(json_object_get_string_member(m, "session"), r->id);
     assert_string_equal(json_object_get_string_member(m, "started"), "2026-11-22T02:15:00Z");
@@ -144,37 +137,33 @@ static void test_manifest_fields(void **state)
     assert_int_equal(json_object_get_int_member(cnt, "delivered"), 1);
     assert_int_equal(json_object_get_int_member(cnt, "infected"), 1);
 
-    /* The manifest is never overwritten. */
-    char sha2[65];
-    g_clear_pointer(&why, g_free);
-    assert_int_not_equal(manifest_write(r, tmpl, sha2, &why), 0);
-    assert_non_null(why);
+    /* SHA256SUMS: each delivered file, then the manifest, in sha256sum's format. */
+    char sha[65];
+    util_sha256_hex(text, len, sha);
+    char *sums = manifest_sums_text(r, sha);
+    const struct session_file *f0f = g_ptr_array_index(r->files, 0);
+    char *want = g_strdup_printf("%s  BAPLIE.edi\n%s  MANIFEST.json\n", f0f->sha256, sha);
+    assert_string_equal(sums, want);
 
     g_object_unref(p);
-    unlink(path);
-    rmdir(tmpl);
-    g_free(path);
-    g_free(why);
+    g_free(sums);
+    g_free(want);
+    g_free(text);
     session_result_free(r);
 }
 
 static void test_manifest_test_signatures_warns(void **state)
 {
     (void)state;
-    char tmpl[] = "/tmp/test-manifest-XXXXXX";
-    assert_non_null(mkdtemp(tmpl));
     struct session_result *r = result_new(true);
-    char sha[65], *why = NULL;
-    assert_int_equal(manifest_write(r, tmpl, sha, &why), 0);
+    gsize len = 0;
+    char *text = manifest_text(r, &len);
     JsonParser *p;
-    JsonObject *m = read_manifest(tmpl, &p);
+    JsonObject *m = read_manifest(text, len, &p);
     assert_true(json_object_get_boolean_member(m, "test_signatures"));
     assert_non_null(strstr(json_object_get_string_member(m, "warning"), "TEST SIGNATURES"));
     g_object_unref(p);
-    char *path = g_build_filename(tmpl, MANIFEST_NAME, NULL);
-    unlink(path);
-    rmdir(tmpl);
-    g_free(path);
+    g_free(text);
     session_result_free(r);
 }
 

@@ -1,0 +1,402 @@
+/* cmd-staging.c - `kiosk staging`: the outbox and the staging share from the console
+ * (docs/handoff.md).
+ *
+ *   kiosk staging list [--json]        every outbox entry and its publication state
+ *   kiosk staging retry [SESSION]      publish what waits now (through the service when it
+ *                                      runs, else here), up to SESSION
+ *   kiosk staging check [--write-dropin]   reach the target, write and remove a probe;
+ *                                      for an SMB target, the systemd drop-in it needs
+ *   kiosk staging prune [--dry-run]    apply [staging] keep-days now */
+#include "common/kerr.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "kiosk/audit.h"
+#include "kiosk/cmd.h"
+#include "kiosk/config.h"
+#include "kiosk/handoff.h"
+#include "kiosk/outbox.h"
+#include "kiosk/publish.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CMD_STAGING_DROPIN_DIR "/etc/systemd/system/kiosk.service.d"
+#define CMD_STAGING_DROPIN CMD_STAGING_DROPIN_DIR "/50-publish.conf"
+
+static const char cmd_staging_usage[] =
+    "usage: kiosk staging list [--json]\n"
+    "       kiosk staging retry [SESSION]\n"
+    "       kiosk staging check [--write-dropin]\n"
+    "       kiosk staging prune [--dry-run]\n"
+    "options: [--config FILE] [--target SPEC] [--staging DIR] [--work-dir DIR]\n"
+    "         [--audit-log FILE] [--socket PATH]\n"
+    "list   the outbox: each checked session, its publication state, attempts, last error\n"
+    "retry  publish what waits now, in order (up to SESSION), without waiting for the backoff\n"
+    "check  reach the target and write, read back and remove a probe file in .incoming/;\n"
+    "       for an smb:// target also print (or write) the systemd drop-in that lets the\n"
+    "       service reach that server and no other\n"
+    "prune  remove published sessions older than [staging] keep-days (outbox and local target)\n"
+    "Exit status: 0 ok, 1 the action failed (the message says why), 2 usage.\n";
+
+struct cmd_staging_opts {
+    struct kiosk_config *cfg;
+    bool json, dry_run, write_dropin;
+    char **args;
+    int nargs;
+};
+
+static int cmd_staging_parse(int argc, char **argv, struct cmd_staging_opts *o)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},  {"target", required_argument, NULL, 'T'},
+        {"staging", required_argument, NULL, 's'}, {"work-dir", required_argument, NULL, 'W'},
+        {"audit-log", required_argument, NULL, 'a'}, {"socket", required_argument, NULL, 'S'},
+        {"json", no_argument, NULL, 'j'},          {"dry-run", no_argument, NULL, 'n'},
+        {"write-dropin", no_argument, NULL, 'w'},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = NULL, *target = NULL, *staging = NULL, *work = NULL, *audit = NULL,
+               *sock = NULL;
+    char *why = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'T': target = optarg; break;
+        case 's': staging = optarg; break;
+        case 'W': work = optarg; break;
+        case 'a': audit = optarg; break;
+        case 'S': sock = optarg; break;
+        case 'j': o->json = true; break;
+        case 'n': o->dry_run = true; break;
+        case 'w': o->write_dropin = true; break;
+        case 'h': return 0;
+        default: return 2;
+        }
+    }
+    if (config_load(config, &o->cfg, &why) != 0) {
+        fprintf(stderr, "kiosk: %s\n", why);
+        g_free(why);
+        return 1;
+    }
+    config_override_staging_dir(o->cfg, staging);
+    config_override(&o->cfg->target, target);
+    config_override(&o->cfg->work_dir, work);
+    config_override(&o->cfg->audit_log, audit);
+    config_override(&o->cfg->socket, sock);
+    o->args = argv + optind;
+    o->nargs = argc - optind;
+    return -1;
+}
+
+static JsonObject *cmd_staging_entry_json(const struct outbox_entry *e)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "session", e->session);
+    json_object_set_string_member(o, "state", outbox_state_str(e->state));
+    json_object_set_int_member(o, "attempts", e->attempts);
+    json_object_set_int_member(o, "files", (gint64)e->files);
+    json_object_set_int_member(o, "bytes", (gint64)e->bytes);
+    struct {
+        const char *key;
+        gint64 us;
+    } times[] = {{"created", e->created_us}, {"published", e->published_us},
+                 {"next_attempt", e->state == OUTBOX_FAILED ? e->next_attempt_us : 0}};
+    for (size_t i = 0; i < G_N_ELEMENTS(times); i++) {
+        char *t = times[i].us > 0 ? util_time_rfc3339(times[i].us, false) : NULL;
+        if (t)
+            json_object_set_string_member(o, times[i].key, t);
+        else
+            json_object_set_null_member(o, times[i].key);
+        g_free(t);
+    }
+    const struct {
+        const char *key, *value;
+    } strs[] = {{"target", e->target}, {"location", e->location},
+                {"manifest_sha256", e->manifest_sha256[0] ? e->manifest_sha256 : NULL},
+                {"error", e->error}};
+    for (size_t i = 0; i < G_N_ELEMENTS(strs); i++) {
+        if (strs[i].value)
+            json_object_set_string_member(o, strs[i].key, strs[i].value);
+        else
+            json_object_set_null_member(o, strs[i].key);
+    }
+    return o;
+}
+
+static void cmd_staging_print_json(JsonNode *n)
+{
+    char *text = util_json_text(n, true, NULL);
+    printf("%s\n", text);
+    g_free(text);
+    json_node_unref(n);
+}
+
+static int cmd_staging_list(struct cmd_staging_opts *o)
+{
+    GPtrArray *all = NULL;
+    char *why = NULL;
+    if (outbox_list(o->cfg->work_dir, &all, &why) != 0) {
+        fprintf(stderr, "kiosk: %s\n", why);
+        g_free(why);
+        return 1;
+    }
+    if (o->json) {
+        JsonArray *a = json_array_new();
+        for (guint i = 0; i < all->len; i++)
+            json_array_add_object_element(a, cmd_staging_entry_json(g_ptr_array_index(all, i)));
+        JsonNode *n = json_node_new(JSON_NODE_ARRAY);
+        json_node_take_array(n, a);
+        cmd_staging_print_json(n);
+    } else {
+        printf("target: %s\n", o->cfg->target);
+        if (all->len == 0)
+            printf("The outbox is empty.\n");
+        else
+            printf("%-26s %-11s %8s %10s  %s\n", "SESSION", "STATE", "ATTEMPTS", "SIZE",
+                   "WHERE / WHY");
+        for (guint i = 0; i < all->len; i++) {
+            const struct outbox_entry *e = g_ptr_array_index(all, i);
+            char *size = util_format_bytes(e->bytes);
+            printf("%-26s %-11s %8u %10s  %s\n", e->session, outbox_state_str(e->state),
+                   e->attempts, size,
+                   e->state == OUTBOX_FAILED && e->error ? e->error
+                   : e->location                         ? e->location
+                                                         : "");
+            g_free(size);
+        }
+    }
+    g_ptr_array_free(all, TRUE);
+    return 0;
+}
+
+static int cmd_staging_retry(struct cmd_staging_opts *o)
+{
+    const char *up_to = o->nargs > 0 ? o->args[0] : NULL;
+    char *why = NULL;
+    int rc = 1;
+    /* The service publishes when it runs: ask it, so two publishers never race. */
+    JsonObject *r = cmd_admin_ask(o->cfg->socket, "{\"cmd\":\"staging-retry\"}", "reply",
+                                  "staging-retry", &why);
+    if (r) {
+        bool ok = json_object_get_boolean_member_with_default(r, "ok", FALSE);
+        if (ok)
+            printf("The service is publishing what waits now; `kiosk staging list` shows how it "
+                   "goes.\n");
+        else
+            fprintf(stderr, "kiosk: the service refused: %s\n",
+                    json_object_get_string_member_with_default(r, "error", "?"));
+        json_object_unref(r);
+        g_free(why);
+        return ok ? 0 : 1;
+    }
+    g_clear_pointer(&why, g_free);
+    struct handoff *h = NULL;
+    struct audit *audit = NULL;
+    unsigned published = 0, failed = 0;
+    if (handoff_open(o->cfg, &h, &why) != 0) {
+        fprintf(stderr, "kiosk: %s\n", why);
+        goto out;
+    }
+    if (audit_open(o->cfg->audit_log, &audit) != 0) {
+        fprintf(stderr, "kiosk: the audit log %s cannot be written: %s\n", o->cfg->audit_log,
+                g_strerror(errno));
+        goto out;
+    }
+    if (handoff_publish_pending(h, audit, up_to, &published, &failed, &why) != 0) {
+        fprintf(stderr, "kiosk: %s\n", why);
+        goto out;
+    }
+    printf("%u published, %u failed.\n", published, failed);
+    rc = failed ? 1 : 0;
+    if (failed)
+        cmd_staging_list(o);
+out:
+    audit_close(audit);
+    handoff_free(h);
+    g_free(why);
+    return rc;
+}
+
+/* The addresses of HOST, for IPAddressAllow= (numeric, one per line in OUT). */
+static int cmd_staging_resolve(const char *host, GString *out, char **why)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    char bare[256];
+    g_strlcpy(bare, host[0] == '[' ? host + 1 : host, sizeof(bare));
+    char *br = strchr(bare, ']');
+    if (br)
+        *br = '\0';
+    int e = getaddrinfo(bare, NULL, &hints, &res);
+    if (e != 0) {
+        *why = g_strdup_printf("cannot resolve %s: %s", bare, gai_strerror(e));
+        return -1;
+    }
+    for (struct addrinfo *a = res; a; a = a->ai_next) {
+        char buf[INET6_ADDRSTRLEN];
+        const void *addr = a->ai_family == AF_INET
+                               ? (const void *)&((struct sockaddr_in *)a->ai_addr)->sin_addr
+                               : (const void *)&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
+        if (inet_ntop(a->ai_family, addr, buf, sizeof(buf)) && !strstr(out->str, buf))
+            g_string_append_printf(out, " %s", buf);
+    }
+    freeaddrinfo(res);
+    return 0;
+}
+
+static int cmd_staging_check(struct cmd_staging_opts *o)
+{
+    struct handoff *h = NULL;
+    char *why = NULL;
+    struct publish_result res = {0};
+    int rc = 1;
+    if (handoff_open(o->cfg, &h, &why) != 0) {
+        printf("FAILED: %s\n", why);
+        goto out;
+    }
+    printf("target       %s\n", h->target->spec);
+    printf("work area    %s\n", o->cfg->work_dir);
+    printf("signing key  %s%s%s\n", h->key_id[0] ? h->key_id : "NONE (deliveries are not signed)",
+           h->key_created ? " (created now: give " : "", h->key_created ? o->cfg->public_key : "");
+    if (h->key_created)
+        printf("             to the TOS side)\n");
+    struct publish_job job;
+    handoff_job(h, "probe", &job);
+    job.probe = true;
+    publish_run_sync(&job, &res);
+    if (!res.ok) {
+        printf("FAILED: %s\n", res.error ? res.error : "the probe failed");
+        goto out;
+    }
+    printf("probe        written, read back and removed in %s/.incoming: OK\n",
+           h->target->kind == TARGET_DIR ? h->target->path : h->target->spec);
+    if (h->target->kind == TARGET_SMB) {
+        GString *ips = g_string_new(NULL);
+        if (cmd_staging_resolve(h->target->host, ips, &why) != 0) {
+            printf("FAILED: %s\n", why);
+            g_string_free(ips, TRUE);
+            goto out;
+        }
+        char *dropin = g_strdup_printf(
+            "# %s - written by `kiosk staging check --write-dropin`.\n"
+            "# The publisher (user kiosk-publish) pushes deliveries to %s:%u; the service\n"
+            "# may reach that server and no other (docs/handoff.md).\n"
+            "[Service]\n"
+            "RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6\n"
+            "IPAddressDeny=any\n"
+            "IPAddressAllow=%s\n",
+            CMD_STAGING_DROPIN, h->target->host,
+            h->target->port ? h->target->port : TARGET_SMB_DEFAULT_PORT, ips->str + 1);
+        g_string_free(ips, TRUE);
+        if (o->write_dropin) {
+            GError *err = NULL;
+            if (g_mkdir_with_parents(CMD_STAGING_DROPIN_DIR, 0755) != 0 ||
+                !g_file_set_contents(CMD_STAGING_DROPIN, dropin, -1, &err)) {
+                printf("FAILED: cannot write %s: %s\n", CMD_STAGING_DROPIN,
+                       err ? err->message : g_strerror(errno));
+                g_clear_error(&err);
+                g_free(dropin);
+                goto out;
+            }
+            chmod(CMD_STAGING_DROPIN, 0644);
+            printf("drop-in      %s written; run: systemctl daemon-reload && systemctl restart "
+                   "kiosk\n",
+                   CMD_STAGING_DROPIN);
+        } else {
+            printf("\nThe service has no network but to this server once this drop-in is in\n"
+                   "place (kiosk staging check --write-dropin writes it):\n\n%s",
+                   dropin);
+        }
+        g_free(dropin);
+    }
+    rc = 0;
+out:
+    publish_result_clear(&res);
+    handoff_free(h);
+    g_free(why);
+    return rc;
+}
+
+static int cmd_staging_prune(struct cmd_staging_opts *o)
+{
+    struct handoff *h = NULL;
+    struct audit *audit = NULL;
+    GPtrArray *pruned = g_ptr_array_new_with_free_func(g_free);
+    char *why = NULL;
+    int rc = 1;
+    if (handoff_peek(o->cfg, &h, &why) != 0) {
+        fprintf(stderr, "kiosk: %s\n", why);
+        goto out;
+    }
+    if (!o->dry_run && audit_open(o->cfg->audit_log, &audit) != 0) {
+        fprintf(stderr, "kiosk: the audit log %s cannot be written: %s\n", o->cfg->audit_log,
+                g_strerror(errno));
+        goto out;
+    }
+    if (o->cfg->keep_days <= 0) {
+        printf("[staging] keep-days is 0: published sessions are kept for ever.\n");
+        rc = 0;
+        goto out;
+    }
+    if (handoff_prune(h, audit, o->dry_run, pruned, &why) != 0)
+        fprintf(stderr, "kiosk: %s\n", why);
+    else
+        rc = 0;
+    for (guint i = 0; i < pruned->len; i++)
+        printf("%s %s\n", o->dry_run ? "would remove" : "removed",
+               (const char *)g_ptr_array_index(pruned, i));
+    printf("%u published session%s older than %d days %s.\n", pruned->len,
+           pruned->len == 1 ? "" : "s", o->cfg->keep_days, o->dry_run ? "would go" : "removed");
+out:
+    g_ptr_array_free(pruned, TRUE);
+    audit_close(audit);
+    handoff_free(h);
+    g_free(why);
+    return rc;
+}
+
+static const struct cmd_staging_sub {
+    const char *name;
+    int (*run)(struct cmd_staging_opts *o);
+    int max_args;
+} cmd_staging_subs[] = {
+    {"list", cmd_staging_list, 0},
+    {"retry", cmd_staging_retry, 1},
+    {"check", cmd_staging_check, 0},
+    {"prune", cmd_staging_prune, 0},
+};
+
+int cmd_staging(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(cmd_staging_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(cmd_staging_subs); i++) {
+        if (strcmp(argv[1], cmd_staging_subs[i].name) != 0)
+            continue;
+        struct cmd_staging_opts o = {0};
+        int rc = cmd_staging_parse(argc - 1, argv + 1, &o);
+        if (rc == 0 || rc == 2) {
+            fputs(cmd_staging_usage, rc == 0 ? stdout : stderr);
+        } else if (rc < 0 && o.nargs > cmd_staging_subs[i].max_args) {
+            fputs(cmd_staging_usage, stderr);
+            rc = 2;
+        } else if (rc < 0) {
+            rc = cmd_staging_subs[i].run(&o);
+        }
+        config_free(o.cfg);
+        return rc;
+    }
+    fprintf(stderr, "kiosk: unknown staging command '%s'\n", argv[1]);
+    fputs(cmd_staging_usage, stderr);
+    return 2;
+}

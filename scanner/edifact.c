@@ -355,6 +355,14 @@ static void edifact_unexpected(struct edifact_reader *r, const char *hint)
     snprintf(p->expected, sizeof(p->expected), "%s", hint);
 }
 
+/* The current message ends here (with or without its UNT): keep its segment count. */
+static void edifact_end_message(struct edifact_reader *r)
+{
+    if (r->in_message && r->cur)
+        r->cur->segments = r->msg_segs;
+    r->in_message = false;
+}
+
 static void edifact_on_unb(struct edifact_reader *r)
 {
     struct edifact_summary *s = &r->out;
@@ -451,10 +459,8 @@ static void edifact_on_unh(struct edifact_reader *r)
 {
     if (r->in_message) {
         /* The previous message never ended: count it as it is and start the next. */
-        struct edifact_problem *p = edifact_problem(r, EDIFACT_P_UNH_IN_MESSAGE);
-        (void)p;
-        r->cur->segments = r->msg_segs;
-        r->in_message = false;
+        edifact_problem(r, EDIFACT_P_UNH_IN_MESSAGE);
+        edifact_end_message(r);
     }
     if (r->groups > 0 && !r->in_group) {
         edifact_unexpected(r, "mixed");
@@ -539,7 +545,8 @@ static void edifact_on_unz(struct edifact_reader *r)
     uint64_t n;
     if (r->in_message || r->in_group) {
         edifact_unexpected(r, r->in_message ? "UNT" : "UNE");
-        r->in_message = r->in_group = false;
+        edifact_end_message(r);
+        r->in_group = false;
     }
     r->ended = true;
     uint64_t actual = r->groups > 0 ? r->groups : r->msgs;
@@ -599,7 +606,7 @@ static void edifact_on_tdt(struct edifact_reader *r, struct edifact_message *m)
         return;
     r->tdt_seen = true;
     if (edifact_get(r, 2, 0, voyage, sizeof(voyage)))
-        memcpy(m->voyage, voyage, sizeof(voyage));
+        memcpy(m->voyage, voyage, strlen(voyage) + 1); /* not the stack bytes after it */
     edifact_get(r, 8, 3, m->vessel, sizeof(m->vessel));
     edifact_value(r, 8, 1, qual, sizeof(qual));
     if (!edifact_get(r, 8, 0, id, sizeof(id)))
@@ -988,9 +995,7 @@ const struct edifact_summary *edifact_reader_finish(struct edifact_reader *r)
             p->actual = r->seg_no;
         }
     }
-    if (r->in_message && r->cur)
-        r->cur->segments = r->msg_segs;
-    r->in_message = false;
+    edifact_end_message(r);
     r->stopped = true;
     s->status = s->problem.code != EDIFACT_P_NONE ? EDIFACT_MALFORMED : EDIFACT_OK;
     return s;

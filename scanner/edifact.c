@@ -52,6 +52,8 @@ struct edifact_reader {
     uint8_t comp, elem, release, rep, term;
     bool has_release, rep_active;
     enum edifact_charset cs;
+    uint8_t cls[256];     /* enum edifact_class of each byte for the syntax level */
+    uint8_t special[256]; /* 1: ends a run of plain bytes (terminator, release) */
     /* the segment being read */
     bool in_seg, released;
     size_t seg_len;
@@ -145,6 +147,42 @@ void edifact_format_count(uint64_t n, char *buf, size_t size)
     }
     out[o] = '\0';
     snprintf(buf, size, "%s", out);
+}
+
+/* What a byte is at the syntax level in force (edifact_reader.cls). */
+enum edifact_class {
+    CL_OK = 0,   /* a character of the level */
+    CL_SERVICE,  /* a separator or the release character */
+    CL_BAD,      /* not a character of the level */
+    CL_CONTROL,  /* a control character */
+    CL_UTF8,     /* the first byte of a UTF-8 sequence: checked as a sequence */
+};
+
+/* The class table for the level of the interchange (after UNB). */
+static void edifact_classes(struct edifact_reader *r)
+{
+    for (unsigned b = 0; b < 256; b++) {
+        enum edifact_class c;
+        if (b < 0x20 || b == 0x7f)
+            c = r->cs == CS_ISO2022 && b == 0x1b ? CL_OK : CL_CONTROL;
+        else if (b < 0x7f)
+            c = r->cs != CS_A || edifact_is_upper((uint8_t)b) || edifact_is_digit((uint8_t)b) ||
+                        strchr(" .,-()/='+:?!\"%&*;<>", (int)b)
+                    ? CL_OK
+                    : CL_BAD;
+        else if (r->cs == CS_UTF8)
+            c = CL_UTF8;
+        else if (r->cs == CS_LATIN1 || r->cs == CS_8BIT || r->cs == CS_ISO2022)
+            c = b >= 0xa0 || (r->cs == CS_ISO2022) ? CL_OK : CL_BAD;
+        else
+            c = CL_BAD;
+        r->cls[b] = (uint8_t)c;
+    }
+    r->cls[r->elem] = r->cls[r->comp] = CL_SERVICE;
+    if (r->has_release)
+        r->cls[r->release] = CL_SERVICE;
+    if (r->rep_active)
+        r->cls[r->rep] = CL_SERVICE;
 }
 
 /* ---- segments: values ------------------------------------------------------------------ */
@@ -390,6 +428,7 @@ static void edifact_on_unb(struct edifact_reader *r)
         r->rep_active = r->rep != ' ' && r->rep != r->comp && r->rep != r->elem &&
                         r->rep != r->term && !(r->has_release && r->rep == r->release);
     }
+    edifact_classes(r);
     if (!syntax[0])
         edifact_missing(r, "syntax identifier");
     else if (r->cs == CS_ANY) {
@@ -700,50 +739,30 @@ static void edifact_check_chars(struct edifact_reader *r)
         return;
     for (size_t i = 0; i < r->seg_len; i++) {
         uint8_t b = r->seg[i];
-        size_t len = 1;
-        bool service = !rel && ((r->has_release && b == r->release) || b == r->elem ||
-                                b == r->comp || (r->rep_active && b == r->rep));
-        rel = !rel && r->has_release && b == r->release;
-        if (service)
+        enum edifact_class c = (enum edifact_class)r->cls[b];
+        if (c == CL_OK) {
+            rel = false;
             continue;
-        bool ok;
-        if (b < 0x20 || b == 0x7f) {
-            ok = r->cs == CS_ISO2022 && b == 0x1b;
-            if (!ok) {
-                struct edifact_problem *p = edifact_problem(r, EDIFACT_P_CONTROL);
-                p->segment = r->seg_no;
-                snprintf(p->found, sizeof(p->found), "0x%02X", b);
-                return;
+        }
+        if (c == CL_SERVICE) { /* data after the release character, else a separator */
+            rel = !rel && r->has_release && b == r->release;
+            continue;
+        }
+        rel = false;
+        if (c == CL_UTF8) {
+            size_t len = edifact_utf8_seq(r->seg + i, r->seg_len - i);
+            if (len > 0 && !edifact_utf8_c1(r->seg + i, len)) {
+                i += len - 1;
+                continue;
             }
-            continue;
         }
-        switch (r->cs) {
-        case CS_A:
-            ok = edifact_is_upper(b) || edifact_is_digit(b) || (b < 0x80 && strchr(" .,-()/='+:?!\"%&*;<>", b));
-            break;
-        case CS_B:
-            ok = b < 0x7f;
-            break;
-        case CS_LATIN1:
-        case CS_8BIT:
-            ok = b < 0x7f || b >= 0xa0;
-            break;
-        case CS_UTF8:
-            len = edifact_utf8_seq(r->seg + i, r->seg_len - i);
-            ok = len > 0 && !edifact_utf8_c1(r->seg + i, len);
-            break;
-        default:
-            ok = true;
-        }
-        if (!ok) {
-            struct edifact_problem *p = edifact_problem(r, EDIFACT_P_CHARSET);
-            if (b >= 0x20 && b < 0x7f)
-                snprintf(p->found, sizeof(p->found), "'%c'", b);
-            else
-                snprintf(p->found, sizeof(p->found), "0x%02X", b);
-            return;
-        }
-        i += len - 1;
+        struct edifact_problem *p =
+            edifact_problem(r, c == CL_CONTROL ? EDIFACT_P_CONTROL : EDIFACT_P_CHARSET);
+        if (b >= 0x20 && b < 0x7f)
+            snprintf(p->found, sizeof(p->found), "'%c'", b);
+        else
+            snprintf(p->found, sizeof(p->found), "0x%02X", b);
+        return;
     }
 }
 
@@ -765,7 +784,7 @@ static void edifact_segment(struct edifact_reader *r)
                   (edifact_is_upper((uint8_t)tag[2]) || edifact_is_digit((uint8_t)tag[2]));
     if (tag_ok)
         memcpy(r->tag, tag, 4);
-    if (r->seg_no == 1 && strcmp(r->tag, "UNB") != 0) {
+    if (r->seg_no == 1 && memcmp(r->tag, "UNB", 4) != 0) {
         struct edifact_problem *p = edifact_problem(r, tag_ok ? EDIFACT_P_NO_UNB : EDIFACT_P_TAG);
         edifact_text(r, p->found, sizeof(p->found), tag);
         edifact_stop(r);
@@ -780,14 +799,14 @@ static void edifact_segment(struct edifact_reader *r)
         return;
     }
     for (size_t i = 0; i < N_ELEMENTS(edifact_service_segments); i++) {
-        if (strcmp(r->tag, edifact_service_segments[i].tag) == 0) {
+        if (memcmp(r->tag, edifact_service_segments[i].tag, 4) == 0) {
             edifact_service_segments[i].fn(r);
             edifact_check_chars(r);
             return;
         }
     }
     edifact_check_chars(r);
-    if (strcmp(r->tag, "UNA") == 0) {
+    if (memcmp(r->tag, "UNA", 4) == 0) {
         edifact_unexpected(r, "UNA");
         return;
     }
@@ -797,7 +816,7 @@ static void edifact_segment(struct edifact_reader *r)
     }
     r->msg_segs++;
     for (size_t i = 0; i < N_ELEMENTS(edifact_data_segments); i++)
-        if (strcmp(r->tag, edifact_data_segments[i].tag) == 0)
+        if (memcmp(r->tag, edifact_data_segments[i].tag, 4) == 0)
             edifact_data_segments[i].fn(r, r->cur);
 }
 
@@ -821,6 +840,15 @@ static void edifact_defaults(struct edifact_reader *r)
 }
 
 static void edifact_feed_segments(struct edifact_reader *r, const uint8_t *p, size_t n);
+
+/* The separators are known: the bytes that end a run of plain bytes. */
+static void edifact_specials(struct edifact_reader *r)
+{
+    memset(r->special, 0, sizeof(r->special));
+    r->special[r->term] = 1;
+    if (r->has_release)
+        r->special[r->release] = 1;
+}
 
 /* Decide from the first bytes (HEAD) whether this is an interchange, set the service
  * characters, and read what was held back. */
@@ -858,6 +886,7 @@ static void edifact_sniff(struct edifact_reader *r)
         r->has_release = c[3] != ' ';
         r->rep = c[4];
         r->term = c[5];
+        edifact_specials(r);
         edifact_feed_segments(r, s + 9, rest - 9);
         return;
     }
@@ -876,6 +905,7 @@ static void edifact_sniff(struct edifact_reader *r)
         }
         if (word || by_name) {
             r->out.status = EDIFACT_OK;
+            edifact_specials(r);
             edifact_feed_segments(r, s, rest);
             return;
         }
@@ -889,13 +919,32 @@ static void edifact_sniff(struct edifact_reader *r)
     edifact_stop(r);
 }
 
+/* The segment being read is longer than the limit: say so and stop. */
+static void edifact_too_long(struct edifact_reader *r)
+{
+    char tag[4] = "";
+    bool tag_ok = r->seg_len >= 3;
+    for (int k = 0; k < 3 && tag_ok; k++)
+        tag_ok = edifact_is_upper(r->seg[k]) || edifact_is_digit(r->seg[k]);
+    if (tag_ok)
+        memcpy(tag, r->seg, 3);
+    struct edifact_problem *pr = edifact_problem(r, EDIFACT_P_SEGMENT_TOO_LONG);
+    pr->segment = r->seg_no + 1;
+    pr->declared = EDIFACT_SEGMENT_MAX;
+    memcpy(pr->tag, tag, sizeof(tag));
+    edifact_stop(r);
+}
+
 static void edifact_feed_segments(struct edifact_reader *r, const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n && !r->stopped; i++) {
+    size_t i = 0;
+    while (i < n && !r->stopped) {
         uint8_t b = p[i];
         if (r->ended && !r->in_seg) {
-            if (b == '\r' || b == '\n' || b == ' ' || b == '\t')
+            if (b == '\r' || b == '\n' || b == ' ' || b == '\t') {
+                i++;
                 continue;
+            }
             struct edifact_problem *pr = edifact_problem(r, EDIFACT_P_AFTER_UNZ);
             pr->segment = r->seg_no + 1;
             memset(pr->tag, 0, sizeof(pr->tag));
@@ -903,12 +952,29 @@ static void edifact_feed_segments(struct edifact_reader *r, const uint8_t *p, si
             return;
         }
         if (!r->in_seg) {
-            if (b == '\r' || b == '\n')
+            if (b == '\r' || b == '\n') {
+                i++;
                 continue;
+            }
             r->in_seg = true;
             r->released = false;
             r->seg_len = 0;
         }
+        if (!r->released && !r->special[b]) {
+            /* A run of plain bytes: copied at once. */
+            size_t j = i + 1;
+            while (j < n && !r->special[p[j]])
+                j++;
+            if (j - i > EDIFACT_SEGMENT_MAX - r->seg_len) {
+                edifact_too_long(r);
+                return;
+            }
+            memcpy(r->seg + r->seg_len, p + i, j - i);
+            r->seg_len += j - i;
+            i = j;
+            continue;
+        }
+        i++;
         if (r->released) {
             r->released = false;
         } else if (r->has_release && b == r->release) {
@@ -919,17 +985,7 @@ static void edifact_feed_segments(struct edifact_reader *r, const uint8_t *p, si
             continue;
         }
         if (r->seg_len == EDIFACT_SEGMENT_MAX) {
-            char tag[4] = "";
-            if (r->seg_len >= 3)
-                memcpy(tag, r->seg, 3);
-            struct edifact_problem *pr = edifact_problem(r, EDIFACT_P_SEGMENT_TOO_LONG);
-            pr->segment = r->seg_no + 1;
-            pr->declared = EDIFACT_SEGMENT_MAX;
-            bool tag_ok = true;
-            for (int k = 0; k < 3; k++)
-                tag_ok = tag_ok && (edifact_is_upper((uint8_t)tag[k]) || edifact_is_digit((uint8_t)tag[k]));
-            memcpy(pr->tag, tag_ok ? tag : "", tag_ok ? 4 : 1);
-            edifact_stop(r);
+            edifact_too_long(r);
             return;
         }
         r->seg[r->seg_len++] = b;

@@ -966,6 +966,9 @@ static void edifact_feed_segments(struct edifact_reader *r, const uint8_t *p, si
             while (j < n && !r->special[p[j]])
                 j++;
             if (j - i > EDIFACT_SEGMENT_MAX - r->seg_len) {
+                /* Keep what fits, so the problem can name the segment's tag. */
+                memcpy(r->seg + r->seg_len, p + i, EDIFACT_SEGMENT_MAX - r->seg_len);
+                r->seg_len = EDIFACT_SEGMENT_MAX;
                 edifact_too_long(r);
                 return;
             }

@@ -35,17 +35,17 @@ static const struct {
     const char *id;
     enum edifact_charset cs;
 } edifact_syntaxes[] = {
-    {"UNOA", CS_A},      {"UNOB", CS_B},     {"UNOC", CS_LATIN1}, {"UNOD", CS_8BIT},
-    {"UNOE", CS_8BIT},   {"UNOF", CS_8BIT},  {"UNOG", CS_8BIT},   {"UNOH", CS_8BIT},
-    {"UNOI", CS_8BIT},   {"UNOJ", CS_8BIT},  {"UNOK", CS_8BIT},   {"UNOX", CS_ISO2022},
-    {"UNOW", CS_UTF8},   {"UNOY", CS_UTF8},
+    {"UNOA", CS_A},    {"UNOB", CS_B},    {"UNOC", CS_LATIN1}, {"UNOD", CS_8BIT},
+    {"UNOE", CS_8BIT}, {"UNOF", CS_8BIT}, {"UNOG", CS_8BIT},   {"UNOH", CS_8BIT},
+    {"UNOI", CS_8BIT}, {"UNOJ", CS_8BIT}, {"UNOK", CS_8BIT},   {"UNOX", CS_ISO2022},
+    {"UNOW", CS_UTF8}, {"UNOY", CS_UTF8},
 };
 
 struct edifact_reader {
     unsigned flags;
     struct edifact_summary out;
-    bool decided;  /* sniffing is over */
-    bool stopped;  /* enough seen: feed returns false */
+    bool decided; /* sniffing is over */
+    bool stopped; /* enough seen: feed returns false */
     uint8_t head[EDIFACT_HEAD];
     size_t head_len;
     /* service characters */
@@ -87,7 +87,10 @@ static size_t edifact_utf8_seq(const uint8_t *p, size_t n)
     uint8_t b = p[0];
     if (b < 0x80)
         return 1;
-    size_t len = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    size_t len = b >= 0xc2 && b <= 0xdf   ? 2
+                 : b >= 0xe0 && b <= 0xef ? 3
+                 : b >= 0xf0 && b <= 0xf4 ? 4
+                                          : 0;
     if (len == 0 || len > n)
         return 0;
     uint8_t lo = 0x80, hi = 0xbf;
@@ -151,11 +154,11 @@ void edifact_format_count(uint64_t n, char *buf, size_t size)
 
 /* What a byte is at the syntax level in force (edifact_reader.cls). */
 enum edifact_class {
-    CL_OK = 0,   /* a character of the level */
-    CL_SERVICE,  /* a separator or the release character */
-    CL_BAD,      /* not a character of the level */
-    CL_CONTROL,  /* a control character */
-    CL_UTF8,     /* the first byte of a UTF-8 sequence: checked as a sequence */
+    CL_OK = 0,  /* a character of the level */
+    CL_SERVICE, /* a separator or the release character */
+    CL_BAD,     /* not a character of the level */
+    CL_CONTROL, /* a control character */
+    CL_UTF8,    /* the first byte of a UTF-8 sequence: checked as a sequence */
 };
 
 /* The class table for the level of the interchange (after UNB). */
@@ -190,8 +193,8 @@ static void edifact_classes(struct edifact_reader *r)
 /* The raw value (release characters removed) of component COMP of element ELEM of the
  * current segment (element 0 is the tag), into OUT (SIZE > 0, cut to fit).  Only the
  * first repetition of a repeated element.  Returns its length (0 = absent or empty). */
-static size_t edifact_value(const struct edifact_reader *r, unsigned elem, unsigned comp,
-                            char *out, size_t size)
+static size_t edifact_value(const struct edifact_reader *r, unsigned elem, unsigned comp, char *out,
+                            size_t size)
 {
     unsigned e = 0, c = 0;
     bool rel = false;
@@ -276,8 +279,8 @@ static void edifact_text(const struct edifact_reader *r, char *dst, size_t size,
 }
 
 /* A value as text into DST: 0 when absent or empty. */
-static size_t edifact_get(const struct edifact_reader *r, unsigned elem, unsigned comp,
-                          char *dst, size_t size)
+static size_t edifact_get(const struct edifact_reader *r, unsigned elem, unsigned comp, char *dst,
+                          size_t size)
 {
     char raw[EDIFACT_VALUE];
     if (edifact_value(r, elem, comp, raw, sizeof(raw)) == 0) {
@@ -300,7 +303,8 @@ static bool edifact_value_is(const struct edifact_reader *r, unsigned elem, unsi
 
 /* Count a problem; the first one is described in the summary, the others go to a
  * scratch record so callers fill fields without asking. */
-static struct edifact_problem *edifact_problem(struct edifact_reader *r, enum edifact_problem_code code)
+static struct edifact_problem *edifact_problem(struct edifact_reader *r,
+                                               enum edifact_problem_code code)
 {
     struct edifact_problem *p = &r->out.problem;
     r->out.n_problems++;
@@ -614,7 +618,8 @@ static bool edifact_imo(const char *v, char out[8])
 {
     char d[8];
     size_t n = 0;
-    if ((v[0] == 'I' || v[0] == 'i') && (v[1] == 'M' || v[1] == 'm') && (v[2] == 'O' || v[2] == 'o'))
+    if ((v[0] == 'I' || v[0] == 'i') && (v[1] == 'M' || v[1] == 'm') &&
+        (v[2] == 'O' || v[2] == 'o'))
         v += 3;
     for (; *v; v++) {
         if (*v == ' ')
@@ -867,9 +872,10 @@ static void edifact_sniff(struct edifact_reader *r)
     edifact_defaults(r);
     if (rest >= 3 && memcmp(s, "UNA", 3) == 0) {
         const uint8_t *c = s + 3;
-        bool ok = rest >= 9 && edifact_punct(c[0]) && edifact_punct(c[1]) && edifact_punct(c[5]) &&
-                  c[0] != c[1] && c[0] != c[5] && c[1] != c[5] && c[2] >= 0x20 &&
-                  (c[3] == ' ' || (edifact_punct(c[3]) && c[3] != c[0] && c[3] != c[1] && c[3] != c[5]));
+        bool ok =
+            rest >= 9 && edifact_punct(c[0]) && edifact_punct(c[1]) && edifact_punct(c[5]) &&
+            c[0] != c[1] && c[0] != c[5] && c[1] != c[5] && c[2] >= 0x20 &&
+            (c[3] == ' ' || (edifact_punct(c[3]) && c[3] != c[0] && c[3] != c[1] && c[3] != c[5]));
         if (!ok) {
             if (by_name) {
                 r->out.status = EDIFACT_MALFORMED;
@@ -1112,10 +1118,10 @@ static bool edifact_check_str(const char *s, size_t size)
     return true;
 }
 
-#define EDIFACT_CHECK_STR(field) \
-    do { \
-        if (!edifact_check_str((field), sizeof(field))) \
-            return "a text field is not terminated or not printable UTF-8"; \
+#define EDIFACT_CHECK_STR(field)                                                                   \
+    do {                                                                                           \
+        if (!edifact_check_str((field), sizeof(field)))                                            \
+            return "a text field is not terminated or not printable UTF-8";                        \
     } while (0)
 
 const char *edifact_summary_check(const struct edifact_summary *s)
@@ -1130,8 +1136,7 @@ const char *edifact_summary_check(const struct edifact_summary *s)
     if (s->una > 1 || s->syntax_version > 99 || p->groups > 1)
         return "flag out of range";
     if (s->n_messages > EDIFACT_MESSAGES_MAX || s->segments > EDIFACT_SEGMENTS_MAX ||
-        s->n_groups > s->segments || s->n_messages > s->segments ||
-        s->containers > s->segments)
+        s->n_groups > s->segments || s->n_messages > s->segments || s->containers > s->segments)
         return "count out of range";
     uint32_t want = s->n_messages < EDIFACT_MSG_SUMMARIES ? s->n_messages : EDIFACT_MSG_SUMMARIES;
     if (s->n_summaries != want)
@@ -1244,11 +1249,16 @@ const char *edifact_problem_name(uint32_t code)
 static const char *edifact_element_ja(const char *en)
 {
     static const char *const names[][2] = {
-        {"syntax identifier", "構文識別子"},   {"sender", "送信者"},
-        {"recipient", "受信者"},               {"date", "日付"},
-        {"control reference", "管理参照番号"}, {"group reference", "グループ参照番号"},
-        {"message reference", "メッセージ参照番号"}, {"message type", "メッセージ種別"},
-        {"segment count", "セグメント数"},     {"message count", "メッセージ数"},
+        {"syntax identifier", "構文識別子"},
+        {"sender", "送信者"},
+        {"recipient", "受信者"},
+        {"date", "日付"},
+        {"control reference", "管理参照番号"},
+        {"group reference", "グループ参照番号"},
+        {"message reference", "メッセージ参照番号"},
+        {"message type", "メッセージ種別"},
+        {"segment count", "セグメント数"},
+        {"message count", "メッセージ数"},
     };
     for (size_t i = 0; i < N_ELEMENTS(names); i++)
         if (strcmp(en, names[i][0]) == 0)
@@ -1308,22 +1318,28 @@ void edifact_problem_text(const struct edifact_summary *s, enum edifact_lang lan
     case EDIFACT_P_COUNT:
         break;
     case EDIFACT_P_EMPTY:
-        snprintf(buf, size, ja ? "EDIFACTファイルの名前ですが、中身が空です"
-                               : "the file is named like an EDIFACT file but is empty");
+        snprintf(buf, size,
+                 ja ? "EDIFACTファイルの名前ですが、中身が空です"
+                    : "the file is named like an EDIFACT file but is empty");
         break;
     case EDIFACT_P_NOT_INTERCHANGE:
-        snprintf(buf, size, ja ? "EDIFACTファイルの名前ですが、EDIFACTのインターチェンジではありません（UNAまたはUNBで始まっていません）"
-                               : "the file is named like an EDIFACT file but is not an EDIFACT "
-                                 "interchange (it does not start with UNA or UNB)");
+        snprintf(buf, size,
+                 ja ? "EDIFACTファイルの名前ですが、EDIFACTのインターチェンジではありません（UNAま"
+                      "たはUNBで始まっていません）"
+                    : "the file is named like an EDIFACT file but is not an EDIFACT "
+                      "interchange (it does not start with UNA or UNB)");
         break;
     case EDIFACT_P_UNA:
-        snprintf(buf, size, ja ? "先頭のサービス文字列通知（UNA）が使えません：区切り文字は互いに異なる記号でなければなりません"
-                               : "the service string advice (UNA) at the start is not usable: "
-                                 "its separators must be different punctuation characters");
+        snprintf(buf, size,
+                 ja ? "先頭のサービス文字列通知（UNA）が使えません：区切り文字は互いに異なる記号で"
+                      "なければなりません"
+                    : "the service string advice (UNA) at the start is not usable: "
+                      "its separators must be different punctuation characters");
         break;
     case EDIFACT_P_SYNTAX:
-        snprintf(buf, size, ja ? "インターチェンジヘッダ（UNB）の構文レベル「%s」は不明です"
-                               : "the interchange header (UNB) names an unknown syntax level '%s'",
+        snprintf(buf, size,
+                 ja ? "インターチェンジヘッダ（UNB）の構文レベル「%s」は不明です"
+                    : "the interchange header (UNB) names an unknown syntax level '%s'",
                  p->found);
         break;
     case EDIFACT_P_MISSING:
@@ -1333,14 +1349,16 @@ void edifact_problem_text(const struct edifact_summary *s, enum edifact_lang lan
     case EDIFACT_P_CHARSET:
         if (strcmp(p->syntax, "UNOA") == 0 && strlen(p->found) == 3 && p->found[1] >= 'a' &&
             p->found[1] <= 'z')
-            snprintf(buf, size, ja ? "%sに構文レベルUNOAでは使えない小文字があります（最初：%sの%s）"
-                                   : "%s has lowercase letters, which syntax level UNOA does not "
-                                     "allow: the first is %s in %s",
+            snprintf(buf, size,
+                     ja ? "%sに構文レベルUNOAでは使えない小文字があります（最初：%sの%s）"
+                        : "%s has lowercase letters, which syntax level UNOA does not "
+                          "allow: the first is %s in %s",
                      what, ja ? at : p->found, ja ? p->found : at);
         else
-            snprintf(buf, size, ja ? "%sに構文レベル%sで使えない文字があります（%sの%s）"
-                                   : "%s has a character that syntax level %s does not allow: %s "
-                                     "in %s",
+            snprintf(buf, size,
+                     ja ? "%sに構文レベル%sで使えない文字があります（%sの%s）"
+                        : "%s has a character that syntax level %s does not allow: %s "
+                          "in %s",
                      what, p->syntax, ja ? at : p->found, ja ? p->found : at);
         break;
     case EDIFACT_P_CONTROL:
@@ -1348,65 +1366,81 @@ void edifact_problem_text(const struct edifact_summary *s, enum edifact_lang lan
             snprintf(buf, size, ja ? "%sの%sの中に改行があります" : "%s has a line break inside %s",
                      what, at);
         else
-            snprintf(buf, size, ja ? "%sの%sの中に制御文字（%s）があります"
-                                   : "%s has a control character (%s) inside %s",
+            snprintf(buf, size,
+                     ja ? "%sの%sの中に制御文字（%s）があります"
+                        : "%s has a control character (%s) inside %s",
                      what, ja ? at : p->found, ja ? p->found : at);
         break;
     case EDIFACT_P_TAG:
-        snprintf(buf, size, ja ? "%sがセグメントタグで始まっていません（「%s」）"
-                               : "%s does not start with a segment tag ('%s')",
+        snprintf(buf, size,
+                 ja ? "%sがセグメントタグで始まっていません（「%s」）"
+                    : "%s does not start with a segment tag ('%s')",
                  at, p->found);
         break;
     case EDIFACT_P_SEGMENT_TOO_LONG:
-        snprintf(buf, size, ja ? "%sが%sバイトを超えています：正しいEDIFACTファイルではありません"
-                               : "%s is longer than %s bytes: this is not a usable EDIFACT file",
+        snprintf(buf, size,
+                 ja ? "%sが%sバイトを超えています：正しいEDIFACTファイルではありません"
+                    : "%s is longer than %s bytes: this is not a usable EDIFACT file",
                  at, lim);
         break;
     case EDIFACT_P_TOO_MANY_SEGMENTS:
-        snprintf(buf, size, ja ? "セグメントが%s個を超えています：大きすぎて検査できません"
-                               : "the file has more than %s segments: too large to check",
+        snprintf(buf, size,
+                 ja ? "セグメントが%s個を超えています：大きすぎて検査できません"
+                    : "the file has more than %s segments: too large to check",
                  lim);
         break;
     case EDIFACT_P_TOO_MANY_MESSAGES:
-        snprintf(buf, size, ja ? "メッセージが%s件を超えています：大きすぎて検査できません"
-                               : "the file has more than %s messages: too large to check",
+        snprintf(buf, size,
+                 ja ? "メッセージが%s件を超えています：大きすぎて検査できません"
+                    : "the file has more than %s messages: too large to check",
                  lim);
         break;
     case EDIFACT_P_CUT_SEGMENT:
-        snprintf(buf, size, ja ? "%sが途中で切れています（%s個の完全なセグメントの後、%sの途中）"
-                               : "%s is cut off in the middle of %s, after %s complete segments",
+        snprintf(buf, size,
+                 ja ? "%sが途中で切れています（%s個の完全なセグメントの後、%sの途中）"
+                    : "%s is cut off in the middle of %s, after %s complete segments",
                  what, ja ? act : at, ja ? at : act);
         break;
     case EDIFACT_P_CUT_MESSAGE:
-        snprintf(buf, size, ja ? "%sが%s個のセグメントの後で切れています：メッセージの終わり（UNT）とインターチェンジの終わり（UNZ）がありません"
-                               : "%s is cut off after %s segments: the end of the message (UNT) "
-                                 "and of the interchange (UNZ) are missing",
+        snprintf(buf, size,
+                 ja ? "%sが%"
+                      "s個のセグメントの後で切れています：メッセージの終わり（UNT）とインターチェン"
+                      "ジの終わり（UNZ）がありません"
+                    : "%s is cut off after %s segments: the end of the message (UNT) "
+                      "and of the interchange (UNZ) are missing",
                  what, act);
         break;
     case EDIFACT_P_CUT_INTERCHANGE:
-        snprintf(buf, size, ja ? "インターチェンジが%s個のセグメントの後で切れています：終わり（UNZ）がありません"
-                               : "the interchange is cut off after %s segments: its end (UNZ) is "
-                                 "missing",
-                 act);
+        snprintf(
+            buf, size,
+            ja ? "インターチェンジが%s個のセグメントの後で切れています：終わり（UNZ）がありません"
+               : "the interchange is cut off after %s segments: its end (UNZ) is "
+                 "missing",
+            act);
         break;
     case EDIFACT_P_NO_UNB:
-        snprintf(buf, size, ja ? "インターチェンジヘッダ（UNB）がありません：ファイルは%sで始まっています"
-                               : "the interchange header (UNB) is missing: the file starts with %s",
+        snprintf(buf, size,
+                 ja ? "インターチェンジヘッダ（UNB）がありません：ファイルは%sで始まっています"
+                    : "the interchange header (UNB) is missing: the file starts with %s",
                  p->found);
         break;
     case EDIFACT_P_SECOND_UNB:
-        snprintf(buf, size, ja ? "%sに2つ目のインターチェンジヘッダ（UNB）があります"
-                               : "a second interchange header (UNB) at %s",
+        snprintf(buf, size,
+                 ja ? "%sに2つ目のインターチェンジヘッダ（UNB）があります"
+                    : "a second interchange header (UNB) at %s",
                  at);
         break;
     case EDIFACT_P_UNH_IN_MESSAGE:
-        snprintf(buf, size, ja ? "%sの前のメッセージが終わらない（UNTがない）まま、次のメッセージが始まっています"
-                               : "a message has no end (UNT) before the next one starts at %s",
-                 at);
+        snprintf(
+            buf, size,
+            ja ? "%sの前のメッセージが終わらない（UNTがない）まま、次のメッセージが始まっています"
+               : "a message has no end (UNT) before the next one starts at %s",
+            at);
         break;
     case EDIFACT_P_OUTSIDE_MESSAGE:
-        snprintf(buf, size, ja ? "%sがメッセージ（UNH～UNT）の外にあります"
-                               : "%s is outside any message (UNH ... UNT)",
+        snprintf(buf, size,
+                 ja ? "%sがメッセージ（UNH～UNT）の外にあります"
+                    : "%s is outside any message (UNH ... UNT)",
                  at);
         break;
     case EDIFACT_P_UNEXPECTED:
@@ -1414,24 +1448,28 @@ void edifact_problem_text(const struct edifact_summary *s, enum edifact_lang lan
                  edifact_hint(p->expected, lang));
         break;
     case EDIFACT_P_UNT_COUNT:
-        snprintf(buf, size, ja ? "%sのセグメント数が合いません：UNTでは%s、実際は%s"
-                               : "%s says it has %s segments (UNT) but has %s",
+        snprintf(buf, size,
+                 ja ? "%sのセグメント数が合いません：UNTでは%s、実際は%s"
+                    : "%s says it has %s segments (UNT) but has %s",
                  what, dec, act);
         break;
     case EDIFACT_P_UNT_REF:
-        snprintf(buf, size, ja ? "%sの参照番号が合いません：UNTは「%s」、UNHは「%s」"
-                               : "%s ends with reference '%s' (UNT) but started with '%s' (UNH)",
+        snprintf(buf, size,
+                 ja ? "%sの参照番号が合いません：UNTは「%s」、UNHは「%s」"
+                    : "%s ends with reference '%s' (UNT) but started with '%s' (UNH)",
                  what, p->found, p->expected);
         break;
     case EDIFACT_P_UNE_COUNT:
-        snprintf(buf, size, ja ? "グループのメッセージ数が合いません：UNEでは%s、実際は%s"
-                               : "a group says it holds %s messages (UNE) but holds %s",
+        snprintf(buf, size,
+                 ja ? "グループのメッセージ数が合いません：UNEでは%s、実際は%s"
+                    : "a group says it holds %s messages (UNE) but holds %s",
                  dec, act);
         break;
     case EDIFACT_P_UNE_REF:
-        snprintf(buf, size, ja ? "グループの参照番号が合いません：UNEは「%s」、UNGは「%s」"
-                               : "a group ends with reference '%s' (UNE) but started with '%s' "
-                                 "(UNG)",
+        snprintf(buf, size,
+                 ja ? "グループの参照番号が合いません：UNEは「%s」、UNGは「%s」"
+                    : "a group ends with reference '%s' (UNE) but started with '%s' "
+                      "(UNG)",
                  p->found, p->expected);
         break;
     case EDIFACT_P_UNZ_COUNT:
@@ -1443,14 +1481,16 @@ void edifact_problem_text(const struct edifact_summary *s, enum edifact_lang lan
                      p->groups ? "groups" : "messages", act);
         break;
     case EDIFACT_P_UNZ_REF:
-        snprintf(buf, size, ja ? "インターチェンジの管理参照番号が合いません：UNZは「%s」、UNBは「%s」"
-                               : "the interchange ends with control reference '%s' (UNZ) but "
-                                 "started with '%s' (UNB)",
+        snprintf(buf, size,
+                 ja ? "インターチェンジの管理参照番号が合いません：UNZは「%s」、UNBは「%s」"
+                    : "the interchange ends with control reference '%s' (UNZ) but "
+                      "started with '%s' (UNB)",
                  p->found, p->expected);
         break;
     case EDIFACT_P_AFTER_UNZ:
-        snprintf(buf, size, ja ? "インターチェンジの終わり（UNZ）の後にもデータがあります"
-                               : "the file goes on after the end of the interchange (UNZ)");
+        snprintf(buf, size,
+                 ja ? "インターチェンジの終わり（UNZ）の後にもデータがあります"
+                    : "the file goes on after the end of the interchange (UNZ)");
         break;
     }
     if (size > 0)
@@ -1531,8 +1571,8 @@ static void edifact_fold(const char *in, char *out, size_t size, bool keep_punct
     out[o] = '\0';
 }
 
-int edifact_compare_details(const struct edifact_summary *s, const char *vessel,
-                            const char *imo, const char *voyage, struct edifact_mismatch out[3])
+int edifact_compare_details(const struct edifact_summary *s, const char *vessel, const char *imo,
+                            const char *voyage, struct edifact_mismatch out[3])
 {
     const char *entered[3] = {vessel, imo, voyage};
     int n = 0;

@@ -86,56 +86,56 @@ enum edifact_problem_code {
 };
 
 struct edifact_problem {
-    uint32_t code;        /* enum edifact_problem_code */
-    uint32_t message;     /* 1-based number of the message concerned, 0 = the interchange */
-    uint64_t segment;     /* 1-based number in the file of the segment concerned, 0 = none */
-    uint64_t declared;    /* what the file says (a count), or the limit that was reached */
-    uint64_t actual;      /* what the reader found */
-    uint32_t groups;      /* EDIFACT_P_UNZ_COUNT: 1 when the count is of groups */
-    char tag[4];          /* the segment's tag ("UNT"), "" when unknown */
-    char type[8];         /* the message's type ("BAPLIE"), "" for the interchange */
-    char syntax[8];       /* the syntax level in force ("UNOA"), "" before UNB */
-    char expected[24];    /* references that should match; a required element's name */
-    char found[24];       /* what was there instead; the character, as 'x' or 0xNN */
+    uint32_t code;     /* enum edifact_problem_code */
+    uint32_t message;  /* 1-based number of the message concerned, 0 = the interchange */
+    uint64_t segment;  /* 1-based number in the file of the segment concerned, 0 = none */
+    uint64_t declared; /* what the file says (a count), or the limit that was reached */
+    uint64_t actual;   /* what the reader found */
+    uint32_t groups;   /* EDIFACT_P_UNZ_COUNT: 1 when the count is of groups */
+    char tag[4];       /* the segment's tag ("UNT"), "" when unknown */
+    char type[8];      /* the message's type ("BAPLIE"), "" for the interchange */
+    char syntax[8];    /* the syntax level in force ("UNOA"), "" before UNB */
+    char expected[24]; /* references that should match; a required element's name */
+    char found[24];    /* what was there instead; the character, as 'x' or 0xNN */
 };
 
 struct edifact_message {
-    char type[8];         /* UNH 0065: "BAPLIE" */
-    char version[8];      /* UNH 0052:0054: "D:95B" */
-    char agency[4];       /* UNH 0051: "UN" */
-    char association[8];  /* UNH 0057: "SMDG22" */
-    char reference[16];   /* UNH 0062 */
-    char vessel[72];      /* TDT+20 C222 8212: "MSC AURORA" */
-    char call_sign[24];   /* TDT+20 C222 8213 when it is not an IMO number */
-    char imo[8];          /* TDT+20 C222 8213: 7 digits with a valid check digit, or "" */
-    char voyage[24];      /* TDT+20 8028, else RFF+VON */
-    char date[20];        /* DTM+137: "2024-06-11 09:30" or "2024-06-11" */
-    char departure[8];    /* LOC+5 (place of departure) */
-    char next_port[8];    /* LOC+61 (next port of call) */
+    char type[8];        /* UNH 0065: "BAPLIE" */
+    char version[8];     /* UNH 0052:0054: "D:95B" */
+    char agency[4];      /* UNH 0051: "UN" */
+    char association[8]; /* UNH 0057: "SMDG22" */
+    char reference[16];  /* UNH 0062 */
+    char vessel[72];     /* TDT+20 C222 8212: "MSC AURORA" */
+    char call_sign[24];  /* TDT+20 C222 8213 when it is not an IMO number */
+    char imo[8];         /* TDT+20 C222 8213: 7 digits with a valid check digit, or "" */
+    char voyage[24];     /* TDT+20 8028, else RFF+VON */
+    char date[20];       /* DTM+137: "2024-06-11 09:30" or "2024-06-11" */
+    char departure[8];   /* LOC+5 (place of departure) */
+    char next_port[8];   /* LOC+61 (next port of call) */
     char ports[EDIFACT_PORTS_MAX][8]; /* distinct UN/LOCODEs of the other LOCs, in order */
     uint32_t n_ports;
-    uint32_t more_ports;  /* distinct ports not listed */
-    uint32_t containers;  /* EQD+CN segments */
-    uint32_t segments;    /* counted, UNH to UNT */
+    uint32_t more_ports;        /* distinct ports not listed */
+    uint32_t containers;        /* EQD+CN segments */
+    uint32_t segments;          /* counted, UNH to UNT */
     uint32_t declared_segments; /* UNT 0074 (0 when there is no UNT) */
-    uint32_t complete;    /* 1 when its UNT was read */
+    uint32_t complete;          /* 1 when its UNT was read */
 };
 
 struct edifact_summary {
-    uint32_t status;      /* enum edifact_status */
-    uint32_t una;         /* 1 when the file starts with a service string advice */
-    char syntax[8];       /* UNB 0001: "UNOA" */
+    uint32_t status;         /* enum edifact_status */
+    uint32_t una;            /* 1 when the file starts with a service string advice */
+    char syntax[8];          /* UNB 0001: "UNOA" */
     uint32_t syntax_version; /* UNB 0002 */
-    char sender[40];      /* UNB S002 0004 */
-    char recipient[40];   /* UNB S003 0010 */
-    char control_ref[16]; /* UNB 0020 */
-    char date[20];        /* UNB S004 */
-    uint64_t segments;    /* segments read (the whole file) */
-    uint64_t containers;  /* EQD+CN in all messages */
-    uint32_t n_messages;  /* all messages (UNH) */
-    uint32_t n_groups;    /* functional groups (UNG) */
-    uint32_t n_summaries; /* msg[] entries in use: min(n_messages, EDIFACT_MSG_SUMMARIES) */
-    uint32_t n_problems;  /* problems seen (only the first is described) */
+    char sender[40];         /* UNB S002 0004 */
+    char recipient[40];      /* UNB S003 0010 */
+    char control_ref[16];    /* UNB 0020 */
+    char date[20];           /* UNB S004 */
+    uint64_t segments;       /* segments read (the whole file) */
+    uint64_t containers;     /* EQD+CN in all messages */
+    uint32_t n_messages;     /* all messages (UNH) */
+    uint32_t n_groups;       /* functional groups (UNG) */
+    uint32_t n_summaries;    /* msg[] entries in use: min(n_messages, EDIFACT_MSG_SUMMARIES) */
+    uint32_t n_problems;     /* problems seen (only the first is described) */
     struct edifact_problem problem;
     struct edifact_message msg[EDIFACT_MSG_SUMMARIES];
 };
@@ -189,10 +189,10 @@ void edifact_format_count(uint64_t n, char *buf, size_t size);
 enum edifact_field { EDIFACT_FIELD_VESSEL = 0, EDIFACT_FIELD_IMO, EDIFACT_FIELD_VOYAGE };
 
 struct edifact_mismatch {
-    uint32_t field;       /* enum edifact_field */
-    char type[8];         /* the message type that says otherwise ("BAPLIE") */
-    char in_file[72];     /* what the file says */
-    char entered[72];     /* what the visitor entered */
+    uint32_t field;   /* enum edifact_field */
+    char type[8];     /* the message type that says otherwise ("BAPLIE") */
+    char in_file[72]; /* what the file says */
+    char entered[72]; /* what the visitor entered */
 };
 
 /* "vessel", "imo", "voyage" */
@@ -205,8 +205,8 @@ bool edifact_type_compared(const char *type);
  * the first BAPLIE or MOVINS message of S that has the field.  Vessel names compare
  * without regard to case, spacing and punctuation; voyages without regard to case and
  * spaces; IMO numbers by their 7 digits.  Fills up to 3 entries of OUT; returns how many. */
-int edifact_compare_details(const struct edifact_summary *s, const char *vessel,
-                            const char *imo, const char *voyage, struct edifact_mismatch out[3]);
+int edifact_compare_details(const struct edifact_summary *s, const char *vessel, const char *imo,
+                            const char *voyage, struct edifact_mismatch out[3]);
 
 /* "this bay plan is for voyage 124E; you entered 123W" (or in Japanese). */
 void edifact_mismatch_text(const struct edifact_mismatch *m, enum edifact_lang lang, char *buf,

@@ -260,7 +260,8 @@ static void test_unz_count(void **state)
 {
     (void)state;
     struct edifact_summary s = parse_sample("broken-unz-count.edi");
-    assert_problem(&s, "message-count", "the interchange says it holds 2 messages (UNZ) but holds 1");
+    assert_problem(&s, "message-count",
+                   "the interchange says it holds 2 messages (UNZ) but holds 1");
 }
 
 static void test_cut(void **state)
@@ -310,7 +311,8 @@ static void test_unoa_lowercase(void **state)
 static void test_huge_segment(void **state)
 {
     (void)state;
-    static const char head[] = "UNB+UNOA:2+A+B+240101:0000+R1'UNH+1+BAPLIE:D:95B:UN:SMDG22'FTX+AAA+++";
+    static const char head[] =
+        "UNB+UNOA:2+A+B+240101:0000+R1'UNH+1+BAPLIE:D:95B:UN:SMDG22'FTX+AAA+++";
     size_t len = 10u << 20;
     char *buf = g_malloc(len);
     memset(buf, 'X', len);
@@ -534,11 +536,13 @@ static void test_compare(void **state)
     edifact_mismatch_text(&mm[0], EDIFACT_EN, text, sizeof(text));
     assert_string_equal(text, "this bay plan is for voyage 123W; you entered 124E");
     edifact_mismatch_text(&mm[0], EDIFACT_JA, text, sizeof(text));
-    assert_string_equal(text, "このベイプランは航海番号「123W」のものです（入力された航海番号：「124E」）");
+    assert_string_equal(
+        text, "このベイプランは航海番号「123W」のものです（入力された航海番号：「124E」）");
 
     assert_int_equal(edifact_compare_details(&b13, "MSC AURORA", "9321483", "0042E", mm), 2);
     edifact_mismatch_text(&mm[0], EDIFACT_EN, text, sizeof(text));
-    assert_string_equal(text, "this bay plan is for vessel O'HARA+SONS: GLORY; you entered MSC AURORA");
+    assert_string_equal(text,
+                        "this bay plan is for vessel O'HARA+SONS: GLORY; you entered MSC AURORA");
     edifact_mismatch_text(&mm[1], EDIFACT_EN, text, sizeof(text));
     assert_string_equal(text, "this bay plan is for IMO number 9876543; you entered 9321483");
 
@@ -563,15 +567,24 @@ static void test_count_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_baplie_95b),   cmocka_unit_test(test_baplie_13b),
-        cmocka_unit_test(test_movins),       cmocka_unit_test(test_coprar),
-        cmocka_unit_test(test_vermas_group_utf8), cmocka_unit_test(test_several_messages),
-        cmocka_unit_test(test_unt_count),    cmocka_unit_test(test_unz_count),
-        cmocka_unit_test(test_cut),          cmocka_unit_test(test_unoa_lowercase),
-        cmocka_unit_test(test_huge_segment), cmocka_unit_test(test_envelope),
-        cmocka_unit_test(test_not_edifact),  cmocka_unit_test(test_latin1),
-        cmocka_unit_test(test_pieces),       cmocka_unit_test(test_examine_fd),
-        cmocka_unit_test(test_check),        cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_baplie_95b),
+        cmocka_unit_test(test_baplie_13b),
+        cmocka_unit_test(test_movins),
+        cmocka_unit_test(test_coprar),
+        cmocka_unit_test(test_vermas_group_utf8),
+        cmocka_unit_test(test_several_messages),
+        cmocka_unit_test(test_unt_count),
+        cmocka_unit_test(test_unz_count),
+        cmocka_unit_test(test_cut),
+        cmocka_unit_test(test_unoa_lowercase),
+        cmocka_unit_test(test_huge_segment),
+        cmocka_unit_test(test_envelope),
+        cmocka_unit_test(test_not_edifact),
+        cmocka_unit_test(test_latin1),
+        cmocka_unit_test(test_pieces),
+        cmocka_unit_test(test_examine_fd),
+        cmocka_unit_test(test_check),
+        cmocka_unit_test(test_compare),
         cmocka_unit_test(test_count_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

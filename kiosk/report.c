@@ -589,6 +589,9 @@ static char *report_size_text(gint64 bytes)
 
 static void a4_new_page(struct report_ctx *c, bool draw);
 
+/* EDIFACT files (and mismatches) on a receipt; the rest: see the A4 report. */
+#define RECEIPT_MAX_EDIFACT 20
+
 /* EN or JA text of the chosen language(s); both: Japanese over English. */
 static char *report_pick(const struct report_ctx *c, const char *en, const char *ja)
 {
@@ -648,12 +651,18 @@ static void report_edifact(struct report_ctx *c, bool a4, double x, double width
     JsonArray *files = report_array(c->s->m, "files");
     JsonArray *mm = report_array(c->s->m, "edifact_mismatch");
     bool heading = false;
+    guint shown = 0, more = 0;
     for (guint i = 0; files && i < json_array_get_length(files); i++) {
         JsonNode *fn = json_array_get_element(files, i);
         JsonObject *f = JSON_NODE_HOLDS_OBJECT(fn) ? json_node_get_object(fn) : NULL;
         JsonObject *e = report_obj(f, "edifact");
         if (!e)
             continue;
+        if (!a4 && shown >= RECEIPT_MAX_EDIFACT) { /* the A4 report lists them all */
+            more++;
+            continue;
+        }
+        shown++;
         if (!heading) {
             if (a4 && c->y + 40 > c->bottom)
                 a4_new_page(c, draw);
@@ -680,7 +689,12 @@ static void report_edifact(struct report_ctx *c, bool a4, double x, double width
         }
         c->y += 2;
     }
-    for (guint i = 0; mm && i < json_array_get_length(mm); i++) {
+    if (more) {
+        char *t = g_strdup_printf("+ %u %s", more, report_words[W_MORE][c->o->lang == REPORT_LANG_JA]);
+        report_block(c, a4, x, width, t, pt - 0.5, RS_NORMAL, 0, draw);
+        g_free(t);
+    }
+    for (guint i = 0; mm && i < json_array_get_length(mm) && (a4 || i < RECEIPT_MAX_EDIFACT); i++) {
         JsonNode *n = json_array_get_element(mm, i);
         JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
         if (!o || !report_str(o, "text"))
@@ -698,7 +712,14 @@ static void report_edifact(struct report_ctx *c, bool a4, double x, double width
         g_free(text);
         g_free(line);
     }
-    if (heading || (mm && json_array_get_length(mm)))
+    guint nmm = mm ? json_array_get_length(mm) : 0;
+    if (!a4 && nmm > RECEIPT_MAX_EDIFACT) {
+        char *t = g_strdup_printf("+ %u %s", nmm - RECEIPT_MAX_EDIFACT,
+                                  report_words[W_MORE][c->o->lang == REPORT_LANG_JA]);
+        report_block(c, a4, x + 8, width - 8, t, pt - 0.5, RS_NORMAL, 0, draw);
+        g_free(t);
+    }
+    if (heading || nmm)
         c->y += 6;
 }
 

@@ -14,7 +14,6 @@ struct _KioskResultPage {
     GtkLabel *reason_label;
     GtkLabel *mismatch_label;
     GtkLabel *edifact_title;
-    GtkWidget *edifact_scroller;
     GtkWidget *edifact_box;
     GtkLabel *held_title;
     GtkWidget *held_scroller;
@@ -39,7 +38,6 @@ static void kiosk_result_page_class_init(KioskResultPageClass *klass)
     gtk_widget_class_bind_template_child(wc, KioskResultPage, reason_label);
     gtk_widget_class_bind_template_child(wc, KioskResultPage, mismatch_label);
     gtk_widget_class_bind_template_child(wc, KioskResultPage, edifact_title);
-    gtk_widget_class_bind_template_child(wc, KioskResultPage, edifact_scroller);
     gtk_widget_class_bind_template_child(wc, KioskResultPage, edifact_box);
     gtk_widget_class_bind_template_child(wc, KioskResultPage, held_title);
     gtk_widget_class_bind_template_child(wc, KioskResultPage, held_scroller);
@@ -136,7 +134,7 @@ static void edifact_update(KioskResultPage *self, const struct screen_state *s)
     }
     gboolean any = !s->failed && s->n_edifact > 0;
     gtk_widget_set_visible(GTK_WIDGET(self->edifact_title), any);
-    gtk_widget_set_visible(self->edifact_scroller, any);
+    gtk_widget_set_visible(self->edifact_box, any);
 
     /* Details that disagree with a bay plan: before the receipt is printed. */
     g_autoptr(GString) m = g_string_new(NULL);
@@ -204,7 +202,9 @@ void kiosk_result_page_update(GtkWidget *page, const struct screen_state *s)
         gtk_list_box_append(self->held_list, held_row_new(&s->held[i]));
     edifact_update(self, s);
     gtk_widget_set_visible(GTK_WIDGET(self->held_title), s->n_held > 0);
-    gtk_widget_set_visible(self->held_scroller, s->n_held > 0);
+    /* The EDIFACT files and the held-back ones share one scrolled area. */
+    gtk_widget_set_visible(self->held_scroller,
+                           s->n_held > 0 || (!s->failed && s->n_edifact > 0));
 
     g_autofree char *where = NULL;
     if (s->verdict != VERDICT_NOTHING && s->counts.delivered > 0 && s->delivery)

@@ -167,6 +167,28 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
     cmd_scan_print_edifact(r);
 }
 
+/* Deliveries go in order: why an entry still waits (the older one that fails), or NULL. */
+static char *cmd_scan_blocker(const struct kiosk_config *cfg, const char *session)
+{
+    GPtrArray *all = NULL;
+    char *why = NULL, *blocker = NULL;
+    if (outbox_list(cfg->work_dir, &all, &why) != 0) {
+        g_free(why);
+        return NULL;
+    }
+    for (guint i = 0; i < all->len && !blocker; i++) {
+        const struct outbox_entry *x = g_ptr_array_index(all, i);
+        if (!strcmp(x->session, session))
+            break;
+        if (x->state == OUTBOX_FAILED)
+            blocker = g_strdup_printf("it waits behind session %s, which cannot be published "
+                                      "yet: %s",
+                                      x->session, x->error ? x->error : "?");
+    }
+    g_ptr_array_free(all, TRUE);
+    return blocker;
+}
+
 /* Publish this session now (after any older one still waiting: in order). */
 static void cmd_scan_publish(struct handoff *ho, const struct kiosk_config *cfg,
                              const struct session_result *res, struct cmd_scan_pub *pub)
@@ -185,7 +207,8 @@ static void cmd_scan_publish(struct handoff *ho, const struct kiosk_config *cfg,
                      : e->state == OUTBOX_FAILED  ? "failed"
                                                   : "queued";
         pub->location = g_strdup(e->location);
-        pub->error = g_strdup(e->error);
+        pub->error = e->state == OUTBOX_QUEUED ? cmd_scan_blocker(cfg, res->id)
+                                               : g_strdup(e->error);
         outbox_entry_free(e);
     } else {
         pub->state = "failed";
@@ -276,6 +299,16 @@ int cmd_scan(int argc, char **argv)
         cfg->workers = workers;
     if (handoff_open(cfg, &ho, &why) != 0) {
         fprintf(stderr, "kiosk: the delivery cannot be prepared; nothing was scanned: %s\n", why);
+        struct audit *a = NULL;
+        if (audit_open(cfg->audit_log, &a) == 0) {
+            JsonObject *o = json_object_new();
+            json_object_set_string_member(o, "target", cfg->target);
+            json_object_set_string_member(o, "error", why);
+            if (audit_append(a, "staging-refused", o) != 0 || audit_sync(a) != 0)
+                log_error("the audit log %s could not record the refusal", cfg->audit_log);
+            json_object_unref(o);
+            audit_close(a);
+        }
         goto out;
     }
     if (geteuid() != 0 && access(source, F_OK) == 0 && !g_file_test(source, G_FILE_TEST_IS_DIR))

@@ -36,7 +36,7 @@ static const char cmd_staging_usage[] =
     "       kiosk staging check [--write-dropin]\n"
     "       kiosk staging prune [--dry-run]\n"
     "options: [--config FILE] [--target SPEC] [--staging DIR] [--work-dir DIR]\n"
-    "         [--audit-log FILE] [--socket PATH]\n"
+    "         [--signing-key FILE] [--audit-log FILE] [--socket PATH]\n"
     "list   the outbox: each checked session, its publication state, attempts, last error\n"
     "retry  publish what waits now, in order (up to SESSION), without waiting for the backoff\n"
     "check  reach the target and write, read back and remove a probe file in .incoming/;\n"
@@ -60,10 +60,11 @@ static int cmd_staging_parse(int argc, char **argv, struct cmd_staging_opts *o)
         {"audit-log", required_argument, NULL, 'a'}, {"socket", required_argument, NULL, 'S'},
         {"json", no_argument, NULL, 'j'},          {"dry-run", no_argument, NULL, 'n'},
         {"write-dropin", no_argument, NULL, 'w'},  {"help", no_argument, NULL, 'h'},
+        {"signing-key", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *target = NULL, *staging = NULL, *work = NULL, *audit = NULL,
-               *sock = NULL;
+               *sock = NULL, *key = NULL;
     char *why = NULL;
     int c;
     optind = 1;
@@ -78,6 +79,7 @@ static int cmd_staging_parse(int argc, char **argv, struct cmd_staging_opts *o)
         case 'j': o->json = true; break;
         case 'n': o->dry_run = true; break;
         case 'w': o->write_dropin = true; break;
+        case 'K': key = optarg; break;
         case 'h': return 0;
         default: return 2;
         }
@@ -92,6 +94,7 @@ static int cmd_staging_parse(int argc, char **argv, struct cmd_staging_opts *o)
     config_override(&o->cfg->work_dir, work);
     config_override(&o->cfg->audit_log, audit);
     config_override(&o->cfg->socket, sock);
+    config_override(&o->cfg->signing_key, key);
     o->args = argv + optind;
     o->nargs = argc - optind;
     return -1;

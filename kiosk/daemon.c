@@ -118,6 +118,7 @@ static void daemon_admin_start(struct daemon *d);
 static void daemon_admin_stop(struct daemon *d);
 static void daemon_admin_check_fresh(struct daemon *d);
 static void daemon_publish_kick(struct daemon *d);
+static void daemon_publish_later(struct daemon *d, gint64 wait_us);
 static void daemon_check_outbox(struct daemon *d);
 
 /* ---- audit ------------------------------------------------------------------------- */
@@ -427,7 +428,7 @@ static void daemon_finished(struct daemon *d, struct daemon_job *j)
     const struct session_result *r = j->result;
     log_info("session %s: %s%s", j->id, r->status, j->removed ? " (media removed)" : "");
     if (r->outbox)
-        daemon_publish_kick(d); /* committed: on its way to the share */
+        daemon_publish_later(d, 0); /* committed: on its way to the share (after "done") */
     if (j->removed && r->exit_code == 2) {
         JsonObject *o = json_object_new();
         json_object_set_string_member(o, "session", j->id);

@@ -27,18 +27,32 @@ int handoff_open(const struct kiosk_config *cfg, struct handoff **out, char **wh
         goto fail;
     }
     close(wfd);
+    uid_t uid = (uid_t)-1;
+    gid_t tos = (gid_t)-1;
     if (geteuid() == 0) {
-        uid_t uid;
-        gid_t tos;
         rc = publish_ids(NULL, h->target->kind == TARGET_DIR ? cfg->staging_group : NULL, &uid,
                          &h->outbox_group, &tos, why);
         if (rc != 0)
             goto fail;
     }
-    if (cfg->signing_key && *cfg->signing_key) {
-        rc = sign_ensure_key(cfg->signing_key, &h->key_created, h->key_id, why);
-        if (rc != 0)
+    if (h->target->kind == TARGET_DIR) {
+        /* A local folder is checked (and made the publisher's) now: a link or a file
+         * where it should be stops the kiosk before anything is read. */
+        int tfd = target_open_dir(h->target, uid, tos, why);
+        if (tfd < 0) {
+            rc = KERR_STAGING;
             goto fail;
+        }
+        close(tfd);
+    }
+    if (cfg->signing_key && *cfg->signing_key) {
+        char *kwhy = NULL;
+        rc = sign_ensure_key(cfg->signing_key, &h->key_created, h->key_id, &kwhy);
+        if (rc != 0) {
+            *why = g_strdup_printf("deliveries could not be signed: %s", kwhy);
+            g_free(kwhy);
+            goto fail;
+        }
         if (h->key_created) {
             char *pub = sign_public_path_for(cfg->signing_key);
             log_info("created the delivery signing key %s (id %s); give %s to the TOS side",

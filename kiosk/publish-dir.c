@@ -96,8 +96,11 @@ static int publish_dir_mkdir(struct publish_store *s, const char *rel, bool priv
     }
     int fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
+        int e = errno;
+        struct stat st;
+        bool link = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
         *why = g_strdup_printf("%s is not a folder the kiosk may use: %s", rel,
-                               errno == ELOOP ? "a link (not followed)" : g_strerror(errno));
+                               link ? "a symbolic link (not followed)" : g_strerror(e));
         goto out;
     }
     if ((!private_dir && s->group != (gid_t)-1 && fchown(fd, (uid_t)-1, s->group) != 0) ||
@@ -108,8 +111,7 @@ static int publish_dir_mkdir(struct publish_store *s, const char *rel, bool priv
         goto out;
     }
     close(fd);
-    (void)fsync(pfd); /* best effort: the rename at the end is what makes it visible */
-    r = 0;
+    r = 0; /* made durable by the flush before the read-back */
 out:
     close(pfd);
     return r;
@@ -147,13 +149,10 @@ static int publish_dir_put(struct publish_store *s, const char *rel, int src_fd,
             goto out;
         }
     }
-    if ((s->group != (gid_t)-1 && fchown(fd, (uid_t)-1, s->group) != 0) || fchmod(fd, 0640) != 0 ||
-        fsync(fd) != 0) {
+    if ((s->group != (gid_t)-1 && fchown(fd, (uid_t)-1, s->group) != 0) || fchmod(fd, 0640) != 0) {
         *why = g_strdup_printf("cannot finish %s: %s", rel, g_strerror(errno));
         goto out;
     }
-    /* The read-back should see the disk, not this process's writes in the cache. */
-    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     r = 0;
 out:
     if (fd >= 0)
@@ -163,12 +162,26 @@ out:
     return r;
 }
 
+/* One syncfs for the whole delivery instead of an fsync per file. */
+static int publish_dir_flush(struct publish_store *s, char **why)
+{
+    struct publish_dir *d = s->priv;
+    if (syncfs(d->basefd) != 0) {
+        *why = g_strdup_printf("cannot flush the staging folder to disk: %s", g_strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int publish_dir_hash(struct publish_store *s, const char *rel, char hex[65], uint64_t *size,
                             char **why)
 {
     struct publish_dir *d = s->priv;
     struct stat st;
     int fd = publish_dir_openat2(d->basefd, rel, O_RDONLY);
+    /* Flushed: drop the cached pages, so the read-back sees the disk. */
+    if (fd >= 0)
+        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || util_sha256_fd(fd, hex) != 0) {
         *why = g_strdup_printf("cannot read back %s: %s", rel, fd < 0 ? g_strerror(errno)
                                                                        : "not a regular file");
@@ -236,6 +249,7 @@ static const struct publish_store_ops publish_dir_ops = {
     .kind = publish_dir_kind,
     .mkdir = publish_dir_mkdir,
     .put = publish_dir_put,
+    .flush = publish_dir_flush,
     .hash = publish_dir_hash,
     .remove_tree = publish_dir_remove_tree,
     .rename = publish_dir_rename,

@@ -167,6 +167,14 @@ out:
     return r;
 }
 
+/* Each file was closed on the server (SMB2 CLOSE): nothing is left to flush here. */
+static int publish_smb_flush(struct publish_store *s, char **why)
+{
+    (void)s;
+    (void)why;
+    return 0;
+}
+
 static int publish_smb_hash(struct publish_store *s, const char *rel, char hex[65], uint64_t *size,
                             char **why)
 {
@@ -328,6 +336,7 @@ static const struct publish_store_ops publish_smb_ops = {
     .kind = publish_smb_kind,
     .mkdir = publish_smb_mkdir,
     .put = publish_smb_put,
+    .flush = publish_smb_flush,
     .hash = publish_smb_hash,
     .remove_tree = publish_smb_remove_tree,
     .rename = publish_smb_rename,
@@ -411,14 +420,16 @@ int publish_smb_open(struct publish_store *s, const char *host, unsigned port, c
     smbc_setTimeout(m->ctx, PUBLISH_SMB_TIMEOUT_MS);
     if (port)
         smbc_setPort(m->ctx, (uint16_t)port);
-    if (smbc_setConfiguration(m->ctx, confpath) != 0) {
-        *why = g_strdup("cannot load the SMB client configuration");
-        return -1;
-    }
     if (!smbc_init_context(m->ctx)) {
         *why = g_strdup_printf("cannot start the SMB client: %s", g_strerror(errno));
         smbc_free_context(m->ctx, 1);
         m->ctx = NULL;
+        return -1;
+    }
+    /* After the init, which loads the machine's smb.conf: ours replaces it (the
+     * configuration is process-wide in libsmbclient). */
+    if (smbc_setConfiguration(m->ctx, confpath) != 0) {
+        *why = g_strdup("cannot load the SMB client configuration");
         return -1;
     }
     /* Reach the share and make the folder (and its parents) when missing. */

@@ -25,10 +25,13 @@ struct publish_store_ops {
     int (*kind)(struct publish_store *s, const char *rel, enum store_kind *out, char **why);
     /* Create folder REL; PRIVATE: only the publisher may enter it (.incoming). */
     int (*mkdir)(struct publish_store *s, const char *rel, bool private_dir, char **why);
-    /* Create file REL (it must not exist) with the rest of SRC_FD, flushed to stable
-     * storage; SUM (may be NULL) gets every byte written. */
+    /* Create file REL (it must not exist) with the rest of SRC_FD; SUM (may be NULL) gets
+     * every byte written. */
     int (*put)(struct publish_store *s, const char *rel, int src_fd, GChecksum *sum, char **why);
-    /* Read REL back as stored: its SHA-256 (hex) and size. */
+    /* Everything put so far to stable storage (once, before the read-back). */
+    int (*flush)(struct publish_store *s, char **why);
+    /* Read REL back as stored (not from this process's cache where that can be avoided):
+     * its SHA-256 (hex) and size. */
     int (*hash)(struct publish_store *s, const char *rel, char hex[65], uint64_t *size, char **why);
     /* Remove REL and everything below it. */
     int (*remove_tree)(struct publish_store *s, const char *rel, char **why);

@@ -48,6 +48,7 @@ struct publish_ctx {
     const char *manifest_sha256;
     const char *hold_fifo;
     GHashTable *sums; /* rel path -> hex, from the entry's SHA256SUMS */
+    GPtrArray *sent;  /* rel paths written, to be read back */
     uint64_t files, bytes;
     char *incoming;   /* ".incoming/<session>" */
 };
@@ -109,8 +110,8 @@ static int publish_seccomp(bool network, char **why)
         /* The share: IP (and name lookups over UNIX and netlink sockets), nothing else. */
         static const int allowed_af[] = {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK};
         rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(socket), 1,
-                              SCMP_A0(SCMP_CMP_GT, AF_INET6));
-        for (int af = 0; rc == 0 && af <= AF_INET6; af++) {
+                              SCMP_A0(SCMP_CMP_GE, AF_MAX));
+        for (int af = 0; rc == 0 && af < AF_MAX; af++) {
             bool ok = false;
             for (size_t i = 0; i < G_N_ELEMENTS(allowed_af); i++)
                 ok |= allowed_af[i] == af;
@@ -221,7 +222,8 @@ static void publish_test_hold(struct publish_ctx *c)
     }
 }
 
-/* Upload entry file REL, check what arrived.  *why on failure. */
+/* Upload entry file REL; what arrived is checked later (publish_verify).  *why on
+ * failure. */
 static int publish_file(struct publish_ctx *c, const char *rel, char **why)
 {
     const char *want = g_hash_table_lookup(c->sums, rel);
@@ -254,8 +256,6 @@ static int publish_file(struct publish_ctx *c, const char *rel, char **why)
     }
     char *dest = g_strconcat(c->incoming, "/", rel, NULL);
     GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
-    char back[65];
-    uint64_t size = 0;
     int r = c->st->ops->put(c->st, dest, fd, sum, why);
     close(fd);
     if (r == 0 && strcmp(g_checksum_get_string(sum), want) != 0) {
@@ -265,19 +265,41 @@ static int publish_file(struct publish_ctx *c, const char *rel, char **why)
                                rel);
         r = -1;
     }
-    if (r == 0 && (r = c->st->ops->hash(c->st, dest, back, &size, why)) == 0 && strcmp(back, want)) {
-        *why = g_strdup_printf("%s arrived on the share with other bytes than were sent", rel);
-        r = -1;
-    }
     g_checksum_free(sum);
     g_free(dest);
     if (r == 0) {
+        g_ptr_array_add(c->sent, g_strdup(rel));
         c->files++;
-        c->bytes += size;
         publish_progress(c);
         publish_test_hold(c);
     }
     return r;
+}
+
+/* Everything written, flushed once, then read back from the share: the bytes there must
+ * be the bytes scanned. */
+static int publish_verify(struct publish_ctx *c, char **why)
+{
+    if (c->st->ops->flush(c->st, why) != 0)
+        return -1;
+    for (guint i = 0; i < c->sent->len; i++) {
+        const char *rel = g_ptr_array_index(c->sent, i);
+        char *dest = g_strconcat(c->incoming, "/", rel, NULL);
+        char back[65];
+        uint64_t size = 0;
+        int r = c->st->ops->hash(c->st, dest, back, &size, why);
+        g_free(dest);
+        if (r != 0)
+            return -1;
+        if (strcmp(back, g_hash_table_lookup(c->sums, rel)) != 0) {
+            *why = g_strdup_printf("%s arrived on the share with other bytes than were sent", rel);
+            return -1;
+        }
+        c->bytes += size;
+        if (i % 64 == 63)
+            publish_progress(c);
+    }
+    return 0;
 }
 
 static bool publish_is_last(const char *rel)
@@ -288,7 +310,12 @@ static bool publish_is_last(const char *rel)
     return false;
 }
 
-/* Folders and files of the entry below DIRFD (REL its path, "" at the top). */
+static gint publish_name_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Folders and files of the entry below DIRFD (REL its path, "" at the top), in name order. */
 static int publish_tree(struct publish_ctx *c, int dirfd, const char *rel, int depth, char **why)
 {
     if (depth > PUBLISH_MAX_DEPTH) {
@@ -309,7 +336,7 @@ static int publish_tree(struct publish_ctx *c, int dirfd, const char *rel, int d
         if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
             g_ptr_array_add(names, g_strdup(de->d_name));
     closedir(d);
-    g_ptr_array_sort(names, (GCompareFunc)(void (*)(void))g_strcmp0);
+    g_ptr_array_sort(names, publish_name_cmp);
     int r = 0;
     for (guint i = 0; i < names->len && r == 0; i++) {
         const char *name = g_ptr_array_index(names, i);
@@ -374,7 +401,7 @@ static int publish_run_job(struct publish_ctx *c, bool *already, char **why)
         return -1;
     if (st->ops->mkdir(st, c->incoming, false, why) != 0)
         return -1;
-    /* 3. Every file, read back; the manifest last. */
+    /* 3. Every file, the manifest last; then everything read back. */
     if (publish_tree(c, c->entryfd, "", 0, why) != 0)
         return -1;
     for (size_t i = 0; i < G_N_ELEMENTS(publish_last); i++) {
@@ -401,6 +428,8 @@ static int publish_run_job(struct publish_ctx *c, bool *already, char **why)
         if (publish_file(c, publish_last[i], why) != 0)
             return -1;
     }
+    if (publish_verify(c, why) != 0)
+        return -1;
     /* 4. Into place, never over anything. */
     return st->ops->rename(st, c->incoming, c->session, why);
 }
@@ -421,7 +450,7 @@ static int publish_probe(struct publish_ctx *c, char **why)
     }
     if (st->ops->mkdir(st, ".incoming", true, why) != 0 ||
         st->ops->remove_tree(st, name, why) != 0 || st->ops->put(st, name, fd, NULL, why) != 0 ||
-        st->ops->hash(st, name, back, &size, why) != 0)
+        st->ops->flush(st, why) != 0 || st->ops->hash(st, name, back, &size, why) != 0)
         goto out;
     if (strcmp(want, back) != 0) {
         *why = g_strdup("the probe file came back with other bytes than were written");
@@ -520,6 +549,7 @@ int cmd_publish_worker(int argc, char **argv)
     c.sums = publish_read_sums(c.entryfd, &why);
     if (!c.sums)
         goto out;
+    c.sent = g_ptr_array_new_with_free_func(g_free);
     if (publish_run_job(&c, &already, &why) == 0)
         rc = 0;
 out:
@@ -544,6 +574,8 @@ out:
     }
     if (c.sums)
         g_hash_table_destroy(c.sums);
+    if (c.sent)
+        g_ptr_array_free(c.sent, TRUE);
     g_free(c.incoming);
     target_free(t);
     g_object_unref(p); /* (the job's strings, the password among them, go with it) */

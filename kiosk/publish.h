@@ -22,8 +22,9 @@
  *   1. ID/ on the share already: done when its MANIFEST.json has the entry's SHA-256
  *      (a publication cut short after its rename), refused otherwise.
  *   2. .incoming/ID/ left by an earlier attempt is removed.
- *   3. Every file of the entry is written into .incoming/ID/, read back and its SHA-256
- *      compared with the entry's SHA256SUMS (the scanned bytes); MANIFEST.json comes last.
+ *   3. Every file of the entry is written into .incoming/ID/ (MANIFEST.json last), the
+ *      lot flushed once, then each read back and its SHA-256 compared with the entry's
+ *      SHA256SUMS (the scanned bytes).
  *   4. .incoming/ID/ is renamed to ID/ (never over anything).
  * The TOS side reads only ID/ folders: complete, or not there. */
 #ifndef KIOSK_PUBLISH_H

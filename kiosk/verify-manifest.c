@@ -191,7 +191,9 @@ bool verify_manifest_path_ok(const char *p)
 {
     if (!p || !*p || strlen(p) > VERIFY_MANIFEST_MAX_PATH || !g_utf8_validate(p, -1, NULL))
         return false;
-    if (!g_ascii_strcasecmp(p, MANIFEST_NAME) || !g_ascii_strcasecmp(p, MANIFEST_NAME SIGN_SUFFIX))
+    if (!g_ascii_strcasecmp(p, MANIFEST_NAME) || !g_ascii_strcasecmp(p, MANIFEST_NAME SIGN_SUFFIX) ||
+        !g_ascii_strcasecmp(p, MANIFEST_SUMS_NAME) ||
+        !g_ascii_strcasecmp(p, MANIFEST_SUMS_NAME SIGN_SUFFIX))
         return false; /* the kiosk keeps these names for itself, in any case */
     char **parts = g_strsplit(p, "/", VERIFY_MANIFEST_MAX_PARTS + 1);
     bool ok = g_strv_length(parts) <= VERIFY_MANIFEST_MAX_PARTS;

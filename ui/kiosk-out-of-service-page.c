@@ -25,6 +25,7 @@ static const struct {
     {OOS_STAGING, N_("The terminal's file share cannot be reached.")},
     {OOS_POLICY, N_("The file policy could not be loaded.")},
     {OOS_AUDIT, N_("The audit log cannot be written.")},
+    {OOS_OUTBOX_FULL, N_("Checked files are waiting for the terminal's file share.")},
     {OOS_UNKNOWN, N_("The kiosk cannot check USB media right now.")},
 };
 

@@ -207,9 +207,16 @@ void kiosk_result_page_update(GtkWidget *page, const struct screen_state *s)
                            s->n_held > 0 || (!s->failed && s->n_edifact > 0));
 
     g_autofree char *where = NULL;
-    if (s->verdict != VERDICT_NOTHING && s->counts.delivered > 0 && s->delivery)
+    bool delivered = s->verdict != VERDICT_NOTHING && s->counts.delivered > 0;
+    /* "Passed to the terminal" only once the service says the share has them. */
+    if (delivered && s->publication == PUB_PENDING)
+        where = g_strdup(_("Checked. The files are being passed to the terminal."));
+    else if (delivered && s->publication == PUB_RETRYING)
+        where = g_strdup(_("Checked. The files will reach the terminal when its share is "
+                           "reachable; nothing more is needed from you."));
+    else if (delivered && s->delivery)
         where = g_strdup_printf(_("Delivered files were passed to the terminal: %s"), s->delivery);
-    else if (s->verdict != VERDICT_NOTHING && s->counts.delivered > 0)
+    else if (delivered)
         where = g_strdup(_("Delivered files were passed to the terminal."));
     else if (s->verdict == VERDICT_DELIVERED)
         where = g_strdup(_("The USB media held no files to deliver."));

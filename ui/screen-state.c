@@ -136,6 +136,7 @@ static void session_clear(struct screen_state *s)
     memset(&s->counts, 0, sizeof s->counts);
     g_clear_pointer(&s->delivery, g_free);
     g_clear_pointer(&s->manifest_sha256, g_free);
+    s->publication = PUB_NONE;
     held_clear(s);
     edifact_clear(s);
     mismatch_clear(s);
@@ -312,6 +313,8 @@ static void apply_done(struct screen_state *s, JsonObject *o)
     set_str(&s->delivery, obj_str(o, "delivery"));
     set_str(&s->manifest_sha256, obj_str(o, "manifest_sha256"));
     s->test_signatures = obj_bool(o, "test_signatures", false);
+    /* Committed to the outbox; "publication" events say when it reaches the share. */
+    s->publication = obj_obj(o, "publication") ? PUB_PENDING : PUB_NONE;
 
     held_clear(s);
     JsonNode *hn = json_object_get_member(o, "held_back");
@@ -370,7 +373,7 @@ static const struct {
     {"service-down", OOS_SERVICE_DOWN},   {"no-signatures", OOS_NO_SIGNATURES},
     {"signatures-old", OOS_SIGNATURES_OLD}, {"staging", OOS_STAGING},
     {"policy", OOS_POLICY},               {"audit", OOS_AUDIT},
-    {"unknown", OOS_UNKNOWN},
+    {"outbox-full", OOS_OUTBOX_FULL},     {"unknown", OOS_UNKNOWN},
 };
 
 static void apply_out_of_service(struct screen_state *s, JsonObject *o)
@@ -467,6 +470,23 @@ static bool apply_session_event(struct screen_state *s, const struct event_entry
     return true;
 }
 
+/* "publication": news about where a session's files are.  Not a phase: it only changes
+ * the shown session's result, whenever it comes (before or after "remove-media"). */
+static bool apply_publication(struct screen_state *s, JsonObject *o)
+{
+    const char *session = obj_str(o, "session"), *state = obj_str(o, "state");
+    if (!session || !s->session || strcmp(session, s->session) != 0 || !state ||
+        s->publication == PUB_NONE)
+        return false;
+    enum screen_publication p = !strcmp(state, "published") ? PUB_PUBLISHED
+                                : !strcmp(state, "failed")  ? PUB_RETRYING
+                                                            : PUB_PENDING;
+    if (s->publication == PUB_PUBLISHED || p == s->publication)
+        return false; /* published is final */
+    s->publication = p;
+    return true;
+}
+
 static bool apply_hello(struct screen_state *s, JsonObject *o)
 {
     s->version = (int)obj_int(o, "version", 0);
@@ -544,6 +564,8 @@ bool screen_state_feed_line(struct screen_state *s, const char *line)
         changed = apply_hello(s, o);
     } else if (strcmp(type, "status") == 0) {
         changed = apply_status(s, o);
+    } else if (strcmp(type, "publication") == 0) {
+        changed = apply_publication(s, o);
     } else {
         const struct event_entry *e = event_find(type);
         if (!e)
@@ -597,6 +619,12 @@ const char *screen_verdict_name(enum screen_verdict v)
 {
     static const char *const names[] = {"none", "delivered", "some-held-back", "nothing"};
     return (unsigned)v < G_N_ELEMENTS(names) ? names[v] : "?";
+}
+
+const char *screen_publication_name(enum screen_publication p)
+{
+    static const char *const names[] = {"none", "pending", "retrying", "published"};
+    return (unsigned)p < G_N_ELEMENTS(names) ? names[p] : "?";
 }
 
 const char *screen_oos_code_name(enum screen_oos_code c)

@@ -10,7 +10,9 @@
  *   - "status" (the snapshot sent on connect) is authoritative and replaces everything;
  *   - a lost connection forgets the session and shows "service not running";
  *   - the result verdict is DELIVERED only for a "done" with status "delivered" and
- *     nothing held back; otherwise SOME_HELD_BACK (files delivered) or NOTHING. */
+ *     nothing held back; otherwise SOME_HELD_BACK (files delivered) or NOTHING;
+ *   - "passed to the terminal" only after a "publication" event with state "published"
+ *     for the session shown (checked files wait in the kiosk's outbox until then). */
 #ifndef KIOSK_UI_SCREEN_STATE_H
 #define KIOSK_UI_SCREEN_STATE_H
 
@@ -43,7 +45,16 @@ enum screen_oos_code {
     OOS_STAGING,
     OOS_POLICY,
     OOS_AUDIT,
+    OOS_OUTBOX_FULL, /* too many checked files wait for the terminal's share */
     OOS_UNKNOWN,
+};
+
+/* Where the delivered files of the shown session are (the service's "publication"). */
+enum screen_publication {
+    PUB_NONE = 0,  /* nothing to pass on, or not said */
+    PUB_PENDING,   /* checked, committed; on its way to the terminal's share */
+    PUB_RETRYING,  /* the share could not be reached yet; it is retried by itself */
+    PUB_PUBLISHED, /* passed to the terminal */
 };
 
 enum screen_held_verdict { HELD_INFECTED, HELD_BLOCKED, HELD_ERROR };
@@ -103,6 +114,7 @@ struct screen_state {
     bool failed;
     struct screen_counts counts;
     char *delivery, *manifest_sha256;
+    enum screen_publication publication;
     struct screen_held *held;
     unsigned n_held;
     struct screen_edifact *edifact; /* EDIFACT files (docs/edifact.md) */
@@ -134,5 +146,6 @@ void screen_state_disconnected(struct screen_state *s);
 const char *screen_id_name(enum screen_id id);
 const char *screen_verdict_name(enum screen_verdict v);
 const char *screen_oos_code_name(enum screen_oos_code c);
+const char *screen_publication_name(enum screen_publication p);
 
 #endif

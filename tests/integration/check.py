@@ -62,6 +62,12 @@ def cmd_json(args):
     for k in ("session", "status", "delivery", "files", "counts", "test_signatures"):
         if k not in j:
             die("missing key %r" % k)
+    if j["status"] != "failed":
+        p = j.get("publication")
+        if not isinstance(p, dict) or p.get("state") not in ("published", "queued", "failed"):
+            die("a checked session without a publication state: %r" % p)
+        if not j.get("outbox") or not j.get("manifest"):
+            die("a checked session without its outbox entry and manifest")
     if j["status"] not in ("delivered", "partial", "failed"):
         die("bad status %r" % j["status"])
     if j["test_signatures"] is not True:
@@ -190,6 +196,8 @@ def cmd_staging(args):
     clean = {norm(f["staged_path"]): f for f in files if f["verdict"] == "clean"}
     if len(clean) != sum(1 for f in files if f["verdict"] == "clean"):
         die("two clean files share one staged_path")
+    if j["publication"]["state"] != "published":
+        die("the delivery was not published: %r" % j["publication"])
     top = set(os.listdir(staging))
     inc = os.path.join(staging, ".incoming")
     if os.path.isdir(inc) and os.listdir(inc):
@@ -211,9 +219,11 @@ def cmd_staging(args):
     got, dirs, others = walk(delivery)
     if others:
         die("non-regular entries in the delivery: %r" % sorted(others))
-    if "MANIFEST.json" not in got:
-        die("no MANIFEST.json in the delivery")
-    got.discard("MANIFEST.json")
+    for kiosk_file in ("MANIFEST.json", "SHA256SUMS"):
+        if kiosk_file not in got:
+            die("no %s in the delivery" % kiosk_file)
+    for kiosk_file in ("MANIFEST.json", "MANIFEST.json.sig", "SHA256SUMS", "SHA256SUMS.sig"):
+        got.discard(kiosk_file)
     if got != set(clean):
         die("delivery holds %r; extra %r, missing %r" % (
             len(got), sorted(got - set(clean))[:20], sorted(set(clean) - got)[:20]))
@@ -223,8 +233,23 @@ def cmd_staging(args):
             die("%s: size %d, JSON says %r" % (rel, os.path.getsize(p), f["size"]))
         if sha256_file(p) != f["sha256"]:
             die("%s: SHA-256 differs from the JSON" % rel)
-    if j.get("manifest") and os.path.realpath(j["manifest"]) != os.path.join(delivery, "MANIFEST.json"):
-        die("manifest path %r is not DELIVERY/MANIFEST.json" % j["manifest"])
+    # The kiosk's own copy (outbox) and the published one are the same bytes.
+    published_manifest = open(os.path.join(delivery, "MANIFEST.json"), "rb").read()
+    if open(j["manifest"], "rb").read() != published_manifest:
+        die("the published MANIFEST.json differs from the outbox copy %r" % j["manifest"])
+    if hashlib.sha256(published_manifest).hexdigest() != j.get("manifest_sha256"):
+        die("manifest_sha256 is not the SHA-256 of the published MANIFEST.json")
+    # SHA256SUMS: every delivered file and the manifest, as sha256sum -c reads it.
+    want = {rel: f["sha256"] for rel, f in clean.items()}
+    want["MANIFEST.json"] = j["manifest_sha256"]
+    have = {}
+    for line in open(os.path.join(delivery, "SHA256SUMS"), encoding="utf-8").read().splitlines():
+        if len(line) < 67 or line[64:66] != "  ":
+            die("SHA256SUMS line %r is not in sha256sum's format" % line)
+        have[line[66:]] = line[:64]
+    if have != want:
+        die("SHA256SUMS differs from the delivery: extra %r, missing %r" % (
+            sorted(set(have) - set(want))[:10], sorted(set(want) - set(have))[:10]))
     try:
         m = json.load(open(os.path.join(delivery, "MANIFEST.json"), encoding="utf-8"))
     except ValueError as e:

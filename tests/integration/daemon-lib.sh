@@ -55,6 +55,7 @@ start_udevd() {
 # start_daemon [extra args]: the service in testing mode; waits for its socket.
 start_daemon() {
     "$KIOSK" daemon --policy "${SCAN_POLICY:-$POLICY}" --signatures "$SIGS" --staging "$STAGING" \
+        --work-dir "$WORKDIR" --signing-key "$SIGNKEY" \
         --audit-log "$AUDIT" --run-dir "$RUNDIR" --socket "$SOCK" --accept-loop-devices \
         --loop-backing-dir "$IMGDIR" "$@" >> "$DLOG" 2>&1 &
     DAEMON_PID=$!
@@ -111,7 +112,8 @@ import json, sys
 out = []
 for line in open(sys.argv[1]):
     e = json.loads(line)
-    if e.get("session") == sys.argv[2] and e["type"] not in ("status", "hello", "reply"):
+    # (publication events follow the delivery to the share, at their own pace)
+    if e.get("session") == sys.argv[2] and e["type"] not in ("status", "hello", "reply", "publication"):
         if not out or out[-1] != e["type"]:
             out.append(e["type"])
 print(" ".join(out))

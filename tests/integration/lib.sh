@@ -26,6 +26,8 @@ export MTOOLS_SKIP_CHECK=1 LC_ALL=C.UTF-8
 
 T=$(mktemp -d /tmp/kiosk-it.XXXXXX)
 STAGING=$T/staging
+WORKDIR=$T/work
+SIGNKEY=$T/keys/signing.key   # made by the kiosk at its first run (signed by default)
 RUNDIR=$T/run
 AUDIT=$T/audit.jsonl
 SCAN_JSON=$T/scan.json
@@ -236,12 +238,14 @@ run_scan() {
     local mounts_before; mounts_before=$(sort /proc/self/mountinfo | awk '{print $5}')
     set +e
     timeout 240 "$KIOSK" scan --policy "${SCAN_POLICY:-$POLICY}" --staging "$STAGING" \
+        --work-dir "$WORKDIR" --signing-key "$SIGNKEY" \
         --signatures "${SCAN_SIGS:-$SIGS}" --audit-log "$AUDIT" --run-dir "$RUNDIR" --json \
         "$@" "$src" > "$SCAN_JSON" 2> "$SCAN_ERR"
     SCAN_RC=$?
     set -e
     log "kiosk scan $src -> exit $SCAN_RC"
-    [ "$SCAN_RC" -le 2 ] || fail "kiosk scan crashed or timed out (exit $SCAN_RC)"
+    # 3: checked, committed to the outbox, not published (a test of the hand-off says so)
+    [ "$SCAN_RC" -le 3 ] || fail "kiosk scan crashed or timed out (exit $SCAN_RC)"
     after=$(_src_digest "$src")
     [ "$before" = "$after" ] || fail "the source $src was MODIFIED by the scan (SHA-256 changed)"
     if [ -f "$src" ] && losetup -j "$src" | grep -q .; then fail "loop device left attached on the source: $(losetup -j "$src")"; fi
@@ -261,7 +265,8 @@ expect_verdict() { $CHECK verdict "$SCAN_JSON" "$1" "$2" "${3:-}" "${PARTITION:-
 # expect_json PYTHON-EXPR: a Python expression over j (the parsed JSON) is true.
 expect_json() { $CHECK expr "$SCAN_JSON" "$1" || fail "JSON check failed: $1"; }
 # expect_staging_exact: the staging folder holds exactly the delivered files (hashes as
-# in the JSON and MANIFEST.json), nothing else; .incoming empty.
+# in the JSON and MANIFEST.json), the manifest, SHA256SUMS and their signatures, nothing
+# else; .incoming empty; SHA256SUMS checks out with sha256sum -c.
 expect_staging_exact() { $CHECK staging "$SCAN_JSON" "$STAGING" "$SCAN_RC" || fail "staging contents"; }
 # expect_nothing_published: no session folder, no file anywhere in staging.
 expect_nothing_published() { $CHECK nothing "$STAGING" || fail "something was published"; }

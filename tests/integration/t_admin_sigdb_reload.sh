@@ -91,7 +91,7 @@ attach "$IMGDIR/m2.img"; m2=$LOOP
 wait_event done 3 60
 grep '^{"type":"done"' "$EVENTS" | tail -1 | grep -q 'Kiosk.Test.Marker' || dfail "the old engine was not kept"
 idle_next detach "$m2"
-"$KIOSK" status --config "$T/kiosk.conf" --signatures "$SIGS" --staging "$STAGING" \
+"$KIOSK" status --config "$T/kiosk.conf" --signatures "$SIGS" --staging "$STAGING" --work-dir "$WORKDIR" \
     --audit-log "$AUDIT" --socket "$SOCK" --policy "$POLICY" > "$T/status.txt" || fail "kiosk status"
 grep -q '^service *idle' "$T/status.txt" || { cat "$T/status.txt"; fail "status: service"; }
 grep -q "$sid2" "$T/status.txt" || { cat "$T/status.txt"; fail "status: last sessions"; }

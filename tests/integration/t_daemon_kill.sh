@@ -34,7 +34,8 @@ start_daemon
 start_watch
 wait_event done 1 120
 [ -z "$(find "$STAGING" -mindepth 1 -maxdepth 1 -name "$sid*")" ] || dfail "partial session $sid in staging: $(ls -A "$STAGING")"
-[ -z "$(find "$STAGING/.incoming" -mindepth 1 -maxdepth 1 -name "$sid*")" ] || dfail "leftovers of $sid in .incoming"
+[ ! -e "$WORKDIR/sessions/$sid" ] || dfail "leftovers of $sid in the work area: $(ls -A "$WORKDIR/sessions")"
+[ ! -e "$WORKDIR/outbox/$sid" ] || dfail "the interrupted session $sid is in the outbox"
 python3 - "$AUDIT" "$sid" <<'EOF' || dfail "audit records after the restart"
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]

@@ -74,7 +74,7 @@ stop_daemon
 # An unknown screen user: the service does not start.
 sed -i 's/^screen-users=.*/screen-users=no-such-user-here/' "$T/kiosk.conf"
 rm -f "$SOCK"
-"$KIOSK" daemon --policy "$POLICY" --signatures "$SIGS" --staging "$STAGING" --audit-log "$AUDIT" \
+"$KIOSK" daemon --policy "$POLICY" --signatures "$SIGS" --staging "$STAGING" --work-dir "$WORKDIR" --signing-key "$SIGNKEY" --audit-log "$AUDIT" \
     --run-dir "$RUNDIR" --socket "$SOCK" --accept-loop-devices --loop-backing-dir "$IMGDIR" \
     --config "$T/kiosk.conf" > "$T/bad.log" 2>&1 &
 bad=$!

@@ -33,6 +33,8 @@ grep -q '^{"type":"done"' "$EVENTS" && dfail "a done event for a removed medium"
 # Nothing published; nothing left in .incoming; no mount, no loop of the kiosk.
 [ -z "$(find "$STAGING" -mindepth 1 -maxdepth 1 ! -name .incoming)" ] || dfail "published: $(ls "$STAGING")"
 [ -z "$(ls -A "$STAGING/.incoming" 2>/dev/null)" ] || dfail ".incoming not empty: $(ls -A "$STAGING/.incoming")"
+[ -z "$(ls -A "$WORKDIR/sessions" 2>/dev/null)" ] || dfail "work area not empty: $(ls -A "$WORKDIR/sessions")"
+[ -z "$(ls -A "$WORKDIR/outbox" 2>/dev/null | grep -v '^\.lock$')" ] || dfail "a removed stick's session is in the outbox"
 expect_no_leftovers
 python3 - "$AUDIT" "$sid" <<'EOF' || dfail "audit records of the removal"
 import json, sys

@@ -43,7 +43,7 @@ grep -qs " $mnt fuse" /proc/self/mounts || { cat "$T/cfs.err"; fail "changing-fs
 run_scan_fuse() {
     mkdir -p "$STAGING" "$RUNDIR"
     set +e
-    timeout 120 "$KIOSK" scan --policy "$POLICY" --staging "$STAGING" --signatures "$SIGS" \
+    timeout 120 "$KIOSK" scan --policy "$POLICY" --staging "$STAGING" --work-dir "$WORKDIR" --signing-key "$SIGNKEY" --signatures "$SIGS" \
         --audit-log "$AUDIT" --run-dir "$RUNDIR" --json "$mnt" > "$SCAN_JSON" 2> "$SCAN_ERR"
     SCAN_RC=$?
     set -e
@@ -76,7 +76,7 @@ n=0
 while IFS= read -r -d '' sf; do
     n=$((n + 1))
     [ "$(sha256sum < "$sf" | cut -d' ' -f1)" = "$first_sha" ] || fail "staged $sf differs from the scanned (first-open) bytes"
-done < <(find "$STAGING" -type f ! -name MANIFEST.json ! -name '*.minisig' ! -name '*.sig' -print0)
+done < <(find "$STAGING" -type f ! -name MANIFEST.json ! -name SHA256SUMS ! -name '*.minisig' ! -name '*.sig' -print0)
 [ "$n" = 3 ] || fail "expected 3 delivered files in staging, found $n: $(find "$STAGING" -type f)"
 if grep -rlF -f <(head -c 40 "$T/later.bin") "$STAGING" >/dev/null 2>&1; then fail "EICAR bytes found in staging"; fi
 # the manifest describes the same hashes

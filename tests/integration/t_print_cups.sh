@@ -74,9 +74,9 @@ lpadmin -p "$Q" -E -v "cups-pdf:/$Q" -P /usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd
     fail "lpadmin: cannot create the cups-pdf queue"
 
 signed_session
-REPORTS=$STAGING/.reports
+REPORTS=$WORKDIR/reports
 kprint() {  # kprint ARGS... -> PRC, stdout+stderr in $T/print.out
-    set +e; "$KIOSK" print "$SESSION" --config "$CONF" --staging "$STAGING" --audit-log "$AUDIT" \
+    set +e; "$KIOSK" print "$SESSION" --config "$CONF" --work-dir "$WORKDIR" --audit-log "$AUDIT" \
         --timeout 60 "$@" > "$T/print.out" 2>&1; PRC=$?; set -e
 }
 # kstatus QUEUE: `kiosk status` (--json, then text) with [report] printer=QUEUE ("" = the
@@ -87,7 +87,7 @@ kstatus() {
     for fmt in json txt; do
         t0=$(date +%s%N)
         timeout 30 env -u LPDEST -u PRINTER "$KIOSK" status --config "$T/status.conf" --signatures "$SIGS" \
-            --staging "$STAGING" --audit-log "$AUDIT" --policy "$POLICY" --socket "$T/no-service.sock" \
+            --work-dir "$WORKDIR" --audit-log "$AUDIT" --policy "$POLICY" --socket "$T/no-service.sock" \
             $([ $fmt = json ] && echo --json) > "$T/status.$fmt" 2>&1 ||
             { cat "$T/status.$fmt"; fail "kiosk status ($fmt, printer '$1') failed"; }
         ms=$(( ($(date +%s%N) - t0) / 1000000 ))

@@ -8,7 +8,7 @@ mkdir -p "$T/src" "$T/empty-db"
 make_csv "$T/src/list.csv"
 
 # 1. no signatures
-out=$("$KIOSK" scan --policy "$POLICY" --staging "$STAGING" --signatures "$T/empty-db" \
+out=$("$KIOSK" scan --policy "$POLICY" --staging "$STAGING" --work-dir "$WORKDIR" --signing-key "$SIGNKEY" --signatures "$T/empty-db" \
       --audit-log "$AUDIT" --run-dir "$RUNDIR" "$T/src" 2>&1) && fail "scan ran without signatures"
 rc=$?; [ $rc = 2 ] || fail "no signatures: exit $rc, expected 2"
 grep -q "no signatures" <<<"$out" || fail "no signatures: message missing: $out"
@@ -27,7 +27,7 @@ set -e
 grep -q "bad.conf:$vline:" "$T/check.out" || fail "policy check did not name line $vline: $(cat "$T/check.out")"
 grep -q "bad.conf:$kline:" "$T/check.out" || fail "policy check did not name line $kline: $(cat "$T/check.out")"
 set +e
-"$KIOSK" scan --policy "$T/bad.conf" --staging "$STAGING" --signatures "$SIGS" \
+"$KIOSK" scan --policy "$T/bad.conf" --staging "$STAGING" --work-dir "$WORKDIR" --signing-key "$SIGNKEY" --signatures "$SIGS" \
     --audit-log "$AUDIT" --run-dir "$RUNDIR" "$T/src" > "$T/scan.out" 2>&1; rc=$?
 set -e
 [ $rc = 2 ] || fail "scan with a broken policy: exit $rc, expected 2"

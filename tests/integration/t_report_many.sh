@@ -5,7 +5,7 @@
 . "$(dirname "$0")/report-lib.sh"
 
 signed_session 500
-"$KIOSK" report "$SESSION" --config "$CONF" --staging "$STAGING" --lang both -o "$T/a4.pdf" > /dev/null ||
+"$KIOSK" report "$SESSION" --config "$CONF" --work-dir "$WORKDIR" --lang both -o "$T/a4.pdf" > /dev/null ||
     fail "kiosk report"
 pages=$(pdfinfo "$T/a4.pdf" | awk '/^Pages:/ {print $2}')
 [ "$pages" -ge 5 ] || fail "500 files on $pages pages: no pagination?"

@@ -7,12 +7,12 @@
 
 signed_session
 for lang in both ja en; do
-    "$KIOSK" report "$SESSION" --config "$CONF" --staging "$STAGING" --format receipt --lang "$lang" \
+    "$KIOSK" report "$SESSION" --config "$CONF" --work-dir "$WORKDIR" --format receipt --lang "$lang" \
         -o "$T/receipt-$lang.pdf" > /dev/null || fail "kiosk report --format receipt --lang $lang"
     pdftoppm -png -r 200 "$T/receipt-$lang.pdf" "$T/receipt-$lang"
     qr=$(zbarimg -q --raw "$T/receipt-$lang"-1.png) || fail "no QR code found on the $lang receipt"
     [ "$qr" = "KIOSK1 $SESSION $MANIFEST_SHA" ] || fail "QR code says '$qr', expected 'KIOSK1 $SESSION $MANIFEST_SHA'"
-    "$KIOSK" report "$SESSION" --config "$CONF" --staging "$STAGING" --format a4 --lang "$lang" \
+    "$KIOSK" report "$SESSION" --config "$CONF" --work-dir "$WORKDIR" --format a4 --lang "$lang" \
         -o "$T/a4-$lang.pdf" > /dev/null || fail "kiosk report --format a4 --lang $lang"
 done
 expect_pdf_text "$T/receipt-both.pdf" "$SESSION" "$VESSEL" "$BLOCKED_REASON" "検査結果の控え" "Scan receipt" \
@@ -26,10 +26,10 @@ expect_pdf_text "$T/a4-both.pdf" "$SESSION" "$VESSEL" "9321483" "123W" "$BLOCKED
 pdftoppm -png -r 150 -f 1 -l 1 "$T/a4-en.pdf" "$T/a4-en"
 [ "$(zbarimg -q --raw "$T/a4-en"-1.png)" = "KIOSK1 $SESSION $MANIFEST_SHA" ] || fail "A4 QR code"
 # 'last' finds the newest session; an unknown session is a clear error.
-"$KIOSK" report last --staging "$STAGING" -o "$T/last.pdf" > /dev/null || fail "report last"
+"$KIOSK" report last --work-dir "$WORKDIR" -o "$T/last.pdf" > /dev/null || fail "report last"
 expect_pdf_text "$T/last.pdf" "$SESSION"
-set +e; "$KIOSK" report 20000101-000000-deadbeef --staging "$STAGING" -o "$T/x.pdf" 2> "$T/err"; rc=$?; set -e
-[ "$rc" = 1 ] && grep -q "no published session" "$T/err" || fail "unknown session: exit $rc, $(cat "$T/err")"
-set +e; "$KIOSK" report ../etc --staging "$STAGING" -o "$T/x.pdf" 2> "$T/err"; rc=$?; set -e
+set +e; "$KIOSK" report 20000101-000000-deadbeef --work-dir "$WORKDIR" -o "$T/x.pdf" 2> "$T/err"; rc=$?; set -e
+[ "$rc" = 1 ] && grep -q "no session 20000101-000000-deadbeef" "$T/err" || fail "unknown session: exit $rc, $(cat "$T/err")"
+set +e; "$KIOSK" report ../etc --work-dir "$WORKDIR" -o "$T/x.pdf" 2> "$T/err"; rc=$?; set -e
 [ "$rc" = 1 ] && grep -q "not a session id" "$T/err" || fail "a path as session id was not refused"
 pass

@@ -28,8 +28,10 @@ minisign -Vm "$DELIVERY/MANIFEST.json" -x "$DELIVERY/MANIFEST.json.sig" -p "$PUB
 # The kiosk verifies a signature minisign made (prehashed, with its own key).
 minisign -G -W -p "$T/mini.pub" -s "$T/mini.key" < /dev/null > /dev/null
 cp -a "$DELIVERY" "$T/by-minisign"
-minisign -S -s "$T/mini.key" -m "$T/by-minisign/MANIFEST.json" -x "$T/by-minisign/MANIFEST.json.sig" \
-    -t "signed by minisign" < /dev/null > /dev/null
+for f in MANIFEST.json SHA256SUMS; do
+    minisign -S -s "$T/mini.key" -m "$T/by-minisign/$f" -x "$T/by-minisign/$f.sig" \
+        -t "signed by minisign" < /dev/null > /dev/null
+done
 verify "$T/by-minisign" "$T/mini.pub"
 [ "$VRC" = 0 ] || { cat "$T/verify.out"; fail "verify-batch rejects minisign's signature"; }
 
@@ -123,12 +125,12 @@ verify "$T/copy"; expect_problem "not a regular file: MANIFEST.json"
 chmod 0644 "$KEYDIR/signing.key"
 rm -rf "$STAGING"; mkdir -p "$STAGING"
 set +e
-"$KIOSK" scan --config "$CONF" --policy "$POLICY" --staging "$STAGING" --signatures "$SIGS" \
-    --audit-log "$AUDIT" --run-dir "$RUNDIR" --json "$T/src" > "$SCAN_JSON" 2> "$SCAN_ERR"
+"$KIOSK" scan --config "$CONF" --policy "$POLICY" --staging "$STAGING" --work-dir "$WORKDIR" \
+    --signatures "$SIGS" --audit-log "$AUDIT" --run-dir "$RUNDIR" --json "$T/src" > "$SCAN_JSON" 2> "$SCAN_ERR"
 SCAN_RC=$?
 set -e
 expect_rc 2
 expect_nothing_published
-grep -q "could not be signed" "$SCAN_JSON" || fail "the failure does not say the delivery could not be signed"
+cat "$SCAN_JSON" "$SCAN_ERR" | grep -q "could not be signed" || fail "the failure does not say the delivery could not be signed"
 expect_audit_ok
 pass

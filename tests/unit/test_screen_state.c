@@ -347,6 +347,36 @@ static void test_edifact(void **state)
     screen_state_free(s);
 }
 
+/* "Passed to the terminal" only after the service published the delivery: a "done" with
+ * a publication object starts as pending; "publication" events of that session move it;
+ * published is final; another session's publication changes nothing. */
+static void test_publication(void **state)
+{
+    (void)state;
+    struct screen_state *s = connected_idle();
+    feed_ok(s, EV("detected", "\"s1\"", "," DEV));
+    feed_ok(s, EV("done", "\"s1\"",
+                  ",\"status\":\"delivered\",\"counts\":{\"files\":2,\"delivered\":2,"
+                  "\"infected\":0,\"blocked\":0,\"error\":0,\"skipped\":0},\"delivery\":"
+                  "\"smb://fs/share/s1\",\"held_back\":[],\"publication\":{\"state\":"
+                  "\"queued\",\"target\":\"smb://fs/share\"}"));
+    assert_int_equal(s->verdict, VERDICT_DELIVERED);
+    assert_int_equal(s->publication, PUB_PENDING);
+    feed_ignored(s, EV("publication", "\"s0\"", ",\"state\":\"published\""));
+    assert_int_equal(s->publication, PUB_PENDING);
+    feed_ignored(s, EV("publication", "\"s1\"", ",\"state\":\"publishing\"")); /* still pending */
+    feed_ok(s, EV("publication", "\"s1\"", ",\"state\":\"failed\",\"error\":\"no route\""));
+    assert_int_equal(s->publication, PUB_RETRYING);
+    feed_ok(s, EV("remove-media", "\"s1\"", "," DEV));
+    feed_ok(s, EV("publication", "\"s1\"", ",\"state\":\"published\""));
+    assert_int_equal(s->publication, PUB_PUBLISHED);
+    assert_int_equal(s->screen, SCREEN_REMOVE);
+    feed_ignored(s, EV("publication", "\"s1\"", ",\"state\":\"failed\""));
+    assert_int_equal(s->publication, PUB_PUBLISHED);
+    assert_string_equal(screen_publication_name(s->publication), "published");
+    screen_state_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_out_of_service_refused_queued),
         cmocka_unit_test(test_testing_mode_and_names),
         cmocka_unit_test(test_edifact),
+        cmocka_unit_test(test_publication),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,6 @@ int cmd_status(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 /* cmd-staging.c (docs/handoff.md) */
 int cmd_staging(int argc, char **argv);
-int cmd_publish_worker(int argc, char **argv);
 
 /* Send CMD (a JSON line) to the service on SOCKET and return the first object whose
  * "type" is WANT_TYPE (and, for "reply", whose "cmd" is WANT_CMD), or NULL (*why) when the

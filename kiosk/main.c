@@ -1,6 +1,7 @@
 /* main.c - kiosk(1): dispatch to the subcommands (a table, as tmux's cmd_entry). */
 #include "common/log.h"
 #include "kiosk/cmd.h"
+#include "reader/reader.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,16 +24,13 @@ static const struct main_cmd {
     {"signatures", cmd_signatures, "install ClamAV databases offline (signatures install FILE...)"},
     {"admin", cmd_admin, "administrator password, login test, export of the logs"},
     {"staging", cmd_staging, "the outbox and the staging share (staging list|retry|check|prune)"},
-    /* Internal: the publisher process the service starts (publish.h); not for people. */
-    {"publish-worker", cmd_publish_worker, NULL},
 };
 
 static void main_usage(FILE *out)
 {
     fprintf(out, "usage: kiosk COMMAND [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(main_cmds) / sizeof(main_cmds[0]); i++)
-        if (main_cmds[i].help)
-            fprintf(out, "  %-12s %s\n", main_cmds[i].name, main_cmds[i].help);
+        fprintf(out, "  %-12s %s\n", main_cmds[i].name, main_cmds[i].help);
     fprintf(out, "\n'kiosk COMMAND --help' describes a command.\n");
 }
 
@@ -43,6 +41,11 @@ int main(int argc, char **argv)
         main_usage(stderr);
         return 2;
     }
+    /* Not a command for people: the medium reader the kiosk starts for each medium, on
+     * descriptors it passes (reader/reader.h).  It parses nothing before it has confined
+     * itself. */
+    if (!strcmp(argv[1], "reader"))
+        reader_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         main_usage(stdout);
         return 0;

@@ -261,6 +261,22 @@ static char *publish_job_json(const struct publish_job *job, const char *user,
     return text;
 }
 
+/* kiosk-publish in the folder of the running kiosk binary (newly allocated), or NULL. */
+static char *publish_program(void)
+{
+    char *self = g_file_read_link("/proc/self/exe", NULL);
+    if (!self)
+        return NULL;
+    /* A binary replaced by an upgrade shows as "... (deleted)": its folder is the same. */
+    if (g_str_has_suffix(self, " (deleted)"))
+        self[strlen(self) - strlen(" (deleted)")] = '\0';
+    char *dir = g_path_get_dirname(self);
+    char *prog = g_build_filename(dir, "kiosk-publish", NULL);
+    g_free(dir);
+    g_free(self);
+    return prog;
+}
+
 static void publish_early_fail(publish_done_fn done, void *data, char *why)
 {
     struct publish_result res = {0};
@@ -273,7 +289,7 @@ struct publish_run *publish_start(const struct publish_job *job, publish_done_fn
 {
     char *why = NULL;
     int entryfd = -1, targetfd = -1, stdin_fd = -1, stdout_fd = -1;
-    char *user = NULL, *password = NULL, *domain = NULL, *jobtext = NULL;
+    char *user = NULL, *password = NULL, *domain = NULL, *jobtext = NULL, *prog = NULL;
     struct outbox_entry *e = NULL;
     uid_t uid = getuid();
     gid_t gid = getgid(), tos = (gid_t)-1;
@@ -305,9 +321,10 @@ struct publish_run *publish_start(const struct publish_job *job, publish_done_fn
     jobtext = publish_job_json(job, user, password, domain, uid, gid, tos,
                                e ? e->manifest_sha256 : NULL);
 
-    /* The running kiosk binary itself, exec'd afresh: nothing of the service's threads,
-     * locks or memory comes along. */
-    const char *argv[] = {"/proc/self/exe", "kiosk", "publish-worker", NULL};
+    /* The publisher beside the running kiosk binary, exec'd afresh: nothing of the
+     * service's threads, locks or memory comes along. */
+    prog = publish_program();
+    const char *argv[] = {prog, "kiosk-publish", NULL};
     const char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent",
                           "LC_ALL=C.UTF-8", NULL};
     int src_fds[2], dst_fds[2], nfds = 0;
@@ -320,12 +337,16 @@ struct publish_run *publish_start(const struct publish_job *job, publish_done_fn
         dst_fds[nfds++] = 4;
     }
     GPid pid = 0;
+    if (!prog) {
+        why = g_strdup("cannot find the kiosk's own program folder (/proc/self/exe)");
+        goto fail;
+    }
     if (!g_spawn_async_with_pipes_and_fds(NULL, argv, envp,
                                           G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_FILE_AND_ARGV_ZERO |
                                               G_SPAWN_CLOEXEC_PIPES,
                                           NULL, NULL, -1, -1, -1, src_fds, dst_fds, (gsize)nfds,
                                           &pid, &stdin_fd, &stdout_fd, NULL, &err)) {
-        why = g_strdup_printf("cannot start the publisher: %s", err->message);
+        why = g_strdup_printf("cannot start the publisher %s: %s", prog, err->message);
         goto fail;
     }
     r = g_new0(struct publish_run, 1);
@@ -372,6 +393,7 @@ out:
         close(stdout_fd);
     g_clear_error(&err);
     outbox_entry_free(e);
+    g_free(prog);
     g_free(why);
     return r;
 }

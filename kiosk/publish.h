@@ -1,8 +1,9 @@
 /* publish.h - publishing one outbox entry to the staging share, in a process of its own.
  *
  * The service side (publish.c) opens what the publisher may touch and starts the
- * publisher: `kiosk publish-worker`, exec'd afresh (no fork of the threaded service),
- * which confines itself before it reads a byte (publish-worker.c):
+ * publisher: the program kiosk-publish beside the kiosk binary, exec'd afresh (no fork of
+ * the threaded service), which confines itself before it reads a byte (publish-worker.c;
+ * only it links libsmbclient):
  *
  *   fd 0   the job, one JSON object, then EOF (the SMB password travels here, never on a
  *          command line, in the environment or in a log)

@@ -10,6 +10,14 @@ BENCH_ARGS ?=
 bench: deps
 	$(MAKE) all
 	BENCH_SIZE=$(BENCH_SIZE) bench/run.sh $(BUILD) $(BENCH_ARGS)
+	bench/publish.py --build $(BUILD) $(if $(filter tiny,$(BENCH_SIZE)),--tiny,$(if $(BENCH_SIZE),--size $(BENCH_SIZE)))
+
+# Publication alone: the bench corpus's delivery pushed to a private smbd, against
+# smbclient mput of the same files (docs/handoff.md).
+.PHONY: bench-publish
+bench-publish: deps
+	$(MAKE) all
+	bench/publish.py --build $(BUILD) $(if $(filter tiny,$(BENCH_SIZE)),--tiny,$(if $(BENCH_SIZE),--size $(BENCH_SIZE)))
 
 # Latency in the service: udev event of a 20-file stick -> delivery published.
 .PHONY: bench-latency

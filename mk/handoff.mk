@@ -1,10 +1,30 @@
-# handoff.mk - the hand-off to the TOS side (docs/handoff.md): the publisher process and
-# its stores (a local folder through descriptors, an SMB share through libsmbclient),
-# `kiosk staging`, and kiosk-verify, the TOS side's checker.  The work area and the
-# outbox are core (Makefile's LIB_SRCS): every session commits to them.
-LIB_SRCS += kiosk/handoff.c kiosk/publish.c kiosk/publish-worker.c kiosk/publish-dir.c kiosk/publish-smb.c
+# handoff.mk - the hand-off to the TOS side (docs/handoff.md): publication states and
+# order (handoff.c), starting the publisher (publish.c), `kiosk staging`, the publisher
+# program itself, and kiosk-verify, the TOS side's checker.  The work area and the outbox
+# are core (Makefile's LIB_SRCS): every session commits to them.
+LIB_SRCS += kiosk/handoff.c kiosk/publish.c
 CLI_SRCS += kiosk/cmd-staging.c
-PKGS     += smbclient
+
+# kiosk-publish: the publisher (publish-worker.c and its two stores), a program of its own
+# so that only it links libsmbclient (68 Samba libraries the kiosk need not load, and code
+# the rest of the kiosk never runs).  Always built next to the kiosk binary, which starts
+# it from there; install it beside it.
+PUBLISH_SRCS := kiosk/publish-worker.c kiosk/publish-dir.c kiosk/publish-smb.c kiosk/target.c \
+                common/util.c common/log.c common/kerr.c
+PUBLISH_PKGS := glib-2.0 json-glib-1.0 libseccomp smbclient
+PUBLISH_OBJS := $(PUBLISH_SRCS:%.c=$(BUILD)/obj-publish/%.o)
+EXTRA_BINS   += $(BUILD)/kiosk-publish
+# (check-asan builds the check dependencies under build-asan: the hand-off tests need both)
+EXTRA_CHECK_DEPS += $(BUILD)/kiosk-publish $(BUILD)/kiosk-verify
+
+$(BUILD)/obj-publish/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $$(pkg-config --cflags $(PUBLISH_PKGS)) -MMD -MP -c -o $@ $<
+
+$(BUILD)/kiosk-publish: $(PUBLISH_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $$(pkg-config --libs $(PUBLISH_PKGS))
+
+-include $(PUBLISH_OBJS:.o=.d)
 
 # kiosk-verify: the delivery check for TOS machines, built from the same sources as
 # `kiosk verify-batch` but linked with glib, json-glib and libsodium only (no libclamav,

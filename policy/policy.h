@@ -22,8 +22,8 @@ enum policy_action {
 };
 
 enum policy_driver {
-    POLICY_DRIVER_FUSE = 0,   /* FUSE drivers (default; parser out of the kernel) */
-    POLICY_DRIVER_KERNEL = 1, /* kernel filesystem drivers */
+    POLICY_DRIVER_READER = 0, /* the sandboxed medium reader (default; reader/) */
+    POLICY_DRIVER_KERNEL = 1, /* kernel filesystem drivers, read-only mounts */
 };
 
 /* [edifact] check: what a malformed EDIFACT interchange does (docs/edifact.md). */
@@ -77,8 +77,10 @@ struct policy {
 
     char **skip_names;     /* [walk] skip = names recorded as skipped and not entered */
 
-    enum policy_driver driver;  /* [media] driver = fuse | kernel */
-    char **filesystems;         /* [media] filesystems = allowed blkid types (vfat, exfat, ntfs, ext2, ext3, ext4) */
+    enum policy_driver driver;  /* [media] driver = reader | kernel ("fuse", the old name of
+                                 * the default, still means reader) */
+    char **filesystems;         /* [media] filesystems = allowed blkid types (vfat, exfat, ntfs,
+                                 * ext2, ext3, ext4, hfsplus, iso9660, udf) */
 
     enum policy_edifact_check edifact_check; /* [edifact] check = off | warn | block */
     char **edifact_extensions;  /* [edifact] extensions: names that say EDIFACT (lower case) */

@@ -19,7 +19,8 @@
  *       worker  -> reply {id 0, CLEAN}                    hello: sandbox entered
  *                | reply {id 0, ERROR, why}               could not confine itself
  *       service -> request {id, name, edifact} + SCM_RIGHTS(fd)  scan this (read-only) file
- *       worker  -> reply {id, kind, reason}               verdict_from_clamav() result
+ *       worker  -> reply {id, kind, reason, mime}         libmagic's type of the file and
+ *                                                         verdict_from_clamav() result
  *       worker  -> edifact {id, summary}                  only when request.edifact != 0:
  *                                                         edifact_examine_fd() of the file
  *       EOF from the service: the worker exits.
@@ -46,6 +47,7 @@
 #define WORKER_EDIFACT_READ 1u    /* read the file as EDIFACT if it starts like an interchange */
 #define WORKER_EDIFACT_BY_NAME 2u /* ... or whatever it starts with: its name says EDIFACT */
 #define WORKER_NAME_MAX 256
+#define WORKER_MIME_MAX 128
 
 /* Test hooks (tests/unit/test_pool.c): the worker misbehaves on purpose before scanning.
  * Honoured only by workers of a pool created after scanner_pool_enable_test_hooks(). */
@@ -75,6 +77,10 @@ struct worker_reply {
     uint32_t kind;                   /* enum verdict_kind: CLEAN, INFECTED, BLOCKED or ERROR */
     uint64_t id;                     /* the request's id; 0 = hello */
     char reason[VERDICT_REASON_MAX]; /* NUL-terminated printable ASCII */
+    /* libmagic's MIME type of the file ("type/subtype"; "" in the hello, or when the
+     * worker has no type detection).  Type detection runs here, confined, not in the
+     * service: the service re-checks the text and applies the policy to it. */
+    char mime[WORKER_MIME_MAX];
 };
 
 /* Sent after the reply when the request asked (request.edifact != 0). */
@@ -102,7 +108,8 @@ struct zygote_msg {
     struct scanner_info info; /* READY */
 };
 
-/* Everything the zygote needs; it inherits this by fork(), nothing is serialised. */
+/* Everything the zygote needs; the spawner receives it by value (spawner.c) and the
+ * zygote inherits it by fork(). */
 struct worker_conf {
     char *dbdir;              /* absolute */
     struct scanner_opts opts; /* opts.tmpdir is ignored: "." (see docs/privsep.md) */

@@ -19,7 +19,7 @@ build=$(cd "$1" && pwd)
 kiosk=$build/kiosk
 demo=$build/demo
 [ -x "$kiosk" ] || { echo "demo: $kiosk is missing - run make first" >&2; exit 2; }
-[ "$(id -u)" = 0 ] || { echo "demo: needs root (read-only loop device and FUSE mount of the image)" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "demo: needs root (the medium reader runs as its own user in its own namespaces)" >&2; exit 2; }
 for tool in mkfs.vfat mcopy zip python3; do
     command -v "$tool" >/dev/null || { echo "demo: $tool is missing - run make deps" >&2; exit 2; }
 done
@@ -155,25 +155,38 @@ echo
 
 # ---- scan -----------------------------------------------------------------------------
 set +e
+# The demo's own work area and signing key (a real kiosk uses /var/lib/kiosk/work and
+# /etc/kiosk/signing.key, made at the first start).
 "$kiosk" scan --policy "$root/data/policy.conf" --signatures "$root/tests/data/signatures" \
-    --staging "$demo/staging" --audit-log "$demo/audit.jsonl" --run-dir "$demo/run" "$img"
+    --staging "$demo/staging" --work-dir "$demo/work" --signing-key "$demo/keys/signing.key" \
+    --audit-log "$demo/audit.jsonl" --run-dir "$demo/run" "$img"
 rc=$?
 set -e
 echo
-echo "kiosk scan exit code: $rc (0 all delivered, 1 some held back, 2 error)"
+echo "kiosk scan exit code: $rc (0 all delivered, 1 some held back, 2 error, 3 not published yet)"
 
 delivery=$(find "$demo/staging" -mindepth 1 -maxdepth 1 -type d ! -name '.*' | head -n 1)
 echo "Delivery folder: ${delivery:-none}"
-[ -n "$delivery" ] && echo "Manifest:        $delivery/MANIFEST.json"
+[ -n "$delivery" ] && echo "Manifest:        $delivery/MANIFEST.json (+ SHA256SUMS, both signed)"
 echo "Audit log:       $demo/audit.jsonl"
 echo
 ok=1
 "$kiosk" audit verify "$demo/audit.jsonl" || { echo "demo: the audit log does not verify" >&2; ok=0; }
+# The TOS side's check, as on a TOS machine: stock tools and kiosk-verify.
+if [ -n "$delivery" ]; then
+    echo "The TOS side checks it:"
+    (cd "$delivery" && sha256sum -c --quiet SHA256SUMS) && echo "  sha256sum -c SHA256SUMS: OK" ||
+        { echo "demo: sha256sum -c fails" >&2; ok=0; }
+    minisign -Vm "$delivery/SHA256SUMS" -x "$delivery/SHA256SUMS.sig" -p "$demo/keys/signing.pub" -q &&
+        echo "  minisign -V SHA256SUMS.sig: OK" || { echo "demo: minisign rejects the signature" >&2; ok=0; }
+    "$(dirname "$kiosk")/kiosk-verify" "$delivery" --pubkey "$demo/keys/signing.pub" | sed 's/^/  /' ||
+        { echo "demo: kiosk-verify rejects the delivery" >&2; ok=0; }
+fi
 
 # Expected: exit 1, the 5 clean files delivered, no EICAR anywhere in the delivery.
 [ "$rc" = 1 ] || { echo "demo: expected exit code 1 (infected files held back), got $rc" >&2; ok=0; }
 if [ -n "$delivery" ]; then
-    n=$(find "$delivery" -type f ! -name MANIFEST.json | wc -l)
+    n=$(find "$delivery" -type f ! -name MANIFEST.json ! -name SHA256SUMS ! -name '*.sig' | wc -l)
     [ "$n" = 5 ] || { echo "demo: expected 5 delivered files, found $n" >&2; ok=0; }
     e=$(sha256sum < "$s/misc/eicar.txt" | cut -d' ' -f1)
     if find "$delivery" -type f -exec sha256sum {} + | grep -q "^$e"; then echo "demo: EICAR was delivered!" >&2; ok=0; fi

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# timeout: 900
 # t_handoff_queue.sh - the service's outbox against a real SMB server (smbd, private port):
 #  A. smbd down before a stick: the check finishes ("done", publication queued), the
 #     publication fails with a reason and waits; smbd up + `kiosk staging retry`:
@@ -56,6 +57,9 @@ on_share_once() {  # on_share_once SESSION: complete, once, nothing of it in .in
     (cd "$SMB_SHARE/kiosk1/$1" && sha256sum -c --quiet SHA256SUMS) || dfail "$1 does not check out on the share"
     [ "$(ls "$SMB_SHARE/kiosk1" | grep -c "^$1")" = 1 ] || dfail "$1 is on the share more than once: $(ls "$SMB_SHARE/kiosk1")"
     [ ! -e "$SMB_SHARE/kiosk1/.incoming/$1" ] || dfail "a partial upload of $1 is left in .incoming"
+    # signed by the service's key, complete, nothing unlisted
+    "$KIOSK_BUILD/kiosk-verify" "$SMB_SHARE/kiosk1/$1" --pubkey "$T/keys/signing.pub" > "$T/verify.out" ||
+        { cat "$T/verify.out"; dfail "$1 does not verify"; }
 }
 
 # ---- A. the share is down before the stick comes ----------------------------------------
@@ -96,7 +100,8 @@ EOF
 big=$T/big; mkdir -p "$big/lists"
 # 2 x 99 MB (the default policy takes files up to 100 MB) and two small ones: the hold
 # comes after the first file, half-way through the upload.
-make_file_mb "$big/a-cargo-1.txt" 99; make_file_mb "$big/a-cargo-2.txt" 99
+# (names that sort first, whatever case the medium reader gives them)
+make_file_mb "$big/0-cargo-1.txt" 99; make_file_mb "$big/0-cargo-2.txt" 99
 make_edi "$big/lists/baplie.edi"; make_csv "$big/list.csv"
 build_fat "$IMGDIR/big.img" 260 32 "$big" >/dev/null 2>&1 || dfail "cannot build the 200 MB stick"
 rm -rf "$big"
@@ -107,12 +112,19 @@ start_watch
 attach "$IMGDIR/big.img"; L2=$LOOP
 wait_event done 2 300
 S2=$(event_session done 2)
-held   # the first 99 MB are on the share (in .incoming), the rest is not
-[ -f "$SMB_SHARE/kiosk1/.incoming/$S2/A-CARGO-1.TXT" ] || [ -f "$SMB_SHARE/kiosk1/.incoming/$S2/a-cargo-1.txt" ] ||
+held   # the first 99 MB are on the share (in .incoming), the second are not
+[ -f "$SMB_SHARE/kiosk1/.incoming/$S2/0-CARGO-1.TXT" ] || [ -f "$SMB_SHARE/kiosk1/.incoming/$S2/0-cargo-1.txt" ] ||
     dfail "the upload is not under way: $(ls -R "$SMB_SHARE/kiosk1/.incoming")"
 [ ! -e "$SMB_SHARE/kiosk1/$S2" ] || dfail "$S2/ is visible before the upload is complete"
-WPID=$(pgrep -P "$DAEMON_PID" -f publish-worker | head -1)
+WPID=$(pgrep -P "$DAEMON_PID" -x kiosk-publish | head -1)
 [ -n "$WPID" ] || dfail "no publisher process under the service"
+# Confined while it works: its own user, no capabilities, no_new_privs, seccomp.
+pub_uid=$(id -u kiosk-publish)
+awk -v u="$pub_uid" '/^Uid:/ {ok = ($2 == u && $3 == u && $4 == u)} END {exit !ok}' "/proc/$WPID/status" ||
+    dfail "the publisher does not run as kiosk-publish: $(grep ^Uid "/proc/$WPID/status")"
+grep -q '^CapEff:[[:space:]]*0000000000000000$' "/proc/$WPID/status" || dfail "the publisher has capabilities"
+grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$WPID/status" || dfail "the publisher lacks no_new_privs"
+grep -q '^Seccomp:[[:space:]]*2$' "/proc/$WPID/status" || dfail "the publisher has no seccomp filter"
 kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=
 for _ in $(seq 100); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$WPID" 2>/dev/null && dfail "the publisher outlived the killed service"

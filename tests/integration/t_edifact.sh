@@ -8,6 +8,8 @@
 #     receipt shows the headline, the warning and the mismatch in both languages.
 #   check=block: the broken files are held back with the problem as the reason.
 #   check=off: nothing is read as EDIFACT.
+# Three sessions, receipts and reports: 70-150 s on the shared 2-core machine.
+# timeout: 600
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 

@@ -13,7 +13,8 @@ LIB_SRCS := common/kerr.c common/log.c common/util.c \
             policy/policy.c \
             scanner/verdict.c scanner/scanner.c \
             kiosk/names.c kiosk/audit.c kiosk/manifest.c kiosk/media.c kiosk/walk.c \
-            kiosk/workarea.c kiosk/outbox.c kiosk/target.c kiosk/session.c kiosk/config.c
+            kiosk/workarea.c kiosk/outbox.c kiosk/target.c kiosk/session.c kiosk/config.c \
+            kiosk/edifact-json.c
 CLI_SRCS := kiosk/main.c kiosk/cmd-scan.c kiosk/cmd-policy.c kiosk/cmd-audit.c
 EXTRA_BINS :=
 EXTRA_CHECK_DEPS :=

@@ -74,6 +74,37 @@ static void cmd_scan_progress(const struct session_progress *p, void *data)
     fflush(stderr);
 }
 
+/* What the EDIFACT files are, their problems, and details that disagree with them. */
+static void cmd_scan_print_edifact(const struct session_result *r)
+{
+    bool header = false;
+    for (guint i = 0; i < r->files->len; i++) {
+        const struct session_file *f = g_ptr_array_index(r->files, i);
+        char text[512];
+        if (!f->edifact)
+            continue;
+        if (!header) {
+            printf("\nEDIFACT messages:\n");
+            header = true;
+        }
+        edifact_headline(f->edifact, EDIFACT_EN, text, sizeof(text));
+        printf("  %-40s %s\n", f->display, text);
+        if (f->edifact->status == EDIFACT_MALFORMED) {
+            edifact_problem_text(f->edifact, EDIFACT_EN, text, sizeof(text));
+            printf("  %-40s %s: %s\n", "", f->verdict.kind == VERDICT_CLEAN ? "WARNING" : "HELD BACK",
+                   text);
+        }
+    }
+    JsonArray *mm = r->edifact_mismatch;
+    for (guint i = 0; mm && i < json_array_get_length(mm); i++) {
+        JsonObject *o = json_array_get_object_element(mm, i);
+        if (i == 0)
+            printf("\nThe session details disagree with the files:\n");
+        printf("  %-40s %s\n", json_object_get_string_member(o, "path"),
+               json_object_get_string_member(o, "text"));
+    }
+}
+
 /* What happened to the delivery after the check (the outbox entry's state). */
 struct cmd_scan_pub {
     const char *state; /* "published", "queued", "failed" or NULL (nothing to publish) */
@@ -134,6 +165,7 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
         printf("  %-22s %-40s %s\n", verdict_kind_label(f->verdict.kind), f->display,
                f->verdict.reason);
     }
+    cmd_scan_print_edifact(r);
 }
 
 /* Deliveries go in order: why an entry still waits (the older one that fails), or NULL. */

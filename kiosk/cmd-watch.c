@@ -105,6 +105,28 @@ static void cmd_watch_human(JsonObject *o)
             g_string_append_printf(s, "\n           %-9s %s: %s", cmd_watch_str(e, "verdict", "?"),
                                    cmd_watch_str(e, "path", "?"), cmd_watch_str(e, "reason", ""));
         }
+        /* EDIFACT files: what each is, and its problem (docs/edifact.md) */
+        JsonNode *en = json_object_get_member(o, "edifact");
+        JsonArray *ea = en && JSON_NODE_HOLDS_ARRAY(en) ? json_node_get_array(en) : NULL;
+        for (guint i = 0; ea && i < json_array_get_length(ea); i++) {
+            JsonNode *xn = json_array_get_element(ea, i);
+            JsonObject *x = JSON_NODE_HOLDS_OBJECT(xn) ? json_node_get_object(xn) : NULL;
+            g_string_append_printf(s, "\n           EDIFACT   %s: %s", cmd_watch_str(x, "path", "?"),
+                                   cmd_watch_str(x, "headline", ""));
+            if (cmd_watch_str(x, "problem", NULL))
+                g_string_append_printf(s, "\n                     problem: %s",
+                                       cmd_watch_str(x, "problem", ""));
+        }
+    } else if (!strcmp(type, "edifact-mismatch")) {
+        JsonNode *mn = json_object_get_member(o, "mismatches");
+        JsonArray *ma = mn && JSON_NODE_HOLDS_ARRAY(mn) ? json_node_get_array(mn) : NULL;
+        g_string_append(s, "the session details disagree with the files:");
+        for (guint i = 0; ma && i < json_array_get_length(ma); i++) {
+            JsonNode *xn = json_array_get_element(ma, i);
+            JsonObject *x = JSON_NODE_HOLDS_OBJECT(xn) ? json_node_get_object(xn) : NULL;
+            g_string_append_printf(s, "\n           %s: %s", cmd_watch_str(x, "path", "?"),
+                                   cmd_watch_str(x, "text", ""));
+        }
     } else if (!strcmp(type, "failed")) {
         g_string_append_printf(s, "FAILED: %s", cmd_watch_str(o, "reason", ""));
     } else if (!strcmp(type, "remove-media")) {

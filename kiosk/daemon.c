@@ -7,6 +7,7 @@
 #include "kiosk/admin.h"
 #include "kiosk/audit.h"
 #include "kiosk/bundle.h"
+#include "kiosk/edifact-json.h"
 #include "kiosk/events.h"
 #include "kiosk/handoff.h"
 #include "kiosk/media.h"
@@ -339,6 +340,13 @@ static JsonObject *daemon_done_json(const struct session_result *r)
     if (more)
         json_object_set_int_member(o, "held_back_more", more);
     json_object_set_boolean_member(o, "test_signatures", r->scanner.test_signatures);
+    /* What the EDIFACT files are, and details that disagree with them (docs/edifact.md). */
+    guint emore = 0;
+    json_object_set_array_member(o, "edifact", edifact_json_done(r, DAEMON_MAX_HELD_BACK, &emore));
+    if (emore)
+        json_object_set_int_member(o, "edifact_more", emore);
+    if (r->edifact_mismatch)
+        json_object_set_array_member(o, "edifact_mismatch", json_array_ref(r->edifact_mismatch));
     if (r->outbox) {
         /* Checked and committed; "publication" events say when it reaches the share. */
         JsonObject *po = json_object_new();
@@ -456,6 +464,11 @@ static void daemon_finished(struct daemon *d, struct daemon_job *j)
             json_object_set_string_member(o, "code", "cancelled");
         events_emit(d->events, "failed", j->id, o);
     } else {
+        if (r->edifact_mismatch) { /* before "done": the screen shows it before the receipt */
+            JsonObject *mo = json_object_new();
+            json_object_set_array_member(mo, "mismatches", json_array_ref(r->edifact_mismatch));
+            events_emit(d->events, "edifact-mismatch", j->id, mo);
+        }
         events_emit(d->events, "done", j->id, daemon_done_json(r));
         if (d->cfg->auto_print)
             daemon_print(d, j->id); /* the receipt, as the config asks */

@@ -7,7 +7,8 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # The library code each target needs, built with the fuzzer's instrumentation.
 FUZZ_LIB     := common/kerr.c common/log.c common/util.c policy/policy.c kiosk/names.c \
-                kiosk/events.c kiosk/sign.c kiosk/verify-manifest.c common/version.c reader/msg.c
+                kiosk/events.c kiosk/sign.c kiosk/verify-manifest.c common/version.c reader/msg.c \
+                scanner/edifact.c
 FUZZ_PKGS    := $(PKGS) libsodium libsystemd
 
 .PHONY: fuzz

@@ -58,6 +58,17 @@ int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsig
 int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                       struct verdict *out, char *mime, size_t mimelen);
 
+struct edifact_summary;
+
+/* The same, and when EDI is not NULL the worker also reads the file as EDIFACT
+ * (scanner/edifact.h, EDIFACT_FLAGS: enum edifact_flags); *EDI gets the summary,
+ * re-checked here (EDIFACT_NONE when the file is not EDIFACT or the scan failed).  A
+ * summary that fails the check is the worker answering nonsense: VERDICT_ERROR, and the
+ * worker is replaced. */
+int scanner_pool_scan_edifact(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                              struct verdict *out, char *mime, size_t mimelen,
+                              unsigned edifact_flags, struct edifact_summary *edi);
+
 /* Replace every worker (idle ones now, busy ones before their next file): no worker that
  * scanned before this call scans after it.
  * Call it at the start of each session, so a worker one medium may have subverted never

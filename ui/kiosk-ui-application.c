@@ -150,6 +150,10 @@ static char *shot_name(KioskUiApplication *self)
                                                                      : "-stick-done";
         return g_strdup_printf("%s-admin-status%s", self->language, end);
     }
+    if (s->screen == SCREEN_RESULT && !s->failed && s->n_edifact > 0)
+        /* Its own picture: a later plain result must not replace the EDIFACT one. */
+        return g_strdup_printf("%s-result-%s-edifact", self->language,
+                               screen_verdict_name(s->verdict));
     if (s->screen == SCREEN_RESULT)
         variant = s->failed ? "failed" : screen_verdict_name(s->verdict);
     else if (s->screen == SCREEN_OUT_OF_SERVICE)

@@ -13,6 +13,7 @@
 #include "kiosk/walk.h"
 #include "kiosk/workarea.h"
 #include "scanner/pool.h"
+#include "scanner/verdict-cache.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -53,6 +54,13 @@ struct session_ctx {
     gint watchdog_stop;
     GMutex media_lock;          /* media may be aborted (watchdog) or closed (session) */
     gint spool_seq;             /* names of spooled copies: 0, 1, 2 ... */
+    /* Copies in one session are scanned once (session_dup_*); clean verdicts across
+     * sessions come from p->cache under this pool's context (verdict-cache.h). */
+    GMutex dup_lock;
+    GHashTable *dups;           /* "sha256:size" -> struct session_dup * */
+    bool use_cache;
+    unsigned char cache_ctx[VERDICT_CACHE_KEY_LEN];
+    gint n_engine, n_cache_hits, n_duplicates; /* atomic */
 };
 
 /* Stop the watchdog, then let go of the medium (reader, mounts). */
@@ -197,7 +205,8 @@ static void session_json_set_file_time(JsonObject *o, const char *key, bool has,
     }
 }
 
-static void session_json_set_file(JsonObject *o, const struct session_file *f)
+static void session_json_set_file(JsonObject *o, const struct session_result *r,
+                                  const struct session_file *f)
 {
     /* "path" is the name as it is on the medium (JSON carries any valid UTF-8, bidi
      * controls included); names that are not UTF-8 are given escaped, with their exact
@@ -235,13 +244,22 @@ static void session_json_set_file(JsonObject *o, const struct session_file *f)
         json_object_set_string_member(o, "staged_path", f->staged_path);
     else
         json_object_set_null_member(o, "staged_path");
+    /* Whether the engine's verdict is this file's own scan, a copy's, or the verdict
+     * cache's, and under which database (the cache only serves its own database's). */
+    if (f->verdict_from) {
+        json_object_set_string_member(o, "verdict_from", f->verdict_from);
+        json_object_set_string_member(o, "verdict_database", r->scanner.db_version);
+    } else {
+        json_object_set_null_member(o, "verdict_from");
+        json_object_set_null_member(o, "verdict_database");
+    }
 }
 
 static int session_audit_file(struct audit *a, const struct session_result *r,
                               const struct session_file *f)
 {
     JsonObject *o = session_audit_base(r);
-    session_json_set_file(o, f);
+    session_json_set_file(o, r, f);
     /* "type" names the record in the audit log; the file's type goes by "mime" there. */
     JsonNode *mime = json_object_dup_member(o, "type");
     json_object_remove_member(o, "type");
@@ -404,12 +422,15 @@ static char *session_local_type(magic_t magic, int fd)
     return g_strdup(mime ? mime : "application/octet-stream");
 }
 
-/* Stage 2 (scanner threads): type and scan the spooled copy (in a sandboxed worker, which
- * answers with both), then apply the policy to the name and the type. */
-static void session_scan_file(struct session_ctx *c, struct session_file *f, magic_t magic)
+/* Stage 2 (scanner threads), the bytes: type and scan the spooled copy (in a sandboxed
+ * worker, which answers with both), or, for a verdict-cache hit, only type it.
+ * f->verdict is the engine's verdict (the policy comes after). */
+static void session_check_bytes(struct session_ctx *c, struct session_file *f, magic_t magic)
 {
     const struct policy *pol = c->p->policy;
+    unsigned timeout = 2 * pol->limits.scan_max_time + 30000;
     char mime[SCANNER_POOL_MIME_MAX] = "";
+    unsigned char key[VERDICT_CACHE_KEY_LEN];
 
     g_mutex_lock(&c->current_lock);
     g_free(c->current);
@@ -426,16 +447,40 @@ static void session_scan_file(struct session_ctx *c, struct session_file *f, mag
     } else if (c->p->pool) {
         /* Sandboxed worker processes (docs/privsep.md); a crash or hang is an error.  The
          * worker detects the type too (libmagic never runs in the service). */
-        scanner_pool_scan(c->p->pool, fd, f->display, 2 * pol->limits.scan_max_time + 30000,
-                          &f->verdict, mime, sizeof(mime));
+        bool keyed = c->use_cache && verdict_cache_key(c->cache_ctx, f->sha256, f->size, key);
+        if (keyed && verdict_cache_lookup(c->p->cache, key)) {
+            /* Clean under this very engine before: the type is still detected, the
+             * policy still decides. */
+            scanner_pool_type(c->p->pool, fd, f->display, timeout, &f->verdict, mime,
+                              sizeof(mime));
+            f->verdict_from = "cache";
+            g_atomic_int_inc(&c->n_cache_hits);
+        } else {
+            scanner_pool_scan(c->p->pool, fd, f->display, timeout, &f->verdict, mime,
+                              sizeof(mime));
+            f->verdict_from = "scan";
+            g_atomic_int_inc(&c->n_engine);
+            /* Only clean verdicts: a detection is scanned again and reported each time. */
+            if (keyed && f->verdict.kind == VERDICT_CLEAN)
+                verdict_cache_insert(c->p->cache, key);
+        }
         if (mime[0])
             f->type = g_strdup(mime);
     } else {
         f->type = session_local_type(magic, fd);
         scanner_scan_fd(c->p->engine, fd, f->display, &f->verdict);
+        f->verdict_from = "scan";
+        g_atomic_int_inc(&c->n_engine);
     }
     if (fd >= 0)
         close(fd);
+}
+
+/* Stage 3 (scanner threads): the policy on the name and the type, for each file (copies
+ * share the engine's verdict, never the policy's: it depends on the name). */
+static void session_apply_policy(struct session_ctx *c, struct session_file *f)
+{
+    const struct policy *pol = c->p->policy;
     if (!f->type && f->verdict.kind == VERDICT_CLEAN)
         verdict_set(&f->verdict, VERDICT_ERROR, "file type detection is not available");
     /* Scan even what policy blocks: "malware detected" is what the person and the
@@ -454,6 +499,116 @@ static void session_scan_file(struct session_ctx *c, struct session_file *f, mag
         unlinkat(c->work->spoolfd, f->spool_name, 0);
         g_clear_pointer(&f->spool_name, g_free);
     }
+}
+
+/* ---- one scan per content in a session ----------------------------------------------
+ * The first file with a digest scans; copies that come while it scans wait (parked, not
+ * blocking a scanner thread) and then share its engine verdict and type.  An ERROR (a
+ * worker crash, a timeout, a stop) is not shared at once: the next copy scans again; a
+ * second ERROR is the bytes' own and is shared (sharing an error is never unsafe: an
+ * error is not delivered). */
+#define SESSION_DUP_TRIES 2
+
+struct session_dup {
+    bool done;
+    int errors;
+    struct verdict v;      /* the engine's verdict, before the policy */
+    char *mime;
+    const char *from;
+    GPtrArray *waiters;    /* struct session_file * */
+};
+
+static void session_dup_free(gpointer p)
+{
+    struct session_dup *d = p;
+    g_free(d->mime);
+    g_ptr_array_free(d->waiters, TRUE);
+    g_free(d);
+}
+
+static char *session_dup_key(const struct session_file *f)
+{
+    return g_strdup_printf("%s:%" G_GUINT64_FORMAT, f->sha256, (guint64)f->size);
+}
+
+/* A copy takes the engine's verdict of D's file, then the policy decides for it. */
+static void session_dup_share(struct session_ctx *c, struct session_file *f,
+                              const struct verdict *v, const char *mime, const char *from)
+{
+    f->verdict = *v;
+    f->type = g_strdup(mime);
+    f->verdict_from = g_strcmp0(from, "cache") == 0 ? "cache" : "duplicate";
+    g_atomic_int_inc(&c->n_duplicates);
+    session_apply_policy(c, f);
+    g_async_queue_push(c->done, f);
+}
+
+/* True when F is to be checked by this thread; false when it was parked behind a copy in
+ * flight or given a copy's verdict (then it is on the done queue already). */
+static bool session_dup_claim(struct session_ctx *c, struct session_file *f)
+{
+    char *key = session_dup_key(f);
+    g_mutex_lock(&c->dup_lock);
+    struct session_dup *d = g_hash_table_lookup(c->dups, key);
+    if (!d) {
+        d = g_new0(struct session_dup, 1);
+        d->waiters = g_ptr_array_new();
+        g_hash_table_insert(c->dups, key, d);
+        key = NULL; /* transferred */
+        g_mutex_unlock(&c->dup_lock);
+        return true;
+    }
+    g_free(key);
+    if (!d->done) {
+        g_ptr_array_add(d->waiters, f);
+        g_mutex_unlock(&c->dup_lock);
+        return false;
+    }
+    if (d->v.kind == VERDICT_ERROR && d->errors < SESSION_DUP_TRIES) {
+        d->done = false; /* this copy tries again */
+        g_mutex_unlock(&c->dup_lock);
+        return true;
+    }
+    struct verdict v = d->v;
+    char *mime = g_strdup(d->mime);
+    const char *from = d->from;
+    g_mutex_unlock(&c->dup_lock);
+    session_dup_share(c, f, &v, mime, from);
+    g_free(mime);
+    return false;
+}
+
+/* F's engine verdict is in: hand it to the copies that wait (or, after a first ERROR,
+ * let one of them scan again). */
+static void session_dup_finish(struct session_ctx *c, struct session_file *f)
+{
+    char *key = session_dup_key(f);
+    GPtrArray *waiters = NULL;
+    g_mutex_lock(&c->dup_lock);
+    struct session_dup *d = g_hash_table_lookup(c->dups, key);
+    g_free(key);
+    if (f->verdict.kind == VERDICT_ERROR && ++d->errors < SESSION_DUP_TRIES &&
+        d->waiters->len > 0) {
+        struct session_file *next = g_ptr_array_steal_index(d->waiters, 0);
+        g_mutex_unlock(&c->dup_lock);
+        g_async_queue_push(c->scanq, next); /* in flight again, now NEXT's */
+        return;
+    }
+    d->done = true;
+    d->v = f->verdict;
+    g_free(d->mime);
+    d->mime = g_strdup(f->type);
+    d->from = f->verdict_from;
+    waiters = d->waiters;
+    d->waiters = g_ptr_array_new();
+    struct verdict v = d->v;
+    char *mime = g_strdup(d->mime);
+    const char *from = d->from;
+    g_mutex_unlock(&c->dup_lock);
+    for (guint i = 0; i < waiters->len; i++)
+        session_dup_share(c, g_ptr_array_index(waiters, i), &v, mime, from);
+    g_ptr_array_free(waiters, TRUE);
+    g_free(mime);
 }
 
 /* Readers run ahead of the scanners by at most this many files: the spool is on disk, so
@@ -518,7 +673,11 @@ static gpointer session_scanner_main(gpointer data)
         struct session_file *f = g_async_queue_pop(c->scanq);
         if (f == &session_scan_stop)
             break;
-        session_scan_file(c, f, magic);
+        if (!session_dup_claim(c, f))
+            continue; /* parked behind a copy, or given its verdict */
+        session_check_bytes(c, f, magic);
+        session_dup_finish(c, f);
+        session_apply_policy(c, f);
         g_async_queue_push(c->done, f);
     }
     if (magic)
@@ -797,6 +956,8 @@ static int session_end_record(struct audit *audit, struct session_result *r)
     if (r->sign_key_id[0])
         json_object_set_string_member(o, "signed_by", r->sign_key_id);
     json_object_set_int_member(o, "files", (gint64)r->counts.files);
+    json_object_set_int_member(o, "engine_scans", (gint64)r->scans.engine);
+    json_object_set_int_member(o, "cache_hits", (gint64)r->scans.cache_hits);
     json_object_set_int_member(o, "delivered", (gint64)r->counts.delivered);
     json_object_set_int_member(o, "infected", (gint64)r->counts.infected);
     json_object_set_int_member(o, "blocked", (gint64)r->counts.blocked);
@@ -931,6 +1092,10 @@ int session_run(const struct session_params *p, struct session_result **out)
 
     g_mutex_init(&c.current_lock);
     g_mutex_init(&c.media_lock);
+    g_mutex_init(&c.dup_lock);
+    c.dups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, session_dup_free);
+    c.use_cache = p->cache && p->pool && scanner_pool_cache_context(p->pool, c.cache_ctx);
+    r->scans.cache = c.use_cache;
     r->start_us = g_get_real_time();
     r->id = p->session_id ? g_strdup(p->session_id) : session_make_id(r->start_us);
     r->accept_loop = p->accept_loop;
@@ -1119,6 +1284,9 @@ int session_run(const struct session_params *p, struct session_result **out)
     }
     session_join_workers(&c, readers, nreaders, scanners, nscanners);
     readers = scanners = NULL;
+    r->scans.engine = (uint64_t)g_atomic_int_get(&c.n_engine);
+    r->scans.cache_hits = (uint64_t)g_atomic_int_get(&c.n_cache_hits);
+    r->scans.duplicates = (uint64_t)g_atomic_int_get(&c.n_duplicates);
 
     /* Everything is read: let go of the medium before delivering. */
     session_close_media(&c);
@@ -1202,6 +1370,12 @@ out:
     g_free(c.current);
     g_mutex_clear(&c.current_lock);
     g_mutex_clear(&c.media_lock);
+    g_hash_table_destroy(c.dups);
+    g_mutex_clear(&c.dup_lock);
+    char *cwhy = NULL;
+    if (c.use_cache && verdict_cache_save(p->cache, &cwhy) != 0)
+        log_warn("%s", cwhy); /* the verdicts stand; the next session scans them again */
+    g_free(cwhy);
     audit_close(audit);
     g_free(why);
     *out = r;
@@ -1215,7 +1389,7 @@ JsonNode *session_files_to_json(const struct session_result *r)
     JsonArray *a = json_array_sized_new(r->files->len);
     for (guint i = 0; i < r->files->len; i++) {
         JsonObject *o = json_object_new();
-        session_json_set_file(o, g_ptr_array_index(r->files, i));
+        session_json_set_file(o, r, g_ptr_array_index(r->files, i));
         json_array_add_object_element(a, o);
     }
     JsonNode *n = json_node_new(JSON_NODE_ARRAY);
@@ -1330,6 +1504,12 @@ JsonNode *session_result_to_json(const struct session_result *r)
         json_object_set_string_member(a, "hash", r->audit_hash);
         json_object_set_object_member(o, "audit", a);
     }
+    JsonObject *sc = json_object_new();
+    json_object_set_int_member(sc, "engine", (gint64)r->scans.engine);
+    json_object_set_int_member(sc, "cache_hits", (gint64)r->scans.cache_hits);
+    json_object_set_int_member(sc, "duplicates", (gint64)r->scans.duplicates);
+    json_object_set_boolean_member(sc, "cache", r->scans.cache);
+    json_object_set_object_member(o, "scans", sc);
     json_object_set_member(o, "files", session_files_to_json(r));
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);

@@ -15,6 +15,7 @@
 #ifndef KIOSK_SCANNER_POOL_H
 #define KIOSK_SCANNER_POOL_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "scanner/scanner.h"
@@ -57,6 +58,16 @@ int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsig
  * checked: printable "type/subtype". */
 int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                       struct verdict *out, char *mime, size_t mimelen);
+
+/* Type detection only, no scan (a verdict-cache hit): MIME as above; *OUT is CLEAN when
+ * the worker answered with a type, ERROR (why) otherwise.  Never a verdict on the bytes. */
+int scanner_pool_type(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                      struct verdict *out, char *mime, size_t mimelen);
+
+/* The verdict-cache context of this pool's engine (scanner/verdict-cache.h) into OUT (32
+ * bytes): false when the signature folder changed while the engine loaded (or could not
+ * be read), so that nothing the pool says may be cached or served from the cache. */
+bool scanner_pool_cache_context(const struct scanner_pool *p, unsigned char *out);
 
 /* Replace every worker (idle ones now, busy ones before their next file): no worker that
  * scanned before this call scans after it.

@@ -223,7 +223,10 @@ static void worker_main(int sock, struct scanner_engine *engine, magic_t magic,
         /* The type first (libmagic reads from the descriptor's start, and puts the offset
          * back), then the scan (it rewinds). */
         worker_mime(magic, fd, rep.mime);
-        scanner_scan_fd(engine, fd, req.name, &v); /* verdict_from_clamav() inside */
+        if (req.type_only)
+            verdict_set(&v, VERDICT_CLEAN, NULL); /* a verdict-cache hit: the type only */
+        else
+            scanner_scan_fd(engine, fd, req.name, &v); /* verdict_from_clamav() inside */
         close(fd);
         rep.kind = (uint32_t)v.kind;
         worker_text(rep.reason, sizeof(rep.reason), v.reason);

@@ -21,6 +21,7 @@
  *       service -> request {id, name} + SCM_RIGHTS(fd)    scan this (read-only) file
  *       worker  -> reply {id, kind, reason, mime}         libmagic's type of the file and
  *                                                         verdict_from_clamav() result
+ *                                                         (type_only: the type, kind CLEAN)
  *       EOF from the service: the worker exits. */
 #ifndef KIOSK_SCANNER_WORKER_H
 #define KIOSK_SCANNER_WORKER_H
@@ -57,6 +58,9 @@ struct worker_request {
     uint32_t test_hook;         /* enum worker_test_hook */
     uint64_t id;                /* never 0 */
     char name[WORKER_NAME_MAX]; /* for libclamav's logs only, NUL-terminated */
+    uint32_t type_only;         /* 1: libmagic only, no scan (a verdict-cache hit);
+                                   the reply's kind is then CLEAN (typed) or ERROR */
+    uint32_t reserved;          /* 0 */
 };
 
 struct worker_reply {

@@ -587,18 +587,20 @@ static void session_dup_finish(struct session_ctx *c, struct session_file *f)
     g_mutex_lock(&c->dup_lock);
     struct session_dup *d = g_hash_table_lookup(c->dups, key);
     g_free(key);
-    if (f->verdict.kind == VERDICT_ERROR && ++d->errors < SESSION_DUP_TRIES &&
-        d->waiters->len > 0) {
-        struct session_file *next = g_ptr_array_steal_index(d->waiters, 0);
-        g_mutex_unlock(&c->dup_lock);
-        g_async_queue_push(c->scanq, next); /* in flight again, now NEXT's */
-        return;
-    }
     d->done = true;
     d->v = f->verdict;
     g_free(d->mime);
     d->mime = g_strdup(f->type);
     d->from = f->verdict_from;
+    if (f->verdict.kind == VERDICT_ERROR && ++d->errors < SESSION_DUP_TRIES &&
+        d->waiters->len > 0) {
+        /* Back on the scan queue: the first copy to claim this done ERROR scans again
+         * (session_dup_claim), the others stay parked until it is done. */
+        struct session_file *next = g_ptr_array_steal_index(d->waiters, 0);
+        g_mutex_unlock(&c->dup_lock);
+        g_async_queue_push(c->scanq, next);
+        return;
+    }
     waiters = d->waiters;
     d->waiters = g_ptr_array_new();
     struct verdict v = d->v;

@@ -8,6 +8,7 @@
 #   - EICAR (and its copies) is never served from the cache;
 #   - a cache file with a flipped byte is discarded with a log line, and everything is
 #     scanned again;
+#   - copies whose scan is an ERROR: the next copy scans again, a second ERROR is shared;
 #   - [scan] cache=off: nothing is kept or served; copies in a session still scan once.
 . "$(dirname "$0")/lib.sh"
 
@@ -103,7 +104,23 @@ expect_scans "$DISTINCT" 0 $((19 + 1 + 1))
 grep -q "verdict cache .*verdict-cache discarded: checksum mismatch" "$SCAN_ERR" ||
     fail "no log line says the damaged cache was discarded"
 
+log "copies that cannot be scanned completely: the error is retried once, then shared"
+mkdir -p "$T/src-err"
+python3 - "$T/src-err/a.zip" <<'EOF'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for i in range(6):
+        z.writestr("list-%d.txt" % i, "container list %d\n" % i)
+EOF
+cp "$T/src-err/a.zip" "$T/src-err/b.zip"; cp "$T/src-err/a.zip" "$T/src-err/c.zip"
+policy_with scan-max-files 2
+SCAN_SIGS=$T/sigs2 scan_again "$T/src-err"
+expect_rc 1
+for z in a b c; do expect_verdict "$z.zip" error "could not be scanned completely"; done
+expect_scans 2 0 1
+
 log "[scan] cache=off: nothing kept or served; copies still scanned once"
+policy_with scan-max-files 10000
 cat > "$T/kiosk.conf" <<EOF
 [scan]
 cache=off

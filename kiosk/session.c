@@ -4,6 +4,7 @@
 #include "common/util.h"
 #include "kiosk/admin.h"
 #include "kiosk/audit.h"
+#include "kiosk/edifact-json.h"
 #include "kiosk/manifest.h"
 #include "kiosk/media.h"
 #include "kiosk/names.h"
@@ -118,6 +119,7 @@ static void session_file_free(gpointer p)
     g_free(f->type);
     g_free(f->staged_path);
     g_free(f->spool_name);
+    g_free(f->edifact);
     g_free(f);
 }
 
@@ -154,6 +156,8 @@ void session_result_free(struct session_result *r)
         json_object_unref(r->details);
     if (r->files)
         g_ptr_array_free(r->files, TRUE);
+    if (r->edifact_mismatch)
+        json_array_unref(r->edifact_mismatch);
     g_free(r);
 }
 
@@ -253,6 +257,8 @@ static void session_json_set_file(JsonObject *o, const struct session_result *r,
         json_object_set_null_member(o, "verdict_from");
         json_object_set_null_member(o, "verdict_database");
     }
+    if (f->edifact)
+        json_object_set_object_member(o, "edifact", edifact_json_summary(f->edifact));
 }
 
 static int session_audit_file(struct audit *a, const struct session_result *r,
@@ -412,6 +418,21 @@ static bool session_read_file(struct session_ctx *c, struct session_file *f, uin
     return session_copy(c, f, dev, ino) == 0;
 }
 
+/* Keep the EDIFACT summary of F, and apply [edifact] check to a malformed one. */
+static void session_edifact(const struct policy *pol, struct session_file *f,
+                            const struct edifact_summary *edi)
+{
+    if (edi->status == EDIFACT_NONE)
+        return;
+    f->edifact = g_memdup2(edi, sizeof(*edi));
+    if (edi->status == EDIFACT_MALFORMED && pol->edifact_check == POLICY_EDIFACT_BLOCK &&
+        f->verdict.kind == VERDICT_CLEAN) {
+        char text[VERDICT_REASON_MAX];
+        edifact_problem_text(edi, EDIFACT_EN, text, sizeof(text));
+        verdict_set(&f->verdict, VERDICT_BLOCKED, "%s", text);
+    }
+}
+
 /* The file's type, by libmagic in this process (the in-process engine: tests and
  * benchmarks); NULL when there is no type detection. */
 static char *session_local_type(magic_t magic, int fd)
@@ -422,13 +443,29 @@ static char *session_local_type(magic_t magic, int fd)
     return g_strdup(mime ? mime : "application/octet-stream");
 }
 
+/* [edifact] check: the worker also reads the file as EDIFACT (docs/edifact.md); these
+ * flags (by name or not) go with the request.  A summary buffer, or NULL when off. */
+static unsigned session_edifact_flags(const struct policy *pol, const struct session_file *f)
+{
+    const char *base = strrchr(f->path, '/');
+    return policy_edifact_named(pol, base ? base + 1 : f->path) ? EDIFACT_BY_NAME : 0;
+}
+
+static struct edifact_summary *session_edifact_new(const struct policy *pol)
+{
+    return pol->edifact_check != POLICY_EDIFACT_OFF ? g_new0(struct edifact_summary, 1) : NULL;
+}
+
 /* Stage 2 (scanner threads), the bytes: type and scan the spooled copy (in a sandboxed
- * worker, which answers with both), or, for a verdict-cache hit, only type it.
- * f->verdict is the engine's verdict (the policy comes after). */
-static void session_check_bytes(struct session_ctx *c, struct session_file *f, magic_t magic)
+ * worker, which answers with both, and reads it as EDIFACT into EDI when asked), or, for a
+ * verdict-cache hit, only type it (and read it as EDIFACT).  f->verdict is the engine's
+ * verdict (the policy comes after). */
+static void session_check_bytes(struct session_ctx *c, struct session_file *f, magic_t magic,
+                                struct edifact_summary *edi)
 {
     const struct policy *pol = c->p->policy;
     unsigned timeout = 2 * pol->limits.scan_max_time + 30000;
+    unsigned eflags = session_edifact_flags(pol, f);
     char mime[SCANNER_POOL_MIME_MAX] = "";
     unsigned char key[VERDICT_CACHE_KEY_LEN];
 
@@ -446,18 +483,19 @@ static void session_check_bytes(struct session_ctx *c, struct session_file *f, m
                                                 "scanned");
     } else if (c->p->pool) {
         /* Sandboxed worker processes (docs/privsep.md); a crash or hang is an error.  The
-         * worker detects the type too (libmagic never runs in the service). */
+         * worker detects the type too (libmagic never runs in the service), and reads the
+         * file as EDIFACT when asked. */
         bool keyed = c->use_cache && verdict_cache_key(c->cache_ctx, f->sha256, f->size, key);
         if (keyed && verdict_cache_lookup(c->p->cache, key)) {
             /* Clean under this very engine before: the type is still detected, the
              * policy still decides. */
             scanner_pool_type(c->p->pool, fd, f->display, timeout, &f->verdict, mime,
-                              sizeof(mime));
+                              sizeof(mime), eflags, edi);
             f->verdict_from = "cache";
             g_atomic_int_inc(&c->n_cache_hits);
         } else {
-            scanner_pool_scan(c->p->pool, fd, f->display, timeout, &f->verdict, mime,
-                              sizeof(mime));
+            scanner_pool_scan_edifact(c->p->pool, fd, f->display, timeout, &f->verdict, mime,
+                                      sizeof(mime), eflags, edi);
             f->verdict_from = "scan";
             g_atomic_int_inc(&c->n_engine);
             /* Only clean verdicts: a detection is scanned again and reported each time. */
@@ -471,30 +509,36 @@ static void session_check_bytes(struct session_ctx *c, struct session_file *f, m
         scanner_scan_fd(c->p->engine, fd, f->display, &f->verdict);
         f->verdict_from = "scan";
         g_atomic_int_inc(&c->n_engine);
+        if (edi)
+            edifact_examine_fd(fd, eflags, edi);
     }
     if (fd >= 0)
         close(fd);
 }
 
-/* Stage 3 (scanner threads): the policy on the name and the type, for each file (copies
- * share the engine's verdict, never the policy's: it depends on the name). */
-static void session_apply_policy(struct session_ctx *c, struct session_file *f)
+/* Stage 3 (scanner threads): the policy on the name and the type, and [edifact] check on
+ * EDI (may be NULL), for each file (copies share the engine's verdict, never the
+ * policy's: it depends on the name). */
+static void session_apply_policy(struct session_ctx *c, struct session_file *f,
+                                 const struct edifact_summary *edi)
 {
     const struct policy *pol = c->p->policy;
+    const char *base = strrchr(f->path, '/');
+    base = base ? base + 1 : f->path;
     if (!f->type && f->verdict.kind == VERDICT_CLEAN)
         verdict_set(&f->verdict, VERDICT_ERROR, "file type detection is not available");
     /* Scan even what policy blocks: "malware detected" is what the person and the
      * administrator must hear first. */
     if (f->type && f->verdict.kind != VERDICT_INFECTED && f->verdict.kind != VERDICT_ERROR) {
-        const char *base = strrchr(f->path, '/');
         const char *rule = NULL;
         char *reason = NULL;
-        base = base ? base + 1 : f->path;
         if (!policy_decide_file(pol, base, f->type, &rule, &reason))
             verdict_set(&f->verdict, VERDICT_BLOCKED, "%s",
                         reason ? reason : "not allowed by policy");
         g_free(reason);
     }
+    if (edi)
+        session_edifact(pol, f, edi);
     if (!verdict_deliverable(&f->verdict)) {
         unlinkat(c->work->spoolfd, f->spool_name, 0);
         g_clear_pointer(&f->spool_name, g_free);
@@ -503,10 +547,11 @@ static void session_apply_policy(struct session_ctx *c, struct session_file *f)
 
 /* ---- one scan per content in a session ----------------------------------------------
  * The first file with a digest scans; copies that come while it scans wait (parked, not
- * blocking a scanner thread) and then share its engine verdict and type.  An ERROR (a
- * worker crash, a timeout, a stop) is not shared at once: the next copy scans again; a
- * second ERROR is the bytes' own and is shared (sharing an error is never unsafe: an
- * error is not delivered). */
+ * blocking a scanner thread) and then share its engine verdict, type and EDIFACT summary
+ * (the key holds the EDIFACT flags too: reading by name may differ between two names).
+ * An ERROR (a worker crash, a timeout, a stop) is not shared at once: the next copy scans
+ * again; a second ERROR is the bytes' own and is shared (sharing an error is never
+ * unsafe: an error is not delivered). */
 #define SESSION_DUP_TRIES 2
 
 struct session_dup {
@@ -515,6 +560,7 @@ struct session_dup {
     struct verdict v;      /* the engine's verdict, before the policy */
     char *mime;
     const char *from;
+    struct edifact_summary *edi; /* or NULL */
     GPtrArray *waiters;    /* struct session_file * */
 };
 
@@ -522,24 +568,43 @@ static void session_dup_free(gpointer p)
 {
     struct session_dup *d = p;
     g_free(d->mime);
+    g_free(d->edi);
     g_ptr_array_free(d->waiters, TRUE);
     g_free(d);
 }
 
-static char *session_dup_key(const struct session_file *f)
+static char *session_dup_key(const struct session_ctx *c, const struct session_file *f)
 {
-    return g_strdup_printf("%s:%" G_GUINT64_FORMAT, f->sha256, (guint64)f->size);
+    return g_strdup_printf("%s:%" G_GUINT64_FORMAT ":%u", f->sha256, (guint64)f->size,
+                           session_edifact_flags(c->p->policy, f));
 }
 
-/* A copy takes the engine's verdict of D's file, then the policy decides for it. */
-static void session_dup_share(struct session_ctx *c, struct session_file *f,
-                              const struct verdict *v, const char *mime, const char *from)
+/* What a copy takes from the file that was checked (copied out under the lock). */
+struct session_dup_result {
+    struct verdict v;
+    char *mime;
+    const char *from;
+    struct edifact_summary *edi;
+};
+
+static void session_dup_result_take(struct session_dup_result *x, const struct session_dup *d)
 {
-    f->verdict = *v;
-    f->type = g_strdup(mime);
-    f->verdict_from = g_strcmp0(from, "cache") == 0 ? "cache" : "duplicate";
+    x->v = d->v;
+    x->mime = g_strdup(d->mime);
+    x->from = d->from;
+    x->edi = d->edi ? g_memdup2(d->edi, sizeof(*d->edi)) : NULL;
+}
+
+/* A copy takes the engine's verdict, type and EDIFACT summary of the checked file, then
+ * the policy decides for it. */
+static void session_dup_share(struct session_ctx *c, struct session_file *f,
+                              const struct session_dup_result *x)
+{
+    f->verdict = x->v;
+    f->type = g_strdup(x->mime);
+    f->verdict_from = g_strcmp0(x->from, "cache") == 0 ? "cache" : "duplicate";
     g_atomic_int_inc(&c->n_duplicates);
-    session_apply_policy(c, f);
+    session_apply_policy(c, f, x->edi);
     g_async_queue_push(c->done, f);
 }
 
@@ -547,7 +612,8 @@ static void session_dup_share(struct session_ctx *c, struct session_file *f,
  * flight or given a copy's verdict (then it is on the done queue already). */
 static bool session_dup_claim(struct session_ctx *c, struct session_file *f)
 {
-    char *key = session_dup_key(f);
+    char *key = session_dup_key(c, f);
+    struct session_dup_result x;
     g_mutex_lock(&c->dup_lock);
     struct session_dup *d = g_hash_table_lookup(c->dups, key);
     if (!d) {
@@ -569,21 +635,21 @@ static bool session_dup_claim(struct session_ctx *c, struct session_file *f)
         g_mutex_unlock(&c->dup_lock);
         return true;
     }
-    struct verdict v = d->v;
-    char *mime = g_strdup(d->mime);
-    const char *from = d->from;
+    session_dup_result_take(&x, d);
     g_mutex_unlock(&c->dup_lock);
-    session_dup_share(c, f, &v, mime, from);
-    g_free(mime);
+    session_dup_share(c, f, &x);
+    g_free(x.mime);
+    g_free(x.edi);
     return false;
 }
 
-/* F's engine verdict is in: hand it to the copies that wait (or, after a first ERROR,
- * let one of them scan again). */
-static void session_dup_finish(struct session_ctx *c, struct session_file *f)
+/* F's engine verdict (and EDI, may be NULL) is in: hand it to the copies that wait (or,
+ * after a first ERROR, let one of them scan again). */
+static void session_dup_finish(struct session_ctx *c, struct session_file *f,
+                               const struct edifact_summary *edi)
 {
-    char *key = session_dup_key(f);
-    GPtrArray *waiters = NULL;
+    char *key = session_dup_key(c, f);
+    struct session_dup_result x;
     g_mutex_lock(&c->dup_lock);
     struct session_dup *d = g_hash_table_lookup(c->dups, key);
     g_free(key);
@@ -592,6 +658,8 @@ static void session_dup_finish(struct session_ctx *c, struct session_file *f)
     g_free(d->mime);
     d->mime = g_strdup(f->type);
     d->from = f->verdict_from;
+    g_free(d->edi);
+    d->edi = edi ? g_memdup2(edi, sizeof(*edi)) : NULL;
     if (f->verdict.kind == VERDICT_ERROR && ++d->errors < SESSION_DUP_TRIES &&
         d->waiters->len > 0) {
         /* Back on the scan queue: the first copy to claim this done ERROR scans again
@@ -601,16 +669,15 @@ static void session_dup_finish(struct session_ctx *c, struct session_file *f)
         g_async_queue_push(c->scanq, next);
         return;
     }
-    waiters = d->waiters;
+    GPtrArray *waiters = d->waiters;
     d->waiters = g_ptr_array_new();
-    struct verdict v = d->v;
-    char *mime = g_strdup(d->mime);
-    const char *from = d->from;
+    session_dup_result_take(&x, d);
     g_mutex_unlock(&c->dup_lock);
     for (guint i = 0; i < waiters->len; i++)
-        session_dup_share(c, g_ptr_array_index(waiters, i), &v, mime, from);
+        session_dup_share(c, g_ptr_array_index(waiters, i), &x);
     g_ptr_array_free(waiters, TRUE);
-    g_free(mime);
+    g_free(x.mime);
+    g_free(x.edi);
 }
 
 /* Readers run ahead of the scanners by at most this many files: the spool is on disk, so
@@ -677,9 +744,11 @@ static gpointer session_scanner_main(gpointer data)
             break;
         if (!session_dup_claim(c, f))
             continue; /* parked behind a copy, or given its verdict */
-        session_check_bytes(c, f, magic);
-        session_dup_finish(c, f);
-        session_apply_policy(c, f);
+        struct edifact_summary *edi = session_edifact_new(c->p->policy);
+        session_check_bytes(c, f, magic, edi);
+        session_dup_finish(c, f, edi);
+        session_apply_policy(c, f, edi);
+        g_free(edi);
         g_async_queue_push(c->done, f);
     }
     if (magic)
@@ -1293,6 +1362,20 @@ int session_run(const struct session_params *p, struct session_result **out)
     /* Everything is read: let go of the medium before delivering. */
     session_close_media(&c);
 
+    /* The visitor's details against the bay plans: recorded before anything is published. */
+    r->edifact_mismatch = edifact_json_mismatches(r);
+    if (r->edifact_mismatch) {
+        o = session_audit_base(r);
+        json_object_set_array_member(o, "mismatches", json_array_ref(r->edifact_mismatch));
+        rc = audit_append(audit, "edifact-mismatch", o);
+        json_object_unref(o);
+        if (rc != 0) {
+            session_fail(r, KERR_AUDIT, g_strdup("the audit log could not be written; nothing "
+                                                 "was delivered"));
+            goto out_audit_files;
+        }
+    }
+
     session_emit(&c, SESSION_DELIVERING, got, bytes_done);
     if (p->cancel && g_atomic_int_get(p->cancel)) {
         session_fail(r, KERR_CANCELLED,
@@ -1485,6 +1568,8 @@ JsonObject *session_result_common_json(const struct session_result *r)
 
     if (r->details)
         json_object_set_object_member(o, "details", json_object_ref(r->details));
+    if (r->edifact_mismatch)
+        json_object_set_array_member(o, "edifact_mismatch", json_array_ref(r->edifact_mismatch));
 
     json_object_set_object_member(o, "counts", session_counts_to_json(&r->counts));
     return o;

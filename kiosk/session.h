@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "policy/policy.h"
+#include "scanner/edifact.h"
 #include "scanner/scanner.h"
 #include "scanner/verdict.h"
 
@@ -55,6 +56,7 @@ struct session_file {
     const char *verdict_from;
     char *staged_path;   /* relative to the delivery folder, when delivered */
     char *spool_name;    /* private */
+    struct edifact_summary *edifact; /* when it is EDIFACT (scanner/edifact.h), else NULL */
 };
 
 struct session_volume {
@@ -102,6 +104,7 @@ struct session_result {
     GPtrArray *files;     /* struct session_file *, in walk order */
     struct session_counts counts;
     struct session_scans scans;
+    JsonArray *edifact_mismatch; /* details that disagree with a bay plan, or NULL */
     /* The audit log's head after the session (its signed checkpoint, or its session-end
      * record): what --json, syslog and the admin state anchor the chain with.  0 = none. */
     uint64_t audit_seq;

@@ -59,15 +59,28 @@ int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsig
 int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                       struct verdict *out, char *mime, size_t mimelen);
 
-/* Type detection only, no scan (a verdict-cache hit): MIME as above; *OUT is CLEAN when
- * the worker answered with a type, ERROR (why) otherwise.  Never a verdict on the bytes. */
+/* Type detection only, no scan (a verdict-cache hit): MIME and the EDIFACT summary as
+ * scanner_pool_scan_edifact() below; *OUT is CLEAN when the worker answered with a type,
+ * ERROR (why) otherwise.  Never a verdict on the bytes. */
+struct edifact_summary;
 int scanner_pool_type(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
-                      struct verdict *out, char *mime, size_t mimelen);
+                      struct verdict *out, char *mime, size_t mimelen, unsigned edifact_flags,
+                      struct edifact_summary *edi);
 
 /* The verdict-cache context of this pool's engine (scanner/verdict-cache.h) into OUT (32
  * bytes): false when the signature folder changed while the engine loaded (or could not
  * be read), so that nothing the pool says may be cached or served from the cache. */
 bool scanner_pool_cache_context(const struct scanner_pool *p, unsigned char *out);
+
+
+/* The same, and when EDI is not NULL the worker also reads the file as EDIFACT
+ * (scanner/edifact.h, EDIFACT_FLAGS: enum edifact_flags); *EDI gets the summary,
+ * re-checked here (EDIFACT_NONE when the file is not EDIFACT or the scan failed).  A
+ * summary that fails the check is the worker answering nonsense: VERDICT_ERROR, and the
+ * worker is replaced. */
+int scanner_pool_scan_edifact(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                              struct verdict *out, char *mime, size_t mimelen,
+                              unsigned edifact_flags, struct edifact_summary *edi);
 
 /* Replace every worker (idle ones now, busy ones before their next file): no worker that
  * scanned before this call scans after it.
@@ -81,6 +94,11 @@ int scanner_pool_worker_pids(struct scanner_pool *p, pid_t *pids, int max);
 /* Stop the workers and the zygote, remove the temp folder.  No scan may be running.
  * NULL is a no-op. */
 void scanner_pool_free(struct scanner_pool *p);
+
+/* FN runs every few seconds on the thread that waits for an engine to load in
+ * scanner_pool_new() (minutes for a full database): the service pings its systemd
+ * watchdog there (kiosk/notify.h).  NULL: nothing. */
+void scanner_pool_set_keepalive(void (*fn)(void));
 
 /* Tests only: pools created after this call let KIOSK_SCANNER_TEST_FORBIDDEN (read at
  * each scan: socket, execve, hang, crash, nonsense, stale, open) make the worker

@@ -10,13 +10,14 @@ require_kiosk
 id kiosk-scan >/dev/null 2>&1 ||
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin kiosk-scan
 
+export KIOSK_IT_TAG=$T   # marks this test's kiosk and the scanner processes it starts
 src=$T/src; mkdir -p "$src"
 make_eicar "$src/eicar.txt"
 make_csv "$src/list.csv"
 for i in 1 2 3 4; do make_file_mb "$src/big$i.csv" 40; done   # long scans: a window to kill in
 
-# Watcher: a worker seen holding a file (an fd besides 0-3: it is mid-scan, so long past
-# confining itself): record its /proc status; SIGKILL the first one and note the file.
+# Watcher: a worker seen holding a file of this test (an fd besides 0-3: it is mid-scan, so
+# long past confining itself): record its /proc status; SIGKILL the first one and note the file.
 watch_workers() {
     local killed=0 pid fd target st
     for _ in $(seq 1 1200); do
@@ -24,7 +25,9 @@ watch_workers() {
             for fd in /proc/"$pid"/fd/*; do
                 case ${fd##*/} in 0|1|2|3|'*') continue ;; esac
                 target=$(readlink "$fd" 2>/dev/null) || continue
-                [ -n "$target" ] && [ "${target#/}" != "$target" ] || continue
+                # Only this test's workers: they hold a spooled copy in this test's work
+                # area (another test or agent may run kiosk-scan workers at the same time).
+                case $target in "$T"/*) ;; *) continue ;; esac
                 st=$(grep -E '^(Uid|Gid|Seccomp|NoNewPrivs|CapEff):' "/proc/$pid/status" 2>/dev/null) || break
                 printf '%s\n' "$st" > "$T/worker-$pid.status"
                 if [ "$killed" = 0 ]; then
@@ -71,8 +74,14 @@ expect_json 'sum(1 for f in files if f["verdict"] == "error" and "scanner worker
 expect_json 'sum(1 for f in files if f["verdict"] == "clean") == 4'
 expect_common
 
-# Nothing left behind: no scanner process, no temp folder.
+# Nothing left behind: no scanner process of this test (they inherit KIOSK_IT_TAG; other
+# tests or agents may run theirs now), no temp folder.
 sleep 0.5
-! pgrep -u kiosk-scan >/dev/null || fail "scanner processes left: $(pgrep -a -u kiosk-scan)"
+left=
+for pid in $(pgrep -u kiosk-scan); do
+    tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "KIOSK_IT_TAG=$T" &&
+        left="$left $(ps -o pid=,args= -p "$pid")"
+done
+[ -z "$left" ] || fail "scanner processes left:$left"
 ! ls -d "$RUNDIR"/kiosk-scan.* >/dev/null 2>&1 || fail "scanner temp folder left in $RUNDIR"
 pass

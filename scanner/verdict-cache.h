@@ -33,6 +33,9 @@
  * checksum guards against damage (a torn write, a bad sector), not against root: whoever
  * can write the root-only file can also change the kiosk's binaries and keys.
  *
+ * The service and a `kiosk scan` on the same work folder each keep their own copy in
+ * memory; the last to save wins (the other's new entries are lost, never mixed or torn).
+ *
  * Thread-safe: every function may be called from any scanning thread. */
 #ifndef KIOSK_SCANNER_VERDICT_CACHE_H
 #define KIOSK_SCANNER_VERDICT_CACHE_H

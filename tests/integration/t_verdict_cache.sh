@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 src=$T/src; mkdir -p "$src/copies" "$src/other"
-make_file_mb "$src/copies/manual-01.txt" 2
+make_file_mb "$src/copies/manual-01.txt" 1
 for i in $(seq -w 2 20); do cp "$src/copies/manual-01.txt" "$src/copies/manual-$i.txt"; done
 make_csv "$src/other/list.csv"
 cp "$src/other/list.csv" "$src/other/list.exe"   # same bytes, a name the policy refuses

@@ -33,6 +33,13 @@
  * checksum guards against damage (a torn write, a bad sector), not against root: whoever
  * can write the root-only file can also change the kiosk's binaries and keys.
  *
+ * Residual risk, accepted: a worker subverted by one file of a session could call a later
+ * file of the same session clean (that is so without the cache too: workers are recycled
+ * per session, not per file), and the cache would then keep that verdict for those bytes
+ * until the database changes (with daily signature updates, a day) instead of one
+ * session.  A session in which a worker crashed, hung or answered nonsense is no
+ * different here: such files are errors, never cached.
+ *
  * The service and a `kiosk scan` on the same work folder each keep their own copy in
  * memory; the last to save wins (the other's new entries are lost, never mixed or torn).
  *

@@ -996,6 +996,7 @@ static void session_fail(struct session_result *r, int code, char *why)
     g_clear_pointer(&r->manifest_path, g_free);
     g_clear_pointer(&r->outbox, g_free);
     r->manifest_sha256[0] = '\0';
+    r->counts.delivered = 0; /* (also when the session's end cannot go on the record) */
     for (guint i = 0; r->files && i < r->files->len; i++) {
         struct session_file *f = g_ptr_array_index(r->files, i);
         g_clear_pointer(&f->staged_path, g_free);

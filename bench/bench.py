@@ -17,6 +17,13 @@ image of it, then measures, REPS times each, interleaved:
   kiosk-fat    the same on a FAT32 image of the corpus (the medium reader: the media layer)
   kiosk-exfat  the same on an exFAT image
   kiosk-ntfs   the same on an NTFS image
+  clamd-dup    fresh clamd on the corpus plus copies of 10 % of its files (dups/)
+  kiosk-dup    kiosk scan of that folder (one engine scan per distinct content)
+  clamd-warm   clamd's second clamdscan of the corpus (its clean cache warm)
+  kiosk-repeat kiosk scan of the corpus a second time, its verdict cache warm (the first,
+               untimed run in the same work dir filled it)
+  kiosk-20copies    kiosk scan of 20 copies of one 12 MB text file
+  kiosk-20different kiosk scan of 20 different 12 MB text files of the same make
 Cold cache by default: caches are dropped (sync; echo 3 > /proc/sys/vm/drop_caches)
 before each measurement (for clamd: after it has loaded); --warm, or when dropping is
 not permitted, reads the data once before each measurement instead.
@@ -44,7 +51,11 @@ ROOT = os.path.dirname(HERE)
 CLK = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
 ROWS = ["read", "clamscan", "clamscan-load", "clamd", "kiosk", "kiosk-fat", "kiosk-exfat",
-        "kiosk-ntfs"]
+        "kiosk-ntfs", "clamd-dup", "kiosk-dup", "clamd-warm", "kiosk-repeat", "kiosk-20copies",
+        "kiosk-20different"]
+# Rows of issue 20 (identical bytes scanned once) and the inputs they need.
+DUP_ROWS = {"clamd-dup", "kiosk-dup"}
+COPY_ROWS = {"kiosk-20copies", "kiosk-20different"}
 IMAGE_ROWS = {"kiosk-fat": "fat32", "kiosk-exfat": "exfat", "kiosk-ntfs": "ntfs"}
 
 # Limits: the kiosk's policy (data/policy.conf [limits] scan-*), given to clamscan and
@@ -227,7 +238,64 @@ class Bench:
             else:
                 self.note("not root: %s (disk image) skipped" % row)
                 self.rows.remove(row)
+        if DUP_ROWS & set(self.rows):
+            self.corpus_dup = self.dup_corpus()
+        if COPY_ROWS & set(self.rows):
+            self.copies20, self.different20 = self.copy_sets(1 if a.tiny else 12)
         self.prep_s = time.monotonic() - t
+
+    def dup_corpus(self):
+        """The corpus plus dups/: a copy of every tenth file (sorted by path), so that one
+        file in eleven is a duplicate of another."""
+        d = self.corpus + "-dup10"
+        stamp_path = d + ".STAMP"
+        with open(self.corpus + ".STAMP") as f:
+            stamp = f.read() + "dup10 v1\n"
+        if os.path.isdir(d) and os.path.exists(stamp_path) and open(stamp_path).read() == stamp:
+            return d
+        log("building %s" % d)
+        shutil.rmtree(d, ignore_errors=True)
+        shutil.copytree(self.corpus, d)
+        files = sorted(os.path.relpath(os.path.join(r, n), d) for r, _, ns in os.walk(d) for n in ns)
+        os.makedirs(os.path.join(d, "dups"))
+        for i, rel in enumerate(files[::10]):
+            shutil.copyfile(os.path.join(d, rel),
+                            os.path.join(d, "dups", "%04d-%s" % (i, os.path.basename(rel))))
+        with open(stamp_path, "w") as f:
+            f.write(stamp)
+        return d
+
+    def copy_sets(self, mb):
+        """copies20/: 20 copies of one MB-megabyte EDIFACT-like text file; different20/:
+        20 different files of the same make (other seeds)."""
+        import random
+        base = os.path.join(self.out, "copies-%dM" % mb)
+        stamp = "copies v1 %d\n" % mb
+        same, diff = os.path.join(base, "copies20"), os.path.join(base, "different20")
+        sp = base + ".STAMP"
+        if os.path.isdir(base) and os.path.exists(sp) and open(sp).read() == stamp:
+            return same, diff
+        shutil.rmtree(base, ignore_errors=True)
+        os.makedirs(same); os.makedirs(diff)
+
+        def make(path, seed):
+            rnd = random.Random(seed)
+            n = mb * 2 ** 20
+            with open(path, "w") as f:
+                while n > 0:
+                    ln = "LOC+147+%07d::5'EQD+CN+%s%07d+22G1:102:5+++5'MEA+AAE+VGM+KGM:%d'\n" % (
+                        rnd.randrange(10 ** 7), "".join(rnd.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                                                        for _ in range(4)),
+                        rnd.randrange(10 ** 7), rnd.randrange(2000, 32000))
+                    f.write(ln[:n]); n -= len(ln)
+        make(os.path.join(same, "manual-01.txt"), 1)
+        for i in range(2, 21):
+            shutil.copyfile(os.path.join(same, "manual-01.txt"), os.path.join(same, "manual-%02d.txt" % i))
+        for i in range(1, 21):
+            make(os.path.join(diff, "manual-%02d.txt" % i), 100 + i)
+        with open(sp, "w") as f:
+            f.write(stamp)
+        return same, diff
 
     def fat_image(self):
         img = self.corpus + ".fat32.img"
@@ -353,7 +421,8 @@ class Bench:
         r = Run(["clamscan", "--no-summary", "-d", self.sigs] + self.clamscan_args() + [empty]).wait()
         return {"wall": r.wall, "cpu": r.cpu, "rss_kb": r.maxrss_kb}
 
-    def m_clamd(self):
+    def m_clamd(self, source=None, warm=False):
+        source = source or self.corpus
         d = tempfile.mkdtemp(prefix="clamd.", dir=self.tmp)
         sock = os.path.join(d, "clamd.sock")
         conf = os.path.join(d, "clamd.conf")
@@ -381,10 +450,13 @@ class Bench:
                 time.sleep(0.02)
             load = time.monotonic() - t0
             rss_ready = proc_status(daemon.pid, "VmRSS")
-            self.settle(self.corpus)
+            if warm:  # a first scan fills clamd's clean cache; the second is measured
+                Run(["clamdscan", "-c", conf, "--multiscan", "--fdpass", "--no-summary", "-i",
+                     source]).wait()
+            self.settle(source)
             cpu0 = proc_cpu(daemon.pid)
             r = Run(["clamdscan", "-c", conf, "--multiscan", "--fdpass", "--no-summary", "-i",
-                     self.corpus]).wait()
+                     source]).wait()
             cpu1 = proc_cpu(daemon.pid)
             hwm = proc_status(daemon.pid, "VmHWM")
             if r.rc not in (0, 1):
@@ -402,11 +474,25 @@ class Bench:
         shutil.rmtree(d, ignore_errors=True)
         return res
 
-    def m_kiosk(self, source):
+    def m_kiosk(self, source, warm_cache=False):
         d = tempfile.mkdtemp(prefix="kiosk.", dir=self.tmp)
         staging, rundir = os.path.join(d, "staging"), os.path.join(d, "run")
         os.makedirs(staging); os.makedirs(rundir)
+        if warm_cache:  # an untimed first run of the same source fills the verdict cache
+            self.m_kiosk_once(d, staging, rundir, source)
         self.settle(source)
+        r, j = self.m_kiosk_once(d, staging, rundir, source)
+        c = j["counts"]
+        end = r.t_first_out or r.t1
+        res = {"wall": end - r.t_watch, "total": r.wall, "load": r.t_watch - r.t0,
+               "teardown": r.t1 - end, "cpu": r.cpu - (r.cpu_watch or 0), "cpu_total": r.cpu,
+               "rss_kb": r.maxrss_kb, "rss_loaded_kb": r.rss_watch, "found": c["infected"],
+               "counts": c, "test_signatures": j.get("test_signatures"),
+               "scans": j.get("scans")}
+        shutil.rmtree(d, ignore_errors=True)
+        return res
+
+    def m_kiosk_once(self, d, staging, rundir, source):
         argv = [self.kiosk, "scan", "--policy", self.policy, "--staging", staging,
                 "--work-dir", os.path.join(d, "work"),
                 "--signing-key", os.path.join(d, "keys", "signing.key"),
@@ -417,15 +503,7 @@ class Bench:
         r = Run(argv + [source], watch="engine loaded in").wait()
         if r.rc not in (0, 1) or r.t_watch is None:
             raise RuntimeError("kiosk scan exit %d: %s" % (r.rc, r.stderr[-1500:]))
-        j = json.loads(r.stdout)
-        c = j["counts"]
-        end = r.t_first_out or r.t1
-        res = {"wall": end - r.t_watch, "total": r.wall, "load": r.t_watch - r.t0,
-               "teardown": r.t1 - end, "cpu": r.cpu - (r.cpu_watch or 0), "cpu_total": r.cpu,
-               "rss_kb": r.maxrss_kb, "rss_loaded_kb": r.rss_watch, "found": c["infected"],
-               "counts": c, "test_signatures": j.get("test_signatures")}
-        shutil.rmtree(d, ignore_errors=True)
-        return res
+        return r, json.loads(r.stdout)
 
     # ---- the run -----------------------------------------------------------------------
     def run(self):
@@ -440,7 +518,13 @@ class Bench:
                "kiosk": lambda: self.m_kiosk(self.corpus),
                "kiosk-fat": lambda: self.m_kiosk(self.images["kiosk-fat"]),
                "kiosk-exfat": lambda: self.m_kiosk(self.images["kiosk-exfat"]),
-               "kiosk-ntfs": lambda: self.m_kiosk(self.images["kiosk-ntfs"])}
+               "kiosk-ntfs": lambda: self.m_kiosk(self.images["kiosk-ntfs"]),
+               "clamd-dup": lambda: self.m_clamd(self.corpus_dup),
+               "kiosk-dup": lambda: self.m_kiosk(self.corpus_dup),
+               "clamd-warm": lambda: self.m_clamd(self.corpus, warm=True),
+               "kiosk-repeat": lambda: self.m_kiosk(self.corpus, warm_cache=True),
+               "kiosk-20copies": lambda: self.m_kiosk(self.copies20),
+               "kiosk-20different": lambda: self.m_kiosk(self.different20)}
         samples = {r: [] for r in self.rows}
         load0 = os.getloadavg()
         for rep in range(a.reps):
@@ -473,6 +557,8 @@ class Bench:
                 d["found"] = [s["found"] for s in ss]
             if "counts" in ss[0]:
                 d["counts"] = ss[-1]["counts"]
+            if ss[0].get("scans"):
+                d["scans"] = ss[-1]["scans"]
             rows.append(d)
         by = {d["row"]: d for d in rows}
 
@@ -484,7 +570,12 @@ class Bench:
                   "kiosk-fat/clamd": ratio("kiosk-fat", "clamd"),
                   "kiosk-fat/kiosk": ratio("kiosk-fat", "kiosk"),
                   "kiosk-exfat/kiosk": ratio("kiosk-exfat", "kiosk"),
-                  "kiosk-ntfs/kiosk": ratio("kiosk-ntfs", "kiosk"), "kiosk/read": ratio("kiosk", "read")}
+                  "kiosk-ntfs/kiosk": ratio("kiosk-ntfs", "kiosk"), "kiosk/read": ratio("kiosk", "read"),
+                  # issue 20, targets: <= 0.9, <= 0.2, <= 0.25
+                  "kiosk-dup/clamd-dup": ratio("kiosk-dup", "clamd-dup"),
+                  "kiosk-repeat/clamd": ratio("kiosk-repeat", "clamd"),
+                  "kiosk-repeat/clamd-warm": ratio("kiosk-repeat", "clamd-warm"),
+                  "kiosk-20copies/kiosk-20different": ratio("kiosk-20copies", "kiosk-20different")}
         if "clamscan" in by and "clamscan-load" in by:
             sc = by["clamscan"]["seconds"] - by["clamscan-load"]["seconds"]
             if sc > 0 and "kiosk" in by:
@@ -526,6 +617,9 @@ def table(res):
             extra.append("RSS +%.0f MB over loaded engine" % d["rss_growth_mb"])
         if "found" in d:
             extra.append("found %s" % d["found"][-1])
+        if d.get("scans"):
+            extra.append("engine scans %d, cache hits %d" % (d["scans"]["engine"],
+                                                             d["scans"]["cache_hits"]))
         lines.append("%-14s %8.2f %8s %8s %8s %6.0f %8s %s" % (
             d["row"], d["seconds"], "-" if d["mb_per_s"] is None else "%.1f" % d["mb_per_s"],
             "-" if d["files_per_s"] is None else "%.0f" % d["files_per_s"],

@@ -2,6 +2,7 @@
 #include "kiosk/admin.h"
 #include "common/kerr.h"
 #include "common/log.h"
+#include "scanner/verdict-cache.h"
 #include "common/util.h"
 #include "kiosk/audit.h"
 #include "kiosk/handoff.h"
@@ -577,6 +578,31 @@ static JsonArray *admin_last_sessions(const char *audit_log, int n)
     return out;
 }
 
+/* The verdict cache as its file says (scanner/verdict-cache.h): size and hit rate. */
+static JsonObject *admin_cache_json(const struct kiosk_config *cfg)
+{
+    JsonObject *o = json_object_new();
+    struct verdict_cache_stats st;
+    char *path = config_cache_path(cfg), *why = NULL;
+    json_object_set_boolean_member(o, "enabled", cfg->cache);
+    json_object_set_string_member(o, "file", path);
+    json_object_set_int_member(o, "max_entries", cfg->cache_max_entries);
+    int rc = verdict_cache_describe(path, &st, &why);
+    if (rc == 0 || rc == KERR_NOT_FOUND) {
+        json_object_set_int_member(o, "entries", (gint64)st.entries);
+        json_object_set_int_member(o, "bytes", (gint64)st.file_bytes);
+        json_object_set_int_member(o, "hits", (gint64)st.hits);
+        json_object_set_int_member(o, "lookups", (gint64)st.lookups);
+        json_object_set_double_member(o, "hit_rate",
+                                      st.lookups ? (double)st.hits / (double)st.lookups : 0.0);
+    } else {
+        json_object_set_string_member(o, "error", why);
+    }
+    g_free(why);
+    g_free(path);
+    return o;
+}
+
 JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
 {
     JsonObject *o = json_object_new();
@@ -623,6 +649,7 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
     }
     json_object_set_int_member(so, "max_age_days", cfg->max_signature_age_days);
     json_object_set_object_member(o, "signatures", so);
+    json_object_set_object_member(o, "verdict_cache", admin_cache_json(cfg));
 
     JsonObject *st = json_object_new();
     struct statvfs vfs;

@@ -393,6 +393,19 @@ static void cmd_status_print(const struct kiosk_config *cfg, JsonObject *st)
     } else {
         printf("signatures   none readable in %s\n", cfg->signatures);
     }
+    JsonObject *vc = json_object_get_object_member(st, "verdict_cache");
+    if (!vc || !json_object_get_boolean_member_with_default(vc, "enabled", FALSE))
+        printf("cache        off ([scan] cache)\n");
+    else if (json_object_has_member(vc, "entries"))
+        printf("cache        %" G_GINT64_FORMAT " clean verdicts (at most %" G_GINT64_FORMAT
+               "), hit rate %.0f%% of %" G_GINT64_FORMAT " lookups\n",
+               json_object_get_int_member(vc, "entries"),
+               json_object_get_int_member(vc, "max_entries"),
+               100.0 * json_object_get_double_member(vc, "hit_rate"),
+               json_object_get_int_member(vc, "lookups"));
+    else
+        printf("cache        DAMAGED, discarded at the next start: %s\n",
+               json_object_get_string_member_with_default(vc, "error", "?"));
     if (json_object_has_member(sg, "free_bytes")) {
         char *f = util_format_bytes((uint64_t)json_object_get_int_member(sg, "free_bytes"));
         printf("staging      %s (%s free in %s)\n", cfg->target, f,

@@ -12,6 +12,7 @@
 #include "policy/policy.h"
 #include "scanner/pool.h"
 #include "scanner/scanner.h"
+#include "scanner/verdict-cache.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -258,6 +259,7 @@ int cmd_scan(int argc, char **argv)
     struct kiosk_config *cfg = NULL;
     struct policy *pol = NULL;
     struct scanner_pool *pool = NULL;
+    struct verdict_cache *vcache = NULL;
     struct session_result *res = NULL;
     GPtrArray *perrs = NULL;
     char *why = NULL;
@@ -348,12 +350,22 @@ int cmd_scan(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
 
+    if (cfg->cache) {
+        char *cpath = config_cache_path(cfg);
+        if (verdict_cache_open(cpath, (size_t)cfg->cache_max_entries, &vcache, &why) != 0) {
+            log_warn("%s; every file is scanned", why); /* not a reason to refuse the scan */
+            g_clear_pointer(&why, g_free);
+        }
+        g_free(cpath);
+    }
+
     struct cmd_scan_tty tty = {.active = !json && isatty(STDERR_FILENO)};
     struct session_params sp = {
         .source = source,
         .policy = pol,
         .pool = pool,
         .workers = MIN(nscan, SCANNER_POOL_MAX_WORKERS),
+        .cache = vcache,
         .work_dir = cfg->work_dir,
         .target = cfg->target,
         .outbox_group = ho->outbox_group,
@@ -416,6 +428,7 @@ out:
     if (details)
         json_object_unref(details);
     scanner_pool_free(pool);
+    verdict_cache_free(vcache);
     policy_free(pol);
     if (perrs)
         g_ptr_array_free(perrs, TRUE);

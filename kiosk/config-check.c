@@ -217,6 +217,8 @@ static const struct config_key {
     {"kiosk", "loop-backing-dir", config_check_path, NULL, "path"},
     {"scan", "workers", config_check_int, "0..256", "0 to 256"},
     {"scan", "max-signature-age-days", config_check_int, "0..", "whole number >= 0"},
+    {"scan", "cache", config_check_enum, "on|off", "on | off"},
+    {"scan", "cache-max-entries", config_check_int, "1..10000000", "1 to 10000000"},
     {"media", "reader-user", config_check_reader_user, NULL, "user name (not root)"},
     /* Obsolete (the FUSE drivers' user): accepted so that an older kiosk.conf still
      * starts; config_load() says to remove it. */

@@ -4,6 +4,7 @@
 #include "common/util.h"
 #include "kiosk/media.h"
 #include "reader/reader.h"
+#include "scanner/verdict-cache.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -108,6 +109,41 @@ void config_override_staging_dir(struct kiosk_config *c, const char *dir)
     c->target = g_strconcat("dir:", dir, NULL);
 }
 
+char *config_cache_path(const struct kiosk_config *c)
+{
+    return g_build_filename(c->work_dir, VERDICT_CACHE_FILE, NULL);
+}
+
+/* [scan] cache = on|off, cache-max-entries = N.  0, or KERR_INVAL with *why. */
+static int config_load_cache(GKeyFile *kf, const char *file, struct kiosk_config *c, char **why)
+{
+    char *v = g_key_file_get_string(kf, "scan", "cache", NULL);
+    int rc = 0;
+    if (v) {
+        g_strstrip(v);
+        if (!strcmp(v, "on") || !strcmp(v, "off"))
+            c->cache = !strcmp(v, "on");
+        else
+            rc = KERR_INVAL;
+        g_free(v);
+        if (rc) {
+            *why = g_strdup_printf("%s: [scan] cache must be on or off", file);
+            return rc;
+        }
+    }
+    if (g_key_file_has_key(kf, "scan", "cache-max-entries", NULL)) {
+        GError *err = NULL;
+        c->cache_max_entries = g_key_file_get_integer(kf, "scan", "cache-max-entries", &err);
+        if (err || c->cache_max_entries < 1 || c->cache_max_entries > VERDICT_CACHE_MAX_MAX) {
+            *why = g_strdup_printf("%s: [scan] cache-max-entries must be 1 to %d", file,
+                                   VERDICT_CACHE_MAX_MAX);
+            g_clear_error(&err);
+            return KERR_INVAL;
+        }
+    }
+    return 0;
+}
+
 int config_load(const char *path, struct kiosk_config **out, char **why)
 {
     struct kiosk_config *c = g_new0(struct kiosk_config, 1);
@@ -115,6 +151,8 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
     c->admin_lockout_seconds = 900;
     c->outbox_max_bytes = CONFIG_DEFAULT_OUTBOX_MAX_BYTES;
     c->keep_days = CONFIG_DEFAULT_KEEP_DAYS;
+    c->cache = true;
+    c->cache_max_entries = VERDICT_CACHE_DEFAULT_MAX;
     GKeyFile *kf = g_key_file_new();
     GError *err = NULL;
     int rc = 0;
@@ -214,6 +252,8 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
                 goto out;
             }
         }
+        if ((rc = config_load_cache(kf, file, c, why)) != 0)
+            goto out;
         g_strstrip(c->media_reader_user);
         if (!config_user_name_ok(c->media_reader_user) || !strcmp(c->media_reader_user, "root")) {
             *why = g_strdup_printf("%s: [media] reader-user must be the name of an unprivileged "

@@ -40,6 +40,9 @@ struct kiosk_config {
     char **device_deny;     /* deny=VID:PID[:SERIAL];... ('*' matches any field) */
     uint64_t device_max_size; /* max-size, bytes (0 = no limit) */
     int max_signature_age_days; /* [scan] max-signature-age-days (0 = do not check) */
+    bool cache;             /* [scan] cache = on | off: verdict cache across sessions
+                               (WORK_DIR/verdict-cache, scanner/verdict-cache.h) */
+    int cache_max_entries;  /* [scan] cache-max-entries (least recently used go first) */
     /* administration (kiosk/admin.h, kiosk/policy-install.h; docs/admin.md) */
     char *admin_keys;       /* [paths] admin-keys: folder of trusted *.pub keys */
     char *admin_state;      /* [paths] admin-state: password hash + lockout (root only) */
@@ -64,6 +67,9 @@ struct kiosk_config {
 #define CONFIG_DEFAULT_SIGNING_KEY "/etc/kiosk/signing.key"
 #define CONFIG_DEFAULT_OUTBOX_MAX_BYTES (20ull << 30)
 #define CONFIG_DEFAULT_KEEP_DAYS 30
+
+/* The verdict cache's file: WORK_DIR/verdict-cache (newly allocated). */
+char *config_cache_path(const struct kiosk_config *c);
 
 /* Load PATH (or the default path, which may be missing).  Returns 0, or KERR_INVAL with
  * *why when the file exists but is broken.  Also hands [media] reader-user to

@@ -15,6 +15,7 @@
 #include "kiosk/session.h"
 #include "kiosk/report.h"
 #include "scanner/pool.h"
+#include "scanner/verdict-cache.h"
 #include "kiosk/sigdb.h"
 #include "kiosk/workarea.h"
 #include "kiosk/udev.h"
@@ -75,6 +76,7 @@ struct daemon {
      * docs/privsep.md).  A reload builds a new pool beside this one; a session keeps the
      * pool it started with (daemon_job.params.pool) and the last one to let go frees it. */
     struct scanner_pool *pool;
+    struct verdict_cache *vcache; /* [scan] cache (scanner/verdict-cache.h), or NULL */
     struct audit *audit;
     struct events *events;
     struct kudev *udev;
@@ -285,6 +287,7 @@ static void daemon_start(struct daemon *d, struct daemon_job *j)
         .source = j->dev->devnode,
         .policy = d->policy,
         .pool = d->pool, /* a reload may replace d->pool; the session keeps this one */
+        .cache = d->vcache, /* keyed by the pool's own database and options */
         .work_dir = d->cfg->work_dir,
         .target = d->cfg->target,
         .outbox_group = d->handoff->outbox_group,
@@ -1666,6 +1669,14 @@ static void daemon_load(struct daemon *d)
     d->filter.policy = d->policy;
     if (!d->handoff)
         return; /* out of service already: the kiosk cannot deliver */
+    if (cfg->cache && !d->vcache) {
+        char *cpath = config_cache_path(cfg);
+        if (verdict_cache_open(cpath, (size_t)cfg->cache_max_entries, &d->vcache, &why) != 0) {
+            log_warn("%s; every file is scanned", why);
+            g_clear_pointer(&why, g_free);
+        }
+        g_free(cpath);
+    }
     gint64 t0 = g_get_monotonic_time();
     /* The engine is loaded once, in the pool's zygote; sandboxed workers share it. */
     if (session_pool_new(d->policy, cfg->signatures, daemon_scan_workers(d), SCANNER_POOL_USER,
@@ -1900,6 +1911,7 @@ out:
     g_async_queue_unref(d->msgs);
     g_main_loop_unref(d->loop);
     scanner_pool_free(d->pool);
+    verdict_cache_free(d->vcache);
     policy_free(d->policy);
     audit_close(d->audit);
     g_free(why);

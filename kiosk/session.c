@@ -14,6 +14,7 @@
 #include "kiosk/walk.h"
 #include "kiosk/workarea.h"
 #include "scanner/pool.h"
+#include "scanner/verdict-cache.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -54,6 +55,13 @@ struct session_ctx {
     gint watchdog_stop;
     GMutex media_lock;          /* media may be aborted (watchdog) or closed (session) */
     gint spool_seq;             /* names of spooled copies: 0, 1, 2 ... */
+    /* Copies in one session are scanned once (session_dup_*); clean verdicts across
+     * sessions come from p->cache under this pool's context (verdict-cache.h). */
+    GMutex dup_lock;
+    GHashTable *dups;           /* "sha256:size" -> struct session_dup * */
+    bool use_cache;
+    unsigned char cache_ctx[VERDICT_CACHE_KEY_LEN];
+    gint n_engine, n_cache_hits, n_duplicates; /* atomic */
 };
 
 /* Stop the watchdog, then let go of the medium (reader, mounts). */
@@ -201,7 +209,8 @@ static void session_json_set_file_time(JsonObject *o, const char *key, bool has,
     }
 }
 
-static void session_json_set_file(JsonObject *o, const struct session_file *f)
+static void session_json_set_file(JsonObject *o, const struct session_result *r,
+                                  const struct session_file *f)
 {
     /* "path" is the name as it is on the medium (JSON carries any valid UTF-8, bidi
      * controls included); names that are not UTF-8 are given escaped, with their exact
@@ -239,6 +248,15 @@ static void session_json_set_file(JsonObject *o, const struct session_file *f)
         json_object_set_string_member(o, "staged_path", f->staged_path);
     else
         json_object_set_null_member(o, "staged_path");
+    /* Whether the engine's verdict is this file's own scan, a copy's, or the verdict
+     * cache's, and under which database (the cache only serves its own database's). */
+    if (f->verdict_from) {
+        json_object_set_string_member(o, "verdict_from", f->verdict_from);
+        json_object_set_string_member(o, "verdict_database", r->scanner.db_version);
+    } else {
+        json_object_set_null_member(o, "verdict_from");
+        json_object_set_null_member(o, "verdict_database");
+    }
     if (f->edifact)
         json_object_set_object_member(o, "edifact", edifact_json_summary(f->edifact));
 }
@@ -247,7 +265,7 @@ static int session_audit_file(struct audit *a, const struct session_result *r,
                               const struct session_file *f)
 {
     JsonObject *o = session_audit_base(r);
-    session_json_set_file(o, f);
+    session_json_set_file(o, r, f);
     /* "type" names the record in the audit log; the file's type goes by "mime" there. */
     JsonNode *mime = json_object_dup_member(o, "type");
     json_object_remove_member(o, "type");
@@ -425,19 +443,31 @@ static char *session_local_type(magic_t magic, int fd)
     return g_strdup(mime ? mime : "application/octet-stream");
 }
 
-/* Stage 2 (scanner threads): type and scan the spooled copy (in a sandboxed worker, which
- * answers with both), then apply the policy to the name and the type. */
-static void session_scan_file(struct session_ctx *c, struct session_file *f, magic_t magic)
+/* [edifact] check: the worker also reads the file as EDIFACT (docs/edifact.md); these
+ * flags (by name or not) go with the request.  A summary buffer, or NULL when off. */
+static unsigned session_edifact_flags(const struct policy *pol, const struct session_file *f)
+{
+    const char *base = strrchr(f->path, '/');
+    return policy_edifact_named(pol, base ? base + 1 : f->path) ? EDIFACT_BY_NAME : 0;
+}
+
+static struct edifact_summary *session_edifact_new(const struct policy *pol)
+{
+    return pol->edifact_check != POLICY_EDIFACT_OFF ? g_new0(struct edifact_summary, 1) : NULL;
+}
+
+/* Stage 2 (scanner threads), the bytes: type and scan the spooled copy (in a sandboxed
+ * worker, which answers with both, and reads it as EDIFACT into EDI when asked), or, for a
+ * verdict-cache hit, only type it (and read it as EDIFACT).  f->verdict is the engine's
+ * verdict (the policy comes after). */
+static void session_check_bytes(struct session_ctx *c, struct session_file *f, magic_t magic,
+                                struct edifact_summary *edi)
 {
     const struct policy *pol = c->p->policy;
-    /* [edifact] check: the worker also reads the file as EDIFACT (docs/edifact.md). */
-    struct edifact_summary *edi = pol->edifact_check != POLICY_EDIFACT_OFF
-                                      ? g_new0(struct edifact_summary, 1)
-                                      : NULL;
-    const char *base = strrchr(f->path, '/');
-    base = base ? base + 1 : f->path;
-    unsigned eflags = policy_edifact_named(pol, base) ? EDIFACT_BY_NAME : 0;
+    unsigned timeout = 2 * pol->limits.scan_max_time + 30000;
+    unsigned eflags = session_edifact_flags(pol, f);
     char mime[SCANNER_POOL_MIME_MAX] = "";
+    unsigned char key[VERDICT_CACHE_KEY_LEN];
 
     g_mutex_lock(&c->current_lock);
     g_free(c->current);
@@ -455,19 +485,46 @@ static void session_scan_file(struct session_ctx *c, struct session_file *f, mag
         /* Sandboxed worker processes (docs/privsep.md); a crash or hang is an error.  The
          * worker detects the type too (libmagic never runs in the service), and reads the
          * file as EDIFACT when asked. */
-        scanner_pool_scan_edifact(c->p->pool, fd, f->display,
-                                  2 * pol->limits.scan_max_time + 30000, &f->verdict, mime,
-                                  sizeof(mime), eflags, edi);
+        bool keyed = c->use_cache && verdict_cache_key(c->cache_ctx, f->sha256, f->size, key);
+        if (keyed && verdict_cache_lookup(c->p->cache, key)) {
+            /* Clean under this very engine before: the type is still detected, the
+             * policy still decides. */
+            scanner_pool_type(c->p->pool, fd, f->display, timeout, &f->verdict, mime,
+                              sizeof(mime), eflags, edi);
+            f->verdict_from = "cache";
+            g_atomic_int_inc(&c->n_cache_hits);
+        } else {
+            scanner_pool_scan_edifact(c->p->pool, fd, f->display, timeout, &f->verdict, mime,
+                                      sizeof(mime), eflags, edi);
+            f->verdict_from = "scan";
+            g_atomic_int_inc(&c->n_engine);
+            /* Only clean verdicts: a detection is scanned again and reported each time. */
+            if (keyed && f->verdict.kind == VERDICT_CLEAN)
+                verdict_cache_insert(c->p->cache, key);
+        }
         if (mime[0])
             f->type = g_strdup(mime);
     } else {
         f->type = session_local_type(magic, fd);
         scanner_scan_fd(c->p->engine, fd, f->display, &f->verdict);
+        f->verdict_from = "scan";
+        g_atomic_int_inc(&c->n_engine);
         if (edi)
             edifact_examine_fd(fd, eflags, edi);
     }
     if (fd >= 0)
         close(fd);
+}
+
+/* Stage 3 (scanner threads): the policy on the name and the type, and [edifact] check on
+ * EDI (may be NULL), for each file (copies share the engine's verdict, never the
+ * policy's: it depends on the name). */
+static void session_apply_policy(struct session_ctx *c, struct session_file *f,
+                                 const struct edifact_summary *edi)
+{
+    const struct policy *pol = c->p->policy;
+    const char *base = strrchr(f->path, '/');
+    base = base ? base + 1 : f->path;
     if (!f->type && f->verdict.kind == VERDICT_CLEAN)
         verdict_set(&f->verdict, VERDICT_ERROR, "file type detection is not available");
     /* Scan even what policy blocks: "malware detected" is what the person and the
@@ -482,11 +539,145 @@ static void session_scan_file(struct session_ctx *c, struct session_file *f, mag
     }
     if (edi)
         session_edifact(pol, f, edi);
-    g_free(edi);
     if (!verdict_deliverable(&f->verdict)) {
         unlinkat(c->work->spoolfd, f->spool_name, 0);
         g_clear_pointer(&f->spool_name, g_free);
     }
+}
+
+/* ---- one scan per content in a session ----------------------------------------------
+ * The first file with a digest scans; copies that come while it scans wait (parked, not
+ * blocking a scanner thread) and then share its engine verdict, type and EDIFACT summary
+ * (the key holds the EDIFACT flags too: reading by name may differ between two names).
+ * An ERROR (a worker crash, a timeout, a stop) is not shared at once: the next copy scans
+ * again; a second ERROR is the bytes' own and is shared (sharing an error is never
+ * unsafe: an error is not delivered). */
+#define SESSION_DUP_TRIES 2
+
+struct session_dup {
+    bool done;
+    int errors;
+    struct verdict v;      /* the engine's verdict, before the policy */
+    char *mime;
+    const char *from;
+    struct edifact_summary *edi; /* or NULL */
+    GPtrArray *waiters;    /* struct session_file * */
+};
+
+static void session_dup_free(gpointer p)
+{
+    struct session_dup *d = p;
+    g_free(d->mime);
+    g_free(d->edi);
+    g_ptr_array_free(d->waiters, TRUE);
+    g_free(d);
+}
+
+static char *session_dup_key(const struct session_ctx *c, const struct session_file *f)
+{
+    return g_strdup_printf("%s:%" G_GUINT64_FORMAT ":%u", f->sha256, (guint64)f->size,
+                           session_edifact_flags(c->p->policy, f));
+}
+
+/* What a copy takes from the file that was checked (copied out under the lock). */
+struct session_dup_result {
+    struct verdict v;
+    char *mime;
+    const char *from;
+    struct edifact_summary *edi;
+};
+
+static void session_dup_result_take(struct session_dup_result *x, const struct session_dup *d)
+{
+    x->v = d->v;
+    x->mime = g_strdup(d->mime);
+    x->from = d->from;
+    x->edi = d->edi ? g_memdup2(d->edi, sizeof(*d->edi)) : NULL;
+}
+
+/* A copy takes the engine's verdict, type and EDIFACT summary of the checked file, then
+ * the policy decides for it. */
+static void session_dup_share(struct session_ctx *c, struct session_file *f,
+                              const struct session_dup_result *x)
+{
+    f->verdict = x->v;
+    f->type = g_strdup(x->mime);
+    f->verdict_from = g_strcmp0(x->from, "cache") == 0 ? "cache" : "duplicate";
+    g_atomic_int_inc(&c->n_duplicates);
+    session_apply_policy(c, f, x->edi);
+    g_async_queue_push(c->done, f);
+}
+
+/* True when F is to be checked by this thread; false when it was parked behind a copy in
+ * flight or given a copy's verdict (then it is on the done queue already). */
+static bool session_dup_claim(struct session_ctx *c, struct session_file *f)
+{
+    char *key = session_dup_key(c, f);
+    struct session_dup_result x;
+    g_mutex_lock(&c->dup_lock);
+    struct session_dup *d = g_hash_table_lookup(c->dups, key);
+    if (!d) {
+        d = g_new0(struct session_dup, 1);
+        d->waiters = g_ptr_array_new();
+        g_hash_table_insert(c->dups, key, d);
+        key = NULL; /* transferred */
+        g_mutex_unlock(&c->dup_lock);
+        return true;
+    }
+    g_free(key);
+    if (!d->done) {
+        g_ptr_array_add(d->waiters, f);
+        g_mutex_unlock(&c->dup_lock);
+        return false;
+    }
+    if (d->v.kind == VERDICT_ERROR && d->errors < SESSION_DUP_TRIES) {
+        d->done = false; /* this copy tries again */
+        g_mutex_unlock(&c->dup_lock);
+        return true;
+    }
+    session_dup_result_take(&x, d);
+    g_mutex_unlock(&c->dup_lock);
+    session_dup_share(c, f, &x);
+    g_free(x.mime);
+    g_free(x.edi);
+    return false;
+}
+
+/* F's engine verdict (and EDI, may be NULL) is in: hand it to the copies that wait (or,
+ * after a first ERROR, let one of them scan again). */
+static void session_dup_finish(struct session_ctx *c, struct session_file *f,
+                               const struct edifact_summary *edi)
+{
+    char *key = session_dup_key(c, f);
+    struct session_dup_result x;
+    g_mutex_lock(&c->dup_lock);
+    struct session_dup *d = g_hash_table_lookup(c->dups, key);
+    g_free(key);
+    d->done = true;
+    d->v = f->verdict;
+    g_free(d->mime);
+    d->mime = g_strdup(f->type);
+    d->from = f->verdict_from;
+    g_free(d->edi);
+    d->edi = edi ? g_memdup2(edi, sizeof(*edi)) : NULL;
+    if (f->verdict.kind == VERDICT_ERROR && ++d->errors < SESSION_DUP_TRIES &&
+        d->waiters->len > 0) {
+        /* Back on the scan queue: the first copy to claim this done ERROR scans again
+         * (session_dup_claim), the others stay parked until it is done. */
+        struct session_file *next = g_ptr_array_steal_index(d->waiters, 0);
+        g_mutex_unlock(&c->dup_lock);
+        g_async_queue_push(c->scanq, next);
+        return;
+    }
+    GPtrArray *waiters = d->waiters;
+    d->waiters = g_ptr_array_new();
+    session_dup_result_take(&x, d);
+    g_mutex_unlock(&c->dup_lock);
+    for (guint i = 0; i < waiters->len; i++)
+        session_dup_share(c, g_ptr_array_index(waiters, i), &x);
+    g_ptr_array_free(waiters, TRUE);
+    g_free(x.mime);
+    g_free(x.edi);
 }
 
 /* Readers run ahead of the scanners by at most this many files: the spool is on disk, so
@@ -551,7 +742,13 @@ static gpointer session_scanner_main(gpointer data)
         struct session_file *f = g_async_queue_pop(c->scanq);
         if (f == &session_scan_stop)
             break;
-        session_scan_file(c, f, magic);
+        if (!session_dup_claim(c, f))
+            continue; /* parked behind a copy, or given its verdict */
+        struct edifact_summary *edi = session_edifact_new(c->p->policy);
+        session_check_bytes(c, f, magic, edi);
+        session_dup_finish(c, f, edi);
+        session_apply_policy(c, f, edi);
+        g_free(edi);
         g_async_queue_push(c->done, f);
     }
     if (magic)
@@ -831,6 +1028,8 @@ static int session_end_record(struct audit *audit, struct session_result *r)
     if (r->sign_key_id[0])
         json_object_set_string_member(o, "signed_by", r->sign_key_id);
     json_object_set_int_member(o, "files", (gint64)r->counts.files);
+    json_object_set_int_member(o, "engine_scans", (gint64)r->scans.engine);
+    json_object_set_int_member(o, "cache_hits", (gint64)r->scans.cache_hits);
     json_object_set_int_member(o, "delivered", (gint64)r->counts.delivered);
     json_object_set_int_member(o, "infected", (gint64)r->counts.infected);
     json_object_set_int_member(o, "blocked", (gint64)r->counts.blocked);
@@ -965,6 +1164,10 @@ int session_run(const struct session_params *p, struct session_result **out)
 
     g_mutex_init(&c.current_lock);
     g_mutex_init(&c.media_lock);
+    g_mutex_init(&c.dup_lock);
+    c.dups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, session_dup_free);
+    c.use_cache = p->cache && p->pool && scanner_pool_cache_context(p->pool, c.cache_ctx);
+    r->scans.cache = c.use_cache;
     r->start_us = g_get_real_time();
     r->id = p->session_id ? g_strdup(p->session_id) : session_make_id(r->start_us);
     r->accept_loop = p->accept_loop;
@@ -1153,6 +1356,9 @@ int session_run(const struct session_params *p, struct session_result **out)
     }
     session_join_workers(&c, readers, nreaders, scanners, nscanners);
     readers = scanners = NULL;
+    r->scans.engine = (uint64_t)g_atomic_int_get(&c.n_engine);
+    r->scans.cache_hits = (uint64_t)g_atomic_int_get(&c.n_cache_hits);
+    r->scans.duplicates = (uint64_t)g_atomic_int_get(&c.n_duplicates);
 
     /* Everything is read: let go of the medium before delivering. */
     session_close_media(&c);
@@ -1250,6 +1456,12 @@ out:
     g_free(c.current);
     g_mutex_clear(&c.current_lock);
     g_mutex_clear(&c.media_lock);
+    g_hash_table_destroy(c.dups);
+    g_mutex_clear(&c.dup_lock);
+    char *cwhy = NULL;
+    if (c.use_cache && verdict_cache_save(p->cache, &cwhy) != 0)
+        log_warn("%s", cwhy); /* the verdicts stand; the next session scans them again */
+    g_free(cwhy);
     audit_close(audit);
     g_free(why);
     *out = r;
@@ -1263,7 +1475,7 @@ JsonNode *session_files_to_json(const struct session_result *r)
     JsonArray *a = json_array_sized_new(r->files->len);
     for (guint i = 0; i < r->files->len; i++) {
         JsonObject *o = json_object_new();
-        session_json_set_file(o, g_ptr_array_index(r->files, i));
+        session_json_set_file(o, r, g_ptr_array_index(r->files, i));
         json_array_add_object_element(a, o);
     }
     JsonNode *n = json_node_new(JSON_NODE_ARRAY);
@@ -1380,6 +1592,12 @@ JsonNode *session_result_to_json(const struct session_result *r)
         json_object_set_string_member(a, "hash", r->audit_hash);
         json_object_set_object_member(o, "audit", a);
     }
+    JsonObject *sc = json_object_new();
+    json_object_set_int_member(sc, "engine", (gint64)r->scans.engine);
+    json_object_set_int_member(sc, "cache_hits", (gint64)r->scans.cache_hits);
+    json_object_set_int_member(sc, "duplicates", (gint64)r->scans.duplicates);
+    json_object_set_boolean_member(sc, "cache", r->scans.cache);
+    json_object_set_object_member(o, "scans", sc);
     json_object_set_member(o, "files", session_files_to_json(r));
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);

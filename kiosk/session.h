@@ -49,6 +49,11 @@ struct session_file {
     char sha256[65];     /* "" when not read */
     char *type;          /* MIME type of the copy, or NULL */
     struct verdict verdict;
+    /* Where the engine's verdict came from: "scan" (a scan of this file), "duplicate"
+     * (scanned once for a file with the same SHA-256 and size in this session), "cache"
+     * (a clean verdict of the verdict cache, scanner/verdict-cache.h: only the type was
+     * detected); NULL when the file never reached the scanner. */
+    const char *verdict_from;
     char *staged_path;   /* relative to the delivery folder, when delivered */
     char *spool_name;    /* private */
     struct edifact_summary *edifact; /* when it is EDIFACT (scanner/edifact.h), else NULL */
@@ -63,6 +68,13 @@ struct session_volume {
 
 struct session_counts {
     uint64_t files, delivered, infected, blocked, error, skipped;
+};
+
+/* What the scanners did (--json "scans"): engine scans of whole files, type-only
+ * requests for verdict-cache hits, files that shared another copy's verdict. */
+struct session_scans {
+    uint64_t engine, cache_hits, duplicates;
+    bool cache;           /* the verdict cache was in use */
 };
 
 struct session_result {
@@ -91,6 +103,7 @@ struct session_result {
     JsonObject *details;  /* operator details (vessel, IMO, voyage, company, person) or NULL */
     GPtrArray *files;     /* struct session_file *, in walk order */
     struct session_counts counts;
+    struct session_scans scans;
     JsonArray *edifact_mismatch; /* details that disagree with a bay plan, or NULL */
     /* The audit log's head after the session (its signed checkpoint, or its session-end
      * record): what --json, syslog and the admin state anchor the chain with.  0 = none. */
@@ -101,6 +114,7 @@ struct session_result {
 typedef void (*session_progress_fn)(const struct session_progress *p, void *user_data);
 
 struct scanner_pool;
+struct verdict_cache;
 
 struct session_params {
     const char *source;
@@ -113,6 +127,9 @@ struct session_params {
     const char *audit_log;
     const char *run_dir;
     int workers;                 /* 0 = one per core */
+    /* Clean verdicts across sessions (scanner/verdict-cache.h; with a pool only), saved at
+     * the end of the session; NULL = none.  Copies in one session share one scan always. */
+    struct verdict_cache *cache;
     JsonObject *details;         /* may be NULL */
     session_progress_fn progress;
     void *progress_data;

@@ -3,6 +3,7 @@
  * The other side is worker.c; the protocol is in worker.h and docs/privsep.md. */
 #include "scanner/pool.h"
 #include "scanner/spawner.h"
+#include "scanner/verdict-cache.h"
 #include "scanner/worker.h"
 #include "common/kerr.h"
 #include "common/log.h"
@@ -52,6 +53,8 @@ struct scanner_pool {
 
     struct worker_conf conf;
     struct scanner_info info;
+    unsigned char cache_ctx[VERDICT_CACHE_KEY_LEN]; /* scanner_pool_cache_context */
+    bool cache_ctx_ok;
 };
 
 static bool pool_test_hooks;
@@ -421,6 +424,10 @@ int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsig
     return scanner_pool_scan_edifact(p, fd, name, timeout_ms, out, NULL, 0, 0, NULL);
 }
 
+static int pool_request(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                        bool type_only, struct verdict *out, char *mime, size_t mimelen,
+                        unsigned edifact_flags, struct edifact_summary *edi);
+
 int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                       struct verdict *out, char *mime, size_t mimelen)
 {
@@ -430,6 +437,31 @@ int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned
 int scanner_pool_scan_edifact(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                               struct verdict *out, char *mime, size_t mimelen,
                               unsigned edifact_flags, struct edifact_summary *edi)
+{
+    return pool_request(p, fd, name, timeout_ms, false, out, mime, mimelen, edifact_flags, edi);
+}
+
+int scanner_pool_type(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                      struct verdict *out, char *mime, size_t mimelen, unsigned edifact_flags,
+                      struct edifact_summary *edi)
+{
+    pool_request(p, fd, name, timeout_ms, true, out, mime, mimelen, edifact_flags, edi);
+    if (out->kind != VERDICT_CLEAN && out->kind != VERDICT_ERROR)
+        verdict_set(out, VERDICT_ERROR, "could not be typed: the scanner worker answered "
+                                        "nonsense");
+    return 0;
+}
+
+bool scanner_pool_cache_context(const struct scanner_pool *p, unsigned char *out)
+{
+    if (p->cache_ctx_ok)
+        memcpy(out, p->cache_ctx, VERDICT_CACHE_KEY_LEN);
+    return p->cache_ctx_ok;
+}
+
+static int pool_request(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                        bool type_only, struct verdict *out, char *mime, size_t mimelen,
+                        unsigned edifact_flags, struct edifact_summary *edi)
 {
     if (mime && mimelen)
         mime[0] = '\0';
@@ -466,6 +498,7 @@ again:
     req.id = id;
     req.test_hook = pool_test_hook(p);
     req.edifact = want_edifact;
+    req.type_only = type_only;
     for (size_t k = 0; name && name[k] && k + 1 < sizeof(req.name); k++)
         req.name[k] = (name[k] >= 0x20 && name[k] < 0x7f) ? name[k] : '?';
 
@@ -672,10 +705,16 @@ int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nwo
     if ((r = pool_conf(p, dbdir, opts, user, tmp_root, why)) != 0)
         goto fail;
 
+    /* The verdict cache's database identity: the folder's stat before and after the
+     * load, its content while the zygote loads it (verdict-cache.h). */
+    unsigned char st0[VERDICT_CACHE_KEY_LEN], st1[VERDICT_CACHE_KEY_LEN], dbid[VERDICT_CACHE_KEY_LEN];
+    bool id_ok = verdict_cache_db_identity(p->conf.dbdir, false, st0) == 0;
+
     /* The zygote is forked by the single-threaded spawner, never by this (possibly
      * threaded) process: spawner.h. */
     if ((r = spawner_start_zygote(&p->conf, &p->ctl, &p->zygote, &p->zygote_pidfd, why)) != 0)
         goto fail;
+    id_ok = id_ok && verdict_cache_db_identity(p->conf.dbdir, true, dbid) == 0;
 
     /* Compiling a full database takes a minute or two, and an EOF says the zygote died.
      * The limit is for a zygote that hangs instead, so that a reload gives up, keeps the
@@ -705,6 +744,14 @@ int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nwo
     p->info.engine_version[sizeof(p->info.engine_version) - 1] = '\0';
     p->info.db_version[sizeof(p->info.db_version) - 1] = '\0';
     p->info.db_dir[sizeof(p->info.db_dir) - 1] = '\0';
+    if (id_ok && verdict_cache_db_identity(p->conf.dbdir, false, st1) == 0 &&
+        memcmp(st0, st1, sizeof(st0)) == 0) {
+        verdict_cache_context(dbid, &p->info, &p->conf.opts, p->cache_ctx);
+        p->cache_ctx_ok = true;
+    } else {
+        log_warn("scanner: the signature folder %s changed while the engine loaded: no "
+                 "verdict cache for this engine", p->conf.dbdir);
+    }
 
     for (int i = 0; i < nworkers; i++) {
         p->slots[i].busy = true;

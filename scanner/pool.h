@@ -15,6 +15,7 @@
 #ifndef KIOSK_SCANNER_POOL_H
 #define KIOSK_SCANNER_POOL_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "scanner/scanner.h"
@@ -58,7 +59,19 @@ int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsig
 int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                       struct verdict *out, char *mime, size_t mimelen);
 
+/* Type detection only, no scan (a verdict-cache hit): MIME and the EDIFACT summary as
+ * scanner_pool_scan_edifact() below; *OUT is CLEAN when the worker answered with a type,
+ * ERROR (why) otherwise.  Never a verdict on the bytes. */
 struct edifact_summary;
+int scanner_pool_type(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                      struct verdict *out, char *mime, size_t mimelen, unsigned edifact_flags,
+                      struct edifact_summary *edi);
+
+/* The verdict-cache context of this pool's engine (scanner/verdict-cache.h) into OUT (32
+ * bytes): false when the signature folder changed while the engine loaded (or could not
+ * be read), so that nothing the pool says may be cached or served from the cache. */
+bool scanner_pool_cache_context(const struct scanner_pool *p, unsigned char *out);
+
 
 /* The same, and when EDI is not NULL the worker also reads the file as EDIFACT
  * (scanner/edifact.h, EDIFACT_FLAGS: enum edifact_flags); *EDI gets the summary,

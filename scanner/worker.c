@@ -233,7 +233,7 @@ static void worker_main(int sock, struct scanner_engine *engine, magic_t magic,
         if (n == 0)
             _exit(0); /* the pool closed our socket */
         if (n < 0 || req.magic != WORKER_REQUEST_MAGIC || req.id == 0 || fd < 0 ||
-            req.edifact > (WORKER_EDIFACT_READ | WORKER_EDIFACT_BY_NAME) || req.reserved)
+            req.edifact > (WORKER_EDIFACT_READ | WORKER_EDIFACT_BY_NAME) || req.type_only > 1)
             _exit(72); /* the service never sends that: do not guess */
         req.name[sizeof(req.name) - 1] = '\0';
 
@@ -249,7 +249,10 @@ static void worker_main(int sock, struct scanner_engine *engine, magic_t magic,
         /* The type first (libmagic reads from the descriptor's start, and puts the offset
          * back), then the scan (it rewinds). */
         worker_mime(magic, fd, rep.mime);
-        scanner_scan_fd(engine, fd, req.name, &v); /* verdict_from_clamav() inside */
+        if (req.type_only)
+            verdict_set(&v, VERDICT_CLEAN, NULL); /* a verdict-cache hit: the type only */
+        else
+            scanner_scan_fd(engine, fd, req.name, &v); /* verdict_from_clamav() inside */
         rep.kind = (uint32_t)v.kind;
         worker_text(rep.reason, sizeof(rep.reason), v.reason);
         if (worker_msg_send(sock, &rep, sizeof(rep), -1) != 0 ||

@@ -21,6 +21,8 @@
  *       service -> request {id, name, edifact} + SCM_RIGHTS(fd)  scan this (read-only) file
  *       worker  -> reply {id, kind, reason, mime}         libmagic's type of the file and
  *                                                         verdict_from_clamav() result
+
+ *                                                         (type_only: the type, kind CLEAN)
  *       worker  -> edifact {id, summary}                  only when request.edifact != 0:
  *                                                         edifact_examine_fd() of the file
  *       EOF from the service: the worker exits.
@@ -69,7 +71,8 @@ struct worker_request {
     uint64_t id;                /* never 0 */
     char name[WORKER_NAME_MAX]; /* for libclamav's logs only, NUL-terminated */
     uint32_t edifact;           /* WORKER_EDIFACT_* flags; 0 = no EDIFACT message */
-    uint32_t reserved;          /* 0 */
+    uint32_t type_only;         /* 1: libmagic only, no scan (a verdict-cache hit);
+                                   the reply's kind is then CLEAN (typed) or ERROR */
 };
 
 struct worker_reply {

@@ -2,3 +2,7 @@
 # zygote + worker, scanner/sandbox.c confinement).  See docs/privsep.md.
 LIB_SRCS += scanner/pool.c scanner/worker.c scanner/sandbox.c
 PKGS += libseccomp
+# Content disarm (scanner/sanitize*.c, run only inside a worker; kiosk/disarm.c decides and
+# checks): libzip + libxml2 rewrite Office documents, libqpdf rewrites PDFs.
+LIB_SRCS += scanner/sanitize.c scanner/sanitize-ooxml.c scanner/sanitize-pdf.c
+PKGS += libzip libxml-2.0 libqpdf

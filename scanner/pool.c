@@ -414,6 +414,116 @@ again:
     return 0;
 }
 
+/* ---- content disarm (worker.h: sanitize / sanitized) --------------------------------- */
+
+/* The trusted side's checks of a sanitize answer.  NULL when well-formed, else what is
+ * wrong. */
+static const char *pool_sanitized_check(const struct worker_sanitized *rep, uint64_t id,
+                                        const struct worker_sanitize *req, int copy,
+                                        struct sanitize_result *out)
+{
+    struct stat st;
+    if (rep->magic != WORKER_SANITIZED_MAGIC)
+        return "bad magic";
+    if (rep->id != id)
+        return "answer to another request";
+    if (rep->status > SANITIZE_REFUSED || rep->family >= SANITIZE_FAMILY_COUNT)
+        return "status or family out of range";
+    memset(out, 0, sizeof(*out));
+    out->status = (enum sanitize_status)rep->status;
+    out->removed = rep->removed;
+    out->family = (enum sanitize_family)rep->family;
+    out->size = rep->size;
+    memcpy(out->reason, rep->reason, sizeof(out->reason));
+    const char *bad = sanitize_result_check(out, (enum sanitize_format)req->format,
+                                            (enum sanitize_mode)req->mode);
+    if (bad)
+        return bad;
+    if (out->status == SANITIZE_REWRITTEN &&
+        (copy < 0 || fstat(copy, &st) != 0 || (uint64_t)st.st_size != out->size ||
+         out->size > req->limits.max_output))
+        return "the copy's size is not what the worker said";
+    return NULL;
+}
+
+int scanner_pool_sanitize(struct scanner_pool *p, int fd, int copy, const char *name,
+                          enum sanitize_format format, enum sanitize_mode mode,
+                          const struct sanitize_limits *lim, unsigned timeout_ms,
+                          struct sanitize_result *out)
+{
+    struct worker_sanitize req;
+    struct worker_sanitized rep;
+    char *why = NULL, text[128];
+    const char *bad = NULL, *detail = NULL;
+    guint64 id = 0;
+    int status = -1, i, attempt = 0;
+
+    memset(out, 0, sizeof(*out));
+again:
+    i = pool_acquire(p, &id, &why);
+    if (i < 0) {
+        sanitize_refuse(out, "could not be sanitized: no scanner worker available (%s)", why);
+        g_free(why);
+        return 0;
+    }
+    int wfd = p->slots[i].fd;
+    pid_t pid = p->slots[i].pid;
+    if (timeout_ms == 0)
+        timeout_ms = SCANNER_POOL_DEFAULT_TIMEOUT_MS;
+    memset(&req, 0, sizeof(req));
+    req.magic = WORKER_SANITIZE_MAGIC;
+    req.id = id;
+    req.format = (uint32_t)format;
+    req.mode = (uint32_t)mode;
+    req.limits = *lim;
+    for (size_t k = 0; name && name[k] && k + 1 < sizeof(req.name); k++)
+        req.name[k] = (name[k] >= 0x20 && name[k] < 0x7f) ? name[k] : '?';
+
+    int ro = pool_reopen_ro(fd);
+    int fds[2] = {ro >= 0 ? ro : fd, copy};
+    int sent = worker_msg_send_fds(wfd, &req, sizeof(req), fds, mode == SANITIZE_REWRITE ? 2 : 1);
+    if (ro >= 0)
+        close(ro);
+    if (sent != 0 && attempt++ == 0) {
+        pool_replace(p, i, &status);
+        pool_release(p, i);
+        goto again;
+    }
+    ssize_t n = -1;
+    if (sent != 0) {
+        bad = "crashed";
+    } else if (!pool_wait_readable(wfd, pool_now_ms() + timeout_ms)) {
+        bad = "timed out";
+    } else {
+        memset(&rep, 0, sizeof(rep));
+        n = worker_msg_recv(wfd, &rep, sizeof(rep), NULL);
+        if (n == 0 || (n < 0 && errno != EPROTO))
+            bad = "crashed";
+        else if (n < 0 || (detail = pool_sanitized_check(&rep, id, &req, copy, out)) != NULL)
+            bad = "answered nonsense";
+    }
+    if (!bad) {
+        /* A worker that wrote a copy does not judge it: the copy is scanned by another. */
+        if (out->status == SANITIZE_REWRITTEN)
+            pool_replace(p, i, &status);
+        pool_release(p, i);
+        return 0;
+    }
+    pool_replace(p, i, &status);
+    pool_describe_status(status, text, sizeof(text));
+    if (strcmp(bad, "timed out") == 0)
+        sanitize_refuse(out, "could not be sanitized: the sanitizer timed out after %u ms",
+                        timeout_ms);
+    else if (strcmp(bad, "crashed") == 0)
+        sanitize_refuse(out, "could not be sanitized: the sanitizer crashed (%s)", text);
+    else
+        sanitize_refuse(out, "could not be sanitized: the sanitizer answered nonsense");
+    log_warn("scanner: worker %ld %s sanitizing %s (%s%s%s); replaced", (long)pid, bad,
+             name ? name : "?", text, detail ? ", " : "", detail ? detail : "");
+    pool_release(p, i);
+    return 0;
+}
+
 void scanner_pool_recycle(struct scanner_pool *p)
 {
     g_mutex_lock(&p->lock);

@@ -16,6 +16,7 @@
 
 #include <sys/types.h>
 
+#include "scanner/sanitize.h"
 #include "scanner/scanner.h"
 #include "scanner/verdict.h"
 
@@ -47,6 +48,17 @@ const struct scanner_info *scanner_pool_info(const struct scanner_pool *p);
  * malformed gives VERDICT_ERROR, is killed and replaced. */
 int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                          struct verdict *out);
+
+/* Content disarm in a worker (worker.h "sanitize", sanitize.h): FD is the spooled
+ * original (the worker gets a read-only reopening), COPY an empty file opened for writing
+ * (REWRITE mode; -1 for CHECK).  Always fills *OUT and returns 0: a worker that crashes,
+ * exceeds TIMEOUT_MS or answers anything malformed (status, bits, family, or a size that
+ * is not the copy's) gives REFUSED with why, and is replaced.  A worker that wrote a copy
+ * is replaced too, so that another one scans it. */
+int scanner_pool_sanitize(struct scanner_pool *p, int fd, int copy, const char *name,
+                          enum sanitize_format format, enum sanitize_mode mode,
+                          const struct sanitize_limits *lim, unsigned timeout_ms,
+                          struct sanitize_result *out);
 
 /* Replace every worker (idle ones now, busy ones before their next file): no worker that
  * scanned before this call scans after it.

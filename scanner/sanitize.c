@@ -98,6 +98,7 @@ void sanitize_refuse(struct sanitize_result *r, const char *fmt, ...)
     r->status = SANITIZE_REFUSED;
     r->removed = 0;
     r->family = SANITIZE_FAMILY_NONE;
+    r->size = 0;
     va_start(ap, fmt);
     vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
     va_end(ap);

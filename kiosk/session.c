@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "kiosk/audit.h"
+#include "kiosk/disarm.h"
 #include "kiosk/manifest.h"
 #include "kiosk/media.h"
 #include "kiosk/names.h"
@@ -118,6 +119,7 @@ static void session_file_free(gpointer p)
     g_free(f->type);
     g_free(f->staged_path);
     g_free(f->spool_name);
+    disarm_info_free(f->disarm);
     g_free(f);
 }
 
@@ -226,6 +228,9 @@ static void session_json_set_file(JsonObject *o, const struct session_file *f)
         json_object_set_string_member(o, "staged_path", f->staged_path);
     else
         json_object_set_null_member(o, "staged_path");
+    /* A sanitized copy: size, sha256 and type above are the copy's; the original's here. */
+    if (f->disarm && f->verdict.kind == VERDICT_SANITIZED)
+        json_object_set_object_member(o, "sanitized", disarm_info_json(f->disarm));
 }
 
 static int session_audit_file(struct audit *a, const struct session_result *r,
@@ -427,6 +432,14 @@ static void session_scan_file(struct session_ctx *c, struct session_scan_job *jo
     if (!job->allowed && f->verdict.kind != VERDICT_INFECTED && f->verdict.kind != VERDICT_ERROR)
         verdict_set(&f->verdict, VERDICT_BLOCKED, "%s",
                     job->reason ? job->reason : "not allowed by policy");
+    /* Content disarm (disarm.h): macros, scripts and embedded files out, or held back.
+     * Office 97-2003 files held back for macros are told why no copy is made. */
+    if ((job->allowed || verdict_is_macros(&f->verdict)) && fd >= 0 &&
+        !g_atomic_int_get(&c->aborted)) {
+        struct disarm_ctx d = {.policy = pol, .pool = c->p->pool, .spoolfd = c->work->spoolfd,
+                               .timeout_ms = 2 * pol->limits.scan_max_time + 30000};
+        disarm_file(&d, f);
+    }
     if (!verdict_deliverable(&f->verdict)) {
         unlinkat(c->work->spoolfd, f->spool_name, 0);
         g_clear_pointer(&f->spool_name, g_free);
@@ -608,6 +621,7 @@ static void session_count(struct session_result *r)
         case VERDICT_BLOCKED: r->counts.blocked++; break;
         case VERDICT_ERROR: r->counts.error++; break;
         case VERDICT_SKIPPED: r->counts.skipped++; break;
+        case VERDICT_SANITIZED: r->counts.delivered++; r->counts.sanitized++; break;
         }
     }
 }
@@ -680,7 +694,8 @@ static int session_deliver(struct session_ctx *c, char **why)
             nd = names_dir_new();
             g_hash_table_insert(claims, g_strdup(sdir), nd);
         }
-        char *clean = names_sanitize(raw_base);
+        /* a sanitized copy goes by its own name (.xlsm -> .xlsx) */
+        char *clean = names_sanitize(f->disarm ? f->disarm->name : raw_base);
         char *name = names_dir_claim(nd, clean);
         f->staged_path = sdir[0] ? g_strconcat(sdir, "/", name, NULL) : g_strdup(name);
         char *dwhy = NULL;
@@ -743,6 +758,7 @@ static int session_end_record(struct audit *audit, struct session_result *r)
         json_object_set_string_member(o, "signed_by", r->sign_key_id);
     json_object_set_int_member(o, "files", (gint64)r->counts.files);
     json_object_set_int_member(o, "delivered", (gint64)r->counts.delivered);
+    json_object_set_int_member(o, "sanitized", (gint64)r->counts.sanitized);
     json_object_set_int_member(o, "infected", (gint64)r->counts.infected);
     json_object_set_int_member(o, "blocked", (gint64)r->counts.blocked);
     json_object_set_int_member(o, "errors", (gint64)r->counts.error);
@@ -1181,6 +1197,7 @@ JsonObject *session_counts_to_json(const struct session_counts *c)
     JsonObject *o = json_object_new();
     json_object_set_int_member(o, "files", (gint64)c->files);
     json_object_set_int_member(o, "delivered", (gint64)c->delivered);
+    json_object_set_int_member(o, "sanitized", (gint64)c->sanitized);
     json_object_set_int_member(o, "infected", (gint64)c->infected);
     json_object_set_int_member(o, "blocked", (gint64)c->blocked);
     json_object_set_int_member(o, "error", (gint64)c->error);

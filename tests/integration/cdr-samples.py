@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Samples for the content-disarm tests (t_cdr_*.sh), made at test time.
 
-    cdr-samples.py DIR
+    cdr-samples.py DIR [EICAR-FILE]
 
 writes into DIR:
   stowage.xlsm        a workbook with xl/vbaProject.bin (macro content type + relationship),
@@ -10,7 +10,8 @@ writes into DIR:
                       control, a remote template and "update fields on open"
   slides.pptm         a presentation with ppt/vbaProject.bin and an ActiveX control
   plain.xlsx          a workbook without any of it (delivered as it is)
-  eicar-macro.xlsm    EICAR as the bytes of xl/vbaProject.bin (malware: held back)
+  eicar-macro.xlsm    the bytes of EICAR-FILE (made by lib.sh's make_eicar) as
+                      xl/vbaProject.bin (malware: held back); only with EICAR-FILE
   bomb.xlsx           a zip bomb that looks like a workbook
   truncated.docx      a document cut off in the middle
   encrypted.xlsx      an "encrypted Office document": an OLE2 compound file holding
@@ -19,8 +20,7 @@ writes into DIR:
                       link with a /Launch action and a page /AA with a /URI
   plain.pdf           the same text without any of it
 
-EICAR is assembled here from two halves, as tests/integration/lib.sh does, so no file in
-the repository carries it."""
+No file in the repository carries EICAR: lib.sh makes it at test time."""
 import io
 import os
 import struct
@@ -32,8 +32,6 @@ NS_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 MS = "http://schemas.microsoft.com/office/2006/relationships"
 DATE = (2024, 6, 11, 9, 30, 0)
-
-EICAR = (b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*")
 
 
 def rels(items):
@@ -353,12 +351,14 @@ def main():
         "plain.xlsx": xlsx(macro=False),
         "letter.docm": docm(),
         "slides.pptm": pptm(),
-        "eicar-macro.xlsm": xlsx(macro=True, vba=EICAR, extras=False),
         "bomb.xlsx": bomb(),
         "encrypted.xlsx": encrypted(),
         "active.pdf": pdf_pages(True),
         "plain.pdf": pdf_pages(False),
     }
+    if len(sys.argv) > 2:
+        with open(sys.argv[2], "rb") as f:
+            files["eicar-macro.xlsm"] = xlsx(macro=True, vba=f.read(), extras=False)
     doc = docm()
     files["truncated.docx"] = doc[: len(doc) * 2 // 3]
     for name, data in files.items():

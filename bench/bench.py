@@ -356,6 +356,8 @@ class Bench:
         os.makedirs(staging); os.makedirs(rundir)
         self.settle(source)
         argv = [self.kiosk, "scan", "--policy", self.policy, "--staging", staging,
+                "--work-dir", os.path.join(d, "work"),
+                "--signing-key", os.path.join(d, "keys", "signing.key"),
                 "--signatures", self.sigs, "--audit-log", os.path.join(d, "audit.jsonl"),
                 "--run-dir", rundir, "--json"]
         if self.a.workers:

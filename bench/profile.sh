@@ -14,7 +14,8 @@ corpus=${2:-$build/bench/corpus-400M}
 sigs=${3:-$build/bench/sigs}
 out=$build/bench/profile
 rm -rf "$out"; mkdir -p "$out/staging" "$out/run"
-args=(scan --policy "$here/../data/policy.conf" --staging "$out/staging" --signatures "$sigs"
+args=(scan --policy "$here/../data/policy.conf" --staging "$out/staging" --work-dir "$out/work"
+      --signing-key "$out/keys/signing.key" --signatures "$sigs"
       --audit-log "$out/audit.jsonl" --run-dir "$out/run" --workers 1 --json "$corpus")
 find "$corpus" -type f -print0 | xargs -0 cat > /dev/null   # warm
 if perf record -q -e cpu-clock -F 999 -o /dev/null true 2>/dev/null; then

@@ -37,6 +37,11 @@ bool util_parse_size(const char *text, uint64_t *out);
 /* Human-readable bytes ("1.5 MB", decimal units as people read them).  Newly allocated. */
 char *util_format_bytes(uint64_t bytes);
 
+/* Testing mode's hold points (a test waits for the evidence instead of racing it): open
+ * FIFO for writing (blocks until the test reads), write "held TAG\n", then open it for
+ * reading and wait until the test writes and closes it.  NULL FIFO: nothing. */
+void util_test_hold(const char *fifo, const char *tag);
+
 /* Write all of buf to fd, retrying on EINTR and short writes.  Returns 0 or KERR_SYSTEM. */
 int util_write_all(int fd, const void *buf, size_t len);
 

@@ -296,6 +296,8 @@ static void daemon_start(struct daemon *d, struct daemon_job *j)
         .model = j->dev->model,
         .serial = j->dev->serial,
         .accept_loop = d->cfg->accept_loop,
+        .signing_key = d->cfg->signing_key,
+        .test_hold_fifo = d->cfg->accept_loop ? g_getenv("KIOSK_TEST_SESSION_HOLD") : NULL,
     };
     log_info("session %s: %s (%s %s, %" G_GUINT64_FORMAT " bytes)%s", j->id, j->dev->devnode,
              j->dev->vendor ? j->dev->vendor : "?", j->dev->model ? j->dev->model : "?",

@@ -207,24 +207,9 @@ static void publish_test_hold(struct publish_ctx *c)
 {
     if (!c->hold_fifo)
         return;
-    const char *fifo = c->hold_fifo;
+    log_info("test hold: waiting on %s", c->hold_fifo);
+    util_test_hold(c->hold_fifo, c->session);
     c->hold_fifo = NULL; /* once */
-    log_info("test hold: waiting on %s", fifo);
-    int fd = open(fifo, O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        char line[160];
-        int n = snprintf(line, sizeof(line), "held %s\n", c->session);
-        if (write(fd, line, (size_t)n) < 0) {
-        }
-        close(fd);
-    }
-    fd = open(fifo, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        char b[64];
-        while (read(fd, b, sizeof(b)) > 0) {
-        }
-        close(fd);
-    }
 }
 
 /* Upload entry file REL; what arrived is checked later (publish_verify).  *why on

@@ -858,6 +858,8 @@ static int session_commit(struct session_ctx *c, struct audit *audit, char **why
     e->bytes = bytes;
     e->created_us = g_get_real_time();
     rc = outbox_save(p->work_dir, e, why);
+    if (rc == 0)
+        util_test_hold(p->test_hold_fifo, r->id);
     if (rc == 0 && session_end_record(audit, r) != 0) {
         rc = KERR_AUDIT;
         *why = g_strdup("the audit log could not record the end of the check; nothing was "

@@ -120,6 +120,11 @@ struct session_params {
      * *.sig); NULL or "" = unsigned.  A configured key that cannot be used fails the
      * session. */
     const char *signing_key;
+    /* Testing mode only (the service with --accept-loop-devices and the environment's
+     * KIOSK_TEST_SESSION_HOLD): hold at this FIFO (util_test_hold) after the delivery is in
+     * the outbox and before the session's end is recorded, so a test can kill the service
+     * or pull the stick at that point. */
+    const char *test_hold_fifo;
 };
 
 /* A new session id: "YYYYmmdd-HHMMSS-xxxxxxxx" (UTC time, 4 random bytes). */

@@ -36,7 +36,7 @@ void kiosk_remove_page_update(GtkWidget *page, const struct screen_state *s)
     gtk_widget_set_visible(GTK_WIDGET(self->summary_label), s->verdict != VERDICT_NONE);
     if (s->verdict == VERDICT_NONE)
         return;
-    gtk_label_set_text(self->verdict_label, kiosk_format_verdict_title(s->verdict));
+    gtk_label_set_text(self->verdict_label, kiosk_format_verdict_title(s));
     gtk_widget_add_css_class(GTK_WIDGET(self->verdict_label), classes[s->verdict - 1]);
     g_autofree char *summary = NULL;
     if (s->failed)

@@ -82,7 +82,7 @@ void kiosk_result_page_update(GtkWidget *page, const struct screen_state *s)
         gtk_widget_remove_css_class(verdict, verdict_classes[i]);
     if (s->verdict != VERDICT_NONE)
         gtk_widget_add_css_class(verdict, verdict_classes[s->verdict - 1]);
-    gtk_label_set_text(self->verdict_label, kiosk_format_verdict_title(s->verdict));
+    gtk_label_set_text(self->verdict_label, kiosk_format_verdict_title(s));
     gtk_widget_set_visible(GTK_WIDGET(self->test_label), s->test_signatures);
     /* The service asks for the media right after "done": the result stays, with the
      * request on top, so the person still reads which files were held back and why. */

@@ -67,10 +67,13 @@ char *kiosk_format_held_reason(const struct screen_held *h)
     }
 }
 
-const char *kiosk_format_verdict_title(enum screen_verdict v)
+const char *kiosk_format_verdict_title(const struct screen_state *s)
 {
-    switch (v) {
+    switch (s->verdict) {
     case VERDICT_DELIVERED:
+        /* "Delivered" only once the terminal's share has the files. */
+        if (s->publication == PUB_PENDING || s->publication == PUB_RETRYING)
+            return _("All files clean (checked)");
         return _("All files delivered");
     case VERDICT_SOME_HELD_BACK:
         return _("Some files held back");

@@ -17,7 +17,7 @@ char *kiosk_format_device(const struct screen_device *d);
 const char *kiosk_format_held_verdict(enum screen_held_verdict v);
 /* The reason in plain words: "Signature: Eicar-Signature", "Rule: ..." */
 char *kiosk_format_held_reason(const struct screen_held *h);
-const char *kiosk_format_verdict_title(enum screen_verdict v);
+const char *kiosk_format_verdict_title(const struct screen_state *s);
 
 /* Whom to call when the kiosk is out of service ([ui] contact in kiosk.conf); NULL = a
  * generic "terminal IT help desk". */

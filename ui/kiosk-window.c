@@ -307,6 +307,8 @@ char *kiosk_window_describe(KioskWindow *self, const struct screen_state *s, con
     json_builder_add_string_value(b, screen_verdict_name(s->verdict));
     json_builder_set_member_name(b, "oos_code");
     json_builder_add_string_value(b, screen_oos_code_name(s->oos_code));
+    json_builder_set_member_name(b, "publication");
+    json_builder_add_string_value(b, screen_publication_name(s->publication));
     json_builder_set_member_name(b, "language");
     json_builder_add_string_value(b, lang);
     json_builder_set_member_name(b, "connected");

@@ -81,8 +81,11 @@ def cmd_json(args):
         if f["verdict"] not in VERDICTS:
             die("bad verdict %r" % f)
         if f["verdict"] == "clean":
-            if not f["staged_path"]:
+            # (a session that failed after the scan delivered nothing: no staged_path)
+            if not f["staged_path"] and j["status"] != "failed":
                 die("clean file without staged_path: %r" % f)
+            if f["staged_path"] and j["status"] == "failed":
+                die("a failed session with a staged_path: %r" % f)
         elif f["staged_path"] is not None:
             die("undelivered file has a staged_path: %r" % f)
         if f["verdict"] in ("infected", "blocked", "error") and not f["reason"]:

@@ -56,6 +56,9 @@ on_share_once() {  # on_share_once SESSION: complete, once, nothing of it in .in
     (cd "$SMB_SHARE/kiosk1/$1" && sha256sum -c --quiet SHA256SUMS) || dfail "$1 does not check out on the share"
     [ "$(ls "$SMB_SHARE/kiosk1" | grep -c "^$1")" = 1 ] || dfail "$1 is on the share more than once: $(ls "$SMB_SHARE/kiosk1")"
     [ ! -e "$SMB_SHARE/kiosk1/.incoming/$1" ] || dfail "a partial upload of $1 is left in .incoming"
+    # signed by the service's key, complete, nothing unlisted
+    "$KIOSK_BUILD/kiosk-verify" "$SMB_SHARE/kiosk1/$1" --pubkey "$T/keys/signing.pub" > "$T/verify.out" ||
+        { cat "$T/verify.out"; dfail "$1 does not verify"; }
 }
 
 # ---- A. the share is down before the stick comes ----------------------------------------

@@ -70,8 +70,18 @@ struct screen_held {
     char *reason; /* signature name, policy rule, or why it could not be scanned */
 };
 
+/* A file delivered as a safe copy (content disarm): what was removed, as the service's
+ * identifiers ("vba-macros", "pdf-javascript" ...; kiosk-ui-format.c words them). */
+struct screen_sanitized {
+    char *path;         /* as on the medium */
+    char *delivered_as; /* the copy's name in the delivery, or NULL */
+    char **removed;     /* NULL-terminated identifiers */
+    char *reason;       /* the service's text (English) */
+};
+
 struct screen_counts {
     int64_t files, delivered, infected, blocked, error, skipped;
+    int64_t sanitized; /* of the delivered: safe copies */
 };
 
 /* Everything the screens show.  Strings are owned by the state (NULL when absent). */
@@ -101,6 +111,8 @@ struct screen_state {
     enum screen_publication publication;
     struct screen_held *held;
     unsigned n_held;
+    struct screen_sanitized *sanitized;
+    unsigned n_sanitized;
     bool test_signatures;
     /* refused, failed, out-of-service */
     char *reason;

@@ -14,6 +14,8 @@ image of it, then measures, REPS times each, interleaved:
   kiosk        kiosk scan of the corpus folder, timed from the "engine loaded" log line
                until the JSON result starts arriving (copy, hash, type, scan, deliver,
                manifest, audit, publish); engine load reported apart
+  kiosk-nocdr  the kiosk row with content disarm off (policy macros=allow, pdf=allow): the
+               kiosk/kiosk-nocdr ratio is what sanitizing Office files and PDFs costs
   kiosk-fat    the same on a FAT32 image of the corpus (loop + fusefat: the media layer)
 Cold cache by default: caches are dropped (sync; echo 3 > /proc/sys/vm/drop_caches)
 before each measurement (for clamd: after it has loaded); --warm, or when dropping is
@@ -41,7 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CLK = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
-ROWS = ["read", "clamscan", "clamscan-load", "clamd", "kiosk", "kiosk-fat"]
+ROWS = ["read", "clamscan", "clamscan-load", "clamd", "kiosk", "kiosk-nocdr", "kiosk-fat"]
 
 # Limits: the kiosk's policy (data/policy.conf [limits] scan-*), given to clamscan and
 # clamd too, with the same alerts the kiosk turns on (exceeds-max, encrypted, macros).
@@ -350,12 +352,26 @@ class Bench:
         shutil.rmtree(d, ignore_errors=True)
         return res
 
-    def m_kiosk(self, source):
+    def nocdr_policy(self):
+        """data/policy.conf with content disarm off (macros=allow, pdf=allow)."""
+        p = os.path.join(self.tmp, "policy-nocdr.conf")
+        with open(self.policy) as f:
+            text = f.read()
+        for key in ("macros", "pdf"):
+            lines = text.split("\n")
+            if not any(l.startswith(key + "=") for l in lines):
+                sys.exit("bench: %s has no %s= line" % (self.policy, key))
+            text = "\n".join(key + "=allow" if l.startswith(key + "=") else l for l in lines)
+        with open(p, "w") as f:
+            f.write(text)
+        return p
+
+    def m_kiosk(self, source, policy=None):
         d = tempfile.mkdtemp(prefix="kiosk.", dir=self.tmp)
         staging, rundir = os.path.join(d, "staging"), os.path.join(d, "run")
         os.makedirs(staging); os.makedirs(rundir)
         self.settle(source)
-        argv = [self.kiosk, "scan", "--policy", self.policy, "--staging", staging,
+        argv = [self.kiosk, "scan", "--policy", policy or self.policy, "--staging", staging,
                 "--work-dir", os.path.join(d, "work"),
                 "--signing-key", os.path.join(d, "keys", "signing.key"),
                 "--signatures", self.sigs, "--audit-log", os.path.join(d, "audit.jsonl"),
@@ -386,6 +402,7 @@ class Bench:
         fns = {"read": self.m_read, "clamscan": self.m_clamscan,
                "clamscan-load": self.m_clamscan_load, "clamd": self.m_clamd,
                "kiosk": lambda: self.m_kiosk(self.corpus),
+               "kiosk-nocdr": lambda: self.m_kiosk(self.corpus, self.nocdr_policy()),
                "kiosk-fat": lambda: self.m_kiosk(self.image)}
         samples = {r: [] for r in self.rows}
         load0 = os.getloadavg()
@@ -428,7 +445,8 @@ class Bench:
             return None
         ratios = {"kiosk/clamd": ratio("kiosk", "clamd"), "kiosk/clamscan": ratio("kiosk", "clamscan"),
                   "kiosk-fat/clamd": ratio("kiosk-fat", "clamd"),
-                  "kiosk-fat/kiosk": ratio("kiosk-fat", "kiosk"), "kiosk/read": ratio("kiosk", "read")}
+                  "kiosk-fat/kiosk": ratio("kiosk-fat", "kiosk"), "kiosk/read": ratio("kiosk", "read"),
+                  "kiosk/kiosk-nocdr": ratio("kiosk", "kiosk-nocdr")}
         if "clamscan" in by and "clamscan-load" in by:
             sc = by["clamscan"]["seconds"] - by["clamscan-load"]["seconds"]
             if sc > 0 and "kiosk" in by:
@@ -470,6 +488,8 @@ def table(res):
             extra.append("RSS +%.0f MB over loaded engine" % d["rss_growth_mb"])
         if "found" in d:
             extra.append("found %s" % d["found"][-1])
+        if d.get("counts", {}).get("sanitized"):
+            extra.append("sanitized %d" % d["counts"]["sanitized"])
         lines.append("%-14s %8.2f %8s %8s %8s %6.0f %8s %s" % (
             d["row"], d["seconds"], "-" if d["mb_per_s"] is None else "%.1f" % d["mb_per_s"],
             "-" if d["files_per_s"] is None else "%.0f" % d["files_per_s"],

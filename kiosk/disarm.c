@@ -107,18 +107,33 @@ static const char *disarm_base(const char *path)
     return slash ? slash + 1 : path;
 }
 
+/* One libmagic handle per scanner thread (a magic_t is not thread-safe), closed when the
+ * thread ends. */
+static void disarm_magic_free(gpointer m)
+{
+    if (m)
+        magic_close(m);
+}
+
+static GPrivate disarm_magic_key = G_PRIVATE_INIT(disarm_magic_free);
+
 /* The copy's type, by libmagic on the copy (the original's came from the same place). */
 static char *disarm_type(int fd)
 {
-    char *out = NULL;
-    magic_t m = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
-    if (m && magic_load(m, NULL) == 0 && lseek(fd, 0, SEEK_SET) == 0) {
-        const char *t = magic_descriptor(m, fd);
-        out = t ? g_strdup(t) : NULL;
+    magic_t m = g_private_get(&disarm_magic_key);
+    if (!m) {
+        m = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
+        if (m && magic_load(m, NULL) != 0) {
+            log_error("libmagic: %s", magic_error(m));
+            magic_close(m);
+            m = NULL;
+        }
+        g_private_set(&disarm_magic_key, m);
     }
-    if (m)
-        magic_close(m);
-    return out;
+    if (!m || lseek(fd, 0, SEEK_SET) != 0)
+        return NULL;
+    const char *t = magic_descriptor(m, fd);
+    return t ? g_strdup(t) : NULL;
 }
 
 /* The second look at a copy in spool file COPY: hash, type, policy on its new name,

@@ -14,7 +14,8 @@
  *   - stops links that are followed when the file opens: remote templates (Word's
  *     attachedTemplate), frames, sub-documents and pictures on other machines are cut
  *     off; linked OLE objects are set to update only on request; Word's "update fields on
- *     open" and Excel's updateLinks="always" are turned off;
+ *     open" and Excel's updateLinks="always" are turned off; Word's DDE and DDEAUTO fields
+ *     lose their field code (the text they last showed stays);
  *   - gives the main part its macro-free content type, so the copy opens as .docx,
  *     .xlsx, .pptx (or the template/show variants): result.family.
  *
@@ -807,6 +808,121 @@ static bool ooxml_stop_updates(xmlNodePtr n)
     return changed;
 }
 
+#define OOXML_NS_W "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+/* A field instruction that makes Word talk to another program by itself: DDE, DDEAUTO. */
+static bool ooxml_dde_instr(const char *instr)
+{
+    while (*instr == ' ' || *instr == '\t')
+        instr++;
+    return g_ascii_strncasecmp(instr, "DDE", 3) == 0 &&
+           (instr[3] == '\0' || instr[3] == ' ' || instr[3] == '\t' ||
+            g_ascii_strncasecmp(instr + 3, "AUTO", 4) == 0);
+}
+
+struct ooxml_field {
+    GString *instr;
+    GPtrArray *code; /* the fldChar and instrText elements of the field's code */
+};
+
+/* Word fields whose code is DDE or DDEAUTO lose their code (begin, instruction,
+ * separator, end marks); the result Word last showed stays as plain text.  Simple fields
+ * (w:fldSimple) are unwrapped the same way.  True when anything changed. */
+static bool ooxml_cut_dde(xmlNodePtr root)
+{
+    GPtrArray *open = g_ptr_array_new(); /* struct ooxml_field *, innermost last */
+    GPtrArray *doomed = g_ptr_array_new();
+    GPtrArray *unwrap = g_ptr_array_new();
+    xmlNodePtr n = root;
+    while (n) {
+        if (n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
+            strcmp((const char *)n->ns->href, OOXML_NS_W) == 0) {
+            const char *name = (const char *)n->name;
+            if (strcmp(name, "fldSimple") == 0) {
+                xmlChar *instr = xmlGetNsProp(n, BAD_CAST "instr", BAD_CAST OOXML_NS_W);
+                if (instr && ooxml_dde_instr((const char *)instr))
+                    g_ptr_array_add(unwrap, n);
+                xmlFree(instr);
+            } else if (strcmp(name, "fldChar") == 0) {
+                xmlChar *t = xmlGetNsProp(n, BAD_CAST "fldCharType", BAD_CAST OOXML_NS_W);
+                if (t && strcmp((const char *)t, "begin") == 0) {
+                    struct ooxml_field *f = g_new0(struct ooxml_field, 1);
+                    f->instr = g_string_new(NULL);
+                    f->code = g_ptr_array_new();
+                    g_ptr_array_add(f->code, n);
+                    g_ptr_array_add(open, f);
+                } else if (t && open->len) {
+                    struct ooxml_field *f = g_ptr_array_index(open, open->len - 1);
+                    g_ptr_array_add(f->code, n);
+                    if (strcmp((const char *)t, "end") == 0) {
+                        if (ooxml_dde_instr(f->instr->str))
+                            for (guint i = 0; i < f->code->len; i++)
+                                g_ptr_array_add(doomed, g_ptr_array_index(f->code, i));
+                        g_ptr_array_remove_index(open, open->len - 1);
+                        g_string_free(f->instr, TRUE);
+                        g_ptr_array_free(f->code, TRUE);
+                        g_free(f);
+                    }
+                }
+                xmlFree(t);
+            } else if (strcmp(name, "instrText") == 0 && open->len) {
+                struct ooxml_field *f = g_ptr_array_index(open, open->len - 1);
+                xmlChar *text = xmlNodeGetContent(n);
+                if (f->instr->len < 4096)
+                    g_string_append(f->instr, text ? (const char *)text : "");
+                xmlFree(text);
+                g_ptr_array_add(f->code, n);
+            }
+        }
+        /* document order, without recursion */
+        if (n->children && n->type == XML_ELEMENT_NODE) {
+            n = n->children;
+            continue;
+        }
+        while (n && n != root && !n->next)
+            n = n->parent;
+        n = n && n != root ? n->next : NULL;
+    }
+    for (guint i = 0; i < open->len; i++) { /* fields never ended: leave them */
+        struct ooxml_field *f = g_ptr_array_index(open, i);
+        g_string_free(f->instr, TRUE);
+        g_ptr_array_free(f->code, TRUE);
+        g_free(f);
+    }
+    bool changed = doomed->len || unwrap->len;
+    for (guint i = 0; i < doomed->len; i++) {
+        xmlNodePtr d = g_ptr_array_index(doomed, i);
+        xmlUnlinkNode(d);
+        xmlFreeNode(d);
+    }
+    for (guint i = 0; i < unwrap->len; i++) {
+        xmlNodePtr f = g_ptr_array_index(unwrap, i);
+        while (f->children) {
+            xmlNodePtr c = f->children;
+            xmlUnlinkNode(c);
+            xmlAddPrevSibling(f, c);
+        }
+        xmlUnlinkNode(f);
+        xmlFreeNode(f);
+    }
+    g_ptr_array_free(open, TRUE);
+    g_ptr_array_free(doomed, TRUE);
+    g_ptr_array_free(unwrap, TRUE);
+    return changed;
+}
+
+/* Raw bytes may hold a DDE field: field codes ("instr") and "DDE" in any case.  (Only a
+ * filter: the XML decides.) */
+static bool ooxml_mentions_dde(const char *buf)
+{
+    if (!strstr(buf, "instr"))
+        return false;
+    for (const char *c = buf; *c; c++)
+        if ((*c == 'd' || *c == 'D') && g_ascii_strncasecmp(c, "dde", 3) == 0)
+            return true;
+    return false;
+}
+
 /* Raw bytes of a part mention something ooxml_stop_updates() changes. */
 static bool ooxml_mentions_updates(const char *buf)
 {
@@ -835,21 +951,37 @@ static bool ooxml_updates(struct ooxml *o)
             if (rel->external && strcmp(ooxml_last_segment(rel->type), "oleobject") == 0)
                 candidate = true;
         }
-        if (!candidate)
+        /* Word's story parts (document, headers, footers, notes, comments) hold fields */
+        bool word = p->ct && g_str_has_prefix(p->ct, "application/vnd.openxmlformats-"
+                                                     "officedocument.wordprocessingml.") &&
+                    g_str_has_suffix(p->ct, "+xml");
+        word = word || (p == o->main && (o->family == SANITIZE_FAMILY_DOCX ||
+                                         o->family == SANITIZE_FAMILY_DOTX));
+        if (!candidate && !word)
             continue;
+        bool updates = false, dde = false;
         if (!p->doc) {
             size_t len = 0;
             char *buf = ooxml_read(o, p, &len);
             if (!buf)
                 return false;
-            bool mentions = ooxml_mentions_updates(buf);
+            updates = candidate && ooxml_mentions_updates(buf);
+            dde = word && ooxml_mentions_dde(buf);
             g_free(buf);
-            if (!mentions)
+            if (!updates && !dde)
                 continue;
             if (!(p->doc = ooxml_parse(o, p)))
                 return false;
+        } else {
+            updates = candidate;
+            dde = word;
         }
-        if (ooxml_stop_updates(xmlDocGetRootElement(p->doc))) {
+        bool changed = false;
+        if (updates && ooxml_stop_updates(xmlDocGetRootElement(p->doc)))
+            changed = true;
+        if (dde && ooxml_cut_dde(xmlDocGetRootElement(p->doc)))
+            changed = true;
+        if (changed) {
             p->changed = true;
             o->removed |= SANITIZE_EXT_LINKS;
         }

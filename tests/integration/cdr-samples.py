@@ -7,7 +7,8 @@ writes into DIR:
   stowage.xlsm        a workbook with xl/vbaProject.bin (macro content type + relationship),
                       an ActiveX control on the sheet and a ribbon with a macro callback
   letter.docm         a document with word/vbaProject.bin, word/vbaData.xml, an ActiveX
-                      control, a remote template and "update fields on open"
+                      control, a remote template, "update fields on open" and a DDEAUTO
+                      field
   slides.pptm         a presentation with ppt/vbaProject.bin and an ActiveX control
   plain.xlsx          a workbook without any of it (delivered as it is)
   eicar-macro.xlsm    the bytes of EICAR-FILE (made by lib.sh's make_eicar) as
@@ -169,6 +170,10 @@ def docm():
            '<w:p><w:r><w:t>Notice of readiness: MV EXAMPLE STAR, voyage 042E</w:t></w:r></w:p>'
            '<w:p><w:r><w:object><w:control r:id="rId3" w:name="CheckBox1"/></w:object></w:r></w:p>'
            '<w:p><w:r><w:t>Berth 4, 0600 local time</w:t></w:r></w:p>'
+           '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> DDE</w:instrText></w:r>'
+           '<w:r><w:instrText xml:space="preserve">AUTO c:\\windows\\system32\\cmd.exe "/k calc.exe" </w:instrText></w:r>'
+           '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>Draft 0600</w:t></w:r>'
+           '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
            '</w:body></w:document>' % (w, R))
     settings = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 '<w:settings xmlns:w="%s" xmlns:r="%s"><w:updateFields w:val="true"/>'

@@ -352,6 +352,53 @@ static void test_limits(void **state)
     lim = keep;
 }
 
+/* Word: DDE and DDEAUTO fields lose their code (the text shown stays), other fields stay. */
+static void test_dde(void **state)
+{
+    (void)state;
+#define W "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    const struct part parts[] = {
+        {"[Content_Types].xml",
+         "<Types xmlns=\"" CT "\"><Default Extension=\"rels\" ContentType=\"application/"
+         "vnd.openxmlformats-package.relationships+xml\"/><Override PartName=\"/word/document.xml\" "
+         "ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document."
+         "main+xml\"/></Types>"},
+        {"_rels/.rels", "<Relationships xmlns=\"" PKG "\"><Relationship Id=\"rId1\" Type=\"" R
+                        "/officeDocument\" Target=\"word/document.xml\"/></Relationships>"},
+        {"word/document.xml",
+         "<w:document xmlns:w=\"" W "\"><w:body><w:p>"
+         "<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText> dde</w:instrText></w:r>"
+         "<w:r><w:instrText>auto cmd \"/c calc\"</w:instrText></w:r>"
+         "<w:r><w:fldChar w:fldCharType=\"separate\"/></w:r><w:r><w:t>shown</w:t></w:r>"
+         "<w:r><w:fldChar w:fldCharType=\"end\"/></w:r></w:p>"
+         "<w:p><w:fldSimple w:instr=\"DDE Excel x\"><w:r><w:t>simple</w:t></w:r></w:fldSimple>"
+         "<w:fldSimple w:instr=\" PAGE \"><w:r><w:t>1</w:t></w:r></w:fldSimple></w:p>"
+         "<w:p><w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText>DATE</w:instrText>"
+         "</w:r><w:r><w:fldChar w:fldCharType=\"end\"/></w:r></w:p></w:body></w:document>"},
+        {NULL, NULL},
+    };
+#undef W
+    GBytes *b = zip_build(parts);
+    int fd = memfd_create("copy", MFD_CLOEXEC);
+    run(b, SANITIZE_REWRITE, fd);
+    assert_int_equal(res.status, SANITIZE_REWRITTEN);
+    assert_int_equal(res.removed, SANITIZE_EXT_LINKS);
+    assert_int_equal(res.family, SANITIZE_FAMILY_DOCX);
+    GBytes *keep = NULL;
+    zip_t *z = copy_open(fd, &keep);
+    char *doc = copy_read(z, "word/document.xml");
+    assert_null(strcasestr(doc, "dde"));
+    assert_non_null(strstr(doc, "shown"));
+    assert_non_null(strstr(doc, "simple"));
+    assert_non_null(strstr(doc, "PAGE"));
+    assert_non_null(strstr(doc, "DATE"));
+    g_free(doc);
+    zip_discard(z);
+    g_bytes_unref(keep);
+    close(fd);
+    g_bytes_unref(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_activex_customui_links),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_dde),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

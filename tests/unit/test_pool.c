@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -451,6 +452,56 @@ static void test_recycle(void **state)
     free_pool(p);
 }
 
+/* Content disarm through a worker (worker.h "sanitize"): a check keeps the worker, a
+ * rewrite fills the copy the service passed and retires the worker that wrote it; junk is
+ * refused and the worker stays up. */
+static void test_sanitize(void **state)
+{
+    (void)state;
+    static const char pdf[] =
+        "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (x) >> >>\n"
+        "endobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+        "trailer\n<< /Root 1 0 R >>\n%%EOF\n";
+    struct scanner_pool *p = new_pool(1);
+    struct sanitize_limits lim;
+    struct sanitize_result r;
+    pid_t before, after;
+    sanitize_limits_default(&lim, 1 << 20, 4 << 20, 100);
+    int in = make_file("active.pdf", pdf, sizeof(pdf) - 1);
+    assert_int_equal(scanner_pool_worker_pids(p, &before, 1), 1);
+    scanner_pool_sanitize(p, in, -1, "active.pdf", SANITIZE_PDF, SANITIZE_CHECK, &lim, 30000, &r);
+    assert_int_equal(r.status, SANITIZE_FOUND);
+    assert_true(r.removed & SANITIZE_PDF_OPEN_ACTION);
+    assert_int_equal(scanner_pool_worker_pids(p, &after, 1), 1);
+    assert_int_equal(after, before);
+
+    int copy = memfd_create("copy", MFD_CLOEXEC);
+    scanner_pool_sanitize(p, in, copy, "active.pdf", SANITIZE_PDF, SANITIZE_REWRITE, &lim, 30000,
+                          &r);
+    assert_int_equal(r.status, SANITIZE_REWRITTEN);
+    assert_true(r.removed & SANITIZE_PDF_JAVASCRIPT);
+    struct stat st;
+    assert_int_equal(fstat(copy, &st), 0);
+    assert_int_equal((uint64_t)st.st_size, r.size);
+    assert_int_equal(scanner_pool_worker_pids(p, &after, 1), 1);
+    assert_true(after != before); /* the writer does not scan its copy */
+    struct verdict v;
+    scanner_pool_scan_fd(p, copy, "copy", 30000, &v);
+    assert_int_equal(v.kind, VERDICT_CLEAN);
+    close(copy);
+
+    before = after;
+    int junk = make_file("junk.docx", "PK\3\4 not a package", 19);
+    scanner_pool_sanitize(p, junk, -1, "junk.docx", SANITIZE_OOXML, SANITIZE_CHECK, &lim, 30000, &r);
+    assert_int_equal(r.status, SANITIZE_REFUSED);
+    assert_non_null(strstr(r.reason, "damaged"));
+    assert_int_equal(scanner_pool_worker_pids(p, &after, 1), 1);
+    assert_int_equal(after, before);
+    close(junk);
+    close(in);
+    free_pool(p);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -549,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_timeout),          cmocka_unit_test(test_forbidden_syscalls),
         cmocka_unit_test(test_bad_answers),      cmocka_unit_test(test_idle_death),
         cmocka_unit_test(test_recycle),          cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_sanitize),
         cmocka_unit_test(test_clamav_testfiles),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

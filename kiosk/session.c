@@ -132,6 +132,8 @@ void session_result_free(struct session_result *r)
     g_free(r->error);
     g_free(r->delivery);
     g_free(r->manifest_path);
+    g_free(r->outbox);
+    g_free(r->target);
     g_free(r->source);
     g_free(r->source_kind);
     g_free(r->pttype);

@@ -32,8 +32,13 @@ static const struct {
 };
 
 static const char *const disarm_legacy[] = {
-    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
-    "application/vnd.ms-office", "application/CDFV2", "application/x-ole-storage", NULL,
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.ms-office",
+    "application/CDFV2",
+    "application/x-ole-storage",
+    NULL,
 };
 
 static bool disarm_match(const char *pattern, const char *s)
@@ -138,8 +143,8 @@ static char *disarm_type(int fd)
 
 /* The second look at a copy in spool file COPY: hash, type, policy on its new name,
  * scan.  On success fill F for delivery and return true; else set F's verdict. */
-static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *f,
-                               const char *copy, const struct sanitize_result *r)
+static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *f, const char *copy,
+                               const struct sanitize_result *r)
 {
     struct stat st;
     char sha[65];
@@ -156,8 +161,9 @@ static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *
         goto out;
     }
     if ((uint64_t)st.st_size > d->policy->limits.max_file_size) {
-        verdict_set(&f->verdict, VERDICT_BLOCKED, "the sanitized copy is larger than the file "
-                                                  "size limit");
+        verdict_set(&f->verdict, VERDICT_BLOCKED,
+                    "the sanitized copy is larger than the file "
+                    "size limit");
         goto out;
     }
     type = disarm_type(fd);
@@ -244,7 +250,8 @@ void disarm_file(const struct disarm_ctx *d, struct session_file *f)
     /* Only what would be delivered, or Office held back only for its macros; malware and
      * every other refusal stand. */
     if (f->verdict.kind != VERDICT_CLEAN &&
-        !(format == SANITIZE_OOXML && mode == POLICY_DISARM_SANITIZE && verdict_is_macros(&f->verdict)))
+        !(format == SANITIZE_OOXML && mode == POLICY_DISARM_SANITIZE &&
+          verdict_is_macros(&f->verdict)))
         return;
     if (!d->pool) {
         verdict_set(&f->verdict, VERDICT_ERROR,
@@ -271,8 +278,10 @@ void disarm_file(const struct disarm_ctx *d, struct session_file *f)
                                                : "document contains macros or active content",
                         what);
         else if (r.status == SANITIZE_REFUSED)
-            verdict_set(&f->verdict, VERDICT_BLOCKED, "could not be checked for active content: "
-                                                      "%s", r.reason);
+            verdict_set(&f->verdict, VERDICT_BLOCKED,
+                        "could not be checked for active content: "
+                        "%s",
+                        r.reason);
         return;
     }
 

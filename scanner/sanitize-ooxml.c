@@ -148,31 +148,31 @@ struct ooxml_rel {
 };
 
 struct ooxml_part {
-    char *name;         /* as in the archive */
-    char *key;          /* lower case, percent-decoded: how names are compared */
+    char *name; /* as in the archive */
+    char *key;  /* lower case, percent-decoded: how names are compared */
     zip_uint64_t index;
     zip_uint64_t size;
-    char *ct;           /* lower case, or NULL */
-    uint32_t dropped;   /* why; 0 = kept */
+    char *ct;         /* lower case, or NULL */
+    uint32_t dropped; /* why; 0 = kept */
     bool dir;
     /* its relationships, when it has a .rels part */
     struct ooxml_part *rels_part;
-    GPtrArray *rels;    /* struct ooxml_rel * */
-    xmlDocPtr doc;      /* parsed when it must change */
+    GPtrArray *rels; /* struct ooxml_rel * */
+    xmlDocPtr doc;   /* parsed when it must change */
     bool changed;
-    int reach;          /* bookkeeping of ooxml_reach() */
+    int reach; /* bookkeeping of ooxml_reach() */
 };
 
 struct ooxml {
     const struct sanitize_limits *lim;
     struct sanitize_result *r;
     zip_t *zip;
-    GPtrArray *parts;   /* struct ooxml_part *, archive order */
-    GHashTable *by_key; /* key -> part */
+    GPtrArray *parts;      /* struct ooxml_part *, archive order */
+    GHashTable *by_key;    /* key -> part */
     GHashTable *defaults;  /* extension (lower) -> ct (lower) */
     GHashTable *overrides; /* part key -> ct (lower) */
     struct ooxml_part *ct_part, *main;
-    GPtrArray *root_rels;  /* relationships of the package (_rels/.rels) */
+    GPtrArray *root_rels; /* relationships of the package (_rels/.rels) */
     struct ooxml_part *root_rels_part;
     enum sanitize_family family;
     uint64_t inflated;
@@ -216,8 +216,8 @@ static char *ooxml_key(const char *name)
         name++;
     for (const char *c = name; *c; c++) {
         if (c[0] == '%' && g_ascii_isxdigit(c[1]) && g_ascii_isxdigit(c[2])) {
-            g_string_append_c(s, (char)(g_ascii_xdigit_value(c[1]) * 16 +
-                                        g_ascii_xdigit_value(c[2])));
+            g_string_append_c(s,
+                              (char)(g_ascii_xdigit_value(c[1]) * 16 + g_ascii_xdigit_value(c[2])));
             c += 2;
         } else {
             g_string_append_c(s, *c);
@@ -523,7 +523,8 @@ static bool ooxml_find_main(struct ooxml *o)
         o->family = ooxml_main_types[i].family;
         return true;
     }
-    sanitize_refuse(o->r, "not a Word, Excel or PowerPoint document (main part: %.80s)", o->main->ct);
+    sanitize_refuse(o->r, "not a Word, Excel or PowerPoint document (main part: %.80s)",
+                    o->main->ct);
     return false;
 }
 
@@ -926,8 +927,9 @@ static bool ooxml_mentions_dde(const char *buf)
 /* Raw bytes of a part mention something ooxml_stop_updates() changes. */
 static bool ooxml_mentions_updates(const char *buf)
 {
-    static const char *const words[] = {"updateFields", "updateLinks", "UpdateMode", "oleUpdate",
-                                        "autoLoad", "updateAutomatic", NULL};
+    static const char *const words[] = {
+        "updateFields", "updateLinks",     "UpdateMode", "oleUpdate",
+        "autoLoad",     "updateAutomatic", NULL};
     for (const char *const *w = words; *w; w++)
         if (strstr(buf, *w))
             return true;
@@ -952,11 +954,12 @@ static bool ooxml_updates(struct ooxml *o)
                 candidate = true;
         }
         /* Word's story parts (document, headers, footers, notes, comments) hold fields */
-        bool word = p->ct && g_str_has_prefix(p->ct, "application/vnd.openxmlformats-"
-                                                     "officedocument.wordprocessingml.") &&
+        bool word = p->ct &&
+                    g_str_has_prefix(p->ct, "application/vnd.openxmlformats-"
+                                            "officedocument.wordprocessingml.") &&
                     g_str_has_suffix(p->ct, "+xml");
-        word = word || (p == o->main && (o->family == SANITIZE_FAMILY_DOCX ||
-                                         o->family == SANITIZE_FAMILY_DOTX));
+        word = word || (p == o->main &&
+                        (o->family == SANITIZE_FAMILY_DOCX || o->family == SANITIZE_FAMILY_DOTX));
         if (!candidate && !word)
             continue;
         bool updates = false, dde = false;
@@ -1009,7 +1012,8 @@ static bool ooxml_edit(struct ooxml *o)
         for (xmlNodePtr n = root->children; n;) {
             xmlNodePtr next = n->next;
             const char *id = ooxml_attr(n, "Id");
-            if (ooxml_is(n, OOXML_NS_PKG_REL, "Relationship") && id && ooxml_rel_removed(rels, id)) {
+            if (ooxml_is(n, OOXML_NS_PKG_REL, "Relationship") && id &&
+                ooxml_rel_removed(rels, id)) {
                 xmlUnlinkNode(n);
                 xmlFreeNode(n);
             }
@@ -1115,7 +1119,8 @@ static void ooxml_write(struct ooxml *o, int fd)
     zip_source_t *buf = zip_source_buffer_create(NULL, 0, 0, &err);
     zip_t *out = buf ? zip_open_from_source(buf, ZIP_TRUNCATE, &err) : NULL;
     if (!out) {
-        sanitize_refuse(o->r, "the sanitized copy could not be made (%s)", zip_error_strerror(&err));
+        sanitize_refuse(o->r, "the sanitized copy could not be made (%s)",
+                        zip_error_strerror(&err));
         zip_error_fini(&err);
         if (buf)
             zip_source_free(buf);
@@ -1194,7 +1199,7 @@ static bool ooxml_index(struct ooxml *o)
         if (st.size > o->lim->max_part || (total += st.size) > o->lim->max_total) {
             sanitize_refuse(o->r, "too large to sanitize once unpacked (more than %llu bytes)",
                             (unsigned long long)(st.size > o->lim->max_part ? o->lim->max_part
-                                                                             : o->lim->max_total));
+                                                                            : o->lim->max_total));
             return false;
         }
         struct ooxml_part *p = g_new0(struct ooxml_part, 1);
@@ -1243,7 +1248,8 @@ void sanitize_ooxml(const uint8_t *data, size_t len, enum sanitize_mode mode, in
         int code = zip_error_code_zip(&err);
         if (code == ZIP_ER_NOZIP || code == ZIP_ER_INCONS || code == ZIP_ER_EOF ||
             code == ZIP_ER_MULTIDISK)
-            sanitize_refuse(r, "damaged: not a readable ZIP package (%s)", zip_error_strerror(&err));
+            sanitize_refuse(r, "damaged: not a readable ZIP package (%s)",
+                            zip_error_strerror(&err));
         else
             sanitize_refuse(r, "the package could not be opened (%s)", zip_error_strerror(&err));
         if (src)

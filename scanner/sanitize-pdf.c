@@ -37,16 +37,11 @@ static const struct {
     const char *s;
     uint32_t removed;
 } pdf_unsafe_actions[] = {
-    {"/JavaScript", SANITIZE_PDF_JAVASCRIPT},
-    {"/Launch", SANITIZE_PDF_LAUNCH},
-    {"/SubmitForm", SANITIZE_PDF_ACTIONS},
-    {"/ImportData", SANITIZE_PDF_ACTIONS},
-    {"/GoToR", SANITIZE_PDF_ACTIONS},
-    {"/GoToE", SANITIZE_PDF_EMBEDDED},
-    {"/Rendition", SANITIZE_PDF_RICH_MEDIA},
-    {"/RichMediaExecute", SANITIZE_PDF_RICH_MEDIA},
-    {"/Sound", SANITIZE_PDF_RICH_MEDIA},
-    {"/Movie", SANITIZE_PDF_RICH_MEDIA},
+    {"/JavaScript", SANITIZE_PDF_JAVASCRIPT}, {"/Launch", SANITIZE_PDF_LAUNCH},
+    {"/SubmitForm", SANITIZE_PDF_ACTIONS},    {"/ImportData", SANITIZE_PDF_ACTIONS},
+    {"/GoToR", SANITIZE_PDF_ACTIONS},         {"/GoToE", SANITIZE_PDF_EMBEDDED},
+    {"/Rendition", SANITIZE_PDF_RICH_MEDIA},  {"/RichMediaExecute", SANITIZE_PDF_RICH_MEDIA},
+    {"/Sound", SANITIZE_PDF_RICH_MEDIA},      {"/Movie", SANITIZE_PDF_RICH_MEDIA},
     {"/GoTo3DView", SANITIZE_PDF_RICH_MEDIA},
 };
 
@@ -82,10 +77,14 @@ static const struct {
     const char *name;
     uint32_t removed;
 } pdf_raw_names[] = {
-    {"JavaScript", SANITIZE_PDF_JAVASCRIPT},   {"OpenAction", SANITIZE_PDF_OPEN_ACTION},
-    {"Launch", SANITIZE_PDF_LAUNCH},           {"EmbeddedFiles", SANITIZE_PDF_EMBEDDED},
-    {"EmbeddedFile", SANITIZE_PDF_EMBEDDED},   {"RichMedia", SANITIZE_PDF_RICH_MEDIA},
-    {"RichMediaContent", SANITIZE_PDF_RICH_MEDIA}, {"XFA", SANITIZE_PDF_XFA},
+    {"JavaScript", SANITIZE_PDF_JAVASCRIPT},
+    {"OpenAction", SANITIZE_PDF_OPEN_ACTION},
+    {"Launch", SANITIZE_PDF_LAUNCH},
+    {"EmbeddedFiles", SANITIZE_PDF_EMBEDDED},
+    {"EmbeddedFile", SANITIZE_PDF_EMBEDDED},
+    {"RichMedia", SANITIZE_PDF_RICH_MEDIA},
+    {"RichMediaContent", SANITIZE_PDF_RICH_MEDIA},
+    {"XFA", SANITIZE_PDF_XFA},
 };
 
 struct pdf {
@@ -117,8 +116,8 @@ static uint32_t pdf_raw_scan(const uint8_t *d, size_t len)
         while (j < len && !pdf_delim(d[j]) && n < sizeof(name) - 1) {
             if (d[j] == '#' && j + 2 < len && g_ascii_isxdigit(d[j + 1]) &&
                 g_ascii_isxdigit(d[j + 2])) {
-                name[n++] = (char)(g_ascii_xdigit_value(d[j + 1]) * 16 +
-                                   g_ascii_xdigit_value(d[j + 2]));
+                name[n++] =
+                    (char)(g_ascii_xdigit_value(d[j + 1]) * 16 + g_ascii_xdigit_value(d[j + 2]));
                 j += 3;
             } else {
                 name[n++] = (char)d[j++];

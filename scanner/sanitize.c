@@ -66,7 +66,8 @@ void sanitize_removed_describe(uint32_t removed, char *buf, size_t len)
     for (size_t i = 0; i < SANITIZE_N(sanitize_removed_table); i++) {
         if (!(removed & sanitize_removed_table[i].bit))
             continue;
-        int n = snprintf(buf + at, len - at, "%s%s", at ? ", " : "", sanitize_removed_table[i].text);
+        int n =
+            snprintf(buf + at, len - at, "%s%s", at ? ", " : "", sanitize_removed_table[i].text);
         if (n < 0 || (size_t)n >= len - at)
             return;
         at += (size_t)n;
@@ -143,7 +144,8 @@ int sanitize_fd(enum sanitize_format format, enum sanitize_mode mode, int in, in
 
     memset(r, 0, sizeof(*r));
     if ((format != SANITIZE_OOXML && format != SANITIZE_PDF) ||
-        (mode != SANITIZE_CHECK && mode != SANITIZE_REWRITE) || (mode == SANITIZE_REWRITE && out < 0)) {
+        (mode != SANITIZE_CHECK && mode != SANITIZE_REWRITE) ||
+        (mode == SANITIZE_REWRITE && out < 0)) {
         sanitize_refuse(r, "the sanitizer was asked for something it does not do");
         return KERR_INVAL;
     }
@@ -205,9 +207,9 @@ const char *sanitize_result_check(const struct sanitize_result *r, enum sanitize
             return "rewritten in a check";
         if (!r->removed || len || r->size == 0)
             return "rewritten without saying what";
-        if (format == SANITIZE_PDF ? r->family != SANITIZE_FAMILY_PDF
-                                   : (!sanitize_family_ext(r->family) ||
-                                      r->family == SANITIZE_FAMILY_PDF))
+        if (format == SANITIZE_PDF
+                ? r->family != SANITIZE_FAMILY_PDF
+                : (!sanitize_family_ext(r->family) || r->family == SANITIZE_FAMILY_PDF))
             return "rewritten into an unknown kind of document";
         return NULL;
     case SANITIZE_REFUSED:

@@ -53,9 +53,9 @@ enum sanitize_removed {
     /* PDF */
     SANITIZE_PDF_JAVASCRIPT = 1u << 8, /* /JavaScript name tree, /JS actions */
     SANITIZE_PDF_OPEN_ACTION = 1u << 9,
-    SANITIZE_PDF_AA = 1u << 10,        /* /AA: actions on page, field or document events */
-    SANITIZE_PDF_LAUNCH = 1u << 11,    /* /Launch actions */
-    SANITIZE_PDF_EMBEDDED = 1u << 12,  /* /EmbeddedFiles, file attachments, /EF, /AF */
+    SANITIZE_PDF_AA = 1u << 10,         /* /AA: actions on page, field or document events */
+    SANITIZE_PDF_LAUNCH = 1u << 11,     /* /Launch actions */
+    SANITIZE_PDF_EMBEDDED = 1u << 12,   /* /EmbeddedFiles, file attachments, /EF, /AF */
     SANITIZE_PDF_RICH_MEDIA = 1u << 13, /* /RichMedia, Screen, Movie, Sound, 3D annotations */
     SANITIZE_PDF_XFA = 1u << 14,
     SANITIZE_PDF_URI_ON_OPEN = 1u << 15, /* /URI actions run by /OpenAction or /AA */
@@ -92,9 +92,9 @@ struct sanitize_limits {
 
 struct sanitize_result {
     enum sanitize_status status;
-    uint32_t removed;             /* enum sanitize_removed bits */
-    enum sanitize_family family;  /* REWRITTEN: what the copy is */
-    uint64_t size;                /* REWRITTEN: bytes written to OUT */
+    uint32_t removed;                /* enum sanitize_removed bits */
+    enum sanitize_family family;     /* REWRITTEN: what the copy is */
+    uint64_t size;                   /* REWRITTEN: bytes written to OUT */
     char reason[VERDICT_REASON_MAX]; /* REFUSED: why, printable ASCII */
 };
 

@@ -64,8 +64,7 @@ int worker_msg_send(int sock, const void *buf, size_t len, int fd)
     return worker_msg_send_fds(sock, buf, len, &fd, fd >= 0 ? 1 : 0);
 }
 
-ssize_t worker_msg_recv_fds(int sock, void *buf, size_t len, int *fds, size_t maxfds,
-                            size_t *nfds)
+ssize_t worker_msg_recv_fds(int sock, void *buf, size_t len, int *fds, size_t maxfds, size_t *nfds)
 {
     char extra;
     struct iovec iov[2] = {{.iov_base = buf, .iov_len = len}, {.iov_base = &extra, .iov_len = 1}};

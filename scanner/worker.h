@@ -88,11 +88,11 @@ struct worker_sanitize {
 
 struct worker_sanitized {
     uint32_t magic;
-    uint32_t status; /* enum sanitize_status */
-    uint64_t id;     /* the request's id */
-    uint32_t removed; /* enum sanitize_removed bits */
-    uint32_t family;  /* enum sanitize_family */
-    uint64_t size;    /* bytes written to the copy */
+    uint32_t status;                 /* enum sanitize_status */
+    uint64_t id;                     /* the request's id */
+    uint32_t removed;                /* enum sanitize_removed bits */
+    uint32_t family;                 /* enum sanitize_family */
+    uint64_t size;                   /* bytes written to the copy */
     char reason[VERDICT_REASON_MAX]; /* REFUSED: why, printable ASCII; else "" */
 };
 
@@ -130,8 +130,7 @@ int worker_msg_send_fds(int sock, const void *buf, size_t len, const int *fds, s
 /* Receive one message of at most LEN bytes with at most MAXFDS descriptors into FDS
  * (*NFDS how many): returns its size, 0 at EOF, or -1 (EPROTO: longer than LEN, truncated,
  * too many fds; none of them leaks). */
-ssize_t worker_msg_recv_fds(int sock, void *buf, size_t len, int *fds, size_t maxfds,
-                            size_t *nfds);
+ssize_t worker_msg_recv_fds(int sock, void *buf, size_t len, int *fds, size_t maxfds, size_t *nfds);
 
 /* Receive one message of exactly LEN bytes: returns LEN, 0 at EOF, or -1 (errno; EPROTO
  * for a message of another size, a truncated one, more than one fd, or an fd when FD is

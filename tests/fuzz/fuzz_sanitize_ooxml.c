@@ -1,4 +1,4 @@
-/* libFuzzer target: the Office (OOXML) sanitizer on hostile bytes, as a scanner worker runs it.  The
+/* libFuzzer target: the Office (OOXML) sanitizer on hostile bytes, as a scanner worker runs it. The
  * answer must pass the service's own check (sanitize_result_check): a copy only with
  * what was removed and its size, a refusal only with a printable reason. */
 #include <fcntl.h>

@@ -52,30 +52,35 @@ static GBytes *zip_build(const struct part *parts)
 static const char *types(bool macro, const char *extra)
 {
     static char buf[4096];
-    snprintf(buf, sizeof(buf),
-             "<?xml version=\"1.0\"?><Types xmlns=\"" CT "\">"
-             "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package."
-             "relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/>"
-             "%s<Override PartName=\"/xl/workbook.xml\" ContentType=\"%s\"/>%s</Types>",
-             macro ? "<Default Extension=\"bin\" ContentType=\"application/vnd.ms-office.vbaProject\"/>"
-                   : "",
-             macro ? XLSM : XLSX, extra ? extra : "");
+    snprintf(
+        buf, sizeof(buf),
+        "<?xml version=\"1.0\"?><Types xmlns=\"" CT "\">"
+        "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package."
+        "relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+        "%s<Override PartName=\"/xl/workbook.xml\" ContentType=\"%s\"/>%s</Types>",
+        macro ? "<Default Extension=\"bin\" ContentType=\"application/vnd.ms-office.vbaProject\"/>"
+              : "",
+        macro ? XLSM : XLSX, extra ? extra : "");
     return buf;
 }
 
-#define ROOT_RELS                                                                              \
-    "<Relationships xmlns=\"" PKG "\"><Relationship Id=\"rId1\" Type=\"" R "/officeDocument\" " \
+#define ROOT_RELS                                                                                  \
+    "<Relationships xmlns=\"" PKG "\"><Relationship Id=\"rId1\" Type=\"" R "/officeDocument\" "    \
     "Target=\"xl/workbook.xml\"/></Relationships>"
-#define WORKBOOK                                                                               \
-    "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "           \
-    "xmlns:r=\"" R "\"><sheets><sheet name=\"A\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
-#define SHEET "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\"><v>42</v></c></row></sheetData></worksheet>"
-#define WB_RELS_VBA                                                                            \
-    "<Relationships xmlns=\"" PKG "\"><Relationship Id=\"rId1\" Type=\"" R "/worksheet\" "     \
-    "Target=\"worksheets/sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"" MS "/vbaProject\" "  \
+#define WORKBOOK                                                                                   \
+    "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "               \
+    "xmlns:r=\"" R                                                                                 \
+    "\"><sheets><sheet name=\"A\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
+#define SHEET                                                                                      \
+    "<worksheet "                                                                                  \
+    "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row "         \
+    "r=\"1\"><c r=\"A1\"><v>42</v></c></row></sheetData></worksheet>"
+#define WB_RELS_VBA                                                                                \
+    "<Relationships xmlns=\"" PKG "\"><Relationship Id=\"rId1\" Type=\"" R "/worksheet\" "         \
+    "Target=\"worksheets/sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"" MS "/vbaProject\" "      \
     "Target=\"vbaProject.bin\"/></Relationships>"
-#define WB_RELS                                                                                \
-    "<Relationships xmlns=\"" PKG "\"><Relationship Id=\"rId1\" Type=\"" R "/worksheet\" "     \
+#define WB_RELS                                                                                    \
+    "<Relationships xmlns=\"" PKG "\"><Relationship Id=\"rId1\" Type=\"" R "/worksheet\" "         \
     "Target=\"worksheets/sheet1.xml\"/></Relationships>"
 
 static struct sanitize_limits lim;
@@ -105,8 +110,8 @@ static zip_t *copy_open(int fd, GBytes **keep)
     assert_int_equal(pread(fd, data, (size_t)size, 0), size);
     *keep = g_bytes_new_take(data, (gsize)size);
     zip_error_t err;
-    zip_source_t *src = zip_source_buffer_create(g_bytes_get_data(*keep, NULL), (zip_uint64_t)size,
-                                                 0, &err);
+    zip_source_t *src =
+        zip_source_buffer_create(g_bytes_get_data(*keep, NULL), (zip_uint64_t)size, 0, &err);
     zip_t *z = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err);
     assert_non_null(z);
     return z;
@@ -179,7 +184,8 @@ static void test_plain_nothing(void **state)
         {"xl/workbook.xml", WORKBOOK},
         {"xl/_rels/workbook.xml.rels", WB_RELS},
         {"xl/worksheets/sheet1.xml", SHEET},
-        {"customUI/customUI.xml", "<customUI xmlns=\"x\"><ribbon startFromScratch=\"false\"/></customUI>"},
+        {"customUI/customUI.xml",
+         "<customUI xmlns=\"x\"><ribbon startFromScratch=\"false\"/></customUI>"},
         {NULL, NULL},
     };
     GBytes *b = zip_build(parts);
@@ -273,10 +279,10 @@ static void test_refused(void **state)
                                  {"XL/Workbook.xml", WORKBOOK},
                                  {NULL, NULL}};
     expect_refused(twice, "two parts named");
-    const struct part dtd[] = {
-        {"[Content_Types].xml", "<?xml version=\"1.0\"?><!DOCTYPE Types [<!ENTITY a \"aaaa\">]>"
+    const struct part dtd[] = {{"[Content_Types].xml",
+                                "<?xml version=\"1.0\"?><!DOCTYPE Types [<!ENTITY a \"aaaa\">]>"
                                 "<Types xmlns=\"" CT "\"/>"},
-        {NULL, NULL}};
+                               {NULL, NULL}};
     expect_refused(dtd, "document type declaration");
     const struct part broken[] = {{"[Content_Types].xml", "<Types xmlns=\"" CT "\">"},
                                   {NULL, NULL}};
@@ -360,7 +366,8 @@ static void test_dde(void **state)
     const struct part parts[] = {
         {"[Content_Types].xml",
          "<Types xmlns=\"" CT "\"><Default Extension=\"rels\" ContentType=\"application/"
-         "vnd.openxmlformats-package.relationships+xml\"/><Override PartName=\"/word/document.xml\" "
+         "vnd.openxmlformats-package.relationships+xml\"/><Override "
+         "PartName=\"/word/document.xml\" "
          "ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document."
          "main+xml\"/></Types>"},
         {"_rels/.rels", "<Relationships xmlns=\"" PKG "\"><Relationship Id=\"rId1\" Type=\"" R

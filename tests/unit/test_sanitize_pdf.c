@@ -31,7 +31,8 @@ static GString *pdf_build(const char *const *objs, bool bad_xref)
     gsize xref = s->len;
     g_string_append_printf(s, "xref\n0 %u\n0000000000 65535 f \n", n + 1);
     for (guint i = 0; i < n; i++)
-        g_string_append_printf(s, "%010zu 00000 n \n", g_array_index(off, gsize, i) + (bad_xref ? 7 : 0));
+        g_string_append_printf(s, "%010zu 00000 n \n",
+                               g_array_index(off, gsize, i) + (bad_xref ? 7 : 0));
     g_string_append_printf(s, "trailer\n<< /Size %u /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
                            n + 1, xref);
     g_array_free(off, TRUE);
@@ -82,7 +83,8 @@ static void copy_open(int fd, struct copy *c)
     assert_int_equal(pread(fd, c->data, (size_t)size, 0), size);
     c->q = qpdf_init();
     qpdf_silence_errors(c->q);
-    assert_false(qpdf_read_memory(c->q, "copy", c->data, (unsigned long long)size, "") & QPDF_ERRORS);
+    assert_false(qpdf_read_memory(c->q, "copy", c->data, (unsigned long long)size, "") &
+                 QPDF_ERRORS);
     assert_false(qpdf_more_warnings(c->q)); /* the copy is sound */
 }
 
@@ -100,14 +102,20 @@ static void copy_close(struct copy *c)
 static void test_everything_removed(void **state)
 {
     (void)state;
-    char *p = page("/Annots [6 0 R 7 0 R 8 0 R] /AA << /O << /S /URI /URI (http://203.0.113.9/) >> >>");
+    char *p =
+        page("/Annots [6 0 R 7 0 R 8 0 R] /AA << /O << /S /URI /URI (http://203.0.113.9/) >> >>");
     char *c = content();
     const char *objs[] = {
         "<< /Type /Catalog /Pages 2 0 R /OpenAction 9 0 R "
-        "/Names << /JavaScript 10 0 R /EmbeddedFiles 11 0 R >> /AcroForm << /Fields [] /XFA 13 0 R >> >>",
-        PAGES, p, c, FONT,
+        "/Names << /JavaScript 10 0 R /EmbeddedFiles 11 0 R >> /AcroForm << /Fields [] /XFA 13 0 R "
+        ">> >>",
+        PAGES,
+        p,
+        c,
+        FONT,
         "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /Launch /F (cmd.exe) >> >>",
-        "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI (https://example.org/) "
+        "<< /Type /Annot /Subtype /Link /Rect [0 0 10 10] /A << /S /URI /URI "
+        "(https://example.org/) "
         "/Next << /S /JavaScript /JS (x\\(\\)) >> >> >>",
         "<< /Type /Annot /Subtype /RichMedia /Rect [0 0 10 10] /RichMediaContent << >> >>",
         "<< /S /JavaScript /JS (app.alert\\(1\\)) >>",
@@ -148,9 +156,11 @@ static void test_everything_removed(void **state)
     GString *all = g_string_new(qpdf_oh_unparse_resolved(cp.q, ph));
     qpdf_oh annots = qpdf_oh_get_key(cp.q, ph, "/Annots");
     int na = qpdf_oh_get_array_n_items(cp.q, annots);
-    assert_int_equal(na, 2); /* the RichMedia annotation is gone; the links stay (one without its Launch) */
+    assert_int_equal(
+        na, 2); /* the RichMedia annotation is gone; the links stay (one without its Launch) */
     for (int i = 0; i < na; i++)
-        g_string_append(all, qpdf_oh_unparse_resolved(cp.q, qpdf_oh_get_array_item(cp.q, annots, i)));
+        g_string_append(all,
+                        qpdf_oh_unparse_resolved(cp.q, qpdf_oh_get_array_item(cp.q, annots, i)));
     char *pg = g_string_free(all, FALSE);
     assert_null(strstr(pg, "/AA"));
     assert_null(strstr(pg, "/Launch"));
@@ -164,9 +174,8 @@ static void test_everything_removed(void **state)
     qpdf_oh contents = qpdf_oh_get_key(cp.q, qpdf_get_page_n(cp.q, 0), "/Contents");
     unsigned char *data = NULL;
     size_t len = 0;
-    assert_int_equal(qpdf_oh_get_stream_data(cp.q, contents, qpdf_dl_all, NULL, &data, &len) &
-                         QPDF_ERRORS,
-                     0);
+    assert_int_equal(
+        qpdf_oh_get_stream_data(cp.q, contents, qpdf_dl_all, NULL, &data, &len) & QPDF_ERRORS, 0);
     assert_int_equal(len, strlen(CONTENT));
     assert_memory_equal(data, CONTENT, len);
     free(data);
@@ -192,7 +201,7 @@ static void test_plain_and_unreachable(void **state)
     /* A script in an object nothing points at (another reader might find it): rewritten,
      * and the copy does not have it. */
     const char *hidden[] = {"<< /Type /Catalog /Pages 2 0 R >>", PAGES, p, c, FONT,
-                            "<< /S /Java#53cript /JS (x) >>", NULL};
+                            "<< /S /Java#53cript /JS (x) >>",    NULL};
     pdf = pdf_build(hidden, false);
     int fd = memfd_create("copy", MFD_CLOEXEC);
     run(pdf, SANITIZE_REWRITE, fd);

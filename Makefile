@@ -15,10 +15,6 @@ LIB_SRCS := common/kerr.c common/log.c common/util.c \
             kiosk/names.c kiosk/audit.c kiosk/manifest.c kiosk/media.c kiosk/walk.c \
             kiosk/workarea.c kiosk/outbox.c kiosk/target.c kiosk/session.c kiosk/config.c
 CLI_SRCS := kiosk/main.c kiosk/cmd-scan.c kiosk/cmd-policy.c kiosk/cmd-audit.c
-# kiosk-fusermount: what FUSE drivers run as /bin/fusermount when the kiosk starts them
-# without root (docs/privsep.md).  Always built next to the kiosk binary, which finds it
-# there; install it beside it.
-SHIM_SRC := kiosk/fusermount-shim.c
 EXTRA_BINS :=
 EXTRA_CHECK_DEPS :=
 
@@ -46,14 +42,8 @@ $(BUILD)/libkiosk.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/kiosk: $(CLI_OBJS) $(BUILD)/libkiosk.a | $(BUILD)/kiosk-fusermount
+$(BUILD)/kiosk: $(CLI_OBJS) $(BUILD)/libkiosk.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libkiosk.a $(LDLIBS)
-
-# libc only, no sanitizers: it runs inside a driver's private root, which has no /proc.
-$(BUILD)/kiosk-fusermount: $(SHIM_SRC)
-	@mkdir -p $(dir $@)
-	$(CC) -std=c17 -Wall -Wextra -O2 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 \
-	    -fstack-protector-strong -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkiosk.a
 	@mkdir -p $(dir $@)
@@ -79,7 +69,6 @@ demo: deps
 PREFIX ?= /usr/local
 install: all $(BUILD)/kiosk-ui $(UI_MO)
 	install -D -m 0755 $(BUILD)/kiosk $(DESTDIR)$(PREFIX)/bin/kiosk
-	install -D -m 0755 $(BUILD)/kiosk-fusermount $(DESTDIR)$(PREFIX)/bin/kiosk-fusermount
 	install -D -m 0755 $(BUILD)/kiosk-ui $(DESTDIR)$(PREFIX)/bin/kiosk-ui
 	install -D -m 0755 $(BUILD)/kiosk-verify $(DESTDIR)$(PREFIX)/bin/kiosk-verify
 	install -D -m 0755 $(BUILD)/kiosk-publish $(DESTDIR)$(PREFIX)/bin/kiosk-publish
@@ -96,7 +85,7 @@ install: all $(BUILD)/kiosk-ui $(UI_MO)
 	    $(BUILD)/kiosk keygen --out-dir /etc/kiosk; fi
 
 format:
-	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(SHIM_SRC) $(UNIT_SRCS) $(wildcard */*.h)
+	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) $(wildcard */*.h)
 
 clean:
 	rm -rf $(BUILD)

@@ -16,7 +16,9 @@ image of it, then measures, REPS times each, interleaved:
                manifest, audit, publish); engine load reported apart
   kiosk-nocdr  the kiosk row as before content disarm (policy macros=block, pdf=allow):
                kiosk/kiosk-nocdr is what sanitizing Office files and PDFs costs
-  kiosk-fat    the same on a FAT32 image of the corpus (loop + fusefat: the media layer)
+  kiosk-fat    the same on a FAT32 image of the corpus (the medium reader: the media layer)
+  kiosk-exfat  the same on an exFAT image
+  kiosk-ntfs   the same on an NTFS image
 Cold cache by default: caches are dropped (sync; echo 3 > /proc/sys/vm/drop_caches)
 before each measurement (for clamd: after it has loaded); --warm, or when dropping is
 not permitted, reads the data once before each measurement instead.
@@ -43,7 +45,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CLK = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
-ROWS = ["read", "clamscan", "clamscan-load", "clamd", "kiosk", "kiosk-nocdr", "kiosk-fat"]
+ROWS = ["read", "clamscan", "clamscan-load", "clamd", "kiosk", "kiosk-nocdr", "kiosk-fat",
+        "kiosk-exfat", "kiosk-ntfs"]
+IMAGE_ROWS = {"kiosk-fat": "fat32", "kiosk-exfat": "exfat", "kiosk-ntfs": "ntfs"}
 
 # Limits: the kiosk's policy (data/policy.conf [limits] scan-*), given to clamscan and
 # clamd too, with the same alerts the kiosk turns on (exceeds-max, encrypted, macros).
@@ -216,13 +220,15 @@ class Bench:
         self.summary = json.loads(r.stdout.decode().strip().splitlines()[-1])
         self.bytes = self.summary["bytes"]
         self.files = self.summary["files"]
-        self.image = None
-        if "kiosk-fat" in self.rows:
+        self.images = {}
+        for row, fs in IMAGE_ROWS.items():
+            if row not in self.rows:
+                continue
             if self.root:
-                self.image = self.fat_image()
+                self.images[row] = self.fat_image() if fs == "fat32" else self.fuse_image(fs)
             else:
-                self.note("not root: kiosk-fat (disk image) skipped")
-                self.rows.remove("kiosk-fat")
+                self.note("not root: %s (disk image) skipped" % row)
+                self.rows.remove(row)
         self.prep_s = time.monotonic() - t
 
     def fat_image(self):
@@ -246,6 +252,52 @@ class Bench:
             subprocess.run(["mcopy", "-s", "-Q", "-i", img + ".tmp", os.path.join(self.corpus, e),
                             "::/"], check=True, env=env)
         os.rename(img + ".tmp", img)
+        with open(stamp_path, "w") as f:
+            f.write(stamp)
+        return img
+
+    def fuse_image(self, fs):
+        """exFAT or NTFS image of the corpus, filled through a read-write FUSE mount
+        (exfat-fuse, ntfs-3g): neither has a tool that fills an image without one."""
+        img = self.corpus + "." + fs + ".img"
+        stamp_path = img + ".STAMP"
+        with open(self.corpus + ".STAMP") as f:
+            stamp = f.read() + fs + " v1\n"
+        if os.path.exists(img) and os.path.exists(stamp_path) and open(stamp_path).read() == stamp:
+            return img
+        log("building %s image %s" % (fs, img))
+        for p in (img, stamp_path):
+            if os.path.exists(p):
+                os.unlink(p)
+        mb = int(self.bytes * 1.25 / 2 ** 20) + 64
+        tmp = img + ".tmp"
+        subprocess.run(["truncate", "-s", "%dM" % mb, tmp], check=True)
+        if fs == "exfat":
+            subprocess.run(["mkfs.exfat", "-L", "BENCHSTICK", tmp], check=True,
+                           stdout=subprocess.DEVNULL)
+        else:
+            subprocess.run(["mkntfs", "-q", "-F", "-f", "-L", "BENCHSTICK", tmp], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        mnt = tmp + ".mnt"
+        os.makedirs(mnt, exist_ok=True)
+        loop = subprocess.run(["losetup", "-f", "--show", tmp], check=True,
+                              stdout=subprocess.PIPE).stdout.decode().strip()
+        try:
+            subprocess.run(["blockdev", "--setrw", loop], check=True)
+            subprocess.run(["mount.exfat-fuse" if fs == "exfat" else "ntfs-3g", loop, mnt],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                subprocess.run(["cp", "-r", self.corpus + "/.", mnt + "/"], check=True)
+                os.sync()
+            finally:
+                subprocess.run(["umount", mnt], check=True)
+        finally:
+            for _ in range(50):
+                if subprocess.run(["losetup", "-d", loop], stderr=subprocess.DEVNULL).returncode == 0:
+                    break
+                time.sleep(0.1)
+        os.rmdir(mnt)
+        os.rename(tmp, img)
         with open(stamp_path, "w") as f:
             f.write(stamp)
         return img
@@ -405,7 +457,9 @@ class Bench:
                "clamscan-load": self.m_clamscan_load, "clamd": self.m_clamd,
                "kiosk": lambda: self.m_kiosk(self.corpus),
                "kiosk-nocdr": lambda: self.m_kiosk(self.corpus, self.nocdr_policy()),
-               "kiosk-fat": lambda: self.m_kiosk(self.image)}
+               "kiosk-fat": lambda: self.m_kiosk(self.images["kiosk-fat"]),
+               "kiosk-exfat": lambda: self.m_kiosk(self.images["kiosk-exfat"]),
+               "kiosk-ntfs": lambda: self.m_kiosk(self.images["kiosk-ntfs"])}
         samples = {r: [] for r in self.rows}
         load0 = os.getloadavg()
         for rep in range(a.reps):
@@ -447,7 +501,9 @@ class Bench:
             return None
         ratios = {"kiosk/clamd": ratio("kiosk", "clamd"), "kiosk/clamscan": ratio("kiosk", "clamscan"),
                   "kiosk-fat/clamd": ratio("kiosk-fat", "clamd"),
-                  "kiosk-fat/kiosk": ratio("kiosk-fat", "kiosk"), "kiosk/read": ratio("kiosk", "read"),
+                  "kiosk-fat/kiosk": ratio("kiosk-fat", "kiosk"),
+                  "kiosk-exfat/kiosk": ratio("kiosk-exfat", "kiosk"),
+                  "kiosk-ntfs/kiosk": ratio("kiosk-ntfs", "kiosk"), "kiosk/read": ratio("kiosk", "read"),
                   "kiosk/kiosk-nocdr": ratio("kiosk", "kiosk-nocdr")}
         if "clamscan" in by and "clamscan-load" in by:
             sc = by["clamscan"]["seconds"] - by["clamscan-load"]["seconds"]
@@ -577,7 +633,8 @@ def main():
     a = ap.parse_args()
     if a.reps is None:
         a.reps = 1 if a.tiny else 3
-    for tool in ("clamscan", "clamd", "clamdscan", "mkfs.vfat", "mcopy"):
+    for tool in ("clamscan", "clamd", "clamdscan", "mkfs.vfat", "mcopy", "mkfs.exfat",
+                 "mount.exfat-fuse", "mkntfs", "ntfs-3g"):
         if not shutil.which(tool):
             sys.exit("bench: %s is missing (make deps installs it)" % tool)
     if not os.access(os.path.join(a.build, "kiosk"), os.X_OK):

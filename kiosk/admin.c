@@ -37,7 +37,12 @@ struct admin_state {
     int64_t locked_until;
     int64_t last_failure;
     int64_t last_login;
+    GKeyFile *kf;         /* the whole file as read: other groups are written back as they
+                             were ([policy] floor, [audit] head: admin.h) */
 };
+
+#define ADMIN_POLICY_GROUP "policy"
+#define ADMIN_AUDIT_GROUP "audit"
 
 int admin_password_check(const char *pw, char **why)
 {
@@ -92,6 +97,16 @@ static void admin_state_clear(struct admin_state *s)
         sodium_memzero(s->hash, strlen(s->hash));
         g_free(s->hash);
     }
+    if (s->kf) {
+        /* The key file holds the hash too: scrub its copy before letting go. */
+        char *h = g_key_file_get_string(s->kf, ADMIN_GROUP, "hash", NULL);
+        if (h) {
+            g_key_file_set_string(s->kf, ADMIN_GROUP, "hash", "");
+            sodium_memzero(h, strlen(h));
+            g_free(h);
+        }
+        g_key_file_free(s->kf);
+    }
     memset(s, 0, sizeof(*s));
 }
 
@@ -134,6 +149,7 @@ static int admin_state_read(int fd, const char *path, struct admin_state *s, cha
 {
     struct stat st;
     memset(s, 0, sizeof(*s));
+    s->kf = g_key_file_new();
     if (fstat(fd, &st) != 0 || st.st_size > 64 * 1024) {
         *why = g_strdup_printf("%s: unreadable or too large", path);
         return KERR_INVAL;
@@ -148,7 +164,7 @@ static int admin_state_read(int fd, const char *path, struct admin_state *s, cha
         return KERR_SYSTEM;
     }
     buf[n] = '\0';
-    GKeyFile *kf = g_key_file_new();
+    GKeyFile *kf = s->kf;
     GError *err = NULL;
     int rc = 0;
     if (!g_key_file_load_from_data(kf, buf, (gsize)n, G_KEY_FILE_NONE, &err)) {
@@ -167,16 +183,18 @@ static int admin_state_read(int fd, const char *path, struct admin_state *s, cha
         s->failures = ADMIN_MAX_FAILURES; /* tampered: treat as the worst case */
 out:
     g_clear_error(&err);
-    g_key_file_free(kf);
     sodium_memzero(buf, (size_t)n);
     g_free(buf);
     return rc;
 }
 
 /* Replace the state file: temp + fsync + rename, under the lock held on the old one. */
-static int admin_state_write(const char *path, const struct admin_state *s, char **why)
+static int admin_state_write(const char *path, struct admin_state *s, char **why)
 {
-    GKeyFile *kf = g_key_file_new();
+    if (!s->kf)
+        s->kf = g_key_file_new();
+    GKeyFile *kf = s->kf;
+    g_key_file_remove_group(kf, ADMIN_GROUP, NULL);
     if (s->hash)
         g_key_file_set_string(kf, ADMIN_GROUP, "hash", s->hash);
     g_key_file_set_integer(kf, ADMIN_GROUP, "failures", s->failures);
@@ -185,7 +203,6 @@ static int admin_state_write(const char *path, const struct admin_state *s, char
     g_key_file_set_int64(kf, ADMIN_GROUP, "last-login", s->last_login);
     gsize len = 0;
     char *data = g_key_file_to_data(kf, &len, NULL);
-    g_key_file_free(kf);
     char *tmp = g_strdup_printf("%s.XXXXXX", path);
     int rc = KERR_SYSTEM;
     int fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600);
@@ -249,7 +266,10 @@ int admin_set_password(const char *state_path, const char *password, struct audi
     if (admin_state_read(fd, state_path, &s, &ignored) != 0)
         log_warn("%s was unreadable (%s); writing a new one", state_path, ignored);
     g_free(ignored);
+    /* A new password, a fresh count; the file's other groups (floor, audit head) stay. */
+    GKeyFile *keep = g_steal_pointer(&s.kf);
     admin_state_clear(&s);
+    s.kf = keep;
     s.hash = g_strdup(hash);
     rc = admin_state_write(state_path, &s, why);
     JsonObject *o = json_object_new();
@@ -384,6 +404,111 @@ record:;
     admin_state_clear(&s);
     if (fd >= 0)
         close(fd);
+    return rc;
+}
+
+/* ---- what else the state file keeps (admin.h) ------------------------------------------ */
+
+/* Lock and read STATE_PATH (created when CREATE), for one of the functions below. */
+static int admin_state_open(const char *state_path, bool create, int *fd, struct admin_state *s,
+                            char **why)
+{
+    memset(s, 0, sizeof(*s));
+    int rc = admin_state_lock(state_path, create, fd, why);
+    if (rc != 0)
+        return rc;
+    if ((rc = admin_state_read(*fd, state_path, s, why)) != 0) {
+        admin_state_clear(s);
+        close(*fd);
+        *fd = -1;
+    }
+    return rc;
+}
+
+int admin_state_policy_floor(const char *state_path, uint64_t *floor, char **why)
+{
+    struct admin_state s;
+    int fd = -1;
+    *floor = 0;
+    int rc = admin_state_open(state_path, false, &fd, &s, why);
+    if (rc == KERR_NOT_FOUND) {
+        g_clear_pointer(why, g_free);
+        return 0; /* nothing was ever installed through the kiosk */
+    }
+    if (rc != 0)
+        return rc;
+    guint64 v = g_key_file_get_uint64(s.kf, ADMIN_POLICY_GROUP, "policy-floor", NULL);
+    *floor = v;
+    admin_state_clear(&s);
+    close(fd);
+    return 0;
+}
+
+int admin_state_raise_policy_floor(const char *state_path, uint64_t version, char **why)
+{
+    struct admin_state s;
+    int fd = -1;
+    int rc = admin_state_open(state_path, true, &fd, &s, why);
+    if (rc != 0)
+        return rc;
+    if (g_key_file_get_uint64(s.kf, ADMIN_POLICY_GROUP, "policy-floor", NULL) < version) {
+        g_key_file_set_uint64(s.kf, ADMIN_POLICY_GROUP, "policy-floor", version);
+        rc = admin_state_write(state_path, &s, why);
+    }
+    admin_state_clear(&s);
+    close(fd);
+    return rc;
+}
+
+int admin_state_audit_head(const char *state_path, uint64_t *seq, char hash[65], char **why)
+{
+    struct admin_state s;
+    int fd = -1;
+    *seq = 0;
+    hash[0] = '\0';
+    int rc = admin_state_open(state_path, false, &fd, &s, why);
+    if (rc == KERR_NOT_FOUND) {
+        g_clear_pointer(why, g_free);
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    guint64 v = g_key_file_get_uint64(s.kf, ADMIN_AUDIT_GROUP, "head-seq", NULL);
+    char *h = g_key_file_get_string(s.kf, ADMIN_AUDIT_GROUP, "head-sha256", NULL);
+    if (v > 0 && h && strlen(h) == 64 && strspn(h, "0123456789abcdef") == 64) {
+        *seq = v;
+        g_strlcpy(hash, h, 65);
+    }
+    g_free(h);
+    admin_state_clear(&s);
+    close(fd);
+    return 0;
+}
+
+int admin_state_save_audit_head(const char *state_path, uint64_t seq, const char *hash,
+                                char **why)
+{
+    struct admin_state s;
+    int fd = -1;
+    int rc = admin_state_open(state_path, true, &fd, &s, why);
+    if (rc != 0)
+        return rc;
+    guint64 old = g_key_file_get_uint64(s.kf, ADMIN_AUDIT_GROUP, "head-seq", NULL);
+    if (seq > old) {
+        g_key_file_set_uint64(s.kf, ADMIN_AUDIT_GROUP, "head-seq", seq);
+        g_key_file_set_string(s.kf, ADMIN_AUDIT_GROUP, "head-sha256", hash);
+        rc = admin_state_write(state_path, &s, why);
+    } else {
+        /* Only ever forward: a log that is now shorter than its saved head was cut (or
+         * replaced); `kiosk audit verify` says so, and the saved head keeps saying it. */
+        *why = g_strdup_printf("the audit log's head (record %" G_GUINT64_FORMAT ") is not after "
+                               "the saved head (record %" G_GUINT64_FORMAT "): the log was cut "
+                               "or replaced",
+                               seq, (uint64_t)old);
+        rc = KERR_CORRUPT;
+    }
+    admin_state_clear(&s);
+    close(fd);
     return rc;
 }
 
@@ -548,5 +673,24 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
 
     json_object_set_array_member(o, "last_sessions", admin_last_sessions(cfg->audit_log,
                                                                          last_sessions));
+
+    /* The audit log's head as it is, and as saved at the last session end (audit.h). */
+    JsonObject *au = json_object_new();
+    struct audit_head head;
+    uint64_t saved = 0;
+    char saved_hash[65];
+    json_object_set_string_member(au, "log", cfg->audit_log);
+    if (audit_path_head(cfg->audit_log, &head) == 0) {
+        json_object_set_int_member(au, "head_seq", (gint64)head.seq);
+        json_object_set_string_member(au, "head_sha256", head.hash);
+    } else {
+        json_object_set_string_member(au, "error", g_strerror(errno));
+    }
+    if (admin_state_audit_head(cfg->admin_state, &saved, saved_hash, &why) == 0 && saved) {
+        json_object_set_int_member(au, "saved_seq", (gint64)saved);
+        json_object_set_string_member(au, "saved_sha256", saved_hash);
+    }
+    g_clear_pointer(&why, g_free);
+    json_object_set_object_member(o, "audit", au);
     return o;
 }

@@ -11,6 +11,12 @@
  * flock(2) and ends with write temp + fsync + rename, so the console (`kiosk admin`) and the
  * service never lose a failure between them.
  *
+ * The same file keeps two anchors that must survive anything done to the files they
+ * protect: [policy] policy-floor, the highest policy version ever installed (the
+ * rollback floor of policy-install.h), and [audit] head-seq / head-sha256, the last
+ * audit head saved at a session end (audit.h: `kiosk audit verify` checks the log still
+ * holds that record).  Both only ever move forward.
+ *
  * ADMIN_MAX_FAILURES failed logins in a row lock the account for the configured time; an
  * attempt during a lockout is refused without checking the password and does not extend
  * it.  Each attempt is recorded in the audit log ("admin-login") and so in syslog. */
@@ -57,6 +63,20 @@ int admin_login(const char *state_path, int lockout_seconds, const char *passwor
 /* Failures and lockout without trying a password (for status displays). */
 int admin_state_peek(const char *state_path, struct admin_login_result *res, char **why);
 
+/* The rollback floor: the highest policy version ever installed (0 when none; a missing
+ * state file is none).  0 or KERR_* with *why (an unusable state file). */
+int admin_state_policy_floor(const char *state_path, uint64_t *floor, char **why);
+/* Raise the floor to VERSION (never lowers it); creates the file (0600) if needed. */
+int admin_state_raise_policy_floor(const char *state_path, uint64_t version, char **why);
+
+/* The saved audit head (seq 0 and "" when none). */
+int admin_state_audit_head(const char *state_path, uint64_t *seq, char hash[65], char **why);
+/* Save SEQ/HASH (lower-case hex SHA-256 of that record's line) as the audit head when
+ * SEQ is after the saved one; otherwise nothing is saved and KERR_CORRUPT says the log
+ * went backwards (cut or replaced). */
+int admin_state_save_audit_head(const char *state_path, uint64_t seq, const char *hash,
+                                char **why);
+
 /* Text for people: "Wrong password. 3 attempts left." / "Locked for 14 more minutes." */
 char *admin_login_message(const struct admin_login_result *res);
 
@@ -65,7 +85,9 @@ char *admin_login_message(const struct admin_login_result *res);
  * build_time, age_days, max_age_days, too_old, test_signatures}, "staging" {folder,
  * free_bytes, total_bytes}, "printer" {queue, ok, state, accepting, text}
  * (printer_status), "admin" {password_set, failures, locked, retry_after}, "last_sessions" [ {session, time, status, files, delivered, ...} ] (the
- * last N "session-end" records of the audit log, newest first).  New object. */
+ * last N "session-end" records of the audit log, newest first), "audit" {log, head_seq,
+ * head_sha256, saved_seq, saved_sha256} (the log's head now and as saved at the last
+ * session end).  New object. */
 JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions);
 
 #endif

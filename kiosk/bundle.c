@@ -30,8 +30,8 @@
 #define BUNDLE_ABORT_GRACE_US ((gint64)2 * G_USEC_PER_SEC)
 
 /* While the stick is read: a removal (CANCEL) or the time limit stops the copy, and after
- * a grace period aborts the stick's FUSE connections so that no read stays hung in a
- * driver (the same as a visitor's session, session.c). */
+ * a grace period stops the medium reader so that no read stays hung (the same as a
+ * visitor's session, session.c). */
 struct bundle_watch {
     struct media *m;
     volatile gint *cancel;
@@ -91,111 +91,126 @@ static char *bundle_private_dir(const struct kiosk_config *cfg, const char *what
     return dir;
 }
 
-/* The entry of DIRFD named NAME in any letter case (FAT drivers show 8.3 names in upper
- * case), opened without following anything.  Two entries that differ only in case make
- * the name ambiguous: refused.  Returns the fd or -1 with *why. */
-static int bundle_openat_ci(int dirfd, const char *name, int flags, char **why)
+/* Where the bundle is: a folder of one volume of the stick, as the walk listed it. */
+struct bundle_src {
+    struct media *m;
+    GPtrArray *entries; /* struct walk_entry *: the top of every volume, one level down */
+    int volume;
+    char *dir; /* the bundle folder's path ("" = the volume's top) */
+};
+
+/* The regular file of the bundle folder named NAME in any letter case.  Two names that
+ * differ only in case make it ambiguous: refused.  NULL with *why. */
+static const struct walk_entry *bundle_lookup(const struct bundle_src *b, const char *name,
+                                              char **why)
 {
-    int dup_fd = dup(dirfd);
-    DIR *dir = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-    if (!dir) {
-        if (dup_fd >= 0)
-            close(dup_fd);
-        *why = g_strdup_printf("cannot list the bundle folder: %s", g_strerror(errno));
-        return -1;
-    }
-    rewinddir(dir);
-    char *found = NULL;
+    const struct walk_entry *found = NULL;
     int matches = 0;
-    struct dirent *de;
-    while ((de = readdir(dir)) != NULL) {
-        if (!g_ascii_strcasecmp(de->d_name, name)) {
-            matches++;
-            g_free(found);
-            found = g_strdup(de->d_name);
+    size_t dlen = strlen(b->dir);
+    for (guint i = 0; i < b->entries->len; i++) {
+        const struct walk_entry *e = b->entries->pdata[i];
+        const char *base = e->path;
+        if (e->volume != b->volume)
+            continue;
+        if (dlen) {
+            if (strncmp(e->path, b->dir, dlen) != 0 || e->path[dlen] != '/')
+                continue;
+            base = e->path + dlen + 1;
         }
+        if (strchr(base, '/') || g_ascii_strcasecmp(base, name) != 0)
+            continue;
+        matches++;
+        found = e;
     }
-    closedir(dir);
     if (matches != 1) {
         *why = matches ? g_strdup_printf("%s is there %d times (names differing only in case)",
                                          name, matches)
                        : g_strdup_printf("%s is missing", name);
-        g_free(found);
-        errno = ENOENT;
-        return -1;
+        return NULL;
     }
-    int fd = openat(dirfd, found, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        *why = g_strdup_printf("%s cannot be opened: %s", found, g_strerror(errno));
-    g_free(found);
-    return fd;
+    if (!found->candidate) {
+        *why = g_strdup_printf("%s is not a regular file", name);
+        return NULL;
+    }
+    return found;
 }
 
-/* Read the regular file FD once into DEST (new, 0600) while hashing: at most MAX bytes. */
-static int bundle_copy_fd(int fd, const char *label, const char *dest, gint64 max,
-                          volatile gint *cancel, char sha256[65], gint64 *size, char **why)
+struct bundle_sink {
+    int out;
+    GChecksum *ck;
+    gint64 total, max;
+    volatile gint *cancel;
+    int failed; /* 1 cancelled, 2 grew past max, 3 write error */
+};
+
+static int bundle_sink(const void *buf, size_t len, void *data)
 {
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        *why = g_strdup_printf("%s is not a regular file", label);
-        return KERR_INVAL;
+    struct bundle_sink *k = data;
+    if (k->cancel && g_atomic_int_get(k->cancel)) {
+        k->failed = 1;
+        return KERR_CANCELLED;
     }
-    if (st.st_size > max) {
-        *why = g_strdup_printf("%s is too large (%lld bytes, at most %" G_GINT64_FORMAT ")", label,
-                               (long long)st.st_size, max);
+    k->total += (gint64)len;
+    if (k->total > k->max) {
+        k->failed = 2;
         return KERR_LIMIT;
     }
-    /* Blocking reads from here on (the open was O_NONBLOCK against FIFOs). */
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    int out = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (out < 0) {
+    g_checksum_update(k->ck, buf, len);
+    if (util_write_all(k->out, buf, len) != 0) {
+        k->failed = 3;
+        return KERR_SYSTEM;
+    }
+    return 0;
+}
+
+/* Read the bundle's file NAME once into DEST (new, 0600) while hashing: at most MAX bytes. */
+static int bundle_copy(const struct bundle_src *b, const char *name, const char *dest, gint64 max,
+                       volatile gint *cancel, char sha256[65], gint64 *size, char **why)
+{
+    const struct walk_entry *e = bundle_lookup(b, name, why);
+    if (!e)
+        return KERR_NOT_FOUND;
+    if ((gint64)e->size > max) {
+        *why = g_strdup_printf("%s is too large (%ju bytes, at most %" G_GINT64_FORMAT ")", name,
+                               (uintmax_t)e->size, max);
+        return KERR_LIMIT;
+    }
+    struct bundle_sink k = {.max = max, .cancel = cancel};
+    k.out = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (k.out < 0) {
         *why = g_strdup_printf("%s: %s", dest, g_strerror(errno));
         return KERR_SYSTEM;
     }
-    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
-    char *buf = g_malloc(BUNDLE_CHUNK);
-    gint64 total = 0;
-    int rc = 0;
-    for (;;) {
-        if (cancel && g_atomic_int_get(cancel)) {
+    k.ck = g_checksum_new(G_CHECKSUM_SHA256);
+    char *rwhy = NULL;
+    int rc = media_read_file(b->m, e, bundle_sink, &k, &rwhy);
+    if (rc != 0) {
+        switch (k.failed) {
+        case 1:
             *why = g_strdup("stopped: the stick was removed or the update was cancelled");
-            rc = KERR_CANCELLED;
             break;
-        }
-        ssize_t n = read(fd, buf, BUNDLE_CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            *why = g_strdup_printf("%s could not be read: %s", label, g_strerror(errno));
-            rc = KERR_MEDIUM;
+        case 2:
+            *why = g_strdup_printf("%s grew while being read", name);
             break;
-        }
-        if (n == 0)
-            break;
-        total += n;
-        if (total > max) {
-            *why = g_strdup_printf("%s grew while being read", label);
-            rc = KERR_LIMIT;
-            break;
-        }
-        g_checksum_update(ck, (const guchar *)buf, (gsize)n);
-        if (util_write_all(out, buf, (size_t)n) != 0) {
+        case 3:
             *why = g_strdup_printf("%s: write: %s", dest, g_strerror(errno));
-            rc = KERR_SYSTEM;
             break;
+        default:
+            *why = g_strdup_printf("%s %s", name, rwhy ? rwhy : "could not be read");
         }
+        rc = k.failed == 1 ? KERR_CANCELLED : k.failed == 3 ? KERR_SYSTEM : KERR_MEDIUM;
     }
-    if (rc == 0 && fsync(out) != 0) {
+    if (rc == 0 && fsync(k.out) != 0) {
         *why = g_strdup_printf("%s: fsync: %s", dest, g_strerror(errno));
         rc = KERR_SYSTEM;
     }
-    close(out);
+    close(k.out);
     if (rc == 0) {
-        g_strlcpy(sha256, g_checksum_get_string(ck), 65);
-        *size = total;
+        g_strlcpy(sha256, g_checksum_get_string(k.ck), 65);
+        *size = k.total;
     }
-    g_checksum_free(ck);
-    g_free(buf);
+    g_checksum_free(k.ck);
+    g_free(rwhy);
     return rc;
 }
 
@@ -267,24 +282,39 @@ static int bundle_parse_sums(const char *text, gsize len, GPtrArray *entries, ch
     return rc;
 }
 
-/* The bundle folder under ROOT (ROOT itself when it holds SHA256SUMS), or -1. */
-static int bundle_find(const char *root)
+/* The bundle: the top of a volume that holds SHA256SUMS, or its kiosk-update folder
+ * (any letter case), on the first volume that has one.  False when there is none. */
+static bool bundle_find(struct bundle_src *b)
 {
-    int rfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (rfd < 0)
-        return -1;
-    char *why = NULL;
-    int fd = bundle_openat_ci(rfd, BUNDLE_SUMS, O_RDONLY, &why);
-    g_free(why);
-    why = NULL;
-    if (fd >= 0) {
-        close(fd);
-        return rfd;
+    for (size_t v = 0; v < b->m->n_volumes; v++) {
+        char *why = NULL;
+        b->volume = (int)v + 1;
+        g_free(b->dir);
+        b->dir = g_strdup("");
+        if (bundle_lookup(b, BUNDLE_SUMS, &why)) {
+            g_free(why);
+            return true;
+        }
+        g_clear_pointer(&why, g_free);
+        /* Folders are not entries of their own: the folder of each file one level down. */
+        for (guint i = 0; i < b->entries->len; i++) {
+            const struct walk_entry *e = b->entries->pdata[i];
+            const char *slash = strchr(e->path, '/');
+            if (e->volume != b->volume || !slash || strchr(slash + 1, '/') ||
+                (size_t)(slash - e->path) != strlen(BUNDLE_DIR_NAME) ||
+                g_ascii_strncasecmp(e->path, BUNDLE_DIR_NAME, strlen(BUNDLE_DIR_NAME)) != 0 ||
+                (b->dir[0] && !strncmp(b->dir, e->path, (size_t)(slash - e->path))))
+                continue;
+            g_free(b->dir);
+            b->dir = g_strndup(e->path, (size_t)(slash - e->path));
+            if (bundle_lookup(b, BUNDLE_SUMS, &why)) {
+                g_free(why);
+                return true;
+            }
+            g_clear_pointer(&why, g_free);
+        }
     }
-    fd = bundle_openat_ci(rfd, BUNDLE_DIR_NAME, O_RDONLY | O_DIRECTORY, &why);
-    g_free(why);
-    close(rfd);
-    return fd;
+    return false;
 }
 
 static void bundle_item(JsonArray *items, const char *item, bool ok, const char *code,
@@ -300,7 +330,7 @@ static void bundle_item(JsonArray *items, const char *item, bool ok, const char 
 
 /* Check SHA256SUMS + its signature in BFD, then copy every listed file into PRIV.  On
  * success ENTRIES holds the copies. */
-static int bundle_read(int bfd, const struct kiosk_config *cfg, const char *priv,
+static int bundle_read(const struct bundle_src *b, const struct kiosk_config *cfg, const char *priv,
                        volatile gint *cancel, GPtrArray *entries, JsonObject *binfo, char **why)
 {
     char *sums = g_build_filename(priv, BUNDLE_SUMS, NULL);
@@ -311,27 +341,20 @@ static int bundle_read(int bfd, const struct kiosk_config *cfg, const char *priv
     gsize len = 0;
     GPtrArray *keys = NULL;
     const struct sign_pubkey *key = NULL;
-    int rc, fd;
+    int rc;
 
     /* 1. The signed list, read once; nothing else is touched before it verifies. */
-    if ((fd = bundle_openat_ci(bfd, BUNDLE_SUMS, O_RDONLY, why)) < 0) {
-        rc = KERR_NOT_FOUND;
-        goto out;
-    }
-    rc = bundle_copy_fd(fd, BUNDLE_SUMS, sums, BUNDLE_SUMS_MAX, cancel, sums_sha, &size, why);
-    close(fd);
+    rc = bundle_copy(b, BUNDLE_SUMS, sums, BUNDLE_SUMS_MAX, cancel, sums_sha, &size, why);
     if (rc != 0)
         goto out;
     json_object_set_string_member(binfo, "sums_sha256", sums_sha);
-    if ((fd = bundle_openat_ci(bfd, BUNDLE_SUMS ".minisig", O_RDONLY, &vwhy)) < 0) {
+    if (!bundle_lookup(b, BUNDLE_SUMS ".minisig", &vwhy)) {
         *why = g_strdup("the bundle is not signed: " BUNDLE_SUMS ".minisig is missing (sign "
                         "it with 'minisign -Sm " BUNDLE_SUMS "')");
         rc = KERR_INVAL;
         goto out;
     }
-    rc = bundle_copy_fd(fd, BUNDLE_SUMS ".minisig", sig, BUNDLE_SIG_MAX, cancel, sig_sha, &size,
-                        why);
-    close(fd);
+    rc = bundle_copy(b, BUNDLE_SUMS ".minisig", sig, BUNDLE_SIG_MAX, cancel, sig_sha, &size, why);
     if (rc != 0)
         goto out;
     if (sign_signature_key_id(sig, key_id, &vwhy) != 0) {
@@ -376,14 +399,9 @@ static int bundle_read(int bfd, const struct kiosk_config *cfg, const char *priv
     for (guint i = 0; i < entries->len; i++) {
         struct bundle_entry *e = entries->pdata[i];
         char sha[65];
-        if ((fd = bundle_openat_ci(bfd, e->name, O_RDONLY, why)) < 0) {
-            rc = KERR_NOT_FOUND;
-            goto out;
-        }
         e->copy = g_build_filename(priv, e->name, NULL);
-        rc = bundle_copy_fd(fd, e->name, e->copy, MIN(BUNDLE_MAX_FILE, BUNDLE_MAX_TOTAL - total),
-                            cancel, sha, &size, why);
-        close(fd);
+        rc = bundle_copy(b, e->name, e->copy, MIN(BUNDLE_MAX_FILE, BUNDLE_MAX_TOTAL - total),
+                         cancel, sha, &size, why);
         if (rc != 0)
             goto out;
         total += size;
@@ -444,7 +462,8 @@ static int bundle_install(const struct kiosk_config *cfg, const struct policy *p
             char *sigpath = g_strconcat(e->copy, ".minisig", NULL);
             struct policy_install_result res;
             char *why = NULL;
-            int r = policy_install(cfg->policy, cfg->admin_keys, e->copy, sigpath, a, &res, &why);
+            int r = policy_install(cfg->policy, cfg->admin_keys, cfg->admin_state, e->copy,
+                                   sigpath, a, &res, &why);
             if (r == 0) {
                 char *msg = g_strdup_printf("policy \"%s\" version %" G_GUINT64_FORMAT
                                             " installed (was version %" G_GUINT64_FORMAT ")",
@@ -493,13 +512,14 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
     JsonObject *binfo = json_object_new();
     JsonArray *items = json_array_new();
     char *priv = NULL, *tag = NULL;
-    int bfd = -1, installed = 0, rc;
+    struct bundle_src src = {.entries = g_ptr_array_new_with_free_func(walk_entry_free)};
+    int installed = 0, rc;
     struct bundle_watch w = {0};
     GThread *wt = NULL;
 
     *out = NULL;
     /* Without a valid installed policy (the very thing a bundle may fix), the stick is
-     * opened with the defaults: FUSE drivers, every filesystem the kiosk reads. */
+     * opened with the defaults: the medium reader, every filesystem it reads. */
     struct policy *fallback = NULL;
     if (!pol) {
         static const char builtin[] = "[policy]\nname=built-in (admin stick)\nversion=0\n";
@@ -522,12 +542,25 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
     w.cancel = cancel;
     w.deadline = g_get_monotonic_time() + BUNDLE_TIME_LIMIT_US;
     wt = g_thread_new("kiosk-bundle-watch", bundle_watch_main, &w);
-    for (size_t i = 0; i < m->n_volumes && bfd < 0; i++) {
-        const struct media_volume *v = &m->volumes[i];
-        if (v->mountpoint && (v->mounted || m->kind == MEDIA_FOLDER))
-            bfd = bundle_find(v->mountpoint);
+    /* The top of each volume and one level below, nothing deeper. */
+    struct walk_limits lim = {
+        .max_files = 10000,
+        .max_bytes = UINT64_MAX / 2,
+        .max_file_size = UINT64_MAX / 2,
+        .max_depth = 1,
+        .deadline_us = w.deadline,
+        .stop = &w.stop,
+    };
+    struct walk_stats stats = {0};
+    src.m = m;
+    for (size_t i = 0; i < m->n_volumes; i++) {
+        char *wwhy = NULL;
+        if (m->volumes[i].readable &&
+            media_walk(m, &m->volumes[i], pol, &lim, &stats, src.entries, &wwhy) != 0)
+            log_warn("administrator's stick, volume %zu: %s", i + 1, wwhy ? wwhy : "?");
+        g_free(wwhy);
     }
-    if (bfd < 0) {
+    if (!bundle_find(&src)) {
         *why = g_strdup("no update bundle on this medium: put the signed files in a folder "
                         "named " BUNDLE_DIR_NAME " at the top of the stick");
         rc = KERR_NOT_FOUND;
@@ -537,7 +570,7 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
         rc = KERR_SYSTEM;
         goto record;
     }
-    rc = bundle_read(bfd, cfg, priv, &w.stop, entries, binfo, why);
+    rc = bundle_read(&src, cfg, priv, &w.stop, entries, binfo, why);
     g_atomic_int_set(&w.done, 1);
     g_thread_join(wt);
     wt = NULL;
@@ -547,8 +580,6 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
         rc = KERR_TIMEOUT;
     }
     /* Done with the stick: everything from here works on the verified copies. */
-    close(bfd);
-    bfd = -1;
     media_close(m);
     m = NULL;
     if (rc != 0)
@@ -567,8 +598,6 @@ record:
         g_atomic_int_set(&w.done, 1);
         g_thread_join(wt);
     }
-    if (bfd >= 0)
-        close(bfd);
     media_close(m);
     if (priv)
         util_rm_rf(priv);
@@ -587,6 +616,8 @@ record:
     *out = res;
     policy_free(fallback);
     g_ptr_array_free(entries, TRUE);
+    g_ptr_array_free(src.entries, TRUE);
+    g_free(src.dir);
     g_free(priv);
     g_free(tag);
     return rc;
@@ -653,6 +684,57 @@ static int bundle_sums_add(const char *dir, const char *rel, GString *sums, int 
     return rc;
 }
 
+/* Verify the exported copy COPY of the audit log as `kiosk audit verify` does on the
+ * kiosk: the chain, the head saved at the last session end, the signed checkpoints with
+ * the kiosk's public key, which is copied beside it (kiosk-signing.pub) so that the
+ * copy can be checked offline.  *text gets audit-verify.txt; returns audit_verify_log's
+ * result. */
+static int bundle_verify_audit(const struct kiosk_config *cfg, const char *copy, const char *dest,
+                               uint64_t *records, char **text)
+{
+    struct audit_anchor an = {.what = "saved head"};
+    struct sign_pubkey key;
+    struct audit_verify_opts o = {0};
+    struct audit_verify_result res;
+    char *why = NULL;
+    GString *t = g_string_new(NULL);
+    if (admin_state_audit_head(cfg->admin_state, &an.seq, an.hash, &why) == 0 && an.seq) {
+        o.anchors = &an;
+        o.n_anchors = 1;
+    }
+    g_clear_pointer(&why, g_free);
+    if (cfg->public_key && sign_key_load_public(cfg->public_key, &key, &why) == 0) {
+        o.key = &key; /* not required: checkpoints of an earlier key stay unchecked */
+        char *kp = g_build_filename(dest, "kiosk-signing.pub", NULL);
+        if (bundle_copy_path(cfg->public_key, kp, &why) != 0)
+            log_warn("export: %s", why);
+        g_free(kp);
+    }
+    g_clear_pointer(&why, g_free);
+    int vr = audit_verify_log(copy, &o, &res);
+    if (vr == 0)
+        g_string_append_printf(t, "OK: %" G_GUINT64_FORMAT " records, chain intact; head: record "
+                                  "%" G_GUINT64_FORMAT " sha256 %s\n",
+                               res.records, res.head.seq, res.head.hash);
+    else
+        g_string_append_printf(t, "BROKEN at line %" G_GUINT64_FORMAT ": %s\n", res.bad_line,
+                               res.why ? res.why : "?");
+    for (guint i = 0; res.notes && i < res.notes->len; i++)
+        g_string_append_printf(t, "  %s\n", (const char *)g_ptr_array_index(res.notes, i));
+    g_string_append_printf(t, "  %" G_GUINT64_FORMAT " signed checkpoints, %" G_GUINT64_FORMAT
+                              " verified with the kiosk's public key; the last at record %"
+                              G_GUINT64_FORMAT "\n",
+                           res.checkpoints, res.checkpoints_verified, res.last_checkpoint);
+    if (o.key)
+        g_string_append(t, "Check this copy elsewhere with the kiosk's public key (compare its "
+                           "key id with the one you keep):\n  kiosk audit verify audit.jsonl "
+                           "--pubkey kiosk-signing.pub\n");
+    *records = res.records;
+    *text = g_string_free(t, FALSE);
+    audit_verify_result_clear(&res);
+    return vr;
+}
+
 int bundle_export_dir(const struct kiosk_config *cfg, const char *parent, char **dest_out,
                       JsonObject **summary, char **why)
 {
@@ -664,8 +746,7 @@ int bundle_export_dir(const struct kiosk_config *cfg, const char *parent, char *
     char *dest = g_build_filename(parent, name, NULL);
     char *reports = report_save_dir(cfg);
     char *audit = g_build_filename(dest, "audit.jsonl", NULL);
-    char *vwhy = NULL;
-    uint64_t records = 0, bad = 0;
+    uint64_t records = 0;
     int rc = KERR_SYSTEM, nreports = 0, files = 0;
     gint64 bytes = 0;
     GString *sums = g_string_new(NULL);
@@ -678,11 +759,8 @@ int bundle_export_dir(const struct kiosk_config *cfg, const char *parent, char *
     }
     if ((rc = bundle_copy_path(cfg->audit_log, audit, why)) != 0)
         goto out;
-    int vr = audit_verify(audit, &records, &bad, &vwhy);
-    char *verify =
-        vr == 0
-            ? g_strdup_printf("OK: %" G_GUINT64_FORMAT " records, chain intact\n", records)
-            : g_strdup_printf("BROKEN at line %" G_GUINT64_FORMAT ": %s\n", bad, vwhy ? vwhy : "?");
+    char *verify = NULL;
+    int vr = bundle_verify_audit(cfg, audit, dest, &records, &verify);
     char *vpath = g_build_filename(dest, "audit-verify.txt", NULL);
     g_file_set_contents(vpath, verify, -1, NULL);
     g_free(verify);
@@ -747,7 +825,6 @@ int bundle_export_dir(const struct kiosk_config *cfg, const char *parent, char *
     rc = 0;
 out:
     g_string_free(sums, TRUE);
-    g_free(vwhy);
     g_free(audit);
     g_free(stamp);
     g_free(name);

@@ -6,8 +6,8 @@
  *     SHA256SUMS.minisig    `minisign -Sm SHA256SUMS` by a trusted administrator key
  *     policy.conf + policy.conf.minisig       (optional) a signed policy
  *     *.cvd *.cld *.cud and other databases   (optional) ClamAV signatures
- * The stick is otherwise an ordinary untrusted medium: it is attached and mounted exactly
- * as a visitor's (read-only, FUSE driver), and nothing on it is acted on before the
+ * The stick is otherwise an ordinary untrusted medium: it is opened and read exactly as a
+ * visitor's (read-only, by the medium reader), and nothing on it is acted on before the
  * signature of SHA256SUMS verifies against a key in the trusted folder.  Then each listed
  * file is read once into a private folder while hashing, and only when every listed file
  * is there with its listed SHA-256 are the copies installed, each through its own checks

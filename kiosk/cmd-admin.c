@@ -212,8 +212,8 @@ int cmd_policy_install(int argc, char **argv)
     rc = 1;
     if (!a)
         goto out;
-    if (policy_install(o.cfg->policy, o.cfg->admin_keys, o.args[0], o.args[1], a, &res, &why) !=
-        0) {
+    if (policy_install(o.cfg->policy, o.cfg->admin_keys, o.cfg->admin_state, o.args[0],
+                       o.args[1], a, &res, &why) != 0) {
         fprintf(stderr, "kiosk: policy REFUSED (%s): %s\n", res.code, why);
         for (guint i = 0; res.problems && i < res.problems->len; i++)
             fprintf(stderr, "  %s\n", (const char *)g_ptr_array_index(res.problems, i));
@@ -385,6 +385,19 @@ int cmd_status(int argc, char **argv)
                json_object_get_boolean_member_with_default(ad, "password_set", FALSE) ? "set"
                                                                                       : "NOT SET",
                json_object_get_boolean_member_with_default(ad, "locked", FALSE) ? ", LOCKED" : "");
+        JsonObject *au = json_object_get_object_member(st, "audit");
+        if (json_object_has_member(au, "head_seq"))
+            printf("audit log    head record %" G_GINT64_FORMAT " sha256 %s%s\n",
+                   json_object_get_int_member(au, "head_seq"),
+                   json_object_get_string_member(au, "head_sha256"),
+                   json_object_has_member(au, "saved_seq") ? "" : " (no saved head)");
+        else
+            printf("audit log    unreadable: %s\n", json_object_get_string_member(au, "log"));
+        if (json_object_has_member(au, "saved_seq"))
+            printf("             saved at the last session end: record %" G_GINT64_FORMAT
+                   " sha256 %s\n",
+                   json_object_get_int_member(au, "saved_seq"),
+                   json_object_get_string_member(au, "saved_sha256"));
         JsonArray *ls = json_object_get_array_member(st, "last_sessions");
         printf("last sessions%s\n", json_array_get_length(ls) ? "" : " none");
         for (guint i = 0; i < json_array_get_length(ls); i++) {

@@ -1,16 +1,25 @@
 /* cmd-audit.c - `kiosk audit ...`: tools for the audit log.
  *
- *   kiosk audit verify FILE              check the hash chain.  Exit 0 intact, 1 broken,
+ *   kiosk audit verify FILE [--head SEQ:HASH] [--pubkey FILE] [--config FILE]
+ *                                        check the hash chain, the anchors (the saved head
+ *                                        when FILE is the configured log, --head) and the
+ *                                        signed checkpoints.  Exit 0 intact, 1 broken,
  *                                        2 unreadable or usage.
  *   kiosk audit show FILE [--since SEQ]  print the records (from seq SEQ on). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/kerr.h"
+#include "kiosk/admin.h"
 #include "kiosk/audit.h"
 #include "kiosk/cmd.h"
+#include "kiosk/config.h"
+#include "kiosk/sign.h"
 
 struct cmd_audit_entry {
     const char *name;
@@ -21,37 +30,164 @@ struct cmd_audit_entry {
 
 static void cmd_audit_usage(FILE *f)
 {
-    fputs("usage: kiosk audit verify FILE\n"
+    fputs("usage: kiosk audit verify FILE [--head SEQ:HASH] [--pubkey FILE] [--config FILE]\n"
           "       kiosk audit show FILE [--since SEQ]\n"
-          "  verify FILE   check that every record is intact and chained to the previous one\n"
+          "  verify FILE   check that every record is intact and chained to the previous one;\n"
+          "                that the log still holds the head saved at the last session end\n"
+          "                (when FILE is the configured audit log) and record SEQ with HASH\n"
+          "                (--head, e.g. from a receipt or syslog); and every signed\n"
+          "                checkpoint, with the kiosk's public key (--pubkey, default\n"
+          "                [paths] public-key)\n"
           "  show FILE     print the records, from record number SEQ on with --since\n",
           f);
 }
 
+/* "SEQ:HASH" into AN. */
+static bool cmd_audit_parse_head(const char *text, struct audit_anchor *an)
+{
+    const char *colon = strchr(text, ':');
+    guint64 seq = 0;
+    if (!colon || strlen(colon + 1) != 64 || strspn(colon + 1, "0123456789abcdef") != 64)
+        return false;
+    char *num = g_strndup(text, (gsize)(colon - text));
+    bool ok = g_ascii_string_to_unsigned(num, 10, 1, G_MAXUINT64, &seq, NULL);
+    g_free(num);
+    an->seq = seq;
+    g_strlcpy(an->hash, colon + 1, sizeof(an->hash));
+    an->what = "--head";
+    return ok;
+}
+
+/* Is PATH the same file as OTHER? */
+static bool cmd_audit_same_file(const char *path, const char *other)
+{
+    struct stat a, b;
+    return other && stat(path, &a) == 0 && stat(other, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
 static int cmd_audit_verify(int argc, char **argv)
 {
-    const char *path = argv[1];
-    uint64_t records = 0, bad_line = 0;
+    static const struct option opts[] = {
+        {"head", required_argument, NULL, 'H'},
+        {"pubkey", required_argument, NULL, 'k'},
+        {"config", required_argument, NULL, 'c'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *pubkey = NULL, *config = NULL;
+    GArray *anchors = g_array_new(FALSE, TRUE, sizeof(struct audit_anchor));
+    struct kiosk_config *cfg = NULL;
+    struct sign_pubkey key;
+    struct audit_verify_opts vo = {0};
+    struct audit_verify_result res = {0};
     char *why = NULL;
+    int c, ret = 2;
 
-    (void)argc;
-    int r = audit_verify(path, &records, &bad_line, &why);
-    if (r == 0) {
-        printf("%s: OK, %" G_GUINT64_FORMAT " record%s, chain intact\n", path, records,
-               records == 1 ? "" : "s");
-        return fflush(stdout) == 0 ? 0 : 1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        struct audit_anchor an = {0};
+        switch (c) {
+        case 'H':
+            if (!cmd_audit_parse_head(optarg, &an)) {
+                fprintf(stderr, "kiosk: --head wants SEQ:HASH (a record number and the SHA-256 "
+                                "of its line, 64 lower-case hex digits)\n");
+                goto out;
+            }
+            g_array_append_val(anchors, an);
+            break;
+        case 'k':
+            pubkey = optarg;
+            break;
+        case 'c':
+            config = optarg;
+            break;
+        default:
+            cmd_audit_usage(stderr);
+            goto out;
+        }
     }
-    if (r == KERR_CORRUPT) {
+    if (optind != argc - 1) {
+        cmd_audit_usage(stderr);
+        goto out;
+    }
+    const char *path = argv[optind];
+    if (config_load(config, &cfg, &why) != 0) {
+        fprintf(stderr, "kiosk: %s\n", why);
+        goto out;
+    }
+    GPtrArray *pre = g_ptr_array_new_with_free_func(g_free);
+    /* The head saved at the last session end, when FILE is this kiosk's log. */
+    if (cmd_audit_same_file(path, cfg->audit_log)) {
+        struct audit_anchor an = {.what = "saved head"};
+        char *swhy = NULL;
+        if (admin_state_audit_head(cfg->admin_state, &an.seq, an.hash, &swhy) != 0)
+            g_ptr_array_add(pre, g_strdup_printf("the saved head in %s could not be read (%s): "
+                                                 "not compared (run as root)",
+                                                 cfg->admin_state, swhy));
+        else if (an.seq == 0)
+            g_ptr_array_add(pre, g_strdup_printf("no saved head in %s yet", cfg->admin_state));
+        else
+            g_array_append_val(anchors, an);
+        g_free(swhy);
+    }
+    /* The checkpoints' key: --pubkey, else the kiosk's own public key when there is one. */
+    const char *kp = pubkey ? pubkey : cfg->public_key;
+    if (kp && (pubkey || access(kp, R_OK) == 0)) {
+        if (sign_key_load_public(kp, &key, &why) != 0) {
+            fprintf(stderr, "kiosk: %s\n", why);
+            g_ptr_array_free(pre, TRUE);
+            goto out;
+        }
+        vo.key = &key;
+        vo.key_required = pubkey != NULL;
+    }
+    vo.anchors = (const struct audit_anchor *)(void *)anchors->data;
+    vo.n_anchors = anchors->len;
+    int r = audit_verify_log(path, &vo, &res);
+    if (r == KERR_SYSTEM || r == KERR_INVAL) {
+        fprintf(stderr, "%s: cannot read the audit log: %s\n", path,
+                r == KERR_SYSTEM ? g_strerror(errno) : kerr_str(r));
+        g_ptr_array_free(pre, TRUE);
+        goto out;
+    }
+    FILE *f = r == 0 ? stdout : stderr;
+    if (r == 0)
+        printf("%s: OK, %" G_GUINT64_FORMAT
+               " record%s, chain intact; head: record %" G_GUINT64_FORMAT " sha256 %s\n",
+               path, res.records, res.records == 1 ? "" : "s", res.head.seq,
+               res.head.seq ? res.head.hash : "-");
+    else
         fprintf(stderr,
                 "%s: line %" G_GUINT64_FORMAT ": %s (%" G_GUINT64_FORMAT
                 " good record%s before it)\n",
-                path, bad_line, why, records, records == 1 ? "" : "s");
-        g_free(why);
-        return 1;
-    }
-    fprintf(stderr, "%s: cannot read the audit log: %s\n", path,
-            r == KERR_SYSTEM ? g_strerror(errno) : kerr_str(r));
-    return 2;
+                path, res.bad_line, res.why, res.records, res.records == 1 ? "" : "s");
+    for (guint i = 0; i < pre->len; i++)
+        fprintf(f, "  note: %s\n", (const char *)g_ptr_array_index(pre, i));
+    g_ptr_array_free(pre, TRUE);
+    for (guint i = 0; i < res.notes->len; i++)
+        fprintf(f, "  %s\n", (const char *)g_ptr_array_index(res.notes, i));
+    if (res.checkpoints == 0)
+        fprintf(f, "  no signed checkpoints (no [paths] signing-key when these sessions ended)\n");
+    else if (vo.key && res.checkpoints_verified == res.checkpoints)
+        fprintf(f,
+                "  %" G_GUINT64_FORMAT " checkpoint%s, all signed by key %s and verified; the "
+                "last at record %" G_GUINT64_FORMAT "\n",
+                res.checkpoints, res.checkpoints == 1 ? "" : "s", res.key_id, res.last_checkpoint);
+    else
+        fprintf(f,
+                "  %" G_GUINT64_FORMAT " checkpoint%s (key %s), %" G_GUINT64_FORMAT " of them "
+                "checked%s: give the kiosk's public key with --pubkey; the last at record "
+                "%" G_GUINT64_FORMAT "\n",
+                res.checkpoints, res.checkpoints == 1 ? "" : "s", res.key_id,
+                res.checkpoints_verified,
+                vo.key ? " (the configured public key is another key)" : "", res.last_checkpoint);
+    ret = r == 0 ? (fflush(stdout) == 0 ? 0 : 1) : 1;
+out:
+    audit_verify_result_clear(&res);
+    g_array_free(anchors, TRUE);
+    config_free(cfg);
+    g_free(why);
+    return ret;
 }
 
 static int cmd_audit_show(int argc, char **argv)
@@ -106,7 +242,7 @@ out:
 }
 
 static const struct cmd_audit_entry cmd_audit_table[] = {
-    {.name = "verify", .min_args = 1, .max_args = 1, .exec = cmd_audit_verify},
+    {.name = "verify", .min_args = 1, .max_args = 9, .exec = cmd_audit_verify},
     {.name = "show", .min_args = 1, .max_args = 3, .exec = cmd_audit_show},
 };
 

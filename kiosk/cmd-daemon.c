@@ -107,6 +107,7 @@ int cmd_daemon(int argc, char **argv)
     config_override(&cfg->signing_key, o_key);
     config_override(&cfg->signatures, o_sigs);
     config_override(&cfg->audit_log, o_audit);
+    cfg->audit_log_given = o_audit != NULL;
     config_override(&cfg->run_dir, o_run);
     config_override(&cfg->socket, o_socket);
     config_override(&cfg->loop_backing_dir, o_backing);

@@ -120,6 +120,7 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "kiosk: %s\n", why);
         goto out;
     }
+    report_session_audit(s, cfg->audit_log);
     if (report_render(s, &o, ro.out, &why) != 0) {
         fprintf(stderr, "kiosk: %s\n", why);
         goto out;

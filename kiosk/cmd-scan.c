@@ -6,6 +6,7 @@
 #include "kiosk/audit.h"
 #include "kiosk/config.h"
 #include "kiosk/handoff.h"
+#include "kiosk/media.h"
 #include "kiosk/session.h"
 #include "policy/policy.h"
 #include "scanner/pool.h"
@@ -21,11 +22,12 @@ static const char cmd_scan_usage[] =
     "usage: kiosk scan [--config FILE] [--policy FILE] [--target dir:DIR|smb://HOST/SHARE/PATH]\n"
     "                  [--staging DIR] [--work-dir DIR] [--signing-key FILE] [--signatures DIR]\n"
     "                  [--audit-log FILE] [--run-dir DIR] [--workers N] [--json]\n"
-    "                  [--details-json '{\"vessel\":\"...\",\"imo\":\"...\"}'] SOURCE\n"
+    "                  [--details-json '{\"vessel\":\"...\",\"imo\":\"...\"}'] [--testing] SOURCE\n"
     "SOURCE is a disk image file, a block device or a folder.  The clean files are committed to\n"
     "the outbox and then published to the target (--staging DIR = --target dir:DIR).\n"
     "Exit status: 0 every file delivered, 1 some files held back, 2 error (nothing delivered),\n"
-    "3 checked but not published yet (it waits in the outbox: kiosk staging retry).\n";
+    "3 checked but not published yet (it waits in the outbox: kiosk staging retry).\n"
+    "--testing: the test suite's hooks work (the session and its manifest say testing mode).\n";
 
 static volatile gint cmd_scan_cancel;
 
@@ -209,6 +211,7 @@ int cmd_scan(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},           {"details-json", required_argument, NULL, 'D'},
         {"target", required_argument, NULL, 'T'},   {"work-dir", required_argument, NULL, 'W'},
         {"signing-key", required_argument, NULL, 'K'},
+        {"testing", no_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     const char *config_path = NULL, *o_policy = NULL, *o_staging = NULL, *o_sigs = NULL,
@@ -216,7 +219,7 @@ int cmd_scan(int argc, char **argv)
     struct handoff *ho = NULL;
     struct cmd_scan_pub pub = {0};
     int workers = -1;
-    bool json = false;
+    bool json = false, testing = false;
     const char *o_details = NULL;
     JsonObject *details = NULL;
     int c, rc = 2;
@@ -242,6 +245,7 @@ int cmd_scan(int argc, char **argv)
         case 'T': o_target = optarg; break;
         case 'W': o_work = optarg; break;
         case 'K': o_key = optarg; break;
+        case 'X': testing = true; break;
         case 'h': fputs(cmd_scan_usage, stdout); return 0;
         default: fputs(cmd_scan_usage, stderr); return 2;
         }
@@ -274,6 +278,7 @@ int cmd_scan(int argc, char **argv)
     config_override(&cfg->signing_key, o_key);
     config_override(&cfg->signatures, o_sigs);
     config_override(&cfg->audit_log, o_audit);
+    cfg->audit_log_given = o_audit != NULL;
     config_override(&cfg->run_dir, o_run);
     if (workers >= 0)
         cfg->workers = workers;
@@ -301,8 +306,8 @@ int cmd_scan(int argc, char **argv)
         goto out;
     }
     gint64 t0 = g_get_monotonic_time();
-    /* The engine lives in sandboxed worker processes (docs/privsep.md), one per core; the
-     * pool is made before any thread exists because it forks. */
+    /* The engine lives in sandboxed worker processes (docs/privsep.md), one per core,
+     * whose zygote the spawner forks. */
     int nscan = cfg->workers > 0 ? cfg->workers : (int)g_get_num_processors();
     if (session_pool_new(pol, cfg->signatures, MIN(nscan, SCANNER_POOL_MAX_WORKERS),
                          SCANNER_POOL_USER, cfg->run_dir, &pool, &why) != 0) {
@@ -340,7 +345,14 @@ int cmd_scan(int argc, char **argv)
         .cancel = &cmd_scan_cancel,
         .details = details,
         .signing_key = cfg->signing_key,
+        .accept_loop = testing,
+        .admin_state = cfg->audit_log_given ? NULL : cfg->admin_state, /* the kiosk's log only */
     };
+    if (testing) {
+        /* As the service's testing mode: said in the audit log and the manifest. */
+        log_warn("TESTING MODE: the test suite's hooks into the medium reader work");
+        media_enable_test_hooks();
+    }
     session_run(&sp, &res);
     if (tty.active)
         fputc('\n', stderr);

@@ -2,6 +2,7 @@
 #include "common/kerr.h"
 #include "common/util.h"
 #include "kiosk/media.h"
+#include "reader/reader.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -36,8 +37,8 @@ static const struct {
      "/etc/kiosk/admin-keys"},
     {"paths", "admin-state", G_STRUCT_OFFSET(struct kiosk_config, admin_state),
      "/var/lib/kiosk/admin.state"},
-    {"media", "driver-user", G_STRUCT_OFFSET(struct kiosk_config, media_driver_user),
-     MEDIA_DRIVER_USER_DEFAULT},
+    {"media", "reader-user", G_STRUCT_OFFSET(struct kiosk_config, media_reader_user),
+     READER_USER_DEFAULT},
     {"paths", "work-dir", G_STRUCT_OFFSET(struct kiosk_config, work_dir), CONFIG_DEFAULT_WORK_DIR},
     {"staging", "target", G_STRUCT_OFFSET(struct kiosk_config, target), ""},
     {"staging", "group", G_STRUCT_OFFSET(struct kiosk_config, staging_group),
@@ -45,7 +46,7 @@ static const struct {
     {"staging", "credentials", G_STRUCT_OFFSET(struct kiosk_config, credentials), ""},
 };
 
-/* A user name as useradd accepts it (checked for existence only when a driver starts). */
+/* A user name as useradd accepts it (checked for existence only when a reader starts). */
 static bool config_user_name_ok(const char *s)
 {
     size_t n = strlen(s);
@@ -199,16 +200,21 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
                 goto out;
             }
         }
-        g_strstrip(c->media_driver_user);
-        if (!config_user_name_ok(c->media_driver_user)) {
-            *why = g_strdup_printf("%s: [media] driver-user must be a user name (letters, "
-                                   "digits, '_', '-', '.'), e.g. %s, or root",
-                                   file, MEDIA_DRIVER_USER_DEFAULT);
+        g_strstrip(c->media_reader_user);
+        if (!config_user_name_ok(c->media_reader_user) || !strcmp(c->media_reader_user, "root")) {
+            *why = g_strdup_printf("%s: [media] reader-user must be the name of an unprivileged "
+                                   "user (letters, digits, '_', '-', '.'), e.g. %s",
+                                   file, READER_USER_DEFAULT);
             rc = KERR_INVAL;
             goto out;
         }
+        /* The FUSE drivers are gone, and with them their user. */
+        if (g_key_file_has_key(kf, "media", "driver-user", NULL))
+            g_printerr("%s: [media] driver-user is no longer used (filesystems are read by the "
+                       "medium reader, user [media] reader-user); remove it\n",
+                       file);
     }
-    media_set_driver_user(c->media_driver_user);
+    media_set_reader_user(c->media_reader_user);
     /* [staging] target wins; [paths] staging (the older key) names a local folder. */
     g_strstrip(c->target);
     if (!*c->target) {

@@ -14,6 +14,8 @@ struct kiosk_config {
     char *staging;     /* [paths] staging */
     char *signatures;  /* [paths] signatures */
     char *audit_log;   /* [paths] audit-log */
+    bool audit_log_given;   /* --audit-log on the command line: another log than the kiosk's,
+                               whose head is not saved in admin-state (audit.h) */
     char *run_dir;     /* [paths] run-dir */
     char *socket;      /* [paths] socket */
     int workers;       /* [scan] workers, 0 = one per core */
@@ -42,8 +44,8 @@ struct kiosk_config {
     char *admin_keys;       /* [paths] admin-keys: folder of trusted *.pub keys */
     char *admin_state;      /* [paths] admin-state: password hash + lockout (root only) */
     int admin_lockout_seconds; /* [admin] lockout-seconds after 5 failed logins */
-    char *media_driver_user;   /* [media] driver-user: FUSE drivers run as this user
-                                  (docs/privsep.md); "root" = as root */
+    char *media_reader_user;   /* [media] reader-user: the medium reader runs as this user
+                                  (docs/privsep.md); never root */
     /* the hand-off to the TOS side (docs/handoff.md) */
     char *work_dir;         /* [paths] work-dir: private spool, sessions, outbox, reports */
     char *target;           /* [staging] target: "dir:PATH" or "smb://HOST[:PORT]/SHARE/PATH";
@@ -64,8 +66,8 @@ struct kiosk_config {
 #define CONFIG_DEFAULT_KEEP_DAYS 30
 
 /* Load PATH (or the default path, which may be missing).  Returns 0, or KERR_INVAL with
- * *why when the file exists but is broken.  Also hands [media] driver-user to
- * media_set_driver_user() (kiosk/media.h): it is process-wide. */
+ * *why when the file exists but is broken.  Also hands [media] reader-user to
+ * media_set_reader_user() (kiosk/media.h): it is process-wide. */
 int config_load(const char *path, struct kiosk_config **out, char **why);
 void config_free(struct kiosk_config *c);
 

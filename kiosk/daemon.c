@@ -44,6 +44,7 @@ struct daemon_job {
     JsonObject *admin_result; /* JOB_ADMIN_*: what bundle_apply / bundle_export_device said */
     char *admin_why;
     gint erase_ok;            /* JOB_ADMIN_EXPORT: the administrator confirmed the erase */
+    uint64_t admin_conn;      /* JOB_ADMIN_*: the connection whose login asked for it */
     struct kudev_device *dev;
     char *id;                /* session id, once started */
     volatile gint cancel;    /* read by session_run */
@@ -106,6 +107,7 @@ struct daemon {
     guint pub_timer;             /* the next retry */
     gint64 pruned_us;            /* the last [staging] keep-days pruning (monotonic) */
     enum daemon_job_kind admin_arm; /* the next medium is the administrator's stick */
+    uint64_t admin_conn;         /* the connection whose login armed it (events_peer.conn) */
     bool admin_export_in;        /* an export stick is being written or still in */
     bool remove_is_admin;        /* d->remove is the administrator's stick (no screen) */
     guint admin_arm_timer;
@@ -298,6 +300,8 @@ static void daemon_start(struct daemon *d, struct daemon_job *j)
         .accept_loop = d->cfg->accept_loop,
         .signing_key = d->cfg->signing_key,
         .test_hold_fifo = d->cfg->accept_loop ? g_getenv("KIOSK_TEST_SESSION_HOLD") : NULL,
+        /* The saved audit head: only for the kiosk's own log. */
+        .admin_state = d->cfg->audit_log_given ? NULL : d->cfg->admin_state,
     };
     log_info("session %s: %s (%s %s, %" G_GUINT64_FORMAT " bytes)%s", j->id, j->dev->devnode,
              j->dev->vendor ? j->dev->vendor : "?", j->dev->model ? j->dev->model : "?",
@@ -649,6 +653,7 @@ static void daemon_on_udev(enum kudev_event ev, const struct kudev_device *dev, 
         j->d = d;
         j->dev = kudev_device_copy(dev);
         j->kind = d->admin_arm;
+        j->admin_conn = d->admin_conn;
         d->admin_export_in = j->kind == JOB_ADMIN_EXPORT;
         daemon_admin_disarm(d, NULL);
         daemon_admin_media_start(d, j);
@@ -907,8 +912,6 @@ static void daemon_admin_check_fresh(struct daemon *d)
     int64_t days = -1;
     bool old = sigdb_too_old(si, d->cfg->max_signature_age_days,
                              g_get_real_time() / G_USEC_PER_SEC, &days);
-    if (si->test_signatures)
-        old = false; /* the repository's test database: every output says TEST SIGNATURES */
     if (old && !d->oos) {
         if (d->current)
             return; /* the session finishes first; the next tick stops the kiosk */
@@ -931,20 +934,14 @@ static void daemon_admin_check_fresh(struct daemon *d)
 static void daemon_reload_done(GObject *src, GAsyncResult *res, gpointer data)
 {
     struct daemon *d = data;
-    struct scanner_engine *e = NULL;
+    struct scanner_pool *np = NULL;
     char *why = NULL;
     (void)src;
-    int rc = sigdb_build_finish(res, &e, &why);
+    /* The new pool was built in a thread (its zygote forked by the spawner): the main loop
+     * kept serving removals, cancel and the screen meanwhile.  Its engine compiled, or it
+     * would not be here. */
+    int rc = sigdb_pool_build_finish(res, &np, &why);
     struct policy *pol = g_steal_pointer(&d->reload_policy);
-    struct scanner_pool *np = NULL;
-    /* The engine built in the thread proved that the files load and compile; the workers
-     * get their own copy in a new pool (made here, on the main thread, as it forks). */
-    scanner_engine_unref(e);
-    e = NULL;
-    if (rc == 0 && !d->stopping &&
-        session_pool_new(pol, d->cfg->signatures, daemon_scan_workers(d), SCANNER_POOL_USER,
-                         d->cfg->run_dir, &np, &why) != 0)
-        rc = -1;
     char *fp = g_steal_pointer(&d->reload_fp);
     d->reloading = false;
     if (d->stopping) {
@@ -1085,7 +1082,8 @@ static void daemon_reload(struct daemon *d, const char *why)
      * daemon_reload_done replaces it). */
     d->reload_policy = pol ? pol : d->policy;
     d->reload_fp = fp;
-    sigdb_build_async(d->reload_policy, cfg->signatures, daemon_reload_done, d);
+    sigdb_pool_build_async(d->reload_policy, cfg->signatures, daemon_scan_workers(d),
+                           SCANNER_POOL_USER, cfg->run_dir, daemon_reload_done, d);
 }
 
 static gboolean daemon_reload_timer(gpointer data)
@@ -1360,8 +1358,8 @@ static void daemon_admin_media_finished(struct daemon *d, struct daemon_job *j)
 }
 
 /* {"cmd":"admin-media","action":"update"|"export"|"cancel"}, after a login. */
-static void daemon_admin_media_command(struct daemon *d, JsonObject *msg, JsonObject *reply,
-                                       char **error)
+static void daemon_admin_media_command(struct daemon *d, const struct events_peer *peer,
+                                       JsonObject *msg, JsonObject *reply, char **error)
 {
     JsonNode *an = json_object_get_member(msg, "action");
     const char *action = an && JSON_NODE_HOLDS_VALUE(an) &&
@@ -1399,6 +1397,7 @@ static void daemon_admin_media_command(struct daemon *d, JsonObject *msg, JsonOb
     }
     daemon_admin_disarm(d, NULL);
     d->admin_arm = k;
+    d->admin_conn = peer->conn;
     /* In testing mode the export's loop device must be writable (losetup without -r). */
     d->filter.accept_rw_loop = k == JOB_ADMIN_EXPORT;
     /* Its old filesystem does not matter: it is erased, never read. */
@@ -1512,14 +1511,17 @@ static bool daemon_admin_command(const char *name, JsonObject *msg, struct event
             return true;
         }
         peer->admin_until = now + DAEMON_ADMIN_LOGIN_US;
-        daemon_admin_media_command(d, msg, reply, error);
+        daemon_admin_media_command(d, peer, msg, reply, error);
         return true;
     }
     if (!strcmp(name, "admin-logout")) {
-        daemon_admin_disarm(d, "cancelled");
+        /* Ends this connection's login only: what another connection's login asked for
+         * (a stick awaited, an erase to confirm) is not this one's to cancel. */
+        if (d->admin_arm != JOB_SESSION && d->admin_conn == peer->conn)
+            daemon_admin_disarm(d, "cancelled");
         /* An erase nobody can confirm any more: the stick stays as it is. */
         if (d->current && d->current->kind == JOB_ADMIN_EXPORT &&
-            !g_atomic_int_get(&d->current->erase_ok)) {
+            d->current->admin_conn == peer->conn && !g_atomic_int_get(&d->current->erase_ok)) {
             d->current->cancelled = true;
             g_atomic_int_set(&d->current->cancel, 1);
         }
@@ -1762,10 +1764,13 @@ int daemon_run(const struct kiosk_config *cfg)
         .deny = cfg->device_deny,
         .max_size = cfg->device_max_size,
     };
-    if (cfg->accept_loop)
+    if (cfg->accept_loop) {
         log_warn("TESTING MODE: loop devices count as removable media%s%s",
                  cfg->loop_backing_dir ? " (backed by files below " : "",
                  cfg->loop_backing_dir ? cfg->loop_backing_dir : "");
+        /* The tests' hooks into the medium reader (media.h) work in this mode only. */
+        media_enable_test_hooks();
+    }
     if (util_mkdir_p(cfg->run_dir, 0755) != 0) {
         log_error("cannot create %s: %s", cfg->run_dir, g_strerror(errno));
         goto out;

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -112,37 +111,9 @@ static const char *disarm_base(const char *path)
     return slash ? slash + 1 : path;
 }
 
-/* One libmagic handle per scanner thread (a magic_t is not thread-safe), closed when the
- * thread ends. */
-static void disarm_magic_free(gpointer m)
-{
-    if (m)
-        magic_close(m);
-}
-
-static GPrivate disarm_magic_key = G_PRIVATE_INIT(disarm_magic_free);
-
-/* The copy's type, by libmagic on the copy (the original's came from the same place). */
-static char *disarm_type(int fd)
-{
-    magic_t m = g_private_get(&disarm_magic_key);
-    if (!m) {
-        m = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
-        if (m && magic_load(m, NULL) != 0) {
-            log_error("libmagic: %s", magic_error(m));
-            magic_close(m);
-            m = NULL;
-        }
-        g_private_set(&disarm_magic_key, m);
-    }
-    if (!m || lseek(fd, 0, SEEK_SET) != 0)
-        return NULL;
-    const char *t = magic_descriptor(m, fd);
-    return t ? g_strdup(t) : NULL;
-}
-
-/* The second look at a copy in spool file COPY: hash, type, policy on its new name,
- * scan.  On success fill F for delivery and return true; else set F's verdict. */
+/* The second look at a copy in spool file COPY: hash; type and scan (a fresh worker);
+ * policy on its new name and type.  On success fill F for delivery and return true; else set F's
+ * verdict. */
 static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *f, const char *copy,
                                const struct sanitize_result *r)
 {
@@ -166,21 +137,10 @@ static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *
                     "size limit");
         goto out;
     }
-    type = disarm_type(fd);
-    if (!type) {
-        verdict_set(&f->verdict, VERDICT_ERROR, "the sanitized copy could not be typed");
-        goto out;
-    }
-    const char *ext = sanitize_family_ext(r->family);
-    const char *base = disarm_base(f->path);
-    name = r->family == SANITIZE_FAMILY_PDF ? g_strdup(base) : disarm_copy_name(base, ext);
-    if (!policy_decide_file(d->policy, name, type, &rule, &why)) {
-        verdict_set(&f->verdict, VERDICT_BLOCKED, "the sanitized copy is not allowed: %s",
-                    why ? why : "not allowed by policy");
-        goto out;
-    }
-    /* A worker that did not write the copy scans it (pool.c replaced the writer). */
-    scanner_pool_scan_fd(d->pool, fd, f->display, d->timeout_ms, &v);
+    /* A worker that did not write the copy types and scans it (pool.c replaced the
+     * writer), as the original was: libmagic never runs in the service. */
+    char mime[SCANNER_POOL_MIME_MAX] = "";
+    scanner_pool_scan(d->pool, fd, f->display, d->timeout_ms, &v, mime, sizeof(mime));
     if (v.kind != VERDICT_CLEAN) {
         if (v.kind == VERDICT_INFECTED)
             verdict_set(&f->verdict, VERDICT_INFECTED, "%s (in the sanitized copy)", v.reason);
@@ -189,6 +149,19 @@ static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *
                         v.reason);
         else
             verdict_set(&f->verdict, VERDICT_ERROR, "the sanitized copy %s", v.reason);
+        goto out;
+    }
+    if (!mime[0]) {
+        verdict_set(&f->verdict, VERDICT_ERROR, "the sanitized copy could not be typed");
+        goto out;
+    }
+    type = g_strdup(mime);
+    const char *ext = sanitize_family_ext(r->family);
+    const char *base = disarm_base(f->path);
+    name = r->family == SANITIZE_FAMILY_PDF ? g_strdup(base) : disarm_copy_name(base, ext);
+    if (!policy_decide_file(d->policy, name, type, &rule, &why)) {
+        verdict_set(&f->verdict, VERDICT_BLOCKED, "the sanitized copy is not allowed: %s",
+                    why ? why : "not allowed by policy");
         goto out;
     }
     struct disarm_info *info = g_new0(struct disarm_info, 1);

@@ -7,8 +7,8 @@
  *
  *   block     a worker looks (CHECK); active content = BLOCKED, saying what it is
  *   sanitize  a worker writes a copy into a new spool file (REWRITE); the service hashes
- *             the copy, types it (libmagic), asks the policy about its new name
- *             (.xlsm -> .xlsx) and type, and has another worker scan it; only a copy that
+ *             the copy, has another worker type (libmagic) and scan it, and asks the
+ *             policy about its new name (.xlsm -> .xlsx) and type; only a copy that
  *             passes all of it is delivered: VERDICT_SANITIZED, with the original's
  *             SHA-256, size and type and what was removed kept in f->disarm.  The original
  *             is never delivered then.  A copy that fails any step holds the file back.

@@ -26,6 +26,7 @@ struct events_client {
 };
 
 struct events {
+    uint64_t connections; /* connections accepted so far (events_peer.conn) */
     char *path;
     GSocketService *service;
     GList *clients; /* struct events_client * */
@@ -34,7 +35,7 @@ struct events {
     JsonObject *state;   /* the last state event */
     char *session;       /* session of the last event */
     int queue;
-    GArray *screen_uids; /* int; NULL = every peer operates (events_info) */
+    GArray *screen_uids; /* int; NULL = only root operates (events_info) */
 };
 
 /* Event types that describe a state (the "state" of the status snapshot). */
@@ -262,9 +263,7 @@ static unsigned events_roles_of(const struct events *ev, int uid)
         return EVENTS_ROLE_OBSERVER | EVENTS_ROLE_SCREEN | EVENTS_ROLE_ROOT;
     if (uid < 0)
         return EVENTS_ROLE_OBSERVER;
-    if (!ev->screen_uids)
-        return EVENTS_ROLE_OBSERVER | EVENTS_ROLE_SCREEN;
-    for (guint i = 0; i < ev->screen_uids->len; i++)
+    for (guint i = 0; ev->screen_uids && i < ev->screen_uids->len; i++)
         if (g_array_index(ev->screen_uids, int, i) == uid)
             return EVENTS_ROLE_OBSERVER | EVENTS_ROLE_SCREEN;
     return EVENTS_ROLE_OBSERVER;
@@ -303,6 +302,7 @@ static gboolean events_on_incoming(GSocketService *service, GSocketConnection *c
     ev->clients = g_list_prepend(ev->clients, c);
     GCredentials *cred = g_socket_get_credentials(c->sock, NULL);
     c->peer.uid = -1;
+    c->peer.conn = ++ev->connections;
     if (cred) {
         c->peer.uid = (int)g_credentials_get_unix_user(cred, NULL);
         g_object_unref(cred);

@@ -15,6 +15,7 @@
 
 #include <json-glib/json-glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #define EVENTS_PROTOCOL_VERSION 1
 #define EVENTS_MAX_LINE (64 * 1024)
@@ -30,7 +31,9 @@ struct events_info {
     bool can_print;       /* hello "can_print": the screen shows its print button */
     /* Who operates the kiosk ([access] screen-users): only these user ids (and root) may
      * send details, cancel, print and the administrator's commands; any other peer that
-     * can connect may only watch and ask for the status.  NULL: every peer operates. */
+     * can connect may only watch and ask for the status.  NULL or none: only root
+     * operates (until the screen's user is configured, nobody else may cancel a session
+     * or try administrator passwords). */
     const int *screen_uids;
     int n_screen_uids;
 };
@@ -44,6 +47,7 @@ enum events_role {
 
 /* The connection a command came from (administration commands need to know). */
 struct events_peer {
+    uint64_t conn;       /* this connection's number (1, 2, ...; never reused; 0 = none) */
     int uid;             /* SO_PEERCRED user id; -1 when unknown */
     unsigned roles;      /* enum events_role bits, set on connect */
     bool admin;          /* an administrator logged in on this connection */

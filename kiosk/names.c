@@ -4,16 +4,13 @@
  * strictly (Unicode table 3-7: no overlong forms, no surrogates, nothing above
  * U+10FFFF), replaces every invalid byte and every dangerous character by '_', then
  * applies the Windows rules (trailing dots/spaces, device names, length).
- * names_dir_claim() resolves collisions the way a Windows reader would see them. */
+ * names_dir_claim() resolves collisions the way a Windows reader would see them (NTFS's
+ * upper-case table, names_compare_key). */
 #include "kiosk/names.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-
-/* An extension is kept through truncation and numbering only when it is this short
- * (bytes, including the dot). */
-#define NAMES_MAX_EXTENSION 16
 
 /* Decode one strictly valid UTF-8 sequence at S (LEN bytes available).  Returns its
  * length in bytes and the code point in *CP, or 0 when the byte at S does not start a
@@ -107,15 +104,16 @@ static bool names_is_reserved(const char *s)
     return false;
 }
 
-/* Length in bytes of the extension of S (from its last dot, which must not be the
- * first character), or 0 when S has none short enough to keep. */
+/* Length in bytes of the final extension of S (from its last dot, which must not be the
+ * first character), whatever its length, or 0 when S has none.  It is what Windows acts
+ * on, so shortening and numbering never cut into it: losing it would make an earlier
+ * one ("report.lnk.<long>") the extension. */
 static size_t names_ext_len(const char *s)
 {
     const char *dot = strrchr(s, '.');
     if (!dot || dot == s)
         return 0;
-    size_t n = strlen(dot);
-    return n <= NAMES_MAX_EXTENSION ? n : 0;
+    return strlen(dot);
 }
 
 /* Largest length <= MAX at which the valid UTF-8 string S can be cut without
@@ -129,7 +127,9 @@ static size_t names_cut(const char *s, size_t len, size_t max)
     return max;
 }
 
-/* Cut S (valid UTF-8) to at most LIMIT bytes, keeping its extension. */
+/* Cut S (valid UTF-8) to at most LIMIT bytes, keeping its final extension whole.  An
+ * extension that leaves no room for a stem is itself cut at its end: the last dot stays
+ * the same dot, so no earlier extension can surface. */
 static char *names_truncate(const char *s, size_t limit)
 {
     size_t len = strlen(s);
@@ -137,7 +137,9 @@ static char *names_truncate(const char *s, size_t limit)
         return g_strdup(s);
     size_t ext = names_ext_len(s);
     size_t stem = len - ext;
-    size_t keep = names_cut(s, stem, limit - ext);
+    size_t keep = ext < limit ? names_cut(s, stem, limit - ext) : 0;
+    if (keep == 0)
+        return g_strndup(s, names_cut(s, len, limit));
     GString *out = g_string_new_len(s, (gssize)keep);
     g_string_append_len(out, s + stem, (gssize)ext);
     return g_string_free(out, FALSE);
@@ -193,19 +195,18 @@ struct names_dir {
     GHashTable *keys; /* set of comparison keys, owned */
 };
 
-/* The key two names collide on: compatibility decomposition, case folding, and once
- * more decomposition (case folding can produce non-normalized text).  NULL when NAME
- * is not valid UTF-8. */
-static char *names_key(const char *name)
+char *names_compare_key(const char *name)
 {
-    char *n1 = g_utf8_normalize(name, -1, G_NORMALIZE_ALL);
-    if (!n1)
+    if (!name || !g_utf8_validate(name, -1, NULL))
         return NULL;
-    char *folded = g_utf8_casefold(n1, -1);
-    char *key = g_utf8_normalize(folded, -1, G_NORMALIZE_ALL);
-    g_free(folded);
-    g_free(n1);
-    return key;
+    GString *key = g_string_sized_new(strlen(name) + 1);
+    for (const char *p = name; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        /* NTFS's $UpCase table (and Samba's) has one entry per UTF-16 code unit: a
+         * character beyond the BMP is two surrogates, each mapped to itself. */
+        g_string_append_unichar(key, c <= 0xFFFF ? g_unichar_toupper(c) : c);
+    }
+    return g_string_free(key, FALSE);
 }
 
 names_dir *names_dir_new(void)
@@ -226,7 +227,7 @@ void names_dir_free(names_dir *d)
 /* Take NAME if its key is free.  Returns true when it was reserved. */
 static bool names_dir_take(names_dir *d, const char *name)
 {
-    char *key = names_key(name);
+    char *key = names_compare_key(name);
     if (!key)
         return false;
     if (g_hash_table_contains(d->keys, key)) {
@@ -255,6 +256,10 @@ char *names_dir_claim(names_dir *d, const char *name)
 
     size_t len = strlen(safe);
     size_t ext = names_ext_len(safe);
+    /* " (NNN)" goes before the final extension; an extension too long to leave room
+     * for a stem and the number gets it after it instead. */
+    if (ext + 32 >= NAMES_MAX_COMPONENT)
+        ext = 0;
     size_t stem = len - ext;
     for (uint64_t n = 2;; n++) {
         char suffix[32];

@@ -20,11 +20,18 @@
  *    with superscript digits ¹²³, case-insensitive, with or without an extension):
  *    such names get a leading '_';
  *  - is at most NAMES_MAX_COMPONENT bytes, cut on a character boundary, keeping the
- *    extension (up to 16 bytes) when there is one. */
+ *    final extension whole (whatever its length: what Windows acts on must not change;
+ *    one that leaves no room for a stem is cut at its end, so the last dot stays). */
 char *names_sanitize(const char *raw);
 
-/* Names already used in one staging folder, compared the way Windows does
- * (case-insensitively, after Unicode case folding). */
+/* The key under which the share's readers see NAME (valid UTF-8): NTFS and Samba compare
+ * names through an upper-case table indexed by UTF-16 code unit, i.e. each character of
+ * the BMP through Unicode's simple upper-case mapping (g_unichar_toupper: "ı" and "i"
+ * are one name, "ß" and "SS" are two), characters beyond the BMP as they are, no
+ * normalization.  NULL when NAME is not valid UTF-8.  Newly allocated. */
+char *names_compare_key(const char *name);
+
+/* Names already used in one staging folder, compared as names_compare_key does. */
 typedef struct names_dir names_dir;
 
 names_dir *names_dir_new(void);
@@ -32,7 +39,7 @@ void names_dir_free(names_dir *d);
 
 /* Reserve NAME (already sanitized) in D and return the name to use, newly allocated:
  * NAME itself when free, else "stem (2).ext", "stem (3).ext", ... (still within
- * NAMES_MAX_COMPONENT). */
+ * NAMES_MAX_COMPONENT; ".ext" is the whole final extension). */
 char *names_dir_claim(names_dir *d, const char *name);
 
 /* Printable form of a raw name for logs, manifest and screen: valid UTF-8, control and

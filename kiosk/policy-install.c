@@ -3,6 +3,7 @@
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "kiosk/admin.h"
 #include "kiosk/audit.h"
 #include "kiosk/sign.h"
 #include "policy/policy.h"
@@ -136,9 +137,9 @@ static int policy_install_copy(const char *file, const char *target, char **tmp,
     return rc;
 }
 
-int policy_install(const char *target, const char *keys_dir, const char *file,
-                   const char *sig_file, struct audit *a, struct policy_install_result *res,
-                   char **why)
+int policy_install(const char *target, const char *keys_dir, const char *state_path,
+                   const char *file, const char *sig_file, struct audit *a,
+                   struct policy_install_result *res, char **why)
 {
     GPtrArray *keys = NULL;
     GPtrArray *perrs = g_ptr_array_new_with_free_func(policy_error_free);
@@ -154,6 +155,14 @@ int policy_install(const char *target, const char *keys_dir, const char *file,
     /* The installed policy, for the rollback check and the record. */
     if (policy_load(target, &cur, NULL) == 0)
         res->old_version = cur->version;
+    /* The rollback floor: the highest version ever installed, kept where the policy file's
+     * own state (missing, broken) cannot lower it.  A state file that cannot be read
+     * refuses the install (fail closed). */
+    if (state_path && admin_state_policy_floor(state_path, &res->floor, why) != 0) {
+        res->code = "error";
+        rc = KERR_SYSTEM;
+        goto record;
+    }
 
     if ((rc = policy_install_copy(file, target, &tmp, res->sha256, why)) != 0)
         goto record;
@@ -209,11 +218,20 @@ int policy_install(const char *target, const char *keys_dir, const char *file,
     }
     res->new_version = neu->version;
     res->new_name = g_strdup(neu->name);
-    if (cur && neu->version <= cur->version) {
+    if (cur && neu->version <= cur->version && cur->version >= res->floor) {
         res->code = "rollback";
         *why = g_strdup_printf("the policy's version %" G_GUINT64_FORMAT " is not higher than "
                                "the installed version %" G_GUINT64_FORMAT " (rollback refused)",
                                neu->version, cur->version);
+        goto record;
+    }
+    if (neu->version <= res->floor) {
+        res->code = "rollback";
+        *why = g_strdup_printf("the policy's version %" G_GUINT64_FORMAT " is not higher than "
+                               "version %" G_GUINT64_FORMAT ", the highest ever installed on this "
+                               "kiosk (rollback refused; the installed policy is %s)",
+                               neu->version, res->floor,
+                               cur ? "older" : "missing or not valid");
         goto record;
     }
     if (rename(tmp, target) != 0) {
@@ -228,6 +246,13 @@ int policy_install(const char *target, const char *keys_dir, const char *file,
     g_free(dir);
     res->code = "installed";
     rc = 0;
+    char *fwhy = NULL;
+    if (state_path && admin_state_raise_policy_floor(state_path, neu->version, &fwhy) != 0) {
+        /* Installed (the file is in place) but the floor did not move: say so loudly. */
+        log_error("policy installed, but the rollback floor could not be saved: %s", fwhy);
+        res->floor_error = true;
+    }
+    g_free(fwhy);
 record:
     if (tmp) {
         unlink(tmp);
@@ -249,6 +274,10 @@ record:
         json_object_set_null_member(o, "old_version");
     if (res->new_version)
         json_object_set_int_member(o, "new_version", (gint64)res->new_version);
+    if (state_path)
+        json_object_set_int_member(o, "floor", (gint64)res->floor);
+    if (res->floor_error)
+        json_object_set_boolean_member(o, "floor_saved", FALSE);
     if (res->trusted_comment)
         json_object_set_string_member(o, "trusted_comment", res->trusted_comment);
     if (rc != 0) {

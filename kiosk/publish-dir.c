@@ -153,6 +153,12 @@ static int publish_dir_put(struct publish_store *s, const char *rel, int src_fd,
         *why = g_strdup_printf("cannot finish %s: %s", rel, g_strerror(errno));
         goto out;
     }
+    /* The delivered file keeps the medium's modification time (the outbox copy has it). */
+    struct stat st;
+    if (fstat(src_fd, &st) == 0) {
+        struct timespec ts[2] = {st.st_mtim, st.st_mtim};
+        (void)futimens(fd, ts);
+    }
     r = 0;
 out:
     if (fd >= 0)

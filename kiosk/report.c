@@ -35,8 +35,8 @@ enum report_word {
     W_DELIVERED_TO, W_MANIFEST_SHA, W_SIGNATURE, W_SIGNED, W_UNSIGNED, W_FILE, W_SHA,
     W_V_CLEAN, W_V_NOT_DELIVERED, W_V_INFECTED, W_V_BLOCKED, W_V_ERROR, W_V_SKIPPED,
     W_PAGE, W_HELD_BACK, W_NONE_HELD, W_TEST_SIGS, W_QR, W_KEEP, W_MORE, W_UNKNOWN,
-    W_OF_DELIVERED, W_ERROR_WHY, W_ALL_FILES, W_HANDOFF, W_PUBLISHED, W_WAITING,
-    W_V_SANITIZED, W_SANITIZED, W_SANITIZED_HEAD, W_ORIGINAL, W_N,
+    W_OF_DELIVERED, W_ERROR_WHY, W_ALL_FILES, W_HANDOFF, W_PUBLISHED, W_WAITING, W_AUDIT,
+    W_AUDIT_RECORD, W_V_SANITIZED, W_SANITIZED, W_SANITIZED_HEAD, W_ORIGINAL, W_N,
 };
 
 static const char *const report_words[W_N][2] = {
@@ -103,6 +103,8 @@ static const char *const report_words[W_N][2] = {
     [W_TEST_SIGS] = {"TEST SIGNATURES: scanned with the test database, not real virus signatures",
                      "テスト用定義ファイルで検査しました（実際のウイルス定義ではありません）"},
     [W_QR] = {"Verification code", "照合用コード"},
+    [W_AUDIT] = {"Audit log", "監査ログ"},
+    [W_AUDIT_RECORD] = {"record", "記録番号"},
     [W_KEEP] = {"Keep this receipt.", "この控えを保管してください。"},
     [W_MORE] = {"more: see the A4 report", "件：A4の報告書を参照"},
     [W_UNKNOWN] = {"unknown", "不明"},
@@ -238,6 +240,15 @@ out:
     }
     report_session_free(s);
     return rc;
+}
+
+void report_session_audit(struct report_session *s, const char *audit_log)
+{
+    struct audit_head h;
+    if (s && audit_log && audit_find_session_head(audit_log, s->id, &h) == 0) {
+        s->audit_seq = h.seq;
+        g_strlcpy(s->audit_hash, h.hash, sizeof(s->audit_hash));
+    }
 }
 
 char *report_qr_text(const struct report_session *s)
@@ -971,13 +982,22 @@ static void a4_draw(struct report_ctx *c, bool draw)
     } else {
         signed_text = report_word(c, W_UNSIGNED);
     }
+    char *audit_text = NULL;
+    if (c->s->audit_seq) {
+        char *rw = report_word(c, W_AUDIT_RECORD);
+        audit_text = g_strdup_printf("%s %" G_GUINT64_FORMAT "  SHA-256 %s", rw, c->s->audit_seq,
+                                     c->s->audit_hash);
+        g_free(rw);
+    }
     struct report_row lrows[] = {
         {W_HANDOFF, report_word(c, c->s->published ? W_PUBLISHED : W_WAITING), RS_BOLD},
         {W_DELIVERED_TO, g_strdup(c->s->dir ? c->s->dir : "?"), RS_MONO},
         {W_MANIFEST_SHA, g_strdup(c->s->manifest_sha256), RS_MONO},
         {W_SIGNATURE, signed_text, 0},
+        {W_AUDIT, audit_text, RS_MONO}, /* the audit log's anchor (audit.h); last: optional */
     };
-    y = report_rows(c, x, y, w, lw, lrows, G_N_ELEMENTS(lrows), A4_PT, draw);
+    y = report_rows(c, x, y, w, lw, lrows, G_N_ELEMENTS(lrows) - (audit_text ? 0 : 1), A4_PT,
+                    draw);
     report_rows_free(lrows, G_N_ELEMENTS(lrows));
     c->y = y + 8;
 
@@ -1149,6 +1169,16 @@ static double receipt_draw(struct report_ctx *c, bool draw)
         g_free(sw);
         g_free(t);
     }
+    if (c->s->audit_seq) {
+        /* The audit log's head when the session ended: checks the log is not cut. */
+        char *aw = report_word2(c, W_AUDIT), *rw = report_word(c, W_AUDIT_RECORD);
+        t = g_strdup_printf("%s: %s %" G_GUINT64_FORMAT "\nSHA-256 %.32s\n%s", aw, rw,
+                            c->s->audit_seq, c->s->audit_hash, c->s->audit_hash + 32);
+        y += report_text(c, x, y, w, t, 6.5, RS_MONO, PANGO_ALIGN_CENTER, draw) + 4;
+        g_free(aw);
+        g_free(rw);
+        g_free(t);
+    }
     t = report_word2(c, W_KEEP);
     y += report_text(c, x, y, w, t, 7.5, RS_BOLD, PANGO_ALIGN_CENTER, draw);
     g_free(t);
@@ -1304,6 +1334,7 @@ int report_print_session(const struct kiosk_config *cfg, const char *session,
         report_audit(cfg, "print-failed", session, queue, 0, NULL, *why);
         goto out;
     }
+    report_session_audit(s, cfg->audit_log);
     if (util_mkdir_p(dir, 0750) != 0) {
         *why = g_strdup_printf("cannot create the report folder %s: %s", dir, g_strerror(errno));
         rc = KERR_SYSTEM;

@@ -10,6 +10,7 @@
 
 #include <json-glib/json-glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #define REPORT_QR_PREFIX "KIOSK1"
 
@@ -32,6 +33,8 @@ struct report_session {
     char *manifest_path;  /* the kiosk's copy, WORK/outbox/<id>/MANIFEST.json */
     char manifest_sha256[65];
     char *sig_key_id;     /* key id of MANIFEST.json.sig, or NULL when not signed */
+    uint64_t audit_seq;   /* the audit record that closed the session (its checkpoint, */
+    char audit_hash[65];  /* else its session-end): report_session_audit; 0 = unknown */
     JsonNode *root;       /* the parsed manifest */
     JsonObject *m;        /* its object */
 };
@@ -42,6 +45,12 @@ struct report_session {
 int report_session_load(const char *work_dir, const char *session, struct report_session **out,
                         char **why);
 void report_session_free(struct report_session *s);
+
+/* Find the record of AUDIT_LOG that closed S (audit_find_session_head) and keep its seq
+ * and SHA-256 in S: printed on the report and the receipt, an anchor of the audit log
+ * outside it (`kiosk audit verify --head SEQ:HASH`).  Nothing is printed when it is not
+ * found. */
+void report_session_audit(struct report_session *s, const char *audit_log);
 
 /* True when ID looks like a session id (letters, digits, '-', '_', '.'; no leading '.'). */
 bool report_session_id_valid(const char *id);

@@ -2,6 +2,7 @@
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "kiosk/admin.h"
 #include "kiosk/audit.h"
 #include "kiosk/disarm.h"
 #include "kiosk/manifest.h"
@@ -15,30 +16,29 @@
 #include "scanner/pool.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <clamav.h>
 #include <magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#define SESSION_COPY_BUF (256 * 1024)
 #define SESSION_PROGRESS_INTERVAL_US 100000
 /* After the session deadline, give reads this long before aborting the medium. */
 #define SESSION_ABORT_GRACE_US (5 * G_USEC_PER_SEC)
+/* The longest relative path a delivered file may have: PATH_MAX, less room for the share's
+ * own path and the session folder in front of it (and what its readers can open). */
+#define SESSION_MAX_STAGED_PATH (PATH_MAX - 256)
 
 struct session_ctx {
     const struct session_params *p;
     struct session_result *r;
     struct media *media;
     struct workarea_session *work;
-    int *rootfds;               /* per volume, O_PATH|O_DIRECTORY of the mount */
-    bool *stable_ino;           /* per volume: inode numbers stay the same between lookups */
     GAsyncQueue *tasks;         /* struct session_task * for the readers; f == NULL stops */
-    GAsyncQueue *scanq;         /* struct session_scan_job * for the scanners; f == NULL stops */
+    GAsyncQueue *scanq;         /* struct session_file * for the scanners; session_scan_stop stops */
     GAsyncQueue *done;          /* struct session_file * processed */
     gint64 deadline_us;
     gint aborted;               /* cancel or deadline: workers stop taking files */
@@ -48,29 +48,21 @@ struct session_ctx {
     uint64_t files_total, bytes_total;
     gint64 scan_start_us;
     /* The watchdog (session_watchdog_main) runs from media_open to the end of reading: a
-     * removal or the time limit stops the work, and after a grace period aborts the
-     * medium's FUSE connections so that no read, readdir or stat stays hung. */
+     * removal or the time limit stops the work, and after a grace period kills the
+     * medium reader, so that no listing or read stays hung. */
     GThread *watchdog;
     gint watchdog_stop;
     GMutex media_lock;          /* media may be aborted (watchdog) or closed (session) */
     gint spool_seq;             /* names of spooled copies: 0, 1, 2 ... */
 };
 
-/* Close our handles on the volumes, then unmount: an open handle would turn the unmount
- * into a lazy one. */
+/* Stop the watchdog, then let go of the medium (reader, mounts). */
 static void session_close_media(struct session_ctx *c)
 {
     if (c->watchdog) {
         g_atomic_int_set(&c->watchdog_stop, 1);
         g_thread_join(c->watchdog);
         c->watchdog = NULL;
-    }
-    if (c->rootfds) {
-        for (size_t i = 0; c->media && i < c->media->n_volumes; i++)
-            if (c->rootfds[i] >= 0)
-                close(c->rootfds[i]);
-        g_clear_pointer(&c->rootfds, g_free);
-        g_clear_pointer(&c->stable_ino, g_free);
     }
     g_mutex_lock(&c->media_lock);
     struct media *m = c->media;
@@ -93,11 +85,11 @@ static gpointer session_watchdog_main(gpointer data)
             g_atomic_int_set(&c->aborted, 1);
             stop_us = now;
         }
-        /* A removed medium can leave reads hanging in the driver: unstick them. */
+        /* A removed medium can leave a read hanging in the reader: end it. */
         if (stop_us && !aborted_media && now > stop_us + SESSION_ABORT_GRACE_US) {
             g_mutex_lock(&c->media_lock);
             if (c->media) {
-                log_warn("session %s: aborting the medium's filesystem connections", c->r->id);
+                log_warn("session %s: stopping the medium reader", c->r->id);
                 media_abort(c->media);
                 aborted_media = true;
             }
@@ -195,6 +187,18 @@ static JsonObject *session_audit_base(const struct session_result *r)
     return o;
 }
 
+static void session_json_set_file_time(JsonObject *o, const char *key, bool has, int64_t t)
+{
+    /* Years 1..9999 only (what ISO 8601 text and GDateTime hold). */
+    if (has && t > -62135596800LL && t < 253402300800LL) {
+        char *text = util_time_rfc3339(t * G_USEC_PER_SEC, false);
+        json_object_set_string_member(o, key, text);
+        g_free(text);
+    } else {
+        json_object_set_null_member(o, key);
+    }
+}
+
 static void session_json_set_file(JsonObject *o, const struct session_file *f)
 {
     /* "path" is the name as it is on the medium (JSON carries any valid UTF-8, bidi
@@ -213,6 +217,9 @@ static void session_json_set_file(JsonObject *o, const struct session_file *f)
     json_object_set_string_member(o, "display", f->display);
     json_object_set_int_member(o, "partition", f->volume);
     json_object_set_int_member(o, "size", (gint64)f->size);
+    /* Times as the medium holds them, in UTC ("created" where the filesystem has it). */
+    session_json_set_file_time(o, "mtime", f->has_mtime, f->mtime);
+    session_json_set_file_time(o, "created", f->has_crtime, f->crtime);
     if (f->sha256[0])
         json_object_set_string_member(o, "sha256", f->sha256);
     else
@@ -251,53 +258,73 @@ static int session_audit_file(struct audit *a, const struct session_result *r,
 
 /* ---- the per-file work ------------------------------------------------------------ */
 
-struct session_worker {
-    struct session_ctx *c;
-    magic_t magic;
-    unsigned char *buf;
+struct session_task {
+    struct session_file *f;
+    uint64_t dev, ino;
 };
 
-static int session_openat2(int rootfd, const char *path)
+/* Where the bytes of one file go while it is read from the medium: the spool and the
+ * SHA-256 (the trusted side hashes what it receives; the medium is read once). */
+struct session_sink {
+    struct session_ctx *c;
+    struct session_file *f;
+    int dst;
+    void *sum;
+    uint64_t total, limit;
+    int failed; /* SESSION_SINK_*: why the sink stopped the read */
+};
+
+enum { SESSION_SINK_OK, SESSION_SINK_ABORTED, SESSION_SINK_TOO_BIG, SESSION_SINK_WRITE };
+
+static int session_sink(const void *buf, size_t len, void *data)
 {
-    struct open_how how;
-    memset(&how, 0, sizeof(how));
-    how.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
-    /* Invariant 4: no symlink anywhere in the path, nothing outside the volume. */
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
-    return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+    struct session_sink *k = data;
+    if (g_atomic_int_get(&k->c->aborted)) {
+        k->failed = SESSION_SINK_ABORTED;
+        return KERR_CANCELLED;
+    }
+    k->total += len;
+    if (k->total > k->limit) {
+        k->failed = SESSION_SINK_TOO_BIG;
+        return KERR_LIMIT;
+    }
+    cl_update_hash(k->sum, (void *)buf, len);
+    if (util_write_all(k->dst, buf, len) != 0) {
+        k->failed = SESSION_SINK_WRITE;
+        return KERR_STAGING;
+    }
+    g_atomic_pointer_add(&k->c->bytes_in_flight, len);
+    return 0;
 }
 
-/* Copy the file from the medium into the spool once, hashing as it goes.  Returns the
- * spool fd (read/write, positioned anywhere) or -1 with f->verdict set. */
-static int session_copy(struct session_worker *w, struct session_file *f, uint64_t dev,
-                        uint64_t ino)
+/* The file's times on the spooled copy: the delivered file keeps the medium's
+ * modification time. */
+static void session_set_times(int fd, const struct session_file *f)
 {
-    struct session_ctx *c = w->c;
-    int src = -1, dst = -1;
-    void *sum = NULL;
-    uint64_t total = 0;
-    uint64_t limit = c->p->policy->limits.max_file_size;
+    if (!f->has_mtime)
+        return;
+    struct timespec ts[2] = {
+        {.tv_sec = (time_t)f->mtime, .tv_nsec = f->mtime_ns},
+        {.tv_sec = (time_t)f->mtime, .tv_nsec = f->mtime_ns},
+    };
+    if (futimens(fd, ts) != 0)
+        log_warn("cannot set the time of a spooled copy: %s", g_strerror(errno));
+}
 
-    src = session_openat2(c->rootfds[f->volume - 1], f->path);
-    if (src < 0) {
-        verdict_set(&f->verdict, VERDICT_ERROR, "could not be opened on the medium: %s",
-                    g_strerror(errno));
-        goto fail;
-    }
-    struct stat st;
-    /* FUSE drivers without use_ino hand out a new inode number when the kernel forgot the
-     * file between the walk and now; there only the type and (below) the size are checked. */
-    if (fstat(src, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_dev != dev ||
-        (c->stable_ino[f->volume - 1] && (uint64_t)st.st_ino != ino)) {
-        verdict_set(&f->verdict, VERDICT_ERROR, "the file changed while the medium was checked");
-        goto fail;
-    }
-    /* Back to blocking reads (O_NONBLOCK only guarded the open against FIFOs). */
-    fcntl(src, F_SETFL, 0);
-    (void)posix_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
+/* Copy the file from the medium into the spool once, hashing as it goes.  Returns 0, or
+ * -1 with f->verdict set. */
+static int session_copy(struct session_ctx *c, struct session_file *f, uint64_t dev, uint64_t ino)
+{
+    struct session_sink k = {.c = c, .f = f, .dst = -1,
+                             .limit = c->p->policy->limits.max_file_size};
+    struct walk_entry e = {.path = f->path, .volume = f->volume, .size = f->size,
+                           .dev = (dev_t)dev, .ino = (ino_t)ino};
+    char *why = NULL;
+
     f->spool_name = g_strdup_printf("%u", (unsigned)g_atomic_int_add(&c->spool_seq, 1));
-    dst = openat(c->work->spoolfd, f->spool_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (dst < 0) {
+    k.dst = openat(c->work->spoolfd, f->spool_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+                   0600);
+    if (k.dst < 0) {
         verdict_set(&f->verdict, VERDICT_ERROR, "could not be copied: spool: %s",
                     g_strerror(errno));
         g_clear_pointer(&f->spool_name, g_free);
@@ -305,63 +332,58 @@ static int session_copy(struct session_worker *w, struct session_file *f, uint64
     }
     /* libclamav's hash API is OpenSSL underneath (SHA-NI where the CPU has it): several
      * times GChecksum's speed, and already linked. */
-    sum = cl_hash_init("sha256");
-    if (!sum) {
+    k.sum = cl_hash_init("sha256");
+    if (!k.sum) {
         verdict_set(&f->verdict, VERDICT_ERROR, "could not be hashed (no SHA-256)");
         goto fail;
     }
-    for (;;) {
-        if (g_atomic_int_get(&c->aborted)) {
-            verdict_set(&f->verdict, VERDICT_ERROR, "the check was stopped before this file was "
-                                                    "read completely");
-            goto fail;
-        }
-        ssize_t n = read(src, w->buf, SESSION_COPY_BUF);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            verdict_set(&f->verdict, VERDICT_ERROR,
-                        "the medium could not be read (was it removed?): %s", g_strerror(errno));
-            goto fail;
-        }
-        if (n == 0)
+    int rc = media_read_file(c->media, &e, session_sink, &k, &why);
+    if (rc != 0) {
+        switch (k.failed) {
+        case SESSION_SINK_ABORTED:
+            verdict_set(&f->verdict, VERDICT_ERROR, "the check was stopped before this file "
+                                                    "was read completely");
             break;
-        total += (uint64_t)n;
-        if (total > limit) {
+        case SESSION_SINK_TOO_BIG:
             verdict_set(&f->verdict, VERDICT_BLOCKED, "file too large (it grew past the limit "
                                                       "while being read)");
-            goto fail;
-        }
-        cl_update_hash(sum, w->buf, (size_t)n);
-        if (util_write_all(dst, w->buf, (size_t)n) != 0) {
+            break;
+        case SESSION_SINK_WRITE:
             verdict_set(&f->verdict, VERDICT_ERROR,
                         "could not be copied: the kiosk's disk is full or failing (%s)",
                         g_strerror(errno));
-            goto fail;
+            break;
+        default:
+            if (rc == KERR_CANCELLED || g_atomic_int_get(&c->aborted))
+                verdict_set(&f->verdict, VERDICT_ERROR, "the check was stopped before this file "
+                                                        "was read completely");
+            else
+                verdict_set(&f->verdict, VERDICT_ERROR, "%s",
+                            why ? why : "could not be read from the medium");
         }
-        g_atomic_pointer_add(&c->bytes_in_flight, n);
+        goto fail;
     }
-    close(src);
-    src = -1;
-    if (total != f->size) {
+    if (k.total != f->size) {
         verdict_set(&f->verdict, VERDICT_ERROR,
                     "the file changed size while it was read (%ju bytes expected, %ju read)",
-                    (uintmax_t)f->size, (uintmax_t)total);
+                    (uintmax_t)f->size, (uintmax_t)k.total);
         goto fail;
     }
     unsigned char digest[32];
-    cl_finish_hash(sum, digest); /* frees sum */
-    sum = NULL;
+    cl_finish_hash(k.sum, digest); /* frees sum */
+    k.sum = NULL;
     for (int i = 0; i < 32; i++)
         snprintf(f->sha256 + 2 * i, 3, "%02x", digest[i]);
-    return dst;
+    session_set_times(k.dst, f);
+    close(k.dst);
+    g_free(why);
+    return 0;
 fail:
-    if (sum)
-        cl_hash_destroy(sum);
-    if (src >= 0)
-        close(src);
-    if (dst >= 0)
-        close(dst);
+    g_free(why);
+    if (k.sum)
+        cl_hash_destroy(k.sum);
+    if (k.dst >= 0)
+        close(k.dst);
     if (f->spool_name) {
         unlinkat(c->work->spoolfd, f->spool_name, 0);
         g_clear_pointer(&f->spool_name, g_free);
@@ -369,44 +391,30 @@ fail:
     return -1;
 }
 
-/* A file read into the spool, waiting for a scanner. */
-struct session_scan_job {
-    struct session_file *f;
-    bool allowed;       /* policy's decision on name and type */
-    char *reason;       /* why not, when !allowed */
-};
-
-/* Stage 1 (reader threads): copy once into the spool while hashing, detect the type on
- * the copy, ask the policy.  Returns a job for the scanners, or NULL when the file is
- * already decided (f->verdict says why). */
-static struct session_scan_job *session_read_file(struct session_worker *w,
-                                                  struct session_file *f, uint64_t dev,
-                                                  uint64_t ino)
+/* Stage 1 (reader threads): copy once into the spool while hashing.  True when the file
+ * goes on to a scanner; false when it is already decided (f->verdict says why). */
+static bool session_read_file(struct session_ctx *c, struct session_file *f, uint64_t dev,
+                              uint64_t ino)
 {
-    int fd = session_copy(w, f, dev, ino);
-    if (fd < 0)
-        return NULL;
-    /* Invariant 2: type detection and scanning read the spooled copy, never the medium. */
-    const char *mime = NULL;
-    if (w->magic && lseek(fd, 0, SEEK_SET) == 0)
-        mime = magic_descriptor(w->magic, fd);
-    f->type = g_strdup(mime ? mime : "application/octet-stream");
-    close(fd);
-
-    const char *base = strrchr(f->path, '/');
-    base = base ? base + 1 : f->path;
-    const char *rule = NULL;
-    struct session_scan_job *job = g_new0(struct session_scan_job, 1);
-    job->f = f;
-    job->allowed = policy_decide_file(w->c->p->policy, base, f->type, &rule, &job->reason);
-    return job;
+    return session_copy(c, f, dev, ino) == 0;
 }
 
-/* Stage 2 (scanner threads): scan the spooled copy; combine with the policy's answer. */
-static void session_scan_file(struct session_ctx *c, struct session_scan_job *job)
+/* The file's type, by libmagic in this process (the in-process engine: tests and
+ * benchmarks); NULL when there is no type detection. */
+static char *session_local_type(magic_t magic, int fd)
 {
-    struct session_file *f = job->f;
+    if (!magic || lseek(fd, 0, SEEK_SET) != 0)
+        return NULL;
+    const char *mime = magic_descriptor(magic, fd);
+    return g_strdup(mime ? mime : "application/octet-stream");
+}
+
+/* Stage 2 (scanner threads): type and scan the spooled copy (in a sandboxed worker, which
+ * answers with both), then apply the policy to the name and the type. */
+static void session_scan_file(struct session_ctx *c, struct session_file *f, magic_t magic)
+{
     const struct policy *pol = c->p->policy;
+    char mime[SCANNER_POOL_MIME_MAX] = "";
 
     g_mutex_lock(&c->current_lock);
     g_free(c->current);
@@ -421,22 +429,38 @@ static void session_scan_file(struct session_ctx *c, struct session_scan_job *jo
         verdict_set(&f->verdict, VERDICT_ERROR, "the check was stopped before this file was "
                                                 "scanned");
     } else if (c->p->pool) {
-        /* Sandboxed worker processes (docs/privsep.md); a crash or hang is an error. */
-        scanner_pool_scan_fd(c->p->pool, fd, f->display, 2 * pol->limits.scan_max_time + 30000,
-                             &f->verdict);
+        /* Sandboxed worker processes (docs/privsep.md); a crash or hang is an error.  The
+         * worker detects the type too (libmagic never runs in the service). */
+        scanner_pool_scan(c->p->pool, fd, f->display, 2 * pol->limits.scan_max_time + 30000,
+                          &f->verdict, mime, sizeof(mime));
+        if (mime[0])
+            f->type = g_strdup(mime);
     } else {
+        f->type = session_local_type(magic, fd);
         scanner_scan_fd(c->p->engine, fd, f->display, &f->verdict);
     }
     if (fd >= 0)
         close(fd);
+    if (!f->type && f->verdict.kind == VERDICT_CLEAN)
+        verdict_set(&f->verdict, VERDICT_ERROR, "file type detection is not available");
     /* Scan even what policy blocks: "malware detected" is what the person and the
      * administrator must hear first. */
-    if (!job->allowed && f->verdict.kind != VERDICT_INFECTED && f->verdict.kind != VERDICT_ERROR)
-        verdict_set(&f->verdict, VERDICT_BLOCKED, "%s",
-                    job->reason ? job->reason : "not allowed by policy");
+    if (f->type && f->verdict.kind != VERDICT_INFECTED && f->verdict.kind != VERDICT_ERROR) {
+        const char *base = strrchr(f->path, '/');
+        const char *rule = NULL;
+        char *reason = NULL;
+        base = base ? base + 1 : f->path;
+        if (!policy_decide_file(pol, base, f->type, &rule, &reason))
+            verdict_set(&f->verdict, VERDICT_BLOCKED, "%s",
+                        reason ? reason : "not allowed by policy");
+        g_free(reason);
+    }
     /* Content disarm (disarm.h): macros, scripts and embedded files out, or held back.
-     * Office 97-2003 files held back for macros are told why no copy is made. */
-    if ((job->allowed || verdict_is_macros(&f->verdict)) && fd >= 0 &&
+     * What the policy allowed and libclamav found clean goes on, and Office held back only
+     * for its macros; Office 97-2003 files held back for macros are told why no copy is
+     * made. */
+    if (f->type && f->spool_name &&
+        (f->verdict.kind == VERDICT_CLEAN || verdict_is_macros(&f->verdict)) &&
         !g_atomic_int_get(&c->aborted)) {
         struct disarm_ctx d = {.policy = pol, .pool = c->p->pool, .spoolfd = c->work->spoolfd,
                                .timeout_ms = 2 * pol->limits.scan_max_time + 30000};
@@ -446,14 +470,7 @@ static void session_scan_file(struct session_ctx *c, struct session_scan_job *jo
         unlinkat(c->work->spoolfd, f->spool_name, 0);
         g_clear_pointer(&f->spool_name, g_free);
     }
-    g_free(job->reason);
-    g_free(job);
 }
-
-struct session_task {
-    struct session_file *f;
-    uint64_t dev, ino;
-};
 
 /* Readers run ahead of the scanners by at most this many files: the spool is on disk, so
  * this bounds how far the medium is read before the verdicts catch up. */
@@ -471,56 +488,57 @@ static void session_stop_reason(struct session_ctx *c, struct session_file *f)
 
 static gpointer session_reader_main(gpointer data)
 {
-    struct session_worker w = {.c = data};
-    w.buf = g_malloc(SESSION_COPY_BUF);
-    w.magic = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
-    if (w.magic && magic_load(w.magic, NULL) != 0) {
-        log_error("libmagic: %s", magic_error(w.magic));
-        magic_close(w.magic);
-        w.magic = NULL;
-    }
+    struct session_ctx *c = data;
     for (;;) {
-        struct session_task *t = g_async_queue_pop(w.c->tasks);
+        struct session_task *t = g_async_queue_pop(c->tasks);
         if (t->f == NULL) {
             g_free(t);
             break;
         }
         struct session_file *f = t->f;
-        struct session_scan_job *job = NULL;
-        while (g_async_queue_length(w.c->scanq) >= SESSION_READ_AHEAD &&
-               !g_atomic_int_get(&w.c->aborted))
+        bool scan = false;
+        while (g_async_queue_length(c->scanq) >= SESSION_READ_AHEAD &&
+               !g_atomic_int_get(&c->aborted))
             g_usleep(2000);
-        if (!w.magic)
-            verdict_set(&f->verdict, VERDICT_ERROR, "file type detection is not available");
-        else if (g_atomic_int_get(&w.c->aborted))
-            session_stop_reason(w.c, f);
+        if (g_atomic_int_get(&c->aborted))
+            session_stop_reason(c, f);
         else
-            job = session_read_file(&w, f, t->dev, t->ino);
+            scan = session_read_file(c, f, t->dev, t->ino);
         g_free(t);
-        if (job)
-            g_async_queue_push(w.c->scanq, job);
+        if (scan)
+            g_async_queue_push(c->scanq, f);
         else
-            g_async_queue_push(w.c->done, f);
+            g_async_queue_push(c->done, f);
     }
-    if (w.magic)
-        magic_close(w.magic);
-    g_free(w.buf);
     return NULL;
 }
+
+/* The scan queue's end marker (a file never has this address). */
+static struct session_file session_scan_stop;
 
 static gpointer session_scanner_main(gpointer data)
 {
     struct session_ctx *c = data;
-    for (;;) {
-        struct session_scan_job *job = g_async_queue_pop(c->scanq);
-        if (job->f == NULL) {
-            g_free(job);
-            break;
+    magic_t magic = NULL;
+    if (!c->p->pool) {
+        /* The in-process engine (tests, benchmarks) types files here; one handle per
+         * thread (a magic_t is not thread-safe). */
+        magic = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
+        if (magic && magic_load(magic, NULL) != 0) {
+            log_error("libmagic: %s", magic_error(magic));
+            magic_close(magic);
+            magic = NULL;
         }
-        struct session_file *f = job->f;
-        session_scan_file(c, job);
+    }
+    for (;;) {
+        struct session_file *f = g_async_queue_pop(c->scanq);
+        if (f == &session_scan_stop)
+            break;
+        session_scan_file(c, f, magic);
         g_async_queue_push(c->done, f);
     }
+    if (magic)
+        magic_close(magic);
     return NULL;
 }
 
@@ -535,7 +553,7 @@ static void session_join_workers(struct session_ctx *c, GThread **readers, int n
     }
     if (scanners) {
         for (int i = 0; i < nscanners; i++)
-            g_async_queue_push(c->scanq, g_new0(struct session_scan_job, 1));
+            g_async_queue_push(c->scanq, &session_scan_stop);
         for (int i = 0; i < nscanners; i++)
             g_thread_join(scanners[i]);
         g_free(scanners);
@@ -604,7 +622,7 @@ static void session_copy_media_info(struct session_result *r, const struct media
         v->label = g_strdup(mv->label);
         v->uuid = g_strdup(mv->uuid);
         v->problem = g_strdup(mv->problem);
-        v->scanned = mv->mounted || m->kind == MEDIA_FOLDER;
+        v->scanned = mv->readable;
     }
 }
 
@@ -701,7 +719,17 @@ static int session_deliver(struct session_ctx *c, char **why)
         char *name = names_dir_claim(nd, clean);
         f->staged_path = sdir[0] ? g_strconcat(sdir, "/", name, NULL) : g_strdup(name);
         char *dwhy = NULL;
-        if (workarea_session_deliver(c->work, f->spool_name, f->staged_path, &dwhy) != 0) {
+        size_t plen = strlen(f->staged_path);
+        if (plen > SESSION_MAX_STAGED_PATH) {
+            /* Too long for the share and its readers (the share's own path and the session
+             * folder come in front of it): this file only, not the session. */
+            verdict_set(&f->verdict, VERDICT_ERROR,
+                        "could not be delivered: its path is too long for the staging share "
+                        "(%zu bytes, at most %d)",
+                        plen, SESSION_MAX_STAGED_PATH);
+            unlinkat(c->work->spoolfd, f->spool_name, 0);
+            g_clear_pointer(&f->staged_path, g_free);
+        } else if (workarea_session_deliver(c->work, f->spool_name, f->staged_path, &dwhy) != 0) {
             *why = dwhy;
             rc = KERR_STAGING;
         }
@@ -715,6 +743,34 @@ static int session_deliver(struct session_ctx *c, char **why)
     g_hash_table_destroy(dirs);
     g_hash_table_destroy(claims);
     return rc;
+}
+
+/* Anchor the audit log outside itself at the end of a session (audit.h): a checkpoint
+ * signed with the kiosk's key, the head to syslog, saved in the root-only admin state,
+ * and in the result (--json, reports). */
+static void session_anchor(struct audit *audit, struct session_result *r,
+                           const struct session_params *p)
+{
+    struct audit_head head;
+    char *why = NULL;
+    JsonObject *base = session_audit_base(r); /* testing mode, test signatures */
+    int rc = audit_checkpoint(audit, r->id, p->signing_key, base, &head, &why);
+    json_object_unref(base);
+    if (rc != 0) {
+        log_error("session %s: the audit log's head could not be anchored: %s", r->id,
+                  why ? why : "?");
+        g_free(why);
+        return;
+    }
+    r->audit_seq = head.seq;
+    g_strlcpy(r->audit_hash, head.hash, sizeof(r->audit_hash));
+    if (!p->admin_state || !*p->admin_state || geteuid() != 0)
+        return;
+    if (admin_state_save_audit_head(p->admin_state, head.seq, head.hash, &why) != 0) {
+        log_error("session %s: the audit head was not saved in %s: %s", r->id, p->admin_state,
+                  why);
+        g_free(why);
+    }
 }
 
 static void session_fail(struct session_result *r, int code, char *why)
@@ -780,7 +836,11 @@ static int session_write_signed(struct session_ctx *c, struct sign_seckey *key, 
     if (rc != 0 || !key)
         return rc;
     char *sig = NULL, *sname = g_strconcat(name, SIGN_SUFFIX, NULL), *swhy = NULL;
-    rc = sign_data(key, data, len, name, NULL, &sig, &swhy);
+    /* The trusted comment binds the signature to this session and this time (kiosk
+     * verify-batch checks both against the folder and the manifest). */
+    char *tc = sign_delivery_comment(name, c->r->id, g_get_real_time() / G_USEC_PER_SEC);
+    rc = sign_data(key, data, len, name, tc, &sig, &swhy);
+    g_free(tc);
     if (rc == 0)
         rc = workarea_session_write(c->work, sname, sig, strlen(sig), why);
     else
@@ -994,20 +1054,13 @@ int session_run(const struct session_params *p, struct session_result **out)
     };
     struct walk_stats stats = {0};
     GPtrArray *entries = g_ptr_array_new_with_free_func(walk_entry_free);
-    c.rootfds = g_new(int, c.media->n_volumes);
-    c.stable_ino = g_new0(bool, c.media->n_volumes);
     for (size_t i = 0; i < c.media->n_volumes; i++) {
         struct media_volume *v = &c.media->volumes[i];
-        c.rootfds[i] = -1;
-        if (!v->mountpoint || (!v->mounted && c.media->kind != MEDIA_FOLDER))
+        if (!v->readable)
             continue;
-        c.rootfds[i] = open(v->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        c.stable_ino[i] = v->driver_pid <= 0;
         char *wwhy = NULL;
-        lim.label_entry = !g_strcmp0(v->fstype, "vfat") && v->driver_pid > 0 ? v->label : NULL;
-        if (c.rootfds[i] < 0 ||
-            walk_volume(v->mountpoint, v->index, p->policy, &lim, &stats, entries, &wwhy) != 0) {
-            log_warn("volume %d: %s", v->index, wwhy ? wwhy : g_strerror(errno));
+        if (media_walk(c.media, v, p->policy, &lim, &stats, entries, &wwhy) != 0) {
+            log_warn("volume %d: %s", v->index, wwhy ? wwhy : "cannot be listed");
             g_free(wwhy);
         }
     }
@@ -1031,6 +1084,12 @@ int session_run(const struct session_params *p, struct session_result **out)
         f->volume = e->volume;
         f->candidate = e->candidate;
         f->size = e->size;
+        f->has_mtime = e->has_mtime;
+        f->mtime = e->mtime;
+        f->mtime_ns = e->mtime_ns;
+        f->has_crtime = e->has_crtime;
+        f->crtime = e->crtime;
+        f->crtime_ns = e->crtime_ns;
         f->verdict = e->pre;
         g_ptr_array_add(r->files, f);
         if (e->candidate && e->pre.kind == VERDICT_CLEAN) {
@@ -1145,6 +1204,8 @@ out_audit:
         rc = KERR_AUDIT;
     }
 out:
+    if (audit && rc != KERR_AUDIT)
+        session_anchor(audit, r, p); /* after the session's end is on record */
     session_join_workers(&c, readers, nreaders, scanners, nscanners);
     session_close_media(&c);
     workarea_session_end(c.work);
@@ -1283,6 +1344,12 @@ JsonNode *session_result_to_json(const struct session_result *r)
         json_object_set_string_member(o, "manifest_sha256", r->manifest_sha256);
     if (r->error)
         json_object_set_string_member(o, "error", r->error);
+    if (r->audit_seq > 0) {
+        JsonObject *a = json_object_new();
+        json_object_set_int_member(a, "seq", (gint64)r->audit_seq);
+        json_object_set_string_member(a, "hash", r->audit_hash);
+        json_object_set_object_member(o, "audit", a);
+    }
     json_object_set_member(o, "files", session_files_to_json(r));
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);
@@ -1298,7 +1365,6 @@ static struct scanner_opts session_scanner_opts(const struct policy *pol)
         .max_recursion = pol->limits.scan_max_recursion,
         .max_files = pol->limits.scan_max_files,
         .max_scantime = pol->limits.scan_max_time,
-        .scan_archives = pol->scan_archives,
         .block_macros = pol->block_macros,
         .block_encrypted = pol->block_encrypted,
     };

@@ -1,11 +1,12 @@
 /* session.h - one run of the quarantine pipeline on one medium.
  *
  * media_open -> walk -> for each regular file, in parallel: read once into the private
- * spool (workarea.h) while hashing, detect the type on the copy, apply policy, scan the
- * copy -> unmount -> move clean files into the delivery -> MANIFEST.json, SHA256SUMS and
- * their signatures -> audit the verdicts -> commit to the outbox (outbox.h) -> audit the
- * end.  Publication to the staging share is the outbox's next step (publish.h), not the
- * session's: a share that is down never loses or holds up a check.
+ * spool (workarea.h) while hashing, detect the type and scan the copy (in a sandboxed
+ * worker), apply policy -> let go of the medium -> move clean files into the delivery ->
+ * MANIFEST.json, SHA256SUMS and their signatures -> audit the verdicts -> commit to the
+ * outbox (outbox.h) -> audit the end.  Publication to the staging share is the outbox's
+ * next step (publish.h), not the session's: a share that is down never loses or holds
+ * up a check.
  * `kiosk scan` and the service both call session_run(). */
 #ifndef KIOSK_SESSION_H
 #define KIOSK_SESSION_H
@@ -41,6 +42,9 @@ struct session_file {
     int volume;
     bool candidate;      /* a regular file */
     uint64_t size;
+    bool has_mtime, has_crtime;
+    int64_t mtime, crtime; /* seconds since the epoch, UTC, as the medium holds them */
+    uint32_t mtime_ns, crtime_ns;
     char sha256[65];     /* "" when not read */
     char *type;          /* MIME type of the copy, or NULL */
     struct verdict verdict;
@@ -91,6 +95,10 @@ struct session_result {
     JsonObject *details;  /* operator details (vessel, IMO, voyage, company, person) or NULL */
     GPtrArray *files;     /* struct session_file *, in walk order */
     struct session_counts counts;
+    /* The audit log's head after the session (its signed checkpoint, or its session-end
+     * record): what --json, syslog and the admin state anchor the chain with.  0 = none. */
+    uint64_t audit_seq;
+    char audit_hash[65];
 };
 
 typedef void (*session_progress_fn)(const struct session_progress *p, void *user_data);
@@ -120,6 +128,9 @@ struct session_params {
      * *.sig); NULL or "" = unsigned.  A configured key that cannot be used fails the
      * session. */
     const char *signing_key;
+    /* The admin state (admin.h) where the audit head is saved at the end (root only);
+     * NULL = not saved. */
+    const char *admin_state;
     /* Testing mode only (the service with --accept-loop-devices and the environment's
      * KIOSK_TEST_SESSION_HOLD): hold at this FIFO (util_test_hold) after the delivery is in
      * the outbox and before the session's end is recorded, so a test can kill the service

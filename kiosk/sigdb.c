@@ -5,6 +5,7 @@
 #include "common/util.h"
 #include "kiosk/audit.h"
 #include "kiosk/session.h"
+#include "scanner/pool.h"
 
 #include <clamav.h>
 #include <dirent.h>
@@ -56,6 +57,10 @@ bool sigdb_too_old(const struct scanner_info *info, int max_days, int64_t now, i
         *days = d;
     if (max_days <= 0)
         return false;
+    /* Nothing dated but the bundled test database (its exact bytes): every output says
+     * TEST SIGNATURES; anything else in the folder is judged. */
+    if (d < 0 && info && info->test_signatures)
+        return false;
     return d < 0 || d > max_days;
 }
 
@@ -98,12 +103,16 @@ char *sigdb_fingerprint(const char *dir)
     return out;
 }
 
-/* ---- engine build in a thread ---------------------------------------------------------- */
+/* ---- a new pool, built in a thread ----------------------------------------------------
+ * The zygote is forked by the spawner (scanner/spawner.h), so building a pool forks
+ * nothing here: a thread may wait for it to load, however long the database takes,
+ * while the service's main loop goes on (removals, cancel, the screen). */
 
 struct sigdb_build {
     const struct policy *pol;
-    char *dbdir;
-    struct scanner_engine *engine;
+    char *dbdir, *user, *run_dir;
+    int nworkers;
+    struct scanner_pool *pool;
     char *why;
     int rc;
 };
@@ -111,8 +120,10 @@ struct sigdb_build {
 static void sigdb_build_free(gpointer p)
 {
     struct sigdb_build *b = p;
-    scanner_engine_unref(b->engine);
+    scanner_pool_free(b->pool);
     g_free(b->dbdir);
+    g_free(b->user);
+    g_free(b->run_dir);
     g_free(b->why);
     g_free(b);
 }
@@ -122,23 +133,28 @@ static void sigdb_build_thread(GTask *task, gpointer src, gpointer data, GCancel
     struct sigdb_build *b = data;
     (void)src;
     (void)c;
-    b->rc = session_engine_load(b->pol, b->dbdir, NULL, &b->engine, &b->why);
+    b->rc = session_pool_new(b->pol, b->dbdir, b->nworkers, b->user, b->run_dir, &b->pool,
+                             &b->why);
     g_task_return_boolean(task, TRUE);
 }
 
-void sigdb_build_async(const struct policy *pol, const char *dbdir, GAsyncReadyCallback cb,
-                       gpointer data)
+void sigdb_pool_build_async(const struct policy *pol, const char *dbdir, int nworkers,
+                            const char *user, const char *run_dir, GAsyncReadyCallback cb,
+                            gpointer data)
 {
     struct sigdb_build *b = g_new0(struct sigdb_build, 1);
     b->pol = pol;
     b->dbdir = g_strdup(dbdir);
+    b->user = g_strdup(user);
+    b->run_dir = g_strdup(run_dir);
+    b->nworkers = nworkers;
     GTask *t = g_task_new(NULL, NULL, cb, data);
     g_task_set_task_data(t, b, sigdb_build_free);
     g_task_run_in_thread(t, sigdb_build_thread);
     g_object_unref(t);
 }
 
-int sigdb_build_finish(GAsyncResult *res, struct scanner_engine **out, char **why)
+int sigdb_pool_build_finish(GAsyncResult *res, struct scanner_pool **out, char **why)
 {
     struct sigdb_build *b = g_task_get_task_data(G_TASK(res));
     *out = NULL;
@@ -146,8 +162,8 @@ int sigdb_build_finish(GAsyncResult *res, struct scanner_engine **out, char **wh
         *why = g_strdup(b->why ? b->why : kerr_str(b->rc));
         return b->rc;
     }
-    *out = b->engine;
-    b->engine = NULL; /* transferred */
+    *out = b->pool;
+    b->pool = NULL; /* transferred */
     return 0;
 }
 

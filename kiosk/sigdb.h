@@ -5,10 +5,13 @@
  *    refuses a .cvd/.cld older than the one installed (rollback), builds and compiles a
  *    test engine from the new files plus the installed ones, and only then replaces the
  *    files in the signatures folder (write temp + fsync + rename, one file at a time).
- *  - reload: sigdb_build_async() builds an engine in a thread (the service swaps it in
- *    only when it compiled); sigdb_fingerprint() tells when the folder changed.
- *  - freshness: sigdb_age_days() from the database's build time (.cvd/.cld header, or
- *    the newest mtime of plain databases). */
+ *  - reload: sigdb_pool_build_async() builds a new pool of workers in a thread (the
+ *    service swaps it in only when its engine compiled); sigdb_fingerprint() tells when
+ *    the folder changed.
+ *  - freshness: sigdb_age_days() from the time scanner_db_describe() measures from:
+ *    daily's .cvd/.cld build time (else the oldest .cvd/.cld, else the oldest plain
+ *    signature file); allow-lists never count, the bundled test database is exempt by
+ *    its exact bytes. */
 #ifndef KIOSK_SIGDB_H
 #define KIOSK_SIGDB_H
 
@@ -35,7 +38,8 @@ int sigdb_install(const char *sigdir, const struct policy *pol, char *const *fil
 int64_t sigdb_age_days(const struct scanner_info *info, int64_t now);
 
 /* True when the database is older than MAX_DAYS (0 = no limit) or of unknown age;
- * *days gets the age (-1 unknown).  Test signatures are judged like real ones. */
+ * *days gets the age (-1 unknown).  A folder with nothing dated but the bundled test
+ * database is not too old (every output says TEST SIGNATURES). */
 bool sigdb_too_old(const struct scanner_info *info, int max_days, int64_t now, int64_t *days);
 
 /* "The virus signatures are 12 days old; call the administrator." (newly allocated) */
@@ -45,11 +49,17 @@ char *sigdb_old_message(int64_t days, int max_days);
  * equal strings mean nothing changed.  "" when DIR cannot be read. */
 char *sigdb_fingerprint(const char *dir);
 
-/* Build (session_engine_load) an engine from DBDIR with POL's options in a worker
- * thread; CB runs in the caller's main context.  POL must stay valid until then. */
-void sigdb_build_async(const struct policy *pol, const char *dbdir, GAsyncReadyCallback cb,
-                       gpointer data);
-/* 0 with *out (a new reference), or a negative KERR_* with *why. */
-int sigdb_build_finish(GAsyncResult *res, struct scanner_engine **out, char **why);
+struct scanner_pool;
+
+/* Build a new scanner pool (session_pool_new: NWORKERS sandboxed workers as USER, temp
+ * folders under RUN_DIR) from DBDIR with POL's options, in a worker thread; CB runs in
+ * the caller's main context.  The zygote comes from the spawner, so nothing forks in the
+ * caller and its main loop runs on while the database loads.  POL must stay valid until
+ * then. */
+void sigdb_pool_build_async(const struct policy *pol, const char *dbdir, int nworkers,
+                            const char *user, const char *run_dir, GAsyncReadyCallback cb,
+                            gpointer data);
+/* 0 with *out (the new pool, the caller's), or a negative KERR_* with *why. */
+int sigdb_pool_build_finish(GAsyncResult *res, struct scanner_pool **out, char **why);
 
 #endif

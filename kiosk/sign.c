@@ -503,6 +503,55 @@ int sign_file_with_key_file(const char *key_path, const char *path, char **why)
     return rc;
 }
 
+int sign_data_detached(const struct sign_seckey *key, const void *data, size_t len,
+                       char id_hex[17], char **sig_b64, char **why)
+{
+    int rc = sign_init(why);
+    if (rc != 0)
+        return rc;
+    uint8_t sig[crypto_sign_BYTES];
+    crypto_sign_detached(sig, NULL, data, len, key->sk);
+    sign_key_id_hex(key->id, id_hex);
+    *sig_b64 = sign_b64_encode(sig, sizeof(sig));
+    return 0;
+}
+
+int sign_verify_detached(const struct sign_pubkey *key, const void *data, size_t len,
+                         const char *sig_b64, char **why)
+{
+    int rc = sign_init(why);
+    if (rc != 0)
+        return rc;
+    uint8_t sig[crypto_sign_BYTES];
+    if (!sig_b64 || !sign_b64_decode(sig_b64, sig, sizeof(sig))) {
+        *why = g_strdup("not a signature (base64 of 64 bytes expected)");
+        return KERR_INVAL;
+    }
+    if (crypto_sign_verify_detached(sig, data, len, key->pk) != 0) {
+        *why = g_strdup("the signature does not verify");
+        return KERR_CORRUPT;
+    }
+    return 0;
+}
+
+char *sign_delivery_comment(const char *file, const char *session, int64_t when)
+{
+    return g_strdup_printf("timestamp:%lld\tfile:%s\tsession:%s\thashed", (long long)when, file,
+                           session);
+}
+
+char *sign_comment_get(const char *comment, const char *key)
+{
+    size_t klen = strlen(key);
+    char **fields = g_strsplit(comment ? comment : "", "\t", -1);
+    char *value = NULL;
+    for (int i = 0; fields[i] && !value; i++)
+        if (!strncmp(fields[i], key, klen) && fields[i][klen] == ':')
+            value = g_strdup(fields[i] + klen + 1);
+    g_strfreev(fields);
+    return value;
+}
+
 /* PATH names the signed bytes in messages; DATA (LEN bytes), when not NULL, are those
  * bytes, otherwise PATH is read. */
 static int sign_verify_common(const struct sign_pubkey *key, const char *path, const char *bytes,

@@ -55,6 +55,23 @@ int sign_keygen(const char *secret_path, const char *public_path, char id_hex[17
 int sign_file(const struct sign_seckey *key, const char *path, const char *sig_path,
               const char *trusted_comment, char **why);
 
+/* A plain Ed25519 signature of DATA (LEN bytes; short messages such as an audit
+ * checkpoint): *sig_b64 gets base64 of its 64 bytes (newly allocated), id_hex the key id. */
+int sign_data_detached(const struct sign_seckey *key, const void *data, size_t len,
+                       char id_hex[17], char **sig_b64, char **why);
+/* Check such a signature: 0, KERR_CORRUPT (does not verify) or KERR_INVAL (malformed). */
+int sign_verify_detached(const struct sign_pubkey *key, const void *data, size_t len,
+                         const char *sig_b64, char **why);
+
+/* The trusted comment of a delivery's MANIFEST.json.sig, which binds the signature to the
+ * session (its folder's name) and to the time it was made:
+ *     "timestamp:<unix time>\tfile:<FILE>\tsession:<SESSION>\thashed"
+ * (minisign's own fields plus "session"; newly allocated). */
+char *sign_delivery_comment(const char *file, const char *session, int64_t when);
+
+/* The value of field KEY ("timestamp", "session", ...) of a tab-separated trusted comment
+ * of key:value fields, or NULL (newly allocated). */
+char *sign_comment_get(const char *comment, const char *key);
 /* The same for bytes in memory: *sig_text gets the signature file's text (newly
  * allocated); NAME is the file's base name for the default trusted comment. */
 int sign_data(const struct sign_seckey *key, const void *data, size_t len, const char *name,

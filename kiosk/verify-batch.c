@@ -240,7 +240,7 @@ static void cmd_verify_sums(struct cmd_verify *v, const struct sign_pubkey *pk,
 {
     bool missing;
     size_t len = 0;
-    char *why = NULL;
+    char *why = NULL, *stc = NULL, *ssession = NULL;
     if (!cmd_verify_regular(v, MANIFEST_SUMS_NAME, &missing)) {
         cmd_verify_problem(v,
                            missing ? "missing: %s (every kiosk delivery has it)"
@@ -258,9 +258,18 @@ static void cmd_verify_sums(struct cmd_verify *v, const struct sign_pubkey *pk,
                            missing ? "missing: %s (the delivery is not signed)"
                                    : "not a regular file: %s (not from the kiosk)",
                            MANIFEST_SUMS_NAME SIGN_SUFFIX);
-    else if (sign_verify_data(pk, text, len, path, sig, NULL, &why) != 0)
+    else if (sign_verify_data(pk, text, len, path, sig, &stc, &why) != 0)
         cmd_verify_problem(v, "signature of %s: %s", MANIFEST_SUMS_NAME, why);
+    else if (!(ssession = sign_comment_get(stc, "session")) ||
+             g_strcmp0(ssession, v->m->session) != 0) {
+        char *shown = names_display(ssession ? ssession : "none");
+        cmd_verify_problem(v, "%s was signed for session %s, not this one", MANIFEST_SUMS_NAME,
+                           shown);
+        g_free(shown);
+    }
     g_clear_pointer(&why, g_free);
+    g_free(stc);
+    g_free(ssession);
     GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
     bool manifest_line = false;
     text[len] = '\0';
@@ -304,6 +313,61 @@ static void cmd_verify_sums(struct cmd_verify *v, const struct sign_pubkey *pk,
     g_free(text);
     g_free(path);
     g_free(sig);
+}
+
+/* 6. Where the delivery is and when it was signed (a signed delivery copied under
+ * another name, or a signature moved from another delivery, is not this one): the folder
+ * is named after the manifest's session, and the signature's trusted comment names that
+ * session and a time between the session's start and an hour after its end
+ * (sign_delivery_comment).  TC is the verified trusted comment, or NULL when the
+ * signature did not verify (already a problem). */
+#define CMD_VERIFY_SIGN_SLACK_BEFORE 60  /* clocks: the start is stamped before signing */
+#define CMD_VERIFY_SIGN_SLACK_AFTER 3600 /* signed at the end; an hour is plenty */
+static void cmd_verify_binding(struct cmd_verify *v, const char *tc)
+{
+    char *base = g_path_get_basename(v->dir);
+    char *shown_session = names_display(v->m->session ? v->m->session : "?");
+    if (g_strcmp0(base, v->m->session) != 0) {
+        char *shown = names_display(base);
+        cmd_verify_problem(v, "the folder is named %s, the manifest says session %s (a delivery "
+                              "copied or renamed is not the one the kiosk made)",
+                           shown, shown_session);
+        g_free(shown);
+    }
+    if (tc) {
+        char *session = sign_comment_get(tc, "session");
+        char *stamp = sign_comment_get(tc, "timestamp");
+        guint64 when = 0;
+        if (!session) {
+            cmd_verify_problem(v, "the signature does not name the session (its trusted comment "
+                                  "has no session:): not a kiosk delivery signature");
+        } else if (g_strcmp0(session, v->m->session) != 0) {
+            char *shown = names_display(session);
+            cmd_verify_problem(v, "the signature was made for session %s, not %s", shown,
+                               shown_session);
+            g_free(shown);
+        }
+        if (!stamp || !g_ascii_string_to_unsigned(stamp, 10, 0, G_MAXINT64, &when, NULL)) {
+            cmd_verify_problem(v, "the signature has no time (its trusted comment has no "
+                                  "timestamp:)");
+        } else if (v->m->started < 0 || v->m->finished < 0 ||
+                   (gint64)when < v->m->started - CMD_VERIFY_SIGN_SLACK_BEFORE ||
+                   (gint64)when > v->m->finished + CMD_VERIFY_SIGN_SLACK_AFTER) {
+            char *t = util_time_rfc3339((gint64)when * G_USEC_PER_SEC, false);
+            char *f = v->m->finished >= 0
+                          ? util_time_rfc3339(v->m->finished * G_USEC_PER_SEC, false)
+                          : g_strdup("unknown");
+            cmd_verify_problem(v, "the signature's time (%s) is not when the session ended (%s): "
+                                  "it was signed for another delivery",
+                               t, f);
+            g_free(t);
+            g_free(f);
+        }
+        g_free(session);
+        g_free(stamp);
+    }
+    g_free(shown_session);
+    g_free(base);
 }
 
 int verify_batch_run(const char *dir, const struct sign_pubkey *pk, struct verify_batch **out)
@@ -373,15 +437,7 @@ int verify_batch_run(const char *dir, const struct sign_pubkey *pk, struct verif
     char msha[65];
     util_sha256_hex(text, len, msha);
     cmd_verify_sums(&v, pk, msha);
-    char *base = g_path_get_basename(dir);
-    if (g_strcmp0(base, v.m->session) != 0) {
-        char *shown = names_display(v.m->session ? v.m->session : "?");
-        g_ptr_array_add(v.pub.notes, g_strdup_printf("the folder is named %s, the manifest says "
-                                                     "session %s",
-                                                     base, shown));
-        g_free(shown);
-    }
-    g_free(base);
+    cmd_verify_binding(&v, tc);
 done:
     v.pub.trusted_comment = tc;
     tc = NULL;
@@ -416,15 +472,16 @@ void verify_batch_print(const struct verify_batch *b, FILE *out)
     for (guint i = 0; i < b->notes->len; i++)
         fprintf(out, "note: %s\n", (const char *)g_ptr_array_index(b->notes, i));
     if (b->ok && b->sanitized)
-        fprintf(out, "OK: %s: signed by key %s (%s); %u delivered files present and unchanged "
-                     "(%u of them sanitized copies, active content removed); SHA256SUMS agrees; "
-                     "nothing unlisted\n",
-                b->dir, b->key_id, b->trusted_comment ? b->trusted_comment : "", b->files,
-                b->sanitized);
-    else if (b->ok)
-        fprintf(out, "OK: %s: signed by key %s (%s); %u delivered files present and unchanged; "
+        fprintf(out, "OK: %s: session %s, signed by key %s (%s); %u delivered files present and "
+                     "unchanged (%u of them sanitized copies, active content removed); "
                      "SHA256SUMS agrees; nothing unlisted\n",
-                b->dir, b->key_id, b->trusted_comment ? b->trusted_comment : "", b->files);
+                b->dir, b->session ? b->session : "?", b->key_id,
+                b->trusted_comment ? b->trusted_comment : "", b->files, b->sanitized);
+    else if (b->ok)
+        fprintf(out, "OK: %s: session %s, signed by key %s (%s); %u delivered files present and "
+                     "unchanged; SHA256SUMS agrees; nothing unlisted\n",
+                b->dir, b->session ? b->session : "?", b->key_id,
+                b->trusted_comment ? b->trusted_comment : "", b->files);
     else
         fprintf(out, "FAILED: %s: %u problem%s; do not use this delivery\n", b->dir,
                 b->problems->len, b->problems->len == 1 ? "" : "s");

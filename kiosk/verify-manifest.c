@@ -216,9 +216,20 @@ static const char *verify_manifest_str(JsonObject *o, const char *k)
                : NULL;
 }
 
+/* An RFC 3339 time as unix seconds, or -1. */
+static gint64 verify_manifest_time(const char *t)
+{
+    GDateTime *dt = t ? g_date_time_new_from_iso8601(t, NULL) : NULL;
+    if (!dt)
+        return -1;
+    gint64 v = g_date_time_to_unix(dt);
+    g_date_time_unref(dt);
+    return v;
+}
+
 /* The tree of listed names.  Each name is a node keyed by its folder's id and the name as
- * Windows readers compare it (the kiosk's names_dir rule: compatibility decomposition and
- * case folding), so looking up or adding a path costs its length. */
+ * Windows readers compare it (names_compare_key, the kiosk's names_dir rule), so looking
+ * up or adding a path costs its length. */
 struct verify_manifest_node {
     guint id;   /* > 0 */
     bool dir;   /* a folder on the way to listed files (else a listed file) */
@@ -234,13 +245,9 @@ static void verify_manifest_node_free(gpointer p)
 
 static char *verify_manifest_key(guint folder, const char *name)
 {
-    char *n1 = g_utf8_normalize(name, -1, G_NORMALIZE_ALL);
-    char *folded = g_utf8_casefold(n1 ? n1 : name, -1);
-    char *n2 = g_utf8_normalize(folded, -1, G_NORMALIZE_ALL);
-    char *key = g_strdup_printf("%u/%s", folder, n2 ? n2 : folded);
-    g_free(n2);
-    g_free(folded);
-    g_free(n1);
+    char *k = names_compare_key(name);
+    char *key = g_strdup_printf("%u/%s", folder, k ? k : name);
+    g_free(k);
     return key;
 }
 
@@ -396,6 +403,7 @@ int verify_manifest_parse(const char *json, size_t len, struct verify_manifest *
     m->listed = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, verify_manifest_file_free);
     m->tree = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, verify_manifest_node_free);
     m->problems = g_ptr_array_new_with_free_func(g_free);
+    m->started = m->finished = -1;
     *out = m;
 
     size_t at = 0;
@@ -425,6 +433,8 @@ int verify_manifest_parse(const char *json, size_t len, struct verify_manifest *
     JsonObject *o = json_node_get_object(json_parser_get_root(parser));
     m->session = g_strdup(verify_manifest_str(o, "session"));
     m->status = g_strdup(verify_manifest_str(o, "status"));
+    m->started = verify_manifest_time(verify_manifest_str(o, "started"));
+    m->finished = verify_manifest_time(verify_manifest_str(o, "finished"));
     if (g_strcmp0(m->status, "delivered") != 0 && g_strcmp0(m->status, "partial") != 0) {
         char *shown = names_display(m->status ? m->status : "?");
         verify_manifest_problem(m, "MANIFEST.json: status is '%s', not a delivery", shown);

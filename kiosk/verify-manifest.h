@@ -40,6 +40,8 @@ struct verify_manifest_file {
 struct verify_manifest {
     char *session;       /* "session" when it is a string, else NULL */
     char *status;        /* "status" when it is a string, else NULL */
+    gint64 started;      /* "started" / "finished" as unix seconds; -1 when missing or */
+    gint64 finished;     /* not an RFC 3339 time */
     GHashTable *listed;  /* staged_path -> struct verify_manifest_file */
     guint sanitized;     /* how many of them are sanitized copies */
     GHashTable *tree;    /* the listed names, folder by folder: verify_manifest_folder() */

@@ -10,7 +10,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+
+/* A folder being walked: a descriptor (a mounted volume or a folder) or an id (a source). */
+struct walk_folder {
+    int fd;
+    uint64_t id;
+};
 
 struct walk_ctx {
     const struct policy *pol;
@@ -18,12 +25,13 @@ struct walk_ctx {
     struct walk_stats *stats;
     GPtrArray *entries;
     int volume;
-    GHashTable *dirs_seen;  /* "dev:ino" of folders on the current path */
-    GHashTable *dirs_done;  /* "dev:ino" -> path of every folder entered (directory hard
-                               links: a folder reached by a second name is walked once) */
-    uint64_t folders;       /* folders entered, counted against max_files too */
-    GHashTable *files_seen; /* "dev:ino" -> first path, for files with several links */
-    bool stopped;           /* a session limit stopped the walk */
+    const struct walk_source *src; /* NULL: descriptors */
+    GHashTable *dirs_seen;         /* "dev:ino" of folders on the current path */
+    GHashTable *dirs_done;         /* "dev:ino" -> path of every folder entered (directory hard
+                                      links: a folder reached by a second name is walked once) */
+    uint64_t folders;              /* folders entered, counted against max_files too */
+    GHashTable *files_seen;        /* "dev:ino" -> first path, for files with several links */
+    bool stopped;                  /* a session limit stopped the walk */
 };
 
 void walk_entry_free(gpointer p)
@@ -33,6 +41,15 @@ void walk_entry_free(gpointer p)
         return;
     g_free(e->path);
     g_free(e);
+}
+
+void walk_item_free(gpointer p)
+{
+    struct walk_item *it = p;
+    if (!it)
+        return;
+    g_free(it->name);
+    g_free(it);
 }
 
 static struct walk_entry *walk_add(struct walk_ctx *c, const char *path)
@@ -45,44 +62,43 @@ static struct walk_entry *walk_add(struct walk_ctx *c, const char *path)
     return e;
 }
 
-static const char *walk_type_name(mode_t mode)
+static const char *walk_type_name(enum walk_type t)
 {
-    if (S_ISLNK(mode))
-        return "symbolic link (not followed)";
-    if (S_ISCHR(mode))
-        return "character device (not copied)";
-    if (S_ISBLK(mode))
-        return "block device (not copied)";
-    if (S_ISFIFO(mode))
-        return "named pipe (not copied)";
-    if (S_ISSOCK(mode))
-        return "socket (not copied)";
+    static const char *const names[] = {
+        [WALK_LNK] = "symbolic link (not followed)",
+        [WALK_CHR] = "character device (not copied)",
+        [WALK_BLK] = "block device (not copied)",
+        [WALK_FIFO] = "named pipe (not copied)",
+        [WALK_SOCK] = "socket (not copied)",
+        [WALK_STREAM] = "hidden data stream (not delivered)",
+    };
+    if ((size_t)t < G_N_ELEMENTS(names) && names[t])
+        return names[t];
     return "not a regular file (not copied)";
 }
 
-static int walk_name_cmp(gconstpointer a, gconstpointer b)
+static enum walk_type walk_type_of(mode_t mode)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    if (S_ISREG(mode))
+        return WALK_REG;
+    if (S_ISDIR(mode))
+        return WALK_DIR;
+    if (S_ISLNK(mode))
+        return WALK_LNK;
+    if (S_ISCHR(mode))
+        return WALK_CHR;
+    if (S_ISBLK(mode))
+        return WALK_BLK;
+    if (S_ISFIFO(mode))
+        return WALK_FIFO;
+    if (S_ISSOCK(mode))
+        return WALK_SOCK;
+    return WALK_OTHER;
 }
 
-/* fusefat shows the FAT volume label as an 8.3 name: the 11 label bytes split 8 + 3. */
-static bool walk_is_label_entry(const char *name, const char *label)
+static int walk_item_cmp(gconstpointer a, gconstpointer b)
 {
-    if (!label || !*label)
-        return false;
-    if (g_ascii_strcasecmp(name, label) == 0)
-        return true;
-    char padded[12];
-    snprintf(padded, sizeof(padded), "%-11.11s", label);
-    char *stem = g_strndup(padded, 8), *ext = g_strndup(padded + 8, 3);
-    g_strchomp(stem);
-    g_strchomp(ext);
-    char *short_name = *ext ? g_strconcat(stem, ".", ext, NULL) : g_strdup(stem);
-    bool r = g_ascii_strcasecmp(name, short_name) == 0;
-    g_free(stem);
-    g_free(ext);
-    g_free(short_name);
-    return r;
+    return strcmp((*(struct walk_item *const *)a)->name, (*(struct walk_item *const *)b)->name);
 }
 
 static bool walk_out_of_time(struct walk_ctx *c)
@@ -90,36 +106,183 @@ static bool walk_out_of_time(struct walk_ctx *c)
     return c->lim->deadline_us && g_get_monotonic_time() > c->lim->deadline_us;
 }
 
-static void walk_dir(struct walk_ctx *c, int dfd, const char *rel, uint32_t depth)
+/* The names of the folder open on DFD, each with what fstatat says (no symlink followed).
+ * A name that cannot be looked at is a WALK_DAMAGED item with its errno in nlink. */
+static int walk_list_fd(int dfd, GPtrArray *items, char **why)
 {
-    DIR *d = fdopendir(dfd);
+    int dup_fd = dup(dfd);
+    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
     if (!d) {
-        struct walk_entry *e = walk_add(c, rel);
-        verdict_set(&e->pre, VERDICT_ERROR, "folder could not be read: %s", g_strerror(errno));
-        close(dfd);
-        return;
+        if (dup_fd >= 0)
+            close(dup_fd);
+        *why = g_strdup_printf("folder could not be read: %s", g_strerror(errno));
+        return KERR_MEDIUM;
     }
-    /* Read the folder's names first and sort them: a stable order for the manifest and
-     * the same order on every run. */
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
     struct dirent *de;
+    int rc = 0;
     errno = 0;
     while ((de = readdir(d)) != NULL) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
-        g_ptr_array_add(names, g_strdup(de->d_name));
+        struct walk_item *it = g_new0(struct walk_item, 1);
+        struct statx st;
+        it->name = g_strdup(de->d_name);
+        if (statx(dirfd(d), de->d_name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+                  STATX_BASIC_STATS | STATX_BTIME, &st) != 0) {
+            it->type = WALK_DAMAGED;
+            it->nlink = (uint64_t)errno;
+        } else {
+            it->type = walk_type_of(st.stx_mode);
+            it->size = st.stx_size;
+            it->dev = makedev(st.stx_dev_major, st.stx_dev_minor);
+            it->ino = it->id = st.stx_ino;
+            it->nlink = st.stx_nlink;
+            it->has_mtime = true;
+            it->mtime = st.stx_mtime.tv_sec;
+            it->mtime_ns = st.stx_mtime.tv_nsec;
+            if (st.stx_mask & STATX_BTIME) {
+                it->has_crtime = true;
+                it->crtime = st.stx_btime.tv_sec;
+                it->crtime_ns = st.stx_btime.tv_nsec;
+            }
+        }
+        g_ptr_array_add(items, it);
+        errno = 0;
     }
     if (errno != 0) {
-        struct walk_entry *e = walk_add(c, rel[0] ? rel : ".");
-        verdict_set(&e->pre, VERDICT_ERROR, "folder could not be read completely: %s",
-                    g_strerror(errno));
+        *why = g_strdup_printf("folder could not be read completely: %s", g_strerror(errno));
+        rc = KERR_MEDIUM;
     }
-    g_ptr_array_sort(names, walk_name_cmp);
+    closedir(d);
+    return rc;
+}
 
-    for (guint i = 0; i < names->len; i++) {
-        const char *name = g_ptr_array_index(names, i);
-        char *path = rel[0] ? g_strconcat(rel, "/", name, NULL) : g_strdup(name);
-        struct stat st;
+static void walk_dir(struct walk_ctx *c, struct walk_folder dir, const char *rel, uint32_t depth);
+
+/* A subfolder: loops, second names, limits; else enter it. */
+static void walk_subdir(struct walk_ctx *c, struct walk_folder parent, const struct walk_item *it,
+                        const char *path, uint32_t depth)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)it->dev, (uintmax_t)it->id);
+    const char *first = g_hash_table_lookup(c->dirs_done, key);
+    if (g_hash_table_contains(c->dirs_seen, key)) {
+        struct walk_entry *e = walk_add(c, path);
+        verdict_set(&e->pre, VERDICT_SKIPPED, "folder loop (not followed)");
+        return;
+    }
+    if (first) {
+        struct walk_entry *e = walk_add(c, path);
+        char *shown = names_display(first);
+        verdict_set(&e->pre, VERDICT_SKIPPED,
+                    "another name (hard link) of the folder %s, which is checked once", shown);
+        g_free(shown);
+        return;
+    }
+    if (c->folders + 1 > c->lim->max_files) {
+        /* Folders cost time even without files: a stick of nested folder links must not
+         * keep the kiosk busy until the session time limit. */
+        struct walk_entry *e = walk_add(c, path);
+        verdict_set(&e->pre, VERDICT_BLOCKED,
+                    "more than %ju folders on the medium: the rest were not checked",
+                    (uintmax_t)c->lim->max_files);
+        c->stopped = true;
+        return;
+    }
+    if (depth + 1 > c->lim->max_depth) {
+        struct walk_entry *e = walk_add(c, path);
+        verdict_set(&e->pre, VERDICT_BLOCKED,
+                    "folder too deep (more than %u levels): its contents were not checked",
+                    c->lim->max_depth);
+        return;
+    }
+    struct walk_folder sub = {.fd = -1, .id = it->ino};
+    if (!c->src) {
+        sub.fd = openat(parent.fd, it->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub.fd < 0) {
+            struct walk_entry *e = walk_add(c, path);
+            verdict_set(&e->pre, VERDICT_ERROR, "folder could not be opened: %s",
+                        g_strerror(errno));
+            return;
+        }
+    }
+    c->folders++;
+    g_hash_table_add(c->dirs_seen, g_strdup(key));
+    g_hash_table_insert(c->dirs_done, g_strdup(key), g_strdup(path));
+    walk_dir(c, sub, path, depth + 1);
+    g_hash_table_remove(c->dirs_seen, key);
+    if (sub.fd >= 0)
+        close(sub.fd);
+}
+
+/* A regular file: hard links, limits; else a candidate. */
+static void walk_file(struct walk_ctx *c, const struct walk_item *it, const char *path)
+{
+    struct walk_entry *e = walk_add(c, path);
+    e->size = it->size;
+    e->dev = it->dev;
+    e->ino = (ino_t)it->ino;
+    e->has_mtime = it->has_mtime;
+    e->mtime = it->mtime;
+    e->mtime_ns = it->mtime_ns;
+    e->has_crtime = it->has_crtime;
+    e->crtime = it->crtime;
+    e->crtime_ns = it->crtime_ns;
+    /* The reader's files are told apart by their inode alone: two names of one are one
+     * file, whatever the link count says. */
+    if (it->nlink > 1 || c->src) {
+        char key[64];
+        snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)it->dev, (uintmax_t)it->id);
+        const char *first = g_hash_table_lookup(c->files_seen, key);
+        if (first) {
+            char *shown = names_display(first);
+            verdict_set(&e->pre, VERDICT_SKIPPED,
+                        "another name (hard link) of %s, which is checked once", shown);
+            g_free(shown);
+            return;
+        }
+        g_hash_table_insert(c->files_seen, g_strdup(key), g_strdup(path));
+    }
+    e->candidate = true;
+    if (c->stats->files + 1 > c->lim->max_files) {
+        verdict_set(&e->pre, VERDICT_BLOCKED,
+                    "more than %ju files on the medium: the rest were not checked",
+                    (uintmax_t)c->lim->max_files);
+        c->stopped = true;
+    } else if (e->size > c->lim->max_file_size) {
+        char *a = util_format_bytes(e->size), *b = util_format_bytes(c->lim->max_file_size);
+        verdict_set(&e->pre, VERDICT_BLOCKED, "file too large (%s; the limit is %s)", a, b);
+        g_free(a);
+        g_free(b);
+    } else if (c->stats->bytes + e->size > c->lim->max_bytes) {
+        char *b = util_format_bytes(c->lim->max_bytes);
+        verdict_set(&e->pre, VERDICT_BLOCKED,
+                    "the medium holds more than %s of files: this file was not checked", b);
+        g_free(b);
+    }
+    c->stats->files++;
+    if (e->pre.kind == VERDICT_CLEAN)
+        c->stats->bytes += e->size;
+}
+
+static void walk_dir(struct walk_ctx *c, struct walk_folder dir, const char *rel, uint32_t depth)
+{
+    GPtrArray *items = g_ptr_array_new_with_free_func(walk_item_free);
+    char *why = NULL;
+    /* Read the folder's names first and sort them: a stable order for the manifest and
+     * the same order on every run.  (One more than the file limit tells "more than".) */
+    uint64_t max = c->lim->max_files + 1;
+    int rc = c->src ? c->src->list(c->src->data, dir.id, max, items, &why)
+                    : walk_list_fd(dir.fd, items, &why);
+    if (rc != 0 && rc != KERR_LIMIT) {
+        struct walk_entry *e = walk_add(c, rel[0] ? rel : ".");
+        verdict_set(&e->pre, VERDICT_ERROR, "%s", why ? why : "folder could not be read");
+    }
+    g_ptr_array_sort(items, walk_item_cmp);
+
+    for (guint i = 0; i < items->len; i++) {
+        const struct walk_item *it = g_ptr_array_index(items, i);
+        char *path = rel[0] ? g_strconcat(rel, "/", it->name, NULL) : g_strdup(it->name);
 
         if (c->stopped) {
             g_free(path);
@@ -143,117 +306,57 @@ static void walk_dir(struct walk_ctx *c, int dfd, const char *rel, uint32_t dept
             g_free(path);
             break;
         }
-        if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (it->type == WALK_REG && strlen(path) > WALK_PATH_MAX) {
+            /* Deeper than the delivery can hold (and than Windows readers take).  Folders
+             * are still entered: what is in them is recorded too. */
             struct walk_entry *e = walk_add(c, path);
-            verdict_set(&e->pre, VERDICT_ERROR, "could not be read: %s", g_strerror(errno));
-            g_free(path);
-            continue;
-        }
-        if (policy_skip_name(c->pol, name)) {
+            e->candidate = true; /* a file not delivered */
+            e->size = it->size;
+            verdict_set(&e->pre, VERDICT_BLOCKED, "path too long (more than %d bytes): not checked",
+                        WALK_PATH_MAX);
+        } else if (it->type == WALK_DAMAGED) {
+            struct walk_entry *e = walk_add(c, path);
+            verdict_set(&e->pre, VERDICT_ERROR, "could not be read: %s",
+                        it->nlink ? g_strerror((int)it->nlink) : "its metadata is damaged");
+        } else if (it->type != WALK_STREAM && policy_skip_name(c->pol, it->name)) {
             struct walk_entry *e = walk_add(c, path);
             verdict_set(&e->pre, VERDICT_SKIPPED, "system %s skipped by policy",
-                        S_ISDIR(st.st_mode) ? "folder" : "file");
-            g_free(path);
-            continue;
+                        it->type == WALK_DIR ? "folder" : "file");
+        } else if (it->type == WALK_DIR) {
+            walk_subdir(c, dir, it, path, depth);
+        } else if (it->type != WALK_REG) {
+            struct walk_entry *e = walk_add(c, path);
+            verdict_set(&e->pre, VERDICT_SKIPPED, "%s", walk_type_name(it->type));
+        } else {
+            walk_file(c, it, path);
         }
-        if (S_ISDIR(st.st_mode)) {
-            char key[64];
-            snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
-            const char *first = g_hash_table_lookup(c->dirs_done, key);
-            if (g_hash_table_contains(c->dirs_seen, key)) {
-                struct walk_entry *e = walk_add(c, path);
-                verdict_set(&e->pre, VERDICT_SKIPPED, "folder loop (not followed)");
-            } else if (first) {
-                struct walk_entry *e = walk_add(c, path);
-                char *shown = names_display(first);
-                verdict_set(&e->pre, VERDICT_SKIPPED,
-                            "another name (hard link) of the folder %s, which is checked once",
-                            shown);
-                g_free(shown);
-            } else if (c->folders + 1 > c->lim->max_files) {
-                /* Folders cost time even without files: a stick of nested folder links
-                 * must not keep the kiosk busy until the session time limit. */
-                struct walk_entry *e = walk_add(c, path);
-                verdict_set(&e->pre, VERDICT_BLOCKED,
-                            "more than %ju folders on the medium: the rest were not checked",
-                            (uintmax_t)c->lim->max_files);
-                c->stopped = true;
-            } else if (depth + 1 > c->lim->max_depth) {
-                struct walk_entry *e = walk_add(c, path);
-                verdict_set(&e->pre, VERDICT_BLOCKED,
-                            "folder too deep (more than %u levels): its contents were not "
-                            "checked",
-                            c->lim->max_depth);
-            } else {
-                int sub = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (sub < 0) {
-                    struct walk_entry *e = walk_add(c, path);
-                    verdict_set(&e->pre, VERDICT_ERROR, "folder could not be opened: %s",
-                                g_strerror(errno));
-                } else {
-                    c->folders++;
-                    g_hash_table_add(c->dirs_seen, g_strdup(key));
-                    g_hash_table_insert(c->dirs_done, g_strdup(key), g_strdup(path));
-                    walk_dir(c, sub, path, depth + 1);
-                    g_hash_table_remove(c->dirs_seen, key);
-                }
-            }
-            g_free(path);
-            continue;
-        }
-        /* Not a file but the driver's view of the volume label: leave it out. */
-        if (depth == 0 && S_ISREG(st.st_mode) && st.st_size == 0 &&
-            walk_is_label_entry(name, c->lim->label_entry)) {
-            g_free(path);
-            continue;
-        }
-        struct walk_entry *e = walk_add(c, path);
-        if (!S_ISREG(st.st_mode)) {
-            verdict_set(&e->pre, VERDICT_SKIPPED, "%s", walk_type_name(st.st_mode));
-            g_free(path);
-            continue;
-        }
-        e->size = (uint64_t)st.st_size;
-        e->dev = st.st_dev;
-        e->ino = st.st_ino;
-        if (st.st_nlink > 1) {
-            char key[64];
-            snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
-            const char *first = g_hash_table_lookup(c->files_seen, key);
-            if (first) {
-                char *shown = names_display(first);
-                verdict_set(&e->pre, VERDICT_SKIPPED,
-                            "another name (hard link) of %s, which is checked once", shown);
-                g_free(shown);
-                g_free(path);
-                continue;
-            }
-            g_hash_table_insert(c->files_seen, g_strdup(key), g_strdup(path));
-        }
-        e->candidate = true;
-        if (c->stats->files + 1 > c->lim->max_files) {
-            verdict_set(&e->pre, VERDICT_BLOCKED,
-                        "more than %ju files on the medium: the rest were not checked",
-                        (uintmax_t)c->lim->max_files);
-            c->stopped = true;
-        } else if (e->size > c->lim->max_file_size) {
-            char *a = util_format_bytes(e->size), *b = util_format_bytes(c->lim->max_file_size);
-            verdict_set(&e->pre, VERDICT_BLOCKED, "file too large (%s; the limit is %s)", a, b);
-            g_free(a);
-            g_free(b);
-        } else if (c->stats->bytes + e->size > c->lim->max_bytes) {
-            char *b = util_format_bytes(c->lim->max_bytes);
-            verdict_set(&e->pre, VERDICT_BLOCKED,
-                        "the medium holds more than %s of files: this file was not checked", b);
-            g_free(b);
-        }
-        c->stats->files++;
-        if (e->pre.kind == VERDICT_CLEAN)
-            c->stats->bytes += e->size;
         g_free(path);
     }
-    g_ptr_array_free(names, TRUE);
-    closedir(d);
+    if (rc == KERR_LIMIT && !c->stopped) {
+        struct walk_entry *e = walk_add(c, rel[0] ? rel : ".");
+        verdict_set(&e->pre, VERDICT_BLOCKED,
+                    "more than %ju entries in this folder: the rest of the medium was not "
+                    "checked",
+                    (uintmax_t)c->lim->max_files);
+        c->stopped = true;
+    }
+    g_free(why);
+    g_ptr_array_free(items, TRUE);
+}
+
+static int walk_run(struct walk_ctx *c, struct walk_folder root, dev_t dev, uint64_t ino)
+{
+    c->dirs_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    c->files_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    c->dirs_done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    char key[64];
+    snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)dev, (uintmax_t)ino);
+    g_hash_table_add(c->dirs_seen, g_strdup(key));
+    walk_dir(c, root, "", 0);
+    g_hash_table_destroy(c->dirs_seen);
+    g_hash_table_destroy(c->files_seen);
+    g_hash_table_destroy(c->dirs_done);
+    return 0;
 }
 
 int walk_volume(const char *root, int volume, const struct policy *pol,
@@ -277,16 +380,24 @@ int walk_volume(const char *root, int volume, const struct policy *pol,
         .stats = stats,
         .entries = entries,
         .volume = volume,
-        .dirs_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-        .files_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
-        .dirs_done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
     };
-    char key[64];
-    snprintf(key, sizeof(key), "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
-    g_hash_table_add(c.dirs_seen, g_strdup(key));
-    walk_dir(&c, fd, "", 0);
-    g_hash_table_destroy(c.dirs_seen);
-    g_hash_table_destroy(c.files_seen);
-    g_hash_table_destroy(c.dirs_done);
-    return 0;
+    int rc = walk_run(&c, (struct walk_folder){.fd = fd}, st.st_dev, st.st_ino);
+    close(fd);
+    return rc;
+}
+
+int walk_source(const struct walk_source *src, uint64_t root, uint64_t root_id, int volume,
+                const struct policy *pol, const struct walk_limits *lim, struct walk_stats *stats,
+                GPtrArray *entries, char **why)
+{
+    (void)why;
+    struct walk_ctx c = {
+        .pol = pol,
+        .lim = lim,
+        .stats = stats,
+        .entries = entries,
+        .volume = volume,
+        .src = src,
+    };
+    return walk_run(&c, (struct walk_folder){.fd = -1, .id = root}, 0, root_id);
 }

@@ -709,21 +709,23 @@ static void policy_parse_walk(struct policy_ctx *ctx, const struct policy_group_
     p->skip_names = skip;
 }
 
-/* blkid TYPE names of filesystems the kiosk knows how to mount. */
+/* blkid TYPE names of filesystems the kiosk reads (udf with driver=kernel only). */
 static const char *const policy_known_filesystems[] = {
-    "vfat", "exfat", "ntfs", "ext2", "ext3", "ext4", "iso9660", "udf", NULL,
+    "vfat", "exfat", "ntfs", "ext2", "ext3", "ext4", "hfsplus", "iso9660", "udf", NULL,
 };
 
 static void policy_parse_media(struct policy_ctx *ctx, const struct policy_group_ref *g,
                                struct policy *p)
 {
     static const char *const known[] = {"driver", "filesystems", NULL};
-    static const char *const drivers[] = {"fuse", "kernel", NULL};
+    /* "fuse" was the default's name while FUSE drivers read the media: it still means the
+     * default, so policies written then keep their meaning. */
+    static const char *const drivers[] = {"reader", "kernel", "fuse", NULL};
     char **fs = NULL;
 
     policy_check_keys(ctx, g, known);
     p->driver = policy_get_choice(ctx, g, "driver", drivers, 0) == 1 ? POLICY_DRIVER_KERNEL
-                                                                     : POLICY_DRIVER_FUSE;
+                                                                     : POLICY_DRIVER_READER;
     int r = policy_get_list(ctx, g, "filesystems", &fs);
     if (r <= 0)
         return;
@@ -764,7 +766,8 @@ static struct policy *policy_new_defaults(const char *path)
         "System Volume Information", "$RECYCLE.BIN", ".Trashes", ".Spotlight-V100", ".fseventsd",
         ".TemporaryItems",           NULL,
     };
-    static const char *const fs[] = {"vfat", "exfat", "ntfs", "ext2", "ext3", "ext4", NULL};
+    static const char *const fs[] = {"vfat", "exfat",   "ntfs",    "ext2", "ext3",
+                                     "ext4", "hfsplus", "iso9660", NULL};
     struct policy *p = g_new0(struct policy, 1);
 
     p->path = g_strdup(path ? path : "(policy)");
@@ -775,7 +778,7 @@ static struct policy *policy_new_defaults(const char *path)
     p->pdf = POLICY_DISARM_SANITIZE;
     p->block_encrypted = true;
     p->skip_names = g_strdupv((char **)skip);
-    p->driver = POLICY_DRIVER_FUSE;
+    p->driver = POLICY_DRIVER_READER;
     p->filesystems = g_strdupv((char **)fs);
     return p;
 }

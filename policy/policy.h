@@ -22,8 +22,8 @@ enum policy_action {
 };
 
 enum policy_driver {
-    POLICY_DRIVER_FUSE = 0,   /* FUSE drivers (default; parser out of the kernel) */
-    POLICY_DRIVER_KERNEL = 1, /* kernel filesystem drivers */
+    POLICY_DRIVER_READER = 0, /* the sandboxed medium reader (default; reader/) */
+    POLICY_DRIVER_KERNEL = 1, /* kernel filesystem drivers, read-only mounts */
 };
 
 /* What happens to active content: macros in Office documents ([scan] macros=), scripts,
@@ -80,8 +80,10 @@ struct policy {
 
     char **skip_names;     /* [walk] skip = names recorded as skipped and not entered */
 
-    enum policy_driver driver;  /* [media] driver = fuse | kernel */
-    char **filesystems;         /* [media] filesystems = allowed blkid types (vfat, exfat, ntfs, ext2, ext3, ext4) */
+    enum policy_driver driver;  /* [media] driver = reader | kernel ("fuse", the old name of
+                                 * the default, still means reader) */
+    char **filesystems;         /* [media] filesystems = allowed blkid types (vfat, exfat, ntfs,
+                                 * ext2, ext3, ext4, hfsplus, iso9660, udf) */
 };
 
 struct policy_error {

@@ -2,6 +2,7 @@
  * to idle workers, re-checks every answer, replaces workers that crash, hang or lie.
  * The other side is worker.c; the protocol is in worker.h and docs/privsep.md. */
 #include "scanner/pool.h"
+#include "scanner/spawner.h"
 #include "scanner/worker.h"
 #include "common/kerr.h"
 #include "common/log.h"
@@ -26,6 +27,8 @@
 #define POOL_HELLO_TIMEOUT_MS 30000 /* a new worker confines itself and says hello */
 #define POOL_MIB (1024ull * 1024ull)
 
+_Static_assert(SCANNER_POOL_MIME_MAX == WORKER_MIME_MAX, "one MIME length for both sides");
+
 struct pool_worker {
     pid_t pid;           /* 0 = no worker in this slot (dead, to be spawned) */
     int fd;              /* our end of its socket, -1 when none */
@@ -43,7 +46,8 @@ struct scanner_pool {
 
     GMutex ctl_lock; /* one request/answer at a time on the control socket */
     int ctl;
-    pid_t zygote;
+    pid_t zygote;    /* a child of the spawner (spawner.h), not of this process */
+    int zygote_pidfd; /* -1 when the kernel has none */
     bool zygote_gone;
 
     struct worker_conf conf;
@@ -116,7 +120,7 @@ static int pool_ctl_call(struct scanner_pool *p, const struct zygote_msg *req,
         *why = g_strdup_printf("the scanner zygote stopped answering (%s)",
                                errno ? g_strerror(errno) : "no answer");
         p->zygote_gone = true;
-        kill(p->zygote, SIGKILL);
+        spawner_signal(p->zygote, p->zygote_pidfd, SIGKILL);
         return -1;
     }
     rep->text[sizeof(rep->text) - 1] = '\0';
@@ -145,11 +149,36 @@ static void pool_retire_pid(struct scanner_pool *p, pid_t pid, int *status)
     g_free(why);
 }
 
+/* A MIME type as libmagic writes it, or "": printable ASCII that starts with
+ * "type/subtype" of RFC 6838 name characters.  (libmagic sometimes appends words, as in
+ * "application/x-executable, no program header"; the policy has always seen them.) */
+static bool pool_mime_ok(const char *mime, size_t size)
+{
+    size_t len = strnlen(mime, size), slash = 0, i;
+    if (len == size)
+        return false;
+    if (len == 0)
+        return true;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)mime[i] < 0x20 || (unsigned char)mime[i] >= 0x7f)
+            return false;
+    for (i = 0; i < len; i++) {
+        char c = mime[i];
+        if (c == '/' && !slash && i > 0)
+            slash = i;
+        else if (!g_ascii_isalnum(c) && !strchr("!#$&^_.+-", c))
+            break;
+    }
+    return slash > 0 && slash + 1 < i;
+}
+
 /* The reply checks of the trusted side (OpenSSH mm_answer_*: "in case the child got
  * corrupted").  NULL when REP is a well-formed answer to request ID, else what is wrong. */
 static const char *pool_reply_check(const struct worker_reply *rep, uint64_t id)
 {
     size_t len = strnlen(rep->reason, sizeof(rep->reason));
+    if (!pool_mime_ok(rep->mime, sizeof(rep->mime)))
+        return "type not a MIME type";
     if (rep->magic != WORKER_REPLY_MAGIC)
         return "bad magic";
     if (rep->id != id)
@@ -336,6 +365,14 @@ static enum worker_test_hook pool_test_hook(const struct scanner_pool *p)
 int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                          struct verdict *out)
 {
+    return scanner_pool_scan(p, fd, name, timeout_ms, out, NULL, 0);
+}
+
+int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                      struct verdict *out, char *mime, size_t mimelen)
+{
+    if (mime && mimelen)
+        mime[0] = '\0';
     struct worker_request req;
     struct worker_reply rep;
     char *why = NULL, text[128];
@@ -394,6 +431,8 @@ again:
     if (!bad) {
         verdict_set(out, (enum verdict_kind)rep.kind, rep.kind == VERDICT_CLEAN ? NULL : "%s",
                     rep.reason);
+        if (mime && mimelen)
+            g_strlcpy(mime, rep.mime, mimelen);
         pool_release(p, i);
         return 0;
     }
@@ -568,9 +607,13 @@ void scanner_pool_free(struct scanner_pool *p)
             close(p->slots[i].fd); /* the worker reads EOF and exits */
     if (p->ctl >= 0)
         close(p->ctl); /* the zygote kills and reaps its workers, then exits */
-    if (p->zygote > 0)
-        while (waitpid(p->zygote, NULL, 0) < 0 && errno == EINTR)
-            ;
+    if (p->zygote > 0 && !spawner_wait_exit(p->zygote, p->zygote_pidfd, 30000)) {
+        log_warn("scanner: zygote %ld did not exit; killing it", (long)p->zygote);
+        spawner_signal(p->zygote, p->zygote_pidfd, SIGKILL);
+        spawner_wait_exit(p->zygote, p->zygote_pidfd, 30000);
+    }
+    if (p->zygote_pidfd >= 0)
+        close(p->zygote_pidfd);
     if (p->conf.sandbox.tmp_path && util_rm_rf(p->conf.sandbox.tmp_path) != 0)
         log_warn("scanner: could not remove %s: %s", p->conf.sandbox.tmp_path, g_strerror(errno));
     g_free(p->conf.sandbox.tmp_path);
@@ -643,7 +686,7 @@ int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nwo
 {
     struct scanner_pool *p = NULL;
     struct zygote_msg m;
-    int sv[2] = {-1, -1}, r;
+    int r;
 
     *out = NULL;
     *why = NULL;
@@ -662,6 +705,7 @@ int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nwo
     g_mutex_init(&p->ctl_lock);
     g_cond_init(&p->idle);
     p->ctl = -1;
+    p->zygote_pidfd = -1;
     p->n = nworkers;
     p->slots = g_new0(struct pool_worker, nworkers);
     for (int i = 0; i < nworkers; i++)
@@ -669,34 +713,20 @@ int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nwo
     if ((r = pool_conf(p, dbdir, opts, user, tmp_root, why)) != 0)
         goto fail;
 
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-        *why = g_strdup_printf("socketpair: %s", g_strerror(errno));
-        r = KERR_SYSTEM;
+    /* The zygote is forked by the single-threaded spawner, never by this (possibly
+     * threaded) process: spawner.h. */
+    if ((r = spawner_start_zygote(&p->conf, &p->ctl, &p->zygote, &p->zygote_pidfd, why)) != 0)
         goto fail;
-    }
-    p->zygote = fork();
-    if (p->zygote < 0) {
-        *why = g_strdup_printf("fork: %s", g_strerror(errno));
-        r = KERR_SYSTEM;
-        goto fail;
-    }
-    if (p->zygote == 0) {
-        close(sv[0]);
-        worker_zygote_main(sv[1], &p->conf);
-    }
-    close(sv[1]);
-    p->ctl = sv[0];
-    sv[0] = sv[1] = -1;
 
     /* Compiling a full database takes a minute or two, and an EOF says the zygote died.
-     * The limit is for a zygote that hangs instead (it is forked from a threaded process:
-     * a lock another thread held at the fork would never be released in it), so that a
-     * reload gives up, keeps the engine in use and says so, rather than wait forever. */
+     * The limit is for a zygote that hangs instead, so that a reload gives up, keeps the
+     * engine in use and says so, rather than wait forever. */
     if (!pool_wait_readable(p->ctl, pool_now_ms() + SCANNER_POOL_LOAD_TIMEOUT_MS)) {
         *why = g_strdup_printf("the scanner zygote did not finish loading the signatures in "
                                "%d minutes",
                                SCANNER_POOL_LOAD_TIMEOUT_MS / 60000);
-        kill(p->zygote, SIGKILL); /* hung: it would not see the control socket close */
+        /* hung: it would not see the control socket close */
+        spawner_signal(p->zygote, p->zygote_pidfd, SIGKILL);
         r = KERR_TIMEOUT;
         goto fail;
     }
@@ -728,10 +758,6 @@ int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nwo
     p = NULL; /* transferred */
     return 0;
 fail:
-    if (sv[0] >= 0)
-        close(sv[0]);
-    if (sv[1] >= 0)
-        close(sv[1]);
     scanner_pool_free(p);
     return r;
 }

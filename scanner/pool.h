@@ -6,8 +6,9 @@
  *     scanner_scan_fd(engine, fd, name, &verdict)
  *  -> scanner_pool_scan_fd(pool, fd, name, timeout_ms, &verdict)
  *
- * The creating process forks a zygote that loads and compiles the engine ONCE, then forks
- * the workers (initially NWORKERS, later replacements); the engine's pages are shared
+ * A zygote, forked by the single-threaded spawner (spawner.h; never by the creating
+ * process, which may have threads), loads and compiles the engine ONCE, then forks the
+ * workers (initially NWORKERS, later replacements); the engine's pages are shared
  * copy-on-write.  Each worker confines itself (sandbox.h: user, namespaces, tmpfs +
  * chroot, rlimits, no_new_privs, seccomp) before it answers.  The protocol and what is
  * and is not confined: docs/privsep.md. */
@@ -21,6 +22,8 @@
 #include "scanner/verdict.h"
 
 #define SCANNER_POOL_MAX_WORKERS 64
+/* Room for a MIME type from scanner_pool_scan(). */
+#define SCANNER_POOL_MIME_MAX 128
 /* The unprivileged user the workers run as when the pool is made by root. */
 #define SCANNER_POOL_USER "kiosk-scan"
 /* timeout_ms = 0 means this. */
@@ -34,8 +37,9 @@ struct scanner_pool;
  * the caller is root (it must exist; NULL = stay root, still confined otherwise); ignored
  * when not root.  Waits until the engine compiled and every worker confined itself.
  * Returns 0, or a negative KERR_* with *why (newly allocated) saying why.
- * Create the pool before starting threads that may fork, and keep it for the process's
- * life or free it when no scan is running. */
+ * Nothing is forked in the calling process, so any thread may create a pool (a reload
+ * builds one in a thread while the service runs on).  Keep it for the process's life or
+ * free it when no scan is running. */
 int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nworkers,
                      const char *user, const char *tmp_root, struct scanner_pool **out, char **why);
 
@@ -48,6 +52,12 @@ const struct scanner_info *scanner_pool_info(const struct scanner_pool *p);
  * malformed gives VERDICT_ERROR, is killed and replaced. */
 int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                          struct verdict *out);
+
+/* The same, and the file's MIME type as libmagic in the worker saw it into MIME (MIMELEN
+ * bytes; "" when the worker has no type detection, or the scan failed).  The text is
+ * checked: printable "type/subtype". */
+int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                      struct verdict *out, char *mime, size_t mimelen);
 
 /* Content disarm in a worker (worker.h "sanitize", sanitize.h): FD is the spooled
  * original (the worker gets a read-only reopening), COPY an empty file opened for writing

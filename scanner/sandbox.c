@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #if __has_include(<valgrind/valgrind.h>)
@@ -76,8 +77,9 @@ static int sandbox_private_tmp(const struct sandbox_conf *c, char *why, size_t w
     return 0;
 }
 
-/* Unprivileged: a 0700 folder of its own.  (No network namespace: an unprivileged one
- * needs a user namespace with uid maps; seccomp refuses socket() anyway.) */
+/* Unprivileged: a 0700 folder of its own, and Landlock (below) so that it is the only
+ * place the worker can read or write.  (No network namespace: an unprivileged one needs a
+ * user namespace with uid maps; seccomp refuses socket() anyway.) */
 static int sandbox_private_dir(char *why, size_t whylen)
 {
     char dir[32];
@@ -88,6 +90,97 @@ static int sandbox_private_dir(char *why, size_t whylen)
     if (chdir(dir) != 0)
         return sandbox_fail(why, whylen, "chdir %s", dir);
     return 0;
+}
+
+/* ---- Landlock (unprivileged workers) ----
+ * Without root there is no chroot: a worker a crafted file took over could open anything
+ * the user can, and write the user's files (seccomp allows open/unlink/rename, which
+ * libclamav needs for its temporary files).  Landlock (Linux 5.13+, unprivileged) limits
+ * every file system access to the worker's private folder: the file to scan arrives as a
+ * descriptor, which Landlock does not restrict.  The kernel's ABI constants are defined
+ * here so the build does not depend on the headers' age. */
+#define SANDBOX_LL_CREATE_RULESET_VERSION (1U << 0)
+#define SANDBOX_LL_RULE_PATH_BENEATH 1
+#define SANDBOX_LL_FS_EXECUTE (1ULL << 0)
+#define SANDBOX_LL_FS_V1 ((1ULL << 13) - 1) /* execute ... make_sym */
+#define SANDBOX_LL_FS_MAKE_CHAR (1ULL << 6)
+#define SANDBOX_LL_FS_MAKE_SOCK (1ULL << 9)
+#define SANDBOX_LL_FS_MAKE_FIFO (1ULL << 10)
+#define SANDBOX_LL_FS_MAKE_BLOCK (1ULL << 11)
+#define SANDBOX_LL_FS_MAKE_SYM (1ULL << 12)
+#define SANDBOX_LL_FS_REFER (1ULL << 13)     /* ABI 2 */
+#define SANDBOX_LL_FS_TRUNCATE (1ULL << 14)  /* ABI 3 */
+#define SANDBOX_LL_FS_IOCTL_DEV (1ULL << 15) /* ABI 5 */
+
+struct sandbox_ll_ruleset_attr {
+    uint64_t handled_access_fs;
+};
+
+struct sandbox_ll_path_beneath {
+    uint64_t allowed_access;
+    int32_t parent_fd;
+} __attribute__((packed));
+
+int sandbox_landlock_abi(void)
+{
+#ifdef SYS_landlock_create_ruleset
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, SANDBOX_LL_CREATE_RULESET_VERSION);
+    return abi > 0 ? (int)abi : 0;
+#else
+    return 0;
+#endif
+}
+
+/* Nothing of the file system but the current folder (the private one), and there no
+ * execution and no special files.  Needs no_new_privs (set before). */
+static int sandbox_landlock(char *why, size_t whylen)
+{
+#ifdef SYS_landlock_create_ruleset
+    int abi = sandbox_landlock_abi();
+    errno = 0;
+    if (abi < 1) {
+        errno = 0;
+        return sandbox_fail(why, whylen,
+                            "this kernel has no Landlock, so a scanner worker "
+                            "started without root cannot be confined; run the "
+                            "kiosk as root");
+    }
+    struct sandbox_ll_ruleset_attr attr = {.handled_access_fs = SANDBOX_LL_FS_V1};
+    if (abi >= 2)
+        attr.handled_access_fs |= SANDBOX_LL_FS_REFER;
+    if (abi >= 3)
+        attr.handled_access_fs |= SANDBOX_LL_FS_TRUNCATE;
+    if (abi >= 5)
+        attr.handled_access_fs |= SANDBOX_LL_FS_IOCTL_DEV;
+    int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+    if (rs < 0)
+        return sandbox_fail(why, whylen, "landlock_create_ruleset");
+    struct sandbox_ll_path_beneath pb = {
+        .allowed_access =
+            attr.handled_access_fs &
+            ~(SANDBOX_LL_FS_EXECUTE | SANDBOX_LL_FS_MAKE_CHAR | SANDBOX_LL_FS_MAKE_SOCK |
+              SANDBOX_LL_FS_MAKE_FIFO | SANDBOX_LL_FS_MAKE_BLOCK | SANDBOX_LL_FS_MAKE_SYM |
+              SANDBOX_LL_FS_IOCTL_DEV),
+        .parent_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC),
+    };
+    int rc = 0;
+    if (pb.parent_fd < 0) {
+        rc = sandbox_fail(why, whylen, "opening the private folder for Landlock");
+    } else if (syscall(SYS_landlock_add_rule, rs, SANDBOX_LL_RULE_PATH_BENEATH, &pb, 0) != 0) {
+        rc = sandbox_fail(why, whylen, "landlock_add_rule");
+    } else if (syscall(SYS_landlock_restrict_self, rs, 0) != 0) {
+        rc = sandbox_fail(why, whylen, "landlock_restrict_self");
+    }
+    if (pb.parent_fd >= 0)
+        close(pb.parent_fd);
+    close(rs);
+    return rc;
+#else
+    errno = 0;
+    return sandbox_fail(why, whylen,
+                        "built without Landlock: a scanner worker started without "
+                        "root cannot be confined; run the kiosk as root");
+#endif
 }
 
 static int sandbox_limits(const struct sandbox_conf *c, uint64_t vm, char *why, size_t whylen)
@@ -277,6 +370,8 @@ int sandbox_enter(const struct sandbox_conf *c, int sockfd, char *why, size_t wh
         return sandbox_fail(why, whylen, "PR_SET_DUMPABLE");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         return sandbox_fail(why, whylen, "PR_SET_NO_NEW_PRIVS");
+    if (!c->private_tmp && sandbox_landlock(why, whylen) != 0)
+        return -1;
     if (RUNNING_ON_VALGRIND) {
         /* valgrind does not implement seccomp(2): a worker forked under valgrind (make
          * check under valgrind) runs without the filter.  Natively this is never true. */

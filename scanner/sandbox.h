@@ -7,6 +7,8 @@
  *   2. rlimits: RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_CORE = 0;
  *   3. root only: drop to the scan user (setgroups, setresgid, setresuid; checked);
  *   4. PR_SET_DUMPABLE 0, PR_SET_NO_NEW_PRIVS 1;
+ *      without root: Landlock, every file system access limited to the private folder
+ *      (no Landlock in the kernel: the worker refuses to start; fail closed);
  *   5. seccomp filter (libseccomp, default KILL_PROCESS): only what cl_scandesc() needs,
  *      sendmsg/recvmsg only on the worker's socket, no PROT_EXEC mappings.
  * The working directory afterwards is the private temp folder; the engine's
@@ -34,6 +36,9 @@ struct sandbox_conf {
 /* Confine the calling process (single-threaded, forked for one worker).  SOCKFD is the
  * only socket it may talk on.  Returns 0, or -1 with a message in WHY. */
 int sandbox_enter(const struct sandbox_conf *c, int sockfd, char *why, size_t whylen);
+
+/* The kernel's Landlock ABI version, 0 when it has none (or it is disabled). */
+int sandbox_landlock_abi(void);
 
 /* Name of the worker's private temp folder inside tmp_path when private_tmp is off:
  * "w<pid>" (the zygote removes it when the worker is retired). */

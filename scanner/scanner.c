@@ -1,6 +1,7 @@
 #include "scanner/scanner.h"
 #include "common/kerr.h"
 #include "common/log.h"
+#include "common/util.h"
 
 #include <clamav.h>
 #include <dirent.h>
@@ -11,9 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* Names of database files the kiosk's own test database uses (tests/data/signatures). */
-#define SCANNER_TEST_DB_PREFIX "kiosk-test"
 
 struct scanner_engine {
     gint refcount;
@@ -51,25 +49,83 @@ int scanner_init(void)
     return result;
 }
 
+/* The repository's test database (tests/data/signatures), by name AND exact content.
+ * Only these bytes are TEST SIGNATURES and exempt from the age gate; a file merely named
+ * kiosk-test* is an ordinary database.  tests/unit/test_sigdb.c checks that these hashes
+ * are the files' (update them with the files). */
+static const struct {
+    const char *name;
+    const char *sha256;
+} scanner_test_db[] = {
+    {"kiosk-test.hdb", "b1e408a594b99327decd5c528cf48ba49e60c95116fbd3356104f4bf73927a48"},
+    {"kiosk-test.hsb", "2cbb3371fd17e2286d39ea865aefa76a1d6f615e2472650d3a022944a0e0a098"},
+    {"kiosk-test.ndb", "03bad71eda4b366a678f8fee9355af3e4a8060b394606e4bb8a73d606e8634c7"},
+};
+
+/* What a database file says about the age of the signatures. */
+enum scanner_db_role {
+    SCANNER_DB_OFFICIAL, /* .cvd/.cld/.cud: build time in its header */
+    SCANNER_DB_PLAIN,    /* plain signatures (.hdb, .ndb, .ldb, ...): their own mtime */
+    SCANNER_DB_NO_AGE,   /* allow-lists and metadata: never rejuvenate anything */
+};
+
+struct scanner_db_ext {
+    const char *ext;
+    enum scanner_db_role role;
+};
+
+/* Every extension libclamav loads from a database folder.  Allow-lists (.fp, .sfp, .ign,
+ * .ign2, .wdb), the trusted/revoked certificate list (.crb) and metadata (.info, .cat,
+ * .crt, .sign, .cfg) say nothing about how current the signatures are. */
+static const struct scanner_db_ext scanner_db_exts[] = {
+    {".cvd", SCANNER_DB_OFFICIAL},  {".cld", SCANNER_DB_OFFICIAL},  {".cud", SCANNER_DB_OFFICIAL},
+    {".hdb", SCANNER_DB_PLAIN},     {".hsb", SCANNER_DB_PLAIN},     {".hdu", SCANNER_DB_PLAIN},
+    {".hsu", SCANNER_DB_PLAIN},     {".mdb", SCANNER_DB_PLAIN},     {".msb", SCANNER_DB_PLAIN},
+    {".mdu", SCANNER_DB_PLAIN},     {".msu", SCANNER_DB_PLAIN},     {".ndb", SCANNER_DB_PLAIN},
+    {".ndu", SCANNER_DB_PLAIN},     {".ldb", SCANNER_DB_PLAIN},     {".ldu", SCANNER_DB_PLAIN},
+    {".db", SCANNER_DB_PLAIN},      {".cbc", SCANNER_DB_PLAIN},     {".cdb", SCANNER_DB_PLAIN},
+    {".idb", SCANNER_DB_PLAIN},     {".pdb", SCANNER_DB_PLAIN},     {".gdb", SCANNER_DB_PLAIN},
+    {".ftm", SCANNER_DB_PLAIN},     {".yar", SCANNER_DB_PLAIN},     {".yara", SCANNER_DB_PLAIN},
+    {".pwdb", SCANNER_DB_PLAIN},    {".imp", SCANNER_DB_PLAIN},     {".crb", SCANNER_DB_NO_AGE},
+    {".fp", SCANNER_DB_NO_AGE},     {".sfp", SCANNER_DB_NO_AGE},    {".ign", SCANNER_DB_NO_AGE},
+    {".ign2", SCANNER_DB_NO_AGE},   {".wdb", SCANNER_DB_NO_AGE},    {".info", SCANNER_DB_NO_AGE},
+    {".cat", SCANNER_DB_NO_AGE},    {".crt", SCANNER_DB_NO_AGE},    {".sign", SCANNER_DB_NO_AGE},
+    {".cfg", SCANNER_DB_NO_AGE},
+};
+
+/* The entry for NAME's extension, or NULL when libclamav does not load it. */
+static const struct scanner_db_ext *scanner_db_ext_of(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(scanner_db_exts); i++)
+        if (g_ascii_strcasecmp(dot, scanner_db_exts[i].ext) == 0)
+            return &scanner_db_exts[i];
+    return NULL;
+}
+
 static int scanner_name_cmp(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool scanner_is_db_file(const char *name)
+/* Is PATH (named NAME) one of the bundled test database files, byte for byte? */
+static bool scanner_is_test_db(const char *path, const char *name)
 {
-    static const char *exts[] = {".cvd", ".cld", ".cud", ".hdb", ".hsb", ".hdu", ".hsu", ".mdb",
-                                 ".msb", ".ndb", ".ndu", ".ldb", ".ldu", ".db", ".fp", ".sfp",
-                                 ".cbc", ".cdb", ".crb", ".idb", ".ign", ".ign2", ".pdb",
-                                 ".gdb", ".wdb", ".ftm", ".yar", ".yara", ".pwdb", ".imp", ".info",
-                                 ".cat", ".crt", ".sign", NULL};
-    const char *dot = strrchr(name, '.');
-    if (!dot)
-        return false;
-    for (int i = 0; exts[i]; i++)
-        if (g_ascii_strcasecmp(dot, exts[i]) == 0)
-            return true;
+    for (size_t i = 0; i < G_N_ELEMENTS(scanner_test_db); i++) {
+        if (strcmp(name, scanner_test_db[i].name) != 0)
+            continue;
+        char sha[65] = "";
+        return util_sha256_file(path, sha) == 0 && strcmp(sha, scanner_test_db[i].sha256) == 0;
+    }
     return false;
+}
+
+/* Oldest of A and B, where 0 means "none yet". */
+static int64_t scanner_oldest(int64_t a, int64_t b)
+{
+    return a == 0 || (b > 0 && b < a) ? b : a;
 }
 
 int scanner_db_describe(const char *dbdir, struct scanner_info *info)
@@ -78,45 +134,54 @@ int scanner_db_describe(const char *dbdir, struct scanner_info *info)
     if (!d)
         return KERR_SYSTEM;
     GString *ver = g_string_new(NULL);
-    int64_t newest = 0;
+    /* The age (docs/admin.md, "Freshness"): official databases by the build time in
+     * their header, daily's when there is one (the database ClamAV rebuilds several
+     * times a day, and the one libclamav itself warns about; main.cvd is rebuilt every
+     * few months), else the oldest; only without official databases, plain signature
+     * files by the oldest of their own times; allow-lists and metadata never.  The
+     * bundled test database is left out (exempt), by its exact bytes. */
+    int64_t daily = 0, official = 0, plain_time = 0;
     bool plain = false;
     struct dirent *de;
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
 
+    info->test_signatures = false;
     while ((de = readdir(d)) != NULL)
-        if (de->d_name[0] != '.' && scanner_is_db_file(de->d_name))
+        if (de->d_name[0] != '.' && scanner_db_ext_of(de->d_name))
             g_ptr_array_add(names, g_strdup(de->d_name));
     closedir(d);
     g_ptr_array_sort(names, scanner_name_cmp);
     for (guint i = 0; i < names->len; i++) {
         const char *name = g_ptr_array_index(names, i);
+        const struct scanner_db_ext *x = scanner_db_ext_of(name);
         char *path = g_build_filename(dbdir, name, NULL);
         const char *dot = strrchr(name, '.');
-        if (g_str_has_prefix(name, SCANNER_TEST_DB_PREFIX))
-            info->test_signatures = true;
-        if (dot && (!g_ascii_strcasecmp(dot, ".cvd") || !g_ascii_strcasecmp(dot, ".cld"))) {
+        if (x->role == SCANNER_DB_OFFICIAL) {
             struct cl_cvd *cvd = cl_cvdhead(path);
             if (cvd) {
                 g_string_append_printf(ver, "%s%.*s:%u", ver->len ? " " : "", (int)(dot - name),
                                        name, cvd->version);
-                if ((int64_t)cvd->stime > newest)
-                    newest = (int64_t)cvd->stime;
+                official = scanner_oldest(official, (int64_t)cvd->stime);
+                if ((size_t)(dot - name) == 5 && !g_ascii_strncasecmp(name, "daily", 5))
+                    daily = (int64_t)cvd->stime;
                 cl_cvdfree(cvd);
             }
+        } else if (scanner_is_test_db(path, name)) {
+            info->test_signatures = true;
         } else {
             struct stat st;
             plain = true;
-            if (stat(path, &st) == 0 && st.st_mtime > newest)
-                newest = st.st_mtime;
+            if (x->role == SCANNER_DB_PLAIN && stat(path, &st) == 0)
+                plain_time = scanner_oldest(plain_time, (int64_t)st.st_mtime);
         }
         g_free(path);
     }
-    if (plain)
+    if (plain || info->test_signatures)
         g_string_append_printf(ver, "%slocal", ver->len ? " " : "");
     if (info->test_signatures)
         g_string_append(ver, " (TEST SIGNATURES)");
     g_strlcpy(info->db_version, ver->len ? ver->str : "none", sizeof(info->db_version));
-    info->db_time = newest;
+    info->db_time = daily ? daily : official ? official : plain_time;
     g_strlcpy(info->db_dir, dbdir, sizeof(info->db_dir));
     g_strlcpy(info->engine_version, cl_retver(), sizeof(info->engine_version));
     g_string_free(ver, TRUE);
@@ -235,9 +300,12 @@ int scanner_engine_load(const char *dbdir, const struct scanner_opts *opts,
 
     memset(&s->scanopts, 0, sizeof(s->scanopts));
     s->scanopts.general = CL_SCAN_GENERAL_HEURISTICS;
+    /* Every parser, archives included, whatever the policy says about archive types:
+     * Office documents, PDFs and installers are containers too, and a macro or an
+     * embedded object is only seen by parsing them.  [scan] archives=block refuses
+     * archive *types* through the policy decision (policy_decide_file), never by
+     * blinding the scanner. */
     s->scanopts.parse = ~0u;
-    if (!opts->scan_archives)
-        s->scanopts.parse &= ~(unsigned)CL_SCAN_PARSE_ARCHIVE;
     /* Invariant 1: limits always alert, so a file libclamav stopped looking into is never
      * reported clean. */
     s->scanopts.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX;

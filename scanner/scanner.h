@@ -19,7 +19,6 @@ struct scanner_opts {
     uint32_t max_recursion; /* CL_ENGINE_MAX_RECURSION */
     uint32_t max_files;     /* CL_ENGINE_MAX_FILES */
     uint32_t max_scantime;  /* CL_ENGINE_MAX_SCANTIME, ms */
-    bool scan_archives;     /* parse archives (otherwise they are scanned as raw bytes) */
     bool block_macros;      /* CL_SCAN_HEURISTIC_MACROS */
     bool block_encrypted;   /* CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | _DOC */
     const char *tmpdir;     /* CL_ENGINE_TMPDIR, or NULL */
@@ -28,9 +27,12 @@ struct scanner_opts {
 struct scanner_info {
     char engine_version[32];  /* cl_retver() */
     char db_version[128];     /* "daily:27450 main:62 bytecode:339", or "local" */
-    int64_t db_time;          /* newest database build time (unix seconds) */
+    int64_t db_time;          /* what the age is measured from (unix seconds; 0 = unknown):
+                                 daily's build time, else the oldest .cvd/.cld, else the
+                                 oldest plain signature file; never allow-lists or the
+                                 bundled test database (scanner_db_describe) */
     unsigned int signatures;  /* signatures loaded */
-    bool test_signatures;     /* the folder holds the kiosk's test database */
+    bool test_signatures;     /* the folder holds the bundled test database (exact bytes) */
     char db_dir[256];
 };
 
@@ -53,8 +55,9 @@ const struct scanner_info *scanner_engine_info(const struct scanner_engine *e);
  * Always fills *out; returns 0 (the verdict says what happened). */
 int scanner_scan_fd(struct scanner_engine *e, int fd, const char *name, struct verdict *out);
 
-/* Database description for a folder without loading it: version and build time of
- * .cvd/.cld files, or newest mtime of plain databases.  Used by status displays. */
+/* Database description for a folder without loading it: versions of the .cvd/.cld
+ * files and the time the age is measured from (see scanner_info.db_time).  Used by the
+ * freshness gate and status displays. */
 int scanner_db_describe(const char *dbdir, struct scanner_info *info);
 
 #endif

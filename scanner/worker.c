@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
+#include <magic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,10 +258,22 @@ static ssize_t worker_next_request(int sock, struct worker_request *req, int *fd
     }
 }
 
-static void worker_main(int sock, struct scanner_engine *engine, const struct worker_conf *conf)
-    __attribute__((noreturn));
+/* libmagic's MIME type of FD into MIME ("" without a magic database). */
+static void worker_mime(magic_t magic, int fd, char mime[WORKER_MIME_MAX])
+{
+    const char *m = magic ? magic_descriptor(magic, fd) : NULL;
+    if (!magic)
+        m = "";
+    else if (!m)
+        m = "application/octet-stream";
+    worker_text(mime, WORKER_MIME_MAX, m);
+}
 
-static void worker_main(int sock, struct scanner_engine *engine, const struct worker_conf *conf)
+static void worker_main(int sock, struct scanner_engine *engine, magic_t magic,
+                        const struct worker_conf *conf) __attribute__((noreturn));
+
+static void worker_main(int sock, struct scanner_engine *engine, magic_t magic,
+                        const struct worker_conf *conf)
 {
     char why[VERDICT_REASON_MAX];
     struct worker_reply rep;
@@ -296,6 +309,9 @@ static void worker_main(int sock, struct scanner_engine *engine, const struct wo
             close(fd);
             continue;
         }
+        /* The type first (libmagic reads from the descriptor's start, and puts the offset
+         * back), then the scan (it rewinds). */
+        worker_mime(magic, fd, rep.mime);
         scanner_scan_fd(engine, fd, req.name, &v); /* verdict_from_clamav() inside */
         close(fd);
         rep.kind = (uint32_t)v.kind;
@@ -311,6 +327,7 @@ struct zygote {
     int ctl;
     const struct worker_conf *conf;
     struct scanner_engine *engine;
+    magic_t magic; /* loaded once, here: the workers inherit the mapped database */
     pid_t children[WORKER_MAX_CHILDREN];
     int n_children;
 };
@@ -359,7 +376,7 @@ static void zygote_spawn(struct zygote *z)
         if (dup2(sv[1], ZYGOTE_FD) != ZYGOTE_FD)
             _exit(74);
         close_range(ZYGOTE_FD + 1, ~0U, 0);
-        worker_main(ZYGOTE_FD, z->engine, z->conf);
+        worker_main(ZYGOTE_FD, z->engine, z->magic, z->conf);
     }
     close(sv[1]);
     z->children[z->n_children++] = pid;
@@ -470,6 +487,16 @@ void worker_zygote_main(int ctl, const struct worker_conf *conf)
         _exit(0);
     }
     zygote_preload_iconv();
+    /* File type detection runs in the workers (no longer in the service): its database
+     * is read here, before any worker confines itself.  Without it every reply carries
+     * an empty type, which the service turns into "file type detection is not
+     * available" for every file. */
+    z.magic = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
+    if (z.magic && magic_load(z.magic, NULL) != 0) {
+        fprintf(stderr, "scanner zygote: libmagic: %s\n", magic_error(z.magic));
+        magic_close(z.magic);
+        z.magic = NULL;
+    }
     memset(&m, 0, sizeof(m));
     m.op = ZYGOTE_READY;
     m.info = *scanner_engine_info(z.engine);

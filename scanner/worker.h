@@ -19,7 +19,8 @@
  *       worker  -> reply {id 0, CLEAN}                    hello: sandbox entered
  *                | reply {id 0, ERROR, why}               could not confine itself
  *       service -> request {id, name} + SCM_RIGHTS(fd)    scan this (read-only) file
- *       worker  -> reply {id, kind, reason}               verdict_from_clamav() result
+ *       worker  -> reply {id, kind, reason, mime}         libmagic's type of the file and
+ *                                                         verdict_from_clamav() result
  *       EOF from the service: the worker exits.
  *
  *   Content disarm, a request of its own beside the scan (sanitize.h, kiosk/disarm.c):
@@ -28,7 +29,7 @@
  *       worker  -> sanitized {id, status, removed, family, size, reason}
  *   The copy is an empty file of the service's spool; the worker writes into it and never
  *   learns where it is.  The service re-checks the answer (sanitize_result_check, the
- *   copy's real size), then types and scans the copy with a fresh worker. */
+ *   copy's real size), then has a fresh worker type and scan the copy (a scan request). */
 #ifndef KIOSK_SCANNER_WORKER_H
 #define KIOSK_SCANNER_WORKER_H
 
@@ -45,6 +46,7 @@
 #define WORKER_REQUEST_MAGIC 0x4b535251u /* "KSRQ" */
 #define WORKER_REPLY_MAGIC 0x4b535250u   /* "KSRP" */
 #define WORKER_NAME_MAX 256
+#define WORKER_MIME_MAX 128
 
 /* Test hooks (tests/unit/test_pool.c): the worker misbehaves on purpose before scanning.
  * Honoured only by workers of a pool created after scanner_pool_enable_test_hooks(). */
@@ -71,6 +73,10 @@ struct worker_reply {
     uint32_t kind;                   /* enum verdict_kind: CLEAN, INFECTED, BLOCKED or ERROR */
     uint64_t id;                     /* the request's id; 0 = hello */
     char reason[VERDICT_REASON_MAX]; /* NUL-terminated printable ASCII */
+    /* libmagic's MIME type of the file ("type/subtype"; "" in the hello, or when the
+     * worker has no type detection).  Type detection runs here, confined, not in the
+     * service: the service re-checks the text and applies the policy to it. */
+    char mime[WORKER_MIME_MAX];
 };
 
 #define WORKER_SANITIZE_MAGIC 0x4b534451u  /* "KSDQ" */
@@ -113,7 +119,8 @@ struct zygote_msg {
     struct scanner_info info; /* READY */
 };
 
-/* Everything the zygote needs; it inherits this by fork(), nothing is serialised. */
+/* Everything the zygote needs; the spawner receives it by value (spawner.c) and the
+ * zygote inherits it by fork(). */
 struct worker_conf {
     char *dbdir;              /* absolute */
     struct scanner_opts opts; /* opts.tmpdir is ignored: "." (see docs/privsep.md) */

@@ -64,6 +64,15 @@ for t in "${units[@]}"; do
 done
 
 # ---- integration tests ---------------------------------------------------------------
+# The system-wide folders and files a kiosk uses (a test must never create them).
+_system_paths() {
+    local p
+    for p in /etc/kiosk/signing.key /etc/kiosk/kiosk.conf /var/lib/kiosk/work /var/lib/kiosk/admin.state \
+             /srv/kiosk/staging /var/log/kiosk/audit.jsonl; do
+        [ -e "$p" ] && echo "$p"
+    done
+    return 0
+}
 if [ "$unit_only" = 0 ]; then
     want=${TESTS:-}
     for t in "$root"/tests/integration/t_*.sh; do
@@ -76,7 +85,17 @@ if [ "$unit_only" = 0 ]; then
             record "$name" 1 0
             continue
         fi
-        run_one "$name" 300 env KIOSK_BUILD="$build" KIOSK="$build/kiosk" bash "$t"
+        # A test that moves hundreds of megabytes may say how long it may take:
+        # a line "# timeout: SECONDS" near its top (default 300).
+        limit=$(sed -n '1,20s/^# timeout: \([0-9][0-9]*\)$/\1/p' "$t" | head -1)
+        # Tests use private paths: the kiosk's system folders must not appear because of one.
+        sys_before=$(_system_paths)
+        run_one "$name" "${limit:-300}" env KIOSK_BUILD="$build" KIOSK="$build/kiosk" bash "$t"
+        sys_after=$(_system_paths)
+        if [ "$sys_after" != "$sys_before" ]; then
+            echo "FAIL: $name wrote the kiosk's system paths: $(comm -13 <(echo "$sys_before") <(echo "$sys_after") | tr '\n' ' ')" >> "$logs/$name.log"
+            [ "${failed_names[${#failed_names[@]}-1]:-}" = "$name" ] || { passed=$((passed - 1)); record "$name" 1 0; }
+        fi
     done
 fi
 

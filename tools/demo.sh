@@ -19,7 +19,7 @@ build=$(cd "$1" && pwd)
 kiosk=$build/kiosk
 demo=$build/demo
 [ -x "$kiosk" ] || { echo "demo: $kiosk is missing - run make first" >&2; exit 2; }
-[ "$(id -u)" = 0 ] || { echo "demo: needs root (read-only loop device and FUSE mount of the image)" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "demo: needs root (the medium reader runs as its own user in its own namespaces)" >&2; exit 2; }
 for tool in mkfs.vfat mcopy zip python3; do
     command -v "$tool" >/dev/null || { echo "demo: $tool is missing - run make deps" >&2; exit 2; }
 done

@@ -14,14 +14,14 @@ while read -r pkg; do
     fi
 done < "$list"
 # The unprivileged users (docs/privsep.md): kiosk-scan runs the sandboxed scanner workers,
-# kiosk-fuse the FUSE filesystem drivers ([media] driver-user in kiosk.conf; without it
-# the kiosk refuses to mount), kiosk-publish the publisher (docs/handoff.md).  The group
-# kiosk-tos reads what a local staging folder holds ([staging] group): put the TOS side's
-# accounts (or the file server's) in it.
+# kiosk-reader the medium reader ([media] reader-user in kiosk.conf; without it the kiosk
+# reads no medium), kiosk-publish the publisher (docs/handoff.md).  The group kiosk-tos
+# reads what a local staging folder holds ([staging] group): put the TOS side's accounts
+# (or the file server's) in it.
 ensure_users() {
     local u
     [ "$(id -u)" -eq 0 ] || return 0
-    for u in kiosk-scan kiosk-fuse kiosk-publish; do
+    for u in kiosk-scan kiosk-reader kiosk-publish; do
         if ! getent passwd "$u" >/dev/null; then
             echo "deps: creating system user $u"
             useradd --system --user-group --no-create-home --home-dir /nonexistent \

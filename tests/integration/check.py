@@ -6,6 +6,13 @@
     check.py expr     JSON PYTHON-EXPR           expression over j (parsed JSON) is true
     check.py staging  JSON STAGING EXIT-CODE     staging holds exactly the delivered files
     check.py nothing  STAGING                    nothing published at all
+    check.py tree     JSON SRC [OPTIONS]         every regular file below SRC is in the JSON
+                                                 under its exact name (case-sensitive; bytes
+                                                 that are not UTF-8: path_hex) with its size,
+                                                 SHA-256 and modification time, and its
+                                                 delivered copy keeps that time.  OPTIONS:
+                                                 partition=N, created (a creation time is
+                                                 given), delivered (every one is clean)
 
 Exit 0 when the assertion holds; otherwise prints why and exits 1.
 """
@@ -75,9 +82,13 @@ def cmd_json(args):
     if j["status"] == "failed" and not j.get("error"):
         die("status failed without an error text")
     for f in j["files"]:
-        for k in ("path", "partition", "size", "sha256", "type", "verdict", "reason", "staged_path"):
+        for k in ("path", "partition", "size", "sha256", "type", "verdict", "reason", "staged_path",
+                  "mtime", "created"):
             if k not in f:
                 die("file entry without %r: %r" % (k, f))
+        for k in ("mtime", "created"):
+            if f[k] is not None and not (isinstance(f[k], str) and len(f[k]) == 20 and f[k].endswith("Z")):
+                die("%s is not an ISO 8601 UTC time: %r" % (k, f))
         if f["verdict"] not in VERDICTS:
             die("bad verdict %r" % f)
         if f["verdict"] == "sanitized":
@@ -126,11 +137,6 @@ def find(j, path, partition):
     want = norm(path)
     hits = [f for f in j["files"] if norm(f["path"]) == want
             and (not partition or str(f["partition"]) == str(partition))]
-    if not hits:
-        # FAT keeps 8.3 names in upper case unless a long name is needed, and FAT/exFAT/
-        # NTFS compare names case-insensitively: accept a unique case-insensitive match.
-        hits = [f for f in j["files"] if norm(f["path"]).lower() == want.lower()
-                and (not partition or str(f["partition"]) == str(partition))]
     if not hits:
         known = sorted(norm(f["path"]) for f in j["files"])
         die("no file %r (partition %s) in the JSON; files: %r" % (path, partition or "any", known[:60]))
@@ -287,9 +293,65 @@ def cmd_staging(args):
     return 0
 
 
+def iso_utc(t):
+    import time
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def cmd_tree(args):
+    j = load(args[0])
+    src = args[1].encode()
+    opts = dict(a.split("=", 1) if "=" in a else (a, "1") for a in args[2:])
+    part = opts.get("partition")
+    by_path = {}
+    for f in j["files"]:
+        if part and str(f["partition"]) != part:
+            continue
+        key = bytes.fromhex(f["path_hex"]) if f.get("path_hex") else f["path"].encode()
+        if key in by_path:
+            die("two entries for %r" % key)
+        by_path[key] = f
+    n = 0
+    for dp, dn, fn in os.walk(src):
+        for name in fn:
+            full = os.path.join(dp, name)
+            st = os.lstat(full)
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            rel = os.path.relpath(full, src)
+            f = by_path.get(rel)
+            if f is None:
+                near = [k for k in by_path if k.lower() == rel.lower()]
+                die("%r is not in the JSON under its exact name%s" % (
+                    rel, "; only as %r" % near if near else ""))
+            if f["size"] != st.st_size:
+                die("%r: size %r, written %d" % (rel, f["size"], st.st_size))
+            if f["sha256"] and f["sha256"] != sha256_file(full):
+                die("%r: SHA-256 differs from what was written" % rel)
+            if f["mtime"] != iso_utc(int(st.st_mtime)):
+                die("%r: mtime %r, written %s" % (rel, f["mtime"], iso_utc(int(st.st_mtime))))
+            if "created" in opts and not f["created"]:
+                die("%r: no creation time" % rel)
+            if "delivered" in opts and f["verdict"] != "clean":
+                die("%r: %s (%s), expected clean" % (rel, f["verdict"], f["reason"]))
+            if f["verdict"] == "clean":
+                p = os.path.join(j["delivery"], f["staged_path"])
+                dst = os.stat(p)
+                if int(dst.st_mtime) != int(st.st_mtime):
+                    die("%r: delivered with mtime %s, written %s" % (
+                        rel, iso_utc(int(dst.st_mtime)), iso_utc(int(st.st_mtime))))
+                if sha256_file(p) != f["sha256"]:
+                    die("%r: the delivered copy differs" % rel)
+            n += 1
+    if n == 0:
+        die("no file below %r" % src)
+    print("check: %d files match by name, size, SHA-256 and time" % n)
+    return 0
+
+
 def main():
     cmds = {"json": cmd_json, "verdict": cmd_verdict, "expr": cmd_expr,
-            "staging": cmd_staging, "nothing": cmd_nothing}
+            "staging": cmd_staging, "nothing": cmd_nothing, "tree": cmd_tree}
     if len(sys.argv) < 3 or sys.argv[1] not in cmds:
         print(__doc__)
         return 2

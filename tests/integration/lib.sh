@@ -152,11 +152,14 @@ make_deep_tree() { local dir=$1 depth=$2 i p=$1
     for ((i = 1; i <= depth; i++)); do p=$p/d$i; mkdir -p "$p"; printf 'level %d\n' "$i" > "$p/level$i.txt"; done; }
 
 # ---- images (no mounting) ------------------------------------------------------------
-# Copy the contents of SRC (a folder) into the FAT filesystem IMAGE[@@OFFSET] with mtools.
+# Copy the contents of SRC (a folder) into the FAT filesystem IMAGE[@@OFFSET] with mtools,
+# keeping each file's modification time (-m; FAT stores it as local time: the TZ of the
+# environment) and writing lowercase 8.3 names as Windows does (a short entry with case
+# flags, no long name).
 _mtools_fill() {
     local spec=$1 src=$2 e
     shopt -s dotglob nullglob
-    for e in "$src"/*; do mcopy -s -Q -i "$spec" "$e" ::/ || { shopt -u dotglob nullglob; return 1; }; done
+    for e in "$src"/*; do mcopy -s -m -Q -i "$spec" "$e" ::/ || { shopt -u dotglob nullglob; return 1; }; done
     shopt -u dotglob nullglob
 }
 # build_fat IMAGE SIZE_MB FATBITS(12|16|32) SRC [LABEL]: FAT superfloppy.
@@ -206,13 +209,32 @@ _fuse_fill() {
     if [ "$kind" = exfat ]; then mount.exfat-fuse "$loop" "$mnt" >/dev/null 2>&1
     else ntfs-3g "$loop" "$mnt"; fi
     _MNTS+=("$mnt")
-    cp -r "$src"/. "$mnt"/
+    cp -r --preserve=timestamps "$src"/. "$mnt"/
     sync
     umount "$mnt"; losetup -d "$loop"
     _MNTS=("${_MNTS[@]/$mnt}"); _LOOPS=("${_LOOPS[@]/$loop}")
     # exfat-fuse/ntfs-3g unmount asynchronously: wait until the loop is really gone.
-    local i; for ((i = 0; i < 50; i++)); do losetup -j "$img" | grep -q . || return 0; sleep 0.1; done
+    local i; for ((i = 0; i < 300; i++)); do losetup -j "$img" | grep -q . || return 0; sleep 0.1; done
     fail "loop device for $img still attached after image build"
+}
+# build_iso IMAGE SRC [LABEL]: ISO 9660 with Joliet and Rock Ridge names (xorriso).
+build_iso() {
+    rm -f "$1"
+    xorriso -report_about SORRY -outdev "$1" -volid "${3:-KIOSKISO}" -joliet on -rockridge on \
+        -map "$2" / -commit >/dev/null 2>&1 || fail "xorriso could not build $1"
+}
+# build_hfsplus IMAGE SRC: a bare HFS+ volume of SRC, made without mkfs.hfsplus (Debian 12
+# has none) or a mount: xorriso writes an ISO 9660 image with an HFS+ tree beside it in an
+# Apple partition; that partition is the volume.
+build_hfsplus() {
+    local iso=$T/hfs-src.iso start
+    rm -f "$1" "$iso"
+    xorriso -report_about SORRY -outdev "$iso" -volid KIOSKHFS -hfsplus on -map "$2" / -commit \
+        >/dev/null 2>&1 || fail "xorriso could not build the HFS+ tree"
+    start=$(partx -g -o START,NAME "$iso" | awk '$2 == "HFSPLUS_Hybrid" {print $1}')
+    [ -n "$start" ] || fail "no HFS+ partition in the xorriso image"
+    dd if="$iso" of="$1" bs=512 skip="$start" status=none
+    rm -f "$iso"
 }
 build_exfat() { rm -f "$1"; truncate -s "${2}M" "$1"; mkfs.exfat -L KIOSKEXF "$1" >/dev/null; _fuse_fill "$1" "$3" exfat; }
 build_ntfs() { rm -f "$1"; truncate -s "${2}M" "$1"; mkntfs -q -F -f -L KIOSKNTFS "$1" >/dev/null 2>&1; _fuse_fill "$1" "$3" ntfs; }
@@ -270,6 +292,10 @@ expect_json() { $CHECK expr "$SCAN_JSON" "$1" || fail "JSON check failed: $1"; }
 expect_staging_exact() { $CHECK staging "$SCAN_JSON" "$STAGING" "$SCAN_RC" || fail "staging contents"; }
 # expect_nothing_published: no session folder, no file anywhere in staging.
 expect_nothing_published() { $CHECK nothing "$STAGING" || fail "something was published"; }
+# expect_tree SRC [partition=N] [created] [delivered]: every regular file the test wrote
+# below SRC is in the JSON under its exact name, with its size, SHA-256 and mtime, and its
+# delivered copy has the same bytes and mtime (check.py tree).
+expect_tree() { $CHECK tree "$SCAN_JSON" "$@" || fail "files as written below $1"; }
 expect_audit_ok() { "$KIOSK" audit verify "$AUDIT" >"$T/audit-verify.out" 2>&1 || { cat "$T/audit-verify.out"; fail "audit log does not verify"; }; }
 # FAT volume labels are directory entries; a driver may list them as files.  The label
 # LABEL must not appear as a file.

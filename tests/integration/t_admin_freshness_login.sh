@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_admin_freshness_login.sh - the freshness gate and the administrator login:
 #  - a database older than [scan] max-signature-age-days puts the service out of service
-#    ("signatures-old", "N days old; call the administrator"): a medium is not checked;
+#    ("signatures-old", "N days old; call the administrator"), even beside a fresh
+#    allow-list (.ign2): a medium is not checked;
 #    a fresh database brings it back and the medium is checked;
 #  - `kiosk admin set-password` refuses a weak password; over the socket, admin-status
 #    needs a login; five wrong passwords lock the login (even the right one is refused),
@@ -16,6 +17,8 @@ LOCKOUT=3 MAX_AGE=7 write_admin_config
 OURSIGS=$T/sigs; mkdir -p "$OURSIGS"
 cp "$SIGS/kiosk-test.hdb" "$OURSIGS/site.hdb"; cp "$SIGS/kiosk-test.ndb" "$OURSIGS/site.ndb"
 touch -d '30 days ago' "$OURSIGS"/*
+# A fresh allow-list beside them hides nothing: the age is the signatures'.
+printf 'Kiosk.Test.Nothing\n' > "$OURSIGS/site.ign2"
 SIGS=$OURSIGS
 small_image "$IMGDIR/s1.img"
 

@@ -3,7 +3,8 @@
 # policies signed by `minisign -S` at test time: a good update installs (and the running
 # service reloads it); a tampered byte, an unknown key, a rollback, an invalid policy, a
 # missing signature and a key folder writable by others are each refused with their
-# reason; the audit log has every attempt (old/new version, key id, SHA-256) and verifies.
+# reason; a policy not above the highest version ever installed is refused even when the
+# installed file is broken or gone (rollback floor in the admin state); the audit log has every attempt (old/new version, key id, SHA-256) and verifies.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
 . "$(dirname "$0")/admin-lib.sh"
@@ -76,6 +77,26 @@ chmod g-w "$T/admin-keys"
 install "$T/ws/p3.conf" "$T/ws/p3.conf.minisig" || { cat "$T/err"; fail "p3 refused"; }
 for _ in $(seq 100); do grep -q '"type":"reload".*"policy_version":3' "$AUDIT" && break; sleep 0.1; done
 grep -q '"type":"reload".*"policy_version":3' "$AUDIT" || dfail "the service did not reload version 3"
+
+# 4. the rollback floor: the highest version ever installed is kept in the admin state, so
+#    a missing or broken policy (the very case the administrator's stick is for) does not
+#    let an older signed policy back in.
+with_version "$T/ws/p5.conf" 5; sign "$T/ws/p5.conf"
+install "$T/ws/p5.conf" "$T/ws/p5.conf.minisig" || { cat "$T/err"; fail "p5 refused"; }
+printf 'this is not a policy\n' > "$LIVE"; prev=$T/prev.conf; cp "$LIVE" "$prev"
+with_version "$T/ws/p2c.conf" 2; echo "# signed long ago" >> "$T/ws/p2c.conf"; sign "$T/ws/p2c.conf"
+expect_refused rollback "not higher than version 5" "$T/ws/p2c.conf" "$T/ws/p2c.conf.minisig"
+rm -f "$LIVE"
+if install "$T/ws/p2c.conf" "$T/ws/p2c.conf.minisig"; then fail "v2 installed over a missing policy after v5"; fi
+grep -q "REFUSED (rollback)" "$T/err" || { cat "$T/err"; fail "missing policy: no rollback refusal"; }
+[ ! -e "$LIVE" ] || fail "a policy appeared although the install was refused"
+grep -q '^policy-floor=5$' "$T/state/admin.state" || fail "admin state has no floor 5: $(cat "$T/state/admin.state")"
+[ "$(stat -c %a "$T/state/admin.state")" = 600 ] || fail "admin state mode"
+with_version "$T/ws/p6.conf" 6; sign "$T/ws/p6.conf"
+install "$T/ws/p6.conf" "$T/ws/p6.conf.minisig" || { cat "$T/err"; fail "p6 refused"; }
+for _ in $(seq 100); do grep -q '"type":"reload".*"policy_version":6' "$AUDIT" && break; sleep 0.1; done
+grep -q '"type":"reload".*"policy_version":6' "$AUDIT" || dfail "the service did not reload version 6"
+
 # the reload command: root only (we are root), answered.
 r=$(sock_cmd '{"cmd":"reload"}')
 echo "$r" | grep -q '"ok": true' || fail "reload command: $r"
@@ -89,7 +110,7 @@ recs = [json.loads(l) for l in open(sys.argv[1])]
 inst = [r for r in recs if r["type"] == "policy-install"]
 got = [r["result"] for r in inst]
 want = ["installed", "bad-signature", "unknown-key", "rollback", "rollback", "invalid-policy",
-        "unsigned", "untrusted-keys", "installed"]
+        "unsigned", "untrusted-keys", "installed", "installed", "rollback", "rollback", "installed"]
 assert got == want, got
 first = inst[0]
 assert first["old_version"] == 1 and first["new_version"] == 2, first
@@ -97,7 +118,9 @@ assert first["key_id"] == sys.argv[2], (first["key_id"], sys.argv[2])
 assert len(first["sha256"]) == 64
 assert all(r.get("sha256") for r in inst)
 assert all(r.get("reason") for r in inst if not r["ok"])
-assert inst[-1]["old_version"] == 2 and inst[-1]["new_version"] == 3
+assert inst[8]["old_version"] == 2 and inst[8]["new_version"] == 3
+assert inst[10]["old_version"] is None and inst[10]["floor"] == 5, inst[10]
+assert inst[-1]["new_version"] == 6 and inst[-1]["floor"] == 5
 assert "problems" in inst[5]
 PY
 pass

@@ -112,9 +112,9 @@ expect_refused unsigned "not signed"
 expect_refused stranger "not a trusted administrator key"
 expect_refused plain "no update bundle"
 
-# Pulled out while its bundle is read, with the filesystem driver hung (SIGSTOP) so that
-# the kiosk's read blocks: the update stops within seconds (the driver's connection is
-# aborted) and nothing is installed, not even the small database listed after the big file.
+# Pulled out while its bundle is read, with the medium reader hung (SIGSTOP) so that the
+# kiosk's read blocks: the update stops within seconds (the reader is killed) and nothing
+# is installed, not even the small database listed after the big file.
 mkdir -p "$T/big/kiosk-update"; head -c 300M /dev/zero > "$T/big/kiosk-update/huge.bin"
 printf 'Kiosk.Test.Late:0:*:%s\n' "$MARKHEX" > "$T/big/kiosk-update/late.ndb"
 sign_bundle "$T/big/kiosk-update" admin huge.bin late.ndb
@@ -125,11 +125,15 @@ r=$(sock_cmd "$LOGIN" '{"cmd":"admin-media","action":"update"}' | tail -1)
 echo "$r" | grep -q '"ok": *true' || dfail "arming: $r"
 attach "$IMGDIR/big.img"
 drv=
-for _ in $(seq 400); do
-    if [ -n "$(_mounts_under "$RUNDIR/mnt/admin-")" ]; then drv=$(pgrep -x fusefat | head -1); break; fi
+for _ in $(seq 2000); do
+    # Once the big file is being copied: the service's reader of this stick.
+    if [ -n "$(find "$T/state" -path '*/bundle-*/huge.bin' -size +1k 2>/dev/null)" ]; then
+        drv=$(pgrep -P "$DAEMON_PID" -f '^kiosk reader' | head -1)
+        break
+    fi
     sleep 0.005
 done
-[ -n "$drv" ] || dfail "the stick's driver was not seen"
+[ -n "$drv" ] || dfail "the stick's medium reader was not seen reading"
 kill -STOP "$drv"
 sleep 0.5
 # (a busy loop device is only detached when its last user lets go: the pull is udev's
@@ -140,7 +144,7 @@ kill -CONT "$drv" 2>/dev/null || true
 detach "$LOOP"
 echo "$LAST" | grep -q '"phase":"failed"' && echo "$LAST" | grep -q 'removed before' || dfail "pulled stick: $LAST"
 ms=$(( ($(date +%s%N) - pulled) / 1000000 ))
-log "pulled stick with a hung driver: failed after ${ms} ms"
+log "pulled stick with a hung reader: failed after ${ms} ms"
 [ "$ms" -lt 15000 ] || dfail "the update took ${ms} ms to stop after the stick was pulled"
 [ ! -e "$SIGS/late.ndb" ] || fail "a pulled stick's database was installed"
 [ -z "$(ls "$T/state" | grep bundle-)" ] || fail "private copies left: $(ls "$T/state")"
@@ -205,7 +209,10 @@ cp "$OURSIGS/kiosk-test.hdb" "$OLDSIGS/site.hdb"; touch -d '30 days ago' "$OLDSI
 SIGS=$OLDSIGS
 mkdir -p "$T/fresh/kiosk-update"
 printf 'Kiosk.Test.Fresh:0:*:%s\n' "$MARKHEX" > "$T/fresh/kiosk-update/fresh.ndb"
-sign_bundle "$T/fresh/kiosk-update" admin fresh.ndb
+# A fresh copy of the old database itself: a new file beside an old one does not make
+# the old one fresh (the oldest plain signature file decides, docs/admin.md).
+cp "$OURSIGS/kiosk-test.hdb" "$T/fresh/kiosk-update/site.hdb"
+sign_bundle "$T/fresh/kiosk-update" admin fresh.ndb site.hdb
 stick fresh "$T/fresh"
 : > "$EVENTS"; finished=0
 start_daemon --config "$T/kiosk.conf"

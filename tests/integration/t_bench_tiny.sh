@@ -12,7 +12,8 @@ python3 - "$T/bench/results.json" <<'PY' || fail "results.json incomplete"
 import json, sys
 r = json.load(open(sys.argv[1]))
 rows = {d["row"]: d for d in r["rows"]}
-want = ["read", "clamscan", "clamscan-load", "clamd", "kiosk", "kiosk-nocdr", "kiosk-fat"]
+want = ["read", "clamscan", "clamscan-load", "clamd", "kiosk", "kiosk-nocdr", "kiosk-fat",
+        "kiosk-exfat", "kiosk-ntfs"]
 missing = [w for w in want if w not in rows]
 assert not missing, "missing rows %s" % missing
 for w in want:
@@ -21,7 +22,8 @@ for w in want:
 n = r["corpus"]["testfiles"]
 assert n > 0, "no clamav-testfiles in the corpus"
 # Every tool finds the same test files (the limits and alerts are the same).
-for w in ("clamscan", "clamd", "kiosk", "kiosk-nocdr", "kiosk-fat"):
+for w in ("clamscan", "clamd", "kiosk", "kiosk-nocdr", "kiosk-fat", "kiosk-exfat",
+          "kiosk-ntfs"):
     assert rows[w]["found"][-1] >= n, (w, rows[w]["found"], n)
 assert rows["kiosk"]["counts"]["files"] == r["corpus"]["files"], rows["kiosk"]["counts"]
 # content disarm: the corpus's macro documents and active PDFs are delivered as copies

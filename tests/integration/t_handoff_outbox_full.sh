@@ -24,7 +24,7 @@ detach "$LA"
 
 # Another stick is not checked while the outbox is full.
 attach "$IMGDIR/b.img"; LB=$LOOP
-for _ in $(seq 300); do grep -q "out of service: medium $LB not checked" "$DLOG" && break; sleep 0.1; done
+for _ in $(seq 1200); do grep -q "out of service: medium $LB not checked" "$DLOG" && break; sleep 0.1; done
 grep -q "out of service: medium $LB not checked" "$DLOG" || dfail "the second stick was not turned away"
 [ "$(count_events detected)" = 1 ] || dfail "a stick was checked while out of service"
 "$KIOSK" staging list --json --work-dir "$WORKDIR" > "$T/list.json"

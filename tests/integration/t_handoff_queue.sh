@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# timeout: 900
 # t_handoff_queue.sh - the service's outbox against a real SMB server (smbd, private port):
 #  A. smbd down before a stick: the check finishes ("done", publication queued), the
 #     publication fails with a reason and waits; smbd up + `kiosk staging retry`:

@@ -174,6 +174,44 @@ static void test_state_file_must_be_private(void **state)
     g_free(why);
 }
 
+/* The rollback floor and the audit head live in the same root-only file and survive
+ * everything the password side does to it (set-password, failed logins); both only move
+ * forward. */
+static void test_floor_and_head_kept(void **state)
+{
+    struct fixture *f = *state;
+    struct admin_login_result r;
+    char *why = NULL, hash[65];
+    uint64_t v = 99, seq = 99;
+    const char *h1 = "1111111111111111111111111111111111111111111111111111111111111111";
+    const char *h2 = "2222222222222222222222222222222222222222222222222222222222222222";
+
+    assert_int_equal(admin_state_policy_floor(f->state, &v, &why), 0); /* no file: none */
+    assert_int_equal(v, 0);
+    assert_int_equal(admin_state_raise_policy_floor(f->state, 5, &why), 0);
+    assert_int_equal(admin_state_raise_policy_floor(f->state, 3, &why), 0); /* never lowered */
+    assert_int_equal(admin_state_save_audit_head(f->state, 10, h1, &why), 0);
+    assert_int_equal(admin_state_save_audit_head(f->state, 7, h2, &why), KERR_CORRUPT);
+    assert_non_null(strstr(why, "cut or replaced"));
+    g_clear_pointer(&why, g_free);
+    assert_int_equal(admin_set_password(f->state, GOOD, f->a, "test", &why), 0);
+    assert_int_equal(admin_login(f->state, 60, "wrong", f->a, "test", &r, &why), 0);
+    assert_int_equal(admin_login(f->state, 60, GOOD, f->a, "test", &r, &why), 0);
+    assert_true(r.ok);
+    assert_int_equal(admin_state_policy_floor(f->state, &v, &why), 0);
+    assert_int_equal(v, 5);
+    assert_int_equal(admin_state_audit_head(f->state, &seq, hash, &why), 0);
+    assert_int_equal(seq, 10);
+    assert_string_equal(hash, h1);
+    assert_int_equal(admin_state_save_audit_head(f->state, 11, h2, &why), 0);
+    assert_int_equal(admin_state_audit_head(f->state, &seq, hash, &why), 0);
+    assert_int_equal(seq, 11);
+    assert_string_equal(hash, h2);
+    struct stat st;
+    assert_int_equal(stat(f->state, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+}
+
 static void test_freshness(void **state)
 {
     (void)state;
@@ -204,6 +242,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_set_and_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lockout_and_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_file_must_be_private, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_floor_and_head_kept, setup, teardown),
         cmocka_unit_test(test_freshness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include "common/kerr.h"
 #include "common/util.h"
 #include "kiosk/audit.h"
+#include "kiosk/sign.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
@@ -221,14 +222,28 @@ static void edit_line(const char *path, int lineno, const char *from, const char
     g_strfreev(lines);
 }
 
-static void test_tamper_content_breaks_next_prev(void **state)
+/* The record whose bytes changed is blamed, not the next one: record 4's prev no longer
+ * matches record 3, but record 5 vouches for record 4's bytes, so record 3 changed. */
+static void test_tamper_content_blames_changed_record(void **state)
+{
+    struct fixture *f = *state;
+    append_n(f->log, 5);
+    edit_line(f->log, 3, "file-2.txt", "file-7.txt");
+    expect_verify(f->log, 2, 3,
+                  "record changed: its SHA-256 is not what the next record "
+                  "(line 4) says");
+}
+
+/* With nothing after the next record to vouch for it, the changed record is still the
+ * one blamed (the other possibility is named). */
+static void test_tamper_content_before_last(void **state)
 {
     struct fixture *f = *state;
     append_n(f->log, 3);
-    /* One byte of record 2's content: record 2 itself still parses and chains to
-     * record 1, so the break shows at record 3, whose prev no longer matches. */
     edit_line(f->log, 2, "file-1.txt", "file-7.txt");
-    expect_verify(f->log, 2, 3, "prev does not match the previous record");
+    expect_verify(f->log, 1, 2,
+                  "record changed: its SHA-256 is not what the next record "
+                  "(line 3) says (or that record's prev was changed)");
 }
 
 static void test_tamper_last_record_undetectable_by_chain(void **state)
@@ -294,56 +309,231 @@ static void test_missing_and_bad_fields(void **state)
     expect_verify(f->log, 0, 1, "empty line");
 }
 
+/* A write cut in the middle of record 3 (power loss, full disk): verify notes it and
+ * passes; the next append records a "recovery" naming the torn bytes (chained to them),
+ * then its own record; verify reports the recovery and passes; the chain goes on. */
 static void test_torn_last_line(void **state)
 {
     struct fixture *f = *state;
     append_n(f->log, 3);
-    /* Crash in the middle of writing record 3. */
     char *text = read_all(f->log);
     size_t len = strlen(text);
     size_t cut = len - 40;
     assert_int_equal(truncate(f->log, (off_t)cut), 0);
-    expect_verify(f->log, 2, 3, "incomplete last line");
+    expect_verify(f->log, 2, 0, NULL);
+    struct audit_verify_result res;
+    assert_int_equal(audit_verify_log(f->log, NULL, &res), 0);
+    assert_int_equal(res.notes->len, 1);
+    assert_non_null(strstr(g_ptr_array_index(res.notes, 0), "line 3: the last line is incomplete"));
+    assert_int_equal(res.head.seq, 2);
+    audit_verify_result_clear(&res);
 
-    /* The next append ends the torn line and starts on a line of its own. */
     append_n(f->log, 1);
-    expect_verify(f->log, 2, 3, "not valid JSON");
-
     char **lines = read_lines(f->log);
-    assert_int_equal(g_strv_length(lines), 4);
-    assert_int_equal(strlen(lines[2]), cut - (strlen(lines[0]) + strlen(lines[1]) + 2));
+    assert_int_equal(g_strv_length(lines), 5);
+    size_t torn_len = cut - (strlen(lines[0]) + strlen(lines[1]) + 2);
+    assert_int_equal(strlen(lines[2]), torn_len);
+    char torn[65];
+    util_sha256_hex(lines[2], torn_len, torn);
     JsonParser *p;
     JsonObject *o = parse_object(lines[3], &p);
-    /* seq keeps counting lines; prev is the hash of the bytes actually there. */
+    assert_string_equal(json_object_get_string_member(o, "type"), "recovery");
+    assert_int_equal(json_object_get_int_member(o, "seq"), 3);
+    assert_string_equal(json_object_get_string_member(o, "prev"), torn);
+    assert_string_equal(json_object_get_string_member(o, "torn_sha256"), torn);
+    assert_int_equal(json_object_get_int_member(o, "torn_offset"),
+                     (gint64)(strlen(lines[0]) + strlen(lines[1]) + 2));
+    assert_int_equal(json_object_get_int_member(o, "torn_bytes"), (gint64)torn_len);
+    g_object_unref(p);
+    o = parse_object(lines[4], &p);
     assert_int_equal(json_object_get_int_member(o, "seq"), 4);
     char h[65];
-    util_sha256_hex(lines[2], strlen(lines[2]), h);
+    util_sha256_hex(lines[3], strlen(lines[3]), h);
     assert_string_equal(json_object_get_string_member(o, "prev"), h);
     g_object_unref(p);
     g_strfreev(lines);
     g_free(text);
 
-    /* Appending again continues from record 4. */
+    assert_int_equal(audit_verify_log(f->log, NULL, &res), 0);
+    assert_int_equal(res.records, 4);
+    assert_int_equal(res.notes->len, 1);
+    assert_non_null(strstr(g_ptr_array_index(res.notes, 0), "line 3: an incomplete record"));
+    assert_non_null(strstr(g_ptr_array_index(res.notes, 0), "recovered by record 3 (line 4)"));
+    audit_verify_result_clear(&res);
+
+    /* Appending again continues from record 4; no second recovery. */
     append_n(f->log, 1);
     lines = read_lines(f->log);
-    assert_int_equal(g_strv_length(lines), 5);
-    o = parse_object(lines[4], &p);
+    assert_int_equal(g_strv_length(lines), 6);
+    o = parse_object(lines[5], &p);
     assert_int_equal(json_object_get_int_member(o, "seq"), 5);
+    assert_string_equal(json_object_get_string_member(o, "type"), "file");
     g_object_unref(p);
     g_strfreev(lines);
+    expect_verify(f->log, 5, 0, NULL);
 }
 
+/* A whole line that is not a record is damage, not a torn write: a recovery record is
+ * accepted only for the line it names, at the offset and with the hash it names. */
+static void test_recovery_must_name_the_line(void **state)
+{
+    struct fixture *f = *state;
+    append_n(f->log, 2);
+    char *text = read_all(f->log);
+    char *with = g_strconcat(text, "garbage", NULL);
+    write_all(f->log, with);
+    append_n(f->log, 1); /* recovery of "garbage", then a file record */
+    expect_verify(f->log, 4, 0, NULL);
+    edit_line(f->log, 3, "garbage", "garbagE");
+    expect_verify(f->log, 2, 3, "not valid JSON");
+    g_free(with);
+    g_free(text);
+}
+
+/* The crash cut only the final '\n': the record is whole, and counts. */
 static void test_torn_newline_only(void **state)
 {
     struct fixture *f = *state;
     append_n(f->log, 2);
-    /* The crash cut only the final '\n': the record is whole. */
     char *text = read_all(f->log);
     assert_int_equal(truncate(f->log, (off_t)strlen(text) - 1), 0);
-    expect_verify(f->log, 1, 2, "incomplete last line");
+    expect_verify(f->log, 2, 0, NULL);
     append_n(f->log, 1);
     expect_verify(f->log, 3, 0, NULL);
+    char **lines = read_lines(f->log);
+    assert_int_equal(g_strv_length(lines), 3); /* no recovery: nothing was lost */
+    g_strfreev(lines);
     g_free(text);
+}
+
+/* Anchors outside the file: a cut tail chains perfectly, but the saved head (or one
+ * given on the command line) is no longer in it. */
+static void test_anchor_catches_cut_tail(void **state)
+{
+    struct fixture *f = *state;
+    append_n(f->log, 10);
+    struct audit *a = NULL;
+    struct audit_head head;
+    assert_int_equal(audit_open(f->log, &a), 0);
+    assert_int_equal(audit_head(a, &head), 0);
+    audit_close(a);
+    assert_int_equal(head.seq, 10);
+    char **lines = read_lines(f->log);
+    char h[65];
+    util_sha256_hex(lines[9], strlen(lines[9]), h);
+    assert_string_equal(head.hash, h);
+    struct audit_head ph;
+    assert_int_equal(audit_path_head(f->log, &ph), 0);
+    assert_int_equal(ph.seq, 10);
+    assert_string_equal(ph.hash, h);
+
+    struct audit_anchor an = {.seq = 10, .what = "saved head"};
+    g_strlcpy(an.hash, h, sizeof(an.hash));
+    struct audit_verify_opts o = {.anchors = &an, .n_anchors = 1};
+    struct audit_verify_result res;
+    assert_int_equal(audit_verify_log(f->log, &o, &res), 0);
+    audit_verify_result_clear(&res);
+
+    /* The last 3 records dropped: still a perfect chain, but not the anchored one. */
+    char *body = g_strjoinv("\n", lines);
+    char *cut = g_strdup(body);
+    char *p = cut;
+    for (int i = 0; i < 7; i++)
+        p = strchr(p, '\n') + 1;
+    *p = '\0';
+    write_all(f->log, cut);
+    expect_verify(f->log, 7, 0, NULL);
+    assert_int_equal(audit_verify_log(f->log, &o, &res), KERR_CORRUPT);
+    assert_int_equal(res.bad_line, 8);
+    assert_non_null(strstr(res.why, "the log ends at record 7, before record 10 that the saved "
+                                    "head names"));
+    audit_verify_result_clear(&res);
+
+    /* A changed anchored record. */
+    g_strlcpy(an.hash, ZERO_HASH, sizeof(an.hash));
+    an.seq = 5;
+    assert_int_equal(audit_verify_log(f->log, &o, &res), KERR_CORRUPT);
+    assert_int_equal(res.bad_line, 5);
+    assert_non_null(strstr(res.why, "record 5 is not the one the saved head names"));
+    audit_verify_result_clear(&res);
+    g_free(cut);
+    g_free(body);
+    g_strfreev(lines);
+}
+
+/* A checkpoint signs the head with the kiosk's key; a copy verifies offline with the
+ * public key alone; another key, or a changed signature, does not. */
+static void test_checkpoint_signed(void **state)
+{
+    struct fixture *f = *state;
+    char *sec = g_build_filename(f->dir, "signing.key", NULL);
+    char *pub = g_build_filename(f->dir, "signing.pub", NULL);
+    char *sec2 = g_build_filename(f->dir, "other.key", NULL);
+    char *pub2 = g_build_filename(f->dir, "other.pub", NULL);
+    char *why = NULL;
+    assert_int_equal(sign_keygen(sec, pub, NULL, &why), 0);
+    assert_int_equal(sign_keygen(sec2, pub2, NULL, &why), 0);
+
+    append_n(f->log, 3);
+    struct audit *a = NULL;
+    struct audit_head head;
+    assert_int_equal(audit_open(f->log, &a), 0);
+    assert_int_equal(audit_checkpoint(a, "20261205-000000-00000001", sec, NULL, &head, &why), 0);
+    append_file_event(a, "after");
+    assert_int_equal(audit_checkpoint(a, "20261205-000000-00000002", sec, NULL, &head, &why), 0);
+    struct audit_head plain;
+    assert_int_equal(audit_checkpoint(a, "no-key", NULL, NULL, &plain, &why), 0); /* head only */
+    audit_close(a);
+    assert_int_equal(head.seq, 6);
+    assert_int_equal(plain.seq, 6);
+    assert_string_equal(plain.hash, head.hash);
+
+    char **lines = read_lines(f->log);
+    assert_int_equal(g_strv_length(lines), 6);
+    JsonParser *p;
+    JsonObject *o = parse_object(lines[3], &p);
+    assert_string_equal(json_object_get_string_member(o, "type"), "checkpoint");
+    assert_int_equal(json_object_get_int_member(o, "covers_seq"), 3);
+    char h[65];
+    util_sha256_hex(lines[2], strlen(lines[2]), h);
+    assert_string_equal(json_object_get_string_member(o, "covers_sha256"), h);
+    g_object_unref(p);
+
+    struct sign_pubkey k1, k2;
+    assert_int_equal(sign_key_load_public(pub, &k1, &why), 0);
+    assert_int_equal(sign_key_load_public(pub2, &k2, &why), 0);
+    struct audit_verify_opts o1 = {.key = &k1, .key_required = true},
+                             o2 = {.key = &k2, .key_required = true};
+    struct audit_verify_result res;
+    assert_int_equal(audit_verify_log(f->log, &o1, &res), 0);
+    assert_int_equal(res.checkpoints, 2);
+    assert_int_equal(res.checkpoints_verified, 2);
+    assert_int_equal(res.last_checkpoint, 6);
+    audit_verify_result_clear(&res);
+    assert_int_equal(audit_verify_log(f->log, NULL, &res), 0); /* unchecked without a key */
+    assert_int_equal(res.checkpoints, 2);
+    assert_int_equal(res.checkpoints_verified, 0);
+    audit_verify_result_clear(&res);
+    assert_int_equal(audit_verify_log(f->log, &o2, &res), KERR_CORRUPT);
+    assert_int_equal(res.bad_line, 4);
+    assert_non_null(strstr(res.why, "checkpoint signed by key"));
+    audit_verify_result_clear(&res);
+    struct audit_verify_opts o3 = {.key = &k2}; /* a default key: left unchecked, no error */
+    assert_int_equal(audit_verify_log(f->log, &o3, &res), 0);
+    assert_int_equal(res.checkpoints_verified, 0);
+    audit_verify_result_clear(&res);
+
+    /* The last checkpoint's session changed (its signature no longer covers it). */
+    edit_line(f->log, 6, "00000002", "00000003");
+    assert_int_equal(audit_verify_log(f->log, &o1, &res), KERR_CORRUPT);
+    assert_int_equal(res.bad_line, 6);
+    assert_string_equal(res.why, "checkpoint signature does not verify");
+    audit_verify_result_clear(&res);
+    g_strfreev(lines);
+    g_free(sec);
+    g_free(pub);
+    g_free(sec2);
+    g_free(pub2);
 }
 
 static void test_two_handles_interleave(void **state)
@@ -390,11 +580,12 @@ static void test_long_records_tail_scan(void **state)
     json_object_unref(o);
     audit_close(a);
     assert_int_equal(truncate(f->log, st.st_size + 150000), 0);
+    expect_verify(f->log, 4, 0, NULL); /* torn, not yet recovered: noted */
     append_n(f->log, 1);
-    expect_verify(f->log, 4, 5, "not valid JSON");
+    expect_verify(f->log, 6, 0, NULL); /* recovery + the new record */
     char **lines = read_lines(f->log);
     JsonParser *p;
-    JsonObject *last = parse_object(lines[5], &p);
+    JsonObject *last = parse_object(lines[6], &p);
     assert_int_equal(json_object_get_int_member(last, "seq"), 6);
     g_object_unref(p);
     g_strfreev(lines);
@@ -455,7 +646,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_new_log_three_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_continues_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper_content_breaks_next_prev, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_content_blames_changed_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_content_before_last, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_last_record_undetectable_by_chain, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tamper_seq, setup, teardown),
@@ -464,6 +656,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_and_bad_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_last_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_torn_newline_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recovery_must_name_the_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_anchor_catches_cut_tail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_signed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_handles_interleave, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_records_tail_scan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_field_rejected, setup, teardown),

@@ -268,6 +268,38 @@ static void test_long_name_long_extension(void **state)
     g_string_free(raw, TRUE);
 }
 
+/* A name shortened for length keeps its real final extension, also one longer than 16
+ * bytes: cutting it off would make an earlier one the extension Windows acts on
+ * ("A...A.lnk.<17 chars>" must not become "A...A.lnk"). */
+static void test_long_name_keeps_long_final_extension(void **state)
+{
+    (void)state;
+    const char *ext = ".abcdefghijklmnopq"; /* 18 bytes */
+    GString *raw = g_string_new(NULL);
+    for (int i = 0; i < 251; i++)
+        g_string_append_c(raw, 'A');
+    g_string_append(raw, ".lnk");
+    g_string_append(raw, ext);
+    char *got = names_sanitize(raw->str);
+    assert_int_equal(strlen(got), NAMES_MAX_COMPONENT);
+    assert_true(g_str_has_suffix(got, ext));
+    assert_null(strstr(got, ".lnk"));
+    g_free(got);
+    g_string_free(raw, TRUE);
+
+    /* The same with a multi-byte stem: cut on a character boundary, extension whole. */
+    raw = g_string_new(NULL);
+    for (int i = 0; i < 100; i++)
+        g_string_append(raw, "\xe6\xbc\xa2"); /* 300 bytes */
+    g_string_append(raw, ".pdf.exe-and-more-text");
+    got = names_sanitize(raw->str);
+    assert_true(strlen(got) <= NAMES_MAX_COMPONENT);
+    assert_true(g_utf8_validate(got, -1, NULL));
+    assert_true(g_str_has_suffix(got, ".exe-and-more-text"));
+    g_free(got);
+    g_string_free(raw, TRUE);
+}
+
 static void test_reserved_long_stays_in_limit(void **state)
 {
     (void)state;
@@ -329,20 +361,53 @@ static void test_claim_numbered_name_already_taken(void **state)
     names_dir_free(d);
 }
 
-static void test_claim_unicode_folding(void **state)
+/* Collisions are what the share's readers see: NTFS (and Samba) compare names through an
+ * upper-case table, one UTF-16 code unit at a time, with Unicode's simple upper-case
+ * mapping; no normalization, no case folding, nothing beyond the BMP. */
+static void test_claim_ntfs_upcase(void **state)
 {
     (void)state;
     names_dir *d = names_dir_new();
-    claim(d, "Straße", "Straße");
-    claim(d, "STRASSE", "STRASSE (2)"); /* ß folds to ss */
-    claim(d, "caf\xc3\xa9", "caf\xc3\xa9");
-    claim(d, "CAFE\xcc\x81", "CAFE\xcc\x81 (2)"); /* decomposed É */
+    /* dotless i upper-cases to I: one name on NTFS (case folding keeps them apart). */
+    claim(d, "i.txt", "i.txt");
+    claim(d, "\xc4\xb1.txt", "\xc4\xb1 (2).txt");
+    claim(d, "I.TXT", "I (3).TXT");
+    /* long s upper-cases to S. */
+    claim(d, "s.csv", "s.csv");
+    claim(d, "\xc5\xbf.csv", "\xc5\xbf (2).csv");
+    /* Final and medial sigma both upper-case to capital sigma. */
     claim(d, "\xce\xa3\xce\x99\xce\xa3", "\xce\xa3\xce\x99\xce\xa3");
-    claim(d, "\xcf\x83\xce\xb9\xcf\x82", "\xcf\x83\xce\xb9\xcf\x82 (2)"); /* final sigma */
+    claim(d, "\xcf\x83\xce\xb9\xcf\x82", "\xcf\x83\xce\xb9\xcf\x82 (2)");
+    /* Title-case dz and small dz share the capital. */
+    claim(d, "\xc7\x85", "\xc7\x85");
+    claim(d, "\xc7\x86", "\xc7\x86 (2)");
+    /* Distinct on NTFS, so delivered under their own names: sharp s has no simple
+     * upper case, decomposed and precomposed e-acute differ, the fi ligature and the
+     * Kelvin sign stay themselves, and characters beyond the BMP are not mapped. */
+    claim(d, "Stra\xc3\x9f" "e", "Stra\xc3\x9f" "e");
+    claim(d, "STRASSE", "STRASSE");
+    claim(d, "caf\xc3\xa9", "caf\xc3\xa9");
+    claim(d, "CAFE\xcc\x81", "CAFE\xcc\x81");
+    claim(d, "\xef\xac\x81le", "\xef\xac\x81le");
+    claim(d, "FILE", "FILE");
+    claim(d, "\xe2\x84\xaa", "\xe2\x84\xaa");
+    claim(d, "k", "k");
+    claim(d, "\xf0\x90\x90\xa8", "\xf0\x90\x90\xa8");
+    claim(d, "\xf0\x90\x90\x80", "\xf0\x90\x90\x80");
     claim(d, "no-ext", "no-ext");
     claim(d, "NO-EXT", "NO-EXT (2)");
     claim(d, ".bashrc", ".bashrc");
     claim(d, ".BASHRC", ".BASHRC (2)");
+    names_dir_free(d);
+}
+
+/* Numbering keeps the real final extension, however long. */
+static void test_claim_long_extension(void **state)
+{
+    (void)state;
+    names_dir *d = names_dir_new();
+    claim(d, "plan.baplie-voyage123w", "plan.baplie-voyage123w");
+    claim(d, "PLAN.BAPLIE-VOYAGE123W", "PLAN (2).BAPLIE-VOYAGE123W");
     names_dir_free(d);
 }
 
@@ -423,11 +488,13 @@ int main(void)
         cmocka_unit_test(test_long_ascii_name_keeps_extension),
         cmocka_unit_test(test_long_multibyte_name),
         cmocka_unit_test(test_long_name_long_extension),
+        cmocka_unit_test(test_long_name_keeps_long_final_extension),
         cmocka_unit_test(test_reserved_long_stays_in_limit),
         cmocka_unit_test(test_sanitize_is_idempotent),
         cmocka_unit_test(test_claim_case_insensitive),
         cmocka_unit_test(test_claim_numbered_name_already_taken),
-        cmocka_unit_test(test_claim_unicode_folding),
+        cmocka_unit_test(test_claim_ntfs_upcase),
+        cmocka_unit_test(test_claim_long_extension),
         cmocka_unit_test(test_claim_long_name_stays_in_limit),
         cmocka_unit_test(test_claim_resanitizes),
         cmocka_unit_test(test_display),

@@ -160,7 +160,7 @@ static void test_shipped_policy_loads(void **state)
     assert_int_equal(p->macros, POLICY_DISARM_SANITIZE);
     assert_int_equal(p->pdf, POLICY_DISARM_SANITIZE);
     assert_true(p->block_encrypted);
-    assert_int_equal(p->driver, POLICY_DRIVER_FUSE);
+    assert_int_equal(p->driver, POLICY_DRIVER_READER);
     assert_true(policy_skip_name(p, "System Volume Information"));
     assert_true(policy_skip_name(p, "$RECYCLE.BIN"));
     assert_true(policy_filesystem_allowed(p, "exfat"));
@@ -249,11 +249,12 @@ static void test_minimal_policy_takes_defaults(void **state)
     assert_int_equal(p->macros, POLICY_DISARM_SANITIZE);
     assert_int_equal(p->pdf, POLICY_DISARM_SANITIZE);
     assert_true(p->block_encrypted);
-    assert_int_equal(p->driver, POLICY_DRIVER_FUSE);
+    assert_int_equal(p->driver, POLICY_DRIVER_READER);
     assert_true(policy_skip_name(p, ".Trashes"));
     assert_true(policy_skip_name(p, ".fseventsd"));
     assert_true(policy_filesystem_allowed(p, "ext4"));
-    assert_false(policy_filesystem_allowed(p, "iso9660"));
+    assert_true(policy_filesystem_allowed(p, "iso9660"));
+    assert_false(policy_filesystem_allowed(p, "udf"));
 
     char sha[65];
     util_sha256_hex(HEADER, strlen(HEADER), sha);
@@ -447,7 +448,7 @@ static void test_broken_lines(void **state)
         {HEADER "[scan]\npdf=block\n", 5, "pdf must be block-active or sanitize or allow"},
         {HEADER "[scan]\nencrypted=yes\n", 5, "encrypted must be block or allow"},
         {HEADER "[walk]\nskip=a/b\n", 5, "'a/b' is not a file or folder name"},
-        {HEADER "[media]\ndriver=fuse3\n", 5, "driver must be fuse or kernel"},
+        {HEADER "[media]\ndriver=fuse3\n", 5, "driver must be reader or kernel or fuse"},
         {HEADER "[media]\nfilesystems=vfat;fat32\n", 5, "unknown filesystem type 'fat32'"},
         {HEADER "[media]\nfilesystems=\n", 5, "filesystems= is empty"},
         {"[policy]\nname=x\n", 1, "no version="},
@@ -696,15 +697,21 @@ static void test_filesystems(void **state)
     assert_true(policy_filesystem_allowed(p, "ext2"));
     assert_true(policy_filesystem_allowed(p, "ext3"));
     assert_true(policy_filesystem_allowed(p, "ext4"));
+    assert_true(policy_filesystem_allowed(p, "hfsplus"));
+    assert_true(policy_filesystem_allowed(p, "iso9660"));
+    assert_false(policy_filesystem_allowed(p, "udf"));
     assert_false(policy_filesystem_allowed(p, "btrfs"));
     assert_false(policy_filesystem_allowed(p, "crypto_LUKS"));
     assert_false(policy_filesystem_allowed(p, "BitLocker"));
     policy_free(p);
 
+    p = load_ok(HEADER "[media]\ndriver=fuse\n");
+    assert_int_equal(p->driver, POLICY_DRIVER_READER); /* the old name of the default */
+    policy_free(p);
     p = load_ok(HEADER "[media]\nfilesystems=ext4\n");
     assert_true(policy_filesystem_allowed(p, "ext4"));
     assert_false(policy_filesystem_allowed(p, "vfat"));
-    assert_int_equal(p->driver, POLICY_DRIVER_FUSE);
+    assert_int_equal(p->driver, POLICY_DRIVER_READER);
     policy_free(p);
 }
 

@@ -19,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -48,7 +50,6 @@ static const struct scanner_opts test_opts = {
     .max_recursion = 16,
     .max_files = 10000,
     .max_scantime = 120000,
-    .scan_archives = true,
     .block_macros = true,
     .block_encrypted = true,
 };
@@ -215,6 +216,40 @@ static void test_verdicts(void **state)
     free_pool(p);
 }
 
+/* The worker detects the type (libmagic runs there, not in the service), and says it as
+ * a plain MIME type, also for a file libclamav calls infected. */
+static void test_types(void **state)
+{
+    (void)state;
+    struct scanner_pool *p = new_pool(1);
+    static const char pdf[] = "%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+    static const unsigned char zip[] = {'P', 'K', 5, 6, 0, 0, 0, 0, 0, 0, 0,
+                                        0,   0,   0, 0, 0, 0, 0, 0, 0, 0, 0};
+    int c = make_clean(), e = make_eicar(), d = make_file("doc.pdf", pdf, sizeof(pdf) - 1),
+        z = make_file("empty.zip", zip, sizeof(zip));
+    const struct {
+        int fd;
+        const char *mime;
+    } want[] = {{c, "text/plain"}, {d, "application/pdf"}, {z, "application/zip"}};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        struct verdict v;
+        char mime[SCANNER_POOL_MIME_MAX] = "x";
+        assert_int_equal(scanner_pool_scan(p, want[i].fd, "f", 0, &v, mime, sizeof(mime)), 0);
+        assert_int_equal(v.kind, VERDICT_CLEAN);
+        assert_string_equal(mime, want[i].mime);
+    }
+    struct verdict v;
+    char mime[SCANNER_POOL_MIME_MAX] = "";
+    assert_int_equal(scanner_pool_scan(p, e, "eicar.com", 0, &v, mime, sizeof(mime)), 0);
+    assert_int_equal(v.kind, VERDICT_INFECTED);
+    assert_string_equal(mime, "text/plain");
+    close(c);
+    close(e);
+    close(d);
+    close(z);
+    free_pool(p);
+}
+
 static void test_confined(void **state)
 {
     (void)state;
@@ -254,6 +289,29 @@ static void test_confined(void **state)
         g_free(uid);
         g_free(capeff);
     }
+    /* The zygote (the workers' parent) was not forked from this process: it is a child
+     * of the spawner, a fresh exec of this binary that has only ever had one thread
+     * (spawner.h), so no lock another thread held can be stuck in it. */
+    char *zp = proc_status_line(pids[0], "PPid:");
+    pid_t zygote = (pid_t)atol(zp);
+    char *sp = proc_status_line(zygote, "PPid:");
+    pid_t spawner = (pid_t)atol(sp);
+    assert_true(zygote > 1 && spawner > 1);
+    assert_int_not_equal(spawner, getpid());
+    char *threads = proc_status_line(spawner, "Threads:");
+    assert_string_equal(threads, "\t1");
+    char *cmdpath = g_strdup_printf("/proc/%ld/cmdline", (long)spawner), *cmd = NULL;
+    assert_true(g_file_get_contents(cmdpath, &cmd, NULL, NULL));
+    assert_string_equal(cmd, "kiosk-scanner-spawner");
+    char *parent = proc_status_line(spawner, "PPid:");
+    assert_int_equal(atol(parent), getpid());
+    g_free(zp);
+    g_free(sp);
+    g_free(threads);
+    g_free(cmdpath);
+    g_free(cmd);
+    g_free(parent);
+
     /* The worker's file system is its empty temp folder (root: chroot into a tmpfs). */
     int c = make_clean();
     if (is_root())
@@ -567,6 +625,68 @@ static void test_clamav_testfiles(void **state)
     free_pool(p);
 }
 
+/* Without root there is no chroot: a worker must still reach nothing of the file system
+ * but its private folder (Landlock), or refuse to start.  A child process drops to
+ * nobody, makes a pool, and has its worker try to open /etc/passwd (which nobody may
+ * read): EACCES, where an unconfined worker opens it.  Scanning still works. */
+#define NOBODY 65534
+static void test_unprivileged_confined(void **state)
+{
+    (void)state;
+    if (!is_root())
+        skip(); /* it drops privileges itself; as a user, the other tests run unprivileged */
+    char *dir = g_dir_make_tmp("test_pool_nobody.XXXXXX", NULL);
+    assert_non_null(dir);
+    assert_int_equal(chown(dir, NOBODY, NOBODY), 0);
+    char *db = db_dir();
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (setgroups(0, NULL) != 0 || setresgid(NOBODY, NOBODY, NOBODY) != 0 ||
+            setresuid(NOBODY, NOBODY, NOBODY) != 0 || geteuid() != NOBODY)
+            _exit(10);
+        struct scanner_pool *p = NULL;
+        char *why = NULL;
+        if (scanner_pool_new(db, &test_opts, 1, SCAN_USER, dir, &p, &why) != 0) {
+            fprintf(stderr, "scanner_pool_new as nobody: %s\n", why);
+            _exit(11);
+        }
+        char *rev = g_strreverse(g_strdup(eicar_r));
+        gsize len = 0;
+        guchar *eicar = g_base64_decode(rev, &len);
+        char *path = g_build_filename(dir, "eicar.com", NULL);
+        int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || util_write_all(fd, eicar, len) != 0)
+            _exit(12);
+        struct verdict v;
+        scanner_pool_scan_fd(p, fd, "eicar.com", TIMEOUT_MS, &v);
+        if (v.kind != VERDICT_INFECTED) {
+            fprintf(stderr, "EICAR as nobody: %s: %s\n", verdict_kind_str(v.kind), v.reason);
+            _exit(13);
+        }
+        setenv("KIOSK_SCANNER_TEST_FORBIDDEN", "open", 1);
+        scanner_pool_scan_fd(p, fd, "eicar.com", TIMEOUT_MS, &v);
+        unsetenv("KIOSK_SCANNER_TEST_FORBIDDEN");
+        if (v.kind != VERDICT_ERROR || !strstr(v.reason, "open /etc/passwd: Permission denied")) {
+            fprintf(stderr, "a worker started by nobody: %s: %s\n", verdict_kind_str(v.kind),
+                    v.reason);
+            _exit(14);
+        }
+        close(fd);
+        unlink(path);
+        scanner_pool_free(p);
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("the unprivileged pool failed (status 0x%x; its message is above)", status);
+    util_rm_rf(dir);
+    g_free(dir);
+    g_free(db);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -596,13 +716,13 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_verdicts),         cmocka_unit_test(test_confined),
+        cmocka_unit_test(test_verdicts), cmocka_unit_test(test_types),         cmocka_unit_test(test_confined),
         cmocka_unit_test(test_concurrent),       cmocka_unit_test(test_killed_mid_scan),
         cmocka_unit_test(test_timeout),          cmocka_unit_test(test_forbidden_syscalls),
         cmocka_unit_test(test_bad_answers),      cmocka_unit_test(test_idle_death),
         cmocka_unit_test(test_recycle),          cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_sanitize),
-        cmocka_unit_test(test_clamav_testfiles),
+        cmocka_unit_test(test_sanitize),          cmocka_unit_test(test_clamav_testfiles),
+        cmocka_unit_test(test_unprivileged_confined),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -115,7 +115,7 @@ static const char *disarm_base(const char *path)
  * policy on its new name and type.  On success fill F for delivery and return true; else set F's
  * verdict. */
 static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *f, const char *copy,
-                               const struct sanitize_result *r)
+                               const struct sanitize_result *r, pid_t writer)
 {
     struct stat st;
     char sha[65];
@@ -137,10 +137,10 @@ static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *
                     "size limit");
         goto out;
     }
-    /* A worker that did not write the copy types and scans it (pool.c replaced the
-     * writer), as the original was: libmagic never runs in the service. */
+    /* A worker that did not write the copy types and scans it, as the original was:
+     * libmagic never runs in the service. */
     char mime[SCANNER_POOL_MIME_MAX] = "";
-    scanner_pool_scan(d->pool, fd, f->display, d->timeout_ms, &v, mime, sizeof(mime));
+    scanner_pool_scan_copy(d->pool, fd, f->display, d->timeout_ms, writer, &v, mime, sizeof(mime));
     if (v.kind != VERDICT_CLEAN) {
         if (v.kind == VERDICT_INFECTED)
             verdict_set(&f->verdict, VERDICT_INFECTED, "%s (in the sanitized copy)", v.reason);
@@ -241,7 +241,7 @@ void disarm_file(const struct disarm_ctx *d, struct session_file *f)
     }
     if (mode == POLICY_DISARM_BLOCK) {
         scanner_pool_sanitize(d->pool, in, -1, f->display, format, SANITIZE_CHECK, &lim,
-                              d->timeout_ms, &r);
+                              d->timeout_ms, &r, NULL);
         close(in);
         char what[VERDICT_REASON_MAX];
         sanitize_removed_describe(r.removed, what, sizeof(what));
@@ -265,8 +265,9 @@ void disarm_file(const struct disarm_ctx *d, struct session_file *f)
                     g_strerror(errno));
         goto out;
     }
+    pid_t writer = 0;
     scanner_pool_sanitize(d->pool, in, out, f->display, format, SANITIZE_REWRITE, &lim,
-                          d->timeout_ms, &r);
+                          d->timeout_ms, &r, &writer);
     close(out);
     out = -1;
     switch (r.status) {
@@ -275,7 +276,7 @@ void disarm_file(const struct disarm_ctx *d, struct session_file *f)
          * the sanitizer did not find, e.g. inside an embedded object). */
         break;
     case SANITIZE_REWRITTEN:
-        if (disarm_second_look(d, f, copy, &r)) {
+        if (disarm_second_look(d, f, copy, &r, writer)) {
             unlinkat(d->spoolfd, f->spool_name, 0); /* the original is never delivered */
             g_free(f->spool_name);
             f->spool_name = copy;

@@ -276,15 +276,15 @@ static void pool_release(struct scanner_pool *p, int i)
     g_mutex_unlock(&p->lock);
 }
 
-/* Wait for an idle worker and take it; *id gets a new request id.  Slot index, or -1
- * with *why when no worker can be had. */
-static int pool_acquire(struct scanner_pool *p, guint64 *id, char **why)
+/* Wait for an idle worker other than AVOID (a pid; 0: any) and take it; *id gets a new
+ * request id.  Slot index, or -1 with *why when no worker can be had. */
+static int pool_acquire(struct scanner_pool *p, guint64 *id, char **why, pid_t avoid)
 {
     g_mutex_lock(&p->lock);
     for (;;) {
         int empty = -1;
         for (int i = 0; i < p->n; i++) {
-            if (p->slots[i].busy)
+            if (p->slots[i].busy || (avoid > 0 && p->slots[i].pid == avoid))
                 continue;
             if (p->slots[i].fd >= 0) {
                 p->slots[i].busy = true;
@@ -368,8 +368,8 @@ int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsig
     return scanner_pool_scan(p, fd, name, timeout_ms, out, NULL, 0);
 }
 
-int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
-                      struct verdict *out, char *mime, size_t mimelen)
+static int pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                     struct verdict *out, char *mime, size_t mimelen, pid_t avoid)
 {
     if (mime && mimelen)
         mime[0] = '\0';
@@ -382,7 +382,7 @@ int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned
 
     int i, attempt = 0;
 again:
-    i = pool_acquire(p, &id, &why);
+    i = pool_acquire(p, &id, &why, avoid);
     if (i < 0) {
         verdict_set(out, VERDICT_ERROR, "could not be scanned: no scanner worker available (%s)",
                     why);
@@ -453,6 +453,18 @@ again:
     return 0;
 }
 
+int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                      struct verdict *out, char *mime, size_t mimelen)
+{
+    return pool_scan(p, fd, name, timeout_ms, out, mime, mimelen, 0);
+}
+
+int scanner_pool_scan_copy(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                           pid_t writer, struct verdict *out, char *mime, size_t mimelen)
+{
+    return pool_scan(p, fd, name, timeout_ms, out, mime, mimelen, writer);
+}
+
 /* ---- content disarm (worker.h: sanitize / sanitized) --------------------------------- */
 
 /* The trusted side's checks of a sanitize answer.  NULL when well-formed, else what is
@@ -488,7 +500,7 @@ static const char *pool_sanitized_check(const struct worker_sanitized *rep, uint
 int scanner_pool_sanitize(struct scanner_pool *p, int fd, int copy, const char *name,
                           enum sanitize_format format, enum sanitize_mode mode,
                           const struct sanitize_limits *lim, unsigned timeout_ms,
-                          struct sanitize_result *out)
+                          struct sanitize_result *out, pid_t *writer)
 {
     struct worker_sanitize req;
     struct worker_sanitized rep;
@@ -498,8 +510,10 @@ int scanner_pool_sanitize(struct scanner_pool *p, int fd, int copy, const char *
     int status = -1, i, attempt = 0;
 
     memset(out, 0, sizeof(*out));
+    if (writer)
+        *writer = 0;
 again:
-    i = pool_acquire(p, &id, &why);
+    i = pool_acquire(p, &id, &why, 0);
     if (i < 0) {
         sanitize_refuse(out, "could not be sanitized: no scanner worker available (%s)", why);
         g_free(why);
@@ -542,9 +556,18 @@ again:
             bad = "answered nonsense";
     }
     if (!bad) {
-        /* A worker that wrote a copy does not judge it: the copy is scanned by another. */
-        if (out->status == SANITIZE_REWRITTEN)
-            pool_replace(p, i, &status);
+        /* A worker that wrote a copy does not judge it: the copy is scanned by another
+         * (scanner_pool_scan_copy avoids the writer).  With one worker there is no other:
+         * the writer is replaced.  Otherwise it stays, as every worker that has parsed
+         * this medium's bytes does until the session's recycle: replacing it costs a fork
+         * of the zygote, and the new worker's first scan faults in the engine's pages
+         * (0.25 s a copy with two million signatures; bench/README.md). */
+        if (out->status == SANITIZE_REWRITTEN) {
+            if (p->n < 2)
+                pool_replace(p, i, &status);
+            else if (writer)
+                *writer = pid;
+        }
         pool_release(p, i);
         return 0;
     }

@@ -29,7 +29,7 @@
  *       worker  -> sanitized {id, status, removed, family, size, reason}
  *   The copy is an empty file of the service's spool; the worker writes into it and never
  *   learns where it is.  The service re-checks the answer (sanitize_result_check, the
- *   copy's real size), then has a fresh worker type and scan the copy (a scan request). */
+ *   copy's real size), then has another worker type and scan the copy (a scan request). */
 #ifndef KIOSK_SCANNER_WORKER_H
 #define KIOSK_SCANNER_WORKER_H
 

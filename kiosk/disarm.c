@@ -194,6 +194,66 @@ out:
     return ok;
 }
 
+/* The worker that wrote the copy WNAME stays in the pool and may still hold its
+ * descriptor: the service copies exactly SIZE bytes into a spool file of its own (NAME,
+ * which no worker can write), with the original ORIG's times (the delivered file keeps
+ * the medium's modification time).  What is hashed, scanned and delivered is that file;
+ * the writer's is removed by the caller.  0, or -1 with F's verdict set. */
+static int disarm_take(const struct disarm_ctx *d, struct session_file *f, const char *wname,
+                       const char *name, int orig, uint64_t size)
+{
+    char buf[65536];
+    struct stat st;
+    uint64_t total = 0;
+    int rc = -1, err = 0;
+    int src = openat(d->spoolfd, wname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int dst = openat(d->spoolfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (src < 0 || dst < 0) {
+        err = errno;
+        goto out;
+    }
+    for (;;) {
+        ssize_t n = read(src, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            err = errno;
+            goto out;
+        }
+        if (n == 0)
+            break;
+        total += (uint64_t)n;
+        if (total > size)
+            break;
+        if (util_write_all(dst, buf, (size_t)n) != 0) {
+            err = errno;
+            goto out;
+        }
+    }
+    if (total != size) {
+        verdict_set(&f->verdict, VERDICT_ERROR,
+                    "the sanitized copy changed after the sanitizer answered");
+        goto out;
+    }
+    if (fstat(orig, &st) == 0) {
+        struct timespec ts[2] = {st.st_atim, st.st_mtim};
+        if (futimens(dst, ts) != 0)
+            log_warn("disarm: cannot set the time of a sanitized copy: %s", g_strerror(errno));
+    }
+    rc = 0;
+out:
+    if (rc != 0 && err)
+        verdict_set(&f->verdict, VERDICT_ERROR, "the sanitized copy could not be read back: %s",
+                    g_strerror(err));
+    if (src >= 0)
+        close(src);
+    if (dst >= 0)
+        close(dst);
+    if (rc != 0)
+        unlinkat(d->spoolfd, name, 0);
+    return rc;
+}
+
 static void disarm_legacy_macros(struct session_file *f)
 {
     verdict_set(&f->verdict, VERDICT_BLOCKED,
@@ -209,7 +269,7 @@ void disarm_file(const struct disarm_ctx *d, struct session_file *f)
                                                        : POLICY_DISARM_ALLOW;
     struct sanitize_limits lim;
     struct sanitize_result r;
-    char *copy = NULL;
+    char *copy = NULL, *taken = NULL;
     int in = -1, out = -1;
 
     if (format == SANITIZE_NONE) {
@@ -276,11 +336,14 @@ void disarm_file(const struct disarm_ctx *d, struct session_file *f)
          * the sanitizer did not find, e.g. inside an embedded object). */
         break;
     case SANITIZE_REWRITTEN:
-        if (disarm_second_look(d, f, copy, &r, writer)) {
+        taken = g_strconcat(f->spool_name, ".copy", NULL);
+        if (disarm_take(d, f, copy, taken, in, r.size) != 0)
+            break;
+        if (disarm_second_look(d, f, taken, &r, writer)) {
             unlinkat(d->spoolfd, f->spool_name, 0); /* the original is never delivered */
             g_free(f->spool_name);
-            f->spool_name = copy;
-            copy = NULL;
+            f->spool_name = taken;
+            taken = NULL;
             log_info("disarm: %s: sanitized (%s -> %s)", f->display, f->disarm->original_sha256,
                      f->sha256);
         }
@@ -296,5 +359,9 @@ out:
     if (copy) {
         unlinkat(d->spoolfd, copy, 0);
         g_free(copy);
+    }
+    if (taken) {
+        unlinkat(d->spoolfd, taken, 0);
+        g_free(taken);
     }
 }

@@ -3,7 +3,8 @@
 # an .xlsm, a .docm and a .pptm built here come out as .xlsx/.docx/.pptx copies without
 # their VBA project, ActiveX controls, ribbon callbacks and self-updating links, with the
 # same cell values and text; the copies are in SHA256SUMS and pass kiosk verify-batch;
-# MANIFEST.json, --json and the audit log carry both hashes.  EICAR in vbaProject.bin is
+# MANIFEST.json, --json and the audit log carry both hashes; the copies keep the originals'
+# modification times.  EICAR in vbaProject.bin is
 # malware (not sanitized); a zip bomb named .xlsx, a truncated .docx and an encrypted
 # .xlsx are held back with a reason, and the workers keep going.  Then macros=block.
 . "$(dirname "$0")/lib.sh"
@@ -34,7 +35,7 @@ expect_common
 # What the copies hold: no macro parts, macro-free types, the same values and text.
 delivery=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["delivery"])' "$SCAN_JSON")
 python3 - "$src" "$delivery" "$SCAN_JSON" "$AUDIT" <<'EOF' || fail "the sanitized copies are not right"
-import hashlib, json, re, sys, zipfile
+import hashlib, json, os, re, sys, zipfile
 src, delivery, scan, audit = sys.argv[1:5]
 j = json.load(open(scan))
 MACRO_FREE = {
@@ -103,6 +104,8 @@ for name, orig in ORIG.items():
     o = open("%s/%s" % (src, orig), "rb").read()
     assert f["staged_path"] == name and f["sha256"] == hashlib.sha256(data).hexdigest(), f
     assert f["size"] == len(data)
+    # the copy keeps the original's modification time, as every delivered file does
+    assert os.stat("%s/%s" % (delivery, name)).st_mtime_ns == os.stat("%s/%s" % (src, orig)).st_mtime_ns, name
     assert f["sanitized"]["original"]["sha256"] == hashlib.sha256(o).hexdigest(), f
     assert f["sanitized"]["original"]["size"] == len(o)
     assert "vba-macros" in f["sanitized"]["removed"] and "activex-controls" in f["sanitized"]["removed"]

@@ -13,7 +13,8 @@ LIB_SRCS := common/kerr.c common/log.c common/util.c \
             policy/policy.c \
             scanner/verdict.c scanner/scanner.c \
             kiosk/names.c kiosk/audit.c kiosk/manifest.c kiosk/media.c kiosk/walk.c \
-            kiosk/workarea.c kiosk/outbox.c kiosk/target.c kiosk/session.c kiosk/config.c
+            kiosk/workarea.c kiosk/outbox.c kiosk/target.c kiosk/session.c kiosk/config.c \
+            kiosk/edifact-json.c
 CLI_SRCS := kiosk/main.c kiosk/cmd-scan.c kiosk/cmd-policy.c kiosk/cmd-audit.c
 EXTRA_BINS :=
 EXTRA_CHECK_DEPS :=
@@ -30,7 +31,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-unit check-integration demo bench format clean install
+.PHONY: all deps check check-unit check-integration demo bench format clean
 
 all: $(BUILD)/kiosk $(EXTRA_BINS)
 
@@ -64,25 +65,7 @@ demo: deps
 	tools/demo.sh $(BUILD)
 
 
-# make install: the programs and the system files of docs/service.md (DESTDIR= for a
-# package build).  An existing /etc/kiosk/kiosk.conf or policy.conf is kept.
-PREFIX ?= /usr/local
-install: all $(BUILD)/kiosk-ui $(UI_MO)
-	install -D -m 0755 $(BUILD)/kiosk $(DESTDIR)$(PREFIX)/bin/kiosk
-	install -D -m 0755 $(BUILD)/kiosk-ui $(DESTDIR)$(PREFIX)/bin/kiosk-ui
-	install -D -m 0755 $(BUILD)/kiosk-verify $(DESTDIR)$(PREFIX)/bin/kiosk-verify
-	install -D -m 0755 $(BUILD)/kiosk-publish $(DESTDIR)$(PREFIX)/bin/kiosk-publish
-	install -D -m 0644 $(UI_MO) $(DESTDIR)/usr/share/locale/ja/LC_MESSAGES/kiosk.mo
-	install -d -m 0755 $(DESTDIR)/etc/kiosk
-	[ -e $(DESTDIR)/etc/kiosk/kiosk.conf ] || install -m 0644 data/kiosk.conf $(DESTDIR)/etc/kiosk/
-	[ -e $(DESTDIR)/etc/kiosk/policy.conf ] || install -m 0644 data/policy.conf $(DESTDIR)/etc/kiosk/
-	install -D -m 0644 data/kiosk.service $(DESTDIR)/etc/systemd/system/kiosk.service
-	install -D -m 0644 data/90-kiosk.rules $(DESTDIR)/etc/udev/rules.d/90-kiosk.rules
-	install -D -m 0644 docs/handoff.md $(DESTDIR)$(PREFIX)/share/doc/kiosk/handoff.md
-# Deliveries are signed by default: a kiosk installed here gets its key now (the service
-# makes it at its first start as well).  Not into a package's DESTDIR: a key is per kiosk.
-	if [ -z "$(DESTDIR)" ] && [ ! -e /etc/kiosk/signing.key ]; then \
-	    $(BUILD)/kiosk keygen --out-dir /etc/kiosk; fi
+# make install: mk/install.mk.
 
 format:
 	clang-format -i $(LIB_SRCS) $(CLI_SRCS) $(UNIT_SRCS) $(wildcard */*.h)

@@ -600,7 +600,11 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
     if (scanner_db_describe(cfg->signatures, &si) == 0) {
         int64_t days = -1;
         bool old = sigdb_too_old(&si, cfg->max_signature_age_days, now, &days);
-        json_object_set_string_member(so, "db_version", si.db_version);
+        /* Unknown values are null, never a placeholder ("none", -1). */
+        if (strcmp(si.db_version, "none") != 0)
+            json_object_set_string_member(so, "db_version", si.db_version);
+        else
+            json_object_set_null_member(so, "db_version");
         if (si.db_time > 0) {
             char *t = util_time_rfc3339(si.db_time * G_USEC_PER_SEC, false);
             json_object_set_string_member(so, "build_time", t);
@@ -608,7 +612,10 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
         } else {
             json_object_set_null_member(so, "build_time");
         }
-        json_object_set_int_member(so, "age_days", days);
+        if (days >= 0)
+            json_object_set_int_member(so, "age_days", days);
+        else
+            json_object_set_null_member(so, "age_days");
         json_object_set_boolean_member(so, "too_old", old);
         json_object_set_boolean_member(so, "test_signatures", si.test_signatures);
     } else {

@@ -6,6 +6,7 @@
  * crash may have left a torn line.  Only the tail is read, backwards in chunks; verify
  * streams the file, one line of look-ahead. */
 #include "kiosk/audit.h"
+#include "kiosk/audit-syslog.h"
 
 #include "common/kerr.h"
 #include "common/log.h"
@@ -402,10 +403,11 @@ out:
         flock(a->fd, LOCK_UN);
         errno = saved;
     }
+    /* With a severity by event, and journald fields (audit-syslog.h). */
     if (r == 0 && rline)
-        syslog(LOG_DAEMON | LOG_NOTICE, "%s", rline);
+        audit_syslog_send("recovery", NULL, a->t.seq - 1, rline);
     if (r == 0)
-        syslog(LOG_DAEMON | LOG_NOTICE, "%s", line);
+        audit_syslog_send(type, fields, a->t.seq, line);
     if (fields)
         json_object_unref(fields);
     g_string_free(buf, TRUE);
@@ -530,8 +532,13 @@ int audit_checkpoint(struct audit *a, const char *session, const char *key_path,
         return r;
     }
     /* An anchor outside the file: forwarded by syslog, a cut tail cannot take it back. */
-    syslog(LOG_DAEMON | LOG_NOTICE, "audit head: record %" G_GUINT64_FORMAT " sha256 %s session %s",
-           out->seq, out->hash, session ? session : "-");
+    char *msg = g_strdup_printf("audit head: record %" G_GUINT64_FORMAT " sha256 %s session %s",
+                                out->seq, out->hash, session ? session : "-");
+    char *f_session = session ? g_strconcat("SESSION=", session, NULL) : NULL;
+    const char *fields[] = {"KIOSK_EVENT=audit-head", f_session, NULL};
+    log_record(LOG_NOTICE, msg, fields);
+    g_free(f_session);
+    g_free(msg);
     return 0;
 }
 

@@ -8,8 +8,8 @@
  *           64 zeros for the first record of the file
  *   "type": the event, e.g. "session-start", "file", "session-end"
  * plus the fields of the event.  Records are appended with O_APPEND under an exclusive
- * flock(2), so two processes never interleave; each record is also sent to syslog
- * (facility LOG_DAEMON, ident "kiosk") as one line.
+ * flock(2), so two processes never interleave; each record is also sent to the system log
+ * with a severity by event and journald fields (audit-syslog.h).
  *
  * The head (seq and SHA-256 of the last record's line) is what anchors the chain outside
  * the file: a log whose tail was cut still chains, so the head is also kept elsewhere

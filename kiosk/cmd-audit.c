@@ -7,7 +7,6 @@
  *                                        2 unreadable or usage.
  *   kiosk audit show FILE [--since SEQ]  print the records (from seq SEQ on). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,30 +16,13 @@
 #include "common/kerr.h"
 #include "kiosk/admin.h"
 #include "kiosk/audit.h"
+#include "kiosk/audit-syslog.h"
+#include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
 #include "kiosk/sign.h"
 
-struct cmd_audit_entry {
-    const char *name;
-    int min_args; /* arguments after the sub-subcommand's name */
-    int max_args;
-    int (*exec)(int argc, char **argv);
-};
-
-static void cmd_audit_usage(FILE *f)
-{
-    fputs("usage: kiosk audit verify FILE [--head SEQ:HASH] [--pubkey FILE] [--config FILE]\n"
-          "       kiosk audit show FILE [--since SEQ]\n"
-          "  verify FILE   check that every record is intact and chained to the previous one;\n"
-          "                that the log still holds the head saved at the last session end\n"
-          "                (when FILE is the configured audit log) and record SEQ with HASH\n"
-          "                (--head, e.g. from a receipt or syslog); and every signed\n"
-          "                checkpoint, with the kiosk's public key (--pubkey, default\n"
-          "                [paths] public-key)\n"
-          "  show FILE     print the records, from record number SEQ on with --since\n",
-          f);
-}
+static const GOptionEntry cmd_audit_none[] = {{NULL, 0, 0, 0, NULL, NULL, NULL}};
 
 /* "SEQ:HASH" into AN. */
 static bool cmd_audit_parse_head(const char *text, struct audit_anchor *an)
@@ -68,51 +50,53 @@ static bool cmd_audit_same_file(const char *path, const char *other)
 
 static int cmd_audit_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"head", required_argument, NULL, 'H'},
-        {"pubkey", required_argument, NULL, 'k'},
-        {"config", required_argument, NULL, 'c'},
-        {NULL, 0, NULL, 0},
-    };
     const char *pubkey = NULL, *config = NULL;
+    char **heads = NULL;
+    const GOptionEntry opts[] = {
+        {"head", 0, 0, G_OPTION_ARG_STRING_ARRAY, &heads,
+         "Record SEQ must be there with this SHA-256 (from a receipt or syslog; repeatable)",
+         "SEQ:HASH"},
+        {"pubkey", 'k', 0, G_OPTION_ARG_FILENAME, &pubkey,
+         "The kiosk's public key for the signed checkpoints (default [paths] public-key)",
+         "FILE"},
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Settings file", "FILE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    struct cli cl = {.cmd = "kiosk audit verify"};
     GArray *anchors = g_array_new(FALSE, TRUE, sizeof(struct audit_anchor));
     struct kiosk_config *cfg = NULL;
     struct sign_pubkey key;
     struct audit_verify_opts vo = {0};
     struct audit_verify_result res = {0};
     char *why = NULL;
-    int c, ret = 2;
+    int ret = 2;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    int prc = cli_parse(&cl, &argc, &argv, "FILE",
+                        "Check that every record of the audit log is intact and chained to the "
+                        "previous one;\nthat the log still holds the head saved at the last "
+                        "session end (when FILE is\nthe configured audit log) and record SEQ with "
+                        "HASH (--head); and every signed\ncheckpoint, with the kiosk's public "
+                        "key.",
+                        "Exit status: 0 intact, 1 broken (the first broken line is named), 2 "
+                        "unreadable or usage.\n",
+                        opts, NULL, 1, 1);
+    if (prc != 0) {
+        g_array_free(anchors, TRUE);
+        return cli_parse_exit(prc);
+    }
+    for (int i = 0; heads && heads[i]; i++) {
         struct audit_anchor an = {0};
-        switch (c) {
-        case 'H':
-            if (!cmd_audit_parse_head(optarg, &an)) {
-                fprintf(stderr, "kiosk: --head wants SEQ:HASH (a record number and the SHA-256 "
-                                "of its line, 64 lower-case hex digits)\n");
-                goto out;
-            }
-            g_array_append_val(anchors, an);
-            break;
-        case 'k':
-            pubkey = optarg;
-            break;
-        case 'c':
-            config = optarg;
-            break;
-        default:
-            cmd_audit_usage(stderr);
+        if (!cmd_audit_parse_head(heads[i], &an)) {
+            ret = cli_usage_error(&cl, "--head wants SEQ:HASH (a record number and the SHA-256 "
+                                       "of its line, 64 lower-case hex digits), not '%s'",
+                                  heads[i]);
             goto out;
         }
+        g_array_append_val(anchors, an);
     }
-    if (optind != argc - 1) {
-        cmd_audit_usage(stderr);
-        goto out;
-    }
-    const char *path = argv[optind];
+    const char *path = argv[1];
     if (config_load(config, &cfg, &why) != 0) {
-        fprintf(stderr, "kiosk: %s\n", why);
+        cli_fail(&cl, "%s", why);
         goto out;
     }
     GPtrArray *pre = g_ptr_array_new_with_free_func(g_free);
@@ -134,7 +118,7 @@ static int cmd_audit_verify(int argc, char **argv)
     const char *kp = pubkey ? pubkey : cfg->public_key;
     if (kp && (pubkey || access(kp, R_OK) == 0)) {
         if (sign_key_load_public(kp, &key, &why) != 0) {
-            fprintf(stderr, "kiosk: %s\n", why);
+            cli_fail(&cl, "%s", why);
             g_ptr_array_free(pre, TRUE);
             goto out;
         }
@@ -192,6 +176,16 @@ out:
 
 static int cmd_audit_show(int argc, char **argv)
 {
+    const char *o_since = NULL;
+    const GOptionEntry opts[] = {
+        {"since", 0, 0, G_OPTION_ARG_STRING, &o_since, "Start at record number SEQ", "SEQ"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    struct cli cl = {.cmd = "kiosk audit show"};
+    int prc = cli_parse(&cl, &argc, &argv, "FILE", "Print the records of the audit log.", NULL,
+                        opts, NULL, 1, 1);
+    if (prc != 0)
+        return cli_parse_exit(prc);
     const char *path = argv[1];
     guint64 since = 0;
     FILE *f = NULL;
@@ -200,16 +194,8 @@ static int cmd_audit_show(int argc, char **argv)
     ssize_t len;
     int ret = 2;
 
-    if (argc == 4) {
-        if (strcmp(argv[2], "--since") != 0 ||
-            !g_ascii_string_to_unsigned(argv[3], 10, 0, G_MAXUINT64, &since, NULL)) {
-            cmd_audit_usage(stderr);
-            goto out;
-        }
-    } else if (argc != 2) {
-        cmd_audit_usage(stderr);
-        goto out;
-    }
+    if (o_since && !g_ascii_string_to_unsigned(o_since, 10, 0, G_MAXUINT64, &since, NULL))
+        return cli_usage_error(&cl, "--since needs a record number, not '%s'", o_since);
     f = fopen(path, "re");
     if (!f) {
         fprintf(stderr, "%s: cannot read the audit log: %s\n", path, g_strerror(errno));
@@ -241,34 +227,39 @@ out:
     return ret;
 }
 
-static const struct cmd_audit_entry cmd_audit_table[] = {
-    {.name = "verify", .min_args = 1, .max_args = 9, .exec = cmd_audit_verify},
-    {.name = "show", .min_args = 1, .max_args = 3, .exec = cmd_audit_show},
+static void cmd_audit_print_type(const char *type, int priority, const char *what, void *data)
+{
+    static const char *const names[] = {"emerg", "alert", "crit",  "err",
+                                        "warning", "notice", "info", "debug"};
+    char id[33];
+    (void)data;
+    audit_syslog_message_id(type, id);
+    printf("%-20s %-8s %s  %s\n", type, names[priority & 7], id, what);
+}
+
+static int cmd_audit_types(int argc, char **argv)
+{
+    struct cli cl = {.cmd = "kiosk audit types"};
+    int prc = cli_parse(&cl, &argc, &argv, "",
+                        "List the audit record types with their syslog severity (the default; "
+                        "some depend\non the record, as the text says) and their journald "
+                        "MESSAGE_ID (docs/logging.md).",
+                        NULL, cmd_audit_none, NULL, 0, 0);
+    if (prc != 0)
+        return cli_parse_exit(prc);
+    printf("%-20s %-8s %-32s  %s\n", "TYPE", "SEVERITY", "MESSAGE_ID", "WHAT");
+    audit_syslog_each_type(cmd_audit_print_type, NULL);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static const struct cli_sub cmd_audit_table[] = {
+    {"types", cmd_audit_types, "list the record types, their severity and MESSAGE_ID"},
+    {"verify", cmd_audit_verify, "check the hash chain, the saved head and the checkpoints"},
+    {"show", cmd_audit_show, "print the records (from record SEQ on with --since)"},
 };
 
 int cmd_audit(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-                      strcmp(argv[1], "help") == 0)) {
-        cmd_audit_usage(stdout);
-        return 0;
-    }
-    if (argc < 2) {
-        cmd_audit_usage(stderr);
-        return 2;
-    }
-    for (size_t i = 0; i < G_N_ELEMENTS(cmd_audit_table); i++) {
-        const struct cmd_audit_entry *c = &cmd_audit_table[i];
-        if (strcmp(argv[1], c->name) != 0)
-            continue;
-        int nargs = argc - 2;
-        if (nargs < c->min_args || nargs > c->max_args) {
-            cmd_audit_usage(stderr);
-            return 2;
-        }
-        return c->exec(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "kiosk audit: unknown command \"%s\"\n", argv[1]);
-    cmd_audit_usage(stderr);
-    return 2;
+    return cli_dispatch("kiosk audit", cmd_audit_table, G_N_ELEMENTS(cmd_audit_table), argc,
+                        argv);
 }

@@ -1,27 +1,25 @@
 /* cmd-daemon.c - `kiosk daemon`: the hotplug service (daemon.h). */
 #include "common/log.h"
+#include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
 #include "kiosk/daemon.h"
 #include "kiosk/udev.h"
 
-#include <getopt.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char cmd_daemon_usage[] =
-    "usage: kiosk daemon [--config FILE] [--policy FILE] [--target SPEC] [--staging DIR]\n"
-    "                    [--work-dir DIR] [--signing-key FILE] [--signatures DIR]\n"
-    "                    [--audit-log FILE] [--run-dir DIR] [--socket PATH]\n"
-    "                    [--accept-loop-devices] [--loop-backing-dir DIR] [--debug]\n"
-    "       kiosk daemon --list-devices [--config FILE] [--accept-loop-devices]\n"
-    "Watch for USB media and check each one (see docs/service.md); events for the screen\n"
-    "on --socket (docs/protocol.md).  --accept-loop-devices is the testing/training mode:\n"
-    "read-only loop devices (losetup -r IMAGE) count as USB media.\n"
-    "--list-devices prints what the service would do with each block device, and exits.\n";
+static const char cmd_daemon_summary[] =
+    "Watch for USB media and check each one (docs/service.md); events for the screen on\n"
+    "--socket (docs/protocol.md).  Run by systemd (kiosk.service, Type=notify).";
+static const char cmd_daemon_description[] =
+    "--accept-loop-devices is the testing/training mode: read-only loop devices (losetup -r\n"
+    "IMAGE) count as USB media.  --list-devices prints what the service would do with each\n"
+    "block device, and exits.  SIGHUP (systemctl reload kiosk) reloads the policy and the\n"
+    "signatures; SIGTERM stops (a running check is cancelled, nothing half-done published).\n";
 
 static void cmd_daemon_list_one(const char *syspath, enum kudev_verdict v,
                                 const struct kudev_device *d, const char *why, void *data)
@@ -45,59 +43,44 @@ int cmd_daemon(int argc, char **argv)
      * arenas so memory returned by one session's threads is reused by the next (with one
      * arena per new thread, RSS crept up by megabytes over fifty sessions). */
     mallopt(M_ARENA_MAX, 2);
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"policy", required_argument, NULL, 'p'},
-        {"staging", required_argument, NULL, 's'},
-        {"signatures", required_argument, NULL, 'd'},
-        {"audit-log", required_argument, NULL, 'a'},
-        {"run-dir", required_argument, NULL, 'r'},
-        {"socket", required_argument, NULL, 'S'},
-        {"accept-loop-devices", no_argument, NULL, 'L'},
-        {"loop-backing-dir", required_argument, NULL, 'B'},
-        {"list-devices", no_argument, NULL, 'l'},
-        {"debug", no_argument, NULL, 'D'},
-        {"target", required_argument, NULL, 'T'},
-        {"work-dir", required_argument, NULL, 'W'},
-        {"signing-key", required_argument, NULL, 'K'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *config_path = NULL, *o_policy = NULL, *o_staging = NULL, *o_sigs = NULL,
                *o_audit = NULL, *o_run = NULL, *o_socket = NULL, *o_backing = NULL,
                *o_target = NULL, *o_work = NULL, *o_key = NULL;
-    bool accept_loop = false, list = false, debug = false;
+    gboolean accept_loop = FALSE, list = FALSE, debug = FALSE;
+    const GOptionEntry opts[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Settings file", "FILE"},
+        {"policy", 0, 0, G_OPTION_ARG_FILENAME, &o_policy, "Policy file", "FILE"},
+        {"target", 0, 0, G_OPTION_ARG_STRING, &o_target,
+         "Where deliveries go: dir:PATH or smb://HOST[:PORT]/SHARE/PATH", "SPEC"},
+        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &o_staging, "Staging share (a local target)",
+         "DIR"},
+        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_work, "Private work area (spool, outbox)",
+         "DIR"},
+        {"signing-key", 0, 0, G_OPTION_ARG_FILENAME, &o_key, "Delivery signing key", "FILE"},
+        {"signatures", 0, 0, G_OPTION_ARG_FILENAME, &o_sigs, "ClamAV signature folder", "DIR"},
+        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o_audit, "Audit log", "FILE"},
+        {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_run, "Mount points and runtime files", "DIR"},
+        {"socket", 0, 0, G_OPTION_ARG_FILENAME, &o_socket, "Event socket", "PATH"},
+        {"accept-loop-devices", 0, 0, G_OPTION_ARG_NONE, &accept_loop,
+         "Testing mode: read-only loop devices count as USB media", NULL},
+        {"loop-backing-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_backing,
+         "Testing mode: only loop devices of images below DIR", "DIR"},
+        {"list-devices", 0, 0, G_OPTION_ARG_NONE, &list,
+         "Print what would be done with each block device, and exit", NULL},
+        {"debug", 0, 0, G_OPTION_ARG_NONE, &debug, "Log debug messages too", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    struct cli cl = {.cmd = "kiosk daemon"};
     struct kiosk_config *cfg = NULL;
     char *why = NULL;
-    int c, rc = 2;
+    int rc = 2;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': config_path = optarg; break;
-        case 'p': o_policy = optarg; break;
-        case 's': o_staging = optarg; break;
-        case 'd': o_sigs = optarg; break;
-        case 'a': o_audit = optarg; break;
-        case 'r': o_run = optarg; break;
-        case 'S': o_socket = optarg; break;
-        case 'L': accept_loop = true; break;
-        case 'B': o_backing = optarg; break;
-        case 'l': list = true; break;
-        case 'D': debug = true; break;
-        case 'T': o_target = optarg; break;
-        case 'W': o_work = optarg; break;
-        case 'K': o_key = optarg; break;
-        case 'h': fputs(cmd_daemon_usage, stdout); return 0;
-        default: fputs(cmd_daemon_usage, stderr); return 2;
-        }
-    }
-    if (optind != argc) {
-        fputs(cmd_daemon_usage, stderr);
-        return 2;
-    }
+    int prc = cli_parse(&cl, &argc, &argv, "", cmd_daemon_summary, cmd_daemon_description, opts,
+                        NULL, 0, 0);
+    if (prc != 0)
+        return cli_parse_exit(prc);
     if (config_load(config_path, &cfg, &why) != 0) {
-        fprintf(stderr, "kiosk: %s\n", why);
+        cli_fail(&cl, "%s", why);
         goto out;
     }
     config_override(&cfg->policy, o_policy);
@@ -125,8 +108,10 @@ int cmd_daemon(int argc, char **argv)
         rc = 0;
         goto out;
     }
-    /* Every log line says when the kiosk is in testing mode. */
-    log_init(cfg->accept_loop ? "kiosk-daemon[TESTING MODE]" : "kiosk-daemon", true);
+    /* A fixed identifier for the system log (a SIEM's app-name); testing mode is a field
+     * of every line (common/log.h). */
+    log_init("kiosk", true);
+    log_set_testing_mode(cfg->accept_loop);
     if (debug)
         log_set_level(LOG_LEVEL_DEBUG);
     if (geteuid() != 0)

@@ -1,37 +1,30 @@
 /* cmd-policy.c - `kiosk policy ...`: tools for the administrator's policy file.
  *
  *   kiosk policy check FILE   load and validate FILE; print a summary or every problem
- *                             as FILE:LINE: message.  Exit 0 valid, 1 invalid, 2 usage. */
+ *                             as FILE:LINE: message.  Exit 0 valid, 1 invalid, 2 usage.
+ *   kiosk policy install ...  cmd-admin.c */
 #include <stdio.h>
 #include <string.h>
 
+#include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "policy/policy.h"
 
-struct cmd_policy_entry {
-    const char *name;
-    int min_args; /* arguments after the sub-subcommand's name */
-    int max_args;
-    int (*exec)(int argc, char **argv);
-};
-
-static void cmd_policy_usage(FILE *f)
-{
-    fputs("usage: kiosk policy check FILE\n"
-          "       kiosk policy install [OPTIONS] FILE SIGFILE\n"
-          "  check FILE   validate a policy file (reference: docs/policy.md)\n"
-          "  install      install a policy signed with minisign (docs/admin.md)\n",
-          f);
-}
-
 static int cmd_policy_check(int argc, char **argv)
 {
+    const GOptionEntry none[] = {{NULL, 0, 0, 0, NULL, NULL, NULL}};
+    struct cli cl = {.cmd = "kiosk policy check"};
+    int prc = cli_parse(&cl, &argc, &argv, "FILE",
+                        "Validate a policy file (reference: kiosk-policy(5), docs/policy.md).\n"
+                        "Every problem is printed as FILE:LINE: message.",
+                        "Exit status: 0 valid, 1 invalid, 2 usage.\n", none, NULL, 1, 1);
+    if (prc != 0)
+        return cli_parse_exit(prc);
     const char *path = argv[1];
     GPtrArray *errors = g_ptr_array_new_with_free_func(policy_error_free);
     struct policy *p = NULL;
     int ret = 1;
 
-    (void)argc;
     if (policy_load(path, &p, errors) != 0) {
         policy_errors_print(stderr, "", path, errors);
         if (errors->len == 0)
@@ -48,34 +41,13 @@ out:
     return ret;
 }
 
-static const struct cmd_policy_entry cmd_policy_table[] = {
-    {.name = "check", .min_args = 1, .max_args = 1, .exec = cmd_policy_check},
-    {.name = "install", .min_args = 0, .max_args = 32, .exec = cmd_policy_install},
+static const struct cli_sub cmd_policy_table[] = {
+    {"check", cmd_policy_check, "validate a policy file"},
+    {"install", cmd_policy_install, "install a policy signed with minisign (docs/admin.md)"},
 };
 
 int cmd_policy(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-                      strcmp(argv[1], "help") == 0)) {
-        cmd_policy_usage(stdout);
-        return 0;
-    }
-    if (argc < 2) {
-        cmd_policy_usage(stderr);
-        return 2;
-    }
-    for (size_t i = 0; i < G_N_ELEMENTS(cmd_policy_table); i++) {
-        const struct cmd_policy_entry *c = &cmd_policy_table[i];
-        if (strcmp(argv[1], c->name) != 0)
-            continue;
-        int nargs = argc - 2;
-        if (nargs < c->min_args || nargs > c->max_args) {
-            cmd_policy_usage(stderr);
-            return 2;
-        }
-        return c->exec(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "kiosk policy: unknown command '%s'\n", argv[1]);
-    cmd_policy_usage(stderr);
-    return 2;
+    return cli_dispatch("kiosk policy", cmd_policy_table, G_N_ELEMENTS(cmd_policy_table), argc,
+                        argv);
 }

@@ -1,34 +1,27 @@
 /* cmd-report.c - `kiosk report`, `kiosk print` and `kiosk keygen`. */
 #include "common/kerr.h"
 #include "common/util.h"
+#include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
 #include "kiosk/report.h"
 #include "kiosk/sign.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char cmd_report_usage[] =
-    "usage: kiosk report SESSION [--format a4|receipt] [--lang ja|en|both] [--config FILE]\n"
-    "                    [--work-dir DIR] [--audit-log FILE] -o FILE.pdf\n"
-    "SESSION is a session id, or 'last' for the newest checked session (in the outbox).\n";
-
-static const char cmd_print_usage[] =
-    "usage: kiosk print SESSION [--printer NAME] [--format receipt|a4] [--lang ja|en|both]\n"
-    "                   [--config FILE] [--work-dir DIR] [--audit-log FILE] [--timeout SECONDS]\n"
-    "SESSION is a session id, or 'last' to reprint the newest checked session.\n"
-    "The report is always saved too (into [report] folder, default WORK/reports).\n"
+static const char cmd_report_summary[] =
+    "Write the PDF report (A4, every file) or the 80 mm receipt of a session.\n"
+    "SESSION is a session id, or 'last' for the newest checked session (in the outbox).";
+static const char cmd_print_summary[] =
+    "Print the report or receipt of a session through CUPS.  SESSION is a session id, or\n"
+    "'last' to reprint the newest checked session.  The report is always saved too\n"
+    "(into [report] folder, default WORK/reports).";
+static const char cmd_print_description[] =
     "Exit status: 0 printed, 1 not printed (the message says why), 2 usage.\n";
-
-static const char cmd_keygen_usage[] =
-    "usage: kiosk keygen [--out-dir DIR]\n"
-    "Creates the kiosk's signing key: DIR/signing.key (secret, mode 0600) and\n"
-    "DIR/signing.pub (public, minisign format); DIR defaults to /etc/kiosk.\n";
 
 /* Options shared by report and print. */
 struct cmd_report_opts {
@@ -36,38 +29,52 @@ struct cmd_report_opts {
     int timeout;
 };
 
-static int cmd_report_parse(int argc, char **argv, const char *usage, bool print,
-                            struct cmd_report_opts *ro, const char **session)
+/* Returns -1 go on, else the exit status. */
+static int cmd_report_parse(int argc, char **argv, bool print, struct cmd_report_opts *ro,
+                            const char **session)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},    {"work-dir", required_argument, NULL, 'W'},
-        {"audit-log", required_argument, NULL, 'a'}, {"format", required_argument, NULL, 'f'},
-        {"lang", required_argument, NULL, 'l'},      {"printer", required_argument, NULL, 'P'},
-        {"output", required_argument, NULL, 'o'},    {"timeout", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+    const char *timeout = NULL;
+    const GOptionEntry common[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &ro->config, "Settings file", "FILE"},
+        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &ro->work_dir, "Private work area (the "
+                                                                 "outbox)",
+         "DIR"},
+        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &ro->audit_log, "Audit log", "FILE"},
+        {"format", 0, 0, G_OPTION_ARG_STRING, &ro->format, "a4 or receipt", "FORMAT"},
+        {"lang", 0, 0, G_OPTION_ARG_STRING, &ro->lang, "ja, en or both", "LANG"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
-    int c;
+    const GOptionEntry report_opts[] = {
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &ro->out, "The PDF to write (required)",
+         "FILE.pdf"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    const GOptionEntry print_opts[] = {
+        {"printer", 0, 0, G_OPTION_ARG_STRING, &ro->printer, "CUPS queue (default: [report] "
+                                                             "printer, then the CUPS default)",
+         "NAME"},
+        {"timeout", 0, 0, G_OPTION_ARG_STRING, &timeout, "Give up after this long (default 30)",
+         "SECONDS"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    struct cli cl = {.cmd = print ? "kiosk print" : "kiosk report"};
     ro->timeout = 30;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': ro->config = optarg; break;
-        case 'W': ro->work_dir = optarg; break;
-        case 'a': ro->audit_log = optarg; break;
-        case 'f': ro->format = optarg; break;
-        case 'l': ro->lang = optarg; break;
-        case 'P': ro->printer = optarg; break;
-        case 'o': ro->out = optarg; break;
-        case 't': ro->timeout = atoi(optarg); break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 2;
-        }
+    int prc = cli_parse(&cl, &argc, &argv, "SESSION", print ? cmd_print_summary : cmd_report_summary,
+                        print ? cmd_print_description : NULL, common,
+                        print ? print_opts : report_opts, 1, 1);
+    if (prc != 0)
+        return cli_parse_exit(prc);
+    if (!print && !ro->out)
+        return cli_usage_error(&cl, "-o FILE.pdf is required");
+    if (timeout) {
+        gint64 t;
+        if (!cli_int_in_range(timeout, 1, 3600, &t))
+            return cli_usage_error(&cl, "--timeout needs a number of seconds from 1 to 3600, "
+                                        "not '%s'",
+                                   timeout);
+        ro->timeout = (int)t;
     }
-    if (optind != argc - 1 || (print && ro->out) || (!print && (ro->printer || !ro->out))) {
-        fputs(usage, stderr);
-        return 2;
-    }
-    *session = argv[optind];
+    *session = argv[1];
     return -1;
 }
 
@@ -109,7 +116,7 @@ int cmd_report(int argc, char **argv)
     struct report_session *s = NULL;
     const char *session = NULL;
     char *why = NULL;
-    int rc = cmd_report_parse(argc, argv, cmd_report_usage, false, &ro, &session);
+    int rc = cmd_report_parse(argc, argv, false, &ro, &session);
     if (rc >= 0)
         return rc;
     rc = cmd_report_setup(&ro, false, &cfg, &o);
@@ -141,7 +148,7 @@ int cmd_print(int argc, char **argv)
     struct kiosk_config *cfg = NULL;
     const char *session = NULL;
     char *why = NULL, *saved = NULL;
-    int rc = cmd_report_parse(argc, argv, cmd_print_usage, true, &ro, &session);
+    int rc = cmd_report_parse(argc, argv, true, &ro, &session);
     if (rc >= 0)
         return rc;
     rc = cmd_report_setup(&ro, true, &cfg, &o);
@@ -166,25 +173,20 @@ out:
 
 int cmd_keygen(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"out-dir", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *dir = "/etc/kiosk";
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': dir = optarg; break;
-        case 'h': fputs(cmd_keygen_usage, stdout); return 0;
-        default: fputs(cmd_keygen_usage, stderr); return 2;
-        }
-    }
-    if (optind != argc) {
-        fputs(cmd_keygen_usage, stderr);
-        return 2;
-    }
+    const GOptionEntry opts[] = {
+        {"out-dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Where to write the keys (default "
+                                                       "/etc/kiosk)",
+         "DIR"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    struct cli cl = {.cmd = "kiosk keygen"};
+    int prc = cli_parse(&cl, &argc, &argv, "",
+                        "Create the kiosk's delivery signing key: DIR/signing.key (secret, mode "
+                        "0600)\nand DIR/signing.pub (public, minisign format).",
+                        "An existing key is never overwritten (exit 1).\n", opts, NULL, 0, 0);
+    if (prc != 0)
+        return cli_parse_exit(prc);
     if (util_mkdir_p(dir, 0755) != 0) {
         fprintf(stderr, "kiosk: cannot create %s: %s\n", dir, g_strerror(errno));
         return 1;

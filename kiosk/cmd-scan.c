@@ -2,6 +2,7 @@
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "kiosk/audit.h"
 #include "kiosk/config.h"
@@ -12,22 +13,20 @@
 #include "scanner/pool.h"
 #include "scanner/scanner.h"
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char cmd_scan_usage[] =
-    "usage: kiosk scan [--config FILE] [--policy FILE] [--target dir:DIR|smb://HOST/SHARE/PATH]\n"
-    "                  [--staging DIR] [--work-dir DIR] [--signing-key FILE] [--signatures DIR]\n"
-    "                  [--audit-log FILE] [--run-dir DIR] [--workers N] [--json]\n"
-    "                  [--details-json '{\"vessel\":\"...\",\"imo\":\"...\"}'] [--testing] SOURCE\n"
-    "SOURCE is a disk image file, a block device or a folder.  The clean files are committed to\n"
-    "the outbox and then published to the target (--staging DIR = --target dir:DIR).\n"
-    "Exit status: 0 every file delivered, 1 some files held back, 2 error (nothing delivered),\n"
-    "3 checked but not published yet (it waits in the outbox: kiosk staging retry).\n"
-    "--testing: the test suite's hooks work (the session and its manifest say testing mode).\n";
+static const char cmd_scan_summary[] =
+    "Check a medium once, headless, with the same pipeline as the service, and deliver its\n"
+    "clean files.  SOURCE is a disk image file, a block device or a folder.  The clean files\n"
+    "are committed to the outbox and then published to the target (--staging DIR =\n"
+    "--target dir:DIR).";
+static const char cmd_scan_description[] =
+    "Exit status: 0 every file delivered, 1 some files held back, 2 error (nothing\n"
+    "delivered) or usage, 3 checked but not published yet (it waits in the outbox: kiosk\n"
+    "staging retry).  With --json a failure is {\"status\": \"failed\", \"error\": ...}.\n";
 
 static volatile gint cmd_scan_cancel;
 
@@ -73,6 +72,37 @@ static void cmd_scan_progress(const struct session_progress *p, void *data)
         fputc('\r', stderr);
     t->last_len = len;
     fflush(stderr);
+}
+
+/* What the EDIFACT files are, their problems, and details that disagree with them. */
+static void cmd_scan_print_edifact(const struct session_result *r)
+{
+    bool header = false;
+    for (guint i = 0; i < r->files->len; i++) {
+        const struct session_file *f = g_ptr_array_index(r->files, i);
+        char text[512];
+        if (!f->edifact)
+            continue;
+        if (!header) {
+            printf("\nEDIFACT messages:\n");
+            header = true;
+        }
+        edifact_headline(f->edifact, EDIFACT_EN, text, sizeof(text));
+        printf("  %-40s %s\n", f->display, text);
+        if (f->edifact->status == EDIFACT_MALFORMED) {
+            edifact_problem_text(f->edifact, EDIFACT_EN, text, sizeof(text));
+            printf("  %-40s %s: %s\n", "", f->verdict.kind == VERDICT_CLEAN ? "WARNING" : "HELD BACK",
+                   text);
+        }
+    }
+    JsonArray *mm = r->edifact_mismatch;
+    for (guint i = 0; mm && i < json_array_get_length(mm); i++) {
+        JsonObject *o = json_array_get_object_element(mm, i);
+        if (i == 0)
+            printf("\nThe session details disagree with the files:\n");
+        printf("  %-40s %s\n", json_object_get_string_member(o, "path"),
+               json_object_get_string_member(o, "text"));
+    }
 }
 
 /* What happened to the delivery after the check (the outbox entry's state). */
@@ -147,6 +177,7 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
         printf("  %-22s %-40s %s\n", verdict_kind_label(f->verdict.kind), f->display,
                f->verdict.reason);
     }
+    cmd_scan_print_edifact(r);
 }
 
 /* Deliveries go in order: why an entry still waits (the older one that fails), or NULL. */
@@ -203,26 +234,39 @@ static void cmd_scan_publish(struct handoff *ho, const struct kiosk_config *cfg,
 
 int cmd_scan(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},   {"policy", required_argument, NULL, 'p'},
-        {"staging", required_argument, NULL, 's'},  {"signatures", required_argument, NULL, 'd'},
-        {"audit-log", required_argument, NULL, 'a'}, {"run-dir", required_argument, NULL, 'r'},
-        {"workers", required_argument, NULL, 'w'},  {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},           {"details-json", required_argument, NULL, 'D'},
-        {"target", required_argument, NULL, 'T'},   {"work-dir", required_argument, NULL, 'W'},
-        {"signing-key", required_argument, NULL, 'K'},
-        {"testing", no_argument, NULL, 'X'},
-        {NULL, 0, NULL, 0},
-    };
     const char *config_path = NULL, *o_policy = NULL, *o_staging = NULL, *o_sigs = NULL,
-               *o_audit = NULL, *o_run = NULL, *o_target = NULL, *o_work = NULL, *o_key = NULL;
+               *o_audit = NULL, *o_run = NULL, *o_workers = NULL, *o_details = NULL,
+               *o_target = NULL, *o_work = NULL, *o_key = NULL;
+    gboolean json = FALSE, testing = FALSE;
     struct handoff *ho = NULL;
     struct cmd_scan_pub pub = {0};
+    const GOptionEntry opts[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Settings file", "FILE"},
+        {"policy", 0, 0, G_OPTION_ARG_FILENAME, &o_policy, "Policy file", "FILE"},
+        {"target", 0, 0, G_OPTION_ARG_STRING, &o_target,
+         "Where deliveries go: dir:PATH or smb://HOST[:PORT]/SHARE/PATH", "SPEC"},
+        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &o_staging, "Staging share (a local target)",
+         "DIR"},
+        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_work, "Private work area (spool, outbox)",
+         "DIR"},
+        {"signing-key", 0, 0, G_OPTION_ARG_FILENAME, &o_key, "Delivery signing key", "FILE"},
+        {"signatures", 0, 0, G_OPTION_ARG_FILENAME, &o_sigs, "ClamAV signature folder", "DIR"},
+        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o_audit, "Audit log", "FILE"},
+        {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_run, "Mount points and runtime files", "DIR"},
+        {"workers", 0, 0, G_OPTION_ARG_STRING, &o_workers, "Scanner processes (0: one per core)",
+         "N"},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as one JSON object", NULL},
+        {"details-json", 0, 0, G_OPTION_ARG_STRING, &o_details,
+         "Session details as the screen sends them, e.g. '{\"vessel\":\"...\",\"imo\":\"...\"}'",
+         "JSON"},
+        {"testing", 0, 0, G_OPTION_ARG_NONE, &testing,
+         "The test suite's hooks work (the session and its manifest say testing mode)", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    struct cli cl = {.cmd = "kiosk scan"};
     int workers = -1;
-    bool json = false, testing = false;
-    const char *o_details = NULL;
     JsonObject *details = NULL;
-    int c, rc = 2;
+    int rc = 2;
     struct kiosk_config *cfg = NULL;
     struct policy *pol = NULL;
     struct scanner_pool *pool = NULL;
@@ -230,36 +274,23 @@ int cmd_scan(int argc, char **argv)
     GPtrArray *perrs = NULL;
     char *why = NULL;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': config_path = optarg; break;
-        case 'p': o_policy = optarg; break;
-        case 's': o_staging = optarg; break;
-        case 'd': o_sigs = optarg; break;
-        case 'a': o_audit = optarg; break;
-        case 'r': o_run = optarg; break;
-        case 'w': workers = atoi(optarg); break;
-        case 'j': json = true; break;
-        case 'D': o_details = optarg; break;
-        case 'T': o_target = optarg; break;
-        case 'W': o_work = optarg; break;
-        case 'K': o_key = optarg; break;
-        case 'X': testing = true; break;
-        case 'h': fputs(cmd_scan_usage, stdout); return 0;
-        default: fputs(cmd_scan_usage, stderr); return 2;
-        }
+    int prc = cli_parse(&cl, &argc, &argv, "SOURCE", cmd_scan_summary, cmd_scan_description,
+                        opts, NULL, 1, 1);
+    if (prc != 0)
+        return cli_parse_exit(prc);
+    if (o_workers) {
+        gint64 w;
+        if (!cli_int_in_range(o_workers, 0, 256, &w))
+            return cli_usage_error(&cl, "--workers needs a number from 0 to 256, not '%s'",
+                                   o_workers);
+        workers = (int)w;
     }
-    if (optind != argc - 1) {
-        fputs(cmd_scan_usage, stderr);
-        return 2;
-    }
-    const char *source = argv[optind];
+    const char *source = argv[1];
     if (o_details) {
         /* Session details (vessel, imo, voyage, company, person) as the screen sends them. */
         JsonNode *dn = json_from_string(o_details, NULL);
         if (!dn || !JSON_NODE_HOLDS_OBJECT(dn)) {
-            fprintf(stderr, "kiosk: --details-json needs a JSON object\n");
+            cli_usage_error(&cl, "--details-json needs a JSON object");
             if (dn)
                 json_node_unref(dn);
             goto out;
@@ -268,7 +299,7 @@ int cmd_scan(int argc, char **argv)
         json_node_unref(dn);
     }
     if (config_load(config_path, &cfg, &why) != 0) {
-        fprintf(stderr, "kiosk: %s\n", why);
+        cli_fail(&cl, "%s", why);
         goto out;
     }
     config_override(&cfg->policy, o_policy);
@@ -283,7 +314,7 @@ int cmd_scan(int argc, char **argv)
     if (workers >= 0)
         cfg->workers = workers;
     if (handoff_open(cfg, &ho, &why) != 0) {
-        fprintf(stderr, "kiosk: the delivery cannot be prepared; nothing was scanned: %s\n", why);
+        cli_fail(&cl, "the delivery cannot be prepared; nothing was scanned: %s", why);
         struct audit *a = NULL;
         if (audit_open(cfg->audit_log, &a) == 0) {
             JsonObject *o = json_object_new();
@@ -301,8 +332,8 @@ int cmd_scan(int argc, char **argv)
 
     perrs = g_ptr_array_new_with_free_func(policy_error_free);
     if (policy_load(cfg->policy, &pol, perrs) != 0) {
-        fprintf(stderr, "kiosk: the policy %s is not valid; nothing was scanned:\n", cfg->policy);
         policy_errors_print(stderr, "  ", cfg->policy, perrs);
+        cli_fail(&cl, "the policy %s is not valid; nothing was scanned", cfg->policy);
         goto out;
     }
     gint64 t0 = g_get_monotonic_time();
@@ -311,7 +342,7 @@ int cmd_scan(int argc, char **argv)
     int nscan = cfg->workers > 0 ? cfg->workers : (int)g_get_num_processors();
     if (session_pool_new(pol, cfg->signatures, MIN(nscan, SCANNER_POOL_MAX_WORKERS),
                          SCANNER_POOL_USER, cfg->run_dir, &pool, &why) != 0) {
-        fprintf(stderr, "kiosk: the scanner cannot start; nothing was scanned: %s\n", why);
+        cli_fail(&cl, "the scanner cannot start; nothing was scanned: %s", why);
         goto out;
     }
     const struct scanner_info *si = scanner_pool_info(pool);
@@ -350,7 +381,8 @@ int cmd_scan(int argc, char **argv)
     };
     if (testing) {
         /* As the service's testing mode: said in the audit log and the manifest. */
-        log_warn("TESTING MODE: the test suite's hooks into the medium reader work");
+        log_set_testing_mode(true);
+        log_warn("the test suite's hooks into the medium reader work");
         media_enable_test_hooks();
     }
     session_run(&sp, &res);

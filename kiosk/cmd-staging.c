@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "kiosk/audit.h"
+#include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
 #include "kiosk/handoff.h"
@@ -19,7 +20,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,62 +30,46 @@
 #define CMD_STAGING_DROPIN_DIR "/etc/systemd/system/kiosk.service.d"
 #define CMD_STAGING_DROPIN CMD_STAGING_DROPIN_DIR "/50-publish.conf"
 
-static const char cmd_staging_usage[] =
-    "usage: kiosk staging list [--json]\n"
-    "       kiosk staging retry [SESSION]\n"
-    "       kiosk staging check [--write-dropin]\n"
-    "       kiosk staging prune [--dry-run]\n"
-    "options: [--config FILE] [--target SPEC] [--staging DIR] [--work-dir DIR]\n"
-    "         [--signing-key FILE] [--audit-log FILE] [--socket PATH]\n"
-    "list   the outbox: each checked session, its publication state, attempts, last error\n"
-    "retry  publish what waits now, in order (up to SESSION), without waiting for the backoff\n"
-    "check  reach the target and write, read back and remove a probe file in .incoming/;\n"
-    "       for an smb:// target also print (or write) the systemd drop-in that lets the\n"
-    "       service reach that server and no other\n"
-    "prune  remove published sessions older than [staging] keep-days (outbox and local target)\n"
-    "Exit status: 0 ok, 1 the action failed (the message says why), 2 usage.\n";
-
 struct cmd_staging_opts {
+    struct cli cli;
     struct kiosk_config *cfg;
-    bool json, dry_run, write_dropin;
+    gboolean json, dry_run, write_dropin;
     char **args;
     int nargs;
 };
 
-static int cmd_staging_parse(int argc, char **argv, struct cmd_staging_opts *o)
+/* Returns -1 go on, else the exit status. */
+static int cmd_staging_parse(int argc, char **argv, const char *cmd, const char *params,
+                             const char *summary, int max_args, struct cmd_staging_opts *o)
 {
-    static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},  {"target", required_argument, NULL, 'T'},
-        {"staging", required_argument, NULL, 's'}, {"work-dir", required_argument, NULL, 'W'},
-        {"audit-log", required_argument, NULL, 'a'}, {"socket", required_argument, NULL, 'S'},
-        {"json", no_argument, NULL, 'j'},          {"dry-run", no_argument, NULL, 'n'},
-        {"write-dropin", no_argument, NULL, 'w'},  {"help", no_argument, NULL, 'h'},
-        {"signing-key", required_argument, NULL, 'K'},
-        {NULL, 0, NULL, 0},
-    };
     const char *config = NULL, *target = NULL, *staging = NULL, *work = NULL, *audit = NULL,
                *sock = NULL, *key = NULL;
+    const GOptionEntry opts[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Settings file", "FILE"},
+        {"target", 0, 0, G_OPTION_ARG_STRING, &target,
+         "Where deliveries go: dir:PATH or smb://HOST[:PORT]/SHARE/PATH", "SPEC"},
+        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &staging, "Staging share (a local target)",
+         "DIR"},
+        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &work, "Private work area (the outbox)", "DIR"},
+        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &audit, "Audit log", "FILE"},
+        {"socket", 0, 0, G_OPTION_ARG_FILENAME, &sock, "The service's socket", "PATH"},
+        {"signing-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "Delivery signing key", "FILE"},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &o->json, "Print JSON", NULL},
+        {"dry-run", 0, 0, G_OPTION_ARG_NONE, &o->dry_run, "prune: only say what would go",
+         NULL},
+        {"write-dropin", 0, 0, G_OPTION_ARG_NONE, &o->write_dropin,
+         "check: write the systemd drop-in for an smb:// target", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
     char *why = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': config = optarg; break;
-        case 'T': target = optarg; break;
-        case 's': staging = optarg; break;
-        case 'W': work = optarg; break;
-        case 'a': audit = optarg; break;
-        case 'S': sock = optarg; break;
-        case 'j': o->json = true; break;
-        case 'n': o->dry_run = true; break;
-        case 'w': o->write_dropin = true; break;
-        case 'K': key = optarg; break;
-        case 'h': return 0;
-        default: return 2;
-        }
-    }
+    o->cli.cmd = cmd;
+    int prc = cli_parse(&o->cli, &argc, &argv, params, summary,
+                        "Exit status: 0 ok, 1 the action failed (the message says why), 2 usage.\n",
+                        opts, NULL, 0, max_args);
+    if (prc != 0)
+        return cli_parse_exit(prc);
     if (config_load(config, &o->cfg, &why) != 0) {
-        fprintf(stderr, "kiosk: %s\n", why);
+        cli_fail(&o->cli, "%s", why);
         g_free(why);
         return 1;
     }
@@ -95,8 +79,8 @@ static int cmd_staging_parse(int argc, char **argv, struct cmd_staging_opts *o)
     config_override(&o->cfg->audit_log, audit);
     config_override(&o->cfg->socket, sock);
     config_override(&o->cfg->signing_key, key);
-    o->args = argv + optind;
-    o->nargs = argc - optind;
+    o->args = argv + 1;
+    o->nargs = argc - 1;
     return -1;
 }
 
@@ -148,7 +132,7 @@ static int cmd_staging_list(struct cmd_staging_opts *o)
     GPtrArray *all = NULL;
     char *why = NULL;
     if (outbox_list(o->cfg->work_dir, &all, &why) != 0) {
-        fprintf(stderr, "kiosk: %s\n", why);
+        cli_fail(&o->cli, "%s", why);
         g_free(why);
         return 1;
     }
@@ -206,16 +190,16 @@ static int cmd_staging_retry(struct cmd_staging_opts *o)
     struct audit *audit = NULL;
     unsigned published = 0, failed = 0;
     if (handoff_open(o->cfg, &h, &why) != 0) {
-        fprintf(stderr, "kiosk: %s\n", why);
+        cli_fail(&o->cli, "%s", why);
         goto out;
     }
     if (audit_open(o->cfg->audit_log, &audit) != 0) {
-        fprintf(stderr, "kiosk: the audit log %s cannot be written: %s\n", o->cfg->audit_log,
+        cli_fail(&o->cli, "the audit log %s cannot be written: %s", o->cfg->audit_log,
                 g_strerror(errno));
         goto out;
     }
     if (handoff_publish_pending(h, audit, up_to, &published, &failed, &why) != 0) {
-        fprintf(stderr, "kiosk: %s\n", why);
+        cli_fail(&o->cli, "%s", why);
         goto out;
     }
     printf("%u published, %u failed.\n", published, failed);
@@ -336,11 +320,11 @@ static int cmd_staging_prune(struct cmd_staging_opts *o)
     char *why = NULL;
     int rc = 1;
     if (handoff_peek(o->cfg, &h, &why) != 0) {
-        fprintf(stderr, "kiosk: %s\n", why);
+        cli_fail(&o->cli, "%s", why);
         goto out;
     }
     if (!o->dry_run && audit_open(o->cfg->audit_log, &audit) != 0) {
-        fprintf(stderr, "kiosk: the audit log %s cannot be written: %s\n", o->cfg->audit_log,
+        cli_fail(&o->cli, "the audit log %s cannot be written: %s", o->cfg->audit_log,
                 g_strerror(errno));
         goto out;
     }
@@ -350,7 +334,7 @@ static int cmd_staging_prune(struct cmd_staging_opts *o)
         goto out;
     }
     if (handoff_prune(h, audit, o->dry_run, pruned, &why) != 0)
-        fprintf(stderr, "kiosk: %s\n", why);
+        cli_fail(&o->cli, "%s", why);
     else
         rc = 0;
     for (guint i = 0; i < pruned->len; i++)
@@ -370,36 +354,46 @@ static const struct cmd_staging_sub {
     const char *name;
     int (*run)(struct cmd_staging_opts *o);
     int max_args;
+    const char *params, *summary;
 } cmd_staging_subs[] = {
-    {"list", cmd_staging_list, 0},
-    {"retry", cmd_staging_retry, 1},
-    {"check", cmd_staging_check, 0},
-    {"prune", cmd_staging_prune, 0},
+    {"list", cmd_staging_list, 0, "",
+     "The outbox: each checked session, its publication state, attempts, last error."},
+    {"retry", cmd_staging_retry, 1, "[SESSION]",
+     "Publish what waits now, in order (up to SESSION), without waiting for the backoff."},
+    {"check", cmd_staging_check, 0, "",
+     "Reach the target and write, read back and remove a probe file in .incoming/; for an\n"
+     "smb:// target also print (or write) the systemd drop-in that lets the service reach\n"
+     "that server and no other."},
+    {"prune", cmd_staging_prune, 0, "",
+     "Remove published sessions older than [staging] keep-days (outbox and local target)."},
 };
+
+#define CMD_STAGING_RUNNER(i)                                                                      \
+    static int cmd_staging_run_##i(int argc, char **argv)                                          \
+    {                                                                                              \
+        const struct cmd_staging_sub *t = &cmd_staging_subs[i];                                    \
+        struct cmd_staging_opts o = {0};                                                           \
+        char *cmd = g_strconcat("kiosk staging ", t->name, NULL);                                  \
+        int rc = cmd_staging_parse(argc, argv, cmd, t->params, t->summary, t->max_args, &o);       \
+        if (rc < 0)                                                                                \
+            rc = t->run(&o);                                                                       \
+        config_free(o.cfg);                                                                        \
+        g_free(cmd);                                                                               \
+        return rc;                                                                                 \
+    }
+CMD_STAGING_RUNNER(0)
+CMD_STAGING_RUNNER(1)
+CMD_STAGING_RUNNER(2)
+CMD_STAGING_RUNNER(3)
 
 int cmd_staging(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        fputs(cmd_staging_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    for (size_t i = 0; i < G_N_ELEMENTS(cmd_staging_subs); i++) {
-        if (strcmp(argv[1], cmd_staging_subs[i].name) != 0)
-            continue;
-        struct cmd_staging_opts o = {0};
-        int rc = cmd_staging_parse(argc - 1, argv + 1, &o);
-        if (rc == 0 || rc == 2) {
-            fputs(cmd_staging_usage, rc == 0 ? stdout : stderr);
-        } else if (rc < 0 && o.nargs > cmd_staging_subs[i].max_args) {
-            fputs(cmd_staging_usage, stderr);
-            rc = 2;
-        } else if (rc < 0) {
-            rc = cmd_staging_subs[i].run(&o);
-        }
-        config_free(o.cfg);
-        return rc;
-    }
-    fprintf(stderr, "kiosk: unknown staging command '%s'\n", argv[1]);
-    fputs(cmd_staging_usage, stderr);
-    return 2;
+    const struct cli_sub subs[] = {
+        {"list", cmd_staging_run_0, "the outbox: each checked session, its state, last error"},
+        {"retry", cmd_staging_run_1, "publish what waits now (up to SESSION)"},
+        {"check", cmd_staging_run_2, "reach the target: write, read back, remove a probe"},
+        {"prune", cmd_staging_run_3, "remove published sessions older than [staging] keep-days"},
+    };
+    G_STATIC_ASSERT(G_N_ELEMENTS(cmd_staging_subs) == 4);
+    return cli_dispatch("kiosk staging", subs, G_N_ELEMENTS(subs), argc, argv);
 }

@@ -1,21 +1,14 @@
 /* cmd-watch.c - `kiosk watch`: print the service's events live (docs/protocol.md). */
 #include "common/util.h"
+#include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
 
-#include <getopt.h>
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
-
-static const char cmd_watch_usage[] =
-    "usage: kiosk watch [--socket PATH] [--config FILE] [--json] [--send JSON]... [--until TYPE]\n"
-    "Print the kiosk service's events as they happen, one line each (--json: the raw JSON\n"
-    "objects, one per line).  --send writes a command line first, e.g.\n"
-    "  --send '{\"cmd\":\"cancel\"}'.  Exits when the service closes the connection, or after\n"
-    "the first event of TYPE with --until.\n";
 
 static const char *cmd_watch_str(JsonObject *o, const char *key, const char *def)
 {
@@ -120,6 +113,28 @@ static void cmd_watch_human(JsonObject *o)
             g_string_append_printf(s, "\n           %-9s %s: %s", cmd_watch_str(e, "verdict", "?"),
                                    cmd_watch_str(e, "path", "?"), cmd_watch_str(e, "reason", ""));
         }
+        /* EDIFACT files: what each is, and its problem (docs/edifact.md) */
+        JsonNode *en = json_object_get_member(o, "edifact");
+        JsonArray *ea = en && JSON_NODE_HOLDS_ARRAY(en) ? json_node_get_array(en) : NULL;
+        for (guint i = 0; ea && i < json_array_get_length(ea); i++) {
+            JsonNode *xn = json_array_get_element(ea, i);
+            JsonObject *x = JSON_NODE_HOLDS_OBJECT(xn) ? json_node_get_object(xn) : NULL;
+            g_string_append_printf(s, "\n           EDIFACT   %s: %s", cmd_watch_str(x, "path", "?"),
+                                   cmd_watch_str(x, "headline", ""));
+            if (cmd_watch_str(x, "problem", NULL))
+                g_string_append_printf(s, "\n                     problem: %s",
+                                       cmd_watch_str(x, "problem", ""));
+        }
+    } else if (!strcmp(type, "edifact-mismatch")) {
+        JsonNode *mn = json_object_get_member(o, "mismatches");
+        JsonArray *ma = mn && JSON_NODE_HOLDS_ARRAY(mn) ? json_node_get_array(mn) : NULL;
+        g_string_append(s, "the session details disagree with the files:");
+        for (guint i = 0; ma && i < json_array_get_length(ma); i++) {
+            JsonNode *xn = json_array_get_element(ma, i);
+            JsonObject *x = JSON_NODE_HOLDS_OBJECT(xn) ? json_node_get_object(xn) : NULL;
+            g_string_append_printf(s, "\n           %s: %s", cmd_watch_str(x, "path", "?"),
+                                   cmd_watch_str(x, "text", ""));
+        }
     } else if (!strcmp(type, "failed")) {
         g_string_append_printf(s, "FAILED: %s", cmd_watch_str(o, "reason", ""));
     } else if (!strcmp(type, "remove-media")) {
@@ -145,16 +160,23 @@ static void cmd_watch_human(JsonObject *o)
 
 int cmd_watch(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"socket", required_argument, NULL, 'S'}, {"config", required_argument, NULL, 'c'},
-        {"json", no_argument, NULL, 'j'},         {"send", required_argument, NULL, 's'},
-        {"until", required_argument, NULL, 'u'},  {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *sock = NULL, *config_path = NULL, *until = NULL;
-    GPtrArray *sends = g_ptr_array_new();
-    bool json = false;
-    int c, rc = 2;
+    char **sends = NULL;
+    gboolean json = FALSE;
+    const GOptionEntry opts[] = {
+        {"socket", 0, 0, G_OPTION_ARG_FILENAME, &sock, "The service's socket", "PATH"},
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Settings file (for the socket)",
+         "FILE"},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the events as they come, one JSON object "
+                                                 "a line",
+         NULL},
+        {"send", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sends,
+         "Send a command line first, e.g. '{\"cmd\":\"cancel\"}' (repeatable)", "JSON"},
+        {"until", 0, 0, G_OPTION_ARG_STRING, &until, "Exit after the first event of TYPE", "TYPE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    struct cli cli = {.cmd = "kiosk watch"};
+    int rc = 2;
     GSocketClient *cl = NULL;
     GSocketAddress *addr = NULL;
     GSocketConnection *conn = NULL;
@@ -163,25 +185,18 @@ int cmd_watch(int argc, char **argv)
     GError *err = NULL;
     char *why = NULL;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'S': sock = optarg; break;
-        case 'c': config_path = optarg; break;
-        case 'j': json = true; break;
-        case 's': g_ptr_array_add(sends, optarg); break;
-        case 'u': until = optarg; break;
-        case 'h': fputs(cmd_watch_usage, stdout); rc = 0; goto out;
-        default: fputs(cmd_watch_usage, stderr); goto out;
-        }
-    }
-    if (optind != argc) {
-        fputs(cmd_watch_usage, stderr);
-        goto out;
-    }
+    int prc = cli_parse(&cli, &argc, &argv, "",
+                        "Print the kiosk service's events as they happen, one line each (--json: "
+                        "the raw\nJSON objects, one a line).  Exits when the service closes the "
+                        "connection, or\nafter the first event of TYPE with --until.",
+                        "Exit status: 0 the service closed the connection or TYPE came, 1 the "
+                        "service is\nnot reachable, 2 usage.\n",
+                        opts, NULL, 0, 0);
+    if (prc != 0)
+        return cli_parse_exit(prc);
     if (!sock) {
         if (config_load(config_path, &cfg, &why) != 0) {
-            fprintf(stderr, "kiosk: %s\n", why);
+            cli_fail(&cli, "%s", why);
             goto out;
         }
         sock = cfg->socket;
@@ -191,16 +206,15 @@ int cmd_watch(int argc, char **argv)
     addr = g_unix_socket_address_new(sock);
     conn = g_socket_client_connect(cl, G_SOCKET_CONNECTABLE(addr), NULL, &err);
     if (!conn) {
-        fprintf(stderr, "kiosk: cannot connect to the kiosk service at %s: %s\n", sock,
-                err->message);
+        cli_fail(&cli, "cannot connect to the kiosk service at %s: %s", sock, err->message);
         goto out;
     }
     GOutputStream *os = g_io_stream_get_output_stream(G_IO_STREAM(conn));
-    for (guint i = 0; i < sends->len; i++) {
-        const char *line = g_ptr_array_index(sends, i);
+    for (guint i = 0; sends && sends[i]; i++) {
+        const char *line = sends[i];
         if (!g_output_stream_write_all(os, line, strlen(line), NULL, NULL, &err) ||
             !g_output_stream_write_all(os, "\n", 1, NULL, NULL, &err)) {
-            fprintf(stderr, "kiosk: cannot send to the service: %s\n", err->message);
+            cli_fail(&cli, "cannot send to the service: %s", err->message);
             goto out;
         }
     }
@@ -240,7 +254,6 @@ out:
         g_object_unref(addr);
     if (cl)
         g_object_unref(cl);
-    g_ptr_array_free(sends, TRUE);
     config_free(cfg);
     g_free(why);
     return rc;

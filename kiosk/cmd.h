@@ -19,6 +19,8 @@ int cmd_policy_install(int argc, char **argv);
 int cmd_signatures(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
+/* cmd-config.c */
+int cmd_config(int argc, char **argv);
 /* cmd-staging.c (docs/handoff.md) */
 int cmd_staging(int argc, char **argv);
 

@@ -1,5 +1,6 @@
 #include "kiosk/config.h"
 #include "common/kerr.h"
+#include "kiosk/config-check.h"
 #include "common/util.h"
 #include "kiosk/media.h"
 #include "reader/reader.h"
@@ -129,6 +130,19 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
         }
     } else {
         c->path = g_strdup(file);
+        /* Unknown keys and bad values are refused, with their line (config-check.h). */
+        GPtrArray *probs = g_ptr_array_new_with_free_func(config_problem_free);
+        if (config_check_file(file, probs) > 0) {
+            const struct config_problem *p0 = g_ptr_array_index(probs, 0);
+            *why = g_strdup_printf("%s:%d: %s%s", file, p0->line, p0->message,
+                                   probs->len > 1 ? " (and more: kiosk config check FILE lists "
+                                                    "them all)"
+                                                  : "");
+            g_ptr_array_free(probs, TRUE);
+            rc = KERR_INVAL;
+            goto out;
+        }
+        g_ptr_array_free(probs, TRUE);
     }
     for (size_t i = 0; i < G_N_ELEMENTS(config_strings); i++) {
         char *v = have ? g_key_file_get_string(kf, config_strings[i].group, config_strings[i].key,

@@ -4,12 +4,15 @@
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "common/version.h"
 #include "kiosk/admin.h"
 #include "kiosk/audit.h"
 #include "kiosk/bundle.h"
+#include "kiosk/edifact-json.h"
 #include "kiosk/events.h"
 #include "kiosk/handoff.h"
 #include "kiosk/media.h"
+#include "kiosk/notify.h"
 #include "kiosk/session.h"
 #include "kiosk/report.h"
 #include "scanner/pool.h"
@@ -360,6 +363,13 @@ static JsonObject *daemon_done_json(const struct session_result *r)
     if (more)
         json_object_set_int_member(o, "held_back_more", more);
     json_object_set_boolean_member(o, "test_signatures", r->scanner.test_signatures);
+    /* What the EDIFACT files are, and details that disagree with them (docs/edifact.md). */
+    guint emore = 0;
+    json_object_set_array_member(o, "edifact", edifact_json_done(r, DAEMON_MAX_HELD_BACK, &emore));
+    if (emore)
+        json_object_set_int_member(o, "edifact_more", emore);
+    if (r->edifact_mismatch)
+        json_object_set_array_member(o, "edifact_mismatch", json_array_ref(r->edifact_mismatch));
     if (r->outbox) {
         /* Checked and committed; "publication" events say when it reaches the share. */
         JsonObject *po = json_object_new();
@@ -477,6 +487,11 @@ static void daemon_finished(struct daemon *d, struct daemon_job *j)
             json_object_set_string_member(o, "code", "cancelled");
         events_emit(d->events, "failed", j->id, o);
     } else {
+        if (r->edifact_mismatch) { /* before "done": the screen shows it before the receipt */
+            JsonObject *mo = json_object_new();
+            json_object_set_array_member(mo, "mismatches", json_array_ref(r->edifact_mismatch));
+            events_emit(d->events, "edifact-mismatch", j->id, mo);
+        }
         events_emit(d->events, "done", j->id, daemon_done_json(r));
         if (d->cfg->auto_print)
             daemon_print(d, j->id); /* the receipt, as the config asks */
@@ -944,6 +959,7 @@ static void daemon_reload_done(GObject *src, GAsyncResult *res, gpointer data)
     struct policy *pol = g_steal_pointer(&d->reload_policy);
     char *fp = g_steal_pointer(&d->reload_fp);
     d->reloading = false;
+    notify_ready(NULL); /* the reload ended (swapped in or refused: the audit log says) */
     if (d->stopping) {
         scanner_pool_free(np);
         if (pol != d->policy)
@@ -1078,6 +1094,7 @@ static void daemon_reload(struct daemon *d, const char *why)
     }
     log_info("reload (%s): building a new engine beside the one in use", why);
     d->reloading = true;
+    notify_reloading("reloading: building a new engine beside the one in use");
     /* Without a new policy the engine is built with the one in use (it stays valid: only
      * daemon_reload_done replaces it). */
     d->reload_policy = pol ? pol : d->policy;
@@ -1185,7 +1202,10 @@ static JsonObject *daemon_admin_service_json(struct daemon *d)
         char *t = si->db_time > 0 ? util_time_rfc3339(si->db_time * G_USEC_PER_SEC, false) : NULL;
         daemon_json_opt(o, "db_build_time", t);
         g_free(t);
-        json_object_set_int_member(o, "db_age_days", days);
+        if (days >= 0)
+            json_object_set_int_member(o, "db_age_days", days);
+        else
+            json_object_set_null_member(o, "db_age_days");
         json_object_set_int_member(o, "signature_count", si->signatures);
         json_object_set_boolean_member(o, "test_signatures", si->test_signatures);
     }
@@ -1683,6 +1703,7 @@ static void daemon_load(struct daemon *d)
              (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC, si->engine_version,
              si->signatures, si->db_version, "");
     JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "version", version_string());
     json_object_set_string_member(o, "engine", si->engine_version);
     json_object_set_string_member(o, "db_version", si->db_version);
     json_object_set_int_member(o, "signatures", si->signatures);
@@ -1700,6 +1721,7 @@ static gboolean daemon_on_signal(gpointer data)
 {
     struct daemon *d = data;
     log_info("stopping");
+    notify_stopping();
     d->stopping = true;
     if (d->pub_run) {
         /* A cut-off publication is retried at the next start (exactly once: publish.h). */
@@ -1718,6 +1740,29 @@ static gboolean daemon_on_signal(gpointer data)
     }
     g_main_loop_quit(d->loop);
     return G_SOURCE_REMOVE;
+}
+
+/* systemd's STATUS= follows the state the screen sees (kiosk/notify.h). */
+static void daemon_on_state(const char *state, JsonObject *event, void *data)
+{
+    (void)data;
+    const char *reason = json_object_get_string_member_with_default(event, "reason", NULL);
+    const char *session = json_object_get_string_member_with_default(event, "session", NULL);
+    char *text = !strcmp(state, "idle") ? g_strdup("idle: waiting for USB media")
+                 : reason              ? g_strdup_printf("%s: %s", state, reason)
+                 : session             ? g_strdup_printf("%s (session %s)", state, session)
+                                       : g_strdup(state);
+    notify_status(text);
+    g_free(text);
+}
+
+/* SIGHUP (systemctl reload kiosk): the same as a root "reload" on the socket. */
+static gboolean daemon_on_sighup(gpointer data)
+{
+    struct daemon *d = data;
+    log_info("SIGHUP: reloading the policy and the signatures if they changed");
+    daemon_reload(d, "SIGHUP");
+    return G_SOURCE_CONTINUE;
 }
 
 /* [access] screen-users: user names or ids, separated by commas or spaces.  An unknown
@@ -1752,6 +1797,8 @@ int daemon_run(const struct kiosk_config *cfg)
     int rc = 1;
 
     signal(SIGPIPE, SIG_IGN);
+    /* Loading an engine blocks the main loop for minutes: the watchdog is fed meanwhile. */
+    scanner_pool_set_keepalive(notify_keepalive);
     d->pub_lock = -1;
     g_queue_init(&d->waiting);
     d->refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -1765,9 +1812,9 @@ int daemon_run(const struct kiosk_config *cfg)
         .max_size = cfg->device_max_size,
     };
     if (cfg->accept_loop) {
-        log_warn("TESTING MODE: loop devices count as removable media%s%s",
+        log_warn("loop devices count as removable media%s%s%s",
                  cfg->loop_backing_dir ? " (backed by files below " : "",
-                 cfg->loop_backing_dir ? cfg->loop_backing_dir : "");
+                 cfg->loop_backing_dir ? cfg->loop_backing_dir : "", cfg->loop_backing_dir ? ")" : "");
         /* The tests' hooks into the medium reader (media.h) work in this mode only. */
         media_enable_test_hooks();
     }
@@ -1794,6 +1841,7 @@ int daemon_run(const struct kiosk_config *cfg)
     struct events_handlers h = {.details = daemon_on_details,
                                 .cancel = daemon_on_cancel,
                                 .command = daemon_admin_command,
+                                .state = daemon_on_state,
                                 .data = d};
     d->events = events_new(cfg->socket, cfg->socket_group, &info, &h, &why);
     if (screen_uids)
@@ -1841,7 +1889,12 @@ int daemon_run(const struct kiosk_config *cfg)
         daemon_admin_start(d); /* reloads and freshness, also when out of service */
     g_unix_signal_add(SIGTERM, daemon_on_signal, d);
     g_unix_signal_add(SIGINT, daemon_on_signal, d);
+    g_unix_signal_add(SIGHUP, daemon_on_sighup, d);
+    /* Ready: the engine is loaded (or the kiosk said why it is out of service). */
+    notify_ready(NULL);
+    notify_watchdog_start();
     g_main_loop_run(d->loop);
+    notify_watchdog_stop();
     daemon_audit(d, "service-stop", NULL);
     rc = 0;
 out:

@@ -1,6 +1,7 @@
 /* events.c - JSON-lines events and commands over the service's UNIX socket (events.h,
  * docs/protocol.md). */
 #include "kiosk/events.h"
+#include "common/version.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -591,6 +592,7 @@ JsonObject *events_status(struct events *ev)
         json_object_set_string_member(o, "state", "idle");
     }
     json_object_set_int_member(o, "queue", ev->queue);
+    json_object_set_string_member(o, "kiosk_version", version_string());
     return o;
 }
 
@@ -619,6 +621,8 @@ void events_emit(struct events *ev, const char *type, const char *session, JsonO
         if (ev->state)
             json_object_unref(ev->state);
         ev->state = json_object_ref(o);
+        if (ev->h.state)
+            ev->h.state(type, o, ev->h.data);
     }
     /* events_client_send may close (and unlink) a client: walk a copy. */
     GList *copy = g_list_copy(ev->clients);

@@ -66,6 +66,9 @@ struct events_handlers {
      * into the "reply" object.  PEER is the connection's own state. */
     bool (*command)(const char *name, JsonObject *msg, struct events_peer *peer,
                     JsonObject *reply, char **error, void *data);
+    /* Optional: a state event (idle, scanning, out-of-service ...) was emitted; EVENT is
+     * the whole event (systemd's STATUS=, kiosk/notify.h). */
+    void (*state)(const char *state, JsonObject *event, void *data);
     void *data;
 };
 

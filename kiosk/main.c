@@ -1,5 +1,6 @@
 /* main.c - kiosk(1): dispatch to the subcommands (a table, as tmux's cmd_entry). */
 #include "common/log.h"
+#include "common/version.h"
 #include "kiosk/cmd.h"
 #include "reader/reader.h"
 
@@ -23,12 +24,13 @@ static const struct main_cmd {
     {"status", cmd_status, "service, signatures, policy, staging, last sessions"},
     {"signatures", cmd_signatures, "install ClamAV databases offline (signatures install FILE...)"},
     {"admin", cmd_admin, "administrator password, login test, export of the logs"},
+    {"config", cmd_config, "check a settings file (config check FILE)"},
     {"staging", cmd_staging, "the outbox and the staging share (staging list|retry|check|prune)"},
 };
 
 static void main_usage(FILE *out)
 {
-    fprintf(out, "usage: kiosk COMMAND [ARGS]\n\ncommands:\n");
+    fprintf(out, "Usage:\n  kiosk COMMAND [OPTION…] [ARGS]\n  kiosk --version\n\nCommands:\n");
     for (size_t i = 0; i < sizeof(main_cmds) / sizeof(main_cmds[0]); i++)
         fprintf(out, "  %-12s %s\n", main_cmds[i].name, main_cmds[i].help);
     fprintf(out, "\n'kiosk COMMAND --help' describes a command.\n");
@@ -43,12 +45,23 @@ int main(int argc, char **argv)
     }
     /* Not a command for people: the medium reader the kiosk starts for each medium, on
      * descriptors it passes (reader/reader.h).  It parses nothing before it has confined
-     * itself. */
-    if (!strcmp(argv[1], "reader"))
+     * itself.  --help alone (the CLI's convention) only says so. */
+    if (!strcmp(argv[1], "reader")) {
+        if (argc == 3 && !strcmp(argv[2], "--help")) {
+            puts("Usage:\n  kiosk reader ...\n\nThe medium reader: the kiosk starts it for "
+                 "each medium, confined, on\ndescriptors it passes (docs/privsep.md).  Not a "
+                 "command for people.");
+            return 0;
+        }
         reader_main(argc - 1, argv + 1);
+    }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         main_usage(stdout);
         return 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("%s\n", version_generator());
+        return fflush(stdout) == 0 ? 0 : 1;
     }
     for (size_t i = 0; i < sizeof(main_cmds) / sizeof(main_cmds[0]); i++)
         if (!strcmp(argv[1], main_cmds[i].name))

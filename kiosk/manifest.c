@@ -1,6 +1,7 @@
 #include "kiosk/manifest.h"
 #include "common/kerr.h"
 #include "common/util.h"
+#include "common/version.h"
 
 #include <string.h>
 
@@ -8,7 +9,7 @@ JsonNode *manifest_build(const struct session_result *r)
 {
     JsonObject *o = json_object_new();
     json_object_set_int_member(o, "format", MANIFEST_FORMAT);
-    json_object_set_string_member(o, "generator", "kiosk");
+    json_object_set_string_member(o, "generator", version_generator()); /* "kiosk 0.9.0" */
     JsonObject *common = session_result_common_json(r);
     GList *members = json_object_get_members(common);
     for (GList *l = members; l; l = l->next)

@@ -468,6 +468,11 @@ static bool publish_session_ok(const char *s)
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("Usage:\n  kiosk-publish\n\nInternal: the publisher process the kiosk service "
+               "starts (docs/handoff.md),\nwith its job on fd 0.  Not for people; no options.\n");
+        return 0;
+    }
     (void)argv;
     if (argc != 1) {
         fputs("kiosk-publish is started by the kiosk service (docs/handoff.md); it takes its job "

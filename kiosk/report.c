@@ -9,6 +9,7 @@
 #include "kiosk/printer.h"
 #include "kiosk/sign.h"
 #include "kiosk/workarea.h"
+#include "scanner/edifact.h"
 
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -36,7 +37,8 @@ enum report_word {
     W_V_CLEAN, W_V_NOT_DELIVERED, W_V_INFECTED, W_V_BLOCKED, W_V_ERROR, W_V_SKIPPED,
     W_PAGE, W_HELD_BACK, W_NONE_HELD, W_TEST_SIGS, W_QR, W_KEEP, W_MORE, W_UNKNOWN,
     W_OF_DELIVERED, W_ERROR_WHY, W_ALL_FILES, W_HANDOFF, W_PUBLISHED, W_WAITING, W_AUDIT,
-    W_AUDIT_RECORD, W_V_SANITIZED, W_SANITIZED, W_SANITIZED_HEAD, W_ORIGINAL, W_N,
+    W_AUDIT_RECORD, W_V_SANITIZED, W_SANITIZED, W_SANITIZED_HEAD, W_ORIGINAL, W_EDIFACT,
+    W_EDI_WARNING, W_EDI_HELD, W_MISMATCH, W_N,
 };
 
 static const char *const report_words[W_N][2] = {
@@ -111,6 +113,11 @@ static const char *const report_words[W_N][2] = {
     [W_OF_DELIVERED] = {"files delivered", "件を受け渡し"},
     [W_ERROR_WHY] = {"Why", "理由"},
     [W_ALL_FILES] = {"All files", "全ファイル"},
+    [W_EDIFACT] = {"Shipping messages (EDIFACT)", "船舶メッセージ（EDIFACT）"},
+    [W_EDI_WARNING] = {"Warning", "注意"},
+    [W_EDI_HELD] = {"Held back", "保留"},
+    [W_MISMATCH] = {"Session details that disagree with the files",
+                    "申告内容とファイルの内容が一致しません"},
     [W_HANDOFF] = {"Hand-off", "受け渡し状況"},
     [W_PUBLISHED] = {"Passed to the terminal", "ターミナルへ受け渡し済み"},
     [W_WAITING] = {"Checked; it will reach the terminal when the share is reachable",
@@ -614,6 +621,144 @@ static char *report_size_text(gint64 bytes)
     return t;
 }
 
+/* ---- EDIFACT (docs/edifact.md) ----------------------------------------------------- */
+
+static void a4_new_page(struct report_ctx *c, bool draw);
+
+/* EDIFACT files (and mismatches) on a receipt; the rest: see the A4 report. */
+#define RECEIPT_MAX_EDIFACT 20
+
+/* EN or JA text of the chosen language(s); both: Japanese over English. */
+static char *report_pick(const struct report_ctx *c, const char *en, const char *ja)
+{
+    if (!ja || !*ja)
+        ja = en;
+    switch (c->o->lang) {
+    case REPORT_LANG_JA: return g_strdup(ja);
+    case REPORT_LANG_EN: return g_strdup(en);
+    default: return strcmp(en, ja) ? g_strdup_printf("%s\n%s", ja, en) : g_strdup(en);
+    }
+}
+
+/* The headline of a file's "edifact" object in the chosen language(s), worded by
+ * scanner/edifact.c from the facts the manifest keeps. */
+static char *report_edifact_headline(const struct report_ctx *c, JsonObject *e)
+{
+    struct edifact_summary *s = g_new0(struct edifact_summary, 1);
+    JsonArray *msgs = report_array(e, "messages");
+    JsonNode *mn = msgs && json_array_get_length(msgs) ? json_array_get_element(msgs, 0) : NULL;
+    JsonObject *m = mn && JSON_NODE_HOLDS_OBJECT(mn) ? json_node_get_object(mn) : NULL;
+    s->status = g_strcmp0(report_str(e, "status"), "ok") == 0 ? EDIFACT_OK : EDIFACT_MALFORMED;
+    s->containers = (uint64_t)MAX(report_int(e, "containers"), 0);
+    s->n_messages = (uint32_t)CLAMP(report_int(e, "message_count"), 0, EDIFACT_MESSAGES_MAX);
+    if (m) {
+        s->n_summaries = 1;
+        g_strlcpy(s->msg[0].type, report_str(m, "type") ? report_str(m, "type") : "",
+                  sizeof(s->msg[0].type));
+        g_strlcpy(s->msg[0].vessel, report_str(m, "vessel") ? report_str(m, "vessel") : "",
+                  sizeof(s->msg[0].vessel));
+        g_strlcpy(s->msg[0].voyage, report_str(m, "voyage") ? report_str(m, "voyage") : "",
+                  sizeof(s->msg[0].voyage));
+    }
+    char en[512], ja[512];
+    edifact_headline(s, EDIFACT_EN, en, sizeof(en));
+    edifact_headline(s, EDIFACT_JA, ja, sizeof(ja));
+    g_free(s);
+    return report_pick(c, en, ja);
+}
+
+/* One text block at c->y; on A4 a new page first when it does not fit. */
+static void report_block(struct report_ctx *c, bool a4, double x, double width, const char *text,
+                         double pt, int style, unsigned rgb, bool draw)
+{
+    double h = report_text(c, x, c->y, width, text, pt, style, PANGO_ALIGN_LEFT, false);
+    if (a4 && c->y + h > c->bottom)
+        a4_new_page(c, draw);
+    report_rgb(c, rgb);
+    c->y += report_text(c, x, c->y, width, text, pt, style, PANGO_ALIGN_LEFT, draw) + 1;
+    report_rgb(c, 0);
+}
+
+/* Every EDIFACT file (what it is, its problem), then the session details that disagree
+ * with a bay plan.  Nothing when the session had neither. */
+static void report_edifact(struct report_ctx *c, bool a4, double x, double width, double pt,
+                           bool draw)
+{
+    JsonArray *files = report_array(c->s->m, "files");
+    JsonArray *mm = report_array(c->s->m, "edifact_mismatch");
+    bool heading = false;
+    guint shown = 0, more = 0;
+    for (guint i = 0; files && i < json_array_get_length(files); i++) {
+        JsonNode *fn = json_array_get_element(files, i);
+        JsonObject *f = JSON_NODE_HOLDS_OBJECT(fn) ? json_node_get_object(fn) : NULL;
+        JsonObject *e = report_obj(f, "edifact");
+        if (!e)
+            continue;
+        if (!a4 && shown >= RECEIPT_MAX_EDIFACT) { /* the A4 report lists them all */
+            more++;
+            continue;
+        }
+        shown++;
+        if (!heading) {
+            if (a4 && c->y + 40 > c->bottom)
+                a4_new_page(c, draw);
+            c->y = report_heading(c, x, c->y, width, W_EDIFACT, pt + 1.5, draw);
+            heading = true;
+        }
+        char *head = report_edifact_headline(c, e);
+        report_block(c, a4, x, width, head, pt, RS_BOLD, 0, draw);
+        g_free(head);
+        const char *path = report_str(f, "path");
+        report_block(c, a4, x + 8, width - 8, path ? path : "?", pt - 0.5, RS_NORMAL, 0x555555,
+                     draw);
+        JsonObject *pr = report_obj(e, "problem");
+        if (pr && report_str(pr, "text")) {
+            bool delivered = report_file_delivered(f);
+            char *label = report_word(c, delivered ? W_EDI_WARNING : W_EDI_HELD);
+            char *why = report_pick(c, report_str(pr, "text"), report_str(pr, "text_ja"));
+            char *line = g_strdup_printf("%s: %s", label, why);
+            report_block(c, a4, x + 8, width - 8, line, pt - 0.5, RS_BOLD,
+                         delivered ? 0xb35c00 : 0xb3261e, draw);
+            g_free(label);
+            g_free(why);
+            g_free(line);
+        }
+        c->y += 2;
+    }
+    if (more) {
+        char *t = g_strdup_printf("+ %u %s", more, report_words[W_MORE][c->o->lang == REPORT_LANG_JA]);
+        report_block(c, a4, x, width, t, pt - 0.5, RS_NORMAL, 0, draw);
+        g_free(t);
+    }
+    for (guint i = 0; mm && i < json_array_get_length(mm) && (a4 || i < RECEIPT_MAX_EDIFACT); i++) {
+        JsonNode *n = json_array_get_element(mm, i);
+        JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+        if (!o || !report_str(o, "text"))
+            continue;
+        if (i == 0) {
+            char *t = report_word(c, W_MISMATCH);
+            c->y += 2;
+            report_block(c, a4, x, width, t, pt + 0.5, RS_BOLD, 0xb3261e, draw);
+            g_free(t);
+        }
+        char *text = report_pick(c, report_str(o, "text"), report_str(o, "text_ja"));
+        const char *path = report_str(o, "path");
+        char *line = g_strdup_printf("%s\n(%s)", text, path ? path : "?");
+        report_block(c, a4, x + 8, width - 8, line, pt, RS_BOLD, 0xb3261e, draw);
+        g_free(text);
+        g_free(line);
+    }
+    guint nmm = mm ? json_array_get_length(mm) : 0;
+    if (!a4 && nmm > RECEIPT_MAX_EDIFACT) {
+        char *t = g_strdup_printf("+ %u %s", nmm - RECEIPT_MAX_EDIFACT,
+                                  report_words[W_MORE][c->o->lang == REPORT_LANG_JA]);
+        report_block(c, a4, x + 8, width - 8, t, pt - 0.5, RS_NORMAL, 0, draw);
+        g_free(t);
+    }
+    if (heading || nmm)
+        c->y += 6;
+}
+
 /* ---- A4 ------------------------------------------------------------------------- */
 
 #define A4_W 595.276
@@ -1000,6 +1145,7 @@ static void a4_draw(struct report_ctx *c, bool draw)
                     draw);
     report_rows_free(lrows, G_N_ELEMENTS(lrows));
     c->y = y + 8;
+    report_edifact(c, true, x, w, A4_PT, draw);
 
     /* Every file, held back first. */
     char *all = report_word(c, W_ALL_FILES);
@@ -1115,6 +1261,11 @@ static double receipt_draw(struct report_ctx *c, bool draw)
             g_free(head);
         }
     }
+
+    /* What the EDIFACT files are, and details that disagree: before the held back. */
+    c->y = y + 6;
+    report_edifact(c, false, x, w, 7.5, draw);
+    y = c->y - 6;
 
     /* Files held back. */
     y = report_heading(c, x, y + 6, w, W_HELD_BACK, 8.5, draw);

@@ -5,6 +5,7 @@
 #include "kiosk/admin.h"
 #include "kiosk/audit.h"
 #include "kiosk/disarm.h"
+#include "kiosk/edifact-json.h"
 #include "kiosk/manifest.h"
 #include "kiosk/media.h"
 #include "kiosk/names.h"
@@ -112,6 +113,7 @@ static void session_file_free(gpointer p)
     g_free(f->staged_path);
     g_free(f->spool_name);
     disarm_info_free(f->disarm);
+    g_free(f->edifact);
     g_free(f);
 }
 
@@ -148,6 +150,8 @@ void session_result_free(struct session_result *r)
         json_object_unref(r->details);
     if (r->files)
         g_ptr_array_free(r->files, TRUE);
+    if (r->edifact_mismatch)
+        json_array_unref(r->edifact_mismatch);
     g_free(r);
 }
 
@@ -240,6 +244,8 @@ static void session_json_set_file(JsonObject *o, const struct session_file *f)
     /* A sanitized copy: size, sha256 and type above are the copy's; the original's here. */
     if (f->disarm && f->verdict.kind == VERDICT_SANITIZED)
         json_object_set_object_member(o, "sanitized", disarm_info_json(f->disarm));
+    if (f->edifact)
+        json_object_set_object_member(o, "edifact", edifact_json_summary(f->edifact));
 }
 
 static int session_audit_file(struct audit *a, const struct session_result *r,
@@ -399,6 +405,21 @@ static bool session_read_file(struct session_ctx *c, struct session_file *f, uin
     return session_copy(c, f, dev, ino) == 0;
 }
 
+/* Keep the EDIFACT summary of F, and apply [edifact] check to a malformed one. */
+static void session_edifact(const struct policy *pol, struct session_file *f,
+                            const struct edifact_summary *edi)
+{
+    if (edi->status == EDIFACT_NONE)
+        return;
+    f->edifact = g_memdup2(edi, sizeof(*edi));
+    if (edi->status == EDIFACT_MALFORMED && pol->edifact_check == POLICY_EDIFACT_BLOCK &&
+        f->verdict.kind == VERDICT_CLEAN) {
+        char text[VERDICT_REASON_MAX];
+        edifact_problem_text(edi, EDIFACT_EN, text, sizeof(text));
+        verdict_set(&f->verdict, VERDICT_BLOCKED, "%s", text);
+    }
+}
+
 /* The file's type, by libmagic in this process (the in-process engine: tests and
  * benchmarks); NULL when there is no type detection. */
 static char *session_local_type(magic_t magic, int fd)
@@ -414,6 +435,13 @@ static char *session_local_type(magic_t magic, int fd)
 static void session_scan_file(struct session_ctx *c, struct session_file *f, magic_t magic)
 {
     const struct policy *pol = c->p->policy;
+    /* [edifact] check: the worker also reads the file as EDIFACT (docs/edifact.md). */
+    struct edifact_summary *edi = pol->edifact_check != POLICY_EDIFACT_OFF
+                                      ? g_new0(struct edifact_summary, 1)
+                                      : NULL;
+    const char *base = strrchr(f->path, '/');
+    base = base ? base + 1 : f->path;
+    unsigned eflags = policy_edifact_named(pol, base) ? EDIFACT_BY_NAME : 0;
     char mime[SCANNER_POOL_MIME_MAX] = "";
 
     g_mutex_lock(&c->current_lock);
@@ -430,14 +458,18 @@ static void session_scan_file(struct session_ctx *c, struct session_file *f, mag
                                                 "scanned");
     } else if (c->p->pool) {
         /* Sandboxed worker processes (docs/privsep.md); a crash or hang is an error.  The
-         * worker detects the type too (libmagic never runs in the service). */
-        scanner_pool_scan(c->p->pool, fd, f->display, 2 * pol->limits.scan_max_time + 30000,
-                          &f->verdict, mime, sizeof(mime));
+         * worker detects the type too (libmagic never runs in the service), and reads the
+         * file as EDIFACT when asked. */
+        scanner_pool_scan_edifact(c->p->pool, fd, f->display,
+                                  2 * pol->limits.scan_max_time + 30000, &f->verdict, mime,
+                                  sizeof(mime), eflags, edi);
         if (mime[0])
             f->type = g_strdup(mime);
     } else {
         f->type = session_local_type(magic, fd);
         scanner_scan_fd(c->p->engine, fd, f->display, &f->verdict);
+        if (edi)
+            edifact_examine_fd(fd, eflags, edi);
     }
     if (fd >= 0)
         close(fd);
@@ -446,15 +478,16 @@ static void session_scan_file(struct session_ctx *c, struct session_file *f, mag
     /* Scan even what policy blocks: "malware detected" is what the person and the
      * administrator must hear first. */
     if (f->type && f->verdict.kind != VERDICT_INFECTED && f->verdict.kind != VERDICT_ERROR) {
-        const char *base = strrchr(f->path, '/');
         const char *rule = NULL;
         char *reason = NULL;
-        base = base ? base + 1 : f->path;
         if (!policy_decide_file(pol, base, f->type, &rule, &reason))
             verdict_set(&f->verdict, VERDICT_BLOCKED, "%s",
                         reason ? reason : "not allowed by policy");
         g_free(reason);
     }
+    if (edi)
+        session_edifact(pol, f, edi);
+    g_free(edi);
     /* Content disarm (disarm.h): macros, scripts and embedded files out, or held back.
      * What the policy allowed and libclamav found clean goes on, and Office held back only
      * for its macros; Office 97-2003 files held back for macros are told why no copy is
@@ -784,6 +817,8 @@ static void session_fail(struct session_result *r, int code, char *why)
     g_clear_pointer(&r->manifest_path, g_free);
     g_clear_pointer(&r->outbox, g_free);
     r->manifest_sha256[0] = '\0';
+    r->counts.delivered = 0; /* (also when the session's end cannot go on the record) */
+    r->counts.sanitized = 0; /* of the delivered files */
     for (guint i = 0; r->files && i < r->files->len; i++) {
         struct session_file *f = g_ptr_array_index(r->files, i);
         g_clear_pointer(&f->staged_path, g_free);
@@ -794,8 +829,10 @@ static void session_fail(struct session_result *r, int code, char *why)
 static int session_end_record(struct audit *audit, struct session_result *r)
 {
     session_count(r);
-    if (r->exit_code == 2)
+    if (r->exit_code == 2) {
         r->counts.delivered = 0;
+        r->counts.sanitized = 0; /* of the delivered files */
+    }
     if (!r->end_us)
         r->end_us = g_get_real_time();
     if (!audit)
@@ -1142,6 +1179,20 @@ int session_run(const struct session_params *p, struct session_result **out)
     /* Everything is read: let go of the medium before delivering. */
     session_close_media(&c);
 
+    /* The visitor's details against the bay plans: recorded before anything is published. */
+    r->edifact_mismatch = edifact_json_mismatches(r);
+    if (r->edifact_mismatch) {
+        o = session_audit_base(r);
+        json_object_set_array_member(o, "mismatches", json_array_ref(r->edifact_mismatch));
+        rc = audit_append(audit, "edifact-mismatch", o);
+        json_object_unref(o);
+        if (rc != 0) {
+            session_fail(r, KERR_AUDIT, g_strdup("the audit log could not be written; nothing "
+                                                 "was delivered"));
+            goto out_audit_files;
+        }
+    }
+
     session_emit(&c, SESSION_DELIVERING, got, bytes_done);
     if (p->cancel && g_atomic_int_get(p->cancel)) {
         session_fail(r, KERR_CANCELLED,
@@ -1329,6 +1380,8 @@ JsonObject *session_result_common_json(const struct session_result *r)
 
     if (r->details)
         json_object_set_object_member(o, "details", json_object_ref(r->details));
+    if (r->edifact_mismatch)
+        json_object_set_array_member(o, "edifact_mismatch", json_array_ref(r->edifact_mismatch));
 
     json_object_set_object_member(o, "counts", session_counts_to_json(&r->counts));
     return o;

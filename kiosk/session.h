@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "policy/policy.h"
+#include "scanner/edifact.h"
 #include "scanner/scanner.h"
 #include "scanner/verdict.h"
 
@@ -53,6 +54,7 @@ struct session_file {
     /* VERDICT_SANITIZED: size, sha256 and type above are the delivered copy's; this holds
      * the original's and what was removed (kiosk/disarm.h) */
     struct disarm_info *disarm;
+    struct edifact_summary *edifact; /* when it is EDIFACT (scanner/edifact.h), else NULL */
 };
 
 struct disarm_info;
@@ -95,6 +97,7 @@ struct session_result {
     JsonObject *details;  /* operator details (vessel, IMO, voyage, company, person) or NULL */
     GPtrArray *files;     /* struct session_file *, in walk order */
     struct session_counts counts;
+    JsonArray *edifact_mismatch; /* details that disagree with a bay plan, or NULL */
     /* The audit log's head after the session (its signed checkpoint, or its session-end
      * record): what --json, syslog and the admin state anchor the chain with.  0 = none. */
     uint64_t audit_seq;

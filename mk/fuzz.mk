@@ -7,14 +7,14 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # The library code each target needs, built with the fuzzer's instrumentation.
 FUZZ_LIB     := common/kerr.c common/log.c common/util.c policy/policy.c kiosk/names.c \
-                kiosk/events.c kiosk/sign.c kiosk/verify-manifest.c reader/msg.c \
-                scanner/sanitize.c scanner/sanitize-ooxml.c scanner/sanitize-pdf.c
-FUZZ_PKGS    := $(PKGS) libsodium libzip libxml-2.0 libqpdf
+                kiosk/events.c kiosk/sign.c kiosk/verify-manifest.c common/version.c reader/msg.c \
+                scanner/edifact.c scanner/sanitize.c scanner/sanitize-ooxml.c scanner/sanitize-pdf.c
+FUZZ_PKGS    := $(PKGS) libsodium libsystemd libzip libxml-2.0 libqpdf
 
 .PHONY: fuzz
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) $(shell pkg-config --cflags $(FUZZ_PKGS)) -o $@ $< $(FUZZ_LIB) \
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -DKIOSK_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(FUZZ_PKGS)) -o $@ $< $(FUZZ_LIB) \
 	    $(shell pkg-config --libs $(FUZZ_PKGS))
 
 fuzz: $(FUZZ_BINS)

@@ -1,6 +1,7 @@
 # scanner.mk - sandboxed scanner workers (scanner/pool.c service side, scanner/worker.c
 # zygote + worker, scanner/sandbox.c confinement).  See docs/privsep.md.
-LIB_SRCS += scanner/pool.c scanner/spawner.c scanner/worker.c scanner/sandbox.c
+LIB_SRCS += scanner/pool.c scanner/spawner.c scanner/worker.c scanner/sandbox.c \
+            scanner/edifact.c
 PKGS += libseccomp
 # Content disarm (scanner/sanitize*.c, run only inside a worker; kiosk/disarm.c decides and
 # checks): libzip + libxml2 rewrite Office documents, libqpdf rewrites PDFs.

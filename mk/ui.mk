@@ -51,7 +51,20 @@ ui-pot:
 
 # Show the screen under Xvfb, driven by a scripted session (or the real daemon when
 # built, see tests/ui/demo.sh); screenshots go to $(BUILD)/ui-screenshots/demo/.
-demo-ui: $(BUILD)/kiosk-ui $(UI_MO)
+demo-ui: $(BUILD)/kiosk-ui $(BUILD)/kiosk-ui-test $(UI_MO)
 	tests/ui/demo.sh $(BUILD)
 
 -include $(UI_SRCS:%.c=$(BUILD)/obj/%.d)
+
+# kiosk-ui-test: kiosk-ui plus --test-control (simulated touches from a FIFO: Xvfb has no
+# touch screen) for the tests and make demo-ui.  Never installed: the kiosk's own screen
+# takes no input but touches.
+UI_TEST_OBJS := $(filter-out $(BUILD)/obj/ui/kiosk-ui-application.o,$(UI_OBJS)) \
+                $(BUILD)/obj/ui-test/kiosk-ui-application.o
+$(BUILD)/obj/ui-test/kiosk-ui-application.o: ui/kiosk-ui-application.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(UI_CFLAGS) -DKIOSK_UI_TEST_CONTROL -MMD -MP -c -o $@ $<
+$(BUILD)/kiosk-ui-test: $(UI_TEST_OBJS) $(BUILD)/libkiosk.a
+	$(CC) $(LDFLAGS) -o $@ $(UI_TEST_OBJS) $(BUILD)/libkiosk.a $(shell pkg-config --libs $(UI_PKGS)) $(LDLIBS)
+EXTRA_CHECK_DEPS += $(BUILD)/kiosk-ui-test
+-include $(BUILD)/obj/ui-test/kiosk-ui-application.d

@@ -744,6 +744,38 @@ static void policy_parse_media(struct policy_ctx *ctx, const struct policy_group
     p->filesystems = fs;
 }
 
+/* ---- [edifact] ------------------------------------------------------------------------ */
+
+static const char *const policy_edifact_checks[] = {"off", "warn", "block", NULL};
+
+const char *policy_edifact_check_str(enum policy_edifact_check c)
+{
+    return (unsigned)c < 3 ? policy_edifact_checks[c] : "?";
+}
+
+static void policy_parse_edifact(struct policy_ctx *ctx, const struct policy_group_ref *g,
+                                 struct policy *p)
+{
+    static const char *const known[] = {"check", "extensions", NULL};
+    char **ext = NULL;
+
+    policy_check_keys(ctx, g, known);
+    int c = policy_get_choice(ctx, g, "check", policy_edifact_checks, POLICY_EDIFACT_WARN);
+    /* -1 (invalid) is reported; the policy is then not used at all */
+    p->edifact_check = c < 0 ? POLICY_EDIFACT_BLOCK : (enum policy_edifact_check)c;
+    if (policy_get_list(ctx, g, "extensions", &ext) <= 0)
+        return;
+    for (size_t i = 0; ext[i]; i++) {
+        if (!ext[i][0] || !policy_extension_ok(ext[i]) || strcmp(ext[i], "*") == 0)
+            policy_error_add(ctx, policy_key_line(g, "extensions"),
+                             "extension '%s' must be written in lower case, without the dot "
+                             "(e.g. edi)",
+                             ext[i]);
+    }
+    g_strfreev(p->edifact_extensions);
+    p->edifact_extensions = ext;
+}
+
 /* ---- load ------------------------------------------------------------------------- */
 
 void policy_free(struct policy *p)
@@ -757,6 +789,7 @@ void policy_free(struct policy *p)
     g_free(p->rules);
     g_strfreev(p->skip_names);
     g_strfreev(p->filesystems);
+    g_strfreev(p->edifact_extensions);
     g_free(p);
 }
 
@@ -768,6 +801,8 @@ static struct policy *policy_new_defaults(const char *path)
     };
     static const char *const fs[] = {"vfat", "exfat",   "ntfs",    "ext2", "ext3",
                                      "ext4", "hfsplus", "iso9660", NULL};
+    static const char *const edi[] = {"edi",    "edifact", "baplie", "bap",    "movins",
+                                      "coprar", "coarri",  "codeco", "vermas", NULL};
     struct policy *p = g_new0(struct policy, 1);
 
     p->path = g_strdup(path ? path : "(policy)");
@@ -780,6 +815,8 @@ static struct policy *policy_new_defaults(const char *path)
     p->skip_names = g_strdupv((char **)skip);
     p->driver = POLICY_DRIVER_READER;
     p->filesystems = g_strdupv((char **)fs);
+    p->edifact_check = POLICY_EDIFACT_WARN;
+    p->edifact_extensions = g_strdupv((char **)edi);
     return p;
 }
 
@@ -859,10 +896,12 @@ int policy_load_data(const char *data, size_t len, const char *path, struct poli
             policy_parse_walk(&ctx, g, p);
         } else if (strcmp(g->name, "media") == 0) {
             policy_parse_media(&ctx, g, p);
+        } else if (strcmp(g->name, "edifact") == 0) {
+            policy_parse_edifact(&ctx, g, p);
         } else {
             policy_error_add(&ctx, g->line,
                              "unknown group [%s] (known: [policy], [type:NAME], [limits], "
-                             "[scan], [walk], [media])",
+                             "[scan], [walk], [media], [edifact])",
                              g->name);
         }
     }
@@ -1088,6 +1127,16 @@ bool policy_skip_name(const struct policy *p, const char *name)
             return true;
     }
     return false;
+}
+
+bool policy_edifact_named(const struct policy *p, const char *name)
+{
+    if (!p || !name || !p->edifact_extensions)
+        return false;
+    char *ext = policy_extension_of(name);
+    bool hit = ext[0] && policy_strv_contains(p->edifact_extensions, ext);
+    g_free(ext);
+    return hit;
 }
 
 bool policy_filesystem_allowed(const struct policy *p, const char *fstype)

@@ -34,6 +34,13 @@ enum policy_disarm {
     POLICY_DISARM_ALLOW = 2,    /* deliver the file as it is */
 };
 
+/* [edifact] check: what a malformed EDIFACT interchange does (docs/edifact.md). */
+enum policy_edifact_check {
+    POLICY_EDIFACT_OFF = 0, /* not read */
+    POLICY_EDIFACT_WARN,    /* delivered, with the problem on screen, receipt and manifest */
+    POLICY_EDIFACT_BLOCK,   /* held back, the problem as the reason */
+};
+
 /* One [type:NAME] group. */
 struct policy_type_rule {
     char *name;          /* NAME from the group header */
@@ -84,6 +91,9 @@ struct policy {
                                  * the default, still means reader) */
     char **filesystems;         /* [media] filesystems = allowed blkid types (vfat, exfat, ntfs,
                                  * ext2, ext3, ext4, hfsplus, iso9660, udf) */
+
+    enum policy_edifact_check edifact_check; /* [edifact] check = off | warn | block */
+    char **edifact_extensions;  /* [edifact] extensions: names that say EDIFACT (lower case) */
 };
 
 struct policy_error {
@@ -124,6 +134,13 @@ bool policy_decide_file(const struct policy *p, const char *name, const char *mi
 
 /* True when a file or folder NAME is one of [walk] skip (case-insensitive). */
 bool policy_skip_name(const struct policy *p, const char *name);
+
+/* True when file NAME's extension is one of [edifact] extensions (case-insensitive): the
+ * file is read as EDIFACT even when it does not start like an interchange. */
+bool policy_edifact_named(const struct policy *p, const char *name);
+
+/* "off", "warn", "block". */
+const char *policy_edifact_check_str(enum policy_edifact_check c);
 
 /* True when the blkid filesystem type is allowed by [media] filesystems. */
 bool policy_filesystem_allowed(const struct policy *p, const char *fstype);

@@ -86,6 +86,29 @@ static int pool_wait_readable(int fd, gint64 deadline_ms)
     }
 }
 
+/* The service's watchdog keepalive while an engine loads (scanner_pool_set_keepalive). */
+static void (*pool_keepalive)(void);
+
+void scanner_pool_set_keepalive(void (*fn)(void))
+{
+    pool_keepalive = fn;
+}
+
+/* pool_wait_readable() for the engine load, which takes minutes: the keepalive runs every
+ * few seconds meanwhile (the wait itself is bounded by DEADLINE_MS). */
+static int pool_wait_load(int fd, gint64 deadline_ms)
+{
+    for (;;) {
+        gint64 slice = MIN(deadline_ms, pool_now_ms() + 5000);
+        if (pool_wait_readable(fd, slice))
+            return 1;
+        if (slice >= deadline_ms)
+            return 0;
+        if (pool_keepalive)
+            pool_keepalive();
+    }
+}
+
 /* What a waitpid() status says, in words for the verdict reason. */
 static void pool_describe_status(int status, char *buf, size_t len)
 {
@@ -353,7 +376,7 @@ static enum worker_test_hook pool_test_hook(const struct scanner_pool *p)
         {"socket", WORKER_HOOK_SOCKET},     {"execve", WORKER_HOOK_EXECVE},
         {"hang", WORKER_HOOK_HANG},         {"crash", WORKER_HOOK_CRASH},
         {"nonsense", WORKER_HOOK_NONSENSE}, {"stale", WORKER_HOOK_STALE},
-        {"open", WORKER_HOOK_OPEN},
+        {"open", WORKER_HOOK_OPEN},         {"edifact-nonsense", WORKER_HOOK_EDIFACT_NONSENSE},
     };
     const char *v = p->conf.test_hooks ? getenv("KIOSK_SCANNER_TEST_FORBIDDEN") : NULL;
     for (size_t i = 0; v && i < sizeof(hooks) / sizeof(hooks[0]); i++)
@@ -362,14 +385,47 @@ static enum worker_test_hook pool_test_hook(const struct scanner_pool *p)
     return WORKER_HOOK_NONE;
 }
 
+/* The EDIFACT message that follows the reply to request ID: NULL when it came and is
+ * well-formed (*EDI filled), else what is wrong. */
+static const char *pool_recv_edifact(int wfd, uint64_t id, gint64 deadline, ssize_t *n,
+                                     struct edifact_summary *edi)
+{
+    struct worker_edifact *e = g_new0(struct worker_edifact, 1);
+    const char *bad = NULL;
+    *n = -1;
+    if (!pool_wait_readable(wfd, deadline)) {
+        bad = "timed out";
+    } else {
+        *n = worker_msg_recv(wfd, e, sizeof(*e), NULL);
+        if (*n == 0 || (*n < 0 && errno != EPROTO))
+            bad = "crashed";
+        else if (*n < 0 || e->magic != WORKER_EDIFACT_MAGIC || e->id != id || e->reserved)
+            bad = "answered nonsense";
+        else if (edifact_summary_check(&e->summary) != NULL)
+            bad = "answered nonsense";
+    }
+    if (!bad)
+        *edi = e->summary;
+    else if (*n > 0)
+        log_warn("scanner: EDIFACT summary refused: %s",
+                 e->magic != WORKER_EDIFACT_MAGIC || e->id != id
+                     ? "bad magic or request id"
+                     : edifact_summary_check(&e->summary));
+    g_free(e);
+    return bad;
+}
+
 int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                          struct verdict *out)
 {
-    return scanner_pool_scan(p, fd, name, timeout_ms, out, NULL, 0);
+    return scanner_pool_scan_edifact(p, fd, name, timeout_ms, out, NULL, 0, 0, NULL);
 }
 
+/* The one scan: every public entry comes here.  AVOID (> 0): any worker but that one
+ * (scanner_pool_scan_copy: the writer of a sanitized copy never judges it). */
 static int pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
-                     struct verdict *out, char *mime, size_t mimelen, pid_t avoid)
+                     struct verdict *out, char *mime, size_t mimelen, unsigned edifact_flags,
+                     struct edifact_summary *edi, pid_t avoid)
 {
     if (mime && mimelen)
         mime[0] = '\0';
@@ -381,6 +437,12 @@ static int pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned 
     int status = -1;
 
     int i, attempt = 0;
+    unsigned want_edifact = 0;
+    if (edi) {
+        memset(edi, 0, sizeof(*edi));
+        want_edifact =
+            WORKER_EDIFACT_READ | ((edifact_flags & EDIFACT_BY_NAME) ? WORKER_EDIFACT_BY_NAME : 0);
+    }
 again:
     i = pool_acquire(p, &id, &why, avoid);
     if (i < 0) {
@@ -399,6 +461,7 @@ again:
     req.magic = WORKER_REQUEST_MAGIC;
     req.id = id;
     req.test_hook = pool_test_hook(p);
+    req.edifact = want_edifact;
     for (size_t k = 0; name && name[k] && k + 1 < sizeof(req.name); k++)
         req.name[k] = (name[k] >= 0x20 && name[k] < 0x7f) ? name[k] : '?';
 
@@ -427,6 +490,8 @@ again:
             bad = "crashed";
         else if (n < 0 || pool_reply_check(&rep, id) != NULL)
             bad = "answered nonsense";
+        else if (req.edifact)
+            bad = pool_recv_edifact(wfd, id, deadline, &n, edi);
     }
     if (!bad) {
         verdict_set(out, (enum verdict_kind)rep.kind, rep.kind == VERDICT_CLEAN ? NULL : "%s",
@@ -453,16 +518,24 @@ again:
     return 0;
 }
 
+int scanner_pool_scan_edifact(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                              struct verdict *out, char *mime, size_t mimelen,
+                              unsigned edifact_flags, struct edifact_summary *edi)
+{
+    return pool_scan(p, fd, name, timeout_ms, out, mime, mimelen, edifact_flags, edi, 0);
+}
+
 int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                       struct verdict *out, char *mime, size_t mimelen)
 {
-    return pool_scan(p, fd, name, timeout_ms, out, mime, mimelen, 0);
+    return pool_scan(p, fd, name, timeout_ms, out, mime, mimelen, 0, NULL, 0);
 }
 
+/* A sanitized Office or PDF copy is not EDIFACT: no EDIFACT reading. */
 int scanner_pool_scan_copy(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                            pid_t writer, struct verdict *out, char *mime, size_t mimelen)
 {
-    return pool_scan(p, fd, name, timeout_ms, out, mime, mimelen, writer);
+    return pool_scan(p, fd, name, timeout_ms, out, mime, mimelen, 0, NULL, writer);
 }
 
 /* ---- content disarm (worker.h: sanitize / sanitized) --------------------------------- */
@@ -744,7 +817,7 @@ int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nwo
     /* Compiling a full database takes a minute or two, and an EOF says the zygote died.
      * The limit is for a zygote that hangs instead, so that a reload gives up, keeps the
      * engine in use and says so, rather than wait forever. */
-    if (!pool_wait_readable(p->ctl, pool_now_ms() + SCANNER_POOL_LOAD_TIMEOUT_MS)) {
+    if (!pool_wait_load(p->ctl, pool_now_ms() + SCANNER_POOL_LOAD_TIMEOUT_MS)) {
         *why = g_strdup_printf("the scanner zygote did not finish loading the signatures in "
                                "%d minutes",
                                SCANNER_POOL_LOAD_TIMEOUT_MS / 60000);

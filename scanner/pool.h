@@ -59,6 +59,17 @@ int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsig
 int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                       struct verdict *out, char *mime, size_t mimelen);
 
+struct edifact_summary;
+
+/* The same, and when EDI is not NULL the worker also reads the file as EDIFACT
+ * (scanner/edifact.h, EDIFACT_FLAGS: enum edifact_flags); *EDI gets the summary,
+ * re-checked here (EDIFACT_NONE when the file is not EDIFACT or the scan failed).  A
+ * summary that fails the check is the worker answering nonsense: VERDICT_ERROR, and the
+ * worker is replaced. */
+int scanner_pool_scan_edifact(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                              struct verdict *out, char *mime, size_t mimelen,
+                              unsigned edifact_flags, struct edifact_summary *edi);
+
 /* Content disarm in a worker (worker.h "sanitize", sanitize.h): FD is the spooled
  * original (the worker gets a read-only reopening), COPY an empty file opened for writing
  * (REWRITE mode; -1 for CHECK).  Always fills *OUT and returns 0: a worker that crashes,
@@ -71,7 +82,8 @@ int scanner_pool_sanitize(struct scanner_pool *p, int fd, int copy, const char *
                           const struct sanitize_limits *lim, unsigned timeout_ms,
                           struct sanitize_result *out, pid_t *writer);
 
-/* scanner_pool_scan() of a sanitized copy by any worker but WRITER (a pid from
+/* scanner_pool_scan() of a sanitized copy (no EDIFACT reading: a sanitized Office or PDF
+ * file is not EDIFACT) by any worker but WRITER (a pid from
  * scanner_pool_sanitize; 0: any): the worker that wrote a copy never judges it. */
 int scanner_pool_scan_copy(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                            pid_t writer, struct verdict *out, char *mime, size_t mimelen);
@@ -88,6 +100,11 @@ int scanner_pool_worker_pids(struct scanner_pool *p, pid_t *pids, int max);
 /* Stop the workers and the zygote, remove the temp folder.  No scan may be running.
  * NULL is a no-op. */
 void scanner_pool_free(struct scanner_pool *p);
+
+/* FN runs every few seconds on the thread that waits for an engine to load in
+ * scanner_pool_new() (minutes for a full database): the service pings its systemd
+ * watchdog there (kiosk/notify.h).  NULL: nothing. */
+void scanner_pool_set_keepalive(void (*fn)(void));
 
 /* Tests only: pools created after this call let KIOSK_SCANNER_TEST_FORBIDDEN (read at
  * each scan: socket, execve, hang, crash, nonsense, stale, open) make the worker

@@ -144,6 +144,29 @@ static void worker_text(char *dst, size_t size, const char *src)
     dst[i] = '\0';
 }
 
+/* The EDIFACT summary of FD for request REQ, when it asked for one (worker.h).  A file
+ * that cannot be read is EDIFACT_NONE: the scan has already said what went wrong.  */
+static int worker_send_edifact(int sock, const struct worker_request *req, int fd, bool nonsense)
+{
+    struct worker_edifact *e;
+    int rc;
+    if (!req->edifact)
+        return 0;
+    e = calloc(1, sizeof(*e));
+    if (!e)
+        return -1;
+    e->magic = WORKER_EDIFACT_MAGIC;
+    e->id = req->id;
+    if (fd >= 0)
+        edifact_examine_fd(fd, (req->edifact & WORKER_EDIFACT_BY_NAME) ? EDIFACT_BY_NAME : 0,
+                           &e->summary);
+    if (nonsense)
+        memset(e->summary.sender, 'X', sizeof(e->summary.sender)); /* not terminated */
+    rc = worker_msg_send(sock, e, sizeof(*e), -1);
+    free(e);
+    return rc;
+}
+
 /* Misbehave on purpose (tests only).  Returns true when the reply was already sent. */
 static bool worker_test_hook(int sock, const struct worker_request *req, struct worker_reply *rep)
 {
@@ -191,6 +214,7 @@ static bool worker_test_hook(int sock, const struct worker_request *req, struct 
         worker_text(rep->reason, sizeof(rep->reason), text);
         return worker_msg_send(sock, rep, sizeof(*rep), -1), true;
     }
+    case WORKER_HOOK_EDIFACT_NONSENSE:
     default:
         return false;
     }
@@ -297,7 +321,8 @@ static void worker_main(int sock, struct scanner_engine *engine, magic_t magic,
         ssize_t n = worker_next_request(sock, &req, &fd);
         if (n == 0)
             _exit(0); /* the pool closed our socket */
-        if (n < 0 || req.magic != WORKER_REQUEST_MAGIC || req.id == 0 || fd < 0)
+        if (n < 0 || req.magic != WORKER_REQUEST_MAGIC || req.id == 0 || fd < 0 ||
+            req.edifact > (WORKER_EDIFACT_READ | WORKER_EDIFACT_BY_NAME) || req.reserved)
             _exit(72); /* the service never sends that: do not guess */
         req.name[sizeof(req.name) - 1] = '\0';
 
@@ -306,6 +331,7 @@ static void worker_main(int sock, struct scanner_engine *engine, magic_t magic,
         rep.id = req.id;
         if (conf->test_hooks && req.test_hook != WORKER_HOOK_NONE &&
             worker_test_hook(sock, &req, &rep)) {
+            worker_send_edifact(sock, &req, -1, false); /* keep the protocol in step */
             close(fd);
             continue;
         }
@@ -313,11 +339,14 @@ static void worker_main(int sock, struct scanner_engine *engine, magic_t magic,
          * back), then the scan (it rewinds). */
         worker_mime(magic, fd, rep.mime);
         scanner_scan_fd(engine, fd, req.name, &v); /* verdict_from_clamav() inside */
-        close(fd);
         rep.kind = (uint32_t)v.kind;
         worker_text(rep.reason, sizeof(rep.reason), v.reason);
-        if (worker_msg_send(sock, &rep, sizeof(rep), -1) != 0)
+        if (worker_msg_send(sock, &rep, sizeof(rep), -1) != 0 ||
+            worker_send_edifact(sock, &req, fd,
+                                conf->test_hooks &&
+                                    req.test_hook == WORKER_HOOK_EDIFACT_NONSENSE) != 0)
             _exit(0);
+        close(fd);
     }
 }
 

@@ -18,10 +18,14 @@
  *                         looked at a file: the service re-checks every reply field)
  *       worker  -> reply {id 0, CLEAN}                    hello: sandbox entered
  *                | reply {id 0, ERROR, why}               could not confine itself
- *       service -> request {id, name} + SCM_RIGHTS(fd)    scan this (read-only) file
+ *       service -> request {id, name, edifact} + SCM_RIGHTS(fd)  scan this (read-only) file
  *       worker  -> reply {id, kind, reason, mime}         libmagic's type of the file and
  *                                                         verdict_from_clamav() result
+ *       worker  -> edifact {id, summary}                  only when request.edifact != 0:
+ *                                                         edifact_examine_fd() of the file
  *       EOF from the service: the worker exits.
+ *   The EDIFACT summary is a separate message of fixed size so the verdict reply stays as
+ *   it is; the service checks it (edifact_summary_check) like every other field.
  *
  *   Content disarm, a request of its own beside the scan (sanitize.h, kiosk/disarm.c):
  *       service -> sanitize {id, format, mode, limits, name}
@@ -38,6 +42,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "scanner/edifact.h"
 #include "scanner/sandbox.h"
 #include "scanner/sanitize.h"
 #include "scanner/scanner.h"
@@ -45,6 +50,11 @@
 
 #define WORKER_REQUEST_MAGIC 0x4b535251u /* "KSRQ" */
 #define WORKER_REPLY_MAGIC 0x4b535250u   /* "KSRP" */
+#define WORKER_EDIFACT_MAGIC 0x4b534544u /* "KSED" */
+
+/* worker_request.edifact */
+#define WORKER_EDIFACT_READ 1u    /* read the file as EDIFACT if it starts like an interchange */
+#define WORKER_EDIFACT_BY_NAME 2u /* ... or whatever it starts with: its name says EDIFACT */
 #define WORKER_NAME_MAX 256
 #define WORKER_MIME_MAX 128
 
@@ -59,6 +69,7 @@ enum worker_test_hook {
     WORKER_HOOK_NONSENSE, /* a reply with an out-of-range verdict kind */
     WORKER_HOOK_STALE,    /* a well-formed reply for another request id */
     WORKER_HOOK_OPEN,     /* try to open /etc/passwd and report what happened */
+    WORKER_HOOK_EDIFACT_NONSENSE, /* an EDIFACT summary with an unterminated string */
 };
 
 struct worker_request {
@@ -66,6 +77,8 @@ struct worker_request {
     uint32_t test_hook;         /* enum worker_test_hook */
     uint64_t id;                /* never 0 */
     char name[WORKER_NAME_MAX]; /* for libclamav's logs only, NUL-terminated */
+    uint32_t edifact;           /* WORKER_EDIFACT_* flags; 0 = no EDIFACT message */
+    uint32_t reserved;          /* 0 */
 };
 
 struct worker_reply {
@@ -100,6 +113,14 @@ struct worker_sanitized {
     uint32_t family;                 /* enum sanitize_family */
     uint64_t size;                   /* bytes written to the copy */
     char reason[VERDICT_REASON_MAX]; /* REFUSED: why, printable ASCII; else "" */
+};
+
+/* Sent after the reply when the request asked (request.edifact != 0). */
+struct worker_edifact {
+    uint32_t magic;                 /* WORKER_EDIFACT_MAGIC */
+    uint32_t reserved;              /* 0 */
+    uint64_t id;                    /* the request's id */
+    struct edifact_summary summary; /* EDIFACT_NONE when the file is not EDIFACT */
 };
 
 enum zygote_op {

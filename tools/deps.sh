@@ -1,37 +1,33 @@
 #!/usr/bin/env bash
-# Install the Debian packages listed in tools/packages.txt that are not installed yet.
-# Needs root (apt-get); does nothing when everything is present.
+# Install the Debian packages of tools/packages-*.txt that are not installed yet, and the
+# kiosk's system users and groups (data/kiosk.sysusers, the file the package installs).
+#
+#     tools/deps.sh                      build + test + runtime lists (make deps)
+#     tools/deps.sh LIST...              only these lists
+#
+# Needs root (apt-get, systemd-sysusers); does nothing when everything is present.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-list=${1:-$here/packages.txt}
+if [ $# -gt 0 ]; then lists=("$@"); else
+    lists=("$here/packages-build.txt" "$here/packages-test.txt" "$here/packages-runtime.txt")
+fi
 missing=()
 while read -r pkg; do
-    pkg=${pkg%%#*}
-    pkg=$(echo "$pkg" | tr -d '[:space:]')
     [ -n "$pkg" ] || continue
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$pkg")
     fi
-done < "$list"
+done < <(sed 's/#.*//' "${lists[@]}" | tr -s ' \t' '\n' | grep -v '^$' | sort -u)
+
 # The unprivileged users (docs/privsep.md): kiosk-scan runs the sandboxed scanner workers,
 # kiosk-reader the medium reader ([media] reader-user in kiosk.conf; without it the kiosk
-# reads no medium), kiosk-publish the publisher (docs/handoff.md).  The group kiosk-tos
-# reads what a local staging folder holds ([staging] group): put the TOS side's accounts
-# (or the file server's) in it.
+# reads no medium), kiosk-publish the publisher (docs/handoff.md); the groups kiosk (the
+# event socket) and kiosk-tos (reads a local staging folder, [staging] group: put the TOS
+# side's accounts, or the file server's, in it).  All from data/kiosk.sysusers.
 ensure_users() {
-    local u
     [ "$(id -u)" -eq 0 ] || return 0
-    for u in kiosk-scan kiosk-reader kiosk-publish; do
-        if ! getent passwd "$u" >/dev/null; then
-            echo "deps: creating system user $u"
-            useradd --system --user-group --no-create-home --home-dir /nonexistent \
-                --shell /usr/sbin/nologin "$u"
-        fi
-    done
-    if ! getent group kiosk-tos >/dev/null; then
-        echo "deps: creating system group kiosk-tos"
-        groupadd --system kiosk-tos
-    fi
+    command -v systemd-sysusers >/dev/null || { echo "deps: systemd-sysusers is missing" >&2; return 1; }
+    systemd-sysusers "$here/../data/kiosk.sysusers"
 }
 if [ ${#missing[@]} -eq 0 ]; then
     echo "deps: all packages present"

@@ -12,6 +12,9 @@ struct _KioskResultPage {
     GtkLabel *verdict_label;
     GtkLabel *counts_label;
     GtkLabel *reason_label;
+    GtkLabel *mismatch_label;
+    GtkLabel *edifact_title;
+    GtkWidget *edifact_box;
     GtkLabel *held_title;
     GtkWidget *held_scroller;
     GtkListBox *held_list;
@@ -33,6 +36,9 @@ static void kiosk_result_page_class_init(KioskResultPageClass *klass)
     gtk_widget_class_bind_template_child(wc, KioskResultPage, verdict_label);
     gtk_widget_class_bind_template_child(wc, KioskResultPage, counts_label);
     gtk_widget_class_bind_template_child(wc, KioskResultPage, reason_label);
+    gtk_widget_class_bind_template_child(wc, KioskResultPage, mismatch_label);
+    gtk_widget_class_bind_template_child(wc, KioskResultPage, edifact_title);
+    gtk_widget_class_bind_template_child(wc, KioskResultPage, edifact_box);
     gtk_widget_class_bind_template_child(wc, KioskResultPage, held_title);
     gtk_widget_class_bind_template_child(wc, KioskResultPage, held_scroller);
     gtk_widget_class_bind_template_child(wc, KioskResultPage, held_list);
@@ -96,6 +102,76 @@ static GtkWidget *sanitized_row_new(const struct screen_sanitized *x)
     gtk_box_append(GTK_BOX(box), what);
     gtk_widget_add_css_class(box, "held-row");
     return box;
+}
+
+/* Shipping messages listed on the page; the rest are counted ("and N more"). */
+#define EDIFACT_ROWS 3
+
+static GtkWidget *edifact_label(const char *text, const char *css, gboolean expand)
+{
+    GtkWidget *l = gtk_label_new(text);
+    gtk_label_set_wrap(GTK_LABEL(l), TRUE);
+    gtk_label_set_wrap_mode(GTK_LABEL(l), PANGO_WRAP_WORD_CHAR);
+    gtk_label_set_xalign(GTK_LABEL(l), 0);
+    gtk_widget_set_hexpand(l, expand);
+    gtk_widget_add_css_class(l, css);
+    return l;
+}
+
+/* "BAPLIE · MSC AURORA · voyage 123W · 36 containers   plans/baplie.edi", and its problem
+ * under it: a warning when it was delivered, why it was held back otherwise. */
+static GtkWidget *edifact_row_new(const struct screen_edifact *e)
+{
+    GtkWidget *row = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+    GtkWidget *line = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 16);
+    g_autofree char *headline = kiosk_format_edifact_headline(e);
+    gtk_box_append(GTK_BOX(line), edifact_label(headline, "edifact-headline", TRUE));
+    GtkWidget *path = edifact_label(e->path, "edifact-path", FALSE);
+    gtk_label_set_xalign(GTK_LABEL(path), 1);
+    gtk_label_set_max_width_chars(GTK_LABEL(path), 30);
+    gtk_box_append(GTK_BOX(line), path);
+    gtk_box_append(GTK_BOX(row), line);
+    if (e->malformed) {
+        const char *problem = kiosk_format_service_text(e->problem, e->problem_ja);
+        g_autofree char *w = g_strdup_printf(e->delivered ? _("Warning: %s") : _("Held back: %s"),
+                                             *problem ? problem : _("the file is damaged"));
+        gtk_box_append(GTK_BOX(row), edifact_label(w, "edifact-warning", TRUE));
+    }
+    gtk_widget_add_css_class(row, "edifact-row");
+    return row;
+}
+
+static void edifact_update(KioskResultPage *self, const struct screen_state *s)
+{
+    GtkWidget *child;
+    while ((child = gtk_widget_get_first_child(self->edifact_box)))
+        gtk_box_remove(GTK_BOX(self->edifact_box), child);
+    unsigned shown = MIN(s->n_edifact, EDIFACT_ROWS);
+    for (unsigned i = 0; i < shown; i++)
+        gtk_box_append(GTK_BOX(self->edifact_box), edifact_row_new(&s->edifact[i]));
+    if (s->n_edifact > shown) {
+        unsigned more = s->n_edifact - shown;
+        g_autofree char *t = g_strdup_printf(
+            ngettext("and %u more shipping message (see the printed report)",
+                     "and %u more shipping messages (see the printed report)", more),
+            more);
+        gtk_box_append(GTK_BOX(self->edifact_box), edifact_label(t, "edifact-path", TRUE));
+    }
+    gboolean any = !s->failed && s->n_edifact > 0;
+    gtk_widget_set_visible(GTK_WIDGET(self->edifact_title), any);
+    gtk_widget_set_visible(self->edifact_box, any);
+
+    /* Details that disagree with a bay plan: before the receipt is printed. */
+    g_autoptr(GString) m = g_string_new(NULL);
+    for (unsigned i = 0; !s->failed && i < s->n_mismatch; i++) {
+        const struct screen_mismatch *mm = &s->mismatch[i];
+        if (i == 0)
+            g_string_append(m, _("Please check your session details:"));
+        g_string_append_printf(m, "\n%s (%s)", kiosk_format_service_text(mm->text, mm->text_ja),
+                               mm->path ? mm->path : "?");
+    }
+    gtk_label_set_text(self->mismatch_label, m->str);
+    gtk_widget_set_visible(GTK_WIDGET(self->mismatch_label), m->len > 0);
 }
 
 void kiosk_result_page_update(GtkWidget *page, const struct screen_state *s)
@@ -165,8 +241,11 @@ void kiosk_result_page_update(GtkWidget *page, const struct screen_state *s)
                              "removed):"));
     else
         gtk_label_set_text(self->held_title, _("Files held back (not delivered):"));
+    edifact_update(self, s);
     gtk_widget_set_visible(GTK_WIDGET(self->held_title), s->n_held + s->n_sanitized > 0);
-    gtk_widget_set_visible(self->held_scroller, s->n_held + s->n_sanitized > 0);
+    /* The EDIFACT files, the held-back ones and the safe copies share one scrolled area. */
+    gtk_widget_set_visible(self->held_scroller, s->n_held + s->n_sanitized > 0 ||
+                                                    (!s->failed && s->n_edifact > 0));
 
     g_autofree char *where = NULL;
     bool delivered = s->verdict != VERDICT_NOTHING && s->counts.delivered > 0;

@@ -5,6 +5,7 @@
  * it shows "service not running" and reconnects every second; the service then sends
  * hello + a status snapshot and the screen follows.  It decides nothing about files. */
 #include "ui/kiosk-ui-application.h"
+#include "common/version.h"
 
 #include <fcntl.h>
 #include <gio/gunixinputstream.h>
@@ -68,6 +69,7 @@ struct _KioskUiApplication {
     char *admin_note;         /* about the last reprint */
     gboolean admin_note_error;
     int admin_timeout;        /* seconds without a touch before the automatic logout */
+    gboolean show_version; /* --version */
     enum kiosk_stick_phase stick_phase; /* the administrator's stick (admin-media events) */
     char *stick_action;       /* "update" | "export" */
     char *stick_device;       /* the export stick awaiting "erase", for people */
@@ -148,6 +150,10 @@ static char *shot_name(KioskUiApplication *self)
                                                                      : "-stick-done";
         return g_strdup_printf("%s-admin-status%s", self->language, end);
     }
+    if (s->screen == SCREEN_RESULT && !s->failed && s->n_edifact > 0)
+        /* Its own picture: a later plain result must not replace the EDIFACT one. */
+        return g_strdup_printf("%s-result-%s-edifact", self->language,
+                               screen_verdict_name(s->verdict));
     if (s->screen == SCREEN_RESULT)
         variant = s->failed ? "failed" : screen_verdict_name(s->verdict);
     else if (s->screen == SCREEN_OUT_OF_SERVICE)
@@ -802,7 +808,10 @@ static void on_admin_logout(GSimpleAction *a, GVariant *param, gpointer data)
     on_admin_close(a, param, data);
 }
 
+#ifdef KIOSK_UI_TEST_CONTROL
 /* ---- debug: simulated touches (--test-control FIFO) ------------------------------------
+ * Only in the tests' build (build/kiosk-ui-test, -DKIOSK_UI_TEST_CONTROL): the installed
+ * screen takes no input but touches.
  * One command a line: "click NAME" (a button), "type NAME TEXT" (set an entry's text),
  * "activate NAME" (Enter in an entry).  NAME is a widget name (gtk_widget_set_name) that
  * must be on screen.  Xvfb has no touch screen; this is how tests press buttons. */
@@ -866,6 +875,7 @@ static void control_start(KioskUiApplication *self)
     g_data_input_stream_set_newline_type(self->control, G_DATA_STREAM_NEWLINE_TYPE_LF);
     control_read(self);
 }
+#endif
 
 /* ---- start-up ----------------------------------------------------------------------- */
 
@@ -984,14 +994,20 @@ static void kiosk_ui_application_activate(GApplication *app)
     render(self);
     gtk_window_present(w);
     connect_start(self);
+#ifdef KIOSK_UI_TEST_CONTROL
     if (self->control_path)
         control_start(self);
+#endif
 }
 
 static int kiosk_ui_application_handle_local_options(GApplication *app, GVariantDict *opts)
 {
     KioskUiApplication *self = KIOSK_UI_APPLICATION(app);
     (void)opts;
+    if (self->show_version) {
+        g_print("kiosk-ui %s\n", version_string());
+        return 0;
+    }
     if (self->language_opt && strcmp(self->language_opt, "en") != 0 &&
         strcmp(self->language_opt, "ja") != 0) {
         g_printerr("kiosk-ui: --language must be en or ja\n");
@@ -1078,8 +1094,12 @@ static void kiosk_ui_application_init(KioskUiApplication *self)
          "Debug: save a PNG and a JSON description at every screen change", "DIR"},
         {"admin-timeout", 0, 0, G_OPTION_ARG_INT, &self->admin_timeout,
          "Seconds without a touch before the administrator pages log out (default 180)", "S"},
+#ifdef KIOSK_UI_TEST_CONTROL
         {"test-control", 0, 0, G_OPTION_ARG_FILENAME, &self->control_path,
-         "Debug: read simulated touches (click NAME / type NAME TEXT) from this FIFO", "FIFO"},
+         "Tests: read simulated touches (click NAME / type NAME TEXT) from this FIFO", "FIFO"},
+#endif
+        {"version", 0, 0, G_OPTION_ARG_NONE, &self->show_version, "Print the version and exit",
+         NULL},
         {"localedir", 0, 0, G_OPTION_ARG_FILENAME, &self->localedir,
          "Where kiosk.mo catalogues are (default: next to the binary, then " KIOSK_UI_LOCALEDIR ")",
          "DIR"},

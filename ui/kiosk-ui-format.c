@@ -1,6 +1,7 @@
 /* kiosk-ui-format.c - plain words for the service's facts. */
 #include "ui/kiosk-ui-format.h"
 
+#include <stdio.h>
 #include <string.h>
 
 char *kiosk_format_size(int64_t bytes)
@@ -123,6 +124,54 @@ char *kiosk_format_sanitized(const struct screen_sanitized *x)
     if (x->delivered_as && strcmp(x->delivered_as, x->path) != 0)
         return g_strdup_printf(_("Delivered as %s, without: %s"), x->delivered_as, what->str);
     return g_strdup_printf(_("Delivered as a copy without: %s"), what->str);
+}
+
+char *kiosk_format_count(int64_t n)
+{
+    char digits[32];
+    GString *out = g_string_new(NULL);
+    int len = snprintf(digits, sizeof(digits), "%lld", (long long)(n < 0 ? 0 : n));
+    for (int i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            g_string_append_c(out, ',');
+        g_string_append_c(out, digits[i]);
+    }
+    return g_string_free(out, FALSE);
+}
+
+const char *kiosk_format_service_text(const char *en, const char *ja)
+{
+    /* TRANSLATORS: the language code of the screen ("ja" in the Japanese catalogue); it
+     * picks which of the service's two texts (English, Japanese) is shown. */
+    const char *lang = C_("language code", "en");
+    if (strcmp(lang, "ja") == 0 && ja && *ja)
+        return ja;
+    return en ? en : "";
+}
+
+char *kiosk_format_edifact_headline(const struct screen_edifact *e)
+{
+    GString *s = g_string_new(e->type ? e->type : "EDIFACT");
+    if (e->vessel)
+        g_string_append_printf(s, " · %s", e->vessel);
+    if (e->voyage) {
+        g_string_append(s, " · ");
+        g_string_append_printf(s, _("voyage %s"), e->voyage);
+    }
+    if (e->containers > 0) {
+        g_autofree char *n = kiosk_format_count(e->containers);
+        g_string_append(s, " · ");
+        g_string_append_printf(s, ngettext("%s container", "%s containers",
+                                           (unsigned long)e->containers),
+                               n);
+    }
+    if (e->messages > 1) {
+        g_autofree char *n = kiosk_format_count(e->messages);
+        g_string_append(s, " · ");
+        g_string_append_printf(s, ngettext("%s message", "%s messages", (unsigned long)e->messages),
+                               n);
+    }
+    return g_string_free(s, FALSE);
 }
 
 static char *contact_text;

@@ -22,6 +22,12 @@ const char *kiosk_format_verdict_title(const struct screen_state *s);
  * language (identifiers it does not know are left out; the service's text when none is
  * known). */
 char *kiosk_format_sanitized(const struct screen_sanitized *x);
+/* "1,834" */
+char *kiosk_format_count(int64_t n);
+/* A text the service sent in English and Japanese: the one of the language on screen. */
+const char *kiosk_format_service_text(const char *en, const char *ja);
+/* "BAPLIE · MSC AURORA · voyage 123W · 1,834 containers" */
+char *kiosk_format_edifact_headline(const struct screen_edifact *e);
 
 /* Whom to call when the kiosk is out of service ([ui] contact in kiosk.conf); NULL = a
  * generic "terminal IT help desk". */

@@ -126,6 +126,37 @@ static void sanitized_parse(struct screen_state *s, JsonObject *o)
     }
 }
 
+static void edifact_clear(struct screen_state *s)
+{
+    for (unsigned i = 0; i < s->n_edifact; i++) {
+        struct screen_edifact *e = &s->edifact[i];
+        g_free(e->path);
+        g_free(e->type);
+        g_free(e->vessel);
+        g_free(e->voyage);
+        g_free(e->imo);
+        g_free(e->problem);
+        g_free(e->problem_ja);
+    }
+    g_clear_pointer(&s->edifact, g_free);
+    s->n_edifact = 0;
+}
+
+static void mismatch_clear(struct screen_state *s)
+{
+    for (unsigned i = 0; i < s->n_mismatch; i++) {
+        struct screen_mismatch *m = &s->mismatch[i];
+        g_free(m->path);
+        g_free(m->field);
+        g_free(m->in_file);
+        g_free(m->entered);
+        g_free(m->text);
+        g_free(m->text_ja);
+    }
+    g_clear_pointer(&s->mismatch, g_free);
+    s->n_mismatch = 0;
+}
+
 /* Forget everything about the current session (not the connection or hello facts). */
 static void session_clear(struct screen_state *s)
 {
@@ -144,6 +175,8 @@ static void session_clear(struct screen_state *s)
     g_clear_pointer(&s->manifest_sha256, g_free);
     s->publication = PUB_NONE;
     held_clear(s);
+    edifact_clear(s);
+    mismatch_clear(s);
     s->test_signatures = false;
     g_clear_pointer(&s->reason, g_free);
 }
@@ -242,6 +275,69 @@ static enum screen_held_verdict held_verdict(const char *v)
     return HELD_ERROR; /* "error" and anything unknown: not scanned, not delivered */
 }
 
+static JsonArray *obj_array(JsonObject *o, const char *name)
+{
+    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+    return n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+}
+
+static JsonObject *array_obj(JsonArray *a, unsigned i)
+{
+    JsonNode *n = json_array_get_element(a, i);
+    return JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+/* "edifact_mismatch" of "done", or "mismatches" of "edifact-mismatch". */
+static void mismatch_set(struct screen_state *s, JsonArray *a)
+{
+    mismatch_clear(s);
+    unsigned n = a ? MIN(json_array_get_length(a), HELD_MAX) : 0;
+    s->mismatch = g_new0(struct screen_mismatch, n ? n : 1);
+    for (unsigned i = 0; i < n; i++) {
+        JsonObject *e = array_obj(a, i);
+        if (!e || !obj_str(e, "text"))
+            continue;
+        struct screen_mismatch *m = &s->mismatch[s->n_mismatch++];
+        m->path = g_strdup(obj_str(e, "path"));
+        m->field = g_strdup(obj_str(e, "field"));
+        m->in_file = g_strdup(obj_str(e, "in_file"));
+        m->entered = g_strdup(obj_str(e, "entered"));
+        m->text = g_strdup(obj_str(e, "text"));
+        m->text_ja = g_strdup(obj_str(e, "text_ja"));
+    }
+}
+
+static void edifact_set(struct screen_state *s, JsonArray *a)
+{
+    edifact_clear(s);
+    unsigned n = a ? MIN(json_array_get_length(a), HELD_MAX) : 0;
+    s->edifact = g_new0(struct screen_edifact, n ? n : 1);
+    for (unsigned i = 0; i < n; i++) {
+        JsonObject *e = array_obj(a, i);
+        if (!e)
+            continue;
+        struct screen_edifact *f = &s->edifact[s->n_edifact++];
+        f->path = g_strdup(obj_str(e, "path") ? obj_str(e, "path") : "?");
+        f->type = g_strdup(obj_str(e, "type"));
+        f->vessel = g_strdup(obj_str(e, "vessel"));
+        f->voyage = g_strdup(obj_str(e, "voyage"));
+        f->imo = g_strdup(obj_str(e, "imo"));
+        f->containers = obj_int(e, "containers", 0);
+        f->messages = obj_int(e, "messages", 0);
+        /* Anything but "ok" is a problem: never show a file as sound unless the service
+         * said so. */
+        f->malformed = g_strcmp0(obj_str(e, "status"), "ok") != 0;
+        f->delivered = obj_bool(e, "delivered", false);
+        f->problem = g_strdup(obj_str(e, "problem"));
+        f->problem_ja = g_strdup(obj_str(e, "problem_ja"));
+    }
+}
+
+static void apply_edifact_mismatch(struct screen_state *s, JsonObject *o)
+{
+    mismatch_set(s, obj_array(o, "mismatches"));
+}
+
 static void apply_done(struct screen_state *s, JsonObject *o)
 {
     JsonObject *c = obj_obj(o, "counts");
@@ -274,6 +370,11 @@ static void apply_done(struct screen_state *s, JsonObject *o)
         h->reason = g_strdup(obj_str(e, "reason"));
     }
     sanitized_parse(s, o);
+
+    edifact_set(s, obj_array(o, "edifact"));
+    JsonArray *mm = obj_array(o, "edifact_mismatch");
+    if (mm || !s->n_mismatch)
+        mismatch_set(s, mm);
 
     /* Never claim more than the service said: "all delivered" needs status "delivered"
      * and nothing held back by any count. */
@@ -333,6 +434,7 @@ static const struct event_entry event_table[] = {
     {"checking", PHASE_CHECKING, apply_checking},
     {"scanning", PHASE_SCANNING, apply_scanning},
     {"delivering", PHASE_DELIVERING, apply_delivering},
+    {"edifact-mismatch", PHASE_DELIVERING, apply_edifact_mismatch},
     {"done", PHASE_FINISHED, apply_done},
     {"failed", PHASE_FINISHED, apply_failed},
     {"refused", PHASE_FINISHED, apply_refused},

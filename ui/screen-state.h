@@ -79,6 +79,22 @@ struct screen_sanitized {
     char *reason;       /* the service's text (English) */
 };
 
+/* One EDIFACT file of the result ("done" event, "edifact"): what it is, in the service's
+ * words, and its problem in English and Japanese (NULL when well-formed). */
+struct screen_edifact {
+    char *path;
+    char *type, *vessel, *voyage, *imo; /* NULL when the file does not say */
+    int64_t containers, messages;
+    bool malformed, delivered;
+    char *problem, *problem_ja;
+};
+
+/* The visitor's details against a bay plan ("edifact_mismatch"): made by the service. */
+struct screen_mismatch {
+    char *path, *field, *in_file, *entered;
+    char *text, *text_ja;
+};
+
 struct screen_counts {
     int64_t files, delivered, infected, blocked, error, skipped;
     int64_t sanitized; /* of the delivered: safe copies */
@@ -113,6 +129,10 @@ struct screen_state {
     unsigned n_held;
     struct screen_sanitized *sanitized;
     unsigned n_sanitized;
+    struct screen_edifact *edifact; /* EDIFACT files (docs/edifact.md) */
+    unsigned n_edifact;
+    struct screen_mismatch *mismatch; /* details that disagree with a bay plan */
+    unsigned n_mismatch;
     bool test_signatures;
     /* refused, failed, out-of-service */
     char *reason;

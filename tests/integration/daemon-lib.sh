@@ -25,7 +25,13 @@ _daemon_cleanup() {
         kill -9 "$DAEMON_PID" 2>/dev/null || true
     fi
     for l in "${_DLOOPS[@]:-}"; do [ -n "$l" ] && { losetup -d "$l" 2>/dev/null || true; }; done
-    if [ -n "$UDEVD_PID" ]; then kill "$UDEVD_PID" 2>/dev/null || true; fi
+    if [ -n "$UDEVD_PID" ]; then
+        # (udevd waits for its workers on SIGTERM; one stuck on a gone loop device must not
+        # keep it, and the next test would find it answering pings but deaf to new events)
+        kill "$UDEVD_PID" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$UDEVD_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$UDEVD_PID" 2>/dev/null || true
+    fi
     if [ "${KIOSK_KEEP:-0}" = 1 ] && [ -f "$DLOG" ]; then echo "daemon log: $DLOG" >&2; fi
     return 0
 }

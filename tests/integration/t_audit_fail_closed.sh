@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # t_audit_fail_closed.sh - invariant 6, fail closed: when the audit log cannot take the
-# record of what was inserted ("media") or of the session's end ("session-end") - its
+# record of what was inserted ("media"), of the session details that disagree with a bay
+# plan ("edifact-mismatch", docs/edifact.md) or of the session's end ("session-end") - its
 # disk full at that very moment (a FUSE folder that refuses that write with ENOSPC) -
 # nothing is read further or delivered: exit 2, no session folder in the staging share,
 # no outbox entry; the log that is there still verifies.
@@ -20,7 +21,7 @@ _ffs_stop() {
 }
 trap '_frc=$?; _ffs_stop; rm -rf "$MNT"; (exit $_frc); _cleanup' EXIT
 
-for rec in media session-end; do
+for rec in media session-end edifact-mismatch; do
     back=$T/back-$rec; mkdir -p "$back"
     "$FFS" "$MNT" "$back" "\"type\":\"$rec\"" > "$T/ffs-$rec.log" 2>&1 &
     FFS_PID=$!
@@ -28,7 +29,9 @@ for rec in media session-end; do
     mountpoint -q "$MNT" || fail "failing-fs did not mount"
     rm -rf "$STAGING" "$WORKDIR"
     AUDIT=$MNT/audit.jsonl
-    run_scan "$src"
+    # (the bay plan of make_edi is for voyage 123W: these details make an edifact-mismatch)
+    extra=(); [ "$rec" = edifact-mismatch ] && extra=(--details-json '{"voyage":"124E"}')
+    run_scan "$src" "${extra[@]}"
     expect_rc 2
     expect_json 'j["status"] == "failed" and "audit log" in j["error"] and j["delivery"] is None'
     expect_nothing_published

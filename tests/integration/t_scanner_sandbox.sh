@@ -10,13 +10,13 @@ require_kiosk
 id kiosk-scan >/dev/null 2>&1 ||
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin kiosk-scan
 
+export KIOSK_IT_TAG=$T   # marks this test's kiosk and the scanner processes it starts
 # Other tests (another checkout's too) may run kiosk-scan processes at the same time: look
-# only at processes of this test's binary, never touch another's.
-kiosk_exe=$(readlink -f "$KIOSK")
+# only at the scanner processes of this test (they inherit KIOSK_IT_TAG), never touch another's.
 our_scanners() {
     local pid
     for pid in $(pgrep -u kiosk-scan); do
-        [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$kiosk_exe" ] && echo "$pid"
+        tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "KIOSK_IT_TAG=$T" && echo "$pid"
     done
     return 0
 }
@@ -26,8 +26,8 @@ make_eicar "$src/eicar.txt"
 make_csv "$src/list.csv"
 for i in 1 2 3 4; do make_file_mb "$src/big$i.csv" 40; done   # long scans: a window to kill in
 
-# Watcher: a worker seen holding a file (an fd besides 0-3: it is mid-scan, so long past
-# confining itself): record its /proc status; SIGKILL the first one and note the file.
+# Watcher: a worker seen holding a file of this test (an fd besides 0-3: it is mid-scan, so
+# long past confining itself): record its /proc status; SIGKILL the first one and note the file.
 watch_workers() {
     local killed=0 pid fd target st
     for _ in $(seq 1 1200); do
@@ -35,7 +35,9 @@ watch_workers() {
             for fd in /proc/"$pid"/fd/*; do
                 case ${fd##*/} in 0|1|2|3|'*') continue ;; esac
                 target=$(readlink "$fd" 2>/dev/null) || continue
-                [ -n "$target" ] && [ "${target#/}" != "$target" ] || continue
+                # Only this test's workers: they hold a spooled copy in this test's work
+                # area (another test or agent may run kiosk-scan workers at the same time).
+                case $target in "$T"/*) ;; *) continue ;; esac
                 st=$(grep -E '^(Uid|Gid|Seccomp|NoNewPrivs|CapEff):' "/proc/$pid/status" 2>/dev/null) || break
                 printf '%s\n' "$st" > "$T/worker-$pid.status"
                 if [ "$killed" = 0 ]; then
@@ -82,7 +84,8 @@ expect_json 'sum(1 for f in files if f["verdict"] == "error" and "scanner worker
 expect_json 'sum(1 for f in files if f["verdict"] == "clean") == 4'
 expect_common
 
-# Nothing left behind: no scanner process, no temp folder.
+# Nothing left behind: no scanner process of this test (they inherit KIOSK_IT_TAG; other
+# tests or agents may run theirs now), no temp folder.
 sleep 0.5
 left=$(our_scanners)
 [ -z "$left" ] || fail "scanner processes left: $(ps -o pid=,args= -p "$(echo $left | tr ' ' ,)")"

@@ -13,7 +13,7 @@ BUILD=${KIOSK_BUILD:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 fail() { echo "FAIL: t_ui_screens: $*"; exit 1; }
 
-[ -x "$BUILD/kiosk-ui" ] || fail "$BUILD/kiosk-ui not built (run make)"
+[ -x "$BUILD/kiosk-ui-test" ] || fail "$BUILD/kiosk-ui-test not built (run make check)"
 [ -f "$BUILD/locale/ja/LC_MESSAGES/kiosk.mo" ] || fail "Japanese catalogue not built"
 command -v Xvfb > /dev/null || fail "Xvfb missing (make deps)"
 fc-list : family | grep "Noto Sans CJK JP" > /dev/null || fail "fonts-noto-cjk missing (make deps)"

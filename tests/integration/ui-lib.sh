@@ -49,8 +49,12 @@ start_ui() {
     Xvfb ":$disp" -screen 0 1024x600x24 -nolisten tcp > "$T/xvfb.log" 2>&1 &
     XVFB_PID=$!
     for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.1; done
+    # --test-control (simulated touches) is only in the tests' build of the screen.
+    local ui=$BUILD/kiosk-ui
+    [[ " $* " == *" --test-control "* ]] && ui=$BUILD/kiosk-ui-test
+    [ -x "$ui" ] || dfail "$ui not built"
     env -i PATH="$PATH" HOME="$T" DISPLAY=":$disp" GDK_BACKEND=x11 GSK_RENDERER=cairo NO_AT_BRIDGE=1 \
-        LANG=C.UTF-8 XDG_RUNTIME_DIR="$T" "$BUILD/kiosk-ui" --socket "$SOCK" --config /dev/null \
+        LANG=C.UTF-8 XDG_RUNTIME_DIR="$T" "$ui" --socket "$SOCK" --config /dev/null \
         --language "$lang" --state-file "$STATE" --screenshot-dir "$OUT" "$@" \
         > "$OUT/kiosk-ui-$lang.log" 2>&1 &
     UI_PID=$!

@@ -45,7 +45,7 @@ for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 
 env -i PATH="$PATH" HOME="$tmp" DISPLAY=":$disp" GDK_BACKEND=x11 GSK_RENDERER=cairo \
     NO_AT_BRIDGE=1 LANG=C.UTF-8 XDG_RUNTIME_DIR="$tmp" \
-    "$build/kiosk-ui" --socket "$sock" --config /dev/null --state-file "$out/state.json" \
+    "$build/kiosk-ui-test" --socket "$sock" --config /dev/null --state-file "$out/state.json" \
     --screenshot-dir "$out" --test-control "$control" --admin-timeout 6 \
     > "$out/kiosk-ui.log" 2>&1 &
 pids+=($!)

@@ -715,6 +715,45 @@ static void test_filesystems(void **state)
     policy_free(p);
 }
 
+static void test_edifact(void **state)
+{
+    (void)state;
+    struct policy *p = load_ok(HEADER);
+    assert_int_equal(p->edifact_check, POLICY_EDIFACT_WARN); /* built-in */
+    assert_true(policy_edifact_named(p, "BAPLIE_MSCAURORA_123W.EDI"));
+    assert_true(policy_edifact_named(p, "stowage.movins"));
+    assert_true(policy_edifact_named(p, "x.Vermas"));
+    assert_false(policy_edifact_named(p, "list.csv"));
+    assert_false(policy_edifact_named(p, "edi"));
+    assert_false(policy_edifact_named(p, ".edi"));
+    policy_free(p);
+
+    p = load_ok(HEADER "[edifact]\ncheck=block\nextensions=edi;txt\n");
+    assert_int_equal(p->edifact_check, POLICY_EDIFACT_BLOCK);
+    assert_true(policy_edifact_named(p, "notes.txt"));
+    assert_false(policy_edifact_named(p, "plan.baplie")); /* the list replaces the built-in */
+    assert_string_equal(policy_edifact_check_str(p->edifact_check), "block");
+    policy_free(p);
+
+    p = load_ok(HEADER "[edifact]\ncheck=off\n");
+    assert_int_equal(p->edifact_check, POLICY_EDIFACT_OFF);
+    policy_free(p);
+
+    expect_one_error(HEADER "[edifact]\ncheck=maybe\n", 5, "check must be off or warn or block");
+    expect_one_error(HEADER "[edifact]\nextensions=EDI\n", 5, "extension 'EDI' must be written");
+    expect_one_error(HEADER "[edifact]\nextensions=*\n", 5, "extension '*' must be written");
+    expect_one_error(HEADER "[edifact]\nstrict=yes\n", 5, "unknown key 'strict'");
+
+    /* The shipped policy says warn. */
+    const char *src = getenv("KIOSK_SRCDIR");
+    char *path = g_build_filename(src ? src : ".", "data", "policy.conf", NULL);
+    assert_int_equal(policy_load(path, &p, NULL), 0);
+    assert_int_equal(p->edifact_check, POLICY_EDIFACT_WARN);
+    assert_true(policy_edifact_named(p, "BAPLIE.edi"));
+    policy_free(p);
+    g_free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -732,6 +771,7 @@ int main(void)
         cmocka_unit_test(test_archives),
         cmocka_unit_test(test_skip_names),
         cmocka_unit_test(test_filesystems),
+        cmocka_unit_test(test_edifact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "scanner/edifact.h"
 #include "scanner/pool.h"
 
 #if __has_include(<valgrind/valgrind.h>)
@@ -471,6 +472,80 @@ static void test_bad_answers(void **state)
     free_pool(p);
 }
 
+/* The EDIFACT summary crosses from the sandboxed worker (docs/edifact.md); one that fails
+ * the service's re-check makes the file an error and the worker is replaced; the hooks
+ * that answer early keep the protocol in step when a summary was asked for. */
+static void test_edifact(void **state)
+{
+    (void)state;
+    struct scanner_pool *p = new_pool(1);
+    const char *src = getenv("KIOSK_SRCDIR");
+    char *path = g_build_filename(src ? src : ".", "tests", "data", "edifact",
+                                  "baplie-d95b-smdg22.edi", NULL);
+    char *data = NULL;
+    gsize len = 0;
+    assert_true(g_file_get_contents(path, &data, &len, NULL));
+    int fd = make_file("bayplan.edi", data, len), c = make_clean();
+    struct edifact_summary edi;
+    struct verdict v;
+    char mime[SCANNER_POOL_MIME_MAX];
+    pid_t before, after;
+
+    assert_int_equal(scanner_pool_scan_edifact(p, fd, "bayplan.edi", TIMEOUT_MS, &v, mime,
+                                               sizeof(mime), 0, &edi),
+                     0);
+    assert_int_equal(v.kind, VERDICT_CLEAN);
+    assert_string_equal(mime, "text/plain"); /* the type comes with the EDIFACT summary */
+    assert_int_equal(edi.status, EDIFACT_OK);
+    assert_string_equal(edi.msg[0].type, "BAPLIE");
+    assert_string_equal(edi.msg[0].vessel, "MSC AURORA");
+    assert_string_equal(edi.msg[0].voyage, "123W");
+    assert_int_equal(edi.containers, 36);
+    /* not EDIFACT; and named like it */
+    assert_int_equal(
+        scanner_pool_scan_edifact(p, c, "clean.txt", TIMEOUT_MS, &v, mime, sizeof(mime), 0, &edi),
+        0);
+    assert_int_equal(v.kind, VERDICT_CLEAN);
+    assert_int_equal(edi.status, EDIFACT_NONE);
+    assert_int_equal(scanner_pool_scan_edifact(p, c, "clean.edi", TIMEOUT_MS, &v, mime,
+                                               sizeof(mime), EDIFACT_BY_NAME, &edi),
+                     0);
+    assert_int_equal(edi.status, EDIFACT_MALFORMED);
+    assert_int_equal(edi.problem.code, EDIFACT_P_NOT_INTERCHANGE);
+
+    scanner_pool_worker_pids(p, &before, 1);
+    setenv("KIOSK_SCANNER_TEST_FORBIDDEN", "edifact-nonsense", 1);
+    assert_int_equal(scanner_pool_scan_edifact(p, fd, "bayplan.edi", TIMEOUT_MS, &v, mime,
+                                               sizeof(mime), 0, &edi),
+                     0);
+    unsetenv("KIOSK_SCANNER_TEST_FORBIDDEN");
+    assert_int_equal(v.kind, VERDICT_ERROR);
+    assert_non_null(strstr(v.reason, "answered nonsense"));
+    assert_int_equal(edi.status, EDIFACT_NONE); /* nothing of it believed */
+    assert_string_equal(mime, "");              /* nor its type */
+    scanner_pool_worker_pids(p, &after, 1);
+    assert_true(after != before);
+
+    setenv("KIOSK_SCANNER_TEST_FORBIDDEN", "open", 1);
+    assert_int_equal(scanner_pool_scan_edifact(p, fd, "bayplan.edi", TIMEOUT_MS, &v, mime,
+                                               sizeof(mime), 0, &edi),
+                     0);
+    unsetenv("KIOSK_SCANNER_TEST_FORBIDDEN");
+    assert_int_equal(v.kind, VERDICT_ERROR);
+    assert_non_null(strstr(v.reason, "open /etc/passwd"));
+    /* the same worker goes on in step */
+    assert_int_equal(scanner_pool_scan_edifact(p, fd, "bayplan.edi", TIMEOUT_MS, &v, mime,
+                                               sizeof(mime), 0, &edi),
+                     0);
+    assert_int_equal(v.kind, VERDICT_CLEAN);
+    assert_int_equal(edi.containers, 36);
+    close(fd);
+    close(c);
+    g_free(data);
+    g_free(path);
+    free_pool(p);
+}
+
 /* A worker that died while idle never saw a file: the next file is not its victim. */
 static void test_idle_death(void **state)
 {
@@ -766,8 +841,8 @@ int main(void)
         cmocka_unit_test(test_bad_answers),      cmocka_unit_test(test_idle_death),
         cmocka_unit_test(test_recycle),          cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_sanitize),          cmocka_unit_test(test_sanitize_other_worker),
-        cmocka_unit_test(test_clamav_testfiles),
-        cmocka_unit_test(test_unprivileged_confined),
+        cmocka_unit_test(test_clamav_testfiles),  cmocka_unit_test(test_unprivileged_confined),
+        cmocka_unit_test(test_edifact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -303,6 +303,50 @@ static void test_testing_mode_and_names(void **state)
     screen_state_free(NULL);
 }
 
+/* EDIFACT files and details that disagree (docs/edifact.md): kept as the service sent
+ * them; anything but status "ok" is a problem; idle forgets them. */
+static void test_edifact(void **state)
+{
+    (void)state;
+    struct screen_state *s = connected_idle();
+    feed_ok(s, EV("detected", "\"s1\"", "," DEV));
+    feed_ok(s, EV("delivering", "\"s1\"", ""));
+    feed_ok(s, EV("edifact-mismatch", "\"s1\"",
+                  ",\"mismatches\":[{\"path\":\"B.edi\",\"type\":\"BAPLIE\",\"field\":"
+                  "\"voyage\",\"in_file\":\"124E\",\"entered\":\"123W\",\"text\":\"this bay "
+                  "plan is for voyage 124E; you entered 123W\",\"text_ja\":\"JA\"}]"));
+    assert_int_equal(s->screen, SCREEN_SCANNING); /* not a state */
+    assert_int_equal(s->n_mismatch, 1);
+    assert_string_equal(s->mismatch[0].in_file, "124E");
+    feed_ok(s, EV("done", "\"s1\"",
+                  ",\"status\":\"delivered\",\"counts\":{\"files\":3,\"delivered\":3,"
+                  "\"infected\":0,\"blocked\":0,\"error\":0,\"skipped\":0},\"delivery\":\"d\","
+                  "\"held_back\":[],\"edifact\":[{\"path\":\"B.edi\",\"status\":\"ok\",\"type\":"
+                  "\"BAPLIE\",\"vessel\":\"MSC AURORA\",\"voyage\":\"124E\",\"imo\":null,"
+                  "\"containers\":1834,\"messages\":1,\"delivered\":true},{\"path\":\"M.edi\","
+                  "\"status\":\"weird\",\"containers\":-3},{\"path\":\"C.edi\",\"status\":"
+                  "\"malformed\",\"type\":\"COPRAR\",\"problem\":\"cut\",\"problem_ja\":\"切\","
+                  "\"delivered\":false}, 7]"));
+    assert_int_equal(s->screen, SCREEN_RESULT);
+    assert_int_equal(s->verdict, VERDICT_DELIVERED); /* a warning holds nothing back */
+    assert_int_equal(s->n_edifact, 3);
+    assert_string_equal(s->edifact[0].vessel, "MSC AURORA");
+    assert_null(s->edifact[0].imo);
+    assert_true(s->edifact[0].containers == 1834);
+    assert_false(s->edifact[0].malformed);
+    assert_true(s->edifact[0].delivered);
+    assert_true(s->edifact[1].malformed); /* an unknown status is never "ok" */
+    assert_string_equal(s->edifact[2].problem_ja, "切");
+    assert_false(s->edifact[2].delivered);
+    /* "done" without the list keeps the one of the event */
+    assert_int_equal(s->n_mismatch, 1);
+    assert_string_equal(s->mismatch[0].text, "this bay plan is for voyage 124E; you entered 123W");
+    feed_ok(s, EV("idle", "null", ""));
+    assert_int_equal(s->n_edifact, 0);
+    assert_int_equal(s->n_mismatch, 0);
+    screen_state_free(s);
+}
+
 /* "Passed to the terminal" only after the service published the delivery: a "done" with
  * a publication object starts as pending; "publication" events of that session move it;
  * published is final; another session's publication changes nothing. */
@@ -374,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_connection_lost_and_reconnect),
         cmocka_unit_test(test_out_of_service_refused_queued),
         cmocka_unit_test(test_testing_mode_and_names),
+        cmocka_unit_test(test_edifact),
         cmocka_unit_test(test_publication),
         cmocka_unit_test(test_sanitized),
     };

@@ -757,7 +757,29 @@ static void test_unprivileged_confined(void **state)
     char *dir = g_dir_make_tmp("test_pool_nobody.XXXXXX", NULL);
     assert_non_null(dir);
     assert_int_equal(chown(dir, NOBODY, NOBODY), 0);
-    char *db = db_dir();
+    /* nobody's own copy of the test database: the checkout may lie below a folder that
+     * only root may enter (/root/kiosk on a fresh machine) */
+    char *src_db = db_dir();
+    char *db = g_dir_make_tmp("test_pool_db.XXXXXX", NULL);
+    assert_non_null(db);
+    assert_int_equal(chmod(db, 0755), 0);
+    GDir *sd = g_dir_open(src_db, 0, NULL);
+    assert_non_null(sd);
+    for (const char *e; (e = g_dir_read_name(sd));) {
+        char *from = g_build_filename(src_db, e, NULL), *to = g_build_filename(db, e, NULL);
+        gchar *data = NULL;
+        gsize dlen = 0;
+        if (g_file_test(from, G_FILE_TEST_IS_REGULAR)) {
+            assert_true(g_file_get_contents(from, &data, &dlen, NULL));
+            assert_true(g_file_set_contents(to, data, (gssize)dlen, NULL));
+            assert_int_equal(chmod(to, 0644), 0);
+        }
+        g_free(data);
+        g_free(from);
+        g_free(to);
+    }
+    g_dir_close(sd);
+    g_free(src_db);
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -802,6 +824,7 @@ static void test_unprivileged_confined(void **state)
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         fail_msg("the unprivileged pool failed (status 0x%x; its message is above)", status);
     util_rm_rf(dir);
+    util_rm_rf(db);
     g_free(dir);
     g_free(db);
 }

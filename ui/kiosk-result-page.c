@@ -244,8 +244,8 @@ void kiosk_result_page_update(GtkWidget *page, const struct screen_state *s)
     edifact_update(self, s);
     gtk_widget_set_visible(GTK_WIDGET(self->held_title), s->n_held + s->n_sanitized > 0);
     /* The EDIFACT files, the held-back ones and the safe copies share one scrolled area. */
-    gtk_widget_set_visible(self->held_scroller, s->n_held + s->n_sanitized > 0 ||
-                                                    (!s->failed && s->n_edifact > 0));
+    gtk_widget_set_visible(self->held_scroller,
+                           s->n_held + s->n_sanitized > 0 || (!s->failed && s->n_edifact > 0));
 
     g_autofree char *where = NULL;
     bool delivered = s->verdict != VERDICT_NOTHING && s->counts.delivered > 0;

@@ -858,13 +858,21 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_verdicts), cmocka_unit_test(test_types),         cmocka_unit_test(test_confined),
-        cmocka_unit_test(test_concurrent),       cmocka_unit_test(test_killed_mid_scan),
-        cmocka_unit_test(test_timeout),          cmocka_unit_test(test_forbidden_syscalls),
-        cmocka_unit_test(test_bad_answers),      cmocka_unit_test(test_idle_death),
-        cmocka_unit_test(test_recycle),          cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_sanitize),          cmocka_unit_test(test_sanitize_other_worker),
-        cmocka_unit_test(test_clamav_testfiles),  cmocka_unit_test(test_unprivileged_confined),
+        cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_types),
+        cmocka_unit_test(test_confined),
+        cmocka_unit_test(test_concurrent),
+        cmocka_unit_test(test_killed_mid_scan),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_forbidden_syscalls),
+        cmocka_unit_test(test_bad_answers),
+        cmocka_unit_test(test_idle_death),
+        cmocka_unit_test(test_recycle),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_sanitize),
+        cmocka_unit_test(test_sanitize_other_worker),
+        cmocka_unit_test(test_clamav_testfiles),
+        cmocka_unit_test(test_unprivileged_confined),
         cmocka_unit_test(test_edifact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -14,6 +14,8 @@ image of it, then measures, REPS times each, interleaved:
   kiosk        kiosk scan of the corpus folder, timed from the "engine loaded" log line
                until the JSON result starts arriving (copy, hash, type, scan, deliver,
                manifest, audit, publish); engine load reported apart
+  kiosk-nocdr  the kiosk row as before content disarm (policy macros=block, pdf=allow):
+               kiosk/kiosk-nocdr is what sanitizing Office files and PDFs costs
   kiosk-fat    the same on a FAT32 image of the corpus (the medium reader: the media layer)
   kiosk-exfat  the same on an exFAT image
   kiosk-ntfs   the same on an NTFS image
@@ -50,7 +52,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CLK = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
-ROWS = ["read", "clamscan", "clamscan-load", "clamd", "kiosk", "kiosk-fat", "kiosk-exfat",
+ROWS = ["read", "clamscan", "clamscan-load", "clamd", "kiosk", "kiosk-nocdr", "kiosk-fat", "kiosk-exfat",
         "kiosk-ntfs", "clamd-dup", "kiosk-dup", "clamd-warm", "kiosk-repeat", "kiosk-20copies",
         "kiosk-20different"]
 # Rows of issue 20 (identical bytes scanned once) and the inputs they need.
@@ -474,14 +476,30 @@ class Bench:
         shutil.rmtree(d, ignore_errors=True)
         return res
 
-    def m_kiosk(self, source, warm_cache=False):
+    def nocdr_policy(self):
+        """data/policy.conf as the kiosk was before content disarm: macros=block (the
+        scanner's macro heuristic on, as in the kiosk row: allow would turn it off and
+        make ClamAV itself cheaper), pdf=allow."""
+        p = os.path.join(self.tmp, "policy-nocdr.conf")
+        with open(self.policy) as f:
+            text = f.read()
+        for key, value in (("macros", "block"), ("pdf", "allow")):
+            lines = text.split("\n")
+            if not any(l.startswith(key + "=") for l in lines):
+                sys.exit("bench: %s has no %s= line" % (self.policy, key))
+            text = "\n".join(key + "=" + value if l.startswith(key + "=") else l for l in lines)
+        with open(p, "w") as f:
+            f.write(text)
+        return p
+
+    def m_kiosk(self, source, policy=None, warm_cache=False):
         d = tempfile.mkdtemp(prefix="kiosk.", dir=self.tmp)
         staging, rundir = os.path.join(d, "staging"), os.path.join(d, "run")
         os.makedirs(staging); os.makedirs(rundir)
         if warm_cache:  # an untimed first run of the same source fills the verdict cache
-            self.m_kiosk_once(d, staging, rundir, source)
+            self.m_kiosk_once(d, staging, rundir, source, policy)
         self.settle(source)
-        r, j = self.m_kiosk_once(d, staging, rundir, source)
+        r, j = self.m_kiosk_once(d, staging, rundir, source, policy)
         c = j["counts"]
         end = r.t_first_out or r.t1
         res = {"wall": end - r.t_watch, "total": r.wall, "load": r.t_watch - r.t0,
@@ -492,8 +510,8 @@ class Bench:
         shutil.rmtree(d, ignore_errors=True)
         return res
 
-    def m_kiosk_once(self, d, staging, rundir, source):
-        argv = [self.kiosk, "scan", "--policy", self.policy, "--staging", staging,
+    def m_kiosk_once(self, d, staging, rundir, source, policy=None):
+        argv = [self.kiosk, "scan", "--policy", policy or self.policy, "--staging", staging,
                 "--work-dir", os.path.join(d, "work"),
                 "--signing-key", os.path.join(d, "keys", "signing.key"),
                 "--signatures", self.sigs, "--audit-log", os.path.join(d, "audit.jsonl"),
@@ -516,6 +534,7 @@ class Bench:
         fns = {"read": self.m_read, "clamscan": self.m_clamscan,
                "clamscan-load": self.m_clamscan_load, "clamd": self.m_clamd,
                "kiosk": lambda: self.m_kiosk(self.corpus),
+               "kiosk-nocdr": lambda: self.m_kiosk(self.corpus, self.nocdr_policy()),
                "kiosk-fat": lambda: self.m_kiosk(self.images["kiosk-fat"]),
                "kiosk-exfat": lambda: self.m_kiosk(self.images["kiosk-exfat"]),
                "kiosk-ntfs": lambda: self.m_kiosk(self.images["kiosk-ntfs"]),
@@ -575,7 +594,8 @@ class Bench:
                   "kiosk-dup/clamd-dup": ratio("kiosk-dup", "clamd-dup"),
                   "kiosk-repeat/clamd": ratio("kiosk-repeat", "clamd"),
                   "kiosk-repeat/clamd-warm": ratio("kiosk-repeat", "clamd-warm"),
-                  "kiosk-20copies/kiosk-20different": ratio("kiosk-20copies", "kiosk-20different")}
+                  "kiosk-20copies/kiosk-20different": ratio("kiosk-20copies", "kiosk-20different"),
+                  "kiosk/kiosk-nocdr": ratio("kiosk", "kiosk-nocdr")}
         if "clamscan" in by and "clamscan-load" in by:
             sc = by["clamscan"]["seconds"] - by["clamscan-load"]["seconds"]
             if sc > 0 and "kiosk" in by:
@@ -620,6 +640,8 @@ def table(res):
         if d.get("scans"):
             extra.append("engine scans %d, cache hits %d" % (d["scans"]["engine"],
                                                              d["scans"]["cache_hits"]))
+        if d.get("counts", {}).get("sanitized"):
+            extra.append("sanitized %d" % d["counts"]["sanitized"])
         lines.append("%-14s %8.2f %8s %8s %8s %6.0f %8s %s" % (
             d["row"], d["seconds"], "-" if d["mb_per_s"] is None else "%.1f" % d["mb_per_s"],
             "-" if d["files_per_s"] is None else "%.0f" % d["files_per_s"],

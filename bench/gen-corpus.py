@@ -10,6 +10,8 @@ files and a few large ones):
   archives/ zip archives of EDI/CSV text (deflated)          14 %   8 KiB .. 6 MiB
   docs/     PDFs with deflated text pages and image streams  16 %  16 KiB .. 8 MiB
   office/   OOXML .docx/.xlsx (zip with content types)       12 %  12 KiB .. 4 MiB
+            (one in four .docm/.xlsm with a VBA project; one PDF in four has a JavaScript
+            open action and an embedded file: work for the kiosk's content disarm)
   bin/      ELF- and PE-like binaries (valid headers)        12 %  16 KiB .. 6 MiB
   plus   clamav-testfiles/ : every file of /usr/share/clamav-testfiles (all detected by
          the repo's test signatures) when that folder exists (--max-testfiles N: the
@@ -189,6 +191,9 @@ class Gen:
             img = r.randbytes(r.randrange(8 << 10, 256 << 10)) if r.random() < 0.6 else None
             pages.append((cz, img))
             total += len(cz) + (len(img) if img else 0) + 300
+        # One PDF in four has active content for the kiosk's content disarm: a JavaScript
+        # open action and an embedded file (its number is filled in below).
+        active = r.random() < 0.25
         objs.append(b"<< /Type /Catalog /Pages 2 0 R >>")
         objs.append(None)  # pages, filled below
         objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
@@ -209,6 +214,14 @@ class Gen:
             kids.append(pno)
         objs[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
             b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+        if active:
+            attached = self.edi(r.randrange(2000, 8000))
+            objs.append(b"<< /Type /EmbeddedFile /Length %d >>\nstream\n" % len(attached) +
+                        attached + b"\nendstream")
+            objs[0] = (b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript "
+                       b"/JS (app.alert\\('stowage'\\);) >> /Names << /EmbeddedFiles << /Names "
+                       b"[(bayplan.edi) << /Type /Filespec /F (bayplan.edi) /EF << /F %d 0 R >> >>] "
+                       b">> >> >>" % len(objs))
         out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
         offs = []
         for i, o in enumerate(objs, 1):
@@ -223,17 +236,26 @@ class Gen:
     def office(self, n):
         r = self.rng
         xlsx = r.random() < 0.5
+        # One in four is macro-enabled (.xlsm/.docm with a VBA project) for the kiosk's
+        # content disarm.  The project's bytes are not OLE2: no scanner calls it macros.
+        macro = r.random() < 0.25
         bio = io.BytesIO()
         main = "xl/workbook.xml" if xlsx else "word/document.xml"
-        ctype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-                 if xlsx else
-                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml")
+        if macro:
+            ctype = ("application/vnd.ms-excel.sheet.macroEnabled.main+xml" if xlsx else
+                     "application/vnd.ms-word.document.macroEnabled.main+xml")
+        else:
+            ctype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+                     if xlsx else
+                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml")
         ct = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
               '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
               '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
               '<Default Extension="xml" ContentType="application/xml"/>'
-              '<Default Extension="png" ContentType="image/png"/>'
-              '<Override PartName="/%s" ContentType="%s"/></Types>' % (main, ctype))
+              '<Default Extension="png" ContentType="image/png"/>%s'
+              '<Override PartName="/%s" ContentType="%s"/></Types>' % (
+                  '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+                  if macro else "", main, ctype))
         rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
                 '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="%s"/>'
@@ -247,6 +269,14 @@ class Gen:
             # [Content_Types].xml first: that is what file(1) looks for.
             put(z, "[Content_Types].xml", ct)
             put(z, "_rels/.rels", rels)
+            if macro:
+                d = "xl" if xlsx else "word"
+                put(z, "%s/_rels/%s.rels" % (d, main.split("/")[1]),
+                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                    '<Relationship Id="rId9" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
+                    '</Relationships>')
+                put(z, "%s/vbaProject.bin" % d, b"VBA\x00" + r.randbytes(r.randrange(16 << 10, 64 << 10)))
             text = self.csv(max(2048, n)).decode().split("\r\n")
             if xlsx:
                 put(z, main, '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets><sheet name="Load" sheetId="1"/></sheets></workbook>')
@@ -264,7 +294,7 @@ class Gen:
                 zi.compress_type = zipfile.ZIP_STORED
                 z.writestr(zi, b"\x89PNG\r\n\x1a\n" + r.randbytes(min(n - bio.tell() + 64, 1 << 20)))
                 i += 1
-        return bio.getvalue(), ("xlsx" if xlsx else "docx")
+        return bio.getvalue(), ("xls" if xlsx else "doc") + ("m" if macro else "x")
 
 
 def main():

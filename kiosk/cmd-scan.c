@@ -157,7 +157,19 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
     bool header = false;
     for (guint i = 0; i < r->files->len; i++) {
         const struct session_file *f = g_ptr_array_index(r->files, i);
-        if (f->verdict.kind == VERDICT_CLEAN)
+        if (f->verdict.kind != VERDICT_SANITIZED)
+            continue;
+        if (!header) {
+            printf("\nDelivered as safe copies (active content removed):\n  %-40s %s\n", "FILE",
+                   "WHAT");
+            header = true;
+        }
+        printf("  %-40s %s\n", f->display, f->verdict.reason);
+    }
+    header = false;
+    for (guint i = 0; i < r->files->len; i++) {
+        const struct session_file *f = g_ptr_array_index(r->files, i);
+        if (verdict_deliverable(&f->verdict))
             continue;
         if (!header) {
             printf("\nNot delivered:\n  %-22s %-40s %s\n", "RESULT", "FILE", "WHY");

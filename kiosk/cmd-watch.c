@@ -97,6 +97,14 @@ static void cmd_watch_human(JsonObject *o)
                                cmd_watch_int(c, "files"), cmd_watch_int(c, "infected"),
                                cmd_watch_int(c, "blocked"), cmd_watch_int(c, "error"),
                                cmd_watch_str(o, "delivery", "-"));
+        JsonNode *sn = json_object_get_member(o, "sanitized");
+        JsonArray *sa = sn && JSON_NODE_HOLDS_ARRAY(sn) ? json_node_get_array(sn) : NULL;
+        for (guint i = 0; sa && i < json_array_get_length(sa); i++) {
+            JsonNode *en = json_array_get_element(sa, i);
+            JsonObject *e = JSON_NODE_HOLDS_OBJECT(en) ? json_node_get_object(en) : NULL;
+            g_string_append_printf(s, "\n           %-9s %s: %s", "sanitized",
+                                   cmd_watch_str(e, "path", "?"), cmd_watch_str(e, "reason", ""));
+        }
         JsonNode *hn = json_object_get_member(o, "held_back");
         JsonArray *h = hn && JSON_NODE_HOLDS_ARRAY(hn) ? json_node_get_array(hn) : NULL;
         for (guint i = 0; h && i < json_array_get_length(h); i++) {

@@ -1,5 +1,6 @@
 /* daemon.c - the kiosk service main loop (see daemon.h). */
 #include "kiosk/daemon.h"
+#include "kiosk/disarm.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -316,6 +317,27 @@ static void daemon_start(struct daemon *d, struct daemon_job *j)
     j->thread = g_thread_new("kiosk-session", daemon_session_main, j);
 }
 
+/* The files delivered as sanitized copies (at most DAEMON_MAX_HELD_BACK; the manifest
+ * lists all): {path, delivered_as, removed, reason}. */
+static JsonArray *daemon_sanitized_json(const struct session_result *r)
+{
+    JsonArray *a = json_array_new();
+    guint n = 0;
+    for (guint i = 0; i < r->files->len && n < DAEMON_MAX_HELD_BACK; i++) {
+        const struct session_file *f = g_ptr_array_index(r->files, i);
+        if (f->verdict.kind != VERDICT_SANITIZED || !f->disarm)
+            continue;
+        JsonObject *h = json_object_new();
+        json_object_set_string_member(h, "path", f->display);
+        daemon_json_opt(h, "delivered_as", f->staged_path);
+        json_object_set_array_member(h, "removed", disarm_removed_json(f->disarm->removed));
+        json_object_set_string_member(h, "reason", f->verdict.reason);
+        json_array_add_object_element(a, h);
+        n++;
+    }
+    return a;
+}
+
 static JsonObject *daemon_done_json(const struct session_result *r)
 {
     JsonObject *o = json_object_new();
@@ -325,9 +347,10 @@ static JsonObject *daemon_done_json(const struct session_result *r)
     daemon_json_opt(o, "manifest_sha256", r->manifest_sha256[0] ? r->manifest_sha256 : NULL);
     JsonArray *held = json_array_new();
     guint n = 0, more = 0;
+    json_object_set_array_member(o, "sanitized", daemon_sanitized_json(r));
     for (guint i = 0; i < r->files->len; i++) {
         const struct session_file *f = g_ptr_array_index(r->files, i);
-        if (f->verdict.kind == VERDICT_CLEAN || f->verdict.kind == VERDICT_SKIPPED)
+        if (verdict_deliverable(&f->verdict) || f->verdict.kind == VERDICT_SKIPPED)
             continue;
         if (n++ >= DAEMON_MAX_HELD_BACK) {
             more++;

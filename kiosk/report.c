@@ -37,7 +37,8 @@ enum report_word {
     W_V_CLEAN, W_V_NOT_DELIVERED, W_V_INFECTED, W_V_BLOCKED, W_V_ERROR, W_V_SKIPPED,
     W_PAGE, W_HELD_BACK, W_NONE_HELD, W_TEST_SIGS, W_QR, W_KEEP, W_MORE, W_UNKNOWN,
     W_OF_DELIVERED, W_ERROR_WHY, W_ALL_FILES, W_HANDOFF, W_PUBLISHED, W_WAITING, W_AUDIT,
-    W_AUDIT_RECORD, W_EDIFACT, W_EDI_WARNING, W_EDI_HELD, W_MISMATCH, W_N,
+    W_AUDIT_RECORD, W_V_SANITIZED, W_SANITIZED, W_SANITIZED_HEAD, W_ORIGINAL, W_EDIFACT,
+    W_EDI_WARNING, W_EDI_HELD, W_MISMATCH, W_N,
 };
 
 static const char *const report_words[W_N][2] = {
@@ -93,6 +94,11 @@ static const char *const report_words[W_N][2] = {
     [W_V_BLOCKED] = {"Blocked by policy", "ポリシーによりブロック"},
     [W_V_ERROR] = {"Could not be scanned", "検査できませんでした"},
     [W_V_SKIPPED] = {"Skipped", "対象外"},
+    [W_V_SANITIZED] = {"Delivered as a safe copy", "安全なコピーを受け渡し"},
+    [W_SANITIZED] = {"Safe copies", "安全なコピー"},
+    [W_SANITIZED_HEAD] = {"Delivered as safe copies (active content removed)",
+                          "安全なコピーとして受け渡し（マクロ等を除去）"},
+    [W_ORIGINAL] = {"Original", "元のファイル"},
     [W_PAGE] = {"Page", "ページ"},
     [W_HELD_BACK] = {"Files held back", "保留したファイル"},
     [W_NONE_HELD] = {"None: every file was delivered.", "なし：すべてのファイルを受け渡しました。"},
@@ -507,12 +513,31 @@ static enum report_word report_verdict_word(JsonObject *f)
         return W_V_BLOCKED;
     if (!g_strcmp0(v, "skipped"))
         return W_V_SKIPPED;
+    if (!g_strcmp0(v, "sanitized"))
+        return report_str(f, "staged_path") ? W_V_SANITIZED : W_V_NOT_DELIVERED;
     return W_V_ERROR;
 }
 
 static bool report_file_delivered(JsonObject *f)
 {
-    return !g_strcmp0(report_str(f, "verdict"), "clean") && report_str(f, "staged_path");
+    const char *v = report_str(f, "verdict");
+    return (!g_strcmp0(v, "clean") || !g_strcmp0(v, "sanitized")) && report_str(f, "staged_path");
+}
+
+/* A sanitized copy: "ORIGINAL: SHA-256 (size)" of the file on the medium, newly allocated;
+ * NULL for other files. */
+static char *report_original(struct report_ctx *c, JsonObject *f)
+{
+    JsonObject *o = report_obj(report_obj(f, "sanitized"), "original");
+    const char *sha = report_str(o, "sha256");
+    if (!o || !sha)
+        return NULL;
+    char *size = util_format_bytes((uint64_t)report_int(o, "size"));
+    char *w = report_word(c, W_ORIGINAL);
+    char *t = g_strdup_printf("%s: SHA-256 %s (%s)", w, sha, size);
+    g_free(size);
+    g_free(w);
+    return t;
 }
 
 /* Files in report order: held back first, then delivered; manifest order within each. */
@@ -857,13 +882,16 @@ static void a4_file_row(struct report_ctx *c, guint index, JsonObject *f, bool d
     char *verdict = report_word2(c, vw);
     const char *reason = report_str(f, "reason");
     const char *staged = report_str(f, "staged_path");
-    char *reason_text = NULL;
-    if (staged && g_strcmp0(staged, path) != 0)
+    char *reason_text = NULL, *original = report_original(c, f);
+    if (original) /* what was removed, and the original's hash and size */
+        reason_text = g_strdup_printf("%s\n%s", reason ? reason : "", original);
+    else if (staged && g_strcmp0(staged, path) != 0)
         reason_text = g_strdup_printf("→ %s", staged); /* renamed for Windows-safe names */
     else
         reason_text = g_strdup(reason ? reason : "");
+    g_free(original);
     const char *cells[6] = {num, path ? path : "?", size, shortsha, verdict, reason_text};
-    int styles[6] = {RS_NORMAL, RS_NORMAL, RS_NORMAL, RS_MONO, vw == W_V_CLEAN ? RS_NORMAL : RS_BOLD,
+    int styles[6] = {RS_NORMAL, RS_NORMAL, RS_NORMAL, RS_MONO, vw == W_V_CLEAN || vw == W_V_SANITIZED ? RS_NORMAL : RS_BOLD,
                      RS_NORMAL};
     double h = 0;
     for (int pass = 0; pass < 2; pass++) {
@@ -872,7 +900,7 @@ static void a4_file_row(struct report_ctx *c, guint index, JsonObject *f, bool d
                 a4_new_page(c, draw);
             if (!draw)
                 break;
-            if (vw != W_V_CLEAN) {
+            if (vw != W_V_CLEAN && vw != W_V_SANITIZED) {
                 cairo_set_source_rgb(c->cr, 1.0, 0.95, 0.93);
                 cairo_rectangle(c->cr, c->margin, c->y - 1, c->page_w - 2 * c->margin, h + 2);
                 cairo_fill(c->cr);
@@ -880,7 +908,7 @@ static void a4_file_row(struct report_ctx *c, guint index, JsonObject *f, bool d
         }
         for (int i = 0; i < 6; i++) {
             if (pass == 1)
-                report_rgb(c, i == 4 && vw != W_V_CLEAN ? 0xb3261e : 0);
+                report_rgb(c, i == 4 && vw != W_V_CLEAN && vw != W_V_SANITIZED ? 0xb3261e : 0);
             double hh = report_text(c, c->cols[i] + 2, c->y, c->cols[i + 1] - c->cols[i] - 4,
                                     cells[i], A4_PT, styles[i],
                                     i == 0 || i == 2 ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT,
@@ -973,6 +1001,7 @@ static double report_counts_band(struct report_ctx *c, double x, double y, doubl
     } cells[] = {
         {W_FILES, "files"},     {W_DELIVERED, "delivered"}, {W_INFECTED, "infected"},
         {W_BLOCKED, "blocked"}, {W_ERROR, "error"},         {W_SKIPPED, "skipped"},
+        {W_SANITIZED, "sanitized"},
     };
     double cw = width / G_N_ELEMENTS(cells), h = 0;
     for (int pass = 0; pass < 2; pass++) {
@@ -1183,10 +1212,11 @@ static double receipt_draw(struct report_ctx *c, bool draw)
         {W_INFECTED, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "infected")), 0},
         {W_BLOCKED, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "blocked")), 0},
         {W_ERROR, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "error")), 0},
+        {W_SANITIZED, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "sanitized")), 0},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(crows); i++) {
         char *l = report_word(c, crows[i].label);
-        bool bad = i >= 2 && strcmp(crows[i].value, "0") != 0;
+        bool bad = i >= 2 && i <= 4 && strcmp(crows[i].value, "0") != 0;
         double h1 = report_text(c, x, y, w - 30, l, 7.5, RS_NORMAL, PANGO_ALIGN_LEFT, draw);
         report_rgb(c, bad ? 0xb3261e : 0);
         report_text(c, x + w - 30, y, 30, crows[i].value, 7.5, bad ? RS_BOLD : RS_NORMAL,
@@ -1211,6 +1241,27 @@ static double receipt_draw(struct report_ctx *c, bool draw)
         g_free(v);
     }
 
+    GPtrArray *files = report_files_sorted(c->s);
+    /* Files delivered as safe copies: what was removed (the A4 report has the hashes). */
+    if (report_int(counts, "sanitized") > 0) {
+        y = report_heading(c, x, y + 6, w, W_SANITIZED_HEAD, 8.5, draw);
+        guint shown = 0;
+        for (guint i = 0; i < files->len; i++) {
+            JsonObject *f = g_ptr_array_index(files, i);
+            if (report_verdict_word(f) != W_V_SANITIZED || ++shown > RECEIPT_MAX_HELD)
+                continue;
+            const char *path = report_str(f, "path"), *staged = report_str(f, "staged_path");
+            char *head = g_strdup_printf("%s → %s", path ? path : "?", staged ? staged : "?");
+            y += report_text(c, x, y, w, head, 7.5, RS_BOLD, PANGO_ALIGN_LEFT, draw);
+            const char *reason = report_str(f, "reason");
+            report_rgb(c, 0x333333);
+            y += report_text(c, x + 8, y, w - 8, reason ? reason : "", 7, RS_NORMAL,
+                             PANGO_ALIGN_LEFT, draw) + 3;
+            report_rgb(c, 0);
+            g_free(head);
+        }
+    }
+
     /* What the EDIFACT files are, and details that disagree: before the held back. */
     c->y = y + 6;
     report_edifact(c, false, x, w, 7.5, draw);
@@ -1218,7 +1269,6 @@ static double receipt_draw(struct report_ctx *c, bool draw)
 
     /* Files held back. */
     y = report_heading(c, x, y + 6, w, W_HELD_BACK, 8.5, draw);
-    GPtrArray *files = report_files_sorted(c->s);
     guint held = 0;
     for (guint i = 0; i < files->len; i++) {
         JsonObject *f = g_ptr_array_index(files, i);

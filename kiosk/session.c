@@ -4,6 +4,7 @@
 #include "common/util.h"
 #include "kiosk/admin.h"
 #include "kiosk/audit.h"
+#include "kiosk/disarm.h"
 #include "kiosk/edifact-json.h"
 #include "kiosk/manifest.h"
 #include "kiosk/media.h"
@@ -119,6 +120,7 @@ static void session_file_free(gpointer p)
     g_free(f->type);
     g_free(f->staged_path);
     g_free(f->spool_name);
+    disarm_info_free(f->disarm);
     g_free(f->edifact);
     g_free(f);
 }
@@ -257,6 +259,9 @@ static void session_json_set_file(JsonObject *o, const struct session_result *r,
         json_object_set_null_member(o, "verdict_from");
         json_object_set_null_member(o, "verdict_database");
     }
+    /* A sanitized copy: size, sha256 and type above are the copy's; the original's here. */
+    if (f->disarm && f->verdict.kind == VERDICT_SANITIZED)
+        json_object_set_object_member(o, "sanitized", disarm_info_json(f->disarm));
     if (f->edifact)
         json_object_set_object_member(o, "edifact", edifact_json_summary(f->edifact));
 }
@@ -539,6 +544,17 @@ static void session_apply_policy(struct session_ctx *c, struct session_file *f,
     }
     if (edi)
         session_edifact(pol, f, edi);
+    /* Content disarm (disarm.h): macros, scripts and embedded files out, or held back.
+     * What the policy allowed and libclamav found clean goes on, and Office held back only
+     * for its macros; Office 97-2003 files held back for macros are told why no copy is
+     * made. */
+    if (f->type && f->spool_name &&
+        (f->verdict.kind == VERDICT_CLEAN || verdict_is_macros(&f->verdict)) &&
+        !g_atomic_int_get(&c->aborted)) {
+        struct disarm_ctx d = {.policy = pol, .pool = c->p->pool, .spoolfd = c->work->spoolfd,
+                               .timeout_ms = 2 * pol->limits.scan_max_time + 30000};
+        disarm_file(&d, f);
+    }
     if (!verdict_deliverable(&f->verdict)) {
         unlinkat(c->work->spoolfd, f->spool_name, 0);
         g_clear_pointer(&f->spool_name, g_free);
@@ -855,6 +871,7 @@ static void session_count(struct session_result *r)
         case VERDICT_BLOCKED: r->counts.blocked++; break;
         case VERDICT_ERROR: r->counts.error++; break;
         case VERDICT_SKIPPED: r->counts.skipped++; break;
+        case VERDICT_SANITIZED: r->counts.delivered++; r->counts.sanitized++; break;
         }
     }
 }
@@ -927,7 +944,8 @@ static int session_deliver(struct session_ctx *c, char **why)
             nd = names_dir_new();
             g_hash_table_insert(claims, g_strdup(sdir), nd);
         }
-        char *clean = names_sanitize(raw_base);
+        /* a sanitized copy goes by its own name (.xlsm -> .xlsx) */
+        char *clean = names_sanitize(f->disarm ? f->disarm->name : raw_base);
         char *name = names_dir_claim(nd, clean);
         f->staged_path = sdir[0] ? g_strconcat(sdir, "/", name, NULL) : g_strdup(name);
         char *dwhy = NULL;
@@ -997,6 +1015,7 @@ static void session_fail(struct session_result *r, int code, char *why)
     g_clear_pointer(&r->outbox, g_free);
     r->manifest_sha256[0] = '\0';
     r->counts.delivered = 0; /* (also when the session's end cannot go on the record) */
+    r->counts.sanitized = 0; /* of the delivered files */
     for (guint i = 0; r->files && i < r->files->len; i++) {
         struct session_file *f = g_ptr_array_index(r->files, i);
         g_clear_pointer(&f->staged_path, g_free);
@@ -1007,8 +1026,10 @@ static void session_fail(struct session_result *r, int code, char *why)
 static int session_end_record(struct audit *audit, struct session_result *r)
 {
     session_count(r);
-    if (r->exit_code == 2)
+    if (r->exit_code == 2) {
         r->counts.delivered = 0;
+        r->counts.sanitized = 0; /* of the delivered files */
+    }
     if (!r->end_us)
         r->end_us = g_get_real_time();
     if (!audit)
@@ -1031,6 +1052,7 @@ static int session_end_record(struct audit *audit, struct session_result *r)
     json_object_set_int_member(o, "engine_scans", (gint64)r->scans.engine);
     json_object_set_int_member(o, "cache_hits", (gint64)r->scans.cache_hits);
     json_object_set_int_member(o, "delivered", (gint64)r->counts.delivered);
+    json_object_set_int_member(o, "sanitized", (gint64)r->counts.sanitized);
     json_object_set_int_member(o, "infected", (gint64)r->counts.infected);
     json_object_set_int_member(o, "blocked", (gint64)r->counts.blocked);
     json_object_set_int_member(o, "errors", (gint64)r->counts.error);
@@ -1503,6 +1525,7 @@ JsonObject *session_counts_to_json(const struct session_counts *c)
     JsonObject *o = json_object_new();
     json_object_set_int_member(o, "files", (gint64)c->files);
     json_object_set_int_member(o, "delivered", (gint64)c->delivered);
+    json_object_set_int_member(o, "sanitized", (gint64)c->sanitized);
     json_object_set_int_member(o, "infected", (gint64)c->infected);
     json_object_set_int_member(o, "blocked", (gint64)c->blocked);
     json_object_set_int_member(o, "error", (gint64)c->error);

@@ -56,8 +56,13 @@ struct session_file {
     const char *verdict_from;
     char *staged_path;   /* relative to the delivery folder, when delivered */
     char *spool_name;    /* private */
+    /* VERDICT_SANITIZED: size, sha256 and type above are the delivered copy's; this holds
+     * the original's and what was removed (kiosk/disarm.h) */
+    struct disarm_info *disarm;
     struct edifact_summary *edifact; /* when it is EDIFACT (scanner/edifact.h), else NULL */
 };
+
+struct disarm_info;
 
 struct session_volume {
     int index, partno;
@@ -68,6 +73,7 @@ struct session_volume {
 
 struct session_counts {
     uint64_t files, delivered, infected, blocked, error, skipped;
+    uint64_t sanitized; /* of the delivered: copies without active content */
 };
 
 /* What the scanners did (--json "scans"): engine scans of whole files, type-only
@@ -175,7 +181,8 @@ int session_pool_new(const struct policy *pol, const char *dbdir, int nworkers, 
 /* JSON description of the files (the "files" array of --json and of MANIFEST.json). */
 JsonNode *session_files_to_json(const struct session_result *r);
 
-/* {"files", "delivered", "infected", "blocked", "error", "skipped"} (new object). */
+/* {"files", "delivered", "sanitized", "infected", "blocked", "error", "skipped"} (new
+ * object; "sanitized" counts the delivered files that are sanitized copies). */
 JsonObject *session_counts_to_json(const struct session_counts *c);
 
 /* The session-level fields shared by --json and MANIFEST.json (new object). */

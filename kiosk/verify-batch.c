@@ -421,6 +421,7 @@ int verify_batch_run(const char *dir, const struct sign_pubkey *pk, struct verif
         goto done;
     v.pub.session = g_strdup(v.m->session);
     v.pub.files = g_hash_table_size(v.m->listed);
+    v.pub.sanitized = v.m->sanitized;
     /* 3. Every listed file, 4. nothing else, 5. SHA256SUMS agrees. */
     GPtrArray *files = g_ptr_array_new();
     GHashTableIter it;
@@ -470,7 +471,13 @@ void verify_batch_print(const struct verify_batch *b, FILE *out)
         fprintf(out, "PROBLEM: %s\n", (const char *)g_ptr_array_index(b->problems, i));
     for (guint i = 0; i < b->notes->len; i++)
         fprintf(out, "note: %s\n", (const char *)g_ptr_array_index(b->notes, i));
-    if (b->ok)
+    if (b->ok && b->sanitized)
+        fprintf(out, "OK: %s: session %s, signed by key %s (%s); %u delivered files present and "
+                     "unchanged (%u of them sanitized copies, active content removed); "
+                     "SHA256SUMS agrees; nothing unlisted\n",
+                b->dir, b->session ? b->session : "?", b->key_id,
+                b->trusted_comment ? b->trusted_comment : "", b->files, b->sanitized);
+    else if (b->ok)
         fprintf(out, "OK: %s: session %s, signed by key %s (%s); %u delivered files present and "
                      "unchanged; SHA256SUMS agrees; nothing unlisted\n",
                 b->dir, b->session ? b->session : "?", b->key_id,
@@ -495,6 +502,7 @@ JsonNode *verify_batch_json(const struct verify_batch *b)
     else
         json_object_set_null_member(o, "trusted_comment");
     json_object_set_int_member(o, "files", b->files);
+    json_object_set_int_member(o, "sanitized", b->sanitized);
     const struct {
         const char *key;
         GPtrArray *list;

@@ -28,6 +28,7 @@ struct verify_batch {
     char *session;         /* what the manifest says, or NULL */
     char *trusted_comment; /* of MANIFEST.json.sig, when it verified */
     unsigned files;        /* delivered files listed */
+    unsigned sanitized;    /* of them, sanitized copies (active content removed) */
     GPtrArray *problems;   /* text for people (names escaped) */
     GPtrArray *notes;      /* remarks that are not problems */
 };
@@ -40,7 +41,8 @@ void verify_batch_free(struct verify_batch *b);
 /* "PROBLEM: ..." lines, "note: ..." lines, then "OK: ..." or "FAILED: ...". */
 void verify_batch_print(const struct verify_batch *b, FILE *out);
 
-/* {"folder","ok","key_id","session","trusted_comment","files","problems":[],"notes":[]} */
+/* {"folder","ok","key_id","session","trusted_comment","files","sanitized","problems":[],
+ *  "notes":[]} */
 JsonNode *verify_batch_json(const struct verify_batch *b);
 
 #endif

@@ -294,6 +294,33 @@ static const char *verify_manifest_add(struct verify_manifest *m, char **parts)
     return NULL;
 }
 
+/* "sanitized": {"removed": [strings, at least one], "original": {"sha256": hex, "size": >= 0}} */
+static bool verify_manifest_sanitized_ok(JsonObject *f)
+{
+    JsonNode *n = json_object_get_member(f, "sanitized");
+    if (!n || !JSON_NODE_HOLDS_OBJECT(n))
+        return false;
+    JsonObject *s = json_node_get_object(n);
+    JsonNode *rn = json_object_get_member(s, "removed");
+    JsonNode *on = json_object_get_member(s, "original");
+    if (!rn || !JSON_NODE_HOLDS_ARRAY(rn) || !on || !JSON_NODE_HOLDS_OBJECT(on))
+        return false;
+    JsonArray *ra = json_node_get_array(rn);
+    if (json_array_get_length(ra) == 0)
+        return false;
+    for (guint k = 0; k < json_array_get_length(ra); k++) {
+        JsonNode *e = json_array_get_element(ra, k);
+        if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)
+            return false;
+    }
+    JsonObject *o = json_node_get_object(on);
+    const char *sha = verify_manifest_str(o, "sha256");
+    JsonNode *sz = json_object_get_member(o, "size");
+    return sha && strlen(sha) == 64 && strspn(sha, "0123456789abcdefABCDEF") == 64 && sz &&
+           JSON_NODE_HOLDS_VALUE(sz) && json_node_get_value_type(sz) == G_TYPE_INT64 &&
+           json_node_get_int(sz) >= 0;
+}
+
 static void verify_manifest_file(struct verify_manifest *m, guint i, JsonObject *f)
 {
     JsonNode *sp = json_object_get_member(f, "staged_path");
@@ -331,8 +358,24 @@ static void verify_manifest_file(struct verify_manifest *m, guint i, JsonObject 
         goto out;
     }
 
+    const char *verdict = verify_manifest_str(f, "verdict");
+    bool sanitized = g_strcmp0(verdict, "sanitized") == 0;
+    if (!sanitized && g_strcmp0(verdict, "clean") != 0) {
+        char *v = names_display(verdict ? verdict : "?");
+        verify_manifest_problem(m, "MANIFEST.json: files[%u] (%s) is delivered with verdict '%s'",
+                                i, shown, v);
+        g_free(v);
+    }
+    if (sanitized && !verify_manifest_sanitized_ok(f))
+        verify_manifest_problem(m,
+                                "MANIFEST.json: files[%u] (%s) is a sanitized copy without what "
+                                "was removed or the original's SHA-256 and size",
+                                i, shown);
+
     struct verify_manifest_file *e = g_new0(struct verify_manifest_file, 1);
     e->index = i;
+    e->sanitized = sanitized;
+    m->sanitized += sanitized;
     e->path = g_strdup(rel);
     e->size = -1;
     JsonNode *sz = json_object_get_member(f, "size");

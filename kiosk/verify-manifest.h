@@ -6,7 +6,9 @@
  * relies on is type-checked here.  A staged_path is accepted only as the kiosk writes
  * one: relative, '/'-separated, each part unchanged by names_sanitize() (no "", "." or
  * "..", no control, bidi or Windows-forbidden characters, no trailing dot or space),
- * and not MANIFEST.json or its signature; so no listed path can leave the folder.  Names
+ * and not MANIFEST.json or its signature; so no listed path can leave the folder.  A
+ * delivered file's verdict is "clean" or "sanitized" (a copy without active content,
+ * whose "sanitized" member names what was removed and the original's SHA-256 and size).  Names
  * are compared per folder the way the kiosk's names_dir does (as Windows readers of the
  * share see them): two that differ only in case, or a file and a folder of one name, are
  * a problem.  The work is linear in the size of the manifest. */
@@ -31,6 +33,8 @@ struct verify_manifest_file {
     char *path;      /* staged_path, safe (see above) */
     gint64 size;     /* >= 0 */
     char sha256[65]; /* lower-case hex */
+    bool sanitized;  /* verdict "sanitized": a copy without active content (its original's
+                      * SHA-256 and size are in "sanitized", checked for form) */
 };
 
 struct verify_manifest {
@@ -39,6 +43,7 @@ struct verify_manifest {
     gint64 started;      /* "started" / "finished" as unix seconds; -1 when missing or */
     gint64 finished;     /* not an RFC 3339 time */
     GHashTable *listed;  /* staged_path -> struct verify_manifest_file */
+    guint sanitized;     /* how many of them are sanitized copies */
     GHashTable *tree;    /* the listed names, folder by folder: verify_manifest_folder() */
     GPtrArray *problems; /* text for people, in the order found; names are escaped
                           * (names_display), so it is safe to print on a terminal */

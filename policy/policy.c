@@ -671,14 +671,21 @@ static void policy_check_limits(struct policy_ctx *ctx, const struct policy_grou
 static void policy_parse_scan(struct policy_ctx *ctx, const struct policy_group_ref *g,
                               struct policy *p)
 {
-    static const char *const known[] = {"archives", "macros", "encrypted", NULL};
+    static const char *const known[] = {"archives", "macros", "encrypted", "pdf", NULL};
     static const char *const archives[] = {"scan", "block", NULL};
     static const char *const block_allow[] = {"block", "allow", NULL};
+    /* in enum policy_disarm order */
+    static const char *const macros[] = {"block", "sanitize", "allow", NULL};
+    static const char *const pdf[] = {"block-active", "sanitize", "allow", NULL};
 
     policy_check_keys(ctx, g, known);
     p->scan_archives = policy_get_choice(ctx, g, "archives", archives, 0) == 0;
     /* -1 (invalid) is reported and keeps the secure value: block */
-    p->block_macros = policy_get_choice(ctx, g, "macros", block_allow, 0) != 1;
+    int m = policy_get_choice(ctx, g, "macros", macros, POLICY_DISARM_SANITIZE);
+    p->macros = m < 0 ? POLICY_DISARM_BLOCK : (enum policy_disarm)m;
+    p->block_macros = p->macros != POLICY_DISARM_ALLOW;
+    int d = policy_get_choice(ctx, g, "pdf", pdf, POLICY_DISARM_SANITIZE);
+    p->pdf = d < 0 ? POLICY_DISARM_BLOCK : (enum policy_disarm)d;
     p->block_encrypted = policy_get_choice(ctx, g, "encrypted", block_allow, 0) != 1;
 }
 
@@ -802,6 +809,8 @@ static struct policy *policy_new_defaults(const char *path)
     policy_limits_defaults(&p->limits);
     p->scan_archives = true;
     p->block_macros = true;
+    p->macros = POLICY_DISARM_SANITIZE;
+    p->pdf = POLICY_DISARM_SANITIZE;
     p->block_encrypted = true;
     p->skip_names = g_strdupv((char **)skip);
     p->driver = POLICY_DRIVER_READER;

@@ -26,6 +26,14 @@ enum policy_driver {
     POLICY_DRIVER_KERNEL = 1, /* kernel filesystem drivers, read-only mounts */
 };
 
+/* What happens to active content: macros in Office documents ([scan] macros=), scripts,
+ * automatic actions and embedded files in PDFs ([scan] pdf=).  docs/policy.md. */
+enum policy_disarm {
+    POLICY_DISARM_BLOCK = 0,    /* hold the file back (macros=block, pdf=block-active) */
+    POLICY_DISARM_SANITIZE = 1, /* deliver a copy without it (scanned again) */
+    POLICY_DISARM_ALLOW = 2,    /* deliver the file as it is */
+};
+
 /* [edifact] check: what a malformed EDIFACT interchange does (docs/edifact.md). */
 enum policy_edifact_check {
     POLICY_EDIFACT_OFF = 0, /* not read */
@@ -72,7 +80,9 @@ struct policy {
     struct policy_limits limits;
 
     bool scan_archives;    /* [scan] archives = scan | block */
-    bool block_macros;     /* [scan] macros = block | allow */
+    bool block_macros;     /* the scanner flags OLE2 macros: macros = block or sanitize */
+    enum policy_disarm macros; /* [scan] macros = block | sanitize | allow */
+    enum policy_disarm pdf;    /* [scan] pdf = allow | sanitize | block-active */
     bool block_encrypted;  /* [scan] encrypted = block | allow */
 
     char **skip_names;     /* [walk] skip = names recorded as skipped and not entered */

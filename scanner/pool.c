@@ -302,15 +302,15 @@ static void pool_release(struct scanner_pool *p, int i)
     g_mutex_unlock(&p->lock);
 }
 
-/* Wait for an idle worker and take it; *id gets a new request id.  Slot index, or -1
- * with *why when no worker can be had. */
-static int pool_acquire(struct scanner_pool *p, guint64 *id, char **why)
+/* Wait for an idle worker other than AVOID (a pid; 0: any) and take it; *id gets a new
+ * request id.  Slot index, or -1 with *why when no worker can be had. */
+static int pool_acquire(struct scanner_pool *p, guint64 *id, char **why, pid_t avoid)
 {
     g_mutex_lock(&p->lock);
     for (;;) {
         int empty = -1;
         for (int i = 0; i < p->n; i++) {
-            if (p->slots[i].busy)
+            if (p->slots[i].busy || (avoid > 0 && p->slots[i].pid == avoid))
                 continue;
             if (p->slots[i].fd >= 0) {
                 p->slots[i].busy = true;
@@ -426,26 +426,23 @@ int scanner_pool_scan_fd(struct scanner_pool *p, int fd, const char *name, unsig
 
 static int pool_request(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                         bool type_only, struct verdict *out, char *mime, size_t mimelen,
-                        unsigned edifact_flags, struct edifact_summary *edi);
+                        unsigned edifact_flags, struct edifact_summary *edi, pid_t avoid);
 
-int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
-                      struct verdict *out, char *mime, size_t mimelen)
+/* The one scan: every public scan entry comes here.  AVOID (> 0): any worker but that one
+ * (scanner_pool_scan_copy: the writer of a sanitized copy never judges it). */
+static int pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                     struct verdict *out, char *mime, size_t mimelen, unsigned edifact_flags,
+                     struct edifact_summary *edi, pid_t avoid)
 {
-    return scanner_pool_scan_edifact(p, fd, name, timeout_ms, out, mime, mimelen, 0, NULL);
-}
-
-int scanner_pool_scan_edifact(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
-                              struct verdict *out, char *mime, size_t mimelen,
-                              unsigned edifact_flags, struct edifact_summary *edi)
-{
-    return pool_request(p, fd, name, timeout_ms, false, out, mime, mimelen, edifact_flags, edi);
+    return pool_request(p, fd, name, timeout_ms, false, out, mime, mimelen, edifact_flags, edi,
+                        avoid);
 }
 
 int scanner_pool_type(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                       struct verdict *out, char *mime, size_t mimelen, unsigned edifact_flags,
                       struct edifact_summary *edi)
 {
-    pool_request(p, fd, name, timeout_ms, true, out, mime, mimelen, edifact_flags, edi);
+    pool_request(p, fd, name, timeout_ms, true, out, mime, mimelen, edifact_flags, edi, 0);
     if (out->kind != VERDICT_CLEAN && out->kind != VERDICT_ERROR)
         verdict_set(out, VERDICT_ERROR, "could not be typed: the scanner worker answered "
                                         "nonsense");
@@ -461,7 +458,7 @@ bool scanner_pool_cache_context(const struct scanner_pool *p, unsigned char *out
 
 static int pool_request(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                         bool type_only, struct verdict *out, char *mime, size_t mimelen,
-                        unsigned edifact_flags, struct edifact_summary *edi)
+                        unsigned edifact_flags, struct edifact_summary *edi, pid_t avoid)
 {
     if (mime && mimelen)
         mime[0] = '\0';
@@ -480,7 +477,7 @@ static int pool_request(struct scanner_pool *p, int fd, const char *name, unsign
             WORKER_EDIFACT_READ | ((edifact_flags & EDIFACT_BY_NAME) ? WORKER_EDIFACT_BY_NAME : 0);
     }
 again:
-    i = pool_acquire(p, &id, &why);
+    i = pool_acquire(p, &id, &why, avoid);
     if (i < 0) {
         verdict_set(out, VERDICT_ERROR, "could not be scanned: no scanner worker available (%s)",
                     why);
@@ -551,6 +548,147 @@ again:
     const char *detail = n > 0 ? pool_reply_check(&rep, id) : NULL;
     log_warn("scanner: worker %ld %s on %s (%s%s%s); replaced", (long)pid, bad, name ? name : "?",
              text, detail ? ", " : "", detail ? detail : "");
+    pool_release(p, i);
+    return 0;
+}
+
+int scanner_pool_scan_edifact(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                              struct verdict *out, char *mime, size_t mimelen,
+                              unsigned edifact_flags, struct edifact_summary *edi)
+{
+    return pool_scan(p, fd, name, timeout_ms, out, mime, mimelen, edifact_flags, edi, 0);
+}
+
+int scanner_pool_scan(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                      struct verdict *out, char *mime, size_t mimelen)
+{
+    return pool_scan(p, fd, name, timeout_ms, out, mime, mimelen, 0, NULL, 0);
+}
+
+/* A sanitized Office or PDF copy is not EDIFACT: no EDIFACT reading. */
+int scanner_pool_scan_copy(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                           pid_t writer, struct verdict *out, char *mime, size_t mimelen)
+{
+    return pool_scan(p, fd, name, timeout_ms, out, mime, mimelen, 0, NULL, writer);
+}
+
+/* ---- content disarm (worker.h: sanitize / sanitized) --------------------------------- */
+
+/* The trusted side's checks of a sanitize answer.  NULL when well-formed, else what is
+ * wrong. */
+static const char *pool_sanitized_check(const struct worker_sanitized *rep, uint64_t id,
+                                        const struct worker_sanitize *req, int copy,
+                                        struct sanitize_result *out)
+{
+    struct stat st;
+    if (rep->magic != WORKER_SANITIZED_MAGIC)
+        return "bad magic";
+    if (rep->id != id)
+        return "answer to another request";
+    if (rep->status > SANITIZE_REFUSED || rep->family >= SANITIZE_FAMILY_COUNT)
+        return "status or family out of range";
+    memset(out, 0, sizeof(*out));
+    out->status = (enum sanitize_status)rep->status;
+    out->removed = rep->removed;
+    out->family = (enum sanitize_family)rep->family;
+    out->size = rep->size;
+    memcpy(out->reason, rep->reason, sizeof(out->reason));
+    const char *bad = sanitize_result_check(out, (enum sanitize_format)req->format,
+                                            (enum sanitize_mode)req->mode);
+    if (bad)
+        return bad;
+    if (out->status == SANITIZE_REWRITTEN &&
+        (copy < 0 || fstat(copy, &st) != 0 || (uint64_t)st.st_size != out->size ||
+         out->size > req->limits.max_output))
+        return "the copy's size is not what the worker said";
+    return NULL;
+}
+
+int scanner_pool_sanitize(struct scanner_pool *p, int fd, int copy, const char *name,
+                          enum sanitize_format format, enum sanitize_mode mode,
+                          const struct sanitize_limits *lim, unsigned timeout_ms,
+                          struct sanitize_result *out, pid_t *writer)
+{
+    struct worker_sanitize req;
+    struct worker_sanitized rep;
+    char *why = NULL, text[128];
+    const char *bad = NULL, *detail = NULL;
+    guint64 id = 0;
+    int status = -1, i, attempt = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (writer)
+        *writer = 0;
+again:
+    i = pool_acquire(p, &id, &why, 0);
+    if (i < 0) {
+        sanitize_refuse(out, "could not be sanitized: no scanner worker available (%s)", why);
+        g_free(why);
+        return 0;
+    }
+    int wfd = p->slots[i].fd;
+    pid_t pid = p->slots[i].pid;
+    if (timeout_ms == 0)
+        timeout_ms = SCANNER_POOL_DEFAULT_TIMEOUT_MS;
+    memset(&req, 0, sizeof(req));
+    req.magic = WORKER_SANITIZE_MAGIC;
+    req.id = id;
+    req.format = (uint32_t)format;
+    req.mode = (uint32_t)mode;
+    req.limits = *lim;
+    for (size_t k = 0; name && name[k] && k + 1 < sizeof(req.name); k++)
+        req.name[k] = (name[k] >= 0x20 && name[k] < 0x7f) ? name[k] : '?';
+
+    int ro = pool_reopen_ro(fd);
+    int fds[2] = {ro >= 0 ? ro : fd, copy};
+    int sent = worker_msg_send_fds(wfd, &req, sizeof(req), fds, mode == SANITIZE_REWRITE ? 2 : 1);
+    if (ro >= 0)
+        close(ro);
+    if (sent != 0 && attempt++ == 0) {
+        pool_replace(p, i, &status);
+        pool_release(p, i);
+        goto again;
+    }
+    ssize_t n = -1;
+    if (sent != 0) {
+        bad = "crashed";
+    } else if (!pool_wait_readable(wfd, pool_now_ms() + timeout_ms)) {
+        bad = "timed out";
+    } else {
+        memset(&rep, 0, sizeof(rep));
+        n = worker_msg_recv(wfd, &rep, sizeof(rep), NULL);
+        if (n == 0 || (n < 0 && errno != EPROTO))
+            bad = "crashed";
+        else if (n < 0 || (detail = pool_sanitized_check(&rep, id, &req, copy, out)) != NULL)
+            bad = "answered nonsense";
+    }
+    if (!bad) {
+        /* A worker that wrote a copy does not judge it: the copy is scanned by another
+         * (scanner_pool_scan_copy avoids the writer).  With one worker there is no other:
+         * the writer is replaced.  Otherwise it stays, as every worker that has parsed
+         * this medium's bytes does until the session's recycle: replacing it costs a fork
+         * of the zygote, and the new worker's first scan faults in the engine's pages
+         * (0.25 s a copy with two million signatures; bench/README.md). */
+        if (out->status == SANITIZE_REWRITTEN) {
+            if (p->n < 2)
+                pool_replace(p, i, &status);
+            else if (writer)
+                *writer = pid;
+        }
+        pool_release(p, i);
+        return 0;
+    }
+    pool_replace(p, i, &status);
+    pool_describe_status(status, text, sizeof(text));
+    if (strcmp(bad, "timed out") == 0)
+        sanitize_refuse(out, "could not be sanitized: the sanitizer timed out after %u ms",
+                        timeout_ms);
+    else if (strcmp(bad, "crashed") == 0)
+        sanitize_refuse(out, "could not be sanitized: the sanitizer crashed (%s)", text);
+    else
+        sanitize_refuse(out, "could not be sanitized: the sanitizer answered nonsense");
+    log_warn("scanner: worker %ld %s sanitizing %s (%s%s%s); replaced", (long)pid, bad,
+             name ? name : "?", text, detail ? ", " : "", detail ? detail : "");
     pool_release(p, i);
     return 0;
 }

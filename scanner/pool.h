@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "scanner/sanitize.h"
 #include "scanner/scanner.h"
 #include "scanner/verdict.h"
 
@@ -81,6 +82,24 @@ bool scanner_pool_cache_context(const struct scanner_pool *p, unsigned char *out
 int scanner_pool_scan_edifact(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                               struct verdict *out, char *mime, size_t mimelen,
                               unsigned edifact_flags, struct edifact_summary *edi);
+
+/* Content disarm in a worker (worker.h "sanitize", sanitize.h): FD is the spooled
+ * original (the worker gets a read-only reopening), COPY an empty file opened for writing
+ * (REWRITE mode; -1 for CHECK).  Always fills *OUT and returns 0: a worker that crashes,
+ * exceeds TIMEOUT_MS or answers anything malformed (status, bits, family, or a size that
+ * is not the copy's) gives REFUSED with why, and is replaced.  For a REWRITTEN copy,
+ * *WRITER (may be NULL) gets the pid of the worker that wrote it, to be passed to
+ * scanner_pool_scan_copy(); 0 when the pool has one worker, which is then replaced. */
+int scanner_pool_sanitize(struct scanner_pool *p, int fd, int copy, const char *name,
+                          enum sanitize_format format, enum sanitize_mode mode,
+                          const struct sanitize_limits *lim, unsigned timeout_ms,
+                          struct sanitize_result *out, pid_t *writer);
+
+/* scanner_pool_scan() of a sanitized copy (no EDIFACT reading: a sanitized Office or PDF
+ * file is not EDIFACT) by any worker but WRITER (a pid from
+ * scanner_pool_sanitize; 0: any): the worker that wrote a copy never judges it. */
+int scanner_pool_scan_copy(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
+                           pid_t writer, struct verdict *out, char *mime, size_t mimelen);
 
 /* Replace every worker (idle ones now, busy ones before their next file): no worker that
  * scanned before this call scans after it.

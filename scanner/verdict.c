@@ -15,6 +15,7 @@ static const struct {
     {VERDICT_BLOCKED, "blocked", "Blocked by policy"},
     {VERDICT_ERROR, "error", "Could not be scanned"},
     {VERDICT_SKIPPED, "skipped", "Skipped"},
+    {VERDICT_SANITIZED, "sanitized", "Delivered as a safe copy"},
 };
 
 const char *verdict_kind_str(enum verdict_kind kind)
@@ -45,6 +46,13 @@ void verdict_set(struct verdict *v, enum verdict_kind kind, const char *fmt, ...
     }
 }
 
+#define VERDICT_MACROS_NAME "Heuristics.OLE2.ContainsMacros"
+
+bool verdict_is_macros(const struct verdict *v)
+{
+    return v->kind == VERDICT_BLOCKED && strstr(v->reason, "(" VERDICT_MACROS_NAME) != NULL;
+}
+
 /* Heuristic detections that are policy decisions or scan limits rather than malware.
  * Matched by prefix of the name libclamav reports. */
 static const struct {
@@ -52,7 +60,7 @@ static const struct {
     enum verdict_kind kind;
     const char *reason;
 } verdict_heuristics[] = {
-    {"Heuristics.OLE2.ContainsMacros", VERDICT_BLOCKED,
+    {VERDICT_MACROS_NAME, VERDICT_BLOCKED,
      "document contains macros (macros are blocked by policy)"},
     {"Heuristics.Encrypted.", VERDICT_BLOCKED,
      "encrypted archive or document: its contents cannot be checked"},

@@ -1,7 +1,8 @@
 /* verdict.h - the outcome of checking one file, and how libclamav's answers map to it.
  *
- * Only VERDICT_CLEAN is deliverable.  Everything else (and anything unknown) is held
- * back: the fail-closed rule of ARCHITECTURE.md, invariant 1. */
+ * Only VERDICT_CLEAN, and VERDICT_SANITIZED (a copy that is itself clean), are deliverable.
+ * Everything else (and anything unknown) is held back: the fail-closed rule of
+ * ARCHITECTURE.md, invariant 1. */
 #ifndef KIOSK_VERDICT_H
 #define KIOSK_VERDICT_H
 
@@ -13,6 +14,9 @@ enum verdict_kind {
     VERDICT_BLOCKED,   /* policy said no (type, macro, encrypted, limit); reason says which */
     VERDICT_ERROR,     /* could not be read or scanned; reason says why */
     VERDICT_SKIPPED,   /* not a regular file, or a name policy skips; never copied */
+    VERDICT_SANITIZED, /* delivered as a copy without active content (kiosk/disarm.c): the
+                        * copy was typed, allowed by policy and CL_CLEAN itself; reason
+                        * says what was removed.  Never sent by a scanner worker. */
 };
 
 #define VERDICT_REASON_MAX 256
@@ -22,11 +26,11 @@ struct verdict {
     char reason[VERDICT_REASON_MAX]; /* empty for clean */
 };
 
-/* "clean", "infected", "blocked", "error", "skipped". */
+/* "clean", "infected", "blocked", "error", "skipped", "sanitized". */
 const char *verdict_kind_str(enum verdict_kind kind);
 
 /* Plain-language headline for people: "Clean (delivered)", "Malware detected",
- * "Blocked by policy", "Could not be scanned", "Skipped". */
+ * "Blocked by policy", "Could not be scanned", "Skipped", "Delivered as a safe copy". */
 const char *verdict_kind_label(enum verdict_kind kind);
 
 void verdict_set(struct verdict *v, enum verdict_kind kind, const char *fmt, ...)
@@ -39,9 +43,13 @@ void verdict_set(struct verdict *v, enum verdict_kind kind, const char *fmt, ...
  * cl_strerror() text. */
 void verdict_from_clamav(int cl_result, const char *virname, struct verdict *out);
 
+/* The scanner held the file back only because it holds OLE2 macros
+ * (Heuristics.OLE2.ContainsMacros): content disarm may still deliver a copy. */
+bool verdict_is_macros(const struct verdict *v);
+
 static inline bool verdict_deliverable(const struct verdict *v)
 {
-    return v->kind == VERDICT_CLEAN;
+    return v->kind == VERDICT_CLEAN || v->kind == VERDICT_SANITIZED;
 }
 
 #endif

@@ -22,23 +22,29 @@
 
 /* ---- messages: one SEQPACKET record of exactly LEN bytes, at most one fd ------------ */
 
-int worker_msg_send(int sock, const void *buf, size_t len, int fd)
+#define WORKER_MAX_FDS 4
+
+int worker_msg_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
 {
     struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(WORKER_MAX_FDS * sizeof(int))];
         struct cmsghdr align;
     } cm;
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (fd >= 0) {
+    if (nfds > WORKER_MAX_FDS) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (nfds > 0) {
         memset(&cm, 0, sizeof(cm));
         msg.msg_control = cm.buf;
-        msg.msg_controllen = sizeof(cm.buf);
+        msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
         struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
     }
     for (;;) {
         ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
@@ -54,20 +60,25 @@ int worker_msg_send(int sock, const void *buf, size_t len, int fd)
     }
 }
 
-ssize_t worker_msg_recv(int sock, void *buf, size_t len, int *fd)
+int worker_msg_send(int sock, const void *buf, size_t len, int fd)
+{
+    return worker_msg_send_fds(sock, buf, len, &fd, fd >= 0 ? 1 : 0);
+}
+
+ssize_t worker_msg_recv_fds(int sock, void *buf, size_t len, int *fds, size_t maxfds, size_t *nfds)
 {
     char extra;
     struct iovec iov[2] = {{.iov_base = buf, .iov_len = len}, {.iov_base = &extra, .iov_len = 1}};
     union {
-        char buf[CMSG_SPACE(4 * sizeof(int))];
+        char buf[CMSG_SPACE(WORKER_MAX_FDS * sizeof(int))];
         struct cmsghdr align;
     } cm;
     struct msghdr msg;
     ssize_t n;
-    int got = -1, nfds = 0;
+    size_t got = 0;
+    bool toomany = false;
 
-    if (fd)
-        *fd = -1;
+    *nfds = 0;
     do {
         memset(&msg, 0, sizeof(msg));
         msg.msg_iov = iov;
@@ -86,21 +97,39 @@ ssize_t worker_msg_recv(int sock, void *buf, size_t len, int *fd)
         for (size_t i = 0; i < k; i++) {
             int f;
             memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            if (nfds++ == 0)
-                got = f;
-            else
+            if (got < maxfds) {
+                fds[got++] = f;
+            } else {
                 close(f);
+                toomany = true;
+            }
         }
     }
-    if ((size_t)n != len || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || nfds > 1 ||
-        (nfds == 1 && !fd)) {
-        if (got >= 0)
-            close(got);
+    if ((size_t)n > len || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || toomany) {
+        for (size_t i = 0; i < got; i++)
+            close(fds[i]);
         errno = EPROTO;
         return -1;
     }
+    *nfds = got;
+    return n;
+}
+
+ssize_t worker_msg_recv(int sock, void *buf, size_t len, int *fd)
+{
+    int fds[1];
+    size_t nfds = 0;
+    ssize_t n = worker_msg_recv_fds(sock, buf, len, fds, fd ? 1 : 0, &nfds);
     if (fd)
-        *fd = got;
+        *fd = -1;
+    if (n > 0 && (size_t)n != len) {
+        if (nfds)
+            close(fds[0]);
+        errno = EPROTO;
+        return -1;
+    }
+    if (n > 0 && fd && nfds)
+        *fd = fds[0];
     return n;
 }
 
@@ -193,6 +222,66 @@ static bool worker_test_hook(int sock, const struct worker_request *req, struct 
     return worker_msg_send(sock, rep, sizeof(*rep), -1), true;
 }
 
+/* Content disarm: sanitize the original (fds[0]) into the copy (fds[1]) and answer.  A
+ * request the service never sends ends the worker. */
+static void worker_sanitize(int sock, const struct worker_sanitize *req, const int *fds,
+                            size_t nfds)
+{
+    struct worker_sanitized rep;
+    struct sanitize_result r;
+    size_t want = req->mode == SANITIZE_REWRITE ? 2 : 1;
+
+    if (req->id == 0 || nfds != want || req->reserved != 0 ||
+        (req->mode != SANITIZE_CHECK && req->mode != SANITIZE_REWRITE) ||
+        (req->format != SANITIZE_OOXML && req->format != SANITIZE_PDF))
+        _exit(72);
+    sanitize_fd((enum sanitize_format)req->format, (enum sanitize_mode)req->mode, fds[0],
+                want == 2 ? fds[1] : -1, &req->limits, &r);
+    for (size_t i = 0; i < nfds; i++)
+        close(fds[i]);
+    memset(&rep, 0, sizeof(rep));
+    rep.magic = WORKER_SANITIZED_MAGIC;
+    rep.id = req->id;
+    rep.status = (uint32_t)r.status;
+    rep.removed = r.removed;
+    rep.family = (uint32_t)r.family;
+    rep.size = r.size;
+    worker_text(rep.reason, sizeof(rep.reason), r.reason);
+    if (worker_msg_send(sock, &rep, sizeof(rep), -1) != 0)
+        _exit(0);
+}
+
+/* The next scan request (*REQ, its file in *FD); sanitize requests met on the way are
+ * served here.  As worker_msg_recv(): sizeof(*REQ), 0 at EOF, or -1. */
+static ssize_t worker_next_request(int sock, struct worker_request *req, int *fd)
+{
+    union {
+        struct worker_request scan;
+        struct worker_sanitize sanitize;
+    } m;
+    int fds[2];
+    size_t nfds;
+    for (;;) {
+        ssize_t n = worker_msg_recv_fds(sock, &m, sizeof(m), fds, 2, &nfds);
+        if (n == (ssize_t)sizeof(m.sanitize) && m.sanitize.magic == WORKER_SANITIZE_MAGIC) {
+            m.sanitize.name[sizeof(m.sanitize.name) - 1] = '\0';
+            worker_sanitize(sock, &m.sanitize, fds, nfds);
+            continue;
+        }
+        *fd = -1;
+        if (n > 0 && ((size_t)n != sizeof(*req) || nfds > 1)) {
+            for (size_t i = 0; i < nfds; i++)
+                close(fds[i]);
+            return -1;
+        }
+        if (n > 0) {
+            memcpy(req, &m.scan, sizeof(*req));
+            *fd = nfds ? fds[0] : -1;
+        }
+        return n;
+    }
+}
+
 /* libmagic's MIME type of FD into MIME ("" without a magic database). */
 static void worker_mime(magic_t magic, int fd, char mime[WORKER_MIME_MAX])
 {
@@ -229,7 +318,7 @@ static void worker_main(int sock, struct scanner_engine *engine, magic_t magic,
         struct worker_request req;
         struct verdict v;
         int fd = -1;
-        ssize_t n = worker_msg_recv(sock, &req, sizeof(req), &fd);
+        ssize_t n = worker_next_request(sock, &req, &fd);
         if (n == 0)
             _exit(0); /* the pool closed our socket */
         if (n < 0 || req.magic != WORKER_REQUEST_MAGIC || req.id == 0 || fd < 0 ||

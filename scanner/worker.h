@@ -27,7 +27,15 @@
  *                                                         edifact_examine_fd() of the file
  *       EOF from the service: the worker exits.
  *   The EDIFACT summary is a separate message of fixed size so the verdict reply stays as
- *   it is; the service checks it (edifact_summary_check) like every other field. */
+ *   it is; the service checks it (edifact_summary_check) like every other field.
+ *
+ *   Content disarm, a request of its own beside the scan (sanitize.h, kiosk/disarm.c):
+ *       service -> sanitize {id, format, mode, limits, name}
+ *                  + SCM_RIGHTS(original read-only, copy write-only)   (CHECK: original only)
+ *       worker  -> sanitized {id, status, removed, family, size, reason}
+ *   The copy is an empty file of the service's spool; the worker writes into it and never
+ *   learns where it is.  The service re-checks the answer (sanitize_result_check, the
+ *   copy's real size), then has another worker type and scan the copy (a scan request). */
 #ifndef KIOSK_SCANNER_WORKER_H
 #define KIOSK_SCANNER_WORKER_H
 
@@ -38,6 +46,7 @@
 
 #include "scanner/edifact.h"
 #include "scanner/sandbox.h"
+#include "scanner/sanitize.h"
 #include "scanner/scanner.h"
 #include "scanner/verdict.h"
 
@@ -86,6 +95,29 @@ struct worker_reply {
     char mime[WORKER_MIME_MAX];
 };
 
+#define WORKER_SANITIZE_MAGIC 0x4b534451u  /* "KSDQ" */
+#define WORKER_SANITIZED_MAGIC 0x4b534450u /* "KSDP" */
+
+struct worker_sanitize {
+    uint32_t magic;
+    uint32_t format; /* enum sanitize_format: OOXML or PDF */
+    uint64_t id;     /* never 0; shares the scan requests' counter */
+    uint32_t mode;   /* enum sanitize_mode: CHECK (one fd) or REWRITE (two fds) */
+    uint32_t reserved;
+    struct sanitize_limits limits;
+    char name[WORKER_NAME_MAX]; /* for logs only, NUL-terminated */
+};
+
+struct worker_sanitized {
+    uint32_t magic;
+    uint32_t status;                 /* enum sanitize_status */
+    uint64_t id;                     /* the request's id */
+    uint32_t removed;                /* enum sanitize_removed bits */
+    uint32_t family;                 /* enum sanitize_family */
+    uint64_t size;                   /* bytes written to the copy */
+    char reason[VERDICT_REASON_MAX]; /* REFUSED: why, printable ASCII; else "" */
+};
+
 /* Sent after the reply when the request asked (request.edifact != 0). */
 struct worker_edifact {
     uint32_t magic;                 /* WORKER_EDIFACT_MAGIC */
@@ -122,6 +154,14 @@ struct worker_conf {
 
 /* One message of exactly LEN bytes, with FD (>= 0) passed by SCM_RIGHTS.  0 or -1. */
 int worker_msg_send(int sock, const void *buf, size_t len, int fd);
+
+/* The same with up to NFDS descriptors (NFDS <= 4). */
+int worker_msg_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds);
+
+/* Receive one message of at most LEN bytes with at most MAXFDS descriptors into FDS
+ * (*NFDS how many): returns its size, 0 at EOF, or -1 (EPROTO: longer than LEN, truncated,
+ * too many fds; none of them leaks). */
+ssize_t worker_msg_recv_fds(int sock, void *buf, size_t len, int *fds, size_t maxfds, size_t *nfds);
 
 /* Receive one message of exactly LEN bytes: returns LEN, 0 at EOF, or -1 (errno; EPROTO
  * for a message of another size, a truncated one, more than one fd, or an fd when FD is

@@ -79,6 +79,31 @@ static GtkWidget *held_row_new(const struct screen_held *h)
     return box;
 }
 
+static GtkWidget *sanitized_row_new(const struct screen_sanitized *x)
+{
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 16);
+    GtkWidget *path = gtk_label_new(x->path);
+    g_autofree char *text = kiosk_format_sanitized(x);
+    GtkWidget *what = gtk_label_new(text);
+
+    gtk_label_set_wrap(GTK_LABEL(path), TRUE);
+    gtk_label_set_wrap_mode(GTK_LABEL(path), PANGO_WRAP_WORD_CHAR);
+    gtk_label_set_xalign(GTK_LABEL(path), 0);
+    gtk_widget_add_css_class(path, "held-path");
+    gtk_label_set_wrap(GTK_LABEL(what), TRUE);
+    gtk_label_set_wrap_mode(GTK_LABEL(what), PANGO_WRAP_WORD_CHAR);
+    gtk_label_set_xalign(GTK_LABEL(what), 0);
+    gtk_widget_add_css_class(what, "held-reason");
+    gtk_widget_add_css_class(what, "held-sanitized");
+    gtk_widget_set_hexpand(path, TRUE);
+    gtk_widget_set_hexpand(what, TRUE);
+    gtk_box_set_homogeneous(GTK_BOX(box), TRUE);
+    gtk_box_append(GTK_BOX(box), path);
+    gtk_box_append(GTK_BOX(box), what);
+    gtk_widget_add_css_class(box, "held-row");
+    return box;
+}
+
 /* Shipping messages listed on the page; the rest are counted ("and N more"). */
 #define EDIFACT_ROWS 3
 
@@ -176,6 +201,10 @@ void kiosk_result_page_update(GtkWidget *page, const struct screen_state *s)
         g_string_append_printf(c, _("%lld files checked"), (long long)s->counts.files);
         g_string_append(c, "   ");
         g_string_append_printf(c, _("%lld delivered"), (long long)s->counts.delivered);
+        if (s->counts.sanitized) {
+            g_string_append(c, "   ");
+            g_string_append_printf(c, _("(%lld as safe copies)"), (long long)s->counts.sanitized);
+        }
         if (s->counts.infected) {
             g_string_append(c, "   ");
             g_string_append_printf(c, _("%lld malware"), (long long)s->counts.infected);
@@ -200,11 +229,23 @@ void kiosk_result_page_update(GtkWidget *page, const struct screen_state *s)
         gtk_list_box_remove(self->held_list, child);
     for (unsigned i = 0; i < s->n_held; i++)
         gtk_list_box_append(self->held_list, held_row_new(&s->held[i]));
+    /* Safe copies after the held-back files, in the same list. */
+    for (unsigned i = 0; i < s->n_sanitized; i++)
+        gtk_list_box_append(self->held_list, sanitized_row_new(&s->sanitized[i]));
+    if (s->n_held > 0 && s->n_sanitized > 0)
+        gtk_label_set_text(self->held_title,
+                           _("Files held back, and files delivered as safe copies:"));
+    else if (s->n_sanitized > 0)
+        gtk_label_set_text(self->held_title,
+                           _("Files delivered as safe copies (macros and active content "
+                             "removed):"));
+    else
+        gtk_label_set_text(self->held_title, _("Files held back (not delivered):"));
     edifact_update(self, s);
-    gtk_widget_set_visible(GTK_WIDGET(self->held_title), s->n_held > 0);
-    /* The EDIFACT files and the held-back ones share one scrolled area. */
+    gtk_widget_set_visible(GTK_WIDGET(self->held_title), s->n_held + s->n_sanitized > 0);
+    /* The EDIFACT files, the held-back ones and the safe copies share one scrolled area. */
     gtk_widget_set_visible(self->held_scroller,
-                           s->n_held > 0 || (!s->failed && s->n_edifact > 0));
+                           s->n_held + s->n_sanitized > 0 || (!s->failed && s->n_edifact > 0));
 
     g_autofree char *where = NULL;
     bool delivered = s->verdict != VERDICT_NOTHING && s->counts.delivered > 0;

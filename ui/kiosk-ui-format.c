@@ -88,6 +88,44 @@ const char *kiosk_format_verdict_title(const struct screen_state *s)
     }
 }
 
+/* The service's identifiers of what content disarm removed (scanner/sanitize.c). */
+static const struct {
+    const char *id;
+    const char *text;
+} removed_words[] = {
+    {"vba-macros", N_("VBA macros")},
+    {"activex-controls", N_("ActiveX controls")},
+    {"custom-ui-callbacks", N_("ribbon callbacks to macros")},
+    {"external-links", N_("links updated or fetched when the file opens")},
+    {"pdf-javascript", N_("JavaScript")},
+    {"pdf-open-action", N_("an action run when the file opens")},
+    {"pdf-additional-actions", N_("actions run by page, field or document events")},
+    {"pdf-launch", N_("actions that start programs")},
+    {"pdf-embedded-files", N_("embedded files")},
+    {"pdf-rich-media", N_("multimedia and 3D content")},
+    {"pdf-xfa", N_("XFA forms")},
+    {"pdf-uri-on-open", N_("web links opened by themselves")},
+    {"pdf-actions", N_("actions that open other files or send data")},
+    {"pdf-rebuilt", N_("a damaged file structure (rebuilt)")},
+};
+
+char *kiosk_format_sanitized(const struct screen_sanitized *x)
+{
+    g_autoptr(GString) what = g_string_new(NULL);
+    for (char **id = x->removed; id && *id; id++)
+        for (unsigned i = 0; i < G_N_ELEMENTS(removed_words); i++)
+            if (strcmp(*id, removed_words[i].id) == 0) {
+                if (what->len)
+                    g_string_append(what, _(", "));
+                g_string_append(what, _(removed_words[i].text));
+            }
+    if (!what->len)
+        return g_strdup(x->reason && *x->reason ? x->reason : _("Delivered as a safe copy"));
+    if (x->delivered_as && strcmp(x->delivered_as, x->path) != 0)
+        return g_strdup_printf(_("Delivered as %s, without: %s"), x->delivered_as, what->str);
+    return g_strdup_printf(_("Delivered as a copy without: %s"), what->str);
+}
+
 char *kiosk_format_count(int64_t n)
 {
     char digits[32];

@@ -18,6 +18,10 @@ const char *kiosk_format_held_verdict(enum screen_held_verdict v);
 /* The reason in plain words: "Signature: Eicar-Signature", "Rule: ..." */
 char *kiosk_format_held_reason(const struct screen_held *h);
 const char *kiosk_format_verdict_title(const struct screen_state *s);
+/* "Delivered as stowage.xlsx, without: VBA macros, ActiveX controls" in the screen's
+ * language (identifiers it does not know are left out; the service's text when none is
+ * known). */
+char *kiosk_format_sanitized(const struct screen_sanitized *x);
 /* "1,834" */
 char *kiosk_format_count(int64_t n);
 /* A text the service sent in English and Japanese: the one of the language on screen. */

@@ -87,6 +87,43 @@ static void held_clear(struct screen_state *s)
     }
     g_clear_pointer(&s->held, g_free);
     s->n_held = 0;
+    for (unsigned i = 0; i < s->n_sanitized; i++) {
+        g_free(s->sanitized[i].path);
+        g_free(s->sanitized[i].delivered_as);
+        g_strfreev(s->sanitized[i].removed);
+        g_free(s->sanitized[i].reason);
+    }
+    g_clear_pointer(&s->sanitized, g_free);
+    s->n_sanitized = 0;
+}
+
+/* done's "sanitized": [{path, delivered_as, removed: [ids], reason}] */
+static void sanitized_parse(struct screen_state *s, JsonObject *o)
+{
+    JsonNode *sn = json_object_get_member(o, "sanitized");
+    JsonArray *sa = sn && JSON_NODE_HOLDS_ARRAY(sn) ? json_node_get_array(sn) : NULL;
+    unsigned n = sa ? MIN(json_array_get_length(sa), HELD_MAX) : 0;
+    s->sanitized = g_new0(struct screen_sanitized, n ? n : 1);
+    for (unsigned i = 0; i < n; i++) {
+        JsonNode *en = json_array_get_element(sa, i);
+        JsonObject *e = JSON_NODE_HOLDS_OBJECT(en) ? json_node_get_object(en) : NULL;
+        if (!e)
+            continue;
+        struct screen_sanitized *x = &s->sanitized[s->n_sanitized++];
+        x->path = g_strdup(obj_str(e, "path") ? obj_str(e, "path") : "?");
+        x->delivered_as = g_strdup(obj_str(e, "delivered_as"));
+        x->reason = g_strdup(obj_str(e, "reason"));
+        JsonNode *rn = json_object_get_member(e, "removed");
+        JsonArray *ra = rn && JSON_NODE_HOLDS_ARRAY(rn) ? json_node_get_array(rn) : NULL;
+        GPtrArray *ids = g_ptr_array_new();
+        for (guint k = 0; ra && k < json_array_get_length(ra) && k < 32; k++) {
+            JsonNode *id = json_array_get_element(ra, k);
+            if (JSON_NODE_HOLDS_VALUE(id) && json_node_get_value_type(id) == G_TYPE_STRING)
+                g_ptr_array_add(ids, g_strdup(json_node_get_string(id)));
+        }
+        g_ptr_array_add(ids, NULL);
+        x->removed = (char **)g_ptr_array_free(ids, FALSE);
+    }
 }
 
 static void edifact_clear(struct screen_state *s)
@@ -310,6 +347,7 @@ static void apply_done(struct screen_state *s, JsonObject *o)
     s->counts.blocked = obj_int(c, "blocked", 0);
     s->counts.error = obj_int(c, "error", 0);
     s->counts.skipped = obj_int(c, "skipped", 0);
+    s->counts.sanitized = obj_int(c, "sanitized", 0);
     set_str(&s->delivery, obj_str(o, "delivery"));
     set_str(&s->manifest_sha256, obj_str(o, "manifest_sha256"));
     s->test_signatures = obj_bool(o, "test_signatures", false);
@@ -331,6 +369,7 @@ static void apply_done(struct screen_state *s, JsonObject *o)
         h->verdict = held_verdict(obj_str(e, "verdict"));
         h->reason = g_strdup(obj_str(e, "reason"));
     }
+    sanitized_parse(s, o);
 
     edifact_set(s, obj_array(o, "edifact"));
     JsonArray *mm = obj_array(o, "edifact_mismatch");

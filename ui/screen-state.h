@@ -70,6 +70,15 @@ struct screen_held {
     char *reason; /* signature name, policy rule, or why it could not be scanned */
 };
 
+/* A file delivered as a safe copy (content disarm): what was removed, as the service's
+ * identifiers ("vba-macros", "pdf-javascript" ...; kiosk-ui-format.c words them). */
+struct screen_sanitized {
+    char *path;         /* as on the medium */
+    char *delivered_as; /* the copy's name in the delivery, or NULL */
+    char **removed;     /* NULL-terminated identifiers */
+    char *reason;       /* the service's text (English) */
+};
+
 /* One EDIFACT file of the result ("done" event, "edifact"): what it is, in the service's
  * words, and its problem in English and Japanese (NULL when well-formed). */
 struct screen_edifact {
@@ -88,6 +97,7 @@ struct screen_mismatch {
 
 struct screen_counts {
     int64_t files, delivered, infected, blocked, error, skipped;
+    int64_t sanitized; /* of the delivered: safe copies */
 };
 
 /* Everything the screens show.  Strings are owned by the state (NULL when absent). */
@@ -117,6 +127,8 @@ struct screen_state {
     enum screen_publication publication;
     struct screen_held *held;
     unsigned n_held;
+    struct screen_sanitized *sanitized;
+    unsigned n_sanitized;
     struct screen_edifact *edifact; /* EDIFACT files (docs/edifact.md) */
     unsigned n_edifact;
     struct screen_mismatch *mismatch; /* details that disagree with a bay plan */

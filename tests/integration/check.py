@@ -22,7 +22,7 @@ import os
 import stat
 import sys
 
-VERDICTS = {"clean", "infected", "blocked", "error", "skipped"}
+VERDICTS = {"clean", "infected", "blocked", "error", "skipped", "sanitized"}
 
 
 def die(msg):
@@ -91,7 +91,21 @@ def cmd_json(args):
                 die("%s is not an ISO 8601 UTC time: %r" % (k, f))
         if f["verdict"] not in VERDICTS:
             die("bad verdict %r" % f)
-        if f["verdict"] == "clean":
+        if f["verdict"] == "sanitized":
+            # a copy without active content: size/sha256/type are the copy's, the
+            # original's are under "sanitized"
+            sz = f.get("sanitized")
+            if not isinstance(sz, dict) or not isinstance(sz.get("removed"), list) or not sz["removed"]:
+                die("sanitized file without what was removed: %r" % f)
+            o = sz.get("original")
+            if not isinstance(o, dict) or not (isinstance(o.get("sha256"), str) and len(o["sha256"]) == 64) \
+                    or not isinstance(o.get("size"), int):
+                die("sanitized file without the original's SHA-256 and size: %r" % f)
+            if not f["reason"]:
+                die("sanitized file without a reason: %r" % f)
+        elif "sanitized" in f:
+            die("a %s file with a 'sanitized' member: %r" % (f["verdict"], f))
+        if f["verdict"] in ("clean", "sanitized"):
             # (a session that failed after the scan delivered nothing: no staged_path)
             if not f["staged_path"] and j["status"] != "failed":
                 die("clean file without staged_path: %r" % f)
@@ -101,22 +115,24 @@ def cmd_json(args):
             die("undelivered file has a staged_path: %r" % f)
         if f["verdict"] in ("infected", "blocked", "error") and not f["reason"]:
             die("%s file without a reason: %r" % (f["verdict"], f))
-        if f["verdict"] in ("clean", "infected") and not (
+        if f["verdict"] in ("clean", "sanitized", "infected") and not (
                 isinstance(f["sha256"], str) and len(f["sha256"]) == 64):
             die("file read but no SHA-256: %r" % f)
     c = j["counts"]
-    for v, key in (("clean", "delivered"), ("infected", "infected"), ("blocked", "blocked"),
-                   ("error", "error"), ("skipped", "skipped")):
-        n = sum(1 for f in j["files"] if f["verdict"] == v)
+    for v, key in ((("clean", "sanitized"), "delivered"), (("sanitized",), "sanitized"),
+                   (("infected",), "infected"), (("blocked",), "blocked"),
+                   (("error",), "error"), (("skipped",), "skipped")):
+        n = sum(1 for f in j["files"] if f["verdict"] in v)
         # A session that failed after its files were checked delivered nothing: the
-        # service may count its clean files as 0 delivered (session_end_record).
-        if key == "delivered" and j["status"] == "failed" and c.get(key) == 0:
+        # service may count its clean and sanitized files as 0 delivered
+        # (session_end_record), and so 0 safe copies.
+        if key in ("delivered", "sanitized") and j["status"] == "failed" and c.get(key) == 0:
             continue
         if c.get(key) != n:
             die("counts.%s = %r but %d files have verdict %s" % (key, c.get(key), n, v))
     # counts.files: regular files; entries without a hash that are not regular files
     # (skipped entries, a too-deep folder) may or may not be counted.
-    lo = sum(1 for f in j["files"] if f["sha256"] or f["verdict"] in ("clean", "infected", "error"))
+    lo = sum(1 for f in j["files"] if f["sha256"] or f["verdict"] in ("clean", "sanitized", "infected", "error"))
     if not (lo <= (c.get("files") or 0) <= len(j["files"])):
         die("counts.files = %r but the list has %d entries" % (c.get("files"), len(j["files"])))
     return 0
@@ -206,8 +222,8 @@ def cmd_staging(args):
         die("exit 0 but status %r and %d files not delivered" % (j["status"], len(bad)))
     if rc == 1 and (not bad or j["status"] != "partial"):
         die("exit 1 but status %r and %d files not delivered" % (j["status"], len(bad)))
-    clean = {norm(f["staged_path"]): f for f in files if f["verdict"] == "clean"}
-    if len(clean) != sum(1 for f in files if f["verdict"] == "clean"):
+    clean = {norm(f["staged_path"]): f for f in files if f["verdict"] in ("clean", "sanitized")}
+    if len(clean) != sum(1 for f in files if f["verdict"] in ("clean", "sanitized")):
         die("two clean files share one staged_path")
     if j["publication"]["state"] != "published":
         die("the delivery was not published: %r" % j["publication"])

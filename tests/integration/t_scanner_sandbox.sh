@@ -11,6 +11,16 @@ id kiosk-scan >/dev/null 2>&1 ||
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin kiosk-scan
 
 export KIOSK_IT_TAG=$T   # marks this test's kiosk and the scanner processes it starts
+# Other tests (another checkout's too) may run kiosk-scan processes at the same time: look
+# only at the scanner processes of this test (they inherit KIOSK_IT_TAG), never touch another's.
+our_scanners() {
+    local pid
+    for pid in $(pgrep -u kiosk-scan); do
+        tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "KIOSK_IT_TAG=$T" && echo "$pid"
+    done
+    return 0
+}
+
 src=$T/src; mkdir -p "$src"
 make_eicar "$src/eicar.txt"
 make_csv "$src/list.csv"
@@ -21,7 +31,7 @@ for i in 1 2 3 4; do make_file_mb "$src/big$i.csv" 40; done   # long scans: a wi
 watch_workers() {
     local killed=0 pid fd target st
     for _ in $(seq 1 1200); do
-        for pid in $(pgrep -u kiosk-scan); do
+        for pid in $(our_scanners); do
             for fd in /proc/"$pid"/fd/*; do
                 case ${fd##*/} in 0|1|2|3|'*') continue ;; esac
                 target=$(readlink "$fd" 2>/dev/null) || continue
@@ -77,11 +87,7 @@ expect_common
 # Nothing left behind: no scanner process of this test (they inherit KIOSK_IT_TAG; other
 # tests or agents may run theirs now), no temp folder.
 sleep 0.5
-left=
-for pid in $(pgrep -u kiosk-scan); do
-    tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "KIOSK_IT_TAG=$T" &&
-        left="$left $(ps -o pid=,args= -p "$pid")"
-done
-[ -z "$left" ] || fail "scanner processes left:$left"
+left=$(our_scanners)
+[ -z "$left" ] || fail "scanner processes left: $(ps -o pid=,args= -p "$(echo $left | tr ' ' ,)")"
 ! ls -d "$RUNDIR"/kiosk-scan.* >/dev/null 2>&1 || fail "scanner temp folder left in $RUNDIR"
 pass

@@ -157,6 +157,8 @@ static void test_shipped_policy_loads(void **state)
 
     assert_true(p->scan_archives);
     assert_true(p->block_macros);
+    assert_int_equal(p->macros, POLICY_DISARM_SANITIZE);
+    assert_int_equal(p->pdf, POLICY_DISARM_SANITIZE);
     assert_true(p->block_encrypted);
     assert_int_equal(p->driver, POLICY_DRIVER_READER);
     assert_true(policy_skip_name(p, "System Volume Information"));
@@ -244,6 +246,8 @@ static void test_minimal_policy_takes_defaults(void **state)
     assert_int_equal(p->limits.scan_max_time, 120000);
     assert_true(p->scan_archives);
     assert_true(p->block_macros);
+    assert_int_equal(p->macros, POLICY_DISARM_SANITIZE);
+    assert_int_equal(p->pdf, POLICY_DISARM_SANITIZE);
     assert_true(p->block_encrypted);
     assert_int_equal(p->driver, POLICY_DRIVER_READER);
     assert_true(policy_skip_name(p, ".Trashes"));
@@ -296,6 +300,7 @@ static void test_full_policy(void **state)
                                "[scan]\n"
                                "archives=block\n"
                                "macros=allow\n"
+                               "pdf=block-active\n"
                                "encrypted=allow\n"
                                "[walk]\n"
                                "skip=Thumbs.db;ÄRCHIV\n"
@@ -344,6 +349,8 @@ static void test_full_policy(void **state)
     assert_int_equal(p->limits.scan_max_time, 60000);
     assert_false(p->scan_archives);
     assert_false(p->block_macros);
+    assert_int_equal(p->macros, POLICY_DISARM_ALLOW);
+    assert_int_equal(p->pdf, POLICY_DISARM_BLOCK);
     assert_false(p->block_encrypted);
     assert_int_equal(p->driver, POLICY_DRIVER_KERNEL);
 
@@ -437,7 +444,8 @@ static void test_broken_lines(void **state)
         {HEADER "[type:]\naction=block\nmime=text/plain\n", 4, "needs a name"},
         {HEADER "[types:x]\n", 4, "unknown group [types:x]"},
         {HEADER "[scan]\narchives=maybe\n", 5, "archives must be scan or block"},
-        {HEADER "[scan]\nmacros=no\n", 5, "macros must be block or allow"},
+        {HEADER "[scan]\nmacros=no\n", 5, "macros must be block or sanitize or allow"},
+        {HEADER "[scan]\npdf=block\n", 5, "pdf must be block-active or sanitize or allow"},
         {HEADER "[scan]\nencrypted=yes\n", 5, "encrypted must be block or allow"},
         {HEADER "[walk]\nskip=a/b\n", 5, "'a/b' is not a file or folder name"},
         {HEADER "[media]\ndriver=fuse3\n", 5, "driver must be reader or kernel or fuse"},

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -584,6 +585,101 @@ static void test_recycle(void **state)
     free_pool(p);
 }
 
+/* Content disarm through a worker (worker.h "sanitize"): a check keeps the worker, a
+ * rewrite fills the copy the service passed and, the pool having no other worker, retires
+ * the worker that wrote it; junk is refused and the worker stays up. */
+static void test_sanitize(void **state)
+{
+    (void)state;
+    static const char pdf[] =
+        "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (x) >> >>\n"
+        "endobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+        "trailer\n<< /Root 1 0 R >>\n%%EOF\n";
+    struct scanner_pool *p = new_pool(1);
+    struct sanitize_limits lim;
+    struct sanitize_result r;
+    pid_t before, after;
+    sanitize_limits_default(&lim, 1 << 20, 4 << 20, 100);
+    int in = make_file("active.pdf", pdf, sizeof(pdf) - 1);
+    assert_int_equal(scanner_pool_worker_pids(p, &before, 1), 1);
+    scanner_pool_sanitize(p, in, -1, "active.pdf", SANITIZE_PDF, SANITIZE_CHECK, &lim, 30000, &r,
+                          NULL);
+    if (r.status != SANITIZE_FOUND)
+        fail_msg("check: status %d (%s)", r.status, r.reason);
+    assert_true(r.removed & SANITIZE_PDF_OPEN_ACTION);
+    assert_int_equal(scanner_pool_worker_pids(p, &after, 1), 1);
+    assert_int_equal(after, before);
+
+    int copy = memfd_create("copy", MFD_CLOEXEC);
+    pid_t writer = -1;
+    scanner_pool_sanitize(p, in, copy, "active.pdf", SANITIZE_PDF, SANITIZE_REWRITE, &lim, 30000,
+                          &r, &writer);
+    assert_int_equal(writer, 0); /* replaced: no other worker could judge the copy */
+    assert_int_equal(r.status, SANITIZE_REWRITTEN);
+    assert_true(r.removed & SANITIZE_PDF_JAVASCRIPT);
+    struct stat st;
+    assert_int_equal(fstat(copy, &st), 0);
+    assert_int_equal((uint64_t)st.st_size, r.size);
+    assert_int_equal(scanner_pool_worker_pids(p, &after, 1), 1);
+    assert_true(after != before); /* the writer does not scan its copy */
+    struct verdict v;
+    scanner_pool_scan_fd(p, copy, "copy", 30000, &v);
+    assert_int_equal(v.kind, VERDICT_CLEAN);
+    close(copy);
+
+    before = after;
+    int junk = make_file("junk.docx", "PK\3\4 not a package", 19);
+    scanner_pool_sanitize(p, junk, -1, "junk.docx", SANITIZE_OOXML, SANITIZE_CHECK, &lim, 30000,
+                          &r, NULL);
+    assert_int_equal(r.status, SANITIZE_REFUSED);
+    assert_non_null(strstr(r.reason, "damaged"));
+    assert_int_equal(scanner_pool_worker_pids(p, &after, 1), 1);
+    assert_int_equal(after, before);
+    close(junk);
+    close(in);
+    free_pool(p);
+}
+
+/* With two workers the writer of a copy stays (a replacement costs a fork and a cold
+ * engine), and the copy's scan goes to the other one: with the writer stopped, the scan
+ * of the copy still answers (it would time out on the writer). */
+static void test_sanitize_other_worker(void **state)
+{
+    (void)state;
+    static const char pdf[] = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction << "
+                              "/S /JavaScript /JS (x) >> >>\nendobj\n2 0 obj\n<< /Type /Pages "
+                              "/Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+    struct scanner_pool *p = new_pool(2);
+    struct sanitize_limits lim;
+    struct sanitize_result r;
+    struct verdict v;
+    pid_t before[2], after[2], writer = 0;
+    char mime[SCANNER_POOL_MIME_MAX];
+    sanitize_limits_default(&lim, 1 << 20, 4 << 20, 100);
+    int in = make_file("active2.pdf", pdf, sizeof(pdf) - 1);
+    assert_int_equal(scanner_pool_worker_pids(p, before, 2), 2);
+    for (int k = 0; k < 3; k++) {
+        int copy = memfd_create("copy", MFD_CLOEXEC);
+        scanner_pool_sanitize(p, in, copy, "active2.pdf", SANITIZE_PDF, SANITIZE_REWRITE, &lim,
+                              30000, &r, &writer);
+        assert_int_equal(r.status, SANITIZE_REWRITTEN);
+        assert_true(writer == before[0] || writer == before[1]);
+        assert_int_equal(kill(writer, SIGSTOP), 0);
+        scanner_pool_scan_copy(p, copy, "copy", 20000, writer, &v, mime, sizeof(mime));
+        assert_int_equal(kill(writer, SIGCONT), 0);
+        if (v.kind != VERDICT_CLEAN)
+            fail_msg("the copy's scan: %d (%s)", v.kind, v.reason);
+        assert_string_equal(mime, "application/pdf");
+        close(copy);
+    }
+    /* Both workers are the ones the pool started with. */
+    assert_int_equal(scanner_pool_worker_pids(p, after, 2), 2);
+    assert_true((after[0] == before[0] && after[1] == before[1]) ||
+                (after[0] == before[1] && after[1] == before[0]));
+    close(in);
+    free_pool(p);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -762,12 +858,21 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_verdicts), cmocka_unit_test(test_types),         cmocka_unit_test(test_confined),
-        cmocka_unit_test(test_concurrent),       cmocka_unit_test(test_killed_mid_scan),
-        cmocka_unit_test(test_timeout),          cmocka_unit_test(test_forbidden_syscalls),
-        cmocka_unit_test(test_bad_answers),      cmocka_unit_test(test_idle_death),
-        cmocka_unit_test(test_recycle),          cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_clamav_testfiles), cmocka_unit_test(test_unprivileged_confined),
+        cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_types),
+        cmocka_unit_test(test_confined),
+        cmocka_unit_test(test_concurrent),
+        cmocka_unit_test(test_killed_mid_scan),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_forbidden_syscalls),
+        cmocka_unit_test(test_bad_answers),
+        cmocka_unit_test(test_idle_death),
+        cmocka_unit_test(test_recycle),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_sanitize),
+        cmocka_unit_test(test_sanitize_other_worker),
+        cmocka_unit_test(test_clamav_testfiles),
+        cmocka_unit_test(test_unprivileged_confined),
         cmocka_unit_test(test_edifact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -377,6 +377,37 @@ static void test_publication(void **state)
     screen_state_free(s);
 }
 
+/* Safe copies (content disarm): delivered, listed apart from the held-back files, green
+ * when nothing was held back; malformed entries do not stop the rest. */
+static void test_sanitized(void **state)
+{
+    (void)state;
+    struct screen_state *s = connected_idle();
+    feed_ok(s, EV("done", "\"c\"",
+                  ",\"status\":\"delivered\",\"counts\":{\"files\":3,\"delivered\":3,"
+                  "\"sanitized\":2},\"delivery\":\"/x/c\",\"held_back\":[],\"sanitized\":["
+                  "{\"path\":\"load/stowage.xlsm\",\"delivered_as\":\"load/stowage.xlsx\","
+                  "\"removed\":[\"vba-macros\",\"activex-controls\",7],\"reason\":\"r1\"},"
+                  "42,"
+                  "{\"path\":\"plan.pdf\",\"removed\":[\"pdf-javascript\"],\"reason\":\"r2\"}]"));
+    assert_int_equal(s->screen, SCREEN_RESULT);
+    assert_int_equal(s->verdict, VERDICT_DELIVERED);
+    assert_int_equal(s->counts.sanitized, 2);
+    assert_int_equal(s->n_held, 0);
+    assert_int_equal(s->n_sanitized, 2);
+    assert_string_equal(s->sanitized[0].path, "load/stowage.xlsm");
+    assert_string_equal(s->sanitized[0].delivered_as, "load/stowage.xlsx");
+    assert_string_equal(s->sanitized[0].removed[0], "vba-macros");
+    assert_string_equal(s->sanitized[0].removed[1], "activex-controls");
+    assert_null(s->sanitized[0].removed[2]); /* a number is not an identifier */
+    assert_null(s->sanitized[1].delivered_as);
+    assert_string_equal(s->sanitized[1].reason, "r2");
+    /* the next session forgets them */
+    feed_ok(s, EV("detected", "\"d\"", ""));
+    assert_int_equal(s->n_sanitized, 0);
+    screen_state_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_testing_mode_and_names),
         cmocka_unit_test(test_edifact),
         cmocka_unit_test(test_publication),
+        cmocka_unit_test(test_sanitized),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

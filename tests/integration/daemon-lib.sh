@@ -85,6 +85,18 @@ start_watch() {
 }
 stop_watch() { kill "$WATCH_PID" 2>/dev/null || true; wait "$WATCH_PID" 2>/dev/null || true; WATCH_PID=; }
 
+# wait_published SESSION SECONDS: until the service says SESSION is published ("done"
+# comes first: publication is the outbox's next step, docs/handoff.md).
+wait_published() {
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do
+        grep "^{\"type\":\"publication\",\"session\":\"$1\"" "$EVENTS" 2>/dev/null |
+            grep -q '"state":"published"' && return 0
+        kill -0 "$DAEMON_PID" 2>/dev/null || dfail "kiosk daemon died (waiting for the publication of $1)"
+        sleep 0.05
+    done
+    dfail "$1 was not published within $2 s"
+}
 # count_events TYPE: how many events of TYPE were seen.
 count_events() { local n; n=$(grep -c "^{\"type\":\"$1\"" "$EVENTS" 2>/dev/null); echo "${n:-0}"; }
 # wait_event TYPE N SECONDS: until at least N events of TYPE were seen.

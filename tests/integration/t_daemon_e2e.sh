@@ -54,6 +54,7 @@ for e in ev:
     assert e["time"].endswith("Z")
 EOF
 # The delivery is there, with the operator's details in its manifest.
+wait_published "$sid" 120
 [ -f "$STAGING/$sid/MANIFEST.json" ] || dfail "no published session folder $STAGING/$sid"
 python3 - "$STAGING/$sid/MANIFEST.json" <<'EOF' || dfail "manifest lacks details/testing mode"
 import json, sys

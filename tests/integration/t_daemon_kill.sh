@@ -47,6 +47,7 @@ assert "recovery" in types, types
 assert types.index("session-interrupted") < len(types) - 1
 EOF
 sid2=$(event_session done 1)
+wait_published "$sid2" 120
 [ "$sid2" != "$sid" ] && [ -f "$STAGING/$sid2/MANIFEST.json" ] || dfail "the medium was not checked after the restart"
 grep '^{"type":"done"' "$EVENTS" | grep -q '"delivered":3000' || dfail "second session did not deliver 3000 files"
 detach "$loop"

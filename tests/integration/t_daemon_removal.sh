@@ -54,6 +54,7 @@ wait_event done 1 60
 sid2=$(event_session detected 2)
 [ "$(session_types "$sid2")" = "detected checking scanning delivering done remove-media" ] || dfail "next session: $(session_types "$sid2")"
 grep '^{"type":"done"' "$EVENTS" | grep -q '"status":"delivered"' || dfail "next session not delivered"
+wait_published "$sid2" 120
 [ -f "$STAGING/$sid2/MANIFEST.json" ] || dfail "next session not published"
 detach "$loop2"
 wait_event idle 2 20

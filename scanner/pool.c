@@ -214,12 +214,24 @@ static const char *pool_reply_check(const struct worker_reply *rep, uint64_t id)
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)rep->reason[i] < 0x20 || (unsigned char)rep->reason[i] >= 0x7f)
             return "reason not printable";
+    const char *bad = reason_data_check(&rep->why);
+    if (bad)
+        return bad;
+    for (size_t k = 0; k < REASON_PARAMS_MAX; k++)
+        for (const char *c = rep->why.params[k]; *c; c++)
+            if ((unsigned char)*c >= 0x7f)
+                return "reason parameter not printable ASCII";
     switch (rep->kind) {
     case VERDICT_CLEAN:
-        return len == 0 ? NULL : "clean with a reason";
+        return len == 0 && !rep->why.code[0] ? NULL : "clean with a reason";
     case VERDICT_INFECTED:
     case VERDICT_BLOCKED:
+        if (!rep->why.code[0] || strncmp(rep->why.code, "scan.", 5) != 0)
+            return "verdict without a scanner's reason code";
+        return len > 0 ? NULL : "verdict without a reason";
     case VERDICT_ERROR:
+        if (rep->why.code[0] && strncmp(rep->why.code, "scan.", 5) != 0)
+            return "error without a scanner's reason code";
         return len > 0 ? NULL : "verdict without a reason";
     default:
         return "verdict kind out of range";
@@ -444,8 +456,7 @@ int scanner_pool_type(struct scanner_pool *p, int fd, const char *name, unsigned
 {
     pool_request(p, fd, name, timeout_ms, true, out, mime, mimelen, edifact_flags, edi, 0);
     if (out->kind != VERDICT_CLEAN && out->kind != VERDICT_ERROR)
-        verdict_set(out, VERDICT_ERROR, "could not be typed: the scanner worker answered "
-                                        "nonsense");
+        verdict_setr(out, VERDICT_ERROR, "scan.type-nonsense", NULL);
     return 0;
 }
 
@@ -479,8 +490,7 @@ static int pool_request(struct scanner_pool *p, int fd, const char *name, unsign
 again:
     i = pool_acquire(p, &id, &why, avoid);
     if (i < 0) {
-        verdict_set(out, VERDICT_ERROR, "could not be scanned: no scanner worker available (%s)",
-                    why);
+        verdict_setr(out, VERDICT_ERROR, "scan.worker-unavailable", why, NULL);
         log_error("scanner: no worker for %s: %s", name ? name : "?", why);
         g_free(why);
         return 0;
@@ -528,8 +538,12 @@ again:
             bad = pool_recv_edifact(wfd, id, deadline, &n, edi);
     }
     if (!bad) {
-        verdict_set(out, (enum verdict_kind)rep.kind, rep.kind == VERDICT_CLEAN ? NULL : "%s",
-                    rep.reason);
+        if (rep.kind == VERDICT_CLEAN)
+            verdict_setr(out, VERDICT_CLEAN, NULL, NULL);
+        else if (rep.why.code[0]) /* the sentence is rebuilt here from the checked code */
+            verdict_set_data(out, (enum verdict_kind)rep.kind, &rep.why);
+        else
+            verdict_setr(out, VERDICT_ERROR, "scan.worker-error", rep.reason, NULL);
         if (mime && mimelen)
             g_strlcpy(mime, rep.mime, mimelen);
         pool_release(p, i);
@@ -538,13 +552,15 @@ again:
 
     pool_replace(p, i, &status);
     pool_describe_status(status, text, sizeof(text));
-    if (strcmp(bad, "timed out") == 0)
-        verdict_set(out, VERDICT_ERROR,
-                    "could not be scanned: scanner worker timed out after %u ms", timeout_ms);
-    else if (strcmp(bad, "crashed") == 0)
-        verdict_set(out, VERDICT_ERROR, "could not be scanned: scanner worker crashed (%s)", text);
-    else
-        verdict_set(out, VERDICT_ERROR, "could not be scanned: scanner worker answered nonsense");
+    if (strcmp(bad, "timed out") == 0) {
+        char ms[16];
+        snprintf(ms, sizeof(ms), "%u", timeout_ms);
+        verdict_setr(out, VERDICT_ERROR, "scan.worker-timeout", ms, NULL);
+    } else if (strcmp(bad, "crashed") == 0) {
+        verdict_setr(out, VERDICT_ERROR, "scan.worker-crashed", text, NULL);
+    } else {
+        verdict_setr(out, VERDICT_ERROR, "scan.worker-nonsense", NULL);
+    }
     const char *detail = n > 0 ? pool_reply_check(&rep, id) : NULL;
     log_warn("scanner: worker %ld %s on %s (%s%s%s); replaced", (long)pid, bad, name ? name : "?",
              text, detail ? ", " : "", detail ? detail : "");

@@ -211,6 +211,9 @@ static const struct reason_def reason_defs[] = {
      N_("The USB media was removed before the check finished. Nothing was delivered."), P0},
     {"session.cancelled", N_("The check was cancelled. Nothing was delivered."), P0},
     {"session.failed", N_("the check could not be completed"), P0},
+    /* the medium as a whole (kiosk/media.c, kiosk/session.c): the text is the service's,
+     * in English; a code per cause is still to come */
+    {"session.error", N_("%1$s"), P("detail")},
 };
 
 #define REASON_N (sizeof(reason_defs) / sizeof(reason_defs[0]))

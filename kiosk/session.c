@@ -246,6 +246,7 @@ static void session_json_set_file(JsonObject *o, const struct session_result *r,
         json_object_set_string_member(o, "reason", f->verdict.reason);
     else
         json_object_set_null_member(o, "reason");
+    reason_json_add(o, &f->verdict.why); /* reason_code, reason_params (docs/protocol.md) */
     if (f->staged_path)
         json_object_set_string_member(o, "staged_path", f->staged_path);
     else

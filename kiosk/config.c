@@ -24,7 +24,7 @@ static const struct {
     {"paths", "socket", G_STRUCT_OFFSET(struct kiosk_config, socket), "/run/kiosk/kiosk.sock"},
     {"kiosk", "name", G_STRUCT_OFFSET(struct kiosk_config, kiosk_name), "Quarantine kiosk"},
     {"kiosk", "site", G_STRUCT_OFFSET(struct kiosk_config, site), ""},
-    {"kiosk", "language", G_STRUCT_OFFSET(struct kiosk_config, language), "en"},
+    {"kiosk", "language", G_STRUCT_OFFSET(struct kiosk_config, language), "ja"},
     {"paths", "signing-key", G_STRUCT_OFFSET(struct kiosk_config, signing_key),
      CONFIG_DEFAULT_SIGNING_KEY},
     {"paths", "public-key", G_STRUCT_OFFSET(struct kiosk_config, public_key),

@@ -211,9 +211,27 @@ static const struct reason_def reason_defs[] = {
      N_("The USB media was removed before the check finished. Nothing was delivered."), P0},
     {"session.cancelled", N_("The check was cancelled. Nothing was delivered."), P0},
     {"session.failed", N_("the check could not be completed"), P0},
-    /* the medium as a whole (kiosk/media.c, kiosk/session.c): the text is the service's,
-     * in English; a code per cause is still to come */
-    {"session.error", N_("%1$s"), P("detail")},
+    /* a failed session (kiosk/session.c session_fail): the cause as a code, "detail" the
+     * service's own text (the session's "error") */
+    {"medium.no-filesystem", N_("The USB medium has no filesystem the kiosk can read: %1$s"),
+     P("detail")},
+    {"medium.ambiguous",
+     N_("The USB medium could be read in two ways and is refused: %1$s"), P("detail")},
+    {"medium.encrypted", N_("The USB medium is encrypted; it cannot be checked: %1$s"),
+     P("detail")},
+    {"medium.unsupported-filesystem",
+     N_("The filesystem of the USB medium is not accepted at this kiosk: %1$s"), P("detail")},
+    {"medium.unreadable", N_("The USB medium could not be read: %1$s"), P("detail")},
+    {"session.timeout", N_("The check took too long and was stopped: %1$s"), P("detail")},
+    {"session.limit", N_("The USB medium holds more than this kiosk checks: %1$s"),
+     P("detail")},
+    {"session.stopped", N_("The check was stopped. Nothing was delivered: %1$s"), P("detail")},
+    {"session.audit", N_("The audit log could not be written. Nothing was delivered: %1$s"),
+     P("detail")},
+    {"session.staging",
+     N_("The checked files could not be prepared for delivery. Nothing was delivered: %1$s"),
+     P("detail")},
+    {"session.error", N_("The check could not be completed: %1$s"), P("detail")},
 };
 
 #define REASON_N (sizeof(reason_defs) / sizeof(reason_defs[0]))

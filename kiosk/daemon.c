@@ -192,6 +192,15 @@ static void daemon_json_reason(JsonObject *o, const char *code, const char *p1)
     g_free(text);
 }
 
+/* The same for a reason already made. */
+static void daemon_json_reason_data(JsonObject *o, const struct reason_data *why)
+{
+    char *text = reason_data_format(why, NULL, NULL, NULL);
+    json_object_set_string_member(o, "reason", text);
+    reason_json_add(o, why);
+    g_free(text);
+}
+
 /* CODE: the short cause ("audit" ...); WHY: the same for people as a reason code
  * (service.*, common/reason.h), its English sentence is the event's "reason". */
 static void daemon_out_of_service(struct daemon *d, const char *code, const struct reason_data *why)
@@ -511,8 +520,8 @@ static void daemon_finished(struct daemon *d, struct daemon_job *j)
         JsonObject *o = json_object_new();
         if (j->cancelled)
             daemon_json_reason(o, "session.cancelled", NULL);
-        else if (r->error)
-            daemon_json_reason(o, "session.error", r->error);
+        else if (r->error_why.code[0])
+            daemon_json_reason_data(o, &r->error_why);
         else
             daemon_json_reason(o, "session.failed", NULL);
         if (j->cancelled)

@@ -994,12 +994,38 @@ static void session_anchor(struct audit *audit, struct session_result *r,
     }
 }
 
+/* The reason code of a failed session by its error code; its one parameter ("detail") is
+ * the service's own text (r->error). */
+static const struct {
+    int kerr;
+    const char *code;
+} session_fail_codes[] = {
+    {KERR_NO_FS, "medium.no-filesystem"},
+    {KERR_AMBIGUOUS, "medium.ambiguous"},
+    {KERR_ENCRYPTED, "medium.encrypted"},
+    {KERR_UNSUPPORTED_FS, "medium.unsupported-filesystem"},
+    {KERR_MOUNT, "medium.unreadable"},
+    {KERR_MEDIUM, "medium.unreadable"},
+    {KERR_CORRUPT, "medium.unreadable"},
+    {KERR_TIMEOUT, "session.timeout"},
+    {KERR_LIMIT, "session.limit"},
+    {KERR_CANCELLED, "session.stopped"},
+    {KERR_AUDIT, "session.audit"},
+    {KERR_STAGING, "session.staging"},
+};
+
 static void session_fail(struct session_result *r, int code, char *why)
 {
     r->status = "failed";
     r->exit_code = 2;
     g_free(r->error);
     r->error = why ? why : g_strdup(kerr_str(code));
+    const char *rcode = "session.error";
+    for (size_t i = 0; i < G_N_ELEMENTS(session_fail_codes); i++)
+        if (session_fail_codes[i].kerr == code)
+            rcode = session_fail_codes[i].code;
+    const char *detail[] = {r->error};
+    reason_data_set(&r->error_why, rcode, detail, 1);
     /* Nothing goes to the TOS side: no file counts as delivered. */
     g_clear_pointer(&r->delivery, g_free);
     g_clear_pointer(&r->manifest_path, g_free);
@@ -1029,6 +1055,7 @@ static int session_end_record(struct audit *audit, struct session_result *r)
     json_object_set_string_member(o, "status", r->status ? r->status : "failed");
     if (r->error)
         json_object_set_string_member(o, "error", r->error);
+    reason_json_add(o, &r->error_why); /* the error as a code (docs/protocol.md) */
     if (r->delivery)
         json_object_set_string_member(o, "delivery", r->delivery);
     if (r->manifest_sha256[0])
@@ -1600,6 +1627,7 @@ JsonNode *session_result_to_json(const struct session_result *r)
         json_object_set_string_member(o, "manifest_sha256", r->manifest_sha256);
     if (r->error)
         json_object_set_string_member(o, "error", r->error);
+    reason_json_add(o, &r->error_why); /* the error as a code (docs/protocol.md) */
     if (r->audit_seq > 0) {
         JsonObject *a = json_object_new();
         json_object_set_int_member(a, "seq", (gint64)r->audit_seq);

@@ -232,6 +232,41 @@ static const struct reason_def reason_defs[] = {
      N_("The checked files could not be prepared for delivery. Nothing was delivered: %1$s"),
      P("detail")},
     {"session.error", N_("The check could not be completed: %1$s"), P("detail")},
+
+    /* ---- the administrator's stick (kiosk/bundle.c, kiosk/daemon.c; bundle_reason) ---- */
+    {"admin.no-bundle",
+     N_("no update bundle on this medium: put the signed files in a folder named kiosk-update "
+        "at the top of the stick"),
+     P0},
+    {"admin.not-signed",
+     N_("the bundle is not signed: SHA256SUMS.minisig is missing (sign it with 'minisign -Sm "
+        "SHA256SUMS')"),
+     P0},
+    {"admin.bad-signature-format", N_("SHA256SUMS.minisig is not a minisign signature"), P0},
+    {"admin.untrusted-key",
+     N_("the bundle was signed by key %1$s, which is not a trusted administrator key (in %2$s)"),
+     P("key_id", "keys")},
+    {"admin.bad-signature",
+     N_("the bundle's signature does not match SHA256SUMS (changed after signing, or a damaged "
+        "or forged signature)"),
+     P0},
+    {"admin.file-changed",
+     N_("%1$s differs from the signed list (changed after signing, or damaged)"), P("file")},
+    {"admin.read-timeout",
+     N_("reading the stick took longer than 15 minutes; nothing was installed"), P0},
+    {"admin.item-refused", N_("%1$s of the bundle's updates was refused"), P("count")},
+    {"admin.items-refused", N_("%1$s of the bundle's updates were refused"), P("count")},
+    {"admin.nothing-to-install",
+     N_("the bundle holds nothing to install (no policy, no signatures)"), P0},
+    {"admin.removed", N_("The stick was removed before the work was finished."), P0},
+    {"admin.export-cancelled", N_("Not erased: the export was cancelled."), P0},
+    {"admin.erase-not-confirmed",
+     N_("Not erased: the erase was not confirmed within 60 seconds."), P0},
+    {"admin.audit", N_("the audit log cannot be written"), P0},
+    {"admin.stick-too-small",
+     N_("the stick is too small: the export needs about %1$s, the stick holds %2$s"),
+     P("needed", "size")},
+    {"admin.failed", N_("The administrator's stick could not be used: %1$s"), P("detail")},
 };
 
 #define REASON_N (sizeof(reason_defs) / sizeof(reason_defs[0]))

@@ -1377,16 +1377,30 @@ static void daemon_admin_media_finished(struct daemon *d, struct daemon_job *j)
     /* What was done is done: an update installed from the verified copies, or an export
      * read back, stays so when the stick is pulled out afterwards. */
     bool ok = j->rc == 0;
-    if (!ok && j->removed)
+    if (!ok && j->removed) {
         json_object_set_string_member(o, "reason", "The stick was removed before the work was "
                                                    "finished.");
+        json_object_remove_member(o, "reason_code"); /* the work's own: made again below */
+        json_object_remove_member(o, "reason_params");
+    }
     else if (!ok && !json_object_has_member(o, "reason"))
         json_object_set_string_member(o, "reason", j->admin_why ? j->admin_why : "failed");
+    if (!ok && !json_object_has_member(o, "reason_code")) { /* the same as a code */
+        struct reason_data why;
+        bundle_reason(json_object_get_string_member(o, "reason"), &why);
+        daemon_json_reason_data(o, &why);
+    }
     /* An export that never wrote (cancelled, not confirmed, pulled) is on record too. */
     if (j->kind == JOB_ADMIN_EXPORT && !j->admin_result) {
         JsonObject *a = json_object_new();
         json_object_set_string_member(a, "result", "not-erased");
         json_object_set_string_member(a, "reason", json_object_get_string_member(o, "reason"));
+        if (json_object_has_member(o, "reason_code")) {
+            json_object_set_string_member(a, "reason_code",
+                                          json_object_get_string_member(o, "reason_code"));
+            json_object_set_member(a, "reason_params",
+                                   json_node_copy(json_object_get_member(o, "reason_params")));
+        }
         daemon_audit(d, "admin-export", daemon_with_device(a, j->dev));
     }
     log_info("administrator's stick (%s): %s%s%s", daemon_job_action(j->kind),

@@ -101,18 +101,19 @@ admin_stick() {
     wait_admin_end "the $1 with $2"
     detach "$LOOP"
 }
-expect_refused() { # IMAGE TEXT
+expect_refused() { # IMAGE TEXT CODE
     admin_stick update "$1"
     echo "$LAST" | grep -q '"phase":"failed"' || dfail "$1: not refused: $LAST"
     echo "$LAST" | grep -qi -- "$2" || dfail "$1: reason lacks '$2': $LAST"
+    echo "$LAST" | grep -q "\"reason_code\":\"$3\"" || dfail "$1: reason code is not $3: $LAST"
     cmp -s "$LIVE" "$POLICY" || fail "$1: the policy changed"
     [ ! -e "$SIGS/site-extra.ndb" ] || fail "$1: a database was installed"
     log "refused $1: $(echo "$LAST" | python3 -c 'import json,sys; print(json.load(sys.stdin)["reason"])')"
 }
-expect_refused changed "differs from the signed list"
-expect_refused unsigned "not signed"
-expect_refused stranger "not a trusted administrator key"
-expect_refused plain "no update bundle"
+expect_refused changed "differs from the signed list" admin.file-changed
+expect_refused unsigned "not signed" admin.not-signed
+expect_refused stranger "not a trusted administrator key" admin.untrusted-key
+expect_refused plain "no update bundle" admin.no-bundle
 
 # Pulled out while its bundle is read, with the medium reader hung (SIGSTOP) so that the
 # kiosk's read blocks: the update stops within seconds (the reader is killed) and nothing
@@ -143,6 +144,7 @@ wait_admin_end "the pulled stick's update"
 kill -CONT "$drv" 2>/dev/null || true
 detach "$LOOP"
 echo "$LAST" | grep -q '"phase":"failed"' && echo "$LAST" | grep -q 'removed before' || dfail "pulled stick: $LAST"
+echo "$LAST" | grep -q '"reason_code":"admin.removed","reason_params":{}' || dfail "pulled stick: reason code: $LAST"
 ms=$(( ($(date +%s%N) - pulled) / 1000000 ))
 log "pulled stick with a hung reader: failed after ${ms} ms"
 [ "$ms" -lt 15000 ] || dfail "the update took ${ms} ms to stop after the stick was pulled"

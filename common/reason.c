@@ -348,25 +348,57 @@ char *reason_format(const char *code, const char *const *params, size_t n,
     return reason_subst(fmt ? fmt : def->format, vals, np);
 }
 
+const char *reason_data_param(const struct reason_data *d, size_t i)
+{
+    size_t pos = 0;
+    for (; i > 0; i--) {
+        const char *nul = memchr(d->params + pos, '\0', sizeof(d->params) - pos);
+        if (!nul || (size_t)(nul - d->params) + 1 >= sizeof(d->params))
+            return "";
+        pos = (size_t)(nul - d->params) + 1;
+    }
+    if (!memchr(d->params + pos, '\0', sizeof(d->params) - pos))
+        return "";
+    return d->params + pos;
+}
+
 void reason_data_set(struct reason_data *d, const char *code, const char *const *params, size_t n)
 {
     memset(d, 0, sizeof(*d));
     if (code)
         g_strlcpy(d->code, code, sizeof(d->code));
-    for (size_t i = 0; i < n && i < REASON_PARAMS_MAX; i++) {
-        const char *v = params && params[i] ? params[i] : "";
-        size_t len = strlen(v);
-        if (len >= REASON_PARAM_MAX) {
-            /* cut at a character boundary */
-            const char *end = v + REASON_PARAM_MAX - 1;
-            if (g_utf8_validate(v, (gssize)len, NULL))
-                end = g_utf8_find_prev_char(v, end + 1);
-            len = end && end > v ? (size_t)(end - v) : 0;
-            if (len >= REASON_PARAM_MAX)
-                len = REASON_PARAM_MAX - 1;
-        }
-        memcpy(d->params[i], v, len);
-        d->params[i][len] = '\0';
+    if (n > REASON_PARAMS_MAX)
+        n = REASON_PARAMS_MAX;
+    const char *v[REASON_PARAMS_MAX];
+    size_t len[REASON_PARAMS_MAX], total = 0;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = params && params[i] ? params[i] : "";
+        len[i] = strnlen(v[i], sizeof(d->params));
+        total += len[i] + 1;
+    }
+    /* too long together: shorten the longest value first, so short ones stay whole */
+    while (total > sizeof(d->params)) {
+        size_t big = 0, second = 0;
+        for (size_t i = 1; i < n; i++)
+            if (len[i] > len[big])
+                big = i;
+        for (size_t i = 0; i < n; i++)
+            if (i != big && len[i] > second)
+                second = len[i];
+        size_t excess = total - sizeof(d->params);
+        /* down to the next longest; equals lose a byte in turn (at most a few thousand) */
+        size_t cut = len[big] > second ? MIN(excess, len[big] - second) : 1;
+        len[big] -= cut;
+        total -= cut;
+    }
+    size_t pos = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = len[i];
+        if (v[i][l] && g_utf8_validate(v[i], -1, NULL)) /* cut: at a character boundary */
+            while (l > 0 && ((unsigned char)v[i][l] & 0xc0) == 0x80)
+                l--;
+        memcpy(d->params + pos, v[i], l);
+        pos += l + 1; /* the NUL is there (memset) */
     }
 }
 
@@ -375,14 +407,13 @@ char *reason_data_format(const struct reason_data *d, const char *(*translate)(c
 {
     const char *vals[REASON_PARAMS_MAX];
     for (size_t i = 0; i < REASON_PARAMS_MAX; i++)
-        vals[i] = d->params[i];
+        vals[i] = reason_data_param(d, i);
     return reason_format(d->code, vals, REASON_PARAMS_MAX, translate, lang, english);
 }
 
-static bool reason_text_ok(const char *s, size_t size)
+static bool reason_text_ok(const char *s, size_t len)
 {
-    size_t len = strnlen(s, size);
-    if (len == size || !g_utf8_validate(s, (gssize)len, NULL))
+    if (!g_utf8_validate(s, (gssize)len, NULL))
         return false;
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
@@ -390,20 +421,36 @@ static bool reason_text_ok(const char *s, size_t size)
     return true;
 }
 
+static bool reason_zero(const char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
 const char *reason_data_check(const struct reason_data *d)
 {
-    if (strnlen(d->code, sizeof(d->code)) == sizeof(d->code))
+    size_t clen = strnlen(d->code, sizeof(d->code));
+    if (clen == sizeof(d->code))
         return "reason code not terminated";
+    if (!reason_zero(d->code + clen, sizeof(d->code) - clen))
+        return "bytes after the reason code";
     const struct reason_def *def = NULL;
     if (d->code[0] && !(def = reason_lookup(d->code)))
         return "unknown reason code";
-    size_t np = reason_def_nparams(def);
-    for (size_t i = 0; i < REASON_PARAMS_MAX; i++) {
-        if (!reason_text_ok(d->params[i], sizeof(d->params[i])))
-            return "reason parameter not terminated or not printable text";
-        if (i >= np && d->params[i][0])
-            return "reason parameter beyond the code's parameters";
+    size_t np = reason_def_nparams(def), pos = 0;
+    for (size_t i = 0; i < np; i++) {
+        const char *nul = memchr(d->params + pos, '\0', sizeof(d->params) - pos);
+        if (!nul)
+            return "reason parameter not terminated";
+        size_t len = (size_t)(nul - (d->params + pos));
+        if (!reason_text_ok(d->params + pos, len))
+            return "reason parameter not printable text";
+        pos += len + 1;
     }
+    if (!reason_zero(d->params + pos, sizeof(d->params) - pos))
+        return "reason parameter beyond the code's parameters";
     return NULL;
 }
 
@@ -415,7 +462,7 @@ void reason_json_add(JsonObject *o, const struct reason_data *d)
     json_object_set_string_member(o, "reason_code", d->code);
     JsonObject *p = json_object_new();
     for (size_t i = 0; i < reason_def_nparams(def); i++)
-        json_object_set_string_member(p, def->params[i], d->params[i]);
+        json_object_set_string_member(p, def->params[i], reason_data_param(d, i));
     json_object_set_object_member(o, "reason_params", p);
 }
 

@@ -28,9 +28,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define REASON_CODE_MAX 48    /* bytes with the NUL; codes are [a-z0-9.-] */
-#define REASON_PARAMS_MAX 4   /* parameters per code */
-#define REASON_PARAM_MAX 160  /* bytes of one parameter value with the NUL (UTF-8) */
+#define REASON_CODE_MAX 48      /* bytes with the NUL; codes are [a-z0-9.-] */
+#define REASON_PARAMS_MAX 4     /* parameters per code */
+#define REASON_PARAMS_BYTES 512 /* all parameter values of one reason, with their NULs */
 
 struct reason_def {
     const char *code;                           /* "policy.type-not-allowed" */
@@ -38,11 +38,18 @@ struct reason_def {
     const char *params[REASON_PARAMS_MAX + 1];  /* ordered names, NULL-terminated */
 };
 
-/* A reason as it is carried: in struct verdict, the worker's reply, the verdict cache. */
+/* A reason as it is carried: in struct verdict, a device, the worker's reply.  Fixed size
+ * (it crosses the sandbox boundary) but compact (every file of a session holds one): the
+ * values share one buffer, packed. */
 struct reason_data {
-    char code[REASON_CODE_MAX];                          /* "" = no code */
-    char params[REASON_PARAMS_MAX][REASON_PARAM_MAX];    /* in the def's order; unused "" */
+    char code[REASON_CODE_MAX];      /* "" = no code; the rest of the array zero */
+    char params[REASON_PARAMS_BYTES]; /* the code's parameter values in the def's order, each
+                                       * NUL-terminated, one after the other (UTF-8); every
+                                       * byte after the last value's NUL is 0 */
 };
+
+/* Value I of D ("" beyond the values it holds). */
+const char *reason_data_param(const struct reason_data *d, size_t i);
 
 /* The table entry of CODE, or NULL when CODE is unknown (or NULL). */
 const struct reason_def *reason_lookup(const char *code);
@@ -62,8 +69,9 @@ char *reason_format(const char *code, const char *const *params, size_t n,
                     const char *(*translate)(const char *msgid), const char *lang,
                     const char *english);
 
-/* Fill D with CODE and N parameter values (NULL = ""); values longer than
- * REASON_PARAM_MAX - 1 bytes are cut at a UTF-8 character boundary. */
+/* Fill D with CODE and N parameter values (NULL = ""); when they do not fit in
+ * REASON_PARAMS_BYTES together, the longest are shortened first (short values stay
+ * whole), each cut at a UTF-8 character boundary. */
 void reason_data_set(struct reason_data *d, const char *code, const char *const *params,
                      size_t n);
 
@@ -71,9 +79,10 @@ void reason_data_set(struct reason_data *d, const char *code, const char *const 
 char *reason_data_format(const struct reason_data *d, const char *(*translate)(const char *),
                          const char *lang, const char *english);
 
-/* NULL when D is well formed for its code (a known code or "", every string terminated,
- * valid UTF-8 without control characters, no value beyond the code's parameter count),
- * else what is wrong.  Used on everything that crossed a trust boundary. */
+/* NULL when D is well formed for its code (a known code or "" and zeros after it, exactly
+ * the code's number of values, each terminated, valid UTF-8 without control characters,
+ * zeros after the last), else what is wrong.  Used on everything that crossed a trust
+ * boundary. */
 const char *reason_data_check(const struct reason_data *d);
 
 /* JSON (json-glib; the JsonObject type is declared by <json-glib/json-glib.h>):

@@ -141,7 +141,8 @@ static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *
     if (v.kind != VERDICT_CLEAN) {
         if (v.kind == VERDICT_INFECTED)
             verdict_setr(&f->verdict, VERDICT_INFECTED, "disarm.copy-infected",
-                         strcmp(v.why.code, "scan.infected") == 0 ? v.why.params[0] : v.reason,
+                         strcmp(v.why.code, "scan.infected") == 0 ? reason_data_param(&v.why, 0)
+                                                           : v.reason,
                          NULL);
         else if (v.kind == VERDICT_BLOCKED)
             verdict_setr(&f->verdict, VERDICT_BLOCKED, "disarm.copy-refused", v.reason, NULL);

@@ -217,10 +217,9 @@ static const char *pool_reply_check(const struct worker_reply *rep, uint64_t id)
     const char *bad = reason_data_check(&rep->why);
     if (bad)
         return bad;
-    for (size_t k = 0; k < REASON_PARAMS_MAX; k++)
-        for (const char *c = rep->why.params[k]; *c; c++)
-            if ((unsigned char)*c >= 0x7f)
-                return "reason parameter not printable ASCII";
+    for (size_t k = 0; k < sizeof(rep->why.params); k++)
+        if ((unsigned char)rep->why.params[k] >= 0x7f)
+            return "reason parameter not printable ASCII";
     switch (rep->kind) {
     case VERDICT_CLEAN:
         return len == 0 && !rep->why.code[0] ? NULL : "clean with a reason";

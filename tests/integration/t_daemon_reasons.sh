@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
 # t_daemon_reasons.sh - the service gives every reason as a code with its parameters
 # beside the English text (docs/protocol.md "Reason codes", issue 16): a refused device
-# (an ext4 stick where the policy accepts FAT only) in the refused event, kiosk status
-# --json and the device-refused audit record; a session with malware (EICAR from the
+# (a stick larger than [devices] max-size: decided from its size alone, not from udev's
+# probing of its content) in the refused event, kiosk status --json and the
+# device-refused audit record; a session with malware (EICAR from the
 # test database), a program, a program named .pdf, a text named .pdf and an encrypted zip
 # in the done event's held_back, the published MANIFEST.json and the audit file records.
 # Compared exactly: code, every parameter, and the English sentence.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
 
-sed 's/^filesystems=.*/filesystems=vfat/' "$POLICY" > "$T/policy.conf"
-grep -q '^filesystems=vfat$' "$T/policy.conf" || fail "the policy copy does not restrict the filesystems"
-mkdir -p "$T/src-ext"; make_csv "$T/src-ext/list.csv"
-build_ext4 "$IMGDIR/ext.img" 8 "$T/src-ext"
+mkdir -p "$T/src-big"; make_csv "$T/src-big/list.csv"
+build_fat "$IMGDIR/big.img" 40 32 "$T/src-big" BIG
 src=$T/src; mkdir -p "$src"
 make_csv "$src/list.csv"; make_eicar "$src/eicar.com"; make_encrypted_zip "$src/secret.zip"
 python3 - "$src" <<'PY'
@@ -25,22 +24,22 @@ for n in ("tool.exe", "invoice.pdf"):
 open(os.path.join(sys.argv[1], "notes.pdf"), "w").write("not a PDF at all\n")
 PY
 build_fat "$IMGDIR/stick.img" 16 16 "$src" STICK
-printf '[paths]\nsocket=%s\n' "$SOCK" > "$T/kiosk.conf"
+printf '[paths]\nsocket=%s\n[devices]\nmax-size=20M\n' "$SOCK" > "$T/kiosk.conf"
 
 start_udevd
-SCAN_POLICY=$T/policy.conf start_daemon
+start_daemon --config "$T/kiosk.conf"
 start_watch
 
 # ---- a refused device ----------------------------------------------------------------
-attach "$IMGDIR/ext.img"; ext=$LOOP
+attach "$IMGDIR/big.img"; big=$LOOP
 wait_event refused 1 30
 "$KIOSK" status --config "$T/kiosk.conf" --json > "$T/status.json" 2>"$T/status.err" || true
-detach "$ext"
+detach "$big"
 wait_event idle 1 30
 python3 - "$EVENTS" "$AUDIT" "$T/status.json" <<'PY' || dfail "reason code of the refused device"
 import json, sys
-want_code, want_params = "device.filesystem", {"fstype": "ext4"}
-want_text = "the filesystem ext4 is not accepted at this kiosk"
+want_code, want_params = "device.too-large", {"size_mb": "41", "limit_mb": "20"}
+want_text = "the device is too large (41 MB; this kiosk accepts up to 20 MB)"
 ev = [json.loads(l) for l in open(sys.argv[1])]
 r = [e for e in ev if e["type"] == "refused"][0]
 assert (r["reason"], r["reason_code"], r["reason_params"]) == (want_text, want_code, want_params), r

@@ -18,8 +18,8 @@ static void expect(const char *why, const char *code, const char *p0, const char
     struct reason_data r;
     bundle_reason(why, &r);
     assert_string_equal(r.code, code);
-    assert_string_equal(r.params[0], p0 ? p0 : "");
-    assert_string_equal(r.params[1], p1 ? p1 : "");
+    assert_string_equal(reason_data_param(&r, 0), p0 ? p0 : "");
+    assert_string_equal(reason_data_param(&r, 1), p1 ? p1 : "");
     char *s = reason_data_format(&r, NULL, NULL, NULL);
     if (strcmp(code, "admin.failed") != 0)
         assert_string_equal(s, why);

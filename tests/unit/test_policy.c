@@ -598,25 +598,25 @@ static void test_reason_codes(void **state)
     assert_false(policy_decide(p, "setup.exe", "application/x-dosexec", &rule, &w));
     assert_string_equal(rule, "programs");
     assert_string_equal(w.code, "policy.rule-block");
-    assert_string_equal(w.params[0], "programs");
-    assert_string_equal(w.params[1], "programs are not accepted");
-    assert_string_equal(w.params[2], "\xe3\x83\x97\xe3\x83\xad\xe3\x82\xb0\xe3\x83\xa9\xe3\x83\xa0"
+    assert_string_equal(reason_data_param(&w, 0), "programs");
+    assert_string_equal(reason_data_param(&w, 1), "programs are not accepted");
+    assert_string_equal(reason_data_param(&w, 2), "\xe3\x83\x97\xe3\x83\xad\xe3\x82\xb0\xe3\x83\xa9\xe3\x83\xa0"
                                      "\xe3\x81\xaf\xe4\xb8\x8d\xe5\x8f\xaf");
-    assert_string_equal(w.params[3], "application/x-dosexec");
+    assert_string_equal(reason_data_param(&w, 3), "application/x-dosexec");
     /* a program named .pdf: a mismatch, with the rule's texts */
     assert_false(policy_decide(p, "invoice.pdf", "application/x-dosexec", &rule, &w));
     assert_string_equal(w.code, "policy.name-mismatch-rule");
-    assert_string_equal(w.params[0], "pdf");
-    assert_string_equal(w.params[1], "application/x-dosexec");
-    assert_string_equal(w.params[2], "programs are not accepted");
+    assert_string_equal(reason_data_param(&w, 0), "pdf");
+    assert_string_equal(reason_data_param(&w, 1), "application/x-dosexec");
+    assert_string_equal(reason_data_param(&w, 2), "programs are not accepted");
     assert_false(policy_decide(p, "a.pl", "text/x-perl", &rule, &w));
     assert_string_equal(w.code, "policy.type-not-allowed");
-    assert_string_equal(w.params[0], "text/x-perl");
-    assert_string_equal(w.params[1], "pl");
+    assert_string_equal(reason_data_param(&w, 0), "text/x-perl");
+    assert_string_equal(reason_data_param(&w, 1), "pl");
     assert_false(policy_decide(p, "a.pdf", "text/plain", &rule, &w));
     assert_string_equal(w.code, "policy.name-mismatch");
-    assert_string_equal(w.params[0], "pdf");
-    assert_string_equal(w.params[1], "text/plain");
+    assert_string_equal(reason_data_param(&w, 0), "pdf");
+    assert_string_equal(reason_data_param(&w, 1), "text/plain");
     assert_false(policy_decide(p, "README", "application/pdf", &rule, &w));
     assert_string_equal(w.code, "policy.no-extension");
     assert_false(policy_decide(p, "a.zip", "application/zip", &rule, &w));
@@ -650,8 +650,8 @@ static void test_reason_codes(void **state)
     p = load_ok(HEADER "[type:x]\naction=block\nmime=text/plain\nreason[ja]=x\n");
     assert_false(policy_decide(p, "a.txt", "text/plain", &rule, &w));
     assert_string_equal(w.code, "policy.rule-block");
-    assert_string_equal(w.params[1], "type not allowed: text/plain");
-    assert_string_equal(w.params[2], "x");
+    assert_string_equal(reason_data_param(&w, 1), "type not allowed: text/plain");
+    assert_string_equal(reason_data_param(&w, 2), "x");
     warn = errors_new();
     policy_warnings(p, warn);
     assert_int_equal(warn->len, 1);

@@ -176,15 +176,31 @@ static void test_data_set_and_check(void **state)
     assert_string_equal(s, "Win.Test.EICAR_HDB-1");
     g_free(s);
 
-    /* long values are cut at a character boundary */
+    /* values share the buffer: a long one keeps its length while the others are short */
     GString *g = g_string_new(NULL);
     for (int i = 0; i < 100; i++)
-        g_string_append(g, "あ"); /* 3 bytes each */
-    const char *lp[] = {"r", g->str, g->str, "t"};
+        g_string_append(g, "あ"); /* 3 bytes each: 300 */
+    const char *lp[] = {"r", g->str, "ja", "t"};
     reason_data_set(&d, "policy.rule-block", lp, 4);
-    assert_true(strlen(d.params[1]) < REASON_PARAM_MAX);
-    assert_int_equal(strlen(d.params[1]) % 3, 0);
-    assert_true(g_utf8_validate(d.params[1], -1, NULL));
+    assert_string_equal(reason_data_param(&d, 0), "r");
+    assert_string_equal(reason_data_param(&d, 1), g->str);
+    assert_string_equal(reason_data_param(&d, 2), "ja");
+    assert_string_equal(reason_data_param(&d, 3), "t");
+    assert_string_equal(reason_data_param(&d, 4), "");
+    assert_null(reason_data_check(&d));
+    /* too long together: the long ones are shortened at a character boundary, the short
+     * ones stay whole */
+    const char *lp2[] = {"r", g->str, g->str, "t"};
+    reason_data_set(&d, "policy.rule-block", lp2, 4);
+    assert_string_equal(reason_data_param(&d, 0), "r");
+    for (size_t k = 1; k <= 2; k++) {
+        const char *val = reason_data_param(&d, k);
+        assert_int_equal(strlen(val) % 3, 0);
+        assert_true(strlen(val) > 200 && strlen(val) < strlen(g->str));
+        assert_true(g_utf8_validate(val, -1, NULL));
+        assert_int_equal(strncmp(val, g->str, strlen(val)), 0);
+    }
+    assert_string_equal(reason_data_param(&d, 3), "t");
     assert_null(reason_data_check(&d));
     g_string_free(g, TRUE);
 
@@ -194,16 +210,23 @@ static void test_data_set_and_check(void **state)
     reason_data_set(&d, "scan.infected-unnamed", p, 1); /* a value beyond its parameters */
     assert_non_null(reason_data_check(&d));
     reason_data_set(&d, "scan.infected", p, 1);
-    d.params[0][0] = '\n';
+    d.params[0] = '\n';
     assert_non_null(reason_data_check(&d));
     reason_data_set(&d, "scan.infected", p, 1);
-    memset(d.params[0], 'a', sizeof(d.params[0]));
+    memset(d.params, 'a', sizeof(d.params)); /* not terminated */
+    assert_non_null(reason_data_check(&d));
+    assert_string_equal(reason_data_param(&d, 0), "");
+    reason_data_set(&d, "scan.infected", p, 1);
+    d.params[sizeof(d.params) - 1] = 'x'; /* a byte after the last value */
+    assert_non_null(reason_data_check(&d));
+    reason_data_set(&d, "scan.infected", p, 1);
+    d.code[sizeof(d.code) - 1 - 1] = 'x'; /* a byte after the code */
     assert_non_null(reason_data_check(&d));
     reason_data_set(&d, "scan.infected", p, 1);
     memset(d.code, 'a', sizeof(d.code));
     assert_non_null(reason_data_check(&d));
     reason_data_set(&d, "scan.infected", p, 1);
-    d.params[0][0] = (char)0xff; /* not UTF-8 */
+    d.params[0] = (char)0xff; /* not UTF-8 */
     assert_non_null(reason_data_check(&d));
     memset(&d, 0, sizeof(d)); /* no code at all is well formed */
     assert_null(reason_data_check(&d));

@@ -123,7 +123,7 @@ static void test_keyboard_interface_refused(void **state)
     assert_string_equal(why, "this USB device also acts as a keyboard or mouse (HID) function "
                              "(interface class 03); only plain USB storage is accepted");
     assert_string_equal(d->refusal.code, "device.hid-interface");
-    assert_string_equal(d->refusal.params[0], "03");
+    assert_string_equal(reason_data_param(&d->refusal, 0), "03");
     /* the identity is kept for the screen and the audit log */
     assert_string_equal(d->serial, "4C530001");
     struct kudev_device *copy = kudev_device_copy(d);

@@ -32,7 +32,7 @@ static void test_virus_with_name(void **state)
     assert_int_equal(v.kind, VERDICT_INFECTED);
     assert_string_equal(v.reason, "Win.Test.EICAR_HDB-1");
     assert_string_equal(v.why.code, "scan.infected");
-    assert_string_equal(v.why.params[0], "Win.Test.EICAR_HDB-1");
+    assert_string_equal(reason_data_param(&v.why, 0), "Win.Test.EICAR_HDB-1");
     assert_false(verdict_deliverable(&v));
 }
 
@@ -62,7 +62,7 @@ static void test_heuristics(void **state)
     assert_string_equal(v.reason, "encrypted archive or document: its contents cannot be "
                                   "checked (Heuristics.Encrypted.Zip)");
     assert_string_equal(v.why.code, "scan.encrypted");
-    assert_string_equal(v.why.params[0], "Heuristics.Encrypted.Zip");
+    assert_string_equal(reason_data_param(&v.why, 0), "Heuristics.Encrypted.Zip");
     assert_false(verdict_is_macros(&v));
     verdict_from_clamav(CL_VIRUS, "Heuristics.Encrypted.PDF", &v);
     assert_int_equal(v.kind, VERDICT_BLOCKED);
@@ -131,10 +131,10 @@ static void test_reason_truncated_safely(void **state)
     struct verdict v;
     verdict_from_clamav(CL_VIRUS, name, &v);
     assert_int_equal(v.kind, VERDICT_INFECTED);
-    /* the name is cut to a reason parameter's size, the sentence to the reason's */
-    assert_int_equal(strlen(v.why.params[0]), REASON_PARAM_MAX - 1);
-    assert_true(strlen(v.reason) < VERDICT_REASON_MAX);
-    assert_int_equal(strncmp(v.reason, name, REASON_PARAM_MAX - 1), 0);
+    /* the name is cut to what the reason's values hold, the sentence to the reason's */
+    assert_int_equal(strlen(reason_data_param(&v.why, 0)), REASON_PARAMS_BYTES - 1);
+    assert_int_equal(strlen(v.reason), VERDICT_REASON_MAX - 1);
+    assert_int_equal(strncmp(v.reason, name, VERDICT_REASON_MAX - 1), 0);
 }
 
 int main(void)

@@ -9,7 +9,7 @@ TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # Library-like modules (everything but the CLI front end), linked into the binary and
 # into each unit test.
-LIB_SRCS := common/kerr.c common/log.c common/util.c \
+LIB_SRCS := common/kerr.c common/log.c common/util.c common/json.c \
             policy/policy.c \
             scanner/verdict.c scanner/scanner.c \
             kiosk/names.c kiosk/audit.c kiosk/manifest.c kiosk/media.c kiosk/walk.c \

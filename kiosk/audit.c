@@ -8,6 +8,7 @@
 #include "kiosk/audit.h"
 #include "kiosk/audit-syslog.h"
 
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -310,7 +311,7 @@ static int audit_format(const struct audit *a, uint64_t seq, const char *prev, c
     rec = NULL; /* transferred */
 
     gsize len;
-    line = util_json_text(root, false, &len);
+    line = json_text(root, false, &len);
     /* A record must be one line of valid UTF-8, or verify could not read it back. */
     if (!line || memchr(line, '\n', len) || !g_utf8_validate(line, (gssize)len, NULL))
         goto out;

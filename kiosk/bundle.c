@@ -2,6 +2,7 @@
 #include "kiosk/bundle.h"
 #include "kiosk/report.h"
 
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -793,7 +794,7 @@ int bundle_export_dir(const struct kiosk_config *cfg, const char *parent, char *
     JsonObject *st = admin_status_json(cfg, 50);
     JsonNode *sn = json_node_init_object(json_node_alloc(), st);
     gsize slen = 0;
-    char *stext = util_json_text(sn, true, &slen);
+    char *stext = json_text(sn, true, &slen);
     json_node_unref(sn);
     json_object_unref(st);
     char *spath = g_build_filename(dest, "status.json", NULL);

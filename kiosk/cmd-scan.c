@@ -1,4 +1,5 @@
 /* cmd-scan.c - `kiosk scan`: run the quarantine pipeline once, headless. */
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -422,7 +423,7 @@ int cmd_scan(int argc, char **argv)
             else
                 json_object_set_null_member(json_node_get_object(n), "signing_key_id");
         }
-        char *text = util_json_text(n, false, NULL);
+        char *text = json_text(n, false, NULL);
         printf("%s\n", text);
         g_free(text);
         json_node_unref(n);

@@ -1,6 +1,7 @@
 /* daemon.c - the kiosk service main loop (see daemon.h). */
 #include "kiosk/daemon.h"
 #include "kiosk/disarm.h"
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -1381,11 +1382,7 @@ static void daemon_admin_media_finished(struct daemon *d, struct daemon_job *j)
 static void daemon_admin_media_command(struct daemon *d, const struct events_peer *peer,
                                        JsonObject *msg, JsonObject *reply, char **error)
 {
-    JsonNode *an = json_object_get_member(msg, "action");
-    const char *action = an && JSON_NODE_HOLDS_VALUE(an) &&
-                                 json_node_get_value_type(an) == G_TYPE_STRING
-                             ? json_node_get_string(an)
-                             : "";
+    const char *action = json_member_string(msg, "action", "");
     struct daemon_job *cur = d->current;
     bool export_pending = cur && cur->kind == JOB_ADMIN_EXPORT;
     if (!strcmp(action, "erase")) {
@@ -1478,11 +1475,7 @@ static char *daemon_cmd_admin_login(JsonObject *msg, struct events_peer *peer, J
                                     void *data)
 {
     struct daemon *d = data;
-    JsonNode *pn = json_object_get_member(msg, "password");
-    const char *pw =
-        pn && JSON_NODE_HOLDS_VALUE(pn) && json_node_get_value_type(pn) == G_TYPE_STRING
-            ? json_node_get_string(pn)
-            : NULL;
+    const char *pw = json_member_string(msg, "password", NULL);
     struct admin_login_result res;
     char *error = NULL, *why = NULL, *where = g_strdup_printf("screen (uid %d)", peer->uid);
     if (!pw) {
@@ -1516,11 +1509,7 @@ static char *daemon_cmd_print(JsonObject *msg, struct events_peer *peer, JsonObj
                               void *data)
 {
     (void)peer;
-    JsonNode *sn = json_object_get_member(msg, "session");
-    const char *session =
-        sn && JSON_NODE_HOLDS_VALUE(sn) && json_node_get_value_type(sn) == G_TYPE_STRING
-            ? json_node_get_string(sn)
-            : "last";
+    const char *session = json_member_string(msg, "session", "last");
     if (strlen(session) > 64 ||
         strspn(session, "0123456789abcdefghijklmnopqrstuvwxyz-") != strlen(session))
         return g_strdup("\"session\" must be a session id or \"last\"");

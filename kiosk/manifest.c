@@ -1,4 +1,5 @@
 #include "kiosk/manifest.h"
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/util.h"
 #include "common/version.h"
@@ -26,7 +27,7 @@ char *manifest_text(const struct session_result *r, gsize *len)
 {
     JsonNode *doc = manifest_build(r);
     gsize n = 0;
-    char *text = util_json_text(doc, true, &n);
+    char *text = json_text(doc, true, &n);
     json_node_unref(doc);
     char *out = g_realloc(text, n + 2);
     out[n] = '\n';

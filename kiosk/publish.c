@@ -1,6 +1,7 @@
 /* publish.c - the service side of publication: open what the publisher may touch, start
  * it, read its answers, re-check them (see publish.h). */
 #include "kiosk/publish.h"
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -143,18 +144,18 @@ static bool publish_line(struct publish_run *r, const char *line)
         ok = true;
     } else if (!strcmp(type, "result") && !r->got_result) {
         JsonNode *okn = json_object_get_member(o, "ok");
-        JsonNode *loc = json_object_get_member(o, "location");
-        JsonNode *err = json_object_get_member(o, "error");
+        const char *loc = json_member_string(o, "location", NULL);
+        const char *err = json_member_string(o, "error", NULL);
         if (!okn || json_node_get_value_type(okn) != G_TYPE_BOOLEAN)
             goto out;
         r->res.ok = json_node_get_boolean(okn);
         r->res.already = json_object_get_boolean_member_with_default(o, "already", FALSE);
         r->res.files = (uint64_t)json_object_get_int_member_with_default(o, "files", 0);
         r->res.bytes = (uint64_t)json_object_get_int_member_with_default(o, "bytes", 0);
-        if (loc && JSON_NODE_HOLDS_VALUE(loc) && json_node_get_value_type(loc) == G_TYPE_STRING)
-            r->res.location = g_strndup(json_node_get_string(loc), 4096);
-        if (err && JSON_NODE_HOLDS_VALUE(err) && json_node_get_value_type(err) == G_TYPE_STRING)
-            r->res.error = g_strndup(json_node_get_string(err), 1024);
+        if (loc)
+            r->res.location = g_strndup(loc, 4096);
+        if (err)
+            r->res.error = g_strndup(err, 1024);
         if (!r->res.ok && !r->res.error)
             r->res.error = g_strdup("the publisher failed without saying why");
         r->got_result = true;
@@ -254,7 +255,7 @@ static char *publish_job_json(const struct publish_job *job, const char *user,
         json_object_set_string_member(o, "test_hold_fifo", job->test_hold_fifo);
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);
-    char *text = util_json_text(n, false, NULL);
+    char *text = json_text(n, false, NULL);
     /* json-glib copied the password into its nodes: they are freed now, the text is
      * zeroed by the caller. */
     json_node_unref(n);

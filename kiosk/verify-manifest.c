@@ -1,5 +1,6 @@
 /* verify-manifest.c - read a delivery's MANIFEST.json, untrusted (see verify-manifest.h). */
 #include "kiosk/verify-manifest.h"
+#include "common/json.h"
 #include "common/kerr.h"
 #include "kiosk/manifest.h"
 #include "kiosk/names.h"
@@ -207,15 +208,6 @@ bool verify_manifest_path_ok(const char *p)
     return ok;
 }
 
-/* The member K of O when it is a string, else NULL. */
-static const char *verify_manifest_str(JsonObject *o, const char *k)
-{
-    JsonNode *n = json_object_get_member(o, k);
-    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
-               ? json_node_get_string(n)
-               : NULL;
-}
-
 /* An RFC 3339 time as unix seconds, or -1. */
 static gint64 verify_manifest_time(const char *t)
 {
@@ -314,7 +306,7 @@ static bool verify_manifest_sanitized_ok(JsonObject *f)
             return false;
     }
     JsonObject *o = json_node_get_object(on);
-    const char *sha = verify_manifest_str(o, "sha256");
+    const char *sha = json_member_string(o, "sha256", NULL);
     JsonNode *sz = json_object_get_member(o, "size");
     return sha && strlen(sha) == 64 && strspn(sha, "0123456789abcdefABCDEF") == 64 && sz &&
            JSON_NODE_HOLDS_VALUE(sz) && json_node_get_value_type(sz) == G_TYPE_INT64 &&
@@ -326,7 +318,7 @@ static void verify_manifest_file(struct verify_manifest *m, guint i, JsonObject 
     JsonNode *sp = json_object_get_member(f, "staged_path");
     if (!sp || JSON_NODE_HOLDS_NULL(sp))
         return; /* held back: must not be in the folder (the unlisted check catches it) */
-    const char *rel = verify_manifest_str(f, "staged_path");
+    const char *rel = json_member_string(f, "staged_path", NULL);
     if (!rel) {
         verify_manifest_problem(m,
                                 "MANIFEST.json: files[%u] has a staged_path that is not a "
@@ -358,7 +350,7 @@ static void verify_manifest_file(struct verify_manifest *m, guint i, JsonObject 
         goto out;
     }
 
-    const char *verdict = verify_manifest_str(f, "verdict");
+    const char *verdict = json_member_string(f, "verdict", NULL);
     bool sanitized = g_strcmp0(verdict, "sanitized") == 0;
     if (!sanitized && g_strcmp0(verdict, "clean") != 0) {
         char *v = names_display(verdict ? verdict : "?");
@@ -384,7 +376,7 @@ static void verify_manifest_file(struct verify_manifest *m, guint i, JsonObject 
         e->size = json_node_get_int(sz);
     else
         verify_manifest_problem(m, "MANIFEST.json: files[%u] (%s) has no valid size", i, shown);
-    const char *sha = verify_manifest_str(f, "sha256");
+    const char *sha = json_member_string(f, "sha256", NULL);
     if (sha && strlen(sha) == 64 && strspn(sha, "0123456789abcdefABCDEF") == 64) {
         for (int k = 0; k < 64; k++)
             e->sha256[k] = g_ascii_tolower(sha[k]);
@@ -431,10 +423,10 @@ int verify_manifest_parse(const char *json, size_t len, struct verify_manifest *
         goto out;
     }
     JsonObject *o = json_node_get_object(json_parser_get_root(parser));
-    m->session = g_strdup(verify_manifest_str(o, "session"));
-    m->status = g_strdup(verify_manifest_str(o, "status"));
-    m->started = verify_manifest_time(verify_manifest_str(o, "started"));
-    m->finished = verify_manifest_time(verify_manifest_str(o, "finished"));
+    m->session = g_strdup(json_member_string(o, "session", NULL));
+    m->status = g_strdup(json_member_string(o, "status", NULL));
+    m->started = verify_manifest_time(json_member_string(o, "started", NULL));
+    m->finished = verify_manifest_time(json_member_string(o, "finished", NULL));
     if (g_strcmp0(m->status, "delivered") != 0 && g_strcmp0(m->status, "partial") != 0) {
         char *shown = names_display(m->status ? m->status : "?");
         verify_manifest_problem(m, "MANIFEST.json: status is '%s', not a delivery", shown);

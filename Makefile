@@ -31,7 +31,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-unit check-integration demo bench format clean
+.PHONY: all deps check check-unit check-integration check-deps demo bench format clean
 
 all: $(BUILD)/kiosk $(EXTRA_BINS)
 
@@ -53,12 +53,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkiosk.a
 deps:
 	tools/deps.sh
 
-check: deps
+check: deps check-deps
 	$(MAKE) all $(UNIT_BINS) $(EXTRA_CHECK_DEPS)
 	tests/run.sh $(BUILD)
 
-check-unit: all $(UNIT_BINS) $(EXTRA_CHECK_DEPS)
+check-unit: check-deps all $(UNIT_BINS) $(EXTRA_CHECK_DEPS)
 	tests/run.sh --unit-only $(BUILD)
+
+# No module includes its way back to itself (docs/design.md, "Modules"); cheap, so the
+# first thing every check does.  tools/func-lengths.py lists the longest functions.
+check-deps:
+	tools/check-deps.py
 
 demo: deps
 	$(MAKE) all

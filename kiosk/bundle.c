@@ -535,7 +535,11 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
     }
     json_object_set_string_member(binfo, "source", source);
     tag = g_strdup_printf("admin-%08x", g_random_int());
-    rc = media_open(source, pol, cfg->run_dir, tag, cancel, &m, why);
+    /* The reader's test hooks in testing mode, as for a visitor's stick. */
+    struct media_conf mc = {.run_dir = cfg->run_dir,
+                            .reader_user = cfg->media_reader_user,
+                            .test_hooks = cfg->accept_loop};
+    rc = media_open(source, pol, &mc, tag, cancel, &m, why);
     if (rc != 0)
         goto record;
     /* From the first look at the stick's folders to the last byte read. */

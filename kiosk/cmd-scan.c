@@ -10,6 +10,7 @@
 #include "kiosk/handoff.h"
 #include "kiosk/media.h"
 #include "kiosk/session.h"
+#include "kiosk/sigdb.h"
 #include "policy/policy.h"
 #include "scanner/pool.h"
 #include "scanner/scanner.h"
@@ -343,8 +344,8 @@ int cmd_scan(int argc, char **argv)
     /* The engine lives in sandboxed worker processes (docs/privsep.md), one per core,
      * whose zygote the spawner forks. */
     int nscan = cfg->workers > 0 ? cfg->workers : (int)g_get_num_processors();
-    if (session_pool_new(pol, cfg->signatures, MIN(nscan, SCANNER_POOL_MAX_WORKERS),
-                         SCANNER_POOL_USER, cfg->run_dir, &pool, &why) != 0) {
+    if (sigdb_pool_new(pol, cfg->signatures, MIN(nscan, SCANNER_POOL_MAX_WORKERS),
+                       SCANNER_POOL_USER, cfg->run_dir, &pool, &why) != 0) {
         cli_fail(&cl, "the scanner cannot start; nothing was scanned: %s", why);
         goto out;
     }
@@ -384,6 +385,8 @@ int cmd_scan(int argc, char **argv)
         .outbox_group = ho->outbox_group,
         .audit_log = cfg->audit_log,
         .run_dir = cfg->run_dir,
+        .reader_user = cfg->media_reader_user,
+        .reader_test_hooks = testing,
         .progress = cmd_scan_progress,
         .progress_data = &tty,
         .cancel = &cmd_scan_cancel,
@@ -396,7 +399,6 @@ int cmd_scan(int argc, char **argv)
         /* As the service's testing mode: said in the audit log and the manifest. */
         log_set_testing_mode(true);
         log_warn("the test suite's hooks into the medium reader work");
-        media_enable_test_hooks();
     }
     session_run(&sp, &res);
     if (tty.active)

@@ -268,7 +268,6 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
                        "medium reader, user [media] reader-user); remove it\n",
                        file);
     }
-    media_set_reader_user(c->media_reader_user);
     /* [staging] target wins; [paths] staging (the older key) names a local folder. */
     g_strstrip(c->target);
     if (!*c->target) {

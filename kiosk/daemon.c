@@ -286,13 +286,16 @@ static void daemon_start(struct daemon *d, struct daemon_job *j)
     j->params = (struct session_params){
         .source = j->dev->devnode,
         .policy = d->policy,
-        .pool = d->pool, /* a reload may replace d->pool; the session keeps this one */
+        .pool = d->pool,    /* a reload may replace d->pool; the session keeps this one */
         .cache = d->vcache, /* keyed by the pool's own database and options */
         .work_dir = d->cfg->work_dir,
         .target = d->cfg->target,
         .outbox_group = d->handoff->outbox_group,
         .audit_log = d->cfg->audit_log,
         .run_dir = d->cfg->run_dir,
+        .reader_user = d->cfg->media_reader_user,
+        /* The tests' hooks into the medium reader (media.h) work in testing mode only. */
+        .reader_test_hooks = d->cfg->accept_loop,
         .workers = daemon_scan_workers(d), /* one scanner thread per pool worker */
         .details = j->details,
         .progress = daemon_on_progress,
@@ -1708,8 +1711,8 @@ static void daemon_load(struct daemon *d)
     }
     gint64 t0 = g_get_monotonic_time();
     /* The engine is loaded once, in the pool's zygote; sandboxed workers share it. */
-    if (session_pool_new(d->policy, cfg->signatures, daemon_scan_workers(d), SCANNER_POOL_USER,
-                         cfg->run_dir, &d->pool, &why) != 0) {
+    if (sigdb_pool_new(d->policy, cfg->signatures, daemon_scan_workers(d), SCANNER_POOL_USER,
+                       cfg->run_dir, &d->pool, &why) != 0) {
         log_error("scanner: %s", why);
         g_free(why);
         daemon_out_of_service(d, "no-signatures", "The virus signatures cannot be loaded.");
@@ -1831,9 +1834,8 @@ int daemon_run(const struct kiosk_config *cfg)
     if (cfg->accept_loop) {
         log_warn("loop devices count as removable media%s%s%s",
                  cfg->loop_backing_dir ? " (backed by files below " : "",
-                 cfg->loop_backing_dir ? cfg->loop_backing_dir : "", cfg->loop_backing_dir ? ")" : "");
-        /* The tests' hooks into the medium reader (media.h) work in this mode only. */
-        media_enable_test_hooks();
+                 cfg->loop_backing_dir ? cfg->loop_backing_dir : "",
+                 cfg->loop_backing_dir ? ")" : "");
     }
     if (util_mkdir_p(cfg->run_dir, 0755) != 0) {
         log_error("cannot create %s: %s", cfg->run_dir, g_strerror(errno));

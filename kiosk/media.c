@@ -25,20 +25,6 @@
 /* Entries of one folder the reader is asked for at most (the walk's limits come first). */
 #define MEDIA_MAX_LISTING (4u * 1024 * 1024)
 
-static char *media_reader_user;
-static bool media_test_hooks;
-
-void media_set_reader_user(const char *user)
-{
-    g_free(media_reader_user);
-    media_reader_user = user && *user ? g_strdup(user) : NULL;
-}
-
-void media_enable_test_hooks(void)
-{
-    media_test_hooks = true;
-}
-
 /* driver=kernel: how the kernel mounts each filesystem the reader identified. */
 static const struct media_kernel_fs {
     const char *type; /* blkid TYPE */
@@ -262,7 +248,7 @@ static int media_open_folder(struct media *m, const char *source, char **why)
  * a test can look at it in /proc (the gate's FIFOs are the test's). */
 static void media_test_gate(struct media *m)
 {
-    const char *gate = media_test_hooks ? getenv("KIOSK_READER_TEST_GATE") : NULL;
+    const char *gate = m->test_hooks ? getenv("KIOSK_READER_TEST_GATE") : NULL;
     if (!gate || !m->reader)
         return;
     char *ready = g_build_filename(gate, "ready", NULL), *go = g_build_filename(gate, "go", NULL);
@@ -383,7 +369,7 @@ static void media_add_reader_volume(struct media *m, const struct reader_client_
     }
 }
 
-static int media_open_reader(struct media *m, const struct policy *pol, const char *run_dir,
+static int media_open_reader(struct media *m, const struct policy *pol, const struct media_conf *mc,
                              const char *tag, char **why)
 {
     unsigned sector = 512;
@@ -391,15 +377,16 @@ static int media_open_reader(struct media *m, const struct policy *pol, const ch
     if (m->kind == MEDIA_BLOCK && ioctl(m->srcfd, BLKSSZGET, &ssz) == 0 && ssz >= 512 &&
         ssz <= 65536 && ssz % 512 == 0)
         sector = (unsigned)ssz;
-    char *root = g_build_filename(run_dir, "reader-root", NULL);
+    char *root = g_build_filename(mc->run_dir, "reader-root", NULL);
     if (geteuid() == 0 && util_mkdir_p(root, 0755) != 0) {
         *why = g_strdup_printf("cannot create %s: %s", root, g_strerror(errno));
         g_free(root);
         return KERR_SYSTEM;
     }
-    struct reader_client_conf conf = {.user = media_reader_user,
+    struct reader_client_conf conf = {.user = mc->reader_user && *mc->reader_user ? mc->reader_user
+                                                                                  : NULL,
                                       .root_dir = root,
-                                      .test_hooks = media_test_hooks,
+                                      .test_hooks = mc->test_hooks,
                                       .stop = m->stop};
     int rc = reader_client_start(m->srcfd, m->size, sector, &conf, &m->reader, why);
     g_free(root);
@@ -526,7 +513,7 @@ static int media_check_readable(const struct media *m, char **why)
     return first ? media_first_problem_code(first) : KERR_NO_FS;
 }
 
-int media_open(const char *source, const struct policy *pol, const char *run_dir,
+int media_open(const char *source, const struct policy *pol, const struct media_conf *conf,
                const char *session, volatile gint *stop, struct media **out, char **why)
 {
     struct media *m = g_new0(struct media, 1);
@@ -537,9 +524,10 @@ int media_open(const char *source, const struct policy *pol, const char *run_dir
     m->stop = stop;
     m->source = g_strdup(source);
     m->tz = g_time_zone_new_local();
-    int r = media_open_source(m, source, pol, run_dir, session, why);
+    m->test_hooks = conf->test_hooks;
+    int r = media_open_source(m, source, pol, conf->run_dir, session, why);
     if (r == 0 && m->kind != MEDIA_FOLDER)
-        r = media_open_reader(m, pol, run_dir, tag, why);
+        r = media_open_reader(m, pol, conf, tag, why);
     if (r == 0 && m->kind != MEDIA_FOLDER)
         r = media_check_readable(m, why);
     g_free(tag);

@@ -1106,6 +1106,7 @@ static int session_seal(struct session_ctx *c, char **why)
     const char *keypath = c->p->signing_key;
     struct sign_seckey *key = NULL;
     char *text = NULL, *sums = NULL, *swhy = NULL;
+    JsonNode *doc = NULL;
     gsize len = 0;
     int rc = 0;
     if (keypath && *keypath) {
@@ -1120,15 +1121,18 @@ static int session_seal(struct session_ctx *c, char **why)
         sign_key_public_of(key, &pk);
         sign_key_id_hex(pk.id, r->sign_key_id);
     }
-    text = manifest_text(r, &len);
+    doc = session_manifest_json(r);
+    text = manifest_text(doc, &len);
     util_sha256_hex(text, len, r->manifest_sha256);
     rc = session_write_signed(c, key, MANIFEST_NAME, text, len, why);
     if (rc == 0) {
-        sums = manifest_sums_text(r, r->manifest_sha256);
+        sums = manifest_sums_text(doc, r->manifest_sha256);
         rc = session_write_signed(c, key, MANIFEST_SUMS_NAME, sums, strlen(sums), why);
     }
 out:
     sign_key_free(key);
+    if (doc)
+        json_node_unref(doc);
     g_free(text);
     g_free(sums);
     g_free(swhy);
@@ -1303,7 +1307,9 @@ static int session_open_media(struct session_ctx *c)
     session_emit(c, SESSION_CHECKING, 0, 0);
     c->watchdog = g_thread_new("kiosk-watchdog", session_watchdog_main, c);
     struct media *opened = NULL;
-    rc = media_open(p->source, p->policy, p->run_dir, r->id, &c->aborted, &opened, &why);
+    struct media_conf mc = {
+        .run_dir = p->run_dir, .reader_user = p->reader_user, .test_hooks = p->reader_test_hooks};
+    rc = media_open(p->source, p->policy, &mc, r->id, &c->aborted, &opened, &why);
     g_mutex_lock(&c->media_lock);
     c->media = opened;
     g_mutex_unlock(&c->media_lock);
@@ -1685,6 +1691,11 @@ JsonObject *session_result_common_json(const struct session_result *r)
     return o;
 }
 
+JsonNode *session_manifest_json(const struct session_result *r)
+{
+    return manifest_build(session_result_common_json(r), session_files_to_json(r));
+}
+
 JsonNode *session_result_to_json(const struct session_result *r)
 {
     JsonObject *o = session_result_common_json(r);
@@ -1711,33 +1722,4 @@ JsonNode *session_result_to_json(const struct session_result *r)
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);
     return n;
-}
-
-/* The scan options a policy asks for (limits, archive/macro/encryption handling). */
-static struct scanner_opts session_scanner_opts(const struct policy *pol)
-{
-    return (struct scanner_opts){
-        .max_filesize = pol->limits.scan_max_filesize,
-        .max_scansize = pol->limits.scan_max_scansize,
-        .max_recursion = pol->limits.scan_max_recursion,
-        .max_files = pol->limits.scan_max_files,
-        .max_scantime = pol->limits.scan_max_time,
-        .block_macros = pol->block_macros,
-        .block_encrypted = pol->block_encrypted,
-    };
-}
-
-int session_pool_new(const struct policy *pol, const char *dbdir, int nworkers, const char *user,
-                     const char *run_dir, struct scanner_pool **out, char **why)
-{
-    struct scanner_opts o = session_scanner_opts(pol);
-    return scanner_pool_new(dbdir, &o, nworkers, user, run_dir, out, why);
-}
-
-int session_engine_load(const struct policy *pol, const char *dbdir, const char *tmpdir,
-                        struct scanner_engine **out, char **why)
-{
-    struct scanner_opts o = session_scanner_opts(pol);
-    o.tmpdir = tmpdir;
-    return scanner_engine_load(dbdir, &o, out, why);
 }

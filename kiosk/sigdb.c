@@ -4,7 +4,6 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "kiosk/audit.h"
-#include "kiosk/session.h"
 #include "scanner/pool.h"
 
 #include <clamav.h>
@@ -16,6 +15,37 @@
 #include <unistd.h>
 
 #define SIGDB_MAX_FILE ((off_t)2 << 30) /* a .cvd larger than 2 GiB is not a ClamAV file */
+
+/* ---- engines and pools under a policy ---------------------------------------------- */
+
+/* The scan options a policy asks for (limits, archive/macro/encryption handling). */
+static struct scanner_opts sigdb_scanner_opts(const struct policy *pol)
+{
+    return (struct scanner_opts){
+        .max_filesize = pol->limits.scan_max_filesize,
+        .max_scansize = pol->limits.scan_max_scansize,
+        .max_recursion = pol->limits.scan_max_recursion,
+        .max_files = pol->limits.scan_max_files,
+        .max_scantime = pol->limits.scan_max_time,
+        .block_macros = pol->block_macros,
+        .block_encrypted = pol->block_encrypted,
+    };
+}
+
+int sigdb_pool_new(const struct policy *pol, const char *dbdir, int nworkers, const char *user,
+                   const char *run_dir, struct scanner_pool **out, char **why)
+{
+    struct scanner_opts o = sigdb_scanner_opts(pol);
+    return scanner_pool_new(dbdir, &o, nworkers, user, run_dir, out, why);
+}
+
+int sigdb_engine_load(const struct policy *pol, const char *dbdir, const char *tmpdir,
+                      struct scanner_engine **out, char **why)
+{
+    struct scanner_opts o = sigdb_scanner_opts(pol);
+    o.tmpdir = tmpdir;
+    return scanner_engine_load(dbdir, &o, out, why);
+}
 
 bool sigdb_is_db_name(const char *name)
 {
@@ -133,8 +163,7 @@ static void sigdb_build_thread(GTask *task, gpointer src, gpointer data, GCancel
     struct sigdb_build *b = data;
     (void)src;
     (void)c;
-    b->rc = session_pool_new(b->pol, b->dbdir, b->nworkers, b->user, b->run_dir, &b->pool,
-                             &b->why);
+    b->rc = sigdb_pool_new(b->pol, b->dbdir, b->nworkers, b->user, b->run_dir, &b->pool, &b->why);
     g_task_return_boolean(task, TRUE);
 }
 
@@ -383,7 +412,7 @@ int sigdb_install(const char *sigdir, const struct policy *pol, char *const *fil
     if ((rc = sigdb_link_installed(sigdir, tmp, items, n, why)) != 0)
         goto record;
     if (pol)
-        rc = session_engine_load(pol, tmp, NULL, &engine, &ewhy);
+        rc = sigdb_engine_load(pol, tmp, NULL, &engine, &ewhy);
     else
         rc = scanner_engine_load(tmp, &(struct scanner_opts){0}, &engine, &ewhy);
     if (rc != 0) {

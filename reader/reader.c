@@ -1126,7 +1126,10 @@ static bool reader_parse_u64(const char *s, uint64_t *out)
 int reader_main(int argc, char **argv)
 {
     struct reader r = {.ch = READER_CHANNEL_FD};
-    struct reader_confine_conf cc = {.as_headroom = READER_AS_HEADROOM, .root = "/"};
+    struct reader_confine_conf cc = {.as_headroom = READER_AS_HEADROOM,
+                                     .root = "/",
+                                     .medium_fd = READER_MEDIUM_FD,
+                                     .channel_fd = READER_CHANNEL_FD};
     char why[256];
     uint64_t size = 0, sector = 0, parent = 0;
     int i = 1;

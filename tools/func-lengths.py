@@ -11,6 +11,7 @@ alone in column 0; the function's name is on the line(s) just before its '{'.  L
 counted from the line with the name to the closing brace, both included.
 """
 import os
+import signal
 import re
 import sys
 
@@ -36,6 +37,7 @@ def functions(path):
 
 
 def main(argv):
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # | head
     limit, fail, paths = 0, False, []
     it = iter(argv)
     for a in it:

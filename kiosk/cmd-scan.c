@@ -469,6 +469,8 @@ int cmd_scan(int argc, char **argv)
         cli_fail(&cl, "the policy %s is not valid; nothing was scanned", cfg->policy);
         goto out;
     }
+    if (o.testing)
+        scanner_pool_enable_test_hooks(); /* before the pool: its workers read the flag */
     /* The engine lives in sandboxed worker processes (docs/privsep.md), one per core,
      * whose zygote the spawner forks. */
     int nscan = cfg->workers > 0 ? cfg->workers : (int)g_get_num_processors();

@@ -190,12 +190,16 @@ static int config_read_file(GKeyFile *kf, const char *file, bool given, bool *ha
     /* Unknown keys and bad values are refused, with their line. */
     GPtrArray *probs = g_ptr_array_new_with_free_func(config_problem_free);
     int rc = 0;
-    if (config_check_file(file, probs) > 0) {
-        const struct config_problem *p0 = g_ptr_array_index(probs, 0);
+    unsigned errors = config_check_file(file, probs);
+    if (errors > 0) {
+        const struct config_problem *p0 = NULL;
+        for (guint i = 0; i < probs->len && !p0; i++)
+            if (!((const struct config_problem *)g_ptr_array_index(probs, i))->warning)
+                p0 = g_ptr_array_index(probs, i);
         *why = g_strdup_printf("%s:%d: %s%s", file, p0->line, p0->message,
-                               probs->len > 1 ? " (and more: kiosk config check FILE lists "
-                                                "them all)"
-                                              : "");
+                               errors > 1 ? " (and more: kiosk config check FILE lists "
+                                            "them all)"
+                                          : "");
         rc = KERR_INVAL;
     }
     g_ptr_array_free(probs, TRUE);

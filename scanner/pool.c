@@ -370,7 +370,11 @@ static int pool_reopen_ro(int fd)
     return ro;
 }
 
-static enum worker_test_hook pool_test_hook(const struct scanner_pool *p)
+/* The hook KIOSK_SCANNER_TEST_FORBIDDEN names, for every request, or with
+ * KIOSK_SCANNER_TEST_FILE=NAME only for the scan (not type-only) request of the file NAME:
+ * e.g. "hang" there keeps one worker holding that file until the test kills it. */
+static enum worker_test_hook pool_test_hook(const struct scanner_pool *p, const char *name,
+                                            bool type_only)
 {
     static const struct {
         const char *name;
@@ -382,6 +386,9 @@ static enum worker_test_hook pool_test_hook(const struct scanner_pool *p)
         {"open", WORKER_HOOK_OPEN},         {"edifact-nonsense", WORKER_HOOK_EDIFACT_NONSENSE},
     };
     const char *v = p->conf.test_hooks ? getenv("KIOSK_SCANNER_TEST_FORBIDDEN") : NULL;
+    const char *only = v ? getenv("KIOSK_SCANNER_TEST_FILE") : NULL;
+    if (only && (type_only || !name || strcmp(name, only) != 0))
+        return WORKER_HOOK_NONE;
     for (size_t i = 0; v && i < sizeof(hooks) / sizeof(hooks[0]); i++)
         if (strcmp(v, hooks[i].name) == 0)
             return hooks[i].hook;
@@ -493,7 +500,7 @@ again:
     memset(&req, 0, sizeof(req));
     req.magic = WORKER_REQUEST_MAGIC;
     req.id = id;
-    req.test_hook = pool_test_hook(p);
+    req.test_hook = pool_test_hook(p, name, type_only);
     req.edifact = want_edifact;
     req.type_only = type_only;
     for (size_t k = 0; name && name[k] && k + 1 < sizeof(req.name); k++)

@@ -47,6 +47,8 @@ mkdir -p "$T/plain"; make_csv "$T/plain/list.csv"; stick plain "$T/plain"
 mkdir -p "$T/visitor"; { make_csv /dev/stdout; echo "$MARK"; } > "$T/visitor/bay.csv"; stick visitor "$T/visitor"
 small_image "$IMGDIR/after-cancel.img"
 
+# The reader gate (used once, below): inactive until its FIFOs exist.
+GATE=$T/gate; mkdir -p "$GATE"; export KIOSK_READER_TEST_GATE=$GATE
 start_udevd
 start_daemon --config "$T/kiosk.conf"
 start_watch
@@ -114,28 +116,26 @@ expect_refused plain "no update bundle"
 
 # Pulled out while its bundle is read, with the medium reader hung (SIGSTOP) so that the
 # kiosk's read blocks: the update stops within seconds (the reader is killed) and nothing
-# is installed, not even the small database listed after the big file.
-mkdir -p "$T/big/kiosk-update"; head -c 300M /dev/zero > "$T/big/kiosk-update/huge.bin"
+# is installed, not even the small database listed after the big file.  The evidence
+# waits for the test: with the gate's FIFOs in place (KIOSK_READER_TEST_GATE, testing mode)
+# the service stops once the stick's reader has started, before its first read, and
+# names the reader; the test stops that reader, then lets the service go on into it.
+mkdir -p "$T/big/kiosk-update"; head -c 8M /dev/zero > "$T/big/kiosk-update/huge.bin"
 printf 'Kiosk.Test.Late:0:*:%s\n' "$MARKHEX" > "$T/big/kiosk-update/late.ndb"
 sign_bundle "$T/big/kiosk-update" admin huge.bin late.ndb
-rm -f "$IMGDIR/big.img"; truncate -s 400M "$IMGDIR/big.img"; mkfs.vfat -F 32 "$IMGDIR/big.img" >/dev/null
+rm -f "$IMGDIR/big.img"; truncate -s 64M "$IMGDIR/big.img"; mkfs.vfat -F 32 "$IMGDIR/big.img" >/dev/null
 mcopy -s -i "$IMGDIR/big.img" "$T/big/kiosk-update" ::/ || fail "mcopy big"
 rm -rf "$T/big"
 r=$(sock_cmd "$LOGIN" '{"cmd":"admin-media","action":"update"}' | tail -1)
 echo "$r" | grep -q '"ok": *true' || dfail "arming: $r"
+mkfifo "$GATE/ready" "$GATE/go"
 attach "$IMGDIR/big.img"
-drv=
-for _ in $(seq 2000); do
-    # Once the big file is being copied: the service's reader of this stick.
-    if [ -n "$(find "$T/state" -path '*/bundle-*/huge.bin' -size +1k 2>/dev/null)" ]; then
-        drv=$(pgrep -P "$DAEMON_PID" -f '^kiosk reader' | head -1)
-        break
-    fi
-    sleep 0.005
-done
-[ -n "$drv" ] || dfail "the stick's medium reader was not seen reading"
+drv=$(timeout 60 cat "$GATE/ready") || dfail "the service did not stop at the reader gate"
+rm -f "$GATE/ready"          # later media pass the gate without stopping
+[ -n "$drv" ] && kill -0 "$drv" || dfail "the gate named no live reader: '$drv'"
 kill -STOP "$drv"
-sleep 0.5
+timeout 30 sh -c 'echo go > "$1"' _ "$GATE/go" || dfail "the service did not wait at the gate"
+rm -f "$GATE/go"
 # (a busy loop device is only detached when its last user lets go: the pull is udev's
 # "remove", as t_daemon_removal does it)
 pulled=$(date +%s%N); udevadm trigger --action=remove "$LOOP"

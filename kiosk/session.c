@@ -1191,8 +1191,8 @@ static int session_commit(struct session_ctx *c, struct audit *audit, char **why
 /* ---- session_run, phase by phase ---------------------------------------------------
  * session_run calls the phases below in order; each returns 0 or fails through
  * session_failed, which says in the result why and how much still goes on the audit
- * record (c->record).  session_run's one exit, session_finish, writes that record and
- * lets go of everything. */
+ * record (c->record).  At session_run's one exit, session_audit_end writes that record
+ * and session_ctx_clear lets go of everything, whichever phase the session ended in. */
 
 static void session_ctx_init(struct session_ctx *c, const struct session_params *p)
 {

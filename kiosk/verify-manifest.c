@@ -42,6 +42,90 @@ void verify_manifest_free(struct verify_manifest *m)
 
 /* ---- strict JSON ------------------------------------------------------------------------ */
 
+/* The string at S[*I] (its opening quote), strictly: *I moves past the closing quote.
+ * NULL, or what is wrong (*AT at the escape concerned). */
+static const char *verify_manifest_strict_string(const char *s, size_t len, size_t *pi, size_t *at)
+{
+    size_t i = *pi;
+    for (i++;; i++) {
+        if (i >= len)
+            return "unterminated string";
+        unsigned char u = (unsigned char)s[i];
+        if (u == '"')
+            break;
+        if (u < 0x20)
+            return "control character in a string";
+        if (u != '\\')
+            continue;
+        *at = i;
+        if (++i >= len)
+            return "unterminated string";
+        if (s[i] && strchr("\"\\/bfnrt", s[i]))
+            continue;
+        if (s[i] != 'u' || len - i < 5)
+            return "invalid escape in a string";
+        unsigned v = 0;
+        for (int k = 1; k <= 4; k++) {
+            int h = g_ascii_xdigit_value(s[i + k]);
+            if (h < 0)
+                return "invalid escape in a string";
+            v = v * 16 + (unsigned)h;
+        }
+        if (v == 0)
+            return "NUL character (\\u0000) in a string";
+        i += 4;
+    }
+    *pi = i + 1; /* the closing quote */
+    return NULL;
+}
+
+/* The number at S[*I] (RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?): *I moves
+ * past it.  False when it is not one. */
+static bool verify_manifest_strict_number(const char *s, size_t len, size_t *pi)
+{
+    size_t i = *pi;
+    if (s[i] == '-')
+        i++;
+    if (i < len && s[i] == '0')
+        i++;
+    else if (i < len && g_ascii_isdigit(s[i]))
+        while (i < len && g_ascii_isdigit(s[i]))
+            i++;
+    else
+        return false;
+    if (i < len && s[i] == '.') {
+        if (++i >= len || !g_ascii_isdigit(s[i]))
+            return false;
+        while (i < len && g_ascii_isdigit(s[i]))
+            i++;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= len || !g_ascii_isdigit(s[i]))
+            return false;
+        while (i < len && g_ascii_isdigit(s[i]))
+            i++;
+    }
+    *pi = i;
+    return true;
+}
+
+/* true, false or null at S[*I]: *I moves past it.  False when it is none of them. */
+static bool verify_manifest_strict_word(const char *s, size_t len, size_t *pi)
+{
+    static const char *const words[] = {"true", "false", "null"};
+    for (size_t k = 0; k < G_N_ELEMENTS(words); k++) {
+        size_t n = strlen(words[k]);
+        if (len - *pi >= n && !memcmp(s + *pi, words[k], n)) {
+            *pi += n;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* json-glib 1.6 also takes single-quoted strings, comments and raw control characters,
  * turns "\u0000" into the end of a string and recurses once per nesting level (a deep
  * enough file overflows the stack).  The manifest is checked against RFC 8259, without
@@ -110,77 +194,22 @@ static const char *verify_manifest_strict(const char *s, size_t len, size_t *at)
             continue;
         }
         if (!value_done && c == '"') {
-            for (i++;; i++) {
-                if (i >= len)
-                    return "unterminated string";
-                unsigned char u = (unsigned char)s[i];
-                if (u == '"')
-                    break;
-                if (u < 0x20)
-                    return "control character in a string";
-                if (u != '\\')
-                    continue;
-                *at = i;
-                if (++i >= len)
-                    return "unterminated string";
-                if (s[i] && strchr("\"\\/bfnrt", s[i]))
-                    continue;
-                if (s[i] != 'u' || len - i < 5)
-                    return "invalid escape in a string";
-                unsigned v = 0;
-                for (int k = 1; k <= 4; k++) {
-                    int h = g_ascii_xdigit_value(s[i + k]);
-                    if (h < 0)
-                        return "invalid escape in a string";
-                    v = v * 16 + (unsigned)h;
-                }
-                if (v == 0)
-                    return "NUL character (\\u0000) in a string";
-                i += 4;
-            }
-            i++; /* the closing quote */
+            const char *bad = verify_manifest_strict_string(s, len, &i, at);
+            if (bad)
+                return bad;
             if (want == KEY || want == KEY_OR_CLOSE) {
                 want = COLON;
                 continue;
             }
             value_done = true;
         } else if (!value_done && (c == '-' || g_ascii_isdigit(c))) {
-            if (c == '-')
-                i++;
-            if (i < len && s[i] == '0')
-                i++;
-            else if (i < len && g_ascii_isdigit(s[i]))
-                while (i < len && g_ascii_isdigit(s[i]))
-                    i++;
-            else
+            if (!verify_manifest_strict_number(s, len, &i))
                 return "invalid number";
-            if (i < len && s[i] == '.') {
-                if (++i >= len || !g_ascii_isdigit(s[i]))
-                    return "invalid number";
-                while (i < len && g_ascii_isdigit(s[i]))
-                    i++;
-            }
-            if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-                i++;
-                if (i < len && (s[i] == '+' || s[i] == '-'))
-                    i++;
-                if (i >= len || !g_ascii_isdigit(s[i]))
-                    return "invalid number";
-                while (i < len && g_ascii_isdigit(s[i]))
-                    i++;
-            }
             value_done = true;
         } else if (!value_done) {
-            static const char *const words[] = {"true", "false", "null"};
-            for (size_t k = 0; k < G_N_ELEMENTS(words) && !value_done; k++) {
-                size_t n = strlen(words[k]);
-                if (len - i >= n && !memcmp(s + i, words[k], n)) {
-                    i += n;
-                    value_done = true;
-                }
-            }
-            if (!value_done)
+            if (!verify_manifest_strict_word(s, len, &i))
                 return "unexpected character";
+            value_done = true;
         }
         want = depth == 0 ? END : COMMA_OR_CLOSE;
     }

@@ -201,31 +201,3 @@ int util_write_all(int fd, const void *buf, size_t len)
     }
     return 0;
 }
-
-char *util_json_text(JsonNode *node, bool pretty, gsize *len)
-{
-    JsonGenerator *gen = json_generator_new();
-    json_generator_set_pretty(gen, pretty);
-    if (pretty)
-        json_generator_set_indent(gen, 2);
-    json_generator_set_root(gen, node);
-    gsize n = 0;
-    char *raw = json_generator_to_data(gen, &n);
-    g_object_unref(gen);
-    /* Structural white space is only ' ' and '\n' (pretty); json-glib escapes '\n' in
-     * strings, so any other control byte is inside a string and gets \u00XX. */
-    GString *out = g_string_sized_new(n + 16);
-    for (gsize i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)raw[i];
-        if (ch < 0x20 && ch != '\n')
-            g_string_append_printf(out, "\\u%04x", ch);
-        else if (ch == 0x7f)
-            g_string_append(out, "\\u007f");
-        else
-            g_string_append_c(out, (char)ch);
-    }
-    g_free(raw);
-    if (len)
-        *len = out->len;
-    return g_string_free(out, FALSE);
-}

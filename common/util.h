@@ -46,10 +46,3 @@ void util_test_hold(const char *fifo, const char *tag);
 int util_write_all(int fd, const void *buf, size_t len);
 
 #endif
-
-#include <json-glib/json-glib.h>
-
-/* Serialize NODE as JSON text (newly allocated; *len may be NULL).  Unlike a bare
- * JsonGenerator it escapes every control character (json-glib 1.6 leaves U+0001-U+001F
- * raw, which makes invalid JSON of a hostile file name or volume label). */
-char *util_json_text(JsonNode *node, bool pretty, gsize *len);

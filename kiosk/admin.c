@@ -369,6 +369,8 @@ int admin_login(const char *state_path, int lockout_seconds, const char *passwor
         s.failures = 0;
         s.last_login = now;
     } else {
+        /* The lockout runs from when the failure is known: Argon2id took a while. */
+        now = g_get_real_time() / G_USEC_PER_SEC;
         s.failures++;
         s.last_failure = now;
         if (s.failures >= ADMIN_MAX_FAILURES) {

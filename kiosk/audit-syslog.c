@@ -1,5 +1,6 @@
 /* audit-syslog.c - severities and journald fields of the audit records (audit-syslog.h). */
 #include "kiosk/audit-syslog.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -8,29 +9,6 @@
 
 /* A refinement by the record's fields: returns the priority (DEF when nothing special). */
 typedef int (*audit_syslog_refine_fn)(JsonObject *rec, int def);
-
-static gint64 audit_syslog_int(JsonObject *rec, const char *key)
-{
-    JsonNode *n = rec ? json_object_get_member(rec, key) : NULL;
-    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64
-               ? json_node_get_int(n)
-               : 0;
-}
-
-static const char *audit_syslog_str(JsonObject *rec, const char *key)
-{
-    JsonNode *n = rec ? json_object_get_member(rec, key) : NULL;
-    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
-               ? json_node_get_string(n)
-               : NULL;
-}
-
-static bool audit_syslog_false(JsonObject *rec, const char *key)
-{
-    JsonNode *n = rec ? json_object_get_member(rec, key) : NULL;
-    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN &&
-           !json_node_get_boolean(n);
-}
 
 /* file: by verdict. */
 static int audit_syslog_file(JsonObject *rec, int def)
@@ -42,7 +20,7 @@ static int audit_syslog_file(JsonObject *rec, int def)
         {"clean", LOG_INFO},   {"skipped", LOG_INFO},     {"blocked", LOG_NOTICE},
         {"error", LOG_NOTICE}, {"infected", LOG_WARNING},
     };
-    const char *v = audit_syslog_str(rec, "verdict");
+    const char *v = json_member_string(rec, "verdict", NULL);
     for (size_t i = 0; v && i < G_N_ELEMENTS(verdicts); i++)
         if (!strcmp(v, verdicts[i].verdict))
             return verdicts[i].priority;
@@ -52,10 +30,10 @@ static int audit_syslog_file(JsonObject *rec, int def)
 /* session-end: malware found is a warning; files held back or nothing delivered a notice. */
 static int audit_syslog_session_end(JsonObject *rec, int def)
 {
-    if (audit_syslog_int(rec, "infected") > 0)
+    if (json_member_int(rec, "infected", 0) > 0)
         return LOG_WARNING;
-    if (audit_syslog_int(rec, "blocked") > 0 || audit_syslog_int(rec, "errors") > 0 ||
-        g_strcmp0(audit_syslog_str(rec, "status"), "delivered") != 0)
+    if (json_member_int(rec, "blocked", 0) > 0 || json_member_int(rec, "errors", 0) > 0 ||
+        g_strcmp0(json_member_string(rec, "status", NULL), "delivered") != 0)
         return LOG_NOTICE;
     return def;
 }
@@ -63,9 +41,9 @@ static int audit_syslog_session_end(JsonObject *rec, int def)
 /* Installs and updates: refused ones are warnings. */
 static int audit_syslog_ok(JsonObject *rec, int def)
 {
-    return audit_syslog_false(rec, "ok") ||
-                   !g_strcmp0(audit_syslog_str(rec, "result"), "refused") ||
-                   !g_strcmp0(audit_syslog_str(rec, "result"), "failed")
+    return !json_member_bool(rec, "ok", true) ||
+                   !g_strcmp0(json_member_string(rec, "result", NULL), "refused") ||
+                   !g_strcmp0(json_member_string(rec, "result", NULL), "failed")
                ? LOG_WARNING
                : def;
 }
@@ -73,7 +51,7 @@ static int audit_syslog_ok(JsonObject *rec, int def)
 /* admin-login-failed: a lockout (repeated failures) is an error. */
 static int audit_syslog_login_failed(JsonObject *rec, int def)
 {
-    return audit_syslog_int(rec, "locked_until") > 0 ? LOG_ERR : def;
+    return json_member_int(rec, "locked_until", 0) > 0 ? LOG_ERR : def;
 }
 
 /* media-removed: a stick pulled during its check. */
@@ -89,7 +67,7 @@ static int audit_syslog_removed(JsonObject *rec, int def)
 /* publication: a delivery that cannot reach the share (retried later) is a warning. */
 static int audit_syslog_publication(JsonObject *rec, int def)
 {
-    return !g_strcmp0(audit_syslog_str(rec, "state"), "failed") ? LOG_WARNING : def;
+    return !g_strcmp0(json_member_string(rec, "state", NULL), "failed") ? LOG_WARNING : def;
 }
 
 /* One row per record type (docs/logging.md lists them).  A type not here is notice. */
@@ -170,7 +148,7 @@ void audit_syslog_send(const char *type, JsonObject *rec, guint64 seq, const cha
     audit_syslog_message_id(type, id);
     char *f_id = g_strconcat("MESSAGE_ID=", id, NULL);
     char *f_event = g_strconcat("KIOSK_EVENT=", type, NULL);
-    const char *session = audit_syslog_str(rec, "session");
+    const char *session = json_member_string(rec, "session", NULL);
     char *f_session = session ? g_strconcat("SESSION=", session, NULL) : NULL;
     char *f_seq = g_strdup_printf("KIOSK_SEQ=%" G_GUINT64_FORMAT, seq);
     JsonNode *tm = rec ? json_object_get_member(rec, "testing_mode") : NULL;

@@ -8,6 +8,7 @@
 #include "kiosk/audit.h"
 #include "kiosk/audit-syslog.h"
 
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -310,7 +311,7 @@ static int audit_format(const struct audit *a, uint64_t seq, const char *prev, c
     rec = NULL; /* transferred */
 
     gsize len;
-    line = util_json_text(root, false, &len);
+    line = json_text(root, false, &len);
     /* A record must be one line of valid UTF-8, or verify could not read it back. */
     if (!line || memchr(line, '\n', len) || !g_utf8_validate(line, (gssize)len, NULL))
         goto out;
@@ -894,6 +895,144 @@ static int audit_fail(struct audit_verify_result *res, uint64_t line, char *why,
     return KERR_CORRUPT;
 }
 
+/* Accept the good record OBJ (hash H) of the current line: 0, or KERR_CORRUPT. */
+static int audit_verify_accept(struct audit_verify_ctx *c, JsonObject *obj, const char *h)
+{
+    char *bad = audit_accept(c, obj, h);
+    return bad ? audit_fail(c->res, c->lineno, bad, c->res->records) : 0;
+}
+
+/* The line after one that is not a record (fault F, record OBJ, hash H; WHY is taken):
+ * only the recovery naming it may follow.  0, or KERR_CORRUPT. */
+static int audit_verify_after_torn(struct audit_verify_ctx *c, enum audit_fault f, JsonObject *obj,
+                                   const char *h, char *why)
+{
+    struct audit_pending *p = &c->pend;
+    g_free(why);
+    if (f != AUDIT_OK || !audit_is_recovery_of(obj, p))
+        return audit_fail(c->res, p->lineno, g_steal_pointer(&p->why), c->res->records);
+    audit_note(c->res,
+               "line %" G_GUINT64_FORMAT ": an incomplete record (a write was "
+               "cut: power loss, full disk or crash) at byte %lld; recovered "
+               "by record %" G_GINT64_FORMAT " (line %" G_GUINT64_FORMAT ")",
+               p->lineno, (long long)p->off, json_object_get_int_member(obj, "seq"), c->lineno);
+    g_free(p->why);
+    memset(p, 0, sizeof(*p));
+    return audit_verify_accept(c, obj, h);
+}
+
+/* The line after P, whose prev is not the hash of the line before it (record OBJ or NULL;
+ * WHY is taken).  When this line vouches for P (its prev is P's hash), P is intact: the
+ * line before it changed.  Always KERR_CORRUPT. */
+static int audit_verify_after_prev(struct audit_verify_ctx *c, JsonObject *obj, bool too_long,
+                                   char *why)
+{
+    struct audit_pending *p = &c->pend;
+    struct audit_verify_result *res = c->res;
+    g_free(why);
+    if (!too_long && obj &&
+        !g_strcmp0(json_object_get_string_member_with_default(obj, "prev", ""), p->hash))
+        return audit_fail(res, p->lineno - 1,
+                          g_strdup_printf("record changed: its SHA-256 is not what the next "
+                                          "record (line %" G_GUINT64_FORMAT ") says",
+                                          p->lineno),
+                          res->records - 1);
+    return audit_fail(res, p->lineno, g_steal_pointer(&p->why), res->records);
+}
+
+/* One line of the log (at byte OFF; TERM: it ends with '\n'; TOO_LONG: cut at the
+ * limit) against the chain so far.  0 to read on, or KERR_CORRUPT. */
+static int audit_verify_line(struct audit_verify_ctx *c, JsonParser *parser, const char *line,
+                             size_t len, off_t off, bool term, bool too_long)
+{
+    char h[65], *why = NULL;
+    JsonObject *obj = NULL;
+    struct audit_pending *p = &c->pend;
+    c->lineno++;
+    util_sha256_hex(line, len, h);
+    /* After a line that is not a record, the next must chain to its bytes. */
+    const char *want_prev = p->fault == AUDIT_NOT_RECORD ? p->hash : c->prev;
+    enum audit_fault f;
+    if (too_long) {
+        f = AUDIT_BAD;
+        why = g_strdup_printf("record longer than %d bytes", AUDIT_MAX_LINE);
+    } else {
+        f = audit_check_line(parser, line, len, c->res->records + 1, want_prev, &obj, &why);
+    }
+    if (p->fault == AUDIT_NOT_RECORD)
+        return audit_verify_after_torn(c, f, obj, h, why);
+    if (p->fault == AUDIT_PREV)
+        return audit_verify_after_prev(c, obj, too_long, why);
+    if (f == AUDIT_OK) {
+        g_free(why);
+        return audit_verify_accept(c, obj, h);
+    }
+    if (f == AUDIT_BAD)
+        return audit_fail(c->res, c->lineno, why, c->res->records);
+    /* AUDIT_NOT_RECORD or AUDIT_PREV: decided by the next line. */
+    p->fault = f;
+    p->terminated = term;
+    p->lineno = c->lineno;
+    p->off = off;
+    g_strlcpy(p->hash, h, sizeof(p->hash));
+    p->why = why;
+    return 0;
+}
+
+/* The end of the log with a fault still pending: 0, or KERR_CORRUPT. */
+static int audit_verify_last(struct audit_verify_ctx *c)
+{
+    struct audit_pending *p = &c->pend;
+    struct audit_verify_result *res = c->res;
+    if (p->fault == AUDIT_NOT_RECORD && p->terminated) /* a whole line: not a cut write */
+        return audit_fail(res, p->lineno, g_steal_pointer(&p->why), res->records);
+    if (p->fault == AUDIT_NOT_RECORD) {
+        /* The last line: a torn write not yet recovered (the next record will be). */
+        audit_note(res,
+                   "line %" G_GUINT64_FORMAT ": the last line is incomplete (a write was "
+                   "cut: power loss, full disk or crash); the next record written records "
+                   "its recovery",
+                   p->lineno);
+        return 0;
+    }
+    if (p->fault != AUDIT_PREV)
+        return 0;
+    /* The last record does not chain.  An anchor naming it vouches for it. */
+    bool vouched = false;
+    for (size_t i = 0; c->o && i < c->o->n_anchors; i++)
+        if (!strcmp(c->o->anchors[i].hash, p->hash))
+            vouched = true;
+    if (!vouched && p->lineno <= 1)
+        return audit_fail(res, p->lineno, g_steal_pointer(&p->why), res->records);
+    return audit_fail(res, p->lineno - 1,
+                      g_strdup_printf("record changed: its SHA-256 is not what the next "
+                                      "record (line %" G_GUINT64_FORMAT ") says%s",
+                                      p->lineno,
+                                      vouched ? "" : " (or that record's prev was changed)"),
+                      res->records - 1);
+}
+
+/* Every anchor the caller gave was seen, unchanged: 0, or KERR_CORRUPT (records were cut
+ * from the end). */
+static int audit_verify_anchors(struct audit_verify_ctx *c)
+{
+    struct audit_verify_result *res = c->res;
+    for (size_t i = 0; c->o && i < c->o->n_anchors; i++) {
+        const struct audit_anchor *an = &c->o->anchors[i];
+        if (!c->anchor_seen[i])
+            return audit_fail(res, c->lineno + 1,
+                              g_strdup_printf("the log ends at record %" G_GUINT64_FORMAT
+                                              ", before record "
+                                              "%" G_GUINT64_FORMAT " that the %s names: records "
+                                              "were cut from its end (or it was replaced)",
+                                              res->head.seq, an->seq, an->what),
+                              res->records);
+        audit_note(res, "%s: record %" G_GUINT64_FORMAT " present and unchanged", an->what,
+                   an->seq);
+    }
+    return 0;
+}
+
 int audit_verify_log(const char *path, const struct audit_verify_opts *o,
                      struct audit_verify_result *res)
 {
@@ -918,129 +1057,13 @@ int audit_verify_log(const char *path, const struct audit_verify_opts *o,
     if (rd.fd < 0)
         goto out;
     rd.line = g_byte_array_new();
-
-    while ((n = audit_reader_next(&rd, &line, &len, &off, &term, &too_long)) > 0) {
-        char h[65], *why = NULL;
-        JsonObject *obj = NULL;
-        c.lineno++;
-        util_sha256_hex(line, len, h);
-        struct audit_pending *p = &c.pend;
-        /* After a line that is not a record, the next must chain to its bytes. */
-        const char *want_prev = p->fault == AUDIT_NOT_RECORD ? p->hash : c.prev;
-        enum audit_fault f;
-        if (too_long) {
-            f = AUDIT_BAD;
-            why = g_strdup_printf("record longer than %d bytes", AUDIT_MAX_LINE);
-        } else {
-            f = audit_check_line(parser, line, len, res->records + 1, want_prev, &obj, &why);
-        }
-        if (p->fault == AUDIT_NOT_RECORD) {
-            /* Only the recovery naming it may follow a line that is not a record. */
-            if (f == AUDIT_OK && audit_is_recovery_of(obj, p)) {
-                audit_note(res,
-                           "line %" G_GUINT64_FORMAT ": an incomplete record (a write was "
-                           "cut: power loss, full disk or crash) at byte %lld; recovered "
-                           "by record %" G_GINT64_FORMAT " (line %" G_GUINT64_FORMAT ")",
-                           p->lineno, (long long)p->off, json_object_get_int_member(obj, "seq"),
-                           c.lineno);
-                g_free(p->why);
-                memset(p, 0, sizeof(*p));
-                g_free(why);
-                char *bad = audit_accept(&c, obj, h);
-                if (bad) {
-                    r = audit_fail(res, c.lineno, bad, res->records);
-                    goto out;
-                }
-                continue;
-            }
-            g_free(why);
-            r = audit_fail(res, p->lineno, g_steal_pointer(&p->why), res->records);
-            goto out;
-        }
-        if (p->fault == AUDIT_PREV) {
-            /* Line P's prev is not the hash of the line before it.  When this line vouches
-             * for line P (its prev is P's hash), P is intact: the line before it changed. */
-            g_free(why);
-            if (!too_long && obj &&
-                !g_strcmp0(json_object_get_string_member_with_default(obj, "prev", ""), p->hash)) {
-                r = audit_fail(res, p->lineno - 1,
-                               g_strdup_printf("record changed: its SHA-256 is not what the next "
-                                               "record (line %" G_GUINT64_FORMAT ") says",
-                                               p->lineno),
-                               res->records - 1);
-            } else {
-                r = audit_fail(res, p->lineno, g_steal_pointer(&p->why), res->records);
-            }
-            goto out;
-        }
-        if (f == AUDIT_OK) {
-            g_free(why);
-            char *bad = audit_accept(&c, obj, h);
-            if (bad) {
-                r = audit_fail(res, c.lineno, bad, res->records);
-                goto out;
-            }
-            continue;
-        }
-        if (f == AUDIT_BAD) {
-            r = audit_fail(res, c.lineno, why, res->records);
-            goto out;
-        }
-        /* AUDIT_NOT_RECORD or AUDIT_PREV: decided by the next line. */
-        p->fault = f;
-        p->terminated = term;
-        p->lineno = c.lineno;
-        p->off = off;
-        g_strlcpy(p->hash, h, sizeof(p->hash));
-        p->why = why;
-    }
-    if (n < 0)
-        goto out;
-    if (c.pend.fault == AUDIT_NOT_RECORD && c.pend.terminated) {
-        /* A whole line that is not a record: not a cut write (those lack their '\n'). */
-        r = audit_fail(res, c.pend.lineno, g_steal_pointer(&c.pend.why), res->records);
-        goto out;
-    } else if (c.pend.fault == AUDIT_NOT_RECORD) {
-        /* The last line: a torn write not yet recovered (the next record will be). */
-        audit_note(res,
-                   "line %" G_GUINT64_FORMAT ": the last line is incomplete (a write was "
-                   "cut: power loss, full disk or crash); the next record written records "
-                   "its recovery",
-                   c.pend.lineno);
-    } else if (c.pend.fault == AUDIT_PREV) {
-        /* The last record does not chain.  An anchor naming it vouches for it. */
-        bool vouched = false;
-        for (size_t i = 0; o && i < o->n_anchors; i++)
-            if (!strcmp(o->anchors[i].hash, c.pend.hash))
-                vouched = true;
-        if (vouched || c.pend.lineno > 1)
-            r = audit_fail(res, c.pend.lineno - 1,
-                           g_strdup_printf("record changed: its SHA-256 is not what the next "
-                                           "record (line %" G_GUINT64_FORMAT ") says%s",
-                                           c.pend.lineno,
-                                           vouched ? "" : " (or that record's prev was changed)"),
-                           res->records - 1);
-        else
-            r = audit_fail(res, c.pend.lineno, g_steal_pointer(&c.pend.why), res->records);
-        goto out;
-    }
-    for (size_t i = 0; o && i < o->n_anchors; i++) {
-        const struct audit_anchor *an = &o->anchors[i];
-        if (c.anchor_seen[i]) {
-            audit_note(res, "%s: record %" G_GUINT64_FORMAT " present and unchanged", an->what,
-                       an->seq);
-            continue;
-        }
-        r = audit_fail(res, c.lineno + 1,
-                       g_strdup_printf("the log ends at record %" G_GUINT64_FORMAT
-                                       ", before record "
-                                       "%" G_GUINT64_FORMAT " that the %s names: records were "
-                                       "cut from its end (or it was replaced)",
-                                       res->head.seq, an->seq, an->what),
-                       res->records);
-        goto out;
-    }
-    r = 0;
+    int bad = 0;
+    while (!bad && (n = audit_reader_next(&rd, &line, &len, &off, &term, &too_long)) > 0)
+        bad = audit_verify_line(&c, parser, line, len, off, term, too_long);
+    if (bad)
+        r = bad;
+    else if (n >= 0 && (r = audit_verify_last(&c)) == 0)
+        r = audit_verify_anchors(&c);
 out:
     if (rd.fd >= 0) {
         int saved = errno;

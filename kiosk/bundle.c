@@ -2,6 +2,7 @@
 #include "kiosk/bundle.h"
 #include "kiosk/report.h"
 
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/reason.h"
 #include "common/log.h"
@@ -583,6 +584,61 @@ static int bundle_install(const struct kiosk_config *cfg, const struct policy *p
     return failures;
 }
 
+/* The policy a stick is opened with when no valid one is installed (the very thing a
+ * bundle may fix): the defaults, the medium reader, every filesystem it reads.  NULL with
+ * *why if it does not load. */
+static struct policy *bundle_builtin_policy(char **why)
+{
+    static const char builtin[] = "[policy]\nname=built-in (admin stick)\nversion=0\n";
+    struct policy *pol = NULL;
+    if (policy_load_data(builtin, sizeof(builtin) - 1, "(built-in)", &pol, NULL) != 0) {
+        *why = g_strdup("internal error: the built-in policy does not load");
+        return NULL;
+    }
+    return pol;
+}
+
+/* List the top of each readable volume of M and one level below, nothing deeper, into
+ * ENTRIES, within W's deadline. */
+static void bundle_walk_top(struct media *m, const struct policy *pol, struct bundle_watch *w,
+                            GPtrArray *entries)
+{
+    struct walk_limits lim = {
+        .max_files = 10000,
+        .max_bytes = UINT64_MAX / 2,
+        .max_file_size = UINT64_MAX / 2,
+        .max_depth = 1,
+        .deadline_us = w->deadline,
+        .stop = &w->stop,
+    };
+    struct walk_stats stats = {0};
+    for (size_t i = 0; i < m->n_volumes; i++) {
+        char *wwhy = NULL;
+        if (m->volumes[i].readable &&
+            media_walk(m, &m->volumes[i], pol, &lim, &stats, entries, &wwhy) != 0)
+            log_warn("administrator's stick, volume %zu: %s", i + 1, wwhy ? wwhy : "?");
+        g_free(wwhy);
+    }
+}
+
+/* What an update did (BINFO and ITEMS are taken), for the screen and, the same, the
+ * "admin-update" audit record; WHY when refused (RC). */
+static JsonObject *bundle_record(struct audit *a, JsonObject *binfo, JsonArray *items,
+                                 int installed, int rc, const char *why)
+{
+    JsonObject *res = json_object_new();
+    json_object_set_object_member(res, "bundle", binfo);
+    json_object_set_array_member(res, "items", items);
+    json_object_set_int_member(res, "installed", installed);
+    json_object_set_string_member(res, "result", rc == 0 ? "installed" : "refused");
+    if (why)
+        bundle_json_reason(res, why);
+    /* The record carries everything the screen gets. */
+    if (a && (audit_append(a, "admin-update", res) != 0 || audit_sync(a) != 0))
+        log_error("audit: cannot record the admin update");
+    return res;
+}
+
 int bundle_apply(const char *source, const struct kiosk_config *cfg, const struct policy *pol,
                  struct audit *a, volatile gint *cancel, JsonObject **out, char **why)
 {
@@ -600,20 +656,20 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
     /* Without a valid installed policy (the very thing a bundle may fix), the stick is
      * opened with the defaults: the medium reader, every filesystem it reads. */
     struct policy *fallback = NULL;
-    if (!pol) {
-        static const char builtin[] = "[policy]\nname=built-in (admin stick)\nversion=0\n";
-        if (policy_load_data(builtin, sizeof(builtin) - 1, "(built-in)", &fallback, NULL) != 0) {
-            *why = g_strdup("internal error: the built-in policy does not load");
-            g_ptr_array_free(entries, TRUE);
-            json_object_unref(binfo);
-            json_array_unref(items);
-            return KERR_SYSTEM;
-        }
-        pol = fallback;
+    if (!pol && !(pol = fallback = bundle_builtin_policy(why))) {
+        g_ptr_array_free(entries, TRUE);
+        g_ptr_array_free(src.entries, TRUE);
+        json_object_unref(binfo);
+        json_array_unref(items);
+        return KERR_SYSTEM;
     }
     json_object_set_string_member(binfo, "source", source);
     tag = g_strdup_printf("admin-%08x", g_random_int());
-    rc = media_open(source, pol, cfg->run_dir, tag, cancel, &m, why);
+    /* The reader's test hooks in testing mode, as for a visitor's stick. */
+    struct media_conf mc = {.run_dir = cfg->run_dir,
+                            .reader_user = cfg->media_reader_user,
+                            .test_hooks = cfg->accept_loop};
+    rc = media_open(source, pol, &mc, tag, cancel, &m, why);
     if (rc != 0)
         goto record;
     /* From the first look at the stick's folders to the last byte read. */
@@ -621,24 +677,8 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
     w.cancel = cancel;
     w.deadline = g_get_monotonic_time() + BUNDLE_TIME_LIMIT_US;
     wt = g_thread_new("kiosk-bundle-watch", bundle_watch_main, &w);
-    /* The top of each volume and one level below, nothing deeper. */
-    struct walk_limits lim = {
-        .max_files = 10000,
-        .max_bytes = UINT64_MAX / 2,
-        .max_file_size = UINT64_MAX / 2,
-        .max_depth = 1,
-        .deadline_us = w.deadline,
-        .stop = &w.stop,
-    };
-    struct walk_stats stats = {0};
     src.m = m;
-    for (size_t i = 0; i < m->n_volumes; i++) {
-        char *wwhy = NULL;
-        if (m->volumes[i].readable &&
-            media_walk(m, &m->volumes[i], pol, &lim, &stats, src.entries, &wwhy) != 0)
-            log_warn("administrator's stick, volume %zu: %s", i + 1, wwhy ? wwhy : "?");
-        g_free(wwhy);
-    }
+    bundle_walk_top(m, pol, &w, src.entries);
     if (!bundle_find(&src)) {
         *why = g_strdup("no update bundle on this medium: put the signed files in a folder "
                         "named " BUNDLE_DIR_NAME " at the top of the stick");
@@ -680,19 +720,7 @@ record:
     media_close(m);
     if (priv)
         util_rm_rf(priv);
-    JsonObject *res = json_object_new();
-    json_object_set_object_member(res, "bundle", binfo);
-    json_object_set_array_member(res, "items", items);
-    json_object_set_int_member(res, "installed", installed);
-    json_object_set_string_member(res, "result", rc == 0 ? "installed" : "refused");
-    if (rc != 0 && *why)
-        bundle_json_reason(res, *why);
-    if (a) {
-        /* The record carries everything the screen gets. */
-        if (audit_append(a, "admin-update", res) != 0 || audit_sync(a) != 0)
-            log_error("audit: cannot record the admin update");
-    }
-    *out = res;
+    *out = bundle_record(a, binfo, items, installed, rc, rc != 0 ? *why : NULL);
     policy_free(fallback);
     g_ptr_array_free(entries, TRUE);
     g_ptr_array_free(src.entries, TRUE);
@@ -872,7 +900,7 @@ int bundle_export_dir(const struct kiosk_config *cfg, const char *parent, char *
     JsonObject *st = admin_status_json(cfg, 50);
     JsonNode *sn = json_node_init_object(json_node_alloc(), st);
     gsize slen = 0;
-    char *stext = util_json_text(sn, true, &slen);
+    char *stext = json_text(sn, true, &slen);
     json_node_unref(sn);
     json_object_unref(st);
     char *spath = g_build_filename(dest, "status.json", NULL);

@@ -1,6 +1,7 @@
 /* cli.c - option parsing, help, usage errors and failures for every kiosk(8) command
  * (cli.h). */
 #include "kiosk/cli.h"
+#include "common/json.h"
 #include "common/util.h"
 
 #include <json-glib/json-glib.h>
@@ -26,7 +27,7 @@ static void cli_print_failure(struct cli *c, const char *msg)
         json_object_set_string_member(o, "status", "failed");
         json_object_set_string_member(o, "error", msg);
         JsonNode *n = json_node_init_object(json_node_alloc(), o);
-        char *text = util_json_text(n, false, NULL);
+        char *text = json_text(n, false, NULL);
         printf("%s\n", text);
         fflush(stdout);
         g_free(text);

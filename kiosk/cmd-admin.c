@@ -10,6 +10,7 @@
  *   kiosk admin apply [OPTIONS] SOURCE            apply a signed update bundle (bundle.h)
  *
  * Exit status: 0 done, 1 refused or failed, 2 usage. */
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -115,7 +116,7 @@ static int cmd_admin_parse(int argc, char **argv, const char *cmd, const char *p
 static void cmd_admin_print_json(JsonObject *o)
 {
     JsonNode *n = json_node_init_object(json_node_alloc(), o);
-    char *text = util_json_text(n, true, NULL);
+    char *text = json_text(n, true, NULL);
     printf("%s\n", text);
     g_free(text);
     json_node_unref(n);

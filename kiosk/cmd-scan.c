@@ -1,4 +1,5 @@
 /* cmd-scan.c - `kiosk scan`: run the quarantine pipeline once, headless. */
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -9,6 +10,7 @@
 #include "kiosk/handoff.h"
 #include "kiosk/media.h"
 #include "kiosk/session.h"
+#include "kiosk/sigdb.h"
 #include "policy/policy.h"
 #include "scanner/pool.h"
 #include "scanner/scanner.h"
@@ -233,37 +235,193 @@ static void cmd_scan_publish(struct handoff *ho, const struct kiosk_config *cfg,
     audit_close(audit);
 }
 
-int cmd_scan(int argc, char **argv)
+/* --details-json TEXT: the details object (new reference), or NULL when it is none. */
+static JsonObject *cmd_scan_details(const char *text)
 {
-    const char *config_path = NULL, *o_policy = NULL, *o_staging = NULL, *o_sigs = NULL,
-               *o_audit = NULL, *o_run = NULL, *o_workers = NULL, *o_details = NULL,
-               *o_target = NULL, *o_work = NULL, *o_key = NULL;
-    gboolean json = FALSE, testing = FALSE;
-    struct handoff *ho = NULL;
-    struct cmd_scan_pub pub = {0};
+    JsonNode *dn = json_from_string(text, NULL);
+    JsonObject *details =
+        dn && JSON_NODE_HOLDS_OBJECT(dn) ? json_object_ref(json_node_get_object(dn)) : NULL;
+    if (dn)
+        json_node_unref(dn);
+    return details;
+}
+
+/* The delivery cannot be prepared (WHY): that goes on record, as the service does. */
+static void cmd_scan_record_refusal(const struct kiosk_config *cfg, const char *why)
+{
+    struct audit *a = NULL;
+    if (audit_open(cfg->audit_log, &a) != 0)
+        return;
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "target", cfg->target);
+    json_object_set_string_member(o, "error", why);
+    if (audit_append(a, "staging-refused", o) != 0 || audit_sync(a) != 0)
+        log_error("the audit log %s could not record the refusal", cfg->audit_log);
+    json_object_unref(o);
+    audit_close(a);
+}
+
+/* NSCAN sandboxed scanner workers with POL's options, and what they loaded in the log. */
+static int cmd_scan_start_pool(const struct kiosk_config *cfg, const struct policy *pol, int nscan,
+                               struct scanner_pool **pool, char **why)
+{
+    gint64 t0 = g_get_monotonic_time();
+    int rc =
+        sigdb_pool_new(pol, cfg->signatures, nscan, SCANNER_POOL_USER, cfg->run_dir, pool, why);
+    if (rc != 0)
+        return rc;
+    const struct scanner_info *si = scanner_pool_info(*pool);
+    log_info("engine loaded in %.2f s: ClamAV %s, %u signatures, database %s",
+             (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC, si->engine_version,
+             si->signatures, si->db_version);
+    if (si->test_signatures)
+        log_warn("TEST SIGNATURES: %s holds the kiosk's test database, not real signatures",
+                 cfg->signatures);
+    return 0;
+}
+
+/* SIGINT, SIGTERM, SIGHUP cancel the session (it ends, recorded, delivering nothing). */
+static void cmd_scan_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = cmd_scan_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+/* The verdict cache when configured and usable, else NULL (every file is scanned). */
+static struct verdict_cache *cmd_scan_open_cache(const struct kiosk_config *cfg)
+{
+    struct verdict_cache *vcache = NULL;
+    char *why = NULL;
+    if (!cfg->cache)
+        return NULL;
+    char *cpath = config_cache_path(cfg);
+    if (verdict_cache_open(cpath, (size_t)cfg->cache_max_entries, &vcache, &why) != 0)
+        log_warn("%s; every file is scanned", why); /* not a reason to refuse the scan */
+    g_free(why);
+    g_free(cpath);
+    return vcache;
+}
+
+/* --json: the result, with where its publication stands. */
+static void cmd_scan_print_json(const struct session_result *res, const struct cmd_scan_pub *pub)
+{
+    JsonNode *n = session_result_to_json(res);
+    JsonObject *o = json_node_get_object(n);
+    if (res->outbox) {
+        JsonObject *po = json_object_new();
+        json_object_set_string_member(po, "target", res->target);
+        json_object_set_string_member(po, "state", pub->state);
+        json_object_set_string_member(po, "location",
+                                      pub->location ? pub->location : res->delivery);
+        if (pub->error)
+            json_object_set_string_member(po, "error", pub->error);
+        else
+            json_object_set_null_member(po, "error");
+        json_object_set_object_member(o, "publication", po);
+        json_object_set_string_member(o, "outbox", res->outbox);
+        if (res->sign_key_id[0])
+            json_object_set_string_member(o, "signing_key_id", res->sign_key_id);
+        else
+            json_object_set_null_member(o, "signing_key_id");
+    }
+    char *text = json_text(n, false, NULL);
+    printf("%s\n", text);
+    g_free(text);
+    json_node_unref(n);
+}
+
+/* kiosk scan's options (cmd_scan_entries). */
+struct cmd_scan_opts {
+    const char *config, *policy, *staging, *sigs, *audit, *run, *workers, *details, *target, *work,
+        *key;
+    gboolean json, testing;
+};
+
+#define CMD_SCAN_N_ENTRIES 14
+
+/* The option table of kiosk scan, filling O. */
+static void cmd_scan_entries(struct cmd_scan_opts *o, GOptionEntry entries[CMD_SCAN_N_ENTRIES])
+{
     const GOptionEntry opts[] = {
-        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Settings file", "FILE"},
-        {"policy", 0, 0, G_OPTION_ARG_FILENAME, &o_policy, "Policy file", "FILE"},
-        {"target", 0, 0, G_OPTION_ARG_STRING, &o_target,
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config, "Settings file", "FILE"},
+        {"policy", 0, 0, G_OPTION_ARG_FILENAME, &o->policy, "Policy file", "FILE"},
+        {"target", 0, 0, G_OPTION_ARG_STRING, &o->target,
          "Where deliveries go: dir:PATH or smb://HOST[:PORT]/SHARE/PATH", "SPEC"},
-        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &o_staging, "Staging share (a local target)",
+        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &o->staging, "Staging share (a local target)",
          "DIR"},
-        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_work, "Private work area (spool, outbox)",
+        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->work, "Private work area (spool, outbox)",
          "DIR"},
-        {"signing-key", 0, 0, G_OPTION_ARG_FILENAME, &o_key, "Delivery signing key", "FILE"},
-        {"signatures", 0, 0, G_OPTION_ARG_FILENAME, &o_sigs, "ClamAV signature folder", "DIR"},
-        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o_audit, "Audit log", "FILE"},
-        {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_run, "Mount points and runtime files", "DIR"},
-        {"workers", 0, 0, G_OPTION_ARG_STRING, &o_workers, "Scanner processes (0: one per core)",
+        {"signing-key", 0, 0, G_OPTION_ARG_FILENAME, &o->key, "Delivery signing key", "FILE"},
+        {"signatures", 0, 0, G_OPTION_ARG_FILENAME, &o->sigs, "ClamAV signature folder", "DIR"},
+        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o->audit, "Audit log", "FILE"},
+        {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->run, "Mount points and runtime files", "DIR"},
+        {"workers", 0, 0, G_OPTION_ARG_STRING, &o->workers, "Scanner processes (0: one per core)",
          "N"},
-        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as one JSON object", NULL},
-        {"details-json", 0, 0, G_OPTION_ARG_STRING, &o_details,
+        {"json", 0, 0, G_OPTION_ARG_NONE, &o->json, "Print the result as one JSON object", NULL},
+        {"details-json", 0, 0, G_OPTION_ARG_STRING, &o->details,
          "Session details as the screen sends them, e.g. '{\"vessel\":\"...\",\"imo\":\"...\"}'",
          "JSON"},
-        {"testing", 0, 0, G_OPTION_ARG_NONE, &testing,
+        {"testing", 0, 0, G_OPTION_ARG_NONE, &o->testing,
          "The test suite's hooks work (the session and its manifest say testing mode)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
+    G_STATIC_ASSERT(G_N_ELEMENTS(opts) == CMD_SCAN_N_ENTRIES);
+    memcpy(entries, opts, sizeof(opts));
+}
+
+/* The settings: the file, then what the command line overrides. */
+static int cmd_scan_config(const struct cmd_scan_opts *o, int workers, struct kiosk_config **out,
+                           char **why)
+{
+    int rc = config_load(o->config, out, why);
+    if (rc != 0)
+        return rc;
+    struct kiosk_config *cfg = *out;
+    config_override(&cfg->policy, o->policy);
+    config_override_staging_dir(cfg, o->staging);
+    config_override(&cfg->target, o->target);
+    config_override(&cfg->work_dir, o->work);
+    config_override(&cfg->signing_key, o->key);
+    config_override(&cfg->signatures, o->sigs);
+    config_override(&cfg->audit_log, o->audit);
+    cfg->audit_log_given = o->audit != NULL;
+    config_override(&cfg->run_dir, o->run);
+    if (workers >= 0)
+        cfg->workers = workers;
+    return 0;
+}
+
+/* The session's parameters that come from the settings (TESTING: --testing). */
+static struct session_params cmd_scan_params(const struct kiosk_config *cfg,
+                                             const struct handoff *ho, bool testing)
+{
+    return (struct session_params){
+        .work_dir = cfg->work_dir,
+        .target = cfg->target,
+        .outbox_group = ho->outbox_group,
+        .audit_log = cfg->audit_log,
+        .run_dir = cfg->run_dir,
+        .reader_user = cfg->media_reader_user,
+        .reader_test_hooks = testing,
+        .progress = cmd_scan_progress,
+        .cancel = &cmd_scan_cancel,
+        .signing_key = cfg->signing_key,
+        .accept_loop = testing,
+        .admin_state = cfg->audit_log_given ? NULL : cfg->admin_state, /* the kiosk's log only */
+    };
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    struct cmd_scan_opts o = {0};
+    GOptionEntry opts[CMD_SCAN_N_ENTRIES];
+    cmd_scan_entries(&o, opts);
+    struct handoff *ho = NULL;
+    struct cmd_scan_pub pub = {0};
     struct cli cl = {.cmd = "kiosk scan"};
     int workers = -1;
     JsonObject *details = NULL;
@@ -280,53 +438,26 @@ int cmd_scan(int argc, char **argv)
                         opts, NULL, 1, 1);
     if (prc != 0)
         return cli_parse_exit(prc);
-    if (o_workers) {
+    if (o.workers) {
         gint64 w;
-        if (!cli_int_in_range(o_workers, 0, 256, &w))
+        if (!cli_int_in_range(o.workers, 0, 256, &w))
             return cli_usage_error(&cl, "--workers needs a number from 0 to 256, not '%s'",
-                                   o_workers);
+                                   o.workers);
         workers = (int)w;
     }
     const char *source = argv[1];
-    if (o_details) {
-        /* Session details (vessel, imo, voyage, company, person) as the screen sends them. */
-        JsonNode *dn = json_from_string(o_details, NULL);
-        if (!dn || !JSON_NODE_HOLDS_OBJECT(dn)) {
-            cli_usage_error(&cl, "--details-json needs a JSON object");
-            if (dn)
-                json_node_unref(dn);
-            goto out;
-        }
-        details = json_object_ref(json_node_get_object(dn));
-        json_node_unref(dn);
+    /* Session details (vessel, imo, voyage, company, person) as the screen sends them. */
+    if (o.details && !(details = cmd_scan_details(o.details))) {
+        cli_usage_error(&cl, "--details-json needs a JSON object");
+        goto out;
     }
-    if (config_load(config_path, &cfg, &why) != 0) {
+    if (cmd_scan_config(&o, workers, &cfg, &why) != 0) {
         cli_fail(&cl, "%s", why);
         goto out;
     }
-    config_override(&cfg->policy, o_policy);
-    config_override_staging_dir(cfg, o_staging);
-    config_override(&cfg->target, o_target);
-    config_override(&cfg->work_dir, o_work);
-    config_override(&cfg->signing_key, o_key);
-    config_override(&cfg->signatures, o_sigs);
-    config_override(&cfg->audit_log, o_audit);
-    cfg->audit_log_given = o_audit != NULL;
-    config_override(&cfg->run_dir, o_run);
-    if (workers >= 0)
-        cfg->workers = workers;
     if (handoff_open(cfg, &ho, &why) != 0) {
         cli_fail(&cl, "the delivery cannot be prepared; nothing was scanned: %s", why);
-        struct audit *a = NULL;
-        if (audit_open(cfg->audit_log, &a) == 0) {
-            JsonObject *o = json_object_new();
-            json_object_set_string_member(o, "target", cfg->target);
-            json_object_set_string_member(o, "error", why);
-            if (audit_append(a, "staging-refused", o) != 0 || audit_sync(a) != 0)
-                log_error("the audit log %s could not record the refusal", cfg->audit_log);
-            json_object_unref(o);
-            audit_close(a);
-        }
+        cmd_scan_record_refusal(cfg, why);
         goto out;
     }
     if (geteuid() != 0 && access(source, F_OK) == 0 && !g_file_test(source, G_FILE_TEST_IS_DIR))
@@ -338,99 +469,42 @@ int cmd_scan(int argc, char **argv)
         cli_fail(&cl, "the policy %s is not valid; nothing was scanned", cfg->policy);
         goto out;
     }
-    gint64 t0 = g_get_monotonic_time();
-    if (testing)
+    if (o.testing)
         scanner_pool_enable_test_hooks(); /* before the pool: its workers read the flag */
     /* The engine lives in sandboxed worker processes (docs/privsep.md), one per core,
      * whose zygote the spawner forks. */
     int nscan = cfg->workers > 0 ? cfg->workers : (int)g_get_num_processors();
-    if (session_pool_new(pol, cfg->signatures, MIN(nscan, SCANNER_POOL_MAX_WORKERS),
-                         SCANNER_POOL_USER, cfg->run_dir, &pool, &why) != 0) {
+    nscan = MIN(nscan, SCANNER_POOL_MAX_WORKERS);
+    if (cmd_scan_start_pool(cfg, pol, nscan, &pool, &why) != 0) {
         cli_fail(&cl, "the scanner cannot start; nothing was scanned: %s", why);
         goto out;
     }
-    const struct scanner_info *si = scanner_pool_info(pool);
-    log_info("engine loaded in %.2f s: ClamAV %s, %u signatures, database %s",
-             (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC, si->engine_version,
-             si->signatures, si->db_version);
-    if (si->test_signatures)
-        log_warn("TEST SIGNATURES: %s holds the kiosk's test database, not real signatures",
-                 cfg->signatures);
+    cmd_scan_catch_signals();
+    vcache = cmd_scan_open_cache(cfg);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = cmd_scan_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-
-    if (cfg->cache) {
-        char *cpath = config_cache_path(cfg);
-        if (verdict_cache_open(cpath, (size_t)cfg->cache_max_entries, &vcache, &why) != 0) {
-            log_warn("%s; every file is scanned", why); /* not a reason to refuse the scan */
-            g_clear_pointer(&why, g_free);
-        }
-        g_free(cpath);
-    }
-
-    struct cmd_scan_tty tty = {.active = !json && isatty(STDERR_FILENO)};
-    struct session_params sp = {
-        .source = source,
-        .policy = pol,
-        .pool = pool,
-        .workers = MIN(nscan, SCANNER_POOL_MAX_WORKERS),
-        .cache = vcache,
-        .work_dir = cfg->work_dir,
-        .target = cfg->target,
-        .outbox_group = ho->outbox_group,
-        .audit_log = cfg->audit_log,
-        .run_dir = cfg->run_dir,
-        .progress = cmd_scan_progress,
-        .progress_data = &tty,
-        .cancel = &cmd_scan_cancel,
-        .details = details,
-        .signing_key = cfg->signing_key,
-        .accept_loop = testing,
-        .admin_state = cfg->audit_log_given ? NULL : cfg->admin_state, /* the kiosk's log only */
-    };
-    if (testing) {
+    struct cmd_scan_tty tty = {.active = !o.json && isatty(STDERR_FILENO)};
+    struct session_params sp = cmd_scan_params(cfg, ho, o.testing);
+    sp.source = source;
+    sp.policy = pol;
+    sp.pool = pool;
+    sp.workers = nscan;
+    sp.cache = vcache;
+    sp.details = details;
+    sp.progress_data = &tty;
+    if (o.testing) {
         /* As the service's testing mode: said in the audit log and the manifest. */
         log_set_testing_mode(true);
         log_warn("the test suite's hooks into the medium reader work");
-        media_enable_test_hooks();
     }
     session_run(&sp, &res);
     if (tty.active)
         fputc('\n', stderr);
     if (res->outbox)
         cmd_scan_publish(ho, cfg, res, &pub);
-    if (json) {
-        JsonNode *n = session_result_to_json(res);
-        if (res->outbox) {
-            JsonObject *po = json_object_new();
-            json_object_set_string_member(po, "target", res->target);
-            json_object_set_string_member(po, "state", pub.state);
-            json_object_set_string_member(po, "location", pub.location ? pub.location
-                                                                       : res->delivery);
-            if (pub.error)
-                json_object_set_string_member(po, "error", pub.error);
-            else
-                json_object_set_null_member(po, "error");
-            json_object_set_object_member(json_node_get_object(n), "publication", po);
-            json_object_set_string_member(json_node_get_object(n), "outbox", res->outbox);
-            if (res->sign_key_id[0])
-                json_object_set_string_member(json_node_get_object(n), "signing_key_id",
-                                              res->sign_key_id);
-            else
-                json_object_set_null_member(json_node_get_object(n), "signing_key_id");
-        }
-        char *text = util_json_text(n, false, NULL);
-        printf("%s\n", text);
-        g_free(text);
-        json_node_unref(n);
-    } else {
+    if (o.json)
+        cmd_scan_print_json(res, &pub);
+    else
         cmd_scan_print_human(res, cfg->audit_log, &pub);
-    }
     rc = res->exit_code;
     if (rc != 2 && res->outbox && g_strcmp0(pub.state, "published") != 0)
         rc = 3; /* checked and committed, but not on the share yet */

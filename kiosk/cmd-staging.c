@@ -7,6 +7,7 @@
  *   kiosk staging check [--write-dropin]   reach the target, write and remove a probe;
  *                                      for an SMB target, the systemd drop-in it needs
  *   kiosk staging prune [--dry-run]    apply [staging] keep-days now */
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -121,7 +122,7 @@ static JsonObject *cmd_staging_entry_json(const struct outbox_entry *e)
 
 static void cmd_staging_print_json(JsonNode *n)
 {
-    char *text = util_json_text(n, true, NULL);
+    char *text = json_text(n, true, NULL);
     printf("%s\n", text);
     g_free(text);
     json_node_unref(n);

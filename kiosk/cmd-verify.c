@@ -1,5 +1,6 @@
 /* cmd-verify.c - `kiosk verify-batch DIR`: check a delivery folder (verify-batch.h) with
  * the kiosk's configured public key by default. */
+#include "common/json.h"
 #include "common/util.h"
 #include "kiosk/cli.h"
 #include "kiosk/cmd.h"
@@ -49,7 +50,7 @@ int cmd_verify_batch(int argc, char **argv)
     verify_batch_run(argv[1], &pk, &b);
     if (json) {
         JsonNode *n = verify_batch_json(b);
-        char *text = util_json_text(n, true, NULL);
+        char *text = json_text(n, true, NULL);
         printf("%s\n", text);
         g_free(text);
         json_node_unref(n);

@@ -1,5 +1,6 @@
 /* cmd-watch.c - `kiosk watch`: print the service's events live (docs/protocol.md). */
 #include "common/util.h"
+#include "common/json.h"
 #include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
@@ -10,41 +11,25 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *cmd_watch_str(JsonObject *o, const char *key, const char *def)
-{
-    JsonNode *n = o ? json_object_get_member(o, key) : NULL;
-    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-        return def;
-    return json_node_get_string(n);
-}
-
-static gint64 cmd_watch_int(JsonObject *o, const char *key)
-{
-    JsonNode *n = o ? json_object_get_member(o, key) : NULL;
-    if (!n || !JSON_NODE_HOLDS_VALUE(n))
-        return -1;
-    return json_node_get_int(n);
-}
-
 static char *cmd_watch_device(JsonObject *o)
 {
     JsonNode *n = json_object_get_member(o, "device");
     JsonObject *d = n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
     if (!d)
         return g_strdup("USB media");
-    gint64 size = cmd_watch_int(d, "size");
+    gint64 size = json_member_int(d, "size", -1);
     char *sz = util_format_bytes(size > 0 ? (uint64_t)size : 0);
-    char *s = g_strdup_printf("%s %s (%s, %s)", cmd_watch_str(d, "vendor", ""),
-                              cmd_watch_str(d, "model", ""), sz,
-                              cmd_watch_str(d, "devnode", "?"));
+    char *s = g_strdup_printf("%s %s (%s, %s)", json_member_string(d, "vendor", ""),
+                              json_member_string(d, "model", ""), sz,
+                              json_member_string(d, "devnode", "?"));
     g_free(sz);
     return s;
 }
 
 static void cmd_watch_human(JsonObject *o)
 {
-    const char *type = cmd_watch_str(o, "type", "?");
-    const char *time = cmd_watch_str(o, "time", "");
+    const char *type = json_member_string(o, "type", "?");
+    const char *time = json_member_string(o, "time", "");
     const char *t = strchr(time, 'T');
     GString *s = g_string_new(NULL);
     g_string_append_printf(s, "%.8s ", t ? t + 1 : time);
@@ -54,35 +39,36 @@ static void cmd_watch_human(JsonObject *o)
     char *dev = cmd_watch_device(o);
     if (!strcmp(type, "hello")) {
         g_string_append_printf(s, "connected to %s%s%s (protocol %" G_GINT64_FORMAT ")",
-                               cmd_watch_str(o, "kiosk_name", "kiosk"),
-                               *cmd_watch_str(o, "site", "") ? ", " : "",
-                               cmd_watch_str(o, "site", ""), cmd_watch_int(o, "version"));
+                               json_member_string(o, "kiosk_name", "kiosk"),
+                               *json_member_string(o, "site", "") ? ", " : "",
+                               json_member_string(o, "site", ""),
+                               json_member_int(o, "version", -1));
     } else if (!strcmp(type, "status")) {
         g_string_append_printf(s, "status: %s, %" G_GINT64_FORMAT " waiting",
-                               cmd_watch_str(o, "state", "?"), cmd_watch_int(o, "queue"));
+                               json_member_string(o, "state", "?"),
+                               json_member_int(o, "queue", -1));
     } else if (!strcmp(type, "idle")) {
         g_string_append(s, "ready: insert USB media");
     } else if (!strcmp(type, "detected")) {
         g_string_append_printf(s, "detected %s", dev);
     } else if (!strcmp(type, "waiting")) {
         g_string_append_printf(s, "waiting: %s is number %" G_GINT64_FORMAT " in line", dev,
-                               cmd_watch_int(o, "position"));
+                               json_member_int(o, "position", -1));
     } else if (!strcmp(type, "refused")) {
-        g_string_append_printf(s, "REFUSED %s: %s", dev, cmd_watch_str(o, "reason", ""));
+        g_string_append_printf(s, "REFUSED %s: %s", dev, json_member_string(o, "reason", ""));
     } else if (!strcmp(type, "checking")) {
         g_string_append_printf(s, "checking %s", dev);
     } else if (!strcmp(type, "scanning")) {
-        char *a = util_format_bytes((uint64_t)MAX(0, cmd_watch_int(o, "bytes_done")));
-        char *b = util_format_bytes((uint64_t)MAX(0, cmd_watch_int(o, "bytes_total")));
-        g_string_append_printf(s, "scanning: %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
-                                  " files, %s of %s",
-                               cmd_watch_int(o, "files_done"), cmd_watch_int(o, "files_total"),
-                               a, b);
-        if (cmd_watch_int(o, "eta_seconds") >= 0)
+        char *a = util_format_bytes((uint64_t)MAX(0, json_member_int(o, "bytes_done", -1)));
+        char *b = util_format_bytes((uint64_t)MAX(0, json_member_int(o, "bytes_total", -1)));
+        g_string_append_printf(
+            s, "scanning: %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT " files, %s of %s",
+            json_member_int(o, "files_done", -1), json_member_int(o, "files_total", -1), a, b);
+        if (json_member_int(o, "eta_seconds", -1) >= 0)
             g_string_append_printf(s, ", about %" G_GINT64_FORMAT " s left",
-                                   cmd_watch_int(o, "eta_seconds"));
-        if (cmd_watch_str(o, "current", NULL))
-            g_string_append_printf(s, "  %s", cmd_watch_str(o, "current", ""));
+                                   json_member_int(o, "eta_seconds", -1));
+        if (json_member_string(o, "current", NULL))
+            g_string_append_printf(s, "  %s", json_member_string(o, "current", ""));
         g_free(a);
         g_free(b);
     } else if (!strcmp(type, "delivering")) {
@@ -90,28 +76,32 @@ static void cmd_watch_human(JsonObject *o)
     } else if (!strcmp(type, "done")) {
         JsonNode *cn = json_object_get_member(o, "counts");
         JsonObject *c = cn && JSON_NODE_HOLDS_OBJECT(cn) ? json_node_get_object(cn) : NULL;
-        g_string_append_printf(s, "done (%s): %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
-                                  " files delivered, %" G_GINT64_FORMAT " infected, %" G_GINT64_FORMAT
-                                  " blocked, %" G_GINT64_FORMAT " could not be scanned -> %s",
-                               cmd_watch_str(o, "status", "?"), cmd_watch_int(c, "delivered"),
-                               cmd_watch_int(c, "files"), cmd_watch_int(c, "infected"),
-                               cmd_watch_int(c, "blocked"), cmd_watch_int(c, "error"),
-                               cmd_watch_str(o, "delivery", "-"));
+        g_string_append_printf(s,
+                               "done (%s): %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                               " files delivered, %" G_GINT64_FORMAT " infected, %" G_GINT64_FORMAT
+                               " blocked, %" G_GINT64_FORMAT " could not be scanned -> %s",
+                               json_member_string(o, "status", "?"),
+                               json_member_int(c, "delivered", -1), json_member_int(c, "files", -1),
+                               json_member_int(c, "infected", -1),
+                               json_member_int(c, "blocked", -1), json_member_int(c, "error", -1),
+                               json_member_string(o, "delivery", "-"));
         JsonNode *sn = json_object_get_member(o, "sanitized");
         JsonArray *sa = sn && JSON_NODE_HOLDS_ARRAY(sn) ? json_node_get_array(sn) : NULL;
         for (guint i = 0; sa && i < json_array_get_length(sa); i++) {
             JsonNode *en = json_array_get_element(sa, i);
             JsonObject *e = JSON_NODE_HOLDS_OBJECT(en) ? json_node_get_object(en) : NULL;
             g_string_append_printf(s, "\n           %-9s %s: %s", "sanitized",
-                                   cmd_watch_str(e, "path", "?"), cmd_watch_str(e, "reason", ""));
+                                   json_member_string(e, "path", "?"),
+                                   json_member_string(e, "reason", ""));
         }
         JsonNode *hn = json_object_get_member(o, "held_back");
         JsonArray *h = hn && JSON_NODE_HOLDS_ARRAY(hn) ? json_node_get_array(hn) : NULL;
         for (guint i = 0; h && i < json_array_get_length(h); i++) {
             JsonNode *en = json_array_get_element(h, i);
             JsonObject *e = JSON_NODE_HOLDS_OBJECT(en) ? json_node_get_object(en) : NULL;
-            g_string_append_printf(s, "\n           %-9s %s: %s", cmd_watch_str(e, "verdict", "?"),
-                                   cmd_watch_str(e, "path", "?"), cmd_watch_str(e, "reason", ""));
+            g_string_append_printf(
+                s, "\n           %-9s %s: %s", json_member_string(e, "verdict", "?"),
+                json_member_string(e, "path", "?"), json_member_string(e, "reason", ""));
         }
         /* EDIFACT files: what each is, and its problem (docs/edifact.md) */
         JsonNode *en = json_object_get_member(o, "edifact");
@@ -119,11 +109,12 @@ static void cmd_watch_human(JsonObject *o)
         for (guint i = 0; ea && i < json_array_get_length(ea); i++) {
             JsonNode *xn = json_array_get_element(ea, i);
             JsonObject *x = JSON_NODE_HOLDS_OBJECT(xn) ? json_node_get_object(xn) : NULL;
-            g_string_append_printf(s, "\n           EDIFACT   %s: %s", cmd_watch_str(x, "path", "?"),
-                                   cmd_watch_str(x, "headline", ""));
-            if (cmd_watch_str(x, "problem", NULL))
+            g_string_append_printf(s, "\n           EDIFACT   %s: %s",
+                                   json_member_string(x, "path", "?"),
+                                   json_member_string(x, "headline", ""));
+            if (json_member_string(x, "problem", NULL))
                 g_string_append_printf(s, "\n                     problem: %s",
-                                       cmd_watch_str(x, "problem", ""));
+                                       json_member_string(x, "problem", ""));
         }
     } else if (!strcmp(type, "edifact-mismatch")) {
         JsonNode *mn = json_object_get_member(o, "mismatches");
@@ -132,25 +123,26 @@ static void cmd_watch_human(JsonObject *o)
         for (guint i = 0; ma && i < json_array_get_length(ma); i++) {
             JsonNode *xn = json_array_get_element(ma, i);
             JsonObject *x = JSON_NODE_HOLDS_OBJECT(xn) ? json_node_get_object(xn) : NULL;
-            g_string_append_printf(s, "\n           %s: %s", cmd_watch_str(x, "path", "?"),
-                                   cmd_watch_str(x, "text", ""));
+            g_string_append_printf(s, "\n           %s: %s", json_member_string(x, "path", "?"),
+                                   json_member_string(x, "text", ""));
         }
     } else if (!strcmp(type, "failed")) {
-        g_string_append_printf(s, "FAILED: %s", cmd_watch_str(o, "reason", ""));
+        g_string_append_printf(s, "FAILED: %s", json_member_string(o, "reason", ""));
     } else if (!strcmp(type, "remove-media")) {
         g_string_append(s, "remove the USB media");
     } else if (!strcmp(type, "out-of-service")) {
-        g_string_append_printf(s, "OUT OF SERVICE (%s): %s", cmd_watch_str(o, "code", "?"),
-                               cmd_watch_str(o, "reason", ""));
+        g_string_append_printf(s, "OUT OF SERVICE (%s): %s", json_member_string(o, "code", "?"),
+                               json_member_string(o, "reason", ""));
     } else if (!strcmp(type, "reply")) {
         JsonNode *ok = json_object_get_member(o, "ok");
         bool good = ok && JSON_NODE_HOLDS_VALUE(ok) && json_node_get_boolean(ok);
-        g_string_append_printf(s, "reply to %s: %s%s", cmd_watch_str(o, "cmd", "?"),
-                               good ? "ok" : "error: ", good ? "" : cmd_watch_str(o, "error", ""));
+        g_string_append_printf(
+            s, "reply to %s: %s%s", json_member_string(o, "cmd", "?"),
+            good ? "ok" : "error: ", good ? "" : json_member_string(o, "error", ""));
     } else {
         g_string_append_printf(s, "%s", type);
     }
-    const char *session = cmd_watch_str(o, "session", NULL);
+    const char *session = json_member_string(o, "session", NULL);
     if (session && strcmp(type, "hello") != 0)
         g_string_append_printf(s, "  [%s]", session);
     printf("%s\n", s->str);
@@ -235,7 +227,7 @@ int cmd_watch(int argc, char **argv)
             JsonObject *o = json_node_get_object(json_parser_get_root(p));
             if (!json)
                 cmd_watch_human(o);
-            stop = until && !g_strcmp0(cmd_watch_str(o, "type", NULL), until);
+            stop = until && !g_strcmp0(json_member_string(o, "type", NULL), until);
         }
         fflush(stdout);
         g_free(line);

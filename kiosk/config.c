@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <limits.h>
 #include <string.h>
 
 static const struct {
@@ -144,6 +145,127 @@ static int config_load_cache(GKeyFile *kf, const char *file, struct kiosk_config
     return 0;
 }
 
+/* The optional integer [GROUP] KEY into *OUT (left as it is when absent), LO to HI;
+ * otherwise *why is "FILE: [GROUP] KEY " and MUST.  0 or KERR_INVAL. */
+static int config_int(GKeyFile *kf, const char *file, const char *group, const char *key, int lo,
+                      int hi, int *out, const char *must, char **why)
+{
+    if (!g_key_file_has_key(kf, group, key, NULL))
+        return 0;
+    GError *err = NULL;
+    *out = g_key_file_get_integer(kf, group, key, &err);
+    bool ok = !err && *out >= lo && *out <= hi;
+    g_clear_error(&err);
+    if (!ok)
+        *why = g_strdup_printf("%s: [%s] %s %s", file, group, key, must);
+    return ok ? 0 : KERR_INVAL;
+}
+
+/* The optional size [GROUP] KEY ("512", "64K", "20G") into *OUT (left as it is when
+ * absent); otherwise *why says so, with EXAMPLE.  0 or KERR_INVAL. */
+static int config_size(GKeyFile *kf, const char *file, const char *group, const char *key,
+                       uint64_t *out, const char *example, char **why)
+{
+    char *v = g_key_file_get_string(kf, group, key, NULL);
+    bool ok = !v || util_parse_size(g_strstrip(v), out);
+    g_free(v);
+    if (!ok)
+        *why = g_strdup_printf("%s: [%s] %s: not a size (e.g. %s)", file, group, key, example);
+    return ok ? 0 : KERR_INVAL;
+}
+
+/* Read FILE into KF (*HAVE) and check it (config-check.h).  A missing default file is no
+ * error: the defaults apply.  0 or KERR_INVAL. */
+static int config_read_file(GKeyFile *kf, const char *file, bool given, bool *have, char **why)
+{
+    GError *err = NULL;
+    *have = g_key_file_load_from_file(kf, file, G_KEY_FILE_NONE, &err);
+    if (!*have) {
+        bool missing = g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+        if (given || !missing)
+            *why = g_strdup_printf("%s: %s", file, err->message);
+        g_clear_error(&err);
+        return given || !missing ? KERR_INVAL : 0;
+    }
+    /* Unknown keys and bad values are refused, with their line. */
+    GPtrArray *probs = g_ptr_array_new_with_free_func(config_problem_free);
+    int rc = 0;
+    unsigned errors = config_check_file(file, probs);
+    if (errors > 0) {
+        const struct config_problem *p0 = NULL;
+        for (guint i = 0; i < probs->len && !p0; i++)
+            if (!((const struct config_problem *)g_ptr_array_index(probs, i))->warning)
+                p0 = g_ptr_array_index(probs, i);
+        *why = g_strdup_printf("%s:%d: %s%s", file, p0->line, p0->message,
+                               errors > 1 ? " (and more: kiosk config check FILE lists "
+                                            "them all)"
+                                          : "");
+        rc = KERR_INVAL;
+    }
+    g_ptr_array_free(probs, TRUE);
+    return rc;
+}
+
+/* [scan] workers, [kiosk], [report], [devices], [scan] max-signature-age-days, [admin]. */
+static int config_read_service(GKeyFile *kf, const char *file, struct kiosk_config *c, char **why)
+{
+    GError *err = NULL;
+    c->workers = g_key_file_get_integer(kf, "scan", "workers", &err);
+    if (err && !g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) &&
+        !g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND)) {
+        *why = g_strdup_printf("%s: [scan] workers: %s", file, err->message);
+        g_clear_error(&err);
+        return KERR_INVAL;
+    }
+    g_clear_error(&err);
+    c->accept_loop = g_key_file_get_boolean(kf, "kiosk", "accept-loop-devices", NULL);
+    c->auto_print = g_key_file_get_boolean(kf, "report", "auto-print", NULL);
+    c->loop_backing_dir = g_key_file_get_string(kf, "kiosk", "loop-backing-dir", NULL);
+    c->device_allow = config_list(kf, "devices", "allow");
+    c->device_deny = config_list(kf, "devices", "deny");
+    int rc = config_size(kf, file, "devices", "max-size", &c->device_max_size, "256G", why);
+    if (rc == 0)
+        rc = config_int(kf, file, "scan", "max-signature-age-days", 0, INT_MAX,
+                        &c->max_signature_age_days, "must be a number of days (0 = no check)", why);
+    if (rc == 0)
+        rc = config_int(kf, file, "admin", "lockout-seconds", 1, 86400 * 7,
+                        &c->admin_lockout_seconds, "must be 1 to 604800", why);
+    if (rc == 0 && (c->workers < 0 || c->workers > 256)) {
+        *why = g_strdup_printf("%s: [scan] workers must be 0 to 256", file);
+        rc = KERR_INVAL;
+    }
+    return rc;
+}
+
+/* [staging] outbox-max-bytes and keep-days, the verdict cache, [media]. */
+static int config_read_storage(GKeyFile *kf, const char *file, struct kiosk_config *c, char **why)
+{
+    int rc = config_size(kf, file, "staging", "outbox-max-bytes", &c->outbox_max_bytes,
+                         "20G; 0 = no limit", why);
+    if (rc == 0)
+        rc = config_int(kf, file, "staging", "keep-days", 0, 36500, &c->keep_days,
+                        "must be a number of days, 0 to 36500 (0 = keep published sessions "
+                        "for ever)",
+                        why);
+    if (rc == 0)
+        rc = config_load_cache(kf, file, c, why);
+    if (rc != 0)
+        return rc;
+    g_strstrip(c->media_reader_user);
+    if (!config_user_name_ok(c->media_reader_user) || !strcmp(c->media_reader_user, "root")) {
+        *why = g_strdup_printf("%s: [media] reader-user must be the name of an unprivileged "
+                               "user (letters, digits, '_', '-', '.'), e.g. %s",
+                               file, READER_USER_DEFAULT);
+        return KERR_INVAL;
+    }
+    /* The FUSE drivers are gone, and with them their user. */
+    if (g_key_file_has_key(kf, "media", "driver-user", NULL))
+        g_printerr("%s: [media] driver-user is no longer used (filesystems are read by the "
+                   "medium reader, user [media] reader-user); remove it\n",
+                   file);
+    return 0;
+}
+
 int config_load(const char *path, struct kiosk_config **out, char **why)
 {
     struct kiosk_config *c = g_new0(struct kiosk_config, 1);
@@ -154,125 +276,23 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
     c->cache = true;
     c->cache_max_entries = VERDICT_CACHE_DEFAULT_MAX;
     GKeyFile *kf = g_key_file_new();
-    GError *err = NULL;
-    int rc = 0;
     const char *file = path ? path : CONFIG_DEFAULT_PATH;
-    bool have = g_key_file_load_from_file(kf, file, G_KEY_FILE_NONE, &err);
-
-    if (!have) {
-        bool missing = g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-        if (path || !missing) {
-            *why = g_strdup_printf("%s: %s", file, err->message);
-            rc = KERR_INVAL;
-            goto out;
-        }
-    } else {
+    bool have = false;
+    int rc = config_read_file(kf, file, path != NULL, &have, why);
+    if (rc != 0)
+        goto out;
+    if (have)
         c->path = g_strdup(file);
-        /* Unknown keys and bad values are refused, with their line (config-check.h). */
-        GPtrArray *probs = g_ptr_array_new_with_free_func(config_problem_free);
-        unsigned errors = config_check_file(file, probs);
-        if (errors > 0) {
-            const struct config_problem *p0 = NULL;
-            for (guint i = 0; i < probs->len && !p0; i++)
-                if (!((const struct config_problem *)g_ptr_array_index(probs, i))->warning)
-                    p0 = g_ptr_array_index(probs, i);
-            *why = g_strdup_printf("%s:%d: %s%s", file, p0->line, p0->message,
-                                   errors > 1 ? " (and more: kiosk config check FILE lists "
-                                                "them all)"
-                                              : "");
-            g_ptr_array_free(probs, TRUE);
-            rc = KERR_INVAL;
-            goto out;
-        }
-        g_ptr_array_free(probs, TRUE);
-    }
     for (size_t i = 0; i < G_N_ELEMENTS(config_strings); i++) {
         char *v = have ? g_key_file_get_string(kf, config_strings[i].group, config_strings[i].key,
                                                NULL)
                        : NULL;
         G_STRUCT_MEMBER(char *, c, config_strings[i].offset) = v ? v : g_strdup(config_strings[i].def);
     }
-    if (have) {
-        g_clear_error(&err);
-        c->workers = g_key_file_get_integer(kf, "scan", "workers", &err);
-        if (err && !g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) &&
-            !g_error_matches(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND)) {
-            *why = g_strdup_printf("%s: [scan] workers: %s", file, err->message);
-            rc = KERR_INVAL;
-            goto out;
-        }
-        g_clear_error(&err);
-        c->accept_loop = g_key_file_get_boolean(kf, "kiosk", "accept-loop-devices", NULL);
-        c->auto_print = g_key_file_get_boolean(kf, "report", "auto-print", NULL);
-        c->loop_backing_dir = g_key_file_get_string(kf, "kiosk", "loop-backing-dir", NULL);
-        c->device_allow = config_list(kf, "devices", "allow");
-        c->device_deny = config_list(kf, "devices", "deny");
-        char *max = g_key_file_get_string(kf, "devices", "max-size", NULL);
-        if (max && !util_parse_size(g_strstrip(max), &c->device_max_size)) {
-            *why = g_strdup_printf("%s: [devices] max-size: not a size (e.g. 256G)", file);
-            g_free(max);
-            rc = KERR_INVAL;
-            goto out;
-        }
-        g_free(max);
-        if (g_key_file_has_key(kf, "scan", "max-signature-age-days", NULL)) {
-            c->max_signature_age_days =
-                g_key_file_get_integer(kf, "scan", "max-signature-age-days", &err);
-            if (err || c->max_signature_age_days < 0) {
-                *why = g_strdup_printf("%s: [scan] max-signature-age-days must be a number of "
-                                       "days (0 = no check)", file);
-                rc = KERR_INVAL;
-                goto out;
-            }
-        }
-        if (g_key_file_has_key(kf, "admin", "lockout-seconds", NULL)) {
-            c->admin_lockout_seconds = g_key_file_get_integer(kf, "admin", "lockout-seconds", &err);
-            if (err || c->admin_lockout_seconds < 1 || c->admin_lockout_seconds > 86400 * 7) {
-                *why = g_strdup_printf("%s: [admin] lockout-seconds must be 1 to 604800", file);
-                rc = KERR_INVAL;
-                goto out;
-            }
-        }
-        if (c->workers < 0 || c->workers > 256) {
-            *why = g_strdup_printf("%s: [scan] workers must be 0 to 256", file);
-            rc = KERR_INVAL;
-            goto out;
-        }
-        char *obmax = g_key_file_get_string(kf, "staging", "outbox-max-bytes", NULL);
-        if (obmax && !util_parse_size(g_strstrip(obmax), &c->outbox_max_bytes)) {
-            *why = g_strdup_printf("%s: [staging] outbox-max-bytes: not a size (e.g. 20G; 0 = "
-                                   "no limit)", file);
-            g_free(obmax);
-            rc = KERR_INVAL;
-            goto out;
-        }
-        g_free(obmax);
-        if (g_key_file_has_key(kf, "staging", "keep-days", NULL)) {
-            c->keep_days = g_key_file_get_integer(kf, "staging", "keep-days", &err);
-            if (err || c->keep_days < 0 || c->keep_days > 36500) {
-                *why = g_strdup_printf("%s: [staging] keep-days must be a number of days, 0 to "
-                                       "36500 (0 = keep published sessions for ever)", file);
-                rc = KERR_INVAL;
-                goto out;
-            }
-        }
-        if ((rc = config_load_cache(kf, file, c, why)) != 0)
-            goto out;
-        g_strstrip(c->media_reader_user);
-        if (!config_user_name_ok(c->media_reader_user) || !strcmp(c->media_reader_user, "root")) {
-            *why = g_strdup_printf("%s: [media] reader-user must be the name of an unprivileged "
-                                   "user (letters, digits, '_', '-', '.'), e.g. %s",
-                                   file, READER_USER_DEFAULT);
-            rc = KERR_INVAL;
-            goto out;
-        }
-        /* The FUSE drivers are gone, and with them their user. */
-        if (g_key_file_has_key(kf, "media", "driver-user", NULL))
-            g_printerr("%s: [media] driver-user is no longer used (filesystems are read by the "
-                       "medium reader, user [media] reader-user); remove it\n",
-                       file);
-    }
-    media_set_reader_user(c->media_reader_user);
+    if (have && (rc = config_read_service(kf, file, c, why)) != 0)
+        goto out;
+    if (have && (rc = config_read_storage(kf, file, c, why)) != 0)
+        goto out;
     /* [staging] target wins; [paths] staging (the older key) names a local folder. */
     g_strstrip(c->target);
     if (!*c->target) {
@@ -280,7 +300,6 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
         c->target = g_strconcat("dir:", c->staging, NULL);
     }
 out:
-    g_clear_error(&err);
     g_key_file_free(kf);
     if (rc == 0) {
         *out = c;

@@ -72,8 +72,8 @@ struct kiosk_config {
 char *config_cache_path(const struct kiosk_config *c);
 
 /* Load PATH (or the default path, which may be missing).  Returns 0, or KERR_INVAL with
- * *why when the file exists but is broken.  Also hands [media] reader-user to
- * media_set_reader_user() (kiosk/media.h): it is process-wide. */
+ * *why when the file exists but is broken.  Nothing else changes: what the settings
+ * mean for other modules is given to them as parameters (e.g. struct media_conf). */
 int config_load(const char *path, struct kiosk_config **out, char **why);
 void config_free(struct kiosk_config *c);
 

@@ -1,6 +1,7 @@
 /* daemon.c - the kiosk service main loop (see daemon.h). */
 #include "kiosk/daemon.h"
 #include "kiosk/disarm.h"
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -120,8 +121,6 @@ struct daemon {
 
 static void daemon_next(struct daemon *d);
 static void daemon_admin_session_ended(struct daemon *d);
-static bool daemon_admin_command(const char *name, JsonObject *msg, struct events_peer *peer,
-                                 JsonObject *reply, char **error, void *data);
 static void daemon_admin_start(struct daemon *d);
 static void daemon_admin_stop(struct daemon *d);
 static void daemon_admin_check_fresh(struct daemon *d);
@@ -322,13 +321,16 @@ static void daemon_start(struct daemon *d, struct daemon_job *j)
     j->params = (struct session_params){
         .source = j->dev->devnode,
         .policy = d->policy,
-        .pool = d->pool, /* a reload may replace d->pool; the session keeps this one */
+        .pool = d->pool,    /* a reload may replace d->pool; the session keeps this one */
         .cache = d->vcache, /* keyed by the pool's own database and options */
         .work_dir = d->cfg->work_dir,
         .target = d->cfg->target,
         .outbox_group = d->handoff->outbox_group,
         .audit_log = d->cfg->audit_log,
         .run_dir = d->cfg->run_dir,
+        .reader_user = d->cfg->media_reader_user,
+        /* The tests' hooks into the medium reader (media.h) work in testing mode only. */
+        .reader_test_hooks = d->cfg->accept_loop,
         .workers = daemon_scan_workers(d), /* one scanner thread per pool worker */
         .details = j->details,
         .progress = daemon_on_progress,
@@ -946,7 +948,6 @@ static void daemon_check_outbox(struct daemon *d)
 
 #define DAEMON_RELOAD_DELAY_MS 1500 /* let a copy of several files finish */
 #define DAEMON_TICK_S 60
-#define DAEMON_ADMIN_LOGIN_US ((gint64)15 * 60 * G_USEC_PER_SEC)
 
 static void daemon_reload(struct daemon *d, const char *why);
 
@@ -1436,11 +1437,7 @@ static void daemon_admin_media_finished(struct daemon *d, struct daemon_job *j)
 static void daemon_admin_media_command(struct daemon *d, const struct events_peer *peer,
                                        JsonObject *msg, JsonObject *reply, char **error)
 {
-    JsonNode *an = json_object_get_member(msg, "action");
-    const char *action = an && JSON_NODE_HOLDS_VALUE(an) &&
-                                 json_node_get_value_type(an) == G_TYPE_STRING
-                             ? json_node_get_string(an)
-                             : "";
+    const char *action = json_member_string(msg, "action", "");
     struct daemon_job *cur = d->current;
     bool export_pending = cur && cur->kind == JOB_ADMIN_EXPORT;
     if (!strcmp(action, "erase")) {
@@ -1485,130 +1482,142 @@ static void daemon_admin_media_command(struct daemon *d, const struct events_pee
     log_info("administrator's stick: waiting for it (%s)", daemon_job_action(k));
 }
 
-/* Commands the events table does not know (events.h: handlers.command). */
-static bool daemon_admin_command(const char *name, JsonObject *msg, struct events_peer *peer,
-                                 JsonObject *reply, char **error, void *data)
+/* ---- socket commands (events.c's table says who may send each; events.h) ------------ */
+
+/* {"cmd":"reload"}: root only (the console, `kiosk policy install`). */
+static char *daemon_cmd_reload(JsonObject *msg, struct events_peer *peer, JsonObject *reply,
+                               void *data)
 {
     struct daemon *d = data;
-    gint64 now = g_get_monotonic_time();
-    if (peer->admin && now > peer->admin_until)
-        peer->admin = false; /* the login expired */
-    static const char *const screen_cmds[] = {"print", "admin-login", "admin-status",
-                                              "admin-logout", "admin-media"};
-    for (size_t i = 0; i < G_N_ELEMENTS(screen_cmds); i++)
-        if (!strcmp(name, screen_cmds[i]) && !events_peer_may(peer, EVENTS_ROLE_SCREEN, error))
-            return true;
-    if (!strcmp(name, "reload")) {
-        /* Only root (the console, `kiosk policy install`) may ask. */
-        if (!events_peer_may(peer, EVENTS_ROLE_ROOT, error))
-            return true;
-        daemon_reload(d, "requested on the socket");
-        json_object_set_boolean_member(reply, "reloading", d->reloading);
-        return true;
-    }
-    if (!strcmp(name, "staging-retry") || !strcmp(name, "staging-status")) {
-        /* The console (`kiosk staging retry|list`): root only. */
-        if (!events_peer_may(peer, EVENTS_ROLE_ROOT, error))
-            return true;
-        if (!d->handoff) {
-            *error = g_strdup("the kiosk cannot deliver now (out of service)");
-            return true;
-        }
-        if (!strcmp(name, "staging-retry"))
-            daemon_publish_retry_now(d);
-        json_object_set_object_member(reply, "publication", handoff_status_json(d->handoff));
-        json_object_set_boolean_member(reply, "publishing", d->pub_run != NULL);
-        return true;
-    }
-    if (!strcmp(name, "admin-login")) {
-        JsonNode *pn = json_object_get_member(msg, "password");
-        const char *pw = pn && JSON_NODE_HOLDS_VALUE(pn) &&
-                                 json_node_get_value_type(pn) == G_TYPE_STRING
-                             ? json_node_get_string(pn)
-                             : NULL;
-        struct admin_login_result res;
-        char *why = NULL, *where = g_strdup_printf("screen (uid %d)", peer->uid);
-        if (!pw) {
-            *error = g_strdup("missing \"password\"");
-        } else if (admin_login(d->cfg->admin_state, d->cfg->admin_lockout_seconds, pw, d->audit,
-                               where, &res, &why) != 0) {
-            log_error("admin login: %s", why);
-            *error = g_strdup("Administrator login is not possible: the password store is "
-                              "damaged. Use the console.");
+    (void)msg;
+    (void)peer;
+    daemon_reload(d, "requested on the socket");
+    json_object_set_boolean_member(reply, "reloading", d->reloading);
+    return NULL;
+}
+
+/* {"cmd":"staging-status"} and, retrying first, "staging-retry": root only (the console,
+ * `kiosk staging retry|list`). */
+static char *daemon_cmd_staging(struct daemon *d, bool retry, JsonObject *reply)
+{
+    if (!d->handoff)
+        return g_strdup("the kiosk cannot deliver now (out of service)");
+    if (retry)
+        daemon_publish_retry_now(d);
+    json_object_set_object_member(reply, "publication", handoff_status_json(d->handoff));
+    json_object_set_boolean_member(reply, "publishing", d->pub_run != NULL);
+    return NULL;
+}
+
+static char *daemon_cmd_staging_retry(JsonObject *msg, struct events_peer *peer, JsonObject *reply,
+                                      void *data)
+{
+    (void)msg;
+    (void)peer;
+    return daemon_cmd_staging(data, true, reply);
+}
+
+static char *daemon_cmd_staging_status(JsonObject *msg, struct events_peer *peer, JsonObject *reply,
+                                       void *data)
+{
+    (void)msg;
+    (void)peer;
+    return daemon_cmd_staging(data, false, reply);
+}
+
+/* {"cmd":"admin-login","password":...}: this connection is logged in, or why not. */
+static char *daemon_cmd_admin_login(JsonObject *msg, struct events_peer *peer, JsonObject *reply,
+                                    void *data)
+{
+    struct daemon *d = data;
+    const char *pw = json_member_string(msg, "password", NULL);
+    struct admin_login_result res;
+    char *error = NULL, *why = NULL, *where = g_strdup_printf("screen (uid %d)", peer->uid);
+    if (!pw) {
+        error = g_strdup("missing \"password\"");
+    } else if (admin_login(d->cfg->admin_state, d->cfg->admin_lockout_seconds, pw, d->audit, where,
+                           &res, &why) != 0) {
+        log_error("admin login: %s", why);
+        error = g_strdup("Administrator login is not possible: the password store is "
+                         "damaged. Use the console.");
+    } else {
+        char *msg_text = admin_login_message(&res);
+        if (res.ok) {
+            peer->admin = true;
+            peer->admin_until = g_get_monotonic_time() + EVENTS_ADMIN_LOGIN_US;
         } else {
-            char *msg_text = admin_login_message(&res);
-            if (res.ok) {
-                peer->admin = true;
-                peer->admin_until = now + DAEMON_ADMIN_LOGIN_US;
-            } else {
-                *error = g_strdup(msg_text);
-            }
-            json_object_set_string_member(reply, "message", msg_text);
-            json_object_set_boolean_member(reply, "locked", res.locked);
-            json_object_set_int_member(reply, "retry_after", res.retry_after);
-            json_object_set_int_member(reply, "remaining", res.remaining);
-            g_free(msg_text);
+            error = g_strdup(msg_text);
         }
-        g_free(why);
-        g_free(where);
-        return true;
+        json_object_set_string_member(reply, "message", msg_text);
+        json_object_set_boolean_member(reply, "locked", res.locked);
+        json_object_set_int_member(reply, "retry_after", res.retry_after);
+        json_object_set_int_member(reply, "remaining", res.remaining);
+        g_free(msg_text);
     }
-    if (!strcmp(name, "print")) {
-        /* The screen's print button (and reprint): a session id or "last". */
-        JsonNode *sn = json_object_get_member(msg, "session");
-        const char *session = sn && JSON_NODE_HOLDS_VALUE(sn) &&
-                                      json_node_get_value_type(sn) == G_TYPE_STRING
-                                  ? json_node_get_string(sn)
-                                  : "last";
-        if (strlen(session) > 64 || strspn(session, "0123456789abcdefghijklmnopqrstuvwxyz-") !=
-                                        strlen(session)) {
-            *error = g_strdup("\"session\" must be a session id or \"last\"");
-            return true;
-        }
-        daemon_print(d, session);
-        json_object_set_boolean_member(reply, "printing", TRUE);
-        return true;
+    g_free(why);
+    g_free(where);
+    return error;
+}
+
+/* {"cmd":"print","session":ID|"last"}: the screen's print button (and reprint). */
+static char *daemon_cmd_print(JsonObject *msg, struct events_peer *peer, JsonObject *reply,
+                              void *data)
+{
+    (void)peer;
+    const char *session = json_member_string(msg, "session", "last");
+    if (strlen(session) > 64 ||
+        strspn(session, "0123456789abcdefghijklmnopqrstuvwxyz-") != strlen(session))
+        return g_strdup("\"session\" must be a session id or \"last\"");
+    daemon_print(data, session);
+    json_object_set_boolean_member(reply, "printing", TRUE);
+    return NULL;
+}
+
+/* {"cmd":"admin-status"}, after a login. */
+static char *daemon_cmd_admin_status(JsonObject *msg, struct events_peer *peer, JsonObject *reply,
+                                     void *data)
+{
+    struct daemon *d = data;
+    (void)msg;
+    (void)peer;
+    JsonObject *st = admin_status_json(d->cfg, 10);
+    json_object_set_object_member(st, "service", daemon_admin_service_json(d));
+    json_object_set_object_member(reply, "status", st);
+    return NULL;
+}
+
+/* {"cmd":"admin-media",...}, after a login. */
+static char *daemon_cmd_admin_media(JsonObject *msg, struct events_peer *peer, JsonObject *reply,
+                                    void *data)
+{
+    char *error = NULL;
+    daemon_admin_media_command(data, peer, msg, reply, &error);
+    return error;
+}
+
+/* {"cmd":"admin-logout"}: ends this connection's login only: what another connection's
+ * login asked for (a stick awaited, an erase to confirm) is not this one's to cancel. */
+static char *daemon_cmd_admin_logout(JsonObject *msg, struct events_peer *peer, JsonObject *reply,
+                                     void *data)
+{
+    struct daemon *d = data;
+    (void)msg;
+    (void)reply;
+    if (d->admin_arm != JOB_SESSION && d->admin_conn == peer->conn)
+        daemon_admin_disarm(d, "cancelled");
+    /* An erase nobody can confirm any more: the stick stays as it is. */
+    if (d->current && d->current->kind == JOB_ADMIN_EXPORT &&
+        d->current->admin_conn == peer->conn && !g_atomic_int_get(&d->current->erase_ok)) {
+        d->current->cancelled = true;
+        g_atomic_int_set(&d->current->cancel, 1);
     }
-    if (!strcmp(name, "admin-status")) {
-        if (!peer->admin) {
-            *error = g_strdup("administrator login required");
-            return true;
-        }
-        peer->admin_until = now + DAEMON_ADMIN_LOGIN_US;
-        JsonObject *st = admin_status_json(d->cfg, 10);
-        json_object_set_object_member(st, "service", daemon_admin_service_json(d));
-        json_object_set_object_member(reply, "status", st);
-        return true;
+    if (peer->admin) {
+        JsonObject *o = json_object_new();
+        json_object_set_string_member(o, "where", "screen");
+        daemon_audit(d, "admin-logout", o);
     }
-    if (!strcmp(name, "admin-media")) {
-        if (!peer->admin) {
-            *error = g_strdup("administrator login required");
-            return true;
-        }
-        peer->admin_until = now + DAEMON_ADMIN_LOGIN_US;
-        daemon_admin_media_command(d, peer, msg, reply, error);
-        return true;
-    }
-    if (!strcmp(name, "admin-logout")) {
-        /* Ends this connection's login only: what another connection's login asked for
-         * (a stick awaited, an erase to confirm) is not this one's to cancel. */
-        if (d->admin_arm != JOB_SESSION && d->admin_conn == peer->conn)
-            daemon_admin_disarm(d, "cancelled");
-        /* An erase nobody can confirm any more: the stick stays as it is. */
-        if (d->current && d->current->kind == JOB_ADMIN_EXPORT &&
-            d->current->admin_conn == peer->conn && !g_atomic_int_get(&d->current->erase_ok)) {
-            d->current->cancelled = true;
-            g_atomic_int_set(&d->current->cancel, 1);
-        }
-        if (peer->admin) {
-            JsonObject *o = json_object_new();
-            json_object_set_string_member(o, "where", "screen");
-            daemon_audit(d, "admin-logout", o);
-        }
-        peer->admin = false;
-        return true;
-    }
-    return false;
+    peer->admin = false;
+    return NULL;
 }
 
 /* ---- start-up ----------------------------------------------------------------------------- */
@@ -1753,8 +1762,8 @@ static void daemon_load(struct daemon *d)
     }
     gint64 t0 = g_get_monotonic_time();
     /* The engine is loaded once, in the pool's zygote; sandboxed workers share it. */
-    if (session_pool_new(d->policy, cfg->signatures, daemon_scan_workers(d), SCANNER_POOL_USER,
-                         cfg->run_dir, &d->pool, &why) != 0) {
+    if (sigdb_pool_new(d->policy, cfg->signatures, daemon_scan_workers(d), SCANNER_POOL_USER,
+                       cfg->run_dir, &d->pool, &why) != 0) {
         log_error("scanner: %s", why);
         g_free(why);
         daemon_out_of_service0(d, "no-signatures", "service.no-signatures");
@@ -1876,9 +1885,8 @@ int daemon_run(const struct kiosk_config *cfg)
     if (cfg->accept_loop) {
         log_warn("loop devices count as removable media%s%s%s",
                  cfg->loop_backing_dir ? " (backed by files below " : "",
-                 cfg->loop_backing_dir ? cfg->loop_backing_dir : "", cfg->loop_backing_dir ? ")" : "");
-        /* The tests' hooks into the medium reader (media.h) work in this mode only. */
-        media_enable_test_hooks();
+                 cfg->loop_backing_dir ? cfg->loop_backing_dir : "",
+                 cfg->loop_backing_dir ? ")" : "");
     }
     if (util_mkdir_p(cfg->run_dir, 0755) != 0) {
         log_error("cannot create %s: %s", cfg->run_dir, g_strerror(errno));
@@ -1902,7 +1910,14 @@ int daemon_run(const struct kiosk_config *cfg)
     };
     struct events_handlers h = {.details = daemon_on_details,
                                 .cancel = daemon_on_cancel,
-                                .command = daemon_admin_command,
+                                .service = {[EVENTS_SVC_RELOAD] = daemon_cmd_reload,
+                                            [EVENTS_SVC_STAGING_RETRY] = daemon_cmd_staging_retry,
+                                            [EVENTS_SVC_STAGING_STATUS] = daemon_cmd_staging_status,
+                                            [EVENTS_SVC_PRINT] = daemon_cmd_print,
+                                            [EVENTS_SVC_ADMIN_LOGIN] = daemon_cmd_admin_login,
+                                            [EVENTS_SVC_ADMIN_STATUS] = daemon_cmd_admin_status,
+                                            [EVENTS_SVC_ADMIN_MEDIA] = daemon_cmd_admin_media,
+                                            [EVENTS_SVC_ADMIN_LOGOUT] = daemon_cmd_admin_logout},
                                 .state = daemon_on_state,
                                 .data = d};
     d->events = events_new(cfg->socket, cfg->socket_group, &info, &h, &why);

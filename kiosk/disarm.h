@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#include "kiosk/session.h"
+#include "kiosk/session-result.h"
 #include "policy/policy.h"
 #include "scanner/sanitize.h"
 

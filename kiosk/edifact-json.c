@@ -1,6 +1,6 @@
 /* edifact-json.c - EDIFACT summaries as JSON, and the details comparison (edifact-json.h). */
 #include "kiosk/edifact-json.h"
-#include "kiosk/session.h"
+#include "kiosk/session-result.h"
 
 #include <string.h>
 

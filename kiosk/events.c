@@ -423,17 +423,28 @@ fail:
     return -1;
 }
 
-static char *events_cmd_status(struct events *ev, JsonObject *msg, JsonArray *out)
+/* A command's handler: NULL when done, or an error text (newly allocated).  OUT takes
+ * whole objects to send (status); REPLY members go into the "reply" object. */
+typedef char *(*events_cmd_fn)(struct events *ev, JsonObject *msg, struct events_peer *peer,
+                               JsonObject *reply, JsonArray *out);
+
+static char *events_cmd_status(struct events *ev, JsonObject *msg, struct events_peer *peer,
+                               JsonObject *reply, JsonArray *out)
 {
     (void)msg;
+    (void)peer;
+    (void)reply;
     json_array_add_object_element(out, events_status(ev));
     return NULL;
 }
 
-static char *events_cmd_details(struct events *ev, JsonObject *msg, JsonArray *out)
+static char *events_cmd_details(struct events *ev, JsonObject *msg, struct events_peer *peer,
+                                JsonObject *reply, JsonArray *out)
 {
     JsonObject *d = NULL;
     char *why = NULL;
+    (void)peer;
+    (void)reply;
     (void)out;
     if (events_validate_details(msg, &d, &why) != 0)
         return why;
@@ -445,24 +456,86 @@ static char *events_cmd_details(struct events *ev, JsonObject *msg, JsonArray *o
     return why;
 }
 
-static char *events_cmd_cancel(struct events *ev, JsonObject *msg, JsonArray *out)
+static char *events_cmd_cancel(struct events *ev, JsonObject *msg, struct events_peer *peer,
+                               JsonObject *reply, JsonArray *out)
 {
     (void)msg;
+    (void)peer;
+    (void)reply;
     (void)out;
     return ev->h.cancel ? ev->h.cancel(ev->h.data) : g_strdup("nothing to cancel");
 }
 
-/* Commands a client may send (a table, OpenSSH monitor style). */
+enum events_cmd_flags {
+    EVENTS_CMD_NO_REPLY = 1, /* no "reply" object when it succeeds (status is its answer) */
+    EVENTS_CMD_LOGIN = 2,    /* needs an administrator's login on this connection */
+};
+
+/* Every command the socket knows, with who may send it (OpenSSH's mon_dispatch: a table
+ * of {type, flags, handler}; a request not permitted is refused before its handler
+ * runs).  RUN is here, or SVC names the service's handler (events_handlers.service). */
 static const struct events_cmd {
     const char *name;
-    char *(*run)(struct events *ev, JsonObject *msg, JsonArray *out);
-    bool reply;          /* send a "reply" object (status answers with its snapshot) */
     enum events_role who; /* the role a peer needs (docs/protocol.md) */
+    unsigned flags;       /* enum events_cmd_flags */
+    events_cmd_fn run;
+    enum events_service_cmd svc;
 } events_cmds[] = {
-    {"status", events_cmd_status, false, EVENTS_ROLE_OBSERVER},
-    {"details", events_cmd_details, true, EVENTS_ROLE_SCREEN},
-    {"cancel", events_cmd_cancel, true, EVENTS_ROLE_SCREEN},
+    {"status", EVENTS_ROLE_OBSERVER, EVENTS_CMD_NO_REPLY, .run = events_cmd_status},
+    {"details", EVENTS_ROLE_SCREEN, 0, .run = events_cmd_details},
+    {"cancel", EVENTS_ROLE_SCREEN, 0, .run = events_cmd_cancel},
+    {"print", EVENTS_ROLE_SCREEN, 0, .svc = EVENTS_SVC_PRINT},
+    {"admin-login", EVENTS_ROLE_SCREEN, 0, .svc = EVENTS_SVC_ADMIN_LOGIN},
+    {"admin-status", EVENTS_ROLE_SCREEN, EVENTS_CMD_LOGIN, .svc = EVENTS_SVC_ADMIN_STATUS},
+    {"admin-media", EVENTS_ROLE_SCREEN, EVENTS_CMD_LOGIN, .svc = EVENTS_SVC_ADMIN_MEDIA},
+    {"admin-logout", EVENTS_ROLE_SCREEN, 0, .svc = EVENTS_SVC_ADMIN_LOGOUT},
+    /* The console: `kiosk policy install`, `kiosk staging retry|list`. */
+    {"reload", EVENTS_ROLE_ROOT, 0, .svc = EVENTS_SVC_RELOAD},
+    {"staging-retry", EVENTS_ROLE_ROOT, 0, .svc = EVENTS_SVC_STAGING_RETRY},
+    {"staging-status", EVENTS_ROLE_ROOT, 0, .svc = EVENTS_SVC_STAGING_STATUS},
 };
+
+/* The entry for NAME that this service carries out, or NULL (unknown command). */
+static const struct events_cmd *events_cmd_find(const struct events *ev, const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(events_cmds); i++) {
+        const struct events_cmd *c = &events_cmds[i];
+        if (!strcmp(name, c->name))
+            return c->run || ev->h.service[c->svc] ? c : NULL;
+    }
+    return NULL;
+}
+
+/* The one check of who may send what: the peer's role, then the administrator's login
+ * where the command needs one (a login in use is extended; an expired one is over). */
+static bool events_cmd_allowed(const struct events_cmd *c, struct events_peer *peer, char **error)
+{
+    gint64 now = g_get_monotonic_time();
+    if (peer->admin && now > peer->admin_until)
+        peer->admin = false; /* the login expired */
+    if (!events_peer_may(peer, c->who, error))
+        return false;
+    if (!(c->flags & EVENTS_CMD_LOGIN))
+        return true;
+    if (!peer->admin) {
+        *error = g_strdup("administrator login required");
+        return false;
+    }
+    peer->admin_until = now + EVENTS_ADMIN_LOGIN_US;
+    return true;
+}
+
+/* Run command C for PEER: NULL when done, or why not (newly allocated). */
+static char *events_cmd_run(struct events *ev, const struct events_cmd *c, JsonObject *msg,
+                            struct events_peer *peer, JsonObject *reply, JsonArray *out)
+{
+    char *error = NULL;
+    if (!events_cmd_allowed(c, peer, &error))
+        return error;
+    if (c->run)
+        return c->run(ev, msg, peer, reply, out);
+    return ev->h.service[c->svc](msg, peer, reply, ev->h.data);
+}
 
 static JsonObject *events_reply(const struct events *ev, const char *cmd, const char *error)
 {
@@ -524,32 +597,18 @@ JsonArray *events_handle_line_peer(struct events *ev, struct events_peer *peer, 
         error = "missing \"cmd\"";
         goto reply;
     }
-    const char *name = json_node_get_string(cn);
-    for (size_t i = 0; i < G_N_ELEMENTS(events_cmds); i++) {
-        if (strcmp(name, events_cmds[i].name) != 0)
-            continue;
-        cmd = events_cmds[i].name;
-        /* A refused details or cancel is a normal answer, not abuse. */
-        *bad = false;
-        if (!events_peer_may(peer, events_cmds[i].who, &own_error)) {
-            error = own_error;
-            goto reply;
-        }
-        own_error = events_cmds[i].run(ev, msg, out);
-        if (!events_cmds[i].reply && !own_error)
-            goto out;
-        error = own_error;
+    const struct events_cmd *c = events_cmd_find(ev, json_node_get_string(cn));
+    if (!c) {
+        error = "unknown command";
         goto reply;
     }
-    /* Administration commands (daemon.c), which need to know the connection. */
+    cmd = c->name;
+    *bad = false; /* a refused command is a normal answer, not abuse */
     extra = json_object_new();
-    if (ev->h.command && ev->h.command(name, msg, peer, extra, &own_error, ev->h.data)) {
-        cmd = name;
-        *bad = false;
-        error = own_error;
-        goto reply;
-    }
-    error = "unknown command";
+    own_error = events_cmd_run(ev, c, msg, peer, extra, out);
+    if ((c->flags & EVENTS_CMD_NO_REPLY) && !own_error)
+        goto out;
+    error = own_error;
 reply:;
     JsonObject *r = events_reply(ev, cmd, error);
     if (extra) {

@@ -7,7 +7,10 @@
  * "session" and "testing_mode", sends the line to every client, and keeps the last state
  * event so a client connecting mid-session gets {"type":"hello"} then a "status"
  * snapshot of where things are.  Clients send commands, one JSON object per line
- * ({"cmd":"status"|"details"|"cancel"}); input is untrusted: lines are capped at
+ * ({"cmd":"status"|"details"|...}); every command the socket knows is in one table in
+ * events.c (events_cmds) with the role a peer needs and whether it needs an
+ * administrator's login, checked there in one place; the service carries out its own
+ * commands (events_handlers.service).  Input is untrusted: lines are capped at
  * EVENTS_MAX_LINE bytes, a client that sends a longer line, keeps sending invalid
  * commands or does not read its events is disconnected. */
 #ifndef KIOSK_EVENTS_H
@@ -22,6 +25,8 @@
 #define EVENTS_MAX_BACKLOG (4 * 1024 * 1024) /* unread output before a client is dropped */
 #define EVENTS_MAX_CLIENTS 32
 #define EVENTS_MAX_BAD_COMMANDS 16 /* invalid commands in a row before a disconnect */
+/* An administrator's login on a connection lasts this long after its last use. */
+#define EVENTS_ADMIN_LOGIN_US ((gint64)15 * 60 * G_USEC_PER_SEC)
 
 struct events_info {
     const char *kiosk_name;
@@ -54,18 +59,34 @@ struct events_peer {
     gint64 admin_until;  /* monotonic time (us) when that login expires */
 };
 
+/* The commands the service itself carries out (daemon.c; docs/protocol.md). */
+enum events_service_cmd {
+    EVENTS_SVC_RELOAD,
+    EVENTS_SVC_STAGING_RETRY,
+    EVENTS_SVC_STAGING_STATUS,
+    EVENTS_SVC_PRINT,
+    EVENTS_SVC_ADMIN_LOGIN,
+    EVENTS_SVC_ADMIN_STATUS,
+    EVENTS_SVC_ADMIN_MEDIA,
+    EVENTS_SVC_ADMIN_LOGOUT,
+    EVENTS_SVC_N
+};
+
+typedef char *(*events_service_fn)(JsonObject *msg, struct events_peer *peer, JsonObject *reply,
+                                   void *data);
+
 struct events_handlers {
     /* {"cmd":"details"}: DETAILS is validated (only known, non-empty fields; may be empty
      * = clear).  Return NULL when accepted, or an error text (newly allocated). */
     char *(*details)(JsonObject *details, void *data);
     /* {"cmd":"cancel"}: NULL when a running session was told to stop, or an error. */
     char *(*cancel)(void *data);
-    /* Any command not in the table above (administration: "reload", "admin-login",
-     * "admin-status", "admin-logout"; docs/protocol.md).  Return false when NAME is not
-     * known.  Otherwise set *error (newly allocated) to refuse; members set in REPLY go
-     * into the "reply" object.  PEER is the connection's own state. */
-    bool (*command)(const char *name, JsonObject *msg, struct events_peer *peer,
-                    JsonObject *reply, char **error, void *data);
+    /* The commands the service carries out (enum events_service_cmd; NULL: the command
+     * is unknown here).  events.c has already checked the peer's role and, for those that
+     * need one, its administrator's login (and extended it).  Return NULL, or an error
+     * text (newly allocated) to refuse; members set in REPLY go into the "reply" object.
+     * PEER is the connection's own state. */
+    events_service_fn service[EVENTS_SVC_N];
     /* Optional: a state event (idle, scanning, out-of-service ...) was emitted; EVENT is
      * the whole event (systemd's STATUS=, kiosk/notify.h). */
     void (*state)(const char *state, JsonObject *event, void *data);

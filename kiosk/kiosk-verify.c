@@ -6,6 +6,7 @@
  * Exit status: 0 the delivery is complete, unchanged and signed by the key; 1 problems
  * (each is named); 2 usage or an unreadable key.  The command-line conventions are the
  * kiosk's (kiosk/cli.h): --help exits 0, --json failures are a JSON object. */
+#include "common/json.h"
 #include "common/util.h"
 #include "common/version.h"
 #include "kiosk/cli.h"
@@ -53,7 +54,7 @@ int main(int argc, char **argv)
     verify_batch_run(argv[1], &pk, &b);
     if (json) {
         JsonNode *n = verify_batch_json(b);
-        char *text = util_json_text(n, true, NULL);
+        char *text = json_text(n, true, NULL);
         printf("%s\n", text);
         g_free(text);
         json_node_unref(n);

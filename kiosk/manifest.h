@@ -8,21 +8,23 @@
 
 #include <json-glib/json-glib.h>
 
-#include "kiosk/session.h"
-
 #define MANIFEST_NAME "MANIFEST.json"
 #define MANIFEST_SUMS_NAME "SHA256SUMS"
 #define MANIFEST_FORMAT 1
 
-/* Build the manifest document of R. */
-JsonNode *manifest_build(const struct session_result *r);
+/* The manifest document: "format" and "generator", then the members of SESSION (the
+ * session's own fields), then "files" (FILES: an array, one object per entry).  Both are
+ * consumed.  session_manifest_json (session.h) builds the one of a session's result. */
+JsonNode *manifest_build(JsonObject *session, JsonNode *files);
 
-/* The exact bytes of MANIFEST.json (indented JSON and a final newline); *len its size. */
-char *manifest_text(const struct session_result *r, gsize *len);
+/* The exact bytes of MANIFEST.json of DOC (indented JSON and a final newline); *len its
+ * size. */
+char *manifest_text(JsonNode *doc, gsize *len);
 
-/* SHA256SUMS: "<sha256>  <staged path>" for every delivered file in R's order, then the
- * line of MANIFEST.json (MANIFEST_SHA256).  Staged paths never hold a newline or a
- * backslash (names.h), so no line needs sha256sum's escaping. */
-char *manifest_sums_text(const struct session_result *r, const char *manifest_sha256);
+/* SHA256SUMS: "<sha256>  <staged_path>" for every entry of DOC's "files" that has both
+ * (the delivered files), in their order, then the line of MANIFEST.json
+ * (MANIFEST_SHA256).  Staged paths never hold a newline or a backslash (names.h), so no
+ * line needs sha256sum's escaping. */
+char *manifest_sums_text(JsonNode *doc, const char *manifest_sha256);
 
 #endif

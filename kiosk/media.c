@@ -26,20 +26,6 @@
 /* Entries of one folder the reader is asked for at most (the walk's limits come first). */
 #define MEDIA_MAX_LISTING (4u * 1024 * 1024)
 
-static char *media_reader_user;
-static bool media_test_hooks;
-
-void media_set_reader_user(const char *user)
-{
-    g_free(media_reader_user);
-    media_reader_user = user && *user ? g_strdup(user) : NULL;
-}
-
-void media_enable_test_hooks(void)
-{
-    media_test_hooks = true;
-}
-
 /* driver=kernel: how the kernel mounts each filesystem the reader identified. */
 static const struct media_kernel_fs {
     const char *type; /* blkid TYPE */
@@ -263,7 +249,7 @@ static int media_open_folder(struct media *m, const char *source, char **why)
  * a test can look at it in /proc (the gate's FIFOs are the test's). */
 static void media_test_gate(struct media *m)
 {
-    const char *gate = media_test_hooks ? getenv("KIOSK_READER_TEST_GATE") : NULL;
+    const char *gate = m->test_hooks ? getenv("KIOSK_READER_TEST_GATE") : NULL;
     if (!gate || !m->reader)
         return;
     char *ready = g_build_filename(gate, "ready", NULL), *go = g_build_filename(gate, "go", NULL);
@@ -332,7 +318,59 @@ static uint32_t media_fs_mask(const struct policy *pol)
     return mask;
 }
 
-static int media_open_reader(struct media *m, const struct policy *pol, const char *run_dir,
+/* The probe's verdict on the whole medium: 0, or why nothing on it can be read. */
+static int media_medium_status(const struct reader_client_medium *med, char **why)
+{
+    switch (med->status) {
+    case READER_MEDIUM_OK:
+        return 0;
+    case READER_MEDIUM_AMBIGUOUS:
+        *why = g_strdup("the medium carries more than one filesystem or partition table "
+                        "signature; it is refused because it could be read two ways");
+        return KERR_AMBIGUOUS;
+    case READER_MEDIUM_NO_FS:
+        *why = med->text ? g_strdup_printf("the medium has no filesystem (%s)", med->text)
+                         : g_strdup("the medium has no filesystem (it may be unformatted or "
+                                    "damaged)");
+        return KERR_NO_FS;
+    default:
+        *why = g_strdup_printf("the medium could not be read%s%s", med->text ? ": " : "",
+                               med->text ? med->text : "");
+        return KERR_MEDIUM;
+    }
+}
+
+/* One volume the reader found: read by the reader, mounted by the kernel (KERNEL), or
+ * kept with its problem. */
+static void media_add_reader_volume(struct media *m, const struct reader_client_volume *rv,
+                                    bool kernel, const char *tag)
+{
+    struct media_volume *v = media_add_volume(m);
+    v->partno = (int)rv->partno;
+    v->offset = rv->offset;
+    v->size = rv->size;
+    v->fstype = g_strdup(rv->fstype);
+    v->fsversion = g_strdup(rv->fsversion);
+    v->label = g_strdup(rv->label);
+    v->uuid = g_strdup(rv->uuid);
+    v->root = rv->root;
+    v->root_id = rv->root_id;
+    v->local_times = (rv->flags & READER_VOLUME_LOCAL_TIMES) != 0;
+    media_volume_problem(v, rv, &v->problem);
+    if (rv->status == READER_VOLUME_OK && !kernel) {
+        v->readable = true;
+        log_info("volume %d: %s%s%s read by the medium reader", v->index, v->fstype,
+                 v->label ? " label " : "", v->label ? v->label : "");
+    } else if (rv->status == READER_VOLUME_IDENTIFIED && kernel) {
+        char *mwhy = NULL;
+        if (media_mount_kernel(m, v, tag, &mwhy) != 0)
+            v->problem = mwhy;
+    } else if (!v->problem) {
+        v->problem = g_strdup("the medium reader answered nonsense for this volume");
+    }
+}
+
+static int media_open_reader(struct media *m, const struct policy *pol, const struct media_conf *mc,
                              const char *tag, char **why)
 {
     unsigned sector = 512;
@@ -340,15 +378,16 @@ static int media_open_reader(struct media *m, const struct policy *pol, const ch
     if (m->kind == MEDIA_BLOCK && ioctl(m->srcfd, BLKSSZGET, &ssz) == 0 && ssz >= 512 &&
         ssz <= 65536 && ssz % 512 == 0)
         sector = (unsigned)ssz;
-    char *root = g_build_filename(run_dir, "reader-root", NULL);
+    char *root = g_build_filename(mc->run_dir, "reader-root", NULL);
     if (geteuid() == 0 && util_mkdir_p(root, 0755) != 0) {
         *why = g_strdup_printf("cannot create %s: %s", root, g_strerror(errno));
         g_free(root);
         return KERR_SYSTEM;
     }
-    struct reader_client_conf conf = {.user = media_reader_user,
+    struct reader_client_conf conf = {.user = mc->reader_user && *mc->reader_user ? mc->reader_user
+                                                                                  : NULL,
                                       .root_dir = root,
-                                      .test_hooks = media_test_hooks,
+                                      .test_hooks = mc->test_hooks,
                                       .stop = m->stop};
     int rc = reader_client_start(m->srcfd, m->size, sector, &conf, &m->reader, why);
     g_free(root);
@@ -367,57 +406,14 @@ static int media_open_reader(struct media *m, const struct policy *pol, const ch
                              &med, why);
     if (rc != 0)
         return rc == KERR_CANCELLED ? rc : KERR_MEDIUM;
-    switch (med.status) {
-    case READER_MEDIUM_OK:
-        break;
-    case READER_MEDIUM_AMBIGUOUS:
-        *why = g_strdup("the medium carries more than one filesystem or partition table "
-                        "signature; it is refused because it could be read two ways");
-        rc = KERR_AMBIGUOUS;
-        break;
-    case READER_MEDIUM_NO_FS:
-        *why = med.text ? g_strdup_printf("the medium has no filesystem (%s)", med.text)
-                        : g_strdup("the medium has no filesystem (it may be unformatted or "
-                                   "damaged)");
-        rc = KERR_NO_FS;
-        break;
-    default:
-        *why = g_strdup_printf("the medium could not be read%s%s", med.text ? ": " : "",
-                               med.text ? med.text : "");
-        rc = KERR_MEDIUM;
-        break;
-    }
+    rc = media_medium_status(&med, why);
     if (rc != 0) {
         reader_client_medium_clear(&med);
         return rc;
     }
     m->pttype = g_strdup(med.pttype);
-    for (uint32_t i = 0; i < med.n_volumes; i++) {
-        const struct reader_client_volume *rv = &med.volumes[i];
-        struct media_volume *v = media_add_volume(m);
-        v->partno = (int)rv->partno;
-        v->offset = rv->offset;
-        v->size = rv->size;
-        v->fstype = g_strdup(rv->fstype);
-        v->fsversion = g_strdup(rv->fsversion);
-        v->label = g_strdup(rv->label);
-        v->uuid = g_strdup(rv->uuid);
-        v->root = rv->root;
-        v->root_id = rv->root_id;
-        v->local_times = (rv->flags & READER_VOLUME_LOCAL_TIMES) != 0;
-        media_volume_problem(v, rv, &v->problem);
-        if (rv->status == READER_VOLUME_OK && !kernel) {
-            v->readable = true;
-            log_info("volume %d: %s%s%s read by the medium reader", v->index, v->fstype,
-                     v->label ? " label " : "", v->label ? v->label : "");
-        } else if (rv->status == READER_VOLUME_IDENTIFIED && kernel) {
-            char *mwhy = NULL;
-            if (media_mount_kernel(m, v, tag, &mwhy) != 0)
-                v->problem = mwhy;
-        } else if (!v->problem) {
-            v->problem = g_strdup("the medium reader answered nonsense for this volume");
-        }
-    }
+    for (uint32_t i = 0; i < med.n_volumes; i++)
+        media_add_reader_volume(m, &med.volumes[i], kernel, tag);
     reader_client_medium_clear(&med);
     if (kernel) {
         /* The kernel reads the volumes from here on. */
@@ -448,50 +444,36 @@ static int media_first_problem_code(const struct media_volume *v)
     return KERR_MEDIUM;
 }
 
-int media_open(const char *source, const struct policy *pol, const char *run_dir,
-               const char *session, volatile gint *stop, struct media **out, char **why)
+/* SOURCE opened read-only into M: a folder as it is; an image or a block device by fd, a
+ * block device set read-only first (invariant 3); the mount folder for driver=kernel. */
+static int media_open_source(struct media *m, const char *source, const struct policy *pol,
+                             const char *run_dir, const char *session, char **why)
 {
-    struct media *m = g_new0(struct media, 1);
     struct stat st;
-    int r;
-    char *tag = g_strdup_printf(MEDIA_LOOP_TAG "%s", session);
-
-    *out = NULL;
-    *why = NULL;
-    m->srcfd = -1;
-    m->stop = stop;
-    m->source = g_strdup(source);
-    m->tz = g_time_zone_new_local();
-
     if (stat(source, &st) != 0) {
         *why = g_strdup_printf("cannot open %s: %s", source, g_strerror(errno));
-        r = KERR_NOT_FOUND;
-        goto out;
+        return KERR_NOT_FOUND;
     }
     if (S_ISDIR(st.st_mode)) {
         m->kind = MEDIA_FOLDER;
-        r = media_open_folder(m, source, why);
-        goto out;
+        return media_open_folder(m, source, why);
     }
     if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
         *why = g_strdup_printf("%s is not a disk image, block device or folder", source);
-        r = KERR_INVAL;
-        goto out;
+        return KERR_INVAL;
     }
     m->kind = S_ISBLK(st.st_mode) ? MEDIA_BLOCK : MEDIA_IMAGE;
     m->srcfd = open(source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (m->srcfd < 0) {
         *why = g_strdup_printf("cannot open %s: %s", source, g_strerror(errno));
-        r = KERR_SYSTEM;
-        goto out;
+        return KERR_SYSTEM;
     }
     if (m->kind == MEDIA_BLOCK) {
         int ro = 1;
         /* Invariant 3: read-only before the first byte is read. */
         if (ioctl(m->srcfd, BLKROSET, &ro) != 0) {
             *why = g_strdup_printf("cannot set %s read-only: %s", source, g_strerror(errno));
-            r = KERR_SYSTEM;
-            goto out;
+            return KERR_SYSTEM;
         }
         if (ioctl(m->srcfd, BLKGETSIZE64, &m->size) != 0)
             m->size = 0;
@@ -502,14 +484,15 @@ int media_open(const char *source, const struct policy *pol, const char *run_dir
         m->mnt_dir = g_strdup_printf("%s/mnt/%s", run_dir, session);
         if (util_mkdir_p(m->mnt_dir, 0700) != 0) {
             *why = g_strdup_printf("cannot create %s: %s", m->mnt_dir, g_strerror(errno));
-            r = KERR_SYSTEM;
-            goto out;
+            return KERR_SYSTEM;
         }
     }
-    r = media_open_reader(m, pol, run_dir, tag, why);
-    if (r != 0)
-        goto out;
+    return 0;
+}
 
+/* 0 if at least one volume can be read; otherwise the first problem, as code and text. */
+static int media_check_readable(const struct media *m, char **why)
+{
     int readable = 0;
     const struct media_volume *first = NULL;
     for (size_t i = 0; i < m->n_volumes; i++) {
@@ -522,16 +505,32 @@ int media_open(const char *source, const struct policy *pol, const char *run_dir
                 first = v;
         }
     }
-    if (readable == 0) {
-        r = first ? media_first_problem_code(first) : KERR_NO_FS;
-        if (m->n_volumes > 1)
-            *why = g_strdup_printf("no partition could be read; first problem: %s", first->problem);
-        else
-            *why = g_strdup(first ? first->problem : "no filesystem found");
-        goto out;
-    }
-    r = 0;
-out:
+    if (readable > 0)
+        return 0;
+    if (m->n_volumes > 1)
+        *why = g_strdup_printf("no partition could be read; first problem: %s", first->problem);
+    else
+        *why = g_strdup(first ? first->problem : "no filesystem found");
+    return first ? media_first_problem_code(first) : KERR_NO_FS;
+}
+
+int media_open(const char *source, const struct policy *pol, const struct media_conf *conf,
+               const char *session, volatile gint *stop, struct media **out, char **why)
+{
+    struct media *m = g_new0(struct media, 1);
+    char *tag = g_strdup_printf(MEDIA_LOOP_TAG "%s", session);
+    *out = NULL;
+    *why = NULL;
+    m->srcfd = -1;
+    m->stop = stop;
+    m->source = g_strdup(source);
+    m->tz = g_time_zone_new_local();
+    m->test_hooks = conf->test_hooks;
+    int r = media_open_source(m, source, pol, conf->run_dir, session, why);
+    if (r == 0 && m->kind != MEDIA_FOLDER)
+        r = media_open_reader(m, pol, conf, tag, why);
+    if (r == 0 && m->kind != MEDIA_FOLDER)
+        r = media_check_readable(m, why);
     g_free(tag);
     if (r == 0) {
         *out = m;

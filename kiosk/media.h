@@ -59,7 +59,23 @@ struct media {
     struct reader_client *reader;
     char *mnt_dir; /* RUN_DIR/mnt/SESSION (driver=kernel) */
     int srcfd;
-    GTimeZone *tz; /* the kiosk's time zone, for FAT times */
+    GTimeZone *tz;   /* the kiosk's time zone, for FAT times */
+    bool test_hooks; /* media_conf.test_hooks */
+};
+
+/* Where and as whom media are opened (kiosk.conf, testing mode). */
+struct media_conf {
+    const char *run_dir; /* the reader's root folder; RUN_DIR/mnt for driver=kernel */
+    /* The user the medium reader runs as when the kiosk runs as root ([media] reader-user
+     * in kiosk.conf).  It must exist and must not be root.  NULL or "" = the default,
+     * READER_USER_DEFAULT. */
+    const char *reader_user;
+    /* Tests only (the service's testing mode): pass the reader test hooks of the
+     * environment on (KIOSK_READER_TEST_HOOK, KIOSK_READER_TIMEOUT_MS), and stop at the
+     * gate KIOSK_READER_TEST_GATE (a folder: the pid of the confined reader is written to
+     * its FIFO "ready", then the medium is probed once a line can be read from its FIFO
+     * "go"). */
+    bool test_hooks;
 };
 
 /* Open SOURCE: read-only, probe, open every usable volume.  Returns 0 with *out when at
@@ -68,7 +84,7 @@ struct media {
  * KERR_MOUNT, KERR_CANCELLED (STOP became non-zero: the medium was removed) or
  * KERR_SYSTEM with *why (newly allocated, in plain words) and nothing left running,
  * attached or mounted. */
-int media_open(const char *source, const struct policy *pol, const char *run_dir,
+int media_open(const char *source, const struct policy *pol, const struct media_conf *conf,
                const char *session, volatile gint *stop, struct media **out, char **why);
 
 /* List volume V (readable) into ENTRIES, deciding with POL and LIM (walk.h). */
@@ -103,17 +119,6 @@ void media_abort(struct media *m);
 
 /* Stop the reader, unmount, detach loop devices, free.  NULL is a no-op. */
 void media_close(struct media *m);
-
-/* The user the medium reader runs as when the kiosk runs as root ([media] reader-user in
- * kiosk.conf; config_load() sets it).  It must exist and must not be root.  NULL or "" =
- * the default, READER_USER_DEFAULT. */
-void media_set_reader_user(const char *user);
-
-/* Tests only (the service's testing mode): pass the reader test hooks of the environment
- * on (KIOSK_READER_TEST_HOOK, KIOSK_READER_TIMEOUT_MS), and stop at the gate
- * KIOSK_READER_TEST_GATE (a folder: the pid of the confined reader is written to its
- * FIFO "ready", then the medium is probed once a line can be read from its FIFO "go"). */
-void media_enable_test_hooks(void);
 
 /* Remove leftovers of crashed runs: mounts under RUN_DIR/mnt (driver=kernel).  Appends
  * one line per thing cleaned to CLEANED (may be NULL). */

@@ -1,5 +1,6 @@
 /* outbox.c - committed deliveries and their publication state (see outbox.h). */
 #include "kiosk/outbox.h"
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -200,7 +201,7 @@ int outbox_save(const char *work_dir, struct outbox_entry *e, char **why)
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);
     gsize len = 0;
-    char *text = util_json_text(n, true, &len);
+    char *text = json_text(n, true, &len);
     json_node_unref(n);
 
     int rc = KERR_STAGING;

@@ -137,15 +137,148 @@ static int policy_install_copy(const char *file, const char *target, char **tmp,
     return rc;
 }
 
+/* The signature SIG_FILE of the copy TMP (of FILE): present, by a trusted administrator
+ * key of KEYS_DIR, matching.  0, or a KERR_* with *why and res->code. */
+static int policy_install_verify(const char *keys_dir, const char *file, const char *sig_file,
+                                 const char *tmp, struct policy_install_result *res, char **why)
+{
+    GPtrArray *keys = NULL;
+    const struct sign_pubkey *key = NULL;
+    char *vwhy = NULL;
+    int rc = KERR_INVAL;
+    if (!sig_file || access(sig_file, F_OK) != 0) {
+        res->code = "unsigned";
+        *why = g_strdup_printf("the policy is not signed: no signature file %s (sign it with "
+                               "'minisign -Sm %s')",
+                               sig_file ? sig_file : "", file);
+        return KERR_INVAL;
+    }
+    if (sign_signature_key_id(sig_file, res->key_id, &vwhy) != 0) {
+        res->code = "bad-signature";
+        *why = g_strdup_printf("%s is not a minisign signature file", sig_file);
+        g_free(vwhy);
+        return KERR_INVAL;
+    }
+    if ((rc = policy_install_load_keys(keys_dir, &keys, why)) != 0) {
+        res->code = "untrusted-keys";
+        return rc;
+    }
+    for (guint i = 0; i < keys->len && !key; i++) {
+        char id[17];
+        sign_key_id_hex(((struct sign_pubkey *)g_ptr_array_index(keys, i))->id, id);
+        if (!strcmp(id, res->key_id))
+            key = g_ptr_array_index(keys, i);
+    }
+    rc = KERR_INVAL;
+    if (!key) {
+        res->code = "unknown-key";
+        *why = g_strdup_printf("the policy was signed by key %s, which is not a trusted "
+                               "administrator key (in %s)",
+                               res->key_id, keys_dir);
+    } else if (sign_verify_file(key, tmp, sig_file, &res->trusted_comment, &vwhy) != 0) {
+        res->code = "bad-signature";
+        *why = g_strdup_printf("the signature %s does not match %s (the file was changed after "
+                               "signing, or the signature is damaged or forged)",
+                               sig_file, file);
+        rc = KERR_CORRUPT;
+    } else {
+        rc = 0;
+    }
+    g_ptr_array_free(keys, TRUE);
+    g_free(vwhy);
+    return rc;
+}
+
+/* The signed copy TMP (of FILE) as a policy (*NEU): valid, and newer than the installed
+ * one CUR (may be NULL) and than the rollback floor.  0, or a KERR_* with *why and
+ * res->code. */
+static int policy_install_check(const char *file, const char *tmp, const struct policy *cur,
+                                struct policy **neu, struct policy_install_result *res, char **why)
+{
+    GPtrArray *perrs = g_ptr_array_new_with_free_func(policy_error_free);
+    int rc = policy_load(tmp, neu, perrs) != 0 ? KERR_POLICY : 0;
+    if (rc != 0) {
+        res->code = "invalid-policy";
+        for (guint i = 0; i < perrs->len; i++) {
+            const struct policy_error *e = g_ptr_array_index(perrs, i);
+            g_ptr_array_add(res->problems, g_strdup_printf("%s:%d: %s", file, e->line, e->message));
+        }
+        *why = g_strdup_printf("the signed policy is not valid (%u problem%s)", perrs->len,
+                               perrs->len == 1 ? "" : "s");
+    }
+    g_ptr_array_free(perrs, TRUE);
+    if (rc != 0)
+        return rc;
+    res->new_version = (*neu)->version;
+    res->new_name = g_strdup((*neu)->name);
+    if (cur && (*neu)->version <= cur->version && cur->version >= res->floor) {
+        res->code = "rollback";
+        *why = g_strdup_printf("the policy's version %" G_GUINT64_FORMAT " is not higher than "
+                               "the installed version %" G_GUINT64_FORMAT " (rollback refused)",
+                               (*neu)->version, cur->version);
+        return KERR_INVAL;
+    }
+    if ((*neu)->version <= res->floor) {
+        res->code = "rollback";
+        *why = g_strdup_printf("the policy's version %" G_GUINT64_FORMAT " is not higher than "
+                               "version %" G_GUINT64_FORMAT ", the highest ever installed on this "
+                               "kiosk (rollback refused; the installed policy is %s)",
+                               (*neu)->version, res->floor, cur ? "older" : "missing or not valid");
+        return KERR_INVAL;
+    }
+    return 0;
+}
+
+/* The "policy-install" audit record (HAD_CUR: a policy was installed before). */
+static void policy_install_record(struct audit *a, const char *target, const char *state_path,
+                                  const char *file, const char *sig_file, bool had_cur,
+                                  const struct policy_install_result *res, int rc, const char *why)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "result", res->code);
+    json_object_set_boolean_member(o, "ok", rc == 0);
+    json_object_set_string_member(o, "file", file);
+    json_object_set_string_member(o, "signature", sig_file ? sig_file : "");
+    json_object_set_string_member(o, "policy", target);
+    if (res->sha256[0])
+        json_object_set_string_member(o, "sha256", res->sha256);
+    if (res->key_id[0])
+        json_object_set_string_member(o, "key_id", res->key_id);
+    if (had_cur)
+        json_object_set_int_member(o, "old_version", (gint64)res->old_version);
+    else
+        json_object_set_null_member(o, "old_version");
+    if (res->new_version)
+        json_object_set_int_member(o, "new_version", (gint64)res->new_version);
+    if (state_path)
+        json_object_set_int_member(o, "floor", (gint64)res->floor);
+    if (res->floor_error)
+        json_object_set_boolean_member(o, "floor_saved", FALSE);
+    if (res->trusted_comment)
+        json_object_set_string_member(o, "trusted_comment", res->trusted_comment);
+    if (rc != 0) {
+        json_object_set_string_member(o, "reason", why);
+        if (res->problems->len) {
+            JsonArray *arr = json_array_new();
+            for (guint i = 0; i < res->problems->len && i < 50; i++)
+                json_array_add_string_element(arr, g_ptr_array_index(res->problems, i));
+            json_object_set_array_member(o, "problems", arr);
+        }
+    }
+    if (a && (audit_append(a, "policy-install", o) != 0 || audit_sync(a) != 0)) {
+        log_error("audit: cannot record the policy install");
+        if (rc == 0)
+            log_error("the policy WAS installed; the audit log must be repaired");
+    }
+    json_object_unref(o);
+}
+
 int policy_install(const char *target, const char *keys_dir, const char *state_path,
                    const char *file, const char *sig_file, struct audit *a,
                    struct policy_install_result *res, char **why)
 {
-    GPtrArray *keys = NULL;
-    GPtrArray *perrs = g_ptr_array_new_with_free_func(policy_error_free);
     struct policy *cur = NULL, *neu = NULL;
-    char *tmp = NULL, *vwhy = NULL;
-    const struct sign_pubkey *key = NULL;
+    char *tmp = NULL;
     int rc = KERR_INVAL;
 
     memset(res, 0, sizeof(*res));
@@ -163,77 +296,10 @@ int policy_install(const char *target, const char *keys_dir, const char *state_p
         rc = KERR_SYSTEM;
         goto record;
     }
-
-    if ((rc = policy_install_copy(file, target, &tmp, res->sha256, why)) != 0)
+    if ((rc = policy_install_copy(file, target, &tmp, res->sha256, why)) != 0 ||
+        (rc = policy_install_verify(keys_dir, file, sig_file, tmp, res, why)) != 0 ||
+        (rc = policy_install_check(file, tmp, cur, &neu, res, why)) != 0)
         goto record;
-    rc = KERR_INVAL;
-    if (!sig_file || access(sig_file, F_OK) != 0) {
-        res->code = "unsigned";
-        *why = g_strdup_printf("the policy is not signed: no signature file %s (sign it with "
-                               "'minisign -Sm %s')",
-                               sig_file ? sig_file : "", file);
-        goto record;
-    }
-    if (sign_signature_key_id(sig_file, res->key_id, &vwhy) != 0) {
-        res->code = "bad-signature";
-        *why = g_strdup_printf("%s is not a minisign signature file", sig_file);
-        goto record;
-    }
-    if ((rc = policy_install_load_keys(keys_dir, &keys, why)) != 0) {
-        res->code = "untrusted-keys";
-        goto record;
-    }
-    rc = KERR_INVAL;
-    for (guint i = 0; i < keys->len && !key; i++) {
-        char id[17];
-        sign_key_id_hex(((struct sign_pubkey *)g_ptr_array_index(keys, i))->id, id);
-        if (!strcmp(id, res->key_id))
-            key = g_ptr_array_index(keys, i);
-    }
-    if (!key) {
-        res->code = "unknown-key";
-        *why = g_strdup_printf("the policy was signed by key %s, which is not a trusted "
-                               "administrator key (in %s)",
-                               res->key_id, keys_dir);
-        goto record;
-    }
-    if (sign_verify_file(key, tmp, sig_file, &res->trusted_comment, &vwhy) != 0) {
-        res->code = "bad-signature";
-        *why = g_strdup_printf("the signature %s does not match %s (the file was changed after "
-                               "signing, or the signature is damaged or forged)",
-                               sig_file, file);
-        rc = KERR_CORRUPT;
-        goto record;
-    }
-    if (policy_load(tmp, &neu, perrs) != 0) {
-        res->code = "invalid-policy";
-        for (guint i = 0; i < perrs->len; i++) {
-            const struct policy_error *e = g_ptr_array_index(perrs, i);
-            g_ptr_array_add(res->problems, g_strdup_printf("%s:%d: %s", file, e->line, e->message));
-        }
-        *why = g_strdup_printf("the signed policy is not valid (%u problem%s)", perrs->len,
-                               perrs->len == 1 ? "" : "s");
-        rc = KERR_POLICY;
-        goto record;
-    }
-    res->new_version = neu->version;
-    res->new_name = g_strdup(neu->name);
-    if (cur && neu->version <= cur->version && cur->version >= res->floor) {
-        res->code = "rollback";
-        *why = g_strdup_printf("the policy's version %" G_GUINT64_FORMAT " is not higher than "
-                               "the installed version %" G_GUINT64_FORMAT " (rollback refused)",
-                               neu->version, cur->version);
-        goto record;
-    }
-    if (neu->version <= res->floor) {
-        res->code = "rollback";
-        *why = g_strdup_printf("the policy's version %" G_GUINT64_FORMAT " is not higher than "
-                               "version %" G_GUINT64_FORMAT ", the highest ever installed on this "
-                               "kiosk (rollback refused; the installed policy is %s)",
-                               neu->version, res->floor,
-                               cur ? "older" : "missing or not valid");
-        goto record;
-    }
     if (rename(tmp, target) != 0) {
         res->code = "error";
         *why = g_strdup_printf("cannot replace %s: %s", target, g_strerror(errno));
@@ -245,7 +311,6 @@ int policy_install(const char *target, const char *keys_dir, const char *state_p
     util_fsync_dir(dir);
     g_free(dir);
     res->code = "installed";
-    rc = 0;
     char *fwhy = NULL;
     if (state_path && admin_state_raise_policy_floor(state_path, neu->version, &fwhy) != 0) {
         /* Installed (the file is in place) but the floor did not move: say so loudly. */
@@ -258,52 +323,13 @@ record:
         unlink(tmp);
         g_free(tmp);
     }
-    JsonObject *o = json_object_new();
-    json_object_set_string_member(o, "result", res->code);
-    json_object_set_boolean_member(o, "ok", rc == 0);
-    json_object_set_string_member(o, "file", file);
-    json_object_set_string_member(o, "signature", sig_file ? sig_file : "");
-    json_object_set_string_member(o, "policy", target);
-    if (res->sha256[0])
-        json_object_set_string_member(o, "sha256", res->sha256);
-    if (res->key_id[0])
-        json_object_set_string_member(o, "key_id", res->key_id);
-    if (cur)
-        json_object_set_int_member(o, "old_version", (gint64)res->old_version);
-    else
-        json_object_set_null_member(o, "old_version");
-    if (res->new_version)
-        json_object_set_int_member(o, "new_version", (gint64)res->new_version);
-    if (state_path)
-        json_object_set_int_member(o, "floor", (gint64)res->floor);
-    if (res->floor_error)
-        json_object_set_boolean_member(o, "floor_saved", FALSE);
-    if (res->trusted_comment)
-        json_object_set_string_member(o, "trusted_comment", res->trusted_comment);
-    if (rc != 0) {
-        json_object_set_string_member(o, "reason", *why);
-        if (res->problems->len) {
-            JsonArray *arr = json_array_new();
-            for (guint i = 0; i < res->problems->len && i < 50; i++)
-                json_array_add_string_element(arr, g_ptr_array_index(res->problems, i));
-            json_object_set_array_member(o, "problems", arr);
-        }
-    }
-    if (a && (audit_append(a, "policy-install", o) != 0 || audit_sync(a) != 0)) {
-        log_error("audit: cannot record the policy install");
-        if (rc == 0)
-            log_error("the policy WAS installed; the audit log must be repaired");
-    }
-    json_object_unref(o);
+    policy_install_record(a, target, state_path, file, sig_file, cur != NULL, res, rc,
+                          rc ? *why : NULL);
     if (rc == 0)
         log_info("policy %s installed: version %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT
                  ", key %s, SHA-256 %s",
                  target, res->old_version, res->new_version, res->key_id, res->sha256);
     policy_free(cur);
     policy_free(neu);
-    if (keys)
-        g_ptr_array_free(keys, TRUE);
-    g_ptr_array_free(perrs, TRUE);
-    g_free(vwhy);
     return rc;
 }

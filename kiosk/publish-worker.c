@@ -11,6 +11,7 @@
  *      on socket();
  *   5. publish (below), answer on fd 1. */
 #include "kiosk/publish.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "kiosk/publish-store.h"
@@ -56,7 +57,7 @@ static void publish_answer(JsonObject *o)
 {
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);
-    char *text = util_json_text(n, false, NULL);
+    char *text = json_text(n, false, NULL);
     json_node_unref(n);
     printf("%s\n", text);
     fflush(stdout);

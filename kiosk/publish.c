@@ -1,6 +1,7 @@
 /* publish.c - the service side of publication: open what the publisher may touch, start
  * it, read its answers, re-check them (see publish.h). */
 #include "kiosk/publish.h"
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -143,18 +144,18 @@ static bool publish_line(struct publish_run *r, const char *line)
         ok = true;
     } else if (!strcmp(type, "result") && !r->got_result) {
         JsonNode *okn = json_object_get_member(o, "ok");
-        JsonNode *loc = json_object_get_member(o, "location");
-        JsonNode *err = json_object_get_member(o, "error");
+        const char *loc = json_member_string(o, "location", NULL);
+        const char *err = json_member_string(o, "error", NULL);
         if (!okn || json_node_get_value_type(okn) != G_TYPE_BOOLEAN)
             goto out;
         r->res.ok = json_node_get_boolean(okn);
         r->res.already = json_object_get_boolean_member_with_default(o, "already", FALSE);
         r->res.files = (uint64_t)json_object_get_int_member_with_default(o, "files", 0);
         r->res.bytes = (uint64_t)json_object_get_int_member_with_default(o, "bytes", 0);
-        if (loc && JSON_NODE_HOLDS_VALUE(loc) && json_node_get_value_type(loc) == G_TYPE_STRING)
-            r->res.location = g_strndup(json_node_get_string(loc), 4096);
-        if (err && JSON_NODE_HOLDS_VALUE(err) && json_node_get_value_type(err) == G_TYPE_STRING)
-            r->res.error = g_strndup(json_node_get_string(err), 1024);
+        if (loc)
+            r->res.location = g_strndup(loc, 4096);
+        if (err)
+            r->res.error = g_strndup(err, 1024);
         if (!r->res.ok && !r->res.error)
             r->res.error = g_strdup("the publisher failed without saying why");
         r->got_result = true;
@@ -254,7 +255,7 @@ static char *publish_job_json(const struct publish_job *job, const char *user,
         json_object_set_string_member(o, "test_hold_fifo", job->test_hold_fifo);
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);
-    char *text = util_json_text(n, false, NULL);
+    char *text = json_text(n, false, NULL);
     /* json-glib copied the password into its nodes: they are freed now, the text is
      * zeroed by the caller. */
     json_node_unref(n);
@@ -285,16 +286,84 @@ static void publish_early_fail(publish_done_fn done, void *data, char *why)
     publish_result_clear(&res);
 }
 
+/* Start the publisher beside the running kiosk binary, exec'd afresh (nothing of the
+ * service's threads, locks or memory comes along), with the outbox entry ENTRYFD as its fd
+ * 3 and the target folder TARGETFD as its fd 4 (each when >= 0).  0 with *PID and the
+ * pipes to its stdin and from its stdout, or -1 with *why. */
+static int publish_spawn(int entryfd, int targetfd, GPid *pid, int *stdin_fd, int *stdout_fd,
+                         char **why)
+{
+    char *prog = publish_program();
+    const char *argv[] = {prog, "kiosk-publish", NULL};
+    const char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent",
+                          "LC_ALL=C.UTF-8", NULL};
+    int src_fds[2], dst_fds[2], nfds = 0;
+    GError *err = NULL;
+    if (entryfd >= 0) {
+        src_fds[nfds] = entryfd;
+        dst_fds[nfds++] = 3;
+    }
+    if (targetfd >= 0) {
+        src_fds[nfds] = targetfd;
+        dst_fds[nfds++] = 4;
+    }
+    if (!prog) {
+        *why = g_strdup("cannot find the kiosk's own program folder (/proc/self/exe)");
+        return -1;
+    }
+    int rc = 0;
+    if (!g_spawn_async_with_pipes_and_fds(NULL, argv, envp,
+                                          G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_FILE_AND_ARGV_ZERO |
+                                              G_SPAWN_CLOEXEC_PIPES,
+                                          NULL, NULL, -1, -1, -1, src_fds, dst_fds, (gsize)nfds,
+                                          pid, stdin_fd, stdout_fd, NULL, &err)) {
+        *why = g_strdup_printf("cannot start the publisher %s: %s", prog, err->message);
+        g_clear_error(&err);
+        rc = -1;
+    }
+    g_free(prog);
+    return rc;
+}
+
+/* The run of publisher PID for SESSION: JOBTEXT handed over on STDIN_FD (then EOF), its
+ * answers watched on STDOUT_FD, its exit and stalls watched, in the caller's main
+ * context.  Both descriptors are taken. */
+static struct publish_run *publish_run_new(const char *session, GPid pid, int stdin_fd,
+                                           int stdout_fd, const char *jobtext, publish_done_fn done,
+                                           void *data)
+{
+    struct publish_run *r = g_new0(struct publish_run, 1);
+    r->ctx = g_main_context_ref_thread_default();
+    r->done = done;
+    r->data = data;
+    r->pid = pid;
+    r->line = g_string_new(NULL);
+    r->session = g_strdup(session);
+    /* The job, then EOF; the pipe holds it whole (a few hundred bytes). */
+    if (util_write_all(stdin_fd, jobtext, strlen(jobtext)) != 0)
+        log_warn("publish %s: cannot hand the job over: %s", session, g_strerror(errno));
+    close(stdin_fd);
+    r->out = g_io_channel_unix_new(stdout_fd);
+    g_io_channel_set_close_on_unref(r->out, TRUE);
+    g_io_channel_set_encoding(r->out, NULL, NULL);
+    g_io_channel_set_buffered(r->out, FALSE);
+    r->out_watch = publish_attach(r->ctx, g_io_create_watch(r->out, G_IO_IN | G_IO_HUP | G_IO_ERR),
+                                  (GSourceFunc)(void (*)(void))publish_on_out, r);
+    r->child_watch = publish_attach(r->ctx, g_child_watch_source_new(pid),
+                                    (GSourceFunc)(void (*)(void))publish_on_exit, r);
+    publish_arm_stall(r);
+    return r;
+}
+
 struct publish_run *publish_start(const struct publish_job *job, publish_done_fn done, void *data)
 {
     char *why = NULL;
     int entryfd = -1, targetfd = -1, stdin_fd = -1, stdout_fd = -1;
-    char *user = NULL, *password = NULL, *domain = NULL, *jobtext = NULL, *prog = NULL;
+    char *user = NULL, *password = NULL, *domain = NULL, *jobtext = NULL;
     struct outbox_entry *e = NULL;
     uid_t uid = getuid();
     gid_t gid = getgid(), tos = (gid_t)-1;
     struct publish_run *r = NULL;
-    GError *err = NULL;
 
     if (!job->probe) {
         if (outbox_load(job->work_dir, job->session, &e, &why) != 0)
@@ -318,59 +387,14 @@ struct publish_run *publish_start(const struct publish_job *job, publish_done_fn
     } else if (target_read_credentials(job->credentials, &user, &password, &domain, &why) != 0) {
         goto fail;
     }
-    jobtext = publish_job_json(job, user, password, domain, uid, gid, tos,
-                               e ? e->manifest_sha256 : NULL);
+    jobtext =
+        publish_job_json(job, user, password, domain, uid, gid, tos, e ? e->manifest_sha256 : NULL);
 
-    /* The publisher beside the running kiosk binary, exec'd afresh: nothing of the
-     * service's threads, locks or memory comes along. */
-    prog = publish_program();
-    const char *argv[] = {prog, "kiosk-publish", NULL};
-    const char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent",
-                          "LC_ALL=C.UTF-8", NULL};
-    int src_fds[2], dst_fds[2], nfds = 0;
-    if (entryfd >= 0) {
-        src_fds[nfds] = entryfd;
-        dst_fds[nfds++] = 3;
-    }
-    if (targetfd >= 0) {
-        src_fds[nfds] = targetfd;
-        dst_fds[nfds++] = 4;
-    }
     GPid pid = 0;
-    if (!prog) {
-        why = g_strdup("cannot find the kiosk's own program folder (/proc/self/exe)");
+    if (publish_spawn(entryfd, targetfd, &pid, &stdin_fd, &stdout_fd, &why) != 0)
         goto fail;
-    }
-    if (!g_spawn_async_with_pipes_and_fds(NULL, argv, envp,
-                                          G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_FILE_AND_ARGV_ZERO |
-                                              G_SPAWN_CLOEXEC_PIPES,
-                                          NULL, NULL, -1, -1, -1, src_fds, dst_fds, (gsize)nfds,
-                                          &pid, &stdin_fd, &stdout_fd, NULL, &err)) {
-        why = g_strdup_printf("cannot start the publisher %s: %s", prog, err->message);
-        goto fail;
-    }
-    r = g_new0(struct publish_run, 1);
-    r->ctx = g_main_context_ref_thread_default();
-    r->done = done;
-    r->data = data;
-    r->pid = pid;
-    r->line = g_string_new(NULL);
-    r->session = g_strdup(job->session);
-    /* The job, then EOF; the pipe holds it whole (a few hundred bytes). */
-    if (util_write_all(stdin_fd, jobtext, strlen(jobtext)) != 0)
-        log_warn("publish %s: cannot hand the job over: %s", job->session, g_strerror(errno));
-    close(stdin_fd);
-    stdin_fd = -1;
-    r->out = g_io_channel_unix_new(stdout_fd);
-    g_io_channel_set_close_on_unref(r->out, TRUE);
-    g_io_channel_set_encoding(r->out, NULL, NULL);
-    g_io_channel_set_buffered(r->out, FALSE);
-    stdout_fd = -1; /* transferred */
-    r->out_watch = publish_attach(r->ctx, g_io_create_watch(r->out, G_IO_IN | G_IO_HUP | G_IO_ERR),
-                                  (GSourceFunc)(void (*)(void))publish_on_out, r);
-    r->child_watch = publish_attach(r->ctx, g_child_watch_source_new(pid),
-                                    (GSourceFunc)(void (*)(void))publish_on_exit, r);
-    publish_arm_stall(r);
+    r = publish_run_new(job->session, pid, stdin_fd, stdout_fd, jobtext, done, data);
+    stdin_fd = stdout_fd = -1; /* transferred */
     goto out;
 fail:
     publish_early_fail(done, data, why);
@@ -391,9 +415,7 @@ out:
         close(stdin_fd);
     if (stdout_fd >= 0)
         close(stdout_fd);
-    g_clear_error(&err);
     outbox_entry_free(e);
-    g_free(prog);
     g_free(why);
     return r;
 }

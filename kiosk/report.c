@@ -1,5 +1,6 @@
 /* report.c - A4 scan report and 80 mm receipt (cairo PDF, pango text, libqrencode). */
 #include "kiosk/report.h"
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/util.h"
 #include "kiosk/audit.h"
@@ -289,41 +290,6 @@ bool report_parse_lang(const char *text, enum report_lang *out)
 
 /* ---- manifest access ------------------------------------------------------------- */
 
-static const char *report_str(JsonObject *o, const char *key)
-{
-    if (!o || !json_object_has_member(o, key))
-        return NULL;
-    JsonNode *n = json_object_get_member(o, key);
-    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-        return NULL;
-    const char *v = json_node_get_string(n);
-    return v && *v ? v : NULL;
-}
-
-static gint64 report_int(JsonObject *o, const char *key)
-{
-    if (!o || !json_object_has_member(o, key))
-        return 0;
-    JsonNode *n = json_object_get_member(o, key);
-    return JSON_NODE_HOLDS_VALUE(n) ? json_node_get_int(n) : 0;
-}
-
-static JsonObject *report_obj(JsonObject *o, const char *key)
-{
-    if (!o || !json_object_has_member(o, key))
-        return NULL;
-    JsonNode *n = json_object_get_member(o, key);
-    return JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-}
-
-static JsonArray *report_array(JsonObject *o, const char *key)
-{
-    if (!o || !json_object_has_member(o, key))
-        return NULL;
-    JsonNode *n = json_object_get_member(o, key);
-    return JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
-}
-
 /* A detail may be a string or a number (an IMO number typed as digits). */
 static char *report_detail(JsonObject *details, const char *key)
 {
@@ -459,8 +425,8 @@ static char *report_time(const char *rfc3339)
 /* How old the database was when the session started. */
 static char *report_db_age(const struct report_ctx *c, JsonObject *scanner)
 {
-    const char *db = report_str(scanner, "database_time");
-    const char *st = report_str(c->s->m, "started");
+    const char *db = json_member_text(scanner, "database_time");
+    const char *st = json_member_text(c->s->m, "started");
     GDateTime *a = db ? g_date_time_new_from_iso8601(db, NULL) : NULL;
     GDateTime *b = st ? g_date_time_new_from_iso8601(st, NULL) : NULL;
     char *out = NULL;
@@ -504,9 +470,9 @@ static unsigned report_status_color(const char *status)
 
 static enum report_word report_verdict_word(JsonObject *f)
 {
-    const char *v = report_str(f, "verdict");
+    const char *v = json_member_text(f, "verdict");
     if (!g_strcmp0(v, "clean"))
-        return report_str(f, "staged_path") ? W_V_CLEAN : W_V_NOT_DELIVERED;
+        return json_member_text(f, "staged_path") ? W_V_CLEAN : W_V_NOT_DELIVERED;
     if (!g_strcmp0(v, "infected"))
         return W_V_INFECTED;
     if (!g_strcmp0(v, "blocked"))
@@ -514,25 +480,26 @@ static enum report_word report_verdict_word(JsonObject *f)
     if (!g_strcmp0(v, "skipped"))
         return W_V_SKIPPED;
     if (!g_strcmp0(v, "sanitized"))
-        return report_str(f, "staged_path") ? W_V_SANITIZED : W_V_NOT_DELIVERED;
+        return json_member_text(f, "staged_path") ? W_V_SANITIZED : W_V_NOT_DELIVERED;
     return W_V_ERROR;
 }
 
 static bool report_file_delivered(JsonObject *f)
 {
-    const char *v = report_str(f, "verdict");
-    return (!g_strcmp0(v, "clean") || !g_strcmp0(v, "sanitized")) && report_str(f, "staged_path");
+    const char *v = json_member_text(f, "verdict");
+    return (!g_strcmp0(v, "clean") || !g_strcmp0(v, "sanitized")) &&
+           json_member_text(f, "staged_path");
 }
 
 /* A sanitized copy: "ORIGINAL: SHA-256 (size)" of the file on the medium, newly allocated;
  * NULL for other files. */
 static char *report_original(struct report_ctx *c, JsonObject *f)
 {
-    JsonObject *o = report_obj(report_obj(f, "sanitized"), "original");
-    const char *sha = report_str(o, "sha256");
+    JsonObject *o = json_member_object(json_member_object(f, "sanitized"), "original");
+    const char *sha = json_member_text(o, "sha256");
     if (!o || !sha)
         return NULL;
-    char *size = util_format_bytes((uint64_t)report_int(o, "size"));
+    char *size = util_format_bytes((uint64_t)json_member_int(o, "size", 0));
     char *w = report_word(c, W_ORIGINAL);
     char *t = g_strdup_printf("%s: SHA-256 %s (%s)", w, sha, size);
     g_free(size);
@@ -543,7 +510,7 @@ static char *report_original(struct report_ctx *c, JsonObject *f)
 /* Files in report order: held back first, then delivered; manifest order within each. */
 static GPtrArray *report_files_sorted(const struct report_session *s)
 {
-    JsonArray *files = report_array(s->m, "files");
+    JsonArray *files = json_member_array(s->m, "files");
     GPtrArray *out = g_ptr_array_new();
     guint n = files ? json_array_get_length(files) : 0;
     for (int pass = 0; pass < 2; pass++)
@@ -645,19 +612,23 @@ static char *report_pick(const struct report_ctx *c, const char *en, const char 
 static char *report_edifact_headline(const struct report_ctx *c, JsonObject *e)
 {
     struct edifact_summary *s = g_new0(struct edifact_summary, 1);
-    JsonArray *msgs = report_array(e, "messages");
+    JsonArray *msgs = json_member_array(e, "messages");
     JsonNode *mn = msgs && json_array_get_length(msgs) ? json_array_get_element(msgs, 0) : NULL;
     JsonObject *m = mn && JSON_NODE_HOLDS_OBJECT(mn) ? json_node_get_object(mn) : NULL;
-    s->status = g_strcmp0(report_str(e, "status"), "ok") == 0 ? EDIFACT_OK : EDIFACT_MALFORMED;
-    s->containers = (uint64_t)MAX(report_int(e, "containers"), 0);
-    s->n_messages = (uint32_t)CLAMP(report_int(e, "message_count"), 0, EDIFACT_MESSAGES_MAX);
+    s->status =
+        g_strcmp0(json_member_text(e, "status"), "ok") == 0 ? EDIFACT_OK : EDIFACT_MALFORMED;
+    s->containers = (uint64_t)MAX(json_member_int(e, "containers", 0), 0);
+    s->n_messages =
+        (uint32_t)CLAMP(json_member_int(e, "message_count", 0), 0, EDIFACT_MESSAGES_MAX);
     if (m) {
         s->n_summaries = 1;
-        g_strlcpy(s->msg[0].type, report_str(m, "type") ? report_str(m, "type") : "",
+        g_strlcpy(s->msg[0].type, json_member_text(m, "type") ? json_member_text(m, "type") : "",
                   sizeof(s->msg[0].type));
-        g_strlcpy(s->msg[0].vessel, report_str(m, "vessel") ? report_str(m, "vessel") : "",
+        g_strlcpy(s->msg[0].vessel,
+                  json_member_text(m, "vessel") ? json_member_text(m, "vessel") : "",
                   sizeof(s->msg[0].vessel));
-        g_strlcpy(s->msg[0].voyage, report_str(m, "voyage") ? report_str(m, "voyage") : "",
+        g_strlcpy(s->msg[0].voyage,
+                  json_member_text(m, "voyage") ? json_member_text(m, "voyage") : "",
                   sizeof(s->msg[0].voyage));
     }
     char en[512], ja[512];
@@ -684,14 +655,14 @@ static void report_block(struct report_ctx *c, bool a4, double x, double width, 
 static void report_edifact(struct report_ctx *c, bool a4, double x, double width, double pt,
                            bool draw)
 {
-    JsonArray *files = report_array(c->s->m, "files");
-    JsonArray *mm = report_array(c->s->m, "edifact_mismatch");
+    JsonArray *files = json_member_array(c->s->m, "files");
+    JsonArray *mm = json_member_array(c->s->m, "edifact_mismatch");
     bool heading = false;
     guint shown = 0, more = 0;
     for (guint i = 0; files && i < json_array_get_length(files); i++) {
         JsonNode *fn = json_array_get_element(files, i);
         JsonObject *f = JSON_NODE_HOLDS_OBJECT(fn) ? json_node_get_object(fn) : NULL;
-        JsonObject *e = report_obj(f, "edifact");
+        JsonObject *e = json_member_object(f, "edifact");
         if (!e)
             continue;
         if (!a4 && shown >= RECEIPT_MAX_EDIFACT) { /* the A4 report lists them all */
@@ -708,14 +679,15 @@ static void report_edifact(struct report_ctx *c, bool a4, double x, double width
         char *head = report_edifact_headline(c, e);
         report_block(c, a4, x, width, head, pt, RS_BOLD, 0, draw);
         g_free(head);
-        const char *path = report_str(f, "path");
+        const char *path = json_member_text(f, "path");
         report_block(c, a4, x + 8, width - 8, path ? path : "?", pt - 0.5, RS_NORMAL, 0x555555,
                      draw);
-        JsonObject *pr = report_obj(e, "problem");
-        if (pr && report_str(pr, "text")) {
+        JsonObject *pr = json_member_object(e, "problem");
+        if (pr && json_member_text(pr, "text")) {
             bool delivered = report_file_delivered(f);
             char *label = report_word(c, delivered ? W_EDI_WARNING : W_EDI_HELD);
-            char *why = report_pick(c, report_str(pr, "text"), report_str(pr, "text_ja"));
+            char *why =
+                report_pick(c, json_member_text(pr, "text"), json_member_text(pr, "text_ja"));
             char *line = g_strdup_printf("%s: %s", label, why);
             report_block(c, a4, x + 8, width - 8, line, pt - 0.5, RS_BOLD,
                          delivered ? 0xb35c00 : 0xb3261e, draw);
@@ -733,7 +705,7 @@ static void report_edifact(struct report_ctx *c, bool a4, double x, double width
     for (guint i = 0; mm && i < json_array_get_length(mm) && (a4 || i < RECEIPT_MAX_EDIFACT); i++) {
         JsonNode *n = json_array_get_element(mm, i);
         JsonObject *o = JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-        if (!o || !report_str(o, "text"))
+        if (!o || !json_member_text(o, "text"))
             continue;
         if (i == 0) {
             char *t = report_word(c, W_MISMATCH);
@@ -741,8 +713,8 @@ static void report_edifact(struct report_ctx *c, bool a4, double x, double width
             report_block(c, a4, x, width, t, pt + 0.5, RS_BOLD, 0xb3261e, draw);
             g_free(t);
         }
-        char *text = report_pick(c, report_str(o, "text"), report_str(o, "text_ja"));
-        const char *path = report_str(o, "path");
+        char *text = report_pick(c, json_member_text(o, "text"), json_member_text(o, "text_ja"));
+        const char *path = json_member_text(o, "path");
         char *line = g_strdup_printf("%s\n(%s)", text, path ? path : "?");
         report_block(c, a4, x + 8, width - 8, line, pt, RS_BOLD, 0xb3261e, draw);
         g_free(text);
@@ -872,16 +844,16 @@ static void a4_file_row(struct report_ctx *c, guint index, JsonObject *f, bool d
 {
     char num[16];
     snprintf(num, sizeof(num), "%u", index);
-    const char *path = report_str(f, "path");
-    char *size = util_format_bytes((uint64_t)report_int(f, "size"));
-    const char *sha = report_str(f, "sha256");
+    const char *path = json_member_text(f, "path");
+    char *size = util_format_bytes((uint64_t)json_member_int(f, "size", 0));
+    const char *sha = json_member_text(f, "sha256");
     char shortsha[13] = "–";
     if (sha)
         g_strlcpy(shortsha, sha, sizeof(shortsha));
     enum report_word vw = report_verdict_word(f);
     char *verdict = report_word2(c, vw);
-    const char *reason = report_str(f, "reason");
-    const char *staged = report_str(f, "staged_path");
+    const char *reason = json_member_text(f, "reason");
+    const char *staged = json_member_text(f, "staged_path");
     char *reason_text = NULL, *original = report_original(c, f);
     if (original) /* what was removed, and the original's hash and size */
         reason_text = g_strdup_printf("%s\n%s", reason ? reason : "", original);
@@ -935,10 +907,11 @@ static void a4_file_row(struct report_ctx *c, guint index, JsonObject *f, bool d
 static double report_banner(struct report_ctx *c, double x, double y, double width, double pt,
                             bool draw)
 {
-    JsonObject *counts = report_obj(c->s->m, "counts");
-    const char *status = report_str(c->s->m, "status");
+    JsonObject *counts = json_member_object(c->s->m, "counts");
+    const char *status = json_member_text(c->s->m, "status");
     char *st = report_word2(c, report_status_word(status));
-    gint64 files = report_int(counts, "files"), delivered = report_int(counts, "delivered");
+    gint64 files = json_member_int(counts, "files", 0),
+           delivered = json_member_int(counts, "delivered", 0);
     char *line = NULL;
     char *en = g_strdup_printf("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " %s", delivered,
                                files, report_words[W_OF_DELIVERED][0]);
@@ -973,15 +946,15 @@ static double report_banner(struct report_ctx *c, double x, double y, double wid
 /* The volumes' filesystems and labels, "vfat (KIOSKTEST), ext4". */
 static void report_volumes(JsonObject *source, char **fs, char **labels)
 {
-    JsonArray *vols = report_array(source, "volumes");
+    JsonArray *vols = json_member_array(source, "volumes");
     GString *a = g_string_new(NULL), *b = g_string_new(NULL);
     for (guint i = 0; vols && i < json_array_get_length(vols); i++) {
         JsonNode *vn = json_array_get_element(vols, i);
         if (!JSON_NODE_HOLDS_OBJECT(vn))
             continue;
         JsonObject *v = json_node_get_object(vn);
-        const char *f = report_str(v, "filesystem"), *l = report_str(v, "label");
-        const char *problem = report_str(v, "problem");
+        const char *f = json_member_text(v, "filesystem"), *l = json_member_text(v, "label");
+        const char *problem = json_member_text(v, "problem");
         g_string_append_printf(a, "%s%s%s%s%s", a->len ? ", " : "", f ? f : "?",
                                problem ? " (" : "", problem ? problem : "", problem ? ")" : "");
         if (l)
@@ -1011,7 +984,7 @@ static double report_counts_band(struct report_ctx *c, double x, double y, doubl
             cairo_fill(c->cr);
         }
         for (size_t i = 0; i < G_N_ELEMENTS(cells); i++) {
-            gint64 n = report_int(counts, cells[i].key);
+            gint64 n = json_member_int(counts, cells[i].key, 0);
             char *l = report_word2(c, cells[i].w);
             char *num = g_strdup_printf("%" G_GINT64_FORMAT, n);
             bool bad = i >= 2 && i <= 4 && n > 0;
@@ -1034,9 +1007,9 @@ static double report_counts_band(struct report_ctx *c, double x, double y, doubl
 
 static void a4_draw(struct report_ctx *c, bool draw)
 {
-    JsonObject *m = c->s->m, *details = report_obj(m, "details"), *src = report_obj(m, "source"),
-               *scanner = report_obj(m, "scanner"), *policy = report_obj(m, "policy"),
-               *counts = report_obj(m, "counts");
+    JsonObject *m = c->s->m, *details = json_member_object(m, "details"),
+               *src = json_member_object(m, "source"), *scanner = json_member_object(m, "scanner"),
+               *policy = json_member_object(m, "policy"), *counts = json_member_object(m, "counts");
     double w = c->page_w - 2 * c->margin, x = c->margin;
     double cols[7];
     a4_columns(c, cols);
@@ -1064,8 +1037,8 @@ static void a4_draw(struct report_ctx *c, bool draw)
     struct report_row srows[] = {
         {W_KIOSK, g_strdup(c->o->kiosk_name), 0},
         {W_SITE, c->o->site && *c->o->site ? g_strdup(c->o->site) : NULL, 0},
-        {W_STARTED, report_time(report_str(m, "started")), 0},
-        {W_FINISHED, report_time(report_str(m, "finished")), 0},
+        {W_STARTED, report_time(json_member_text(m, "started")), 0},
+        {W_FINISHED, report_time(json_member_text(m, "finished")), 0},
     };
     double yl = report_rows(c, x, y, w - qr - 12, lw, srows, G_N_ELEMENTS(srows), A4_PT, draw);
     report_rows_free(srows, G_N_ELEMENTS(srows));
@@ -1086,31 +1059,33 @@ static void a4_draw(struct report_ctx *c, bool draw)
     double yR = report_heading(c, xr, y, colw, W_DEVICE, 9.5, draw);
     char *fs = NULL, *labels = NULL;
     report_volumes(src, &fs, &labels);
-    gint64 ssize = report_int(src, "size");
+    gint64 ssize = json_member_int(src, "size", 0);
     struct report_row mrows[] = {
-        {W_VENDOR, g_strdup(report_str(src, "vendor")), 0},
-        {W_MODEL, g_strdup(report_str(src, "model")), 0},
-        {W_SERIAL, g_strdup(report_str(src, "serial")), 0},
+        {W_VENDOR, g_strdup(json_member_text(src, "vendor")), 0},
+        {W_MODEL, g_strdup(json_member_text(src, "model")), 0},
+        {W_SERIAL, g_strdup(json_member_text(src, "serial")), 0},
         {W_SIZE, ssize > 0 ? report_size_text(ssize) : NULL, 0},
         {W_FS, fs, 0},
         {W_LABEL, labels, 0},
-        {W_SOURCE, g_strdup(report_str(src, "path")), RS_MONO},
+        {W_SOURCE, g_strdup(json_member_text(src, "path")), RS_MONO},
     };
     yR = report_rows(c, xr, yR, colw, lw, mrows, G_N_ELEMENTS(mrows), A4_PT, draw);
     report_rows_free(mrows, G_N_ELEMENTS(mrows));
     y = MAX(yL, yR) + 8;
     y = report_counts_band(c, x, y, w, counts, draw) + 8;
     double yS = report_heading(c, x, y, w, W_SCANNER, 9.5, draw);
-    const char *pname = report_str(policy, "name");
-    const char *psha = report_str(policy, "sha256");
+    const char *pname = json_member_text(policy, "name");
+    const char *psha = json_member_text(policy, "sha256");
     struct report_row krows[] = {
-        {W_ENGINE, g_strdup(report_str(scanner, "engine")), 0},
-        {W_DATABASE, g_strdup(report_str(scanner, "database")), 0},
+        {W_ENGINE, g_strdup(json_member_text(scanner, "engine")), 0},
+        {W_DATABASE, g_strdup(json_member_text(scanner, "database")), 0},
         {W_DB_AGE, report_db_age(c, scanner), 0},
-        {W_SIGNATURES, g_strdup_printf("%" G_GINT64_FORMAT, report_int(scanner, "signatures")), 0},
-        {W_POLICY, g_strdup_printf("%s, v%" G_GINT64_FORMAT "%s%.12s", pname ? pname : "?",
-                                   report_int(policy, "version"), psha ? ", SHA-256 " : "",
-                                   psha ? psha : ""),
+        {W_SIGNATURES,
+         g_strdup_printf("%" G_GINT64_FORMAT, json_member_int(scanner, "signatures", 0)), 0},
+        {W_POLICY,
+         g_strdup_printf("%s, v%" G_GINT64_FORMAT "%s%.12s", pname ? pname : "?",
+                         json_member_int(policy, "version", 0), psha ? ", SHA-256 " : "",
+                         psha ? psha : ""),
          0},
     };
     y = report_rows(c, x, yS, w, lw, krows, G_N_ELEMENTS(krows), A4_PT, draw);
@@ -1168,8 +1143,9 @@ static void a4_draw(struct report_ctx *c, bool draw)
 
 static double receipt_draw(struct report_ctx *c, bool draw)
 {
-    JsonObject *m = c->s->m, *details = report_obj(m, "details"), *counts = report_obj(m, "counts"),
-               *scanner = report_obj(m, "scanner");
+    JsonObject *m = c->s->m, *details = json_member_object(m, "details"),
+               *counts = json_member_object(m, "counts"),
+               *scanner = json_member_object(m, "scanner");
     double x = c->margin, w = c->page_w - 2 * c->margin, y = c->margin;
     double lw = c->o->lang == REPORT_LANG_BOTH ? 92 : 70;
     char *t = report_word2(c, W_RECEIPT);
@@ -1189,8 +1165,8 @@ static double receipt_draw(struct report_ctx *c, bool draw)
     y = report_banner(c, x, y, w, 12, draw) + 6;
     struct report_row srows[] = {
         {W_SESSION, g_strdup(c->s->id), RS_MONO},
-        {W_STARTED, report_time(report_str(m, "started")), 0},
-        {W_FINISHED, report_time(report_str(m, "finished")), 0},
+        {W_STARTED, report_time(json_member_text(m, "started")), 0},
+        {W_FINISHED, report_time(json_member_text(m, "finished")), 0},
         {W_VESSEL, report_detail(details, "vessel"), RS_BOLD},
         {W_IMO, report_detail(details, "imo"), 0},
         {W_VOYAGE, report_detail(details, "voyage"), 0},
@@ -1207,12 +1183,15 @@ static double receipt_draw(struct report_ctx *c, bool draw)
     report_rows_free(srows, G_N_ELEMENTS(srows));
     y += 3;
     struct report_row crows[] = {
-        {W_FILES, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "files")), 0},
-        {W_DELIVERED, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "delivered")), 0},
-        {W_INFECTED, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "infected")), 0},
-        {W_BLOCKED, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "blocked")), 0},
-        {W_ERROR, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "error")), 0},
-        {W_SANITIZED, g_strdup_printf("%" G_GINT64_FORMAT, report_int(counts, "sanitized")), 0},
+        {W_FILES, g_strdup_printf("%" G_GINT64_FORMAT, json_member_int(counts, "files", 0)), 0},
+        {W_DELIVERED, g_strdup_printf("%" G_GINT64_FORMAT, json_member_int(counts, "delivered", 0)),
+         0},
+        {W_INFECTED, g_strdup_printf("%" G_GINT64_FORMAT, json_member_int(counts, "infected", 0)),
+         0},
+        {W_BLOCKED, g_strdup_printf("%" G_GINT64_FORMAT, json_member_int(counts, "blocked", 0)), 0},
+        {W_ERROR, g_strdup_printf("%" G_GINT64_FORMAT, json_member_int(counts, "error", 0)), 0},
+        {W_SANITIZED, g_strdup_printf("%" G_GINT64_FORMAT, json_member_int(counts, "sanitized", 0)),
+         0},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(crows); i++) {
         char *l = report_word(c, crows[i].label);
@@ -1226,13 +1205,14 @@ static double receipt_draw(struct report_ctx *c, bool draw)
         g_free(l);
     }
     report_rows_free(crows, G_N_ELEMENTS(crows));
-    const char *eng = report_str(scanner, "engine"), *dbv = report_str(scanner, "database");
+    const char *eng = json_member_text(scanner, "engine"),
+               *dbv = json_member_text(scanner, "database");
     char *db = g_strdup_printf("ClamAV %s, %s", eng ? eng : "?", dbv ? dbv : "?");
     char *l = report_word(c, W_DATABASE);
     y = report_kv(c, x, y + 3, w, lw, l, db, 7, RS_NORMAL, draw);
     g_free(l);
     g_free(db);
-    if (report_int(counts, "delivered") > 0) {
+    if (json_member_int(counts, "delivered", 0) > 0) {
         /* Whether the files are with the terminal yet, in plain words. */
         l = report_word(c, W_HANDOFF);
         char *v = report_word(c, c->s->published ? W_PUBLISHED : W_WAITING);
@@ -1243,17 +1223,18 @@ static double receipt_draw(struct report_ctx *c, bool draw)
 
     GPtrArray *files = report_files_sorted(c->s);
     /* Files delivered as safe copies: what was removed (the A4 report has the hashes). */
-    if (report_int(counts, "sanitized") > 0) {
+    if (json_member_int(counts, "sanitized", 0) > 0) {
         y = report_heading(c, x, y + 6, w, W_SANITIZED_HEAD, 8.5, draw);
         guint shown = 0;
         for (guint i = 0; i < files->len; i++) {
             JsonObject *f = g_ptr_array_index(files, i);
             if (report_verdict_word(f) != W_V_SANITIZED || ++shown > RECEIPT_MAX_HELD)
                 continue;
-            const char *path = report_str(f, "path"), *staged = report_str(f, "staged_path");
+            const char *path = json_member_text(f, "path"),
+                       *staged = json_member_text(f, "staged_path");
             char *head = g_strdup_printf("%s → %s", path ? path : "?", staged ? staged : "?");
             y += report_text(c, x, y, w, head, 7.5, RS_BOLD, PANGO_ALIGN_LEFT, draw);
-            const char *reason = report_str(f, "reason");
+            const char *reason = json_member_text(f, "reason");
             report_rgb(c, 0x333333);
             y += report_text(c, x + 8, y, w - 8, reason ? reason : "", 7, RS_NORMAL,
                              PANGO_ALIGN_LEFT, draw) + 3;
@@ -1276,10 +1257,10 @@ static double receipt_draw(struct report_ctx *c, bool draw)
             break;
         if (++held > RECEIPT_MAX_HELD)
             continue;
-        const char *path = report_str(f, "path");
+        const char *path = json_member_text(f, "path");
         y += report_text(c, x, y, w, path ? path : "?", 7.5, RS_BOLD, PANGO_ALIGN_LEFT, draw);
         char *v = report_word(c, report_verdict_word(f));
-        const char *reason = report_str(f, "reason");
+        const char *reason = json_member_text(f, "reason");
         char *line = g_strdup_printf("%s%s%s", v, reason ? "\n" : "", reason ? reason : "");
         report_rgb(c, 0x333333);
         y += report_text(c, x + 8, y, w - 8, line, 7, RS_NORMAL, PANGO_ALIGN_LEFT, draw) + 3;

@@ -34,9 +34,18 @@
  * own path and the session folder in front of it (and what its readers can open). */
 #define SESSION_MAX_STAGED_PATH (PATH_MAX - 256)
 
+/* What a failed session still puts on the audit record at its end (session_audit_end). */
+enum session_record {
+    SESSION_RECORD_NOTHING, /* no log to write to, it failed, or the end is recorded already */
+    SESSION_RECORD_END,     /* the session-end record */
+    SESSION_RECORD_FILES,   /* each file's verdict, then the session-end record */
+};
+
 struct session_ctx {
     const struct session_params *p;
     struct session_result *r;
+    struct audit *audit;
+    enum session_record record; /* set by session_failed */
     struct media *media;
     struct workarea_session *work;
     GAsyncQueue *tasks;         /* struct session_task * for the readers; f == NULL stops */
@@ -48,6 +57,9 @@ struct session_ctx {
     GMutex current_lock;
     char *current;              /* display name of the newest file started */
     uint64_t files_total, bytes_total;
+    GThread **readers, **scanners;
+    int nreaders, nscanners;
+    uint64_t queued, got, bytes_done; /* files queued for the workers; back from them */
     gint64 scan_start_us;
     /* The watchdog (session_watchdog_main) runs from media_open to the end of reading: a
      * removal or the time limit stops the work, and after a grace period kills the
@@ -764,20 +776,19 @@ static gpointer session_scanner_main(gpointer data)
 }
 
 /* Every file has come back: stop the readers (their stops are queued), then the scanners. */
-static void session_join_workers(struct session_ctx *c, GThread **readers, int nreaders,
-                                 GThread **scanners, int nscanners)
+static void session_join_workers(struct session_ctx *c)
 {
-    if (readers) {
-        for (int i = 0; i < nreaders; i++)
-            g_thread_join(readers[i]);
-        g_free(readers);
+    if (c->readers) {
+        for (int i = 0; i < c->nreaders; i++)
+            g_thread_join(c->readers[i]);
+        g_clear_pointer(&c->readers, g_free);
     }
-    if (scanners) {
-        for (int i = 0; i < nscanners; i++)
+    if (c->scanners) {
+        for (int i = 0; i < c->nscanners; i++)
             g_async_queue_push(c->scanq, &session_scan_stop);
-        for (int i = 0; i < nscanners; i++)
-            g_thread_join(scanners[i]);
-        g_free(scanners);
+        for (int i = 0; i < c->nscanners; i++)
+            g_thread_join(c->scanners[i]);
+        g_clear_pointer(&c->scanners, g_free);
     }
 }
 
@@ -1113,6 +1124,7 @@ static int session_seal(struct session_ctx *c, char **why)
     const char *keypath = c->p->signing_key;
     struct sign_seckey *key = NULL;
     char *text = NULL, *sums = NULL, *swhy = NULL;
+    JsonNode *doc = NULL;
     gsize len = 0;
     int rc = 0;
     if (keypath && *keypath) {
@@ -1127,15 +1139,18 @@ static int session_seal(struct session_ctx *c, char **why)
         sign_key_public_of(key, &pk);
         sign_key_id_hex(pk.id, r->sign_key_id);
     }
-    text = manifest_text(r, &len);
+    doc = session_manifest_json(r);
+    text = manifest_text(doc, &len);
     util_sha256_hex(text, len, r->manifest_sha256);
     rc = session_write_signed(c, key, MANIFEST_NAME, text, len, why);
     if (rc == 0) {
-        sums = manifest_sums_text(r, r->manifest_sha256);
+        sums = manifest_sums_text(doc, r->manifest_sha256);
         rc = session_write_signed(c, key, MANIFEST_SUMS_NAME, sums, strlen(sums), why);
     }
 out:
     sign_key_free(key);
+    if (doc)
+        json_node_unref(doc);
     g_free(text);
     g_free(sums);
     g_free(swhy);
@@ -1191,23 +1206,23 @@ static int session_commit(struct session_ctx *c, struct audit *audit, char **why
     return rc;
 }
 
-int session_run(const struct session_params *p, struct session_result **out)
+/* ---- session_run, phase by phase ---------------------------------------------------
+ * session_run calls the phases below in order; each returns 0 or fails through
+ * session_failed, which says in the result why and how much still goes on the audit
+ * record (c->record).  At session_run's one exit, session_audit_end writes that record
+ * and session_ctx_clear lets go of everything, whichever phase the session ended in. */
+
+static void session_ctx_init(struct session_ctx *c, const struct session_params *p)
 {
     struct session_result *r = g_new0(struct session_result, 1);
-    struct session_ctx c = {.p = p, .r = r};
-    struct audit *audit = NULL;
-    GThread **readers = NULL, **scanners = NULL;
-    int nreaders = 0, nscanners = 0;
-    int rc = 0;
-    char *why = NULL;
-    JsonObject *o;
-
-    g_mutex_init(&c.current_lock);
-    g_mutex_init(&c.media_lock);
-    g_mutex_init(&c.dup_lock);
-    c.dups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, session_dup_free);
-    c.use_cache = p->cache && p->pool && scanner_pool_cache_context(p->pool, c.cache_ctx);
-    r->scans.cache = c.use_cache;
+    c->p = p;
+    c->r = r;
+    g_mutex_init(&c->current_lock);
+    g_mutex_init(&c->media_lock);
+    g_mutex_init(&c->dup_lock);
+    c->dups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, session_dup_free);
+    c->use_cache = p->cache && p->pool && scanner_pool_cache_context(p->pool, c->cache_ctx);
+    r->scans.cache = c->use_cache;
     r->start_us = g_get_real_time();
     r->id = p->session_id ? g_strdup(p->session_id) : session_make_id(r->start_us);
     r->accept_loop = p->accept_loop;
@@ -1221,17 +1236,38 @@ int session_run(const struct session_params *p, struct session_result **out)
     r->scanner = p->pool ? *scanner_pool_info(p->pool) : *scanner_engine_info(p->engine);
     if (p->details)
         r->details = json_object_ref(p->details);
-    c.deadline_us = g_get_monotonic_time() +
-                    (gint64)p->policy->limits.max_session_time * G_USEC_PER_SEC;
+    c->deadline_us =
+        g_get_monotonic_time() + (gint64)p->policy->limits.max_session_time * G_USEC_PER_SEC;
+}
 
-    /* Invariant 6: no audit log, no session. */
-    rc = audit_open(p->audit_log, &audit);
-    if (rc != 0) {
-        session_fail(r, rc, g_strdup_printf("the audit log %s cannot be written: %s",
-                                            p->audit_log, g_strerror(errno)));
-        goto out;
-    }
-    o = session_audit_base(r);
+/* The one way a phase fails: the result says why (WHY, or CODE's text; WHY is taken),
+ * RECORD is what still goes on the audit record at the end.  Returns RC, the phase's
+ * own error, or CODE when the phase had none. */
+static int session_failed(struct session_ctx *c, enum session_record record, int rc, int code,
+                          char *why)
+{
+    session_fail(c->r, code, why);
+    c->record = record;
+    return rc ? rc : code;
+}
+
+/* Cancelled (medium removed, or the service stopping): the person has gone. */
+static bool session_cancelled(const struct session_ctx *c)
+{
+    return c->p->cancel && g_atomic_int_get(c->p->cancel);
+}
+
+/* Invariant 6: no audit log, no session. */
+static int session_audit_start(struct session_ctx *c)
+{
+    const struct session_params *p = c->p;
+    struct session_result *r = c->r;
+    int rc = audit_open(p->audit_log, &c->audit);
+    if (rc != 0)
+        return session_failed(c, SESSION_RECORD_NOTHING, rc, rc,
+                              g_strdup_printf("the audit log %s cannot be written: %s",
+                                              p->audit_log, g_strerror(errno)));
+    JsonObject *o = session_audit_base(r);
     json_object_set_string_member(o, "source", p->source);
     json_object_set_string_member(o, "policy", r->policy_name);
     json_object_set_int_member(o, "policy_version", (gint64)r->policy_version);
@@ -1241,41 +1277,21 @@ int session_run(const struct session_params *p, struct session_result **out)
     json_object_set_int_member(o, "signatures", r->scanner.signatures);
     if (r->details)
         json_object_set_object_member(o, "details", json_object_ref(r->details));
-    rc = audit_append(audit, "session-start", o);
+    rc = audit_append(c->audit, "session-start", o);
     json_object_unref(o);
     if (rc == 0)
-        rc = audit_sync(audit);
-    if (rc != 0) {
-        session_fail(r, rc, g_strdup_printf("the audit log %s cannot be written", p->audit_log));
-        goto out;
-    }
+        rc = audit_sync(c->audit);
+    if (rc != 0)
+        return session_failed(c, SESSION_RECORD_NOTHING, rc, rc,
+                              g_strdup_printf("the audit log %s cannot be written", p->audit_log));
+    return 0;
+}
 
-    rc = workarea_session_begin(p->work_dir, r->id, &c.work, &why);
-    if (rc != 0) {
-        session_fail(r, rc, why);
-        why = NULL;
-        goto out_audit;
-    }
-
-    session_emit(&c, SESSION_CHECKING, 0, 0);
-    c.watchdog = g_thread_new("kiosk-watchdog", session_watchdog_main, &c);
-    struct media *opened = NULL;
-    rc = media_open(p->source, p->policy, p->run_dir, r->id, &c.aborted, &opened, &why);
-    g_mutex_lock(&c.media_lock);
-    c.media = opened;
-    g_mutex_unlock(&c.media_lock);
-    if (rc != 0) {
-        session_fail(r, rc, why);
-        why = NULL;
-        goto out_audit;
-    }
-    session_copy_media_info(r, c.media);
-    if (!r->vendor && !r->model && !r->serial) {
-        r->vendor = g_strdup(p->vendor);
-        r->model = g_strdup(p->model);
-        r->serial = g_strdup(p->serial);
-    }
-    o = session_audit_base(r);
+/* The "media" record: what was inserted, its partitions and filesystems. */
+static int session_audit_media(struct session_ctx *c)
+{
+    struct session_result *r = c->r;
+    JsonObject *o = session_audit_base(r);
     json_object_set_string_member(o, "kind", r->source_kind);
     json_object_set_int_member(o, "size", (gint64)r->source_size);
     if (r->pttype)
@@ -1292,220 +1308,296 @@ int session_run(const struct session_params *p, struct session_result **out)
         json_array_add_object_element(va, vo);
     }
     json_object_set_array_member(o, "volumes", va);
-    rc = audit_append(audit, "media", o);
+    int rc = audit_append(c->audit, "media", o);
     json_object_unref(o);
-    if (rc != 0) {
-        /* Invariant 6: what was inserted is on record before anything is read. */
-        session_fail(r, KERR_AUDIT, g_strdup("the audit log could not be written; nothing was "
-                                             "read or delivered"));
-        goto out_audit;
-    }
+    return rc;
+}
 
-    /* Walk every usable volume first: totals for progress, limits for the session. */
+/* The session's work area, then the medium (under the watchdog), then its record. */
+static int session_open_media(struct session_ctx *c)
+{
+    const struct session_params *p = c->p;
+    struct session_result *r = c->r;
+    char *why = NULL;
+    int rc = workarea_session_begin(p->work_dir, r->id, &c->work, &why);
+    if (rc != 0)
+        return session_failed(c, SESSION_RECORD_END, rc, rc, why);
+    session_emit(c, SESSION_CHECKING, 0, 0);
+    c->watchdog = g_thread_new("kiosk-watchdog", session_watchdog_main, c);
+    struct media *opened = NULL;
+    struct media_conf mc = {
+        .run_dir = p->run_dir, .reader_user = p->reader_user, .test_hooks = p->reader_test_hooks};
+    rc = media_open(p->source, p->policy, &mc, r->id, &c->aborted, &opened, &why);
+    g_mutex_lock(&c->media_lock);
+    c->media = opened;
+    g_mutex_unlock(&c->media_lock);
+    if (rc != 0)
+        return session_failed(c, SESSION_RECORD_END, rc, rc, why);
+    session_copy_media_info(r, c->media);
+    if (!r->vendor && !r->model && !r->serial) {
+        r->vendor = g_strdup(p->vendor);
+        r->model = g_strdup(p->model);
+        r->serial = g_strdup(p->serial);
+    }
+    rc = session_audit_media(c);
+    if (rc != 0) /* Invariant 6: what was inserted is on record before anything is read. */
+        return session_failed(c, SESSION_RECORD_END, rc, KERR_AUDIT,
+                              g_strdup("the audit log could not be written; nothing was read "
+                                       "or delivered"));
+    return 0;
+}
+
+/* Walk every usable volume first: totals for progress, limits for the session.  A volume
+ * that cannot be listed is logged; its problem is in the listing (walk.h). */
+static int session_walk(struct session_ctx *c, GPtrArray *entries)
+{
+    const struct policy *pol = c->p->policy;
     struct walk_limits lim = {
-        .max_files = p->policy->limits.max_files,
-        .max_bytes = p->policy->limits.max_session_bytes,
-        .max_file_size = p->policy->limits.max_file_size,
-        .max_depth = p->policy->limits.max_depth,
-        .deadline_us = c.deadline_us,
-        .stop = &c.aborted,
+        .max_files = pol->limits.max_files,
+        .max_bytes = pol->limits.max_session_bytes,
+        .max_file_size = pol->limits.max_file_size,
+        .max_depth = pol->limits.max_depth,
+        .deadline_us = c->deadline_us,
+        .stop = &c->aborted,
     };
     struct walk_stats stats = {0};
-    GPtrArray *entries = g_ptr_array_new_with_free_func(walk_entry_free);
-    for (size_t i = 0; i < c.media->n_volumes; i++) {
-        struct media_volume *v = &c.media->volumes[i];
+    for (size_t i = 0; i < c->media->n_volumes; i++) {
+        struct media_volume *v = &c->media->volumes[i];
         if (!v->readable)
             continue;
         char *wwhy = NULL;
-        if (media_walk(c.media, v, p->policy, &lim, &stats, entries, &wwhy) != 0) {
+        if (media_walk(c->media, v, pol, &lim, &stats, entries, &wwhy) != 0) {
             log_warn("volume %d: %s", v->index, wwhy ? wwhy : "cannot be listed");
             g_free(wwhy);
         }
     }
-    /* Results in walk order; tasks carry the inode the walk saw.  Largest files first, so
-     * no core is left scanning one big file alone at the end. */
-    int ncpu = (int)g_get_num_processors();
-    nscanners = p->workers > 0 ? p->workers : ncpu;
-    /* Two readers: the medium is read while the cores scan, and one slow file does not
-     * stall the others. */
-    nreaders = 2;
-    c.tasks = g_async_queue_new();
-    c.scanq = g_async_queue_new();
-    c.done = g_async_queue_new();
+    return 0;
+}
+
+/* A file of the result for walk entry E (results stay in walk order). */
+static struct session_file *session_file_of(const struct walk_entry *e)
+{
+    struct session_file *f = g_new0(struct session_file, 1);
+    f->path = g_strdup(e->path);
+    f->display = names_display(e->path);
+    f->volume = e->volume;
+    f->candidate = e->candidate;
+    f->size = e->size;
+    f->has_mtime = e->has_mtime;
+    f->mtime = e->mtime;
+    f->mtime_ns = e->mtime_ns;
+    f->has_crtime = e->has_crtime;
+    f->crtime = e->crtime;
+    f->crtime_ns = e->crtime_ns;
+    f->verdict = e->pre;
+    return f;
+}
+
+/* Every walked entry into the result; each file to read into a task carrying the inode the
+ * walk saw, largest first, so no core is left scanning one big file alone at the end.
+ * Then the readers and scanners start. */
+static int session_queue(struct session_ctx *c, GPtrArray *entries)
+{
     GPtrArray *tasks = g_ptr_array_new();
-    uint64_t queued = 0;
     for (guint i = 0; i < entries->len; i++) {
         struct walk_entry *e = g_ptr_array_index(entries, i);
-        struct session_file *f = g_new0(struct session_file, 1);
-        f->path = g_strdup(e->path);
-        f->display = names_display(e->path);
-        f->volume = e->volume;
-        f->candidate = e->candidate;
-        f->size = e->size;
-        f->has_mtime = e->has_mtime;
-        f->mtime = e->mtime;
-        f->mtime_ns = e->mtime_ns;
-        f->has_crtime = e->has_crtime;
-        f->crtime = e->crtime;
-        f->crtime_ns = e->crtime_ns;
-        f->verdict = e->pre;
-        g_ptr_array_add(r->files, f);
+        struct session_file *f = session_file_of(e);
+        g_ptr_array_add(c->r->files, f);
         if (e->candidate && e->pre.kind == VERDICT_CLEAN) {
             struct session_task *t = g_new0(struct session_task, 1);
             t->f = f;
             t->dev = (uint64_t)e->dev;
             t->ino = (uint64_t)e->ino;
             g_ptr_array_add(tasks, t);
-            queued++;
-            c.files_total++;
-            c.bytes_total += e->size;
+            c->queued++;
+            c->files_total++;
+            c->bytes_total += e->size;
         }
     }
-    g_ptr_array_free(entries, TRUE);
     g_ptr_array_sort(tasks, session_task_cmp);
+    c->tasks = g_async_queue_new();
+    c->scanq = g_async_queue_new();
+    c->done = g_async_queue_new();
     for (guint i = 0; i < tasks->len; i++)
-        g_async_queue_push(c.tasks, g_ptr_array_index(tasks, i));
+        g_async_queue_push(c->tasks, g_ptr_array_index(tasks, i));
     g_ptr_array_free(tasks, TRUE);
-    for (int i = 0; i < nreaders; i++)
-        g_async_queue_push(c.tasks, g_new0(struct session_task, 1)); /* one stop per reader */
-    readers = g_new0(GThread *, nreaders);
-    scanners = g_new0(GThread *, nscanners);
-    for (int i = 0; i < nreaders; i++)
-        readers[i] = g_thread_new("kiosk-read", session_reader_main, &c);
-    for (int i = 0; i < nscanners; i++)
-        scanners[i] = g_thread_new("kiosk-scan", session_scanner_main, &c);
+    /* Two readers: the medium is read while the cores scan, and one slow file does not
+     * stall the others. */
+    c->nreaders = 2;
+    c->nscanners = c->p->workers > 0 ? c->p->workers : (int)g_get_num_processors();
+    for (int i = 0; i < c->nreaders; i++)
+        g_async_queue_push(c->tasks, g_new0(struct session_task, 1)); /* one stop per reader */
+    c->readers = g_new0(GThread *, c->nreaders);
+    c->scanners = g_new0(GThread *, c->nscanners);
+    for (int i = 0; i < c->nreaders; i++)
+        c->readers[i] = g_thread_new("kiosk-read", session_reader_main, c);
+    for (int i = 0; i < c->nscanners; i++)
+        c->scanners[i] = g_thread_new("kiosk-scan", session_scanner_main, c);
+    return 0;
+}
 
-    /* Collect results, report progress, watch the clock. */
-    c.scan_start_us = g_get_monotonic_time();
-    uint64_t got = 0, bytes_done = 0;
+/* Collect results, report progress, watch the clock; then stop the workers and let go
+ * of the medium: everything is read before anything is delivered. */
+static int session_collect(struct session_ctx *c)
+{
+    struct session_result *r = c->r;
     gint64 last_emit = 0;
-    session_emit(&c, SESSION_SCANNING, 0, 0);
-    while (got < queued) {
-        struct session_file *f = g_async_queue_timeout_pop(c.done, SESSION_PROGRESS_INTERVAL_US);
+    c->scan_start_us = g_get_monotonic_time();
+    session_emit(c, SESSION_SCANNING, 0, 0);
+    while (c->got < c->queued) {
+        struct session_file *f = g_async_queue_timeout_pop(c->done, SESSION_PROGRESS_INTERVAL_US);
         gint64 now = g_get_monotonic_time();
         if (f) {
-            got++;
-            bytes_done += f->size;
+            c->got++;
+            c->bytes_done += f->size;
         }
         if (f || now - last_emit > SESSION_PROGRESS_INTERVAL_US) {
-            if (now - last_emit >= SESSION_PROGRESS_INTERVAL_US || got == queued) {
-                session_emit(&c, SESSION_SCANNING, got, bytes_done);
+            if (now - last_emit >= SESSION_PROGRESS_INTERVAL_US || c->got == c->queued) {
+                session_emit(c, SESSION_SCANNING, c->got, c->bytes_done);
                 last_emit = now;
             }
         }
     }
-    session_join_workers(&c, readers, nreaders, scanners, nscanners);
-    readers = scanners = NULL;
-    r->scans.engine = (uint64_t)g_atomic_int_get(&c.n_engine);
-    r->scans.cache_hits = (uint64_t)g_atomic_int_get(&c.n_cache_hits);
-    r->scans.duplicates = (uint64_t)g_atomic_int_get(&c.n_duplicates);
+    session_join_workers(c);
+    r->scans.engine = (uint64_t)g_atomic_int_get(&c->n_engine);
+    r->scans.cache_hits = (uint64_t)g_atomic_int_get(&c->n_cache_hits);
+    r->scans.duplicates = (uint64_t)g_atomic_int_get(&c->n_duplicates);
+    session_close_media(c);
+    return 0;
+}
 
-    /* Everything is read: let go of the medium before delivering. */
-    session_close_media(&c);
-
-    /* The visitor's details against the bay plans: recorded before anything is published. */
+/* The visitor's details against the bay plans: recorded before anything is published. */
+static int session_audit_edifact(struct session_ctx *c)
+{
+    struct session_result *r = c->r;
     r->edifact_mismatch = edifact_json_mismatches(r);
-    if (r->edifact_mismatch) {
-        o = session_audit_base(r);
-        json_object_set_array_member(o, "mismatches", json_array_ref(r->edifact_mismatch));
-        rc = audit_append(audit, "edifact-mismatch", o);
-        json_object_unref(o);
-        if (rc != 0) {
-            session_fail(r, KERR_AUDIT, g_strdup("the audit log could not be written; nothing "
-                                                 "was delivered"));
-            goto out_audit_files;
-        }
-    }
+    if (!r->edifact_mismatch)
+        return 0;
+    JsonObject *o = session_audit_base(r);
+    json_object_set_array_member(o, "mismatches", json_array_ref(r->edifact_mismatch));
+    int rc = audit_append(c->audit, "edifact-mismatch", o);
+    json_object_unref(o);
+    if (rc != 0)
+        return session_failed(c, SESSION_RECORD_FILES, rc, KERR_AUDIT,
+                              g_strdup("the audit log could not be written; nothing was "
+                                       "delivered"));
+    return 0;
+}
 
-    session_emit(&c, SESSION_DELIVERING, got, bytes_done);
-    if (p->cancel && g_atomic_int_get(p->cancel)) {
-        session_fail(r, KERR_CANCELLED,
-                     g_strdup("the check was stopped (medium removed or cancelled); nothing was "
-                              "delivered"));
-        goto out_audit_files;
-    }
-    rc = session_deliver(&c, &why);
-    if (rc != 0) {
-        session_fail(r, rc, why);
-        why = NULL;
-        goto out_audit_files;
-    }
+static int session_failed_cancelled(struct session_ctx *c, enum session_record record)
+{
+    return session_failed(c, record, 0, KERR_CANCELLED,
+                          g_strdup("the check was stopped (medium removed or cancelled); "
+                                   "nothing was delivered"));
+}
+
+/* Clean files into the delivery under their staged names, sealed by the signed manifest;
+ * every verdict on record (invariant 6); then into the outbox (session_commit). */
+static int session_finish(struct session_ctx *c)
+{
+    struct session_result *r = c->r;
+    char *why = NULL;
+    int rc = session_audit_edifact(c);
+    if (rc != 0)
+        return rc;
+    session_emit(c, SESSION_DELIVERING, c->got, c->bytes_done);
+    if (session_cancelled(c))
+        return session_failed_cancelled(c, SESSION_RECORD_FILES);
+    rc = session_deliver(c, &why);
+    if (rc != 0)
+        return session_failed(c, SESSION_RECORD_FILES, rc, rc, why);
     session_count(r);
     r->end_us = g_get_real_time();
     bool all = r->counts.delivered == r->counts.files &&
                r->counts.blocked + r->counts.error + r->counts.infected == 0;
     r->status = all ? "delivered" : "partial";
     r->exit_code = all ? 0 : 1;
-    rc = session_seal(&c, &why);
-    if (rc != 0) {
-        session_fail(r, rc, why);
-        why = NULL;
-        goto out_audit_files;
-    }
+    rc = session_seal(c, &why);
+    if (rc != 0)
+        return session_failed(c, SESSION_RECORD_FILES, rc, rc, why);
     /* Invariant 6: the verdicts are on disk before the delivery goes anywhere. */
     for (guint i = 0; i < r->files->len && rc == 0; i++)
-        rc = session_audit_file(audit, r, g_ptr_array_index(r->files, i));
+        rc = session_audit_file(c->audit, r, g_ptr_array_index(r->files, i));
     if (rc == 0)
-        rc = audit_sync(audit);
-    if (rc != 0) {
-        session_fail(r, KERR_AUDIT,
-                     g_strdup("the audit log could not be written; nothing was delivered"));
-        goto out_end;
-    }
-    if (p->cancel && g_atomic_int_get(p->cancel)) {
-        /* Removed (or cancelled) while delivering: the person has gone; deliver nothing. */
-        session_fail(r, KERR_CANCELLED,
-                     g_strdup("the check was stopped (medium removed or cancelled); nothing was "
-                              "delivered"));
-        goto out_end;
-    }
-    rc = session_commit(&c, audit, &why);
-    if (rc == 0)
-        goto out;
-    session_fail(r, rc, why);
-    why = NULL;
-    if (rc == KERR_AUDIT)
-        goto out; /* the log itself failed: nothing more can go on it */
-    goto out_end;
+        rc = audit_sync(c->audit);
+    if (rc != 0)
+        return session_failed(c, SESSION_RECORD_END, rc, KERR_AUDIT,
+                              g_strdup("the audit log could not be written; nothing was "
+                                       "delivered"));
+    if (session_cancelled(c)) /* removed while delivering: deliver nothing */
+        return session_failed_cancelled(c, SESSION_RECORD_END);
+    rc = session_commit(c, c->audit, &why);
+    if (rc != 0) /* an audit log that failed takes nothing more */
+        return session_failed(c, rc == KERR_AUDIT ? SESSION_RECORD_NOTHING : SESSION_RECORD_END, rc,
+                              rc, why);
+    return 0; /* the session's end is on record (session_commit) */
+}
 
-out_audit_files:
-    for (guint i = 0; i < r->files->len; i++)
-        session_audit_file(audit, r, g_ptr_array_index(r->files, i));
-out_end:
-out_audit:
-    /* A failed session: its end goes on record (the success path did it in commit). */
-    if (session_end_record(audit, r) != 0) {
+/* A failed session's end on record, as much as c->record says; returns RC, or KERR_AUDIT
+ * when that record failed. */
+static int session_audit_end(struct session_ctx *c, int rc)
+{
+    struct session_result *r = c->r;
+    if (c->record == SESSION_RECORD_FILES)
+        for (guint i = 0; i < r->files->len; i++)
+            session_audit_file(c->audit, r, g_ptr_array_index(r->files, i));
+    if (c->record != SESSION_RECORD_NOTHING && session_end_record(c->audit, r) != 0) {
         log_error("session %s: the audit log could not record the end of the session", r->id);
         rc = KERR_AUDIT;
     }
-out:
-    if (audit && rc != KERR_AUDIT)
-        session_anchor(audit, r, p); /* after the session's end is on record */
-    session_join_workers(&c, readers, nreaders, scanners, nscanners);
-    session_close_media(&c);
-    workarea_session_end(c.work);
-    if (!r->status)
-        session_fail(r, KERR_INVAL, NULL);
-    session_emit(&c, SESSION_DONE, r->counts.files, 0);
-    if (c.tasks)
-        g_async_queue_unref(c.tasks);
-    if (c.done)
-        g_async_queue_unref(c.done);
-    if (c.scanq)
-        g_async_queue_unref(c.scanq);
-    g_free(c.current);
-    g_mutex_clear(&c.current_lock);
-    g_mutex_clear(&c.media_lock);
-    g_hash_table_destroy(c.dups);
-    g_mutex_clear(&c.dup_lock);
+    if (c->audit && rc != KERR_AUDIT)
+        session_anchor(c->audit, r, c->p); /* after the session's end is on record */
+    return rc;
+}
+
+/* Let go of everything the session holds, whichever phase it ended in. */
+static void session_ctx_clear(struct session_ctx *c)
+{
+    session_join_workers(c);
+    session_close_media(c);
+    workarea_session_end(c->work);
+    if (!c->r->status)
+        session_fail(c->r, KERR_INVAL, NULL);
+    session_emit(c, SESSION_DONE, c->r->counts.files, 0);
+    if (c->tasks)
+        g_async_queue_unref(c->tasks);
+    if (c->done)
+        g_async_queue_unref(c->done);
+    if (c->scanq)
+        g_async_queue_unref(c->scanq);
+    g_free(c->current);
+    g_mutex_clear(&c->current_lock);
+    g_mutex_clear(&c->media_lock);
+    g_hash_table_destroy(c->dups);
+    g_mutex_clear(&c->dup_lock);
     char *cwhy = NULL;
-    if (c.use_cache && verdict_cache_save(p->cache, &cwhy) != 0)
+    if (c->use_cache && verdict_cache_save(c->p->cache, &cwhy) != 0)
         log_warn("%s", cwhy); /* the verdicts stand; the next session scans them again */
     g_free(cwhy);
-    audit_close(audit);
-    g_free(why);
-    *out = r;
-    return r->exit_code == 2 ? (rc ? rc : KERR_INVAL) : 0;
+    audit_close(c->audit);
+}
+
+int session_run(const struct session_params *p, struct session_result **out)
+{
+    struct session_ctx c = {0};
+    GPtrArray *entries = g_ptr_array_new_with_free_func(walk_entry_free);
+    session_ctx_init(&c, p);
+    int rc = session_audit_start(&c);
+    if (rc == 0)
+        rc = session_open_media(&c);
+    if (rc == 0)
+        rc = session_walk(&c, entries);
+    if (rc == 0)
+        rc = session_queue(&c, entries);
+    g_ptr_array_free(entries, TRUE);
+    if (rc == 0)
+        rc = session_collect(&c);
+    if (rc == 0)
+        rc = session_finish(&c);
+    rc = session_audit_end(&c, rc);
+    session_ctx_clear(&c);
+    *out = c.r;
+    return c.r->exit_code == 2 ? (rc ? rc : KERR_INVAL) : 0;
 }
 
 /* ---- JSON views of a result ------------------------------------------------------- */
@@ -1617,6 +1709,11 @@ JsonObject *session_result_common_json(const struct session_result *r)
     return o;
 }
 
+JsonNode *session_manifest_json(const struct session_result *r)
+{
+    return manifest_build(session_result_common_json(r), session_files_to_json(r));
+}
+
 JsonNode *session_result_to_json(const struct session_result *r)
 {
     JsonObject *o = session_result_common_json(r);
@@ -1644,33 +1741,4 @@ JsonNode *session_result_to_json(const struct session_result *r)
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);
     return n;
-}
-
-/* The scan options a policy asks for (limits, archive/macro/encryption handling). */
-static struct scanner_opts session_scanner_opts(const struct policy *pol)
-{
-    return (struct scanner_opts){
-        .max_filesize = pol->limits.scan_max_filesize,
-        .max_scansize = pol->limits.scan_max_scansize,
-        .max_recursion = pol->limits.scan_max_recursion,
-        .max_files = pol->limits.scan_max_files,
-        .max_scantime = pol->limits.scan_max_time,
-        .block_macros = pol->block_macros,
-        .block_encrypted = pol->block_encrypted,
-    };
-}
-
-int session_pool_new(const struct policy *pol, const char *dbdir, int nworkers, const char *user,
-                     const char *run_dir, struct scanner_pool **out, char **why)
-{
-    struct scanner_opts o = session_scanner_opts(pol);
-    return scanner_pool_new(dbdir, &o, nworkers, user, run_dir, out, why);
-}
-
-int session_engine_load(const struct policy *pol, const char *dbdir, const char *tmpdir,
-                        struct scanner_engine **out, char **why)
-{
-    struct scanner_opts o = session_scanner_opts(pol);
-    o.tmpdir = tmpdir;
-    return scanner_engine_load(dbdir, &o, out, why);
 }

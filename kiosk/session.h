@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "kiosk/session-result.h"
 #include "policy/policy.h"
 #include "scanner/edifact.h"
 #include "scanner/scanner.h"
@@ -37,87 +38,6 @@ struct session_progress {
     int64_t eta_seconds;  /* -1 when unknown */
 };
 
-struct session_file {
-    char *path;          /* raw relative path on its volume */
-    char *display;       /* printable form (names_display) */
-    int volume;
-    bool candidate;      /* a regular file */
-    uint64_t size;
-    bool has_mtime, has_crtime;
-    int64_t mtime, crtime; /* seconds since the epoch, UTC, as the medium holds them */
-    uint32_t mtime_ns, crtime_ns;
-    char sha256[65];     /* "" when not read */
-    char *type;          /* MIME type of the copy, or NULL */
-    struct verdict verdict;
-    /* Where the engine's verdict came from: "scan" (a scan of this file), "duplicate"
-     * (scanned once for a file with the same SHA-256 and size in this session), "cache"
-     * (a clean verdict of the verdict cache, scanner/verdict-cache.h: only the type was
-     * detected); NULL when the file never reached the scanner. */
-    const char *verdict_from;
-    char *staged_path;   /* relative to the delivery folder, when delivered */
-    char *spool_name;    /* private */
-    /* VERDICT_SANITIZED: size, sha256 and type above are the delivered copy's; this holds
-     * the original's and what was removed (kiosk/disarm.h) */
-    struct disarm_info *disarm;
-    struct edifact_summary *edifact; /* when it is EDIFACT (scanner/edifact.h), else NULL */
-};
-
-struct disarm_info;
-
-struct session_volume {
-    int index, partno;
-    uint64_t offset, size;
-    char *fstype, *fsversion, *label, *uuid, *problem;
-    bool scanned;
-};
-
-struct session_counts {
-    uint64_t files, delivered, infected, blocked, error, skipped;
-    uint64_t sanitized; /* of the delivered: copies without active content */
-};
-
-/* What the scanners did (--json "scans"): engine scans of whole files, type-only
- * requests for verdict-cache hits, files that shared another copy's verdict. */
-struct session_scans {
-    uint64_t engine, cache_hits, duplicates;
-    bool cache;           /* the verdict cache was in use */
-};
-
-struct session_result {
-    char *id;
-    char *host;
-    gint64 start_us, end_us;
-    const char *status;   /* "delivered", "partial", "failed" */
-    int exit_code;        /* 0, 1, 2 as `kiosk scan` exits */
-    char *error;          /* why it failed, for people */
-    struct reason_data error_why; /* the same as a code: error is its detail parameter */
-    char *delivery;       /* where the delivery is (or will be) published: a folder or URL */
-    char *manifest_path;  /* the kiosk's copy: WORK/outbox/<id>/MANIFEST.json */
-    char *outbox;         /* WORK/outbox/<id> (committed) */
-    char *target;         /* the target spec it goes to */
-    char manifest_sha256[65];
-    char sign_key_id[17]; /* the key that signed MANIFEST.json and SHA256SUMS, "" = unsigned */
-    /* the medium */
-    char *source, *source_kind, *pttype, *vendor, *model, *serial;
-    uint64_t source_size;
-    struct session_volume *volumes;
-    size_t n_volumes;
-    /* what decided */
-    char *policy_name, *policy_sha256, *policy_path;
-    uint64_t policy_version;
-    struct scanner_info scanner;
-    bool accept_loop;     /* testing mode (service) */
-    JsonObject *details;  /* operator details (vessel, IMO, voyage, company, person) or NULL */
-    GPtrArray *files;     /* struct session_file *, in walk order */
-    struct session_counts counts;
-    struct session_scans scans;
-    JsonArray *edifact_mismatch; /* details that disagree with a bay plan, or NULL */
-    /* The audit log's head after the session (its signed checkpoint, or its session-end
-     * record): what --json, syslog and the admin state anchor the chain with.  0 = none. */
-    uint64_t audit_seq;
-    char audit_hash[65];
-};
-
 typedef void (*session_progress_fn)(const struct session_progress *p, void *user_data);
 
 struct scanner_pool;
@@ -133,6 +53,8 @@ struct session_params {
     gid_t outbox_group;            /* group of outbox entries: the publisher's (-1 = leave) */
     const char *audit_log;
     const char *run_dir;
+    const char *reader_user;     /* media_conf.reader_user ([media] reader-user) */
+    bool reader_test_hooks;      /* media_conf.test_hooks (testing mode) */
     int workers;                 /* 0 = one per core */
     /* Clean verdicts across sessions (scanner/verdict-cache.h; with a pool only), saved at
      * the end of the session; NULL = none.  Copies in one session share one scan always. */
@@ -169,16 +91,6 @@ int session_run(const struct session_params *p, struct session_result **out);
 
 void session_result_free(struct session_result *r);
 
-/* Build the scan engine the policy asks for (limits, archive/macro/encryption handling)
- * from the signature folder DBDIR; TMPDIR (may be NULL) for libclamav temporary files. */
-int session_engine_load(const struct policy *pol, const char *dbdir, const char *tmpdir,
-                        struct scanner_engine **out, char **why);
-
-/* The same, as sandboxed scanner worker processes (scanner/pool.h) running as USER (when
- * root), their temporary folders under RUN_DIR. */
-int session_pool_new(const struct policy *pol, const char *dbdir, int nworkers, const char *user,
-                     const char *run_dir, struct scanner_pool **out, char **why);
-
 /* JSON description of the files (the "files" array of --json and of MANIFEST.json). */
 JsonNode *session_files_to_json(const struct session_result *r);
 
@@ -188,6 +100,9 @@ JsonObject *session_counts_to_json(const struct session_counts *c);
 
 /* The session-level fields shared by --json and MANIFEST.json (new object). */
 JsonObject *session_result_common_json(const struct session_result *r);
+
+/* The MANIFEST.json document of R (manifest.h). */
+JsonNode *session_manifest_json(const struct session_result *r);
 
 /* The whole result as --json prints it. */
 JsonNode *session_result_to_json(const struct session_result *r);

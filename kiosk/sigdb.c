@@ -5,7 +5,6 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "kiosk/audit.h"
-#include "kiosk/session.h"
 #include "scanner/pool.h"
 
 #include <clamav.h>
@@ -17,6 +16,37 @@
 #include <unistd.h>
 
 #define SIGDB_MAX_FILE ((off_t)2 << 30) /* a .cvd larger than 2 GiB is not a ClamAV file */
+
+/* ---- engines and pools under a policy ---------------------------------------------- */
+
+/* The scan options a policy asks for (limits, archive/macro/encryption handling). */
+static struct scanner_opts sigdb_scanner_opts(const struct policy *pol)
+{
+    return (struct scanner_opts){
+        .max_filesize = pol->limits.scan_max_filesize,
+        .max_scansize = pol->limits.scan_max_scansize,
+        .max_recursion = pol->limits.scan_max_recursion,
+        .max_files = pol->limits.scan_max_files,
+        .max_scantime = pol->limits.scan_max_time,
+        .block_macros = pol->block_macros,
+        .block_encrypted = pol->block_encrypted,
+    };
+}
+
+int sigdb_pool_new(const struct policy *pol, const char *dbdir, int nworkers, const char *user,
+                   const char *run_dir, struct scanner_pool **out, char **why)
+{
+    struct scanner_opts o = sigdb_scanner_opts(pol);
+    return scanner_pool_new(dbdir, &o, nworkers, user, run_dir, out, why);
+}
+
+int sigdb_engine_load(const struct policy *pol, const char *dbdir, const char *tmpdir,
+                      struct scanner_engine **out, char **why)
+{
+    struct scanner_opts o = sigdb_scanner_opts(pol);
+    o.tmpdir = tmpdir;
+    return scanner_engine_load(dbdir, &o, out, why);
+}
 
 bool sigdb_is_db_name(const char *name)
 {
@@ -144,8 +174,7 @@ static void sigdb_build_thread(GTask *task, gpointer src, gpointer data, GCancel
     struct sigdb_build *b = data;
     (void)src;
     (void)c;
-    b->rc = session_pool_new(b->pol, b->dbdir, b->nworkers, b->user, b->run_dir, &b->pool,
-                             &b->why);
+    b->rc = sigdb_pool_new(b->pol, b->dbdir, b->nworkers, b->user, b->run_dir, &b->pool, &b->why);
     g_task_return_boolean(task, TRUE);
 }
 
@@ -319,95 +348,97 @@ static void sigdb_remove_counterpart(const char *sigdir, const char *name)
     g_free(other);
 }
 
-int sigdb_install(const char *sigdir, const struct policy *pol, char *const *files, int n,
-                  struct audit *a, char **why)
+/* FILE, the I-th of ITEMS, read once into TMP and checked on that copy: a database name,
+ * given once, ClamAV's signature of a .cvd/.cld, no older than the installed version.
+ * 0, or a KERR_* with *why and the item's result. */
+static int sigdb_check_item(const char *sigdir, const char *tmp, struct sigdb_item *items, int i,
+                            const char *file, char **why)
 {
-    struct sigdb_item *items = g_new0(struct sigdb_item, n > 0 ? n : 1);
-    char *tmp = g_build_filename(g_get_tmp_dir(), "kiosk-sigdb.XXXXXX", NULL);
-    bool have_tmp = false;
+    struct sigdb_item *it = &items[i];
+    it->src = g_strdup(file);
+    it->name = g_path_get_basename(file);
+    if (!sigdb_is_db_name(it->name)) {
+        *why = g_strdup_printf("%s: not a ClamAV database (expected .cvd, .cld or another "
+                               "database extension)",
+                               file);
+        it->result = g_strdup("not a database");
+        return KERR_INVAL;
+    }
+    for (int k = 0; k < i; k++)
+        if (!strcmp(items[k].name, it->name)) {
+            *why = g_strdup_printf("%s is given twice", it->name);
+            return KERR_INVAL;
+        }
+    /* Read once: every check and the install use this copy. */
+    it->copy = g_build_filename(tmp, it->name, NULL);
+    int rc = sigdb_copy(file, it->copy, why);
+    if (rc != 0) {
+        it->result = g_strdup("unreadable");
+        return rc;
+    }
+    util_sha256_file(it->copy, it->sha256);
+    if (!sigdb_is_cvd(it->name))
+        return 0;
+    cl_error_t cr = cl_cvdverify(it->copy);
+    if (cr != CL_SUCCESS) {
+        *why = g_strdup_printf("%s: ClamAV's signature check failed (%s): the file is "
+                               "damaged or not from ClamAV",
+                               it->name, cl_strerror(cr));
+        it->result = g_strdup("bad signature");
+        return KERR_CORRUPT;
+    }
+    struct cl_cvd *cvd = cl_cvdhead(it->copy);
+    if (cvd) {
+        it->version = cvd->version;
+        it->build_time = (int64_t)cvd->stime;
+        cl_cvdfree(cvd);
+    }
+    char *base = g_strndup(it->name, strlen(it->name) - 4);
+    unsigned have = sigdb_installed_version(sigdir, base);
+    g_free(base);
+    if (have > it->version) {
+        *why = g_strdup_printf("%s: version %u is older than the installed version %u "
+                               "(rollback refused)",
+                               it->name, it->version, have);
+        it->result = g_strdup("rollback");
+        return KERR_INVAL;
+    }
+    return 0;
+}
+
+/* The whole set in TMP must load and compile with what stays installed (POL's options,
+ * or none).  0, or a KERR_* with *why. */
+static int sigdb_check_loads(const char *sigdir, const char *tmp, const struct policy *pol,
+                             struct sigdb_item *items, int n, char **why)
+{
     struct scanner_engine *engine = NULL;
     char *ewhy = NULL;
-    int rc = KERR_INVAL, installed = 0;
-
-    if (n <= 0) {
-        *why = g_strdup("no database file given");
-        goto record;
-    }
-    if (!g_mkdtemp_full(tmp, 0700)) {
-        *why = g_strdup_printf("%s: %s", tmp, g_strerror(errno));
-        rc = KERR_SYSTEM;
-        goto record;
-    }
-    have_tmp = true;
-    for (int i = 0; i < n; i++) {
-        struct sigdb_item *it = &items[i];
-        it->src = g_strdup(files[i]);
-        it->name = g_path_get_basename(files[i]);
-        if (!sigdb_is_db_name(it->name)) {
-            *why = g_strdup_printf("%s: not a ClamAV database (expected .cvd, .cld or another "
-                                   "database extension)", files[i]);
-            it->result = g_strdup("not a database");
-            goto record;
-        }
-        for (int k = 0; k < i; k++)
-            if (!strcmp(items[k].name, it->name)) {
-                *why = g_strdup_printf("%s is given twice", it->name);
-                goto record;
-            }
-        /* Read once: every check and the install use this copy. */
-        it->copy = g_build_filename(tmp, it->name, NULL);
-        if ((rc = sigdb_copy(files[i], it->copy, why)) != 0) {
-            it->result = g_strdup("unreadable");
-            goto record;
-        }
-        rc = KERR_INVAL;
-        util_sha256_file(it->copy, it->sha256);
-        if (sigdb_is_cvd(it->name)) {
-            cl_error_t cr = cl_cvdverify(it->copy);
-            if (cr != CL_SUCCESS) {
-                *why = g_strdup_printf("%s: ClamAV's signature check failed (%s): the file is "
-                                       "damaged or not from ClamAV",
-                                       it->name, cl_strerror(cr));
-                it->result = g_strdup("bad signature");
-                rc = KERR_CORRUPT;
-                goto record;
-            }
-            struct cl_cvd *cvd = cl_cvdhead(it->copy);
-            if (cvd) {
-                it->version = cvd->version;
-                it->build_time = (int64_t)cvd->stime;
-                cl_cvdfree(cvd);
-            }
-            char *base = g_strndup(it->name, strlen(it->name) - 4);
-            unsigned have = sigdb_installed_version(sigdir, base);
-            g_free(base);
-            if (have > it->version) {
-                *why = g_strdup_printf("%s: version %u is older than the installed version %u "
-                                       "(rollback refused)",
-                                       it->name, it->version, have);
-                it->result = g_strdup("rollback");
-                goto record;
-            }
-        }
-    }
-    /* The whole set must load and compile with what stays installed. */
-    if ((rc = sigdb_link_installed(sigdir, tmp, items, n, why)) != 0)
-        goto record;
+    int rc = sigdb_link_installed(sigdir, tmp, items, n, why);
+    if (rc != 0)
+        return rc;
     if (pol)
-        rc = session_engine_load(pol, tmp, NULL, &engine, &ewhy);
+        rc = sigdb_engine_load(pol, tmp, NULL, &engine, &ewhy);
     else
         rc = scanner_engine_load(tmp, &(struct scanner_opts){0}, &engine, &ewhy);
     if (rc != 0) {
         *why = g_strdup_printf("the databases do not load: %s", ewhy ? ewhy : kerr_str(rc));
         for (int i = 0; i < n; i++)
             items[i].result = g_strdup("does not load");
-        goto record;
     }
     scanner_engine_unref(engine);
-    engine = NULL;
-    if ((rc = util_mkdir_p(sigdir, 0755)) != 0) {
+    g_free(ewhy);
+    return rc;
+}
+
+/* Each checked copy into SIGDIR under a temporary name, then renamed over the old one
+ * (its .cvd/.cld counterpart removed).  0, or a KERR_* with *why; *INSTALLED counts. */
+static int sigdb_put(const char *sigdir, struct sigdb_item *items, int n, int *installed,
+                     char **why)
+{
+    int rc = util_mkdir_p(sigdir, 0755);
+    if (rc != 0) {
         *why = g_strdup_printf("%s: %s", sigdir, g_strerror(errno));
-        goto record;
+        return rc;
     }
     for (int i = 0; i < n; i++) {
         struct sigdb_item *it = &items[i];
@@ -427,14 +458,20 @@ int sigdb_install(const char *sigdir, const struct policy *pol, char *const *fil
         g_free(dst);
         if (rc != 0) {
             it->result = g_strdup("not installed");
-            goto record;
+            return rc;
         }
         it->result = g_strdup("installed");
-        installed++;
+        (*installed)++;
     }
     util_fsync_dir(sigdir);
-    rc = 0;
-record:;
+    return 0;
+}
+
+/* The "signatures-install" audit record: each file with its result, and why not (RC). */
+static void sigdb_record(struct audit *a, const char *sigdir, char *const *files,
+                         const struct sigdb_item *items, int n, int rc, int installed,
+                         const char *why)
+{
     JsonObject *o = json_object_new();
     JsonArray *arr = json_array_new();
     for (int i = 0; i < n; i++) {
@@ -455,17 +492,41 @@ record:;
     json_object_set_boolean_member(o, "ok", rc == 0);
     json_object_set_int_member(o, "installed", installed);
     if (rc != 0)
-        json_object_set_string_member(o, "reason", *why);
+        json_object_set_string_member(o, "reason", why);
     if (a && (audit_append(a, "signatures-install", o) != 0 || audit_sync(a) != 0))
         log_error("audit: cannot record the signature install");
     json_object_unref(o);
-    scanner_engine_unref(engine);
+}
+
+int sigdb_install(const char *sigdir, const struct policy *pol, char *const *files, int n,
+                  struct audit *a, char **why)
+{
+    struct sigdb_item *items = g_new0(struct sigdb_item, n > 0 ? n : 1);
+    char *tmp = g_build_filename(g_get_tmp_dir(), "kiosk-sigdb.XXXXXX", NULL);
+    bool have_tmp = false;
+    int rc = KERR_INVAL, installed = 0;
+
+    if (n <= 0) {
+        *why = g_strdup("no database file given");
+    } else if (!g_mkdtemp_full(tmp, 0700)) {
+        *why = g_strdup_printf("%s: %s", tmp, g_strerror(errno));
+        rc = KERR_SYSTEM;
+    } else {
+        have_tmp = true;
+        rc = 0;
+        for (int i = 0; i < n && rc == 0; i++)
+            rc = sigdb_check_item(sigdir, tmp, items, i, files[i], why);
+        if (rc == 0)
+            rc = sigdb_check_loads(sigdir, tmp, pol, items, n, why);
+        if (rc == 0)
+            rc = sigdb_put(sigdir, items, n, &installed, why);
+    }
+    sigdb_record(a, sigdir, files, items, n, rc, installed, *why);
     if (have_tmp)
         util_rm_rf(tmp);
     for (int i = 0; i < n; i++)
         sigdb_item_clear(&items[i]);
     g_free(items);
     g_free(tmp);
-    g_free(ewhy);
     return rc;
 }

@@ -54,8 +54,19 @@ void sigdb_old_reason(int64_t days, int max_days, struct reason_data *out);
 char *sigdb_fingerprint(const char *dir);
 
 struct scanner_pool;
+struct scanner_engine;
 
-/* Build a new scanner pool (session_pool_new: NWORKERS sandboxed workers as USER, temp
+/* Build the scan engine the policy asks for (limits, archive/macro/encryption handling)
+ * from the signature folder DBDIR; TMPDIR (may be NULL) for libclamav temporary files. */
+int sigdb_engine_load(const struct policy *pol, const char *dbdir, const char *tmpdir,
+                      struct scanner_engine **out, char **why);
+
+/* The same, as sandboxed scanner worker processes (scanner/pool.h) running as USER (when
+ * root), their temporary folders under RUN_DIR. */
+int sigdb_pool_new(const struct policy *pol, const char *dbdir, int nworkers, const char *user,
+                   const char *run_dir, struct scanner_pool **out, char **why);
+
+/* Build a new scanner pool (sigdb_pool_new: NWORKERS sandboxed workers as USER, temp
  * folders under RUN_DIR) from DBDIR with POL's options, in a worker thread; CB runs in
  * the caller's main context.  The zygote comes from the spawner, so nothing forks in the
  * caller and its main loop runs on while the database loads.  POL must stay valid until

@@ -1,5 +1,6 @@
 /* verify-manifest.c - read a delivery's MANIFEST.json, untrusted (see verify-manifest.h). */
 #include "kiosk/verify-manifest.h"
+#include "common/json.h"
 #include "common/kerr.h"
 #include "kiosk/manifest.h"
 #include "kiosk/names.h"
@@ -40,6 +41,90 @@ void verify_manifest_free(struct verify_manifest *m)
 }
 
 /* ---- strict JSON ------------------------------------------------------------------------ */
+
+/* The string at S[*I] (its opening quote), strictly: *I moves past the closing quote.
+ * NULL, or what is wrong (*AT at the escape concerned). */
+static const char *verify_manifest_strict_string(const char *s, size_t len, size_t *pi, size_t *at)
+{
+    size_t i = *pi;
+    for (i++;; i++) {
+        if (i >= len)
+            return "unterminated string";
+        unsigned char u = (unsigned char)s[i];
+        if (u == '"')
+            break;
+        if (u < 0x20)
+            return "control character in a string";
+        if (u != '\\')
+            continue;
+        *at = i;
+        if (++i >= len)
+            return "unterminated string";
+        if (s[i] && strchr("\"\\/bfnrt", s[i]))
+            continue;
+        if (s[i] != 'u' || len - i < 5)
+            return "invalid escape in a string";
+        unsigned v = 0;
+        for (int k = 1; k <= 4; k++) {
+            int h = g_ascii_xdigit_value(s[i + k]);
+            if (h < 0)
+                return "invalid escape in a string";
+            v = v * 16 + (unsigned)h;
+        }
+        if (v == 0)
+            return "NUL character (\\u0000) in a string";
+        i += 4;
+    }
+    *pi = i + 1; /* the closing quote */
+    return NULL;
+}
+
+/* The number at S[*I] (RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?): *I moves
+ * past it.  False when it is not one. */
+static bool verify_manifest_strict_number(const char *s, size_t len, size_t *pi)
+{
+    size_t i = *pi;
+    if (s[i] == '-')
+        i++;
+    if (i < len && s[i] == '0')
+        i++;
+    else if (i < len && g_ascii_isdigit(s[i]))
+        while (i < len && g_ascii_isdigit(s[i]))
+            i++;
+    else
+        return false;
+    if (i < len && s[i] == '.') {
+        if (++i >= len || !g_ascii_isdigit(s[i]))
+            return false;
+        while (i < len && g_ascii_isdigit(s[i]))
+            i++;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= len || !g_ascii_isdigit(s[i]))
+            return false;
+        while (i < len && g_ascii_isdigit(s[i]))
+            i++;
+    }
+    *pi = i;
+    return true;
+}
+
+/* true, false or null at S[*I]: *I moves past it.  False when it is none of them. */
+static bool verify_manifest_strict_word(const char *s, size_t len, size_t *pi)
+{
+    static const char *const words[] = {"true", "false", "null"};
+    for (size_t k = 0; k < G_N_ELEMENTS(words); k++) {
+        size_t n = strlen(words[k]);
+        if (len - *pi >= n && !memcmp(s + *pi, words[k], n)) {
+            *pi += n;
+            return true;
+        }
+    }
+    return false;
+}
 
 /* json-glib 1.6 also takes single-quoted strings, comments and raw control characters,
  * turns "\u0000" into the end of a string and recurses once per nesting level (a deep
@@ -109,77 +194,22 @@ static const char *verify_manifest_strict(const char *s, size_t len, size_t *at)
             continue;
         }
         if (!value_done && c == '"') {
-            for (i++;; i++) {
-                if (i >= len)
-                    return "unterminated string";
-                unsigned char u = (unsigned char)s[i];
-                if (u == '"')
-                    break;
-                if (u < 0x20)
-                    return "control character in a string";
-                if (u != '\\')
-                    continue;
-                *at = i;
-                if (++i >= len)
-                    return "unterminated string";
-                if (s[i] && strchr("\"\\/bfnrt", s[i]))
-                    continue;
-                if (s[i] != 'u' || len - i < 5)
-                    return "invalid escape in a string";
-                unsigned v = 0;
-                for (int k = 1; k <= 4; k++) {
-                    int h = g_ascii_xdigit_value(s[i + k]);
-                    if (h < 0)
-                        return "invalid escape in a string";
-                    v = v * 16 + (unsigned)h;
-                }
-                if (v == 0)
-                    return "NUL character (\\u0000) in a string";
-                i += 4;
-            }
-            i++; /* the closing quote */
+            const char *bad = verify_manifest_strict_string(s, len, &i, at);
+            if (bad)
+                return bad;
             if (want == KEY || want == KEY_OR_CLOSE) {
                 want = COLON;
                 continue;
             }
             value_done = true;
         } else if (!value_done && (c == '-' || g_ascii_isdigit(c))) {
-            if (c == '-')
-                i++;
-            if (i < len && s[i] == '0')
-                i++;
-            else if (i < len && g_ascii_isdigit(s[i]))
-                while (i < len && g_ascii_isdigit(s[i]))
-                    i++;
-            else
+            if (!verify_manifest_strict_number(s, len, &i))
                 return "invalid number";
-            if (i < len && s[i] == '.') {
-                if (++i >= len || !g_ascii_isdigit(s[i]))
-                    return "invalid number";
-                while (i < len && g_ascii_isdigit(s[i]))
-                    i++;
-            }
-            if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-                i++;
-                if (i < len && (s[i] == '+' || s[i] == '-'))
-                    i++;
-                if (i >= len || !g_ascii_isdigit(s[i]))
-                    return "invalid number";
-                while (i < len && g_ascii_isdigit(s[i]))
-                    i++;
-            }
             value_done = true;
         } else if (!value_done) {
-            static const char *const words[] = {"true", "false", "null"};
-            for (size_t k = 0; k < G_N_ELEMENTS(words) && !value_done; k++) {
-                size_t n = strlen(words[k]);
-                if (len - i >= n && !memcmp(s + i, words[k], n)) {
-                    i += n;
-                    value_done = true;
-                }
-            }
-            if (!value_done)
+            if (!verify_manifest_strict_word(s, len, &i))
                 return "unexpected character";
+            value_done = true;
         }
         want = depth == 0 ? END : COMMA_OR_CLOSE;
     }
@@ -205,15 +235,6 @@ bool verify_manifest_path_ok(const char *p)
     }
     g_strfreev(parts);
     return ok;
-}
-
-/* The member K of O when it is a string, else NULL. */
-static const char *verify_manifest_str(JsonObject *o, const char *k)
-{
-    JsonNode *n = json_object_get_member(o, k);
-    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
-               ? json_node_get_string(n)
-               : NULL;
 }
 
 /* An RFC 3339 time as unix seconds, or -1. */
@@ -314,7 +335,7 @@ static bool verify_manifest_sanitized_ok(JsonObject *f)
             return false;
     }
     JsonObject *o = json_node_get_object(on);
-    const char *sha = verify_manifest_str(o, "sha256");
+    const char *sha = json_member_string(o, "sha256", NULL);
     JsonNode *sz = json_object_get_member(o, "size");
     return sha && strlen(sha) == 64 && strspn(sha, "0123456789abcdefABCDEF") == 64 && sz &&
            JSON_NODE_HOLDS_VALUE(sz) && json_node_get_value_type(sz) == G_TYPE_INT64 &&
@@ -326,7 +347,7 @@ static void verify_manifest_file(struct verify_manifest *m, guint i, JsonObject 
     JsonNode *sp = json_object_get_member(f, "staged_path");
     if (!sp || JSON_NODE_HOLDS_NULL(sp))
         return; /* held back: must not be in the folder (the unlisted check catches it) */
-    const char *rel = verify_manifest_str(f, "staged_path");
+    const char *rel = json_member_string(f, "staged_path", NULL);
     if (!rel) {
         verify_manifest_problem(m,
                                 "MANIFEST.json: files[%u] has a staged_path that is not a "
@@ -358,7 +379,7 @@ static void verify_manifest_file(struct verify_manifest *m, guint i, JsonObject 
         goto out;
     }
 
-    const char *verdict = verify_manifest_str(f, "verdict");
+    const char *verdict = json_member_string(f, "verdict", NULL);
     bool sanitized = g_strcmp0(verdict, "sanitized") == 0;
     if (!sanitized && g_strcmp0(verdict, "clean") != 0) {
         char *v = names_display(verdict ? verdict : "?");
@@ -384,7 +405,7 @@ static void verify_manifest_file(struct verify_manifest *m, guint i, JsonObject 
         e->size = json_node_get_int(sz);
     else
         verify_manifest_problem(m, "MANIFEST.json: files[%u] (%s) has no valid size", i, shown);
-    const char *sha = verify_manifest_str(f, "sha256");
+    const char *sha = json_member_string(f, "sha256", NULL);
     if (sha && strlen(sha) == 64 && strspn(sha, "0123456789abcdefABCDEF") == 64) {
         for (int k = 0; k < 64; k++)
             e->sha256[k] = g_ascii_tolower(sha[k]);
@@ -431,10 +452,10 @@ int verify_manifest_parse(const char *json, size_t len, struct verify_manifest *
         goto out;
     }
     JsonObject *o = json_node_get_object(json_parser_get_root(parser));
-    m->session = g_strdup(verify_manifest_str(o, "session"));
-    m->status = g_strdup(verify_manifest_str(o, "status"));
-    m->started = verify_manifest_time(verify_manifest_str(o, "started"));
-    m->finished = verify_manifest_time(verify_manifest_str(o, "finished"));
+    m->session = g_strdup(json_member_string(o, "session", NULL));
+    m->status = g_strdup(json_member_string(o, "status", NULL));
+    m->started = verify_manifest_time(json_member_string(o, "started", NULL));
+    m->finished = verify_manifest_time(json_member_string(o, "finished", NULL));
     if (g_strcmp0(m->status, "delivered") != 0 && g_strcmp0(m->status, "partial") != 0) {
         char *shown = names_display(m->status ? m->status : "?");
         verify_manifest_problem(m, "MANIFEST.json: status is '%s', not a delivery", shown);

@@ -10,7 +10,7 @@ CLI_SRCS += kiosk/cmd-staging.c
 # the rest of the kiosk never runs).  Always built next to the kiosk binary, which starts
 # it from there; install it beside it.
 PUBLISH_SRCS := kiosk/publish-worker.c kiosk/publish-dir.c kiosk/publish-smb.c kiosk/target.c \
-                common/util.c common/log.c common/kerr.c
+                common/util.c common/json.c common/log.c common/kerr.c
 PUBLISH_PKGS := glib-2.0 json-glib-1.0 libseccomp smbclient libsystemd
 PUBLISH_OBJS := $(PUBLISH_SRCS:%.c=$(BUILD)/obj-publish/%.o)
 EXTRA_BINS   += $(BUILD)/kiosk-publish
@@ -30,7 +30,8 @@ $(BUILD)/kiosk-publish: $(PUBLISH_OBJS)
 # `kiosk verify-batch` but linked with glib, json-glib and libsodium only (no libclamav,
 # CUPS, GTK ...): what a TOS machine installs (the kiosk-verify package).
 VERIFY_SRCS := kiosk/kiosk-verify.c kiosk/verify-batch.c kiosk/verify-manifest.c kiosk/sign.c \
-               kiosk/names.c common/util.c common/kerr.c kiosk/cli.c common/version.c
+               kiosk/names.c common/util.c common/json.c common/kerr.c kiosk/cli.c \
+               common/version.c
 VERIFY_PKGS := glib-2.0 json-glib-1.0 libsodium
 VERIFY_OBJS := $(VERIFY_SRCS:%.c=$(BUILD)/obj-verify/%.o)
 EXTRA_BINS  += $(BUILD)/kiosk-verify

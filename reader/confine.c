@@ -1,6 +1,5 @@
 /* confine.c - the medium reader's confinement (confine.h), in the order written there. */
 #include "reader/confine.h"
-#include "reader/reader.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -164,7 +163,7 @@ static const unsigned long confine_ioctls[] = {
     CDROM_LAST_WRITTEN,
 };
 
-static int confine_seccomp(char *why, size_t whylen)
+static int confine_seccomp(const struct reader_confine_conf *c, char *why, size_t whylen)
 {
     int rc = 0;
     const char *what = "seccomp_init";
@@ -186,7 +185,7 @@ static int confine_seccomp(char *why, size_t whylen)
                                 SCMP_SYS(newfstatat)};
     for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++)
         if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, reads[i], 1,
-                                   SCMP_A0(SCMP_CMP_EQ, READER_MEDIUM_FD))) != 0)
+                                   SCMP_A0(SCMP_CMP_EQ, c->medium_fd))) != 0)
             goto out;
     static const int stats[] = {SCMP_SYS(fstat), SCMP_SYS(newfstatat)};
     for (size_t i = 0; i < 2; i++)
@@ -194,9 +193,9 @@ static int confine_seccomp(char *why, size_t whylen)
             goto out;
     /* Messages on the channel; diagnostics on stderr. */
     if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendmsg), 1,
-                               SCMP_A0(SCMP_CMP_EQ, READER_CHANNEL_FD))) != 0 ||
+                               SCMP_A0(SCMP_CMP_EQ, c->channel_fd))) != 0 ||
         (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
-                               SCMP_A0(SCMP_CMP_EQ, READER_CHANNEL_FD))) != 0 ||
+                               SCMP_A0(SCMP_CMP_EQ, c->channel_fd))) != 0 ||
         (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 2))) !=
             0 ||
         (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(writev), 1,
@@ -214,11 +213,11 @@ static int confine_seccomp(char *why, size_t whylen)
      * "not a terminal".  (A rule without conditions would override the others.) */
     for (size_t i = 0; i < sizeof(confine_ioctls) / sizeof(confine_ioctls[0]); i++)
         if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
-                                   SCMP_A0(SCMP_CMP_EQ, READER_MEDIUM_FD),
+                                   SCMP_A0(SCMP_CMP_EQ, c->medium_fd),
                                    SCMP_A1(SCMP_CMP_EQ, confine_ioctls[i]))) != 0)
             goto out;
     if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTTY), SCMP_SYS(ioctl), 1,
-                               SCMP_A0(SCMP_CMP_NE, READER_MEDIUM_FD))) != 0)
+                               SCMP_A0(SCMP_CMP_NE, c->medium_fd))) != 0)
         goto out;
     /* Nothing can be opened: libblkid looks for /sys files, glibc for time zone files. */
     static const int opens[] = {SCMP_SYS(open), SCMP_SYS(openat)};
@@ -270,5 +269,5 @@ int reader_confine(const struct reader_confine_conf *c, char *why, size_t whylen
         }
         return 0;
     }
-    return confine_seccomp(why, whylen);
+    return confine_seccomp(c, why, whylen);
 }

@@ -27,6 +27,8 @@ struct reader_confine_conf {
     const char *root;     /* root: the folder its empty tmpfs root is mounted on */
     uint64_t as_headroom; /* RLIMIT_AS = address space at entry + this */
     pid_t parent;         /* the service: the reader dies with it */
+    int medium_fd;        /* the only descriptor it may read and ask block device ioctls */
+    int channel_fd;       /* the only one it may send and receive messages on */
 };
 
 /* Confine the calling (single-threaded) process.  0, or -1 with WHY. */

@@ -369,16 +369,130 @@ static void reader_test_hook_probe(struct reader *r)
     }
 }
 
+/* One PROBE's work, from libblkid's look at the medium to the answer. */
+struct reader_probing {
+    const struct reader_probe *req;
+    struct reader_volume *vols; /* READER_MAX_VOLUMES */
+    char (*problems)[256];      /* one per volume */
+    blkid_probe pr;
+    TSK_VS_INFO *vs;
+    const char *pttype; /* ptbuf, or NULL: no partition table */
+    char ptbuf[16], fstype[32];
+    char text[256]; /* why the medium cannot be read */
+};
+
+/* libblkid's look at the whole medium: its partition table type and the filesystem of a
+ * whole-disk volume.  Returns READER_MEDIUM_OK or why not. */
+static uint32_t reader_probe_blkid(struct reader *r, struct reader_probing *p)
+{
+    p->pr = blkid_new_probe();
+    if (!p->pr || blkid_probe_set_device(p->pr, READER_MEDIUM_FD, 0, (blkid_loff_t)r->size) != 0) {
+        snprintf(p->text, sizeof(p->text), "the medium could not be read");
+        return READER_MEDIUM_UNREADABLE;
+    }
+    blkid_probe_enable_superblocks(p->pr, 1);
+    blkid_probe_set_superblocks_flags(p->pr, BLKID_SUBLKS_TYPE);
+    blkid_probe_enable_partitions(p->pr, 1);
+    blkid_probe_set_partitions_flags(p->pr, BLKID_PARTS_ENTRY_DETAILS);
+    int rc = blkid_do_safeprobe(p->pr);
+    if (rc == -2)
+        return READER_MEDIUM_AMBIGUOUS;
+    if (rc < 0) {
+        snprintf(p->text, sizeof(p->text), "the medium could not be read");
+        return READER_MEDIUM_UNREADABLE;
+    }
+    /* Copies: the probe's values do not outlive its next call. */
+    if (rc == 0 && reader_probe_value(p->pr, "PTTYPE")) {
+        reader_field(p->ptbuf, sizeof(p->ptbuf), reader_probe_value(p->pr, "PTTYPE"));
+        p->pttype = p->ptbuf;
+    }
+    if (rc == 0 && reader_probe_value(p->pr, "TYPE"))
+        reader_field(p->fstype, sizeof(p->fstype), reader_probe_value(p->pr, "TYPE"));
+    return READER_MEDIUM_OK;
+}
+
+/* Each allocated partition of the table in PL (libtsk's reading, which must agree with
+ * libblkid's), probed as a volume.  Returns READER_MEDIUM_OK or why not. */
+static uint32_t reader_probe_partitions(struct reader *r, struct reader_probing *p,
+                                        blkid_partlist pl)
+{
+    TSK_VS_TYPE_ENUM vt = reader_vs_type(p->pttype);
+    if (vt == TSK_VS_TYPE_UNSUPP) {
+        snprintf(p->text, sizeof(p->text), "a %s partition table, which the kiosk does not read",
+                 p->pttype);
+        return READER_MEDIUM_UNREADABLE;
+    }
+    tsk_error_reset();
+    p->vs = tsk_vs_open(r->img, 0, vt);
+    if (!p->vs) {
+        snprintf(p->text, sizeof(p->text), "the %s partition table could not be read (%s)",
+                 p->pttype, reader_tsk_error());
+        return READER_MEDIUM_UNREADABLE;
+    }
+    int tsk_count = 0;
+    for (TSK_PNUM_T i = 0; i < p->vs->part_count; i++) {
+        const TSK_VS_PART_INFO *part = tsk_vs_part_get(p->vs, i);
+        if (!part || !(part->flags & TSK_VS_PART_FLAG_ALLOC))
+            continue;
+        tsk_count++;
+        uint64_t start = (uint64_t)part->start * p->vs->block_size;
+        uint64_t len = (uint64_t)part->len * p->vs->block_size;
+        int partno = reader_blkid_partno(pl, start, len);
+        if (partno < 0 || r->n_vols >= READER_MAX_VOLUMES) {
+            snprintf(p->text, sizeof(p->text),
+                     partno < 0 ? "the partition table could be read two ways"
+                                : "more than %d partitions",
+                     READER_MAX_VOLUMES);
+            return READER_MEDIUM_AMBIGUOUS;
+        }
+        struct reader_volume *v = &p->vols[r->n_vols];
+        struct reader_vol *rv = &r->vols[r->n_vols];
+        v->index = ++r->n_vols;
+        v->partno = (uint32_t)partno;
+        v->offset = start;
+        v->size = len;
+        rv->index = v->index;
+        if (len == 0 || start >= r->size || len > r->size - start) {
+            v->status = READER_VOLUME_OUTSIDE;
+            continue;
+        }
+        reader_probe_volume(r, v, rv, p->req, p->problems[v->index - 1], sizeof(p->problems[0]));
+    }
+    if (tsk_count != reader_blkid_count(pl)) {
+        snprintf(p->text, sizeof(p->text), "the partition table could be read two ways");
+        return READER_MEDIUM_AMBIGUOUS;
+    }
+    return READER_MEDIUM_OK;
+}
+
+/* The volumes of the medium: a partition table's, or one whole-disk filesystem. */
+static uint32_t reader_probe_volumes(struct reader *r, struct reader_probing *p)
+{
+    blkid_partlist pl = p->pttype ? blkid_probe_get_partitions(p->pr) : NULL;
+    if (pl && reader_blkid_count(pl) > 0)
+        return reader_probe_partitions(r, p, pl);
+    if (p->fstype[0]) {
+        /* A whole-disk filesystem ("superfloppy"; exFAT and FAT boot sectors also look
+         * like an empty DOS partition table to libblkid). */
+        p->pttype = NULL;
+        struct reader_volume *v = &p->vols[0];
+        r->n_vols = 1;
+        v->index = 1;
+        v->size = r->size;
+        r->vols[0].index = 1;
+        reader_probe_volume(r, v, &r->vols[0], p->req, p->problems[0], sizeof(p->problems[0]));
+        return READER_MEDIUM_OK;
+    }
+    if (p->pttype)
+        snprintf(p->text, sizeof(p->text), "the %s partition table holds no partition", p->pttype);
+    return READER_MEDIUM_NO_FS;
+}
+
 static void reader_probe(struct reader *r, const struct reader_probe *req)
 {
     static struct reader_volume vols[READER_MAX_VOLUMES];
     static char problems[READER_MAX_VOLUMES][256];
-    blkid_probe pr = NULL;
-    TSK_VS_INFO *vs = NULL;
-    const char *pttype = NULL;
-    char ptbuf[16] = "", fstype[32] = "";
-    char text[256] = "";
-    uint32_t status = READER_MEDIUM_OK;
+    struct reader_probing p = {.req = req, .vols = vols, .problems = problems};
 
     if (r->probed) { /* the service never asks twice */
         reader_send(r, READER_FAILED, NULL, 0, "PROBE twice", 11);
@@ -391,102 +505,9 @@ static void reader_probe(struct reader *r, const struct reader_probe *req)
     memset(problems, 0, sizeof(problems));
     r->n_vols = 0;
 
-    pr = blkid_new_probe();
-    if (!pr || blkid_probe_set_device(pr, READER_MEDIUM_FD, 0, (blkid_loff_t)r->size) != 0) {
-        status = READER_MEDIUM_UNREADABLE;
-        snprintf(text, sizeof(text), "the medium could not be read");
-        goto answer;
-    }
-    blkid_probe_enable_superblocks(pr, 1);
-    blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
-    blkid_probe_enable_partitions(pr, 1);
-    blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
-    int rc = blkid_do_safeprobe(pr);
-    if (rc == -2) {
-        status = READER_MEDIUM_AMBIGUOUS;
-        goto answer;
-    }
-    if (rc < 0) {
-        status = READER_MEDIUM_UNREADABLE;
-        snprintf(text, sizeof(text), "the medium could not be read");
-        goto answer;
-    }
-    /* Copies: the probe's values do not outlive its next call. */
-    if (rc == 0 && reader_probe_value(pr, "PTTYPE")) {
-        reader_field(ptbuf, sizeof(ptbuf), reader_probe_value(pr, "PTTYPE"));
-        pttype = ptbuf;
-    }
-    if (rc == 0 && reader_probe_value(pr, "TYPE"))
-        reader_field(fstype, sizeof(fstype), reader_probe_value(pr, "TYPE"));
-    blkid_partlist pl = pttype ? blkid_probe_get_partitions(pr) : NULL;
-    if (pl && reader_blkid_count(pl) > 0) {
-        TSK_VS_TYPE_ENUM vt = reader_vs_type(pttype);
-        if (vt == TSK_VS_TYPE_UNSUPP) {
-            status = READER_MEDIUM_UNREADABLE;
-            snprintf(text, sizeof(text), "a %s partition table, which the kiosk does not read",
-                     pttype);
-            goto answer;
-        }
-        tsk_error_reset();
-        vs = tsk_vs_open(r->img, 0, vt);
-        if (!vs) {
-            status = READER_MEDIUM_UNREADABLE;
-            snprintf(text, sizeof(text), "the %s partition table could not be read (%s)", pttype,
-                     reader_tsk_error());
-            goto answer;
-        }
-        int tsk_count = 0;
-        for (TSK_PNUM_T i = 0; i < vs->part_count; i++) {
-            const TSK_VS_PART_INFO *p = tsk_vs_part_get(vs, i);
-            if (!p || !(p->flags & TSK_VS_PART_FLAG_ALLOC))
-                continue;
-            tsk_count++;
-            uint64_t start = (uint64_t)p->start * vs->block_size;
-            uint64_t len = (uint64_t)p->len * vs->block_size;
-            int partno = reader_blkid_partno(pl, start, len);
-            if (partno < 0 || r->n_vols >= READER_MAX_VOLUMES) {
-                status = READER_MEDIUM_AMBIGUOUS;
-                snprintf(text, sizeof(text),
-                         partno < 0 ? "the partition table could be read two ways"
-                                    : "more than %d partitions",
-                         READER_MAX_VOLUMES);
-                goto answer;
-            }
-            struct reader_volume *v = &vols[r->n_vols];
-            struct reader_vol *rv = &r->vols[r->n_vols];
-            v->index = ++r->n_vols;
-            v->partno = (uint32_t)partno;
-            v->offset = start;
-            v->size = len;
-            rv->index = v->index;
-            if (len == 0 || start >= r->size || len > r->size - start) {
-                v->status = READER_VOLUME_OUTSIDE;
-                continue;
-            }
-            reader_probe_volume(r, v, rv, req, problems[v->index - 1], sizeof(problems[0]));
-        }
-        if (tsk_count != reader_blkid_count(pl)) {
-            status = READER_MEDIUM_AMBIGUOUS;
-            snprintf(text, sizeof(text), "the partition table could be read two ways");
-            goto answer;
-        }
-    } else if (fstype[0]) {
-        /* A whole-disk filesystem ("superfloppy"; exFAT and FAT boot sectors also look
-         * like an empty DOS partition table to libblkid). */
-        pttype = NULL;
-        struct reader_volume *v = &vols[0];
-        r->n_vols = 1;
-        v->index = 1;
-        v->size = r->size;
-        r->vols[0].index = 1;
-        reader_probe_volume(r, v, &r->vols[0], req, problems[0], sizeof(problems[0]));
-    } else if (pttype) {
-        status = READER_MEDIUM_NO_FS;
-        snprintf(text, sizeof(text), "the %s partition table holds no partition", pttype);
-    } else {
-        status = READER_MEDIUM_NO_FS;
-    }
-answer:
+    uint32_t status = reader_probe_blkid(r, &p);
+    if (status == READER_MEDIUM_OK)
+        status = reader_probe_volumes(r, &p);
     for (uint32_t i = 0; i < r->n_vols; i++) {
         r->vols[i].status = vols[i].status;
         r->vols[i].offset = vols[i].offset;
@@ -499,13 +520,13 @@ answer:
                 r->vols[i].tsk = NULL;
             }
     }
-    reader_medium_answer(r, status, pttype, text, vols, problems);
+    reader_medium_answer(r, status, p.pttype, p.text, vols, problems);
     if (status != READER_MEDIUM_OK)
         r->n_vols = 0;
-    if (vs)
-        tsk_vs_close(vs);
-    if (pr)
-        blkid_free_probe(pr);
+    if (p.vs)
+        tsk_vs_close(p.vs);
+    if (p.pr)
+        blkid_free_probe(p.pr);
 }
 
 /* ---- names and times as Windows / macOS show them -------------------------------- */
@@ -1126,7 +1147,10 @@ static bool reader_parse_u64(const char *s, uint64_t *out)
 int reader_main(int argc, char **argv)
 {
     struct reader r = {.ch = READER_CHANNEL_FD};
-    struct reader_confine_conf cc = {.as_headroom = READER_AS_HEADROOM, .root = "/"};
+    struct reader_confine_conf cc = {.as_headroom = READER_AS_HEADROOM,
+                                     .root = "/",
+                                     .medium_fd = READER_MEDIUM_FD,
+                                     .channel_fd = READER_CHANNEL_FD};
     char why[256];
     uint64_t size = 0, sector = 0, parent = 0;
     int i = 1;

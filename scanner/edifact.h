@@ -8,7 +8,7 @@
  *     (edifact_reader_feed) and ended by edifact_reader_finish(), or a whole file
  *     descriptor read with pread (edifact_examine_fd).
  *   - It runs where the bytes may be parsed: inside the sandboxed scanner worker
- *     (worker.c), never in the root service (ARCHITECTURE.md invariant 7).  libc only, no
+ *     (worker.c), never in the root service (docs/design.md invariant 7).  libc only, no
  *     regular expressions, no I/O but pread, one allocation (the reader).
  *   - Bounded: one segment buffer of EDIFACT_SEGMENT_MAX bytes, at most
  *     EDIFACT_SEGMENTS_MAX segments and EDIFACT_MESSAGES_MAX messages; work linear in the

@@ -2,7 +2,7 @@
  *
  * Only VERDICT_CLEAN, and VERDICT_SANITIZED (a copy that is itself clean), are deliverable.
  * Everything else (and anything unknown) is held back: the fail-closed rule of
- * ARCHITECTURE.md, invariant 1. */
+ * docs/design.md, invariant 1. */
 #ifndef KIOSK_VERDICT_H
 #define KIOSK_VERDICT_H
 

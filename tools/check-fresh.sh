@@ -24,9 +24,8 @@
 # (tools/check-owned.py, with dpkg -S).  That is said loudly: it is a weaker check.
 # CHECK_FRESH_ONLY=readme or =package runs one of the two steps (to look into a failure).
 # CHECK_FRESH_CHECK=TARGET runs `make TARGET` instead of `make check` after `make demo` in
-# the fresh root (CI: check-unit, since CI's own `make check` runs the whole suite on its
-# machine just before; the fresh root then proves the install, the demo and the build of
-# every test, and keeps CI well inside its time).
+# the fresh root (e.g. check-unit, to look into the build alone; CI runs the whole
+# `make check` there, as README.md says).
 # Exit status: 0 passed, 1 failed.
 set -euo pipefail
 

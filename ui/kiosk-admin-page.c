@@ -3,6 +3,7 @@
  * sessions with a reprint button each.  Everything shown comes from the service's
  * "admin-status" reply; the page only words it (docs/protocol.md, administration). */
 #include "ui/kiosk-admin-page.h"
+#include "common/json.h"
 
 #include "ui/kiosk-ui-format.h"
 
@@ -43,35 +44,6 @@ static void kiosk_admin_page_init(KioskAdminPage *self)
 }
 
 /* ---- reading the reply (every member optional, any type tolerated) ------------------- */
-
-static JsonObject *obj(JsonObject *o, const char *k)
-{
-    JsonNode *n = o ? json_object_get_member(o, k) : NULL;
-    return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-}
-
-static const char *str(JsonObject *o, const char *k)
-{
-    JsonNode *n = o ? json_object_get_member(o, k) : NULL;
-    if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
-        return json_node_get_string(n);
-    return NULL;
-}
-
-static gboolean num(JsonObject *o, const char *k, gint64 *out)
-{
-    JsonNode *n = o ? json_object_get_member(o, k) : NULL;
-    if (!n || !JSON_NODE_HOLDS_VALUE(n))
-        return FALSE;
-    GType t = json_node_get_value_type(n);
-    if (t == G_TYPE_INT64)
-        *out = json_node_get_int(n);
-    else if (t == G_TYPE_DOUBLE)
-        *out = (gint64)json_node_get_double(n);
-    else
-        return FALSE;
-    return TRUE;
-}
 
 static gboolean flag(JsonObject *o, const char *k)
 {
@@ -117,14 +89,14 @@ static void add_fact(KioskAdminPage *self, int row, const char *name, const char
 
 static char *service_words(JsonObject *svc, gboolean *warn)
 {
-    const char *state = str(svc, "state");
-    const char *oos = str(svc, "out_of_service");
+    const char *state = json_member_string(svc, "state", NULL);
+    const char *oos = json_member_string(svc, "out_of_service", NULL);
     g_autoptr(GString) s = g_string_new(NULL);
     *warn = FALSE;
     if (!svc)
         return NULL;
     if (oos || g_strcmp0(state, "out-of-service") == 0) {
-        const char *code = oos ? oos : str(svc, "code");
+        const char *code = oos ? oos : json_member_string(svc, "code", NULL);
         g_string_append_printf(s, _("Out of service (%s)"), code ? code : "?");
         *warn = TRUE;
     } else if (g_strcmp0(state, "idle") == 0) {
@@ -144,20 +116,20 @@ static char *service_words(JsonObject *svc, gboolean *warn)
 static char *signatures_words(JsonObject *svc, JsonObject *sig, gboolean *warn)
 {
     /* What the service uses now; the folder's files when it has no engine. */
-    const char *version = str(svc, "db_version");
-    const char *built = str(svc, "db_build_time");
+    const char *version = json_member_string(svc, "db_version", NULL);
+    const char *built = json_member_string(svc, "db_build_time", NULL);
     gint64 age = -1, max = 0;
-    if (!num(svc, "db_age_days", &age))
+    if (!json_member_lookup_int(svc, "db_age_days", &age))
         age = -1;
     if (!version) {
-        version = str(sig, "db_version");
-        built = str(sig, "build_time");
-        if (!num(sig, "age_days", &age))
+        version = json_member_string(sig, "db_version", NULL);
+        built = json_member_string(sig, "build_time", NULL);
+        if (!json_member_lookup_int(sig, "age_days", &age))
             age = -1;
     }
     *warn = flag(sig, "too_old");
     if (!version) {
-        const char *err = str(sig, "error");
+        const char *err = json_member_string(sig, "error", NULL);
         *warn = TRUE;
         return err ? g_strdup_printf(_("Not loaded: %s"), err) : NULL;
     }
@@ -173,7 +145,7 @@ static char *signatures_words(JsonObject *svc, JsonObject *sig, gboolean *warn)
         g_string_append_printf(s, ngettext("%lld day old", "%lld days old", (unsigned long)age),
                                (long long)age);
     }
-    if (num(sig, "max_age_days", &max) && max > 0) {
+    if (json_member_lookup_int(sig, "max_age_days", &max) && max > 0) {
         g_string_append(s, " ");
         g_string_append_printf(s, ngettext("(at most %lld day allowed)",
                                            "(at most %lld days allowed)", (unsigned long)max),
@@ -189,13 +161,13 @@ static char *signatures_words(JsonObject *svc, JsonObject *sig, gboolean *warn)
 
 static char *policy_words(JsonObject *svc, JsonObject *pol, gboolean *warn)
 {
-    const char *name = str(svc, "policy");
+    const char *name = json_member_string(svc, "policy", NULL);
     gint64 version = -1;
-    if (!num(svc, "policy_version", &version))
+    if (!json_member_lookup_int(svc, "policy_version", &version))
         version = -1;
     if (!name) {
-        name = str(pol, "name");
-        if (!num(pol, "version", &version))
+        name = json_member_string(pol, "name", NULL);
+        if (!json_member_lookup_int(pol, "version", &version))
             version = -1;
     }
     *warn = pol && json_object_has_member(pol, "valid") && !flag(pol, "valid");
@@ -216,13 +188,13 @@ static char *staging_words(JsonObject *st, gboolean *warn)
 {
     gint64 free_b = 0, total = 0;
     *warn = FALSE;
-    if (!num(st, "free_bytes", &free_b)) {
-        const char *err = str(st, "error");
+    if (!json_member_lookup_int(st, "free_bytes", &free_b)) {
+        const char *err = json_member_string(st, "error", NULL);
         *warn = err != NULL;
         return err ? g_strdup_printf(_("Cannot be read: %s"), err) : NULL;
     }
     g_autofree char *f = g_format_size((guint64)MAX(free_b, 0));
-    if (num(st, "total_bytes", &total) && total > 0) {
+    if (json_member_lookup_int(st, "total_bytes", &total) && total > 0) {
         g_autofree char *t = g_format_size((guint64)total);
         *warn = free_b < total / 20; /* under 5 % */
         return g_strdup_printf(_("%s free of %s"), f, t);
@@ -234,9 +206,9 @@ static char *staging_words(JsonObject *st, gboolean *warn)
  * reachable ...") are English; only the verdict in front of them is translated. */
 static char *printer_words(JsonObject *pr, gboolean *warn)
 {
-    const char *queue = str(pr, "queue");
-    const char *state = str(pr, "state");
-    const char *text = str(pr, "text");
+    const char *queue = json_member_string(pr, "queue", NULL);
+    const char *state = json_member_string(pr, "state", NULL);
+    const char *text = json_member_string(pr, "text", NULL);
     *warn = FALSE;
     if (!pr || !json_object_has_member(pr, "ok"))
         return g_strdup(queue); /* a service that only names the queue */
@@ -274,17 +246,17 @@ static const char *session_status_words(const char *status)
 
 static GtkWidget *session_row_new(JsonObject *s)
 {
-    const char *id = str(s, "session");
+    const char *id = json_member_string(s, "session", NULL);
     gint64 files = 0, delivered = 0, infected = 0, blocked = 0, errors = 0;
-    num(s, "files", &files);
-    num(s, "delivered", &delivered);
-    num(s, "infected", &infected);
-    num(s, "blocked", &blocked);
-    num(s, "errors", &errors);
+    json_member_lookup_int(s, "files", &files);
+    json_member_lookup_int(s, "delivered", &delivered);
+    json_member_lookup_int(s, "infected", &infected);
+    json_member_lookup_int(s, "blocked", &blocked);
+    json_member_lookup_int(s, "errors", &errors);
 
-    g_autofree char *when = format_time(str(s, "time"));
-    g_autofree char *head = g_strdup_printf("%s · %s", when ? when : "?",
-                                            session_status_words(str(s, "status")));
+    g_autofree char *when = format_time(json_member_string(s, "time", NULL));
+    g_autofree char *head = g_strdup_printf(
+        "%s · %s", when ? when : "?", session_status_words(json_member_string(s, "status", NULL)));
     g_autoptr(GString) counts = g_string_new(NULL);
     g_string_append_printf(counts, _("%lld files checked"), (long long)files);
     g_string_append(counts, ", ");
@@ -393,7 +365,7 @@ void kiosk_admin_page_update(GtkWidget *page, JsonObject *status, const char *no
     while ((child = gtk_widget_get_first_child(GTK_WIDGET(self->sessions_list))))
         gtk_list_box_remove(self->sessions_list, child);
 
-    JsonObject *svc = obj(status, "service");
+    JsonObject *svc = json_member_object(status, "service");
     int row = 0;
     gboolean warn = FALSE;
     if (!status) {
@@ -401,16 +373,16 @@ void kiosk_admin_page_update(GtkWidget *page, JsonObject *status, const char *no
     } else {
         g_autofree char *a = service_words(svc, &warn);
         add_fact(self, row++, _("Service"), a, warn);
-        const char *problem = str(svc, "problem");
+        const char *problem = json_member_string(svc, "problem", NULL);
         if (problem)
             add_fact(self, row++, _("Problem"), problem, TRUE);
-        g_autofree char *b = signatures_words(svc, obj(status, "signatures"), &warn);
+        g_autofree char *b = signatures_words(svc, json_member_object(status, "signatures"), &warn);
         add_fact(self, row++, _("Signature database"), b, warn);
-        g_autofree char *c = policy_words(svc, obj(status, "policy"), &warn);
+        g_autofree char *c = policy_words(svc, json_member_object(status, "policy"), &warn);
         add_fact(self, row++, _("Policy"), c, warn);
-        g_autofree char *d = staging_words(obj(status, "staging"), &warn);
+        g_autofree char *d = staging_words(json_member_object(status, "staging"), &warn);
         add_fact(self, row++, _("Staging free space"), d, warn);
-        g_autofree char *e = printer_words(obj(status, "printer"), &warn);
+        g_autofree char *e = printer_words(json_member_object(status, "printer"), &warn);
         add_fact(self, row++, _("Printer"), e, warn);
     }
 

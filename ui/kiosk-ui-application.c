@@ -5,6 +5,7 @@
  * it shows "service not running" and reconnects every second; the service then sends
  * hello + a status snapshot and the screen follows.  It decides nothing about files. */
 #include "ui/kiosk-ui-application.h"
+#include "common/json.h"
 #include "common/version.h"
 
 #include <fcntl.h>
@@ -321,22 +322,6 @@ static gboolean send_cmd(KioskUiApplication *self, const char *name, const char 
 
 /* ---- the administrator's pages (UI-local states over the service's screen) ------------ */
 
-static const char *json_str(JsonObject *o, const char *k)
-{
-    JsonNode *n = json_object_get_member(o, k);
-    if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
-        return json_node_get_string(n);
-    return NULL;
-}
-
-static gint64 json_int(JsonObject *o, const char *k, gint64 dflt)
-{
-    JsonNode *n = json_object_get_member(o, k);
-    if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64)
-        return json_node_get_int(n);
-    return dflt;
-}
-
 static void admin_forget_login(KioskUiApplication *self)
 {
     self->login_busy = self->login_failed = self->login_locked = FALSE;
@@ -424,13 +409,13 @@ static void admin_login_reply(KioskUiApplication *self, JsonObject *o, gboolean 
         admin_touched(self);
         return;
     }
-    const char *message = json_str(o, "message");
+    const char *message = json_member_string(o, "message", NULL);
     admin_forget_login(self);
     self->login_failed = TRUE;
     self->login_message = g_strdup(message ? message : error);
     self->login_locked = json_object_get_boolean_member_with_default(o, "locked", FALSE);
-    self->login_retry_after = json_int(o, "retry_after", 0);
-    self->login_remaining = json_int(o, "remaining", -1);
+    self->login_retry_after = json_member_int(o, "retry_after", 0);
+    self->login_remaining = json_member_int(o, "remaining", -1);
     if (self->login_locked && self->login_retry_after > 0)
         self->unlock_id = g_timeout_add_seconds((guint)MIN(self->login_retry_after, 86400),
                                                 unlock_cb, self);
@@ -461,10 +446,10 @@ static void admin_print_event(KioskUiApplication *self, JsonObject *o)
 {
     if (self->admin_mode != KIOSK_ADMIN_STATUS)
         return;
-    const char *session = json_str(o, "session");
-    const char *status = json_str(o, "status");
-    const char *reason = json_str(o, "reason");
-    const char *saved = json_str(o, "saved");
+    const char *session = json_member_string(o, "session", NULL);
+    const char *status = json_member_string(o, "status", NULL);
+    const char *reason = json_member_string(o, "reason", NULL);
+    const char *saved = json_member_string(o, "saved", NULL);
     if (!session)
         session = "?";
     if (g_strcmp0(status, "printed") == 0) {
@@ -483,9 +468,9 @@ static void admin_print_event(KioskUiApplication *self, JsonObject *o)
 /* "admin-media": the service's phases of the administrator's stick. */
 static void admin_stick_event(KioskUiApplication *self, JsonObject *o)
 {
-    const char *phase = json_str(o, "phase");
-    const char *action = json_str(o, "action");
-    const char *reason = json_str(o, "reason");
+    const char *phase = json_member_string(o, "phase", NULL);
+    const char *action = json_member_string(o, "action", NULL);
+    const char *reason = json_member_string(o, "reason", NULL);
     gboolean export = g_strcmp0(action, "export") == 0;
     g_free(self->stick_action);
     self->stick_action = g_strdup(action);
@@ -494,11 +479,11 @@ static void admin_stick_event(KioskUiApplication *self, JsonObject *o)
         admin_set_note(self, NULL, FALSE);
     } else if (g_strcmp0(phase, "confirm") == 0) {
         /* Which stick it is, so that nobody erases a visitor's stick by mistake. */
-        JsonNode *dn = json_object_get_member(o, "device");
-        JsonObject *dev = dn && JSON_NODE_HOLDS_OBJECT(dn) ? json_node_get_object(dn) : NULL;
-        const char *vendor = dev ? json_str(dev, "vendor") : NULL;
-        const char *model = dev ? json_str(dev, "model") : NULL;
-        g_autofree char *size = g_format_size((guint64)MAX(dev ? json_int(dev, "size", 0) : 0, 0));
+        JsonObject *dev = json_member_object(o, "device");
+        const char *vendor = dev ? json_member_string(dev, "vendor", NULL) : NULL;
+        const char *model = dev ? json_member_string(dev, "model", NULL) : NULL;
+        g_autofree char *size =
+            g_format_size((guint64)MAX(dev ? json_member_int(dev, "size", 0) : 0, 0));
         g_free(self->stick_device);
         self->stick_device = g_strdup_printf("%s %s, %s", vendor ? vendor : "", model ? model : "",
                                              size);
@@ -511,17 +496,18 @@ static void admin_stick_event(KioskUiApplication *self, JsonObject *o)
             admin_set_note(self,
                            g_strdup_printf(_("Exported %lld files to the stick (folder %s) and "
                                              "read them back. Remove the stick."),
-                                           (long long)json_int(o, "files", 0),
-                                           json_str(o, "folder") ? json_str(o, "folder") : "?"),
+                                           (long long)json_member_int(o, "files", 0),
+                                           json_member_string(o, "folder", "?")),
                            FALSE);
         } else {
             /* One line per installed item, in the service's words. */
             g_autoptr(GString) t = g_string_new(_("The update was installed. Remove the stick."));
-            JsonNode *in = json_object_get_member(o, "items");
-            JsonArray *items = in && JSON_NODE_HOLDS_ARRAY(in) ? json_node_get_array(in) : NULL;
+            JsonArray *items = json_member_array(o, "items");
             for (guint i = 0; items && i < json_array_get_length(items); i++) {
                 JsonNode *e = json_array_get_element(items, i);
-                const char *m = JSON_NODE_HOLDS_OBJECT(e) ? json_str(json_node_get_object(e), "message") : NULL;
+                const char *m = JSON_NODE_HOLDS_OBJECT(e)
+                                    ? json_member_string(json_node_get_object(e), "message", NULL)
+                                    : NULL;
                 if (m)
                     g_string_append_printf(t, "\n• %s", m);
             }
@@ -573,7 +559,7 @@ static void handle_reply(KioskUiApplication *self, const char *line)
         return;
     const char *cmd = json_object_get_string_member_with_default(o, "cmd", "");
     gboolean ok = json_object_get_boolean_member_with_default(o, "ok", FALSE);
-    const char *error = json_str(o, "error");
+    const char *error = json_member_string(o, "error", NULL);
     if (strcmp(cmd, "details") == 0) {
         kiosk_window_details_saved(self->window, ok, error);
         request_dump(self);

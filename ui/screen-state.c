@@ -1,5 +1,6 @@
 /* screen-state.c - service events -> screen (see screen-state.h for the rules). */
 #include "ui/screen-state.h"
+#include "common/json.h"
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -28,41 +29,6 @@ struct event_entry {
 };
 
 /* ---- small helpers ------------------------------------------------------------------ */
-
-static const char *obj_str(JsonObject *o, const char *name)
-{
-    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-        return NULL;
-    return json_node_get_string(n);
-}
-
-static int64_t obj_int(JsonObject *o, const char *name, int64_t dflt)
-{
-    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-    if (!n || !JSON_NODE_HOLDS_VALUE(n))
-        return dflt;
-    GType t = json_node_get_value_type(n);
-    if (t == G_TYPE_INT64)
-        return json_node_get_int(n);
-    if (t == G_TYPE_DOUBLE)
-        return (int64_t)json_node_get_double(n);
-    return dflt;
-}
-
-static bool obj_bool(JsonObject *o, const char *name, bool dflt)
-{
-    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
-        return dflt;
-    return json_node_get_boolean(n);
-}
-
-static JsonObject *obj_obj(JsonObject *o, const char *name)
-{
-    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-    return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-}
 
 static void set_str(char **dst, const char *src)
 {
@@ -110,9 +76,9 @@ static void sanitized_parse(struct screen_state *s, JsonObject *o)
         if (!e)
             continue;
         struct screen_sanitized *x = &s->sanitized[s->n_sanitized++];
-        x->path = g_strdup(obj_str(e, "path") ? obj_str(e, "path") : "?");
-        x->delivered_as = g_strdup(obj_str(e, "delivered_as"));
-        x->reason = g_strdup(obj_str(e, "reason"));
+        x->path = g_strdup(json_member_string(e, "path", "?"));
+        x->delivered_as = g_strdup(json_member_string(e, "delivered_as", NULL));
+        x->reason = g_strdup(json_member_string(e, "reason", NULL));
         JsonNode *rn = json_object_get_member(e, "removed");
         JsonArray *ra = rn && JSON_NODE_HOLDS_ARRAY(rn) ? json_node_get_array(rn) : NULL;
         GPtrArray *ids = g_ptr_array_new();
@@ -201,14 +167,14 @@ static void finished_add(struct screen_state *s, const char *session)
 
 static void read_device(struct screen_state *s, JsonObject *o)
 {
-    JsonObject *d = obj_obj(o, "device");
+    JsonObject *d = json_member_object(o, "device");
     if (!d)
         return;
-    set_str(&s->device.vendor, obj_str(d, "vendor"));
-    set_str(&s->device.model, obj_str(d, "model"));
-    set_str(&s->device.serial, obj_str(d, "serial"));
-    set_str(&s->device.devnode, obj_str(d, "devnode"));
-    s->device.size = obj_int(d, "size", -1);
+    set_str(&s->device.vendor, json_member_string(d, "vendor", NULL));
+    set_str(&s->device.model, json_member_string(d, "model", NULL));
+    set_str(&s->device.serial, json_member_string(d, "serial", NULL));
+    set_str(&s->device.devnode, json_member_string(d, "devnode", NULL));
+    s->device.size = json_member_int(d, "size", -1);
 }
 
 /* ---- event handlers ----------------------------------------------------------------- */
@@ -228,14 +194,14 @@ static void apply_detected(struct screen_state *s, JsonObject *o)
 static void apply_waiting(struct screen_state *s, JsonObject *o)
 {
     read_device(s, o);
-    s->position = obj_int(o, "position", 0);
+    s->position = json_member_int(o, "position", 0);
     s->screen = SCREEN_QUEUED;
 }
 
 static void apply_refused(struct screen_state *s, JsonObject *o)
 {
     read_device(s, o);
-    set_str(&s->reason, obj_str(o, "reason"));
+    set_str(&s->reason, json_member_string(o, "reason", NULL));
     s->screen = SCREEN_REFUSED;
 }
 
@@ -247,12 +213,12 @@ static void apply_checking(struct screen_state *s, JsonObject *o)
 
 static void apply_scanning(struct screen_state *s, JsonObject *o)
 {
-    s->files_done = obj_int(o, "files_done", 0);
-    s->files_total = obj_int(o, "files_total", 0);
-    s->bytes_done = obj_int(o, "bytes_done", 0);
-    s->bytes_total = obj_int(o, "bytes_total", 0);
-    s->eta_seconds = obj_int(o, "eta_seconds", -1);
-    set_str(&s->current, obj_str(o, "current"));
+    s->files_done = json_member_int(o, "files_done", 0);
+    s->files_total = json_member_int(o, "files_total", 0);
+    s->bytes_done = json_member_int(o, "bytes_done", 0);
+    s->bytes_total = json_member_int(o, "bytes_total", 0);
+    s->eta_seconds = json_member_int(o, "eta_seconds", -1);
+    set_str(&s->current, json_member_string(o, "current", NULL));
     s->delivering = false;
     s->screen = SCREEN_SCANNING;
 }
@@ -275,12 +241,6 @@ static enum screen_held_verdict held_verdict(const char *v)
     return HELD_ERROR; /* "error" and anything unknown: not scanned, not delivered */
 }
 
-static JsonArray *obj_array(JsonObject *o, const char *name)
-{
-    JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-    return n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
-}
-
 static JsonObject *array_obj(JsonArray *a, unsigned i)
 {
     JsonNode *n = json_array_get_element(a, i);
@@ -295,15 +255,15 @@ static void mismatch_set(struct screen_state *s, JsonArray *a)
     s->mismatch = g_new0(struct screen_mismatch, n ? n : 1);
     for (unsigned i = 0; i < n; i++) {
         JsonObject *e = array_obj(a, i);
-        if (!e || !obj_str(e, "text"))
+        if (!e || !json_member_string(e, "text", NULL))
             continue;
         struct screen_mismatch *m = &s->mismatch[s->n_mismatch++];
-        m->path = g_strdup(obj_str(e, "path"));
-        m->field = g_strdup(obj_str(e, "field"));
-        m->in_file = g_strdup(obj_str(e, "in_file"));
-        m->entered = g_strdup(obj_str(e, "entered"));
-        m->text = g_strdup(obj_str(e, "text"));
-        m->text_ja = g_strdup(obj_str(e, "text_ja"));
+        m->path = g_strdup(json_member_string(e, "path", NULL));
+        m->field = g_strdup(json_member_string(e, "field", NULL));
+        m->in_file = g_strdup(json_member_string(e, "in_file", NULL));
+        m->entered = g_strdup(json_member_string(e, "entered", NULL));
+        m->text = g_strdup(json_member_string(e, "text", NULL));
+        m->text_ja = g_strdup(json_member_string(e, "text_ja", NULL));
     }
 }
 
@@ -317,42 +277,42 @@ static void edifact_set(struct screen_state *s, JsonArray *a)
         if (!e)
             continue;
         struct screen_edifact *f = &s->edifact[s->n_edifact++];
-        f->path = g_strdup(obj_str(e, "path") ? obj_str(e, "path") : "?");
-        f->type = g_strdup(obj_str(e, "type"));
-        f->vessel = g_strdup(obj_str(e, "vessel"));
-        f->voyage = g_strdup(obj_str(e, "voyage"));
-        f->imo = g_strdup(obj_str(e, "imo"));
-        f->containers = obj_int(e, "containers", 0);
-        f->messages = obj_int(e, "messages", 0);
+        f->path = g_strdup(json_member_string(e, "path", "?"));
+        f->type = g_strdup(json_member_string(e, "type", NULL));
+        f->vessel = g_strdup(json_member_string(e, "vessel", NULL));
+        f->voyage = g_strdup(json_member_string(e, "voyage", NULL));
+        f->imo = g_strdup(json_member_string(e, "imo", NULL));
+        f->containers = json_member_int(e, "containers", 0);
+        f->messages = json_member_int(e, "messages", 0);
         /* Anything but "ok" is a problem: never show a file as sound unless the service
          * said so. */
-        f->malformed = g_strcmp0(obj_str(e, "status"), "ok") != 0;
-        f->delivered = obj_bool(e, "delivered", false);
-        f->problem = g_strdup(obj_str(e, "problem"));
-        f->problem_ja = g_strdup(obj_str(e, "problem_ja"));
+        f->malformed = g_strcmp0(json_member_string(e, "status", NULL), "ok") != 0;
+        f->delivered = json_member_bool(e, "delivered", false);
+        f->problem = g_strdup(json_member_string(e, "problem", NULL));
+        f->problem_ja = g_strdup(json_member_string(e, "problem_ja", NULL));
     }
 }
 
 static void apply_edifact_mismatch(struct screen_state *s, JsonObject *o)
 {
-    mismatch_set(s, obj_array(o, "mismatches"));
+    mismatch_set(s, json_member_array(o, "mismatches"));
 }
 
 static void apply_done(struct screen_state *s, JsonObject *o)
 {
-    JsonObject *c = obj_obj(o, "counts");
-    s->counts.files = obj_int(c, "files", 0);
-    s->counts.delivered = obj_int(c, "delivered", 0);
-    s->counts.infected = obj_int(c, "infected", 0);
-    s->counts.blocked = obj_int(c, "blocked", 0);
-    s->counts.error = obj_int(c, "error", 0);
-    s->counts.skipped = obj_int(c, "skipped", 0);
-    s->counts.sanitized = obj_int(c, "sanitized", 0);
-    set_str(&s->delivery, obj_str(o, "delivery"));
-    set_str(&s->manifest_sha256, obj_str(o, "manifest_sha256"));
-    s->test_signatures = obj_bool(o, "test_signatures", false);
+    JsonObject *c = json_member_object(o, "counts");
+    s->counts.files = json_member_int(c, "files", 0);
+    s->counts.delivered = json_member_int(c, "delivered", 0);
+    s->counts.infected = json_member_int(c, "infected", 0);
+    s->counts.blocked = json_member_int(c, "blocked", 0);
+    s->counts.error = json_member_int(c, "error", 0);
+    s->counts.skipped = json_member_int(c, "skipped", 0);
+    s->counts.sanitized = json_member_int(c, "sanitized", 0);
+    set_str(&s->delivery, json_member_string(o, "delivery", NULL));
+    set_str(&s->manifest_sha256, json_member_string(o, "manifest_sha256", NULL));
+    s->test_signatures = json_member_bool(o, "test_signatures", false);
     /* Committed to the outbox; "publication" events say when it reaches the share. */
-    s->publication = obj_obj(o, "publication") ? PUB_PENDING : PUB_NONE;
+    s->publication = json_member_object(o, "publication") ? PUB_PENDING : PUB_NONE;
 
     held_clear(s);
     JsonNode *hn = json_object_get_member(o, "held_back");
@@ -365,20 +325,20 @@ static void apply_done(struct screen_state *s, JsonObject *o)
         if (!e)
             continue;
         struct screen_held *h = &s->held[s->n_held++];
-        h->path = g_strdup(obj_str(e, "path") ? obj_str(e, "path") : "?");
-        h->verdict = held_verdict(obj_str(e, "verdict"));
-        h->reason = g_strdup(obj_str(e, "reason"));
+        h->path = g_strdup(json_member_string(e, "path", "?"));
+        h->verdict = held_verdict(json_member_string(e, "verdict", NULL));
+        h->reason = g_strdup(json_member_string(e, "reason", NULL));
     }
     sanitized_parse(s, o);
 
-    edifact_set(s, obj_array(o, "edifact"));
-    JsonArray *mm = obj_array(o, "edifact_mismatch");
+    edifact_set(s, json_member_array(o, "edifact"));
+    JsonArray *mm = json_member_array(o, "edifact_mismatch");
     if (mm || !s->n_mismatch)
         mismatch_set(s, mm);
 
     /* Never claim more than the service said: "all delivered" needs status "delivered"
      * and nothing held back by any count. */
-    const char *status = obj_str(o, "status");
+    const char *status = json_member_string(o, "status", NULL);
     bool held_any = s->n_held > 0 || s->counts.infected > 0 || s->counts.blocked > 0 ||
                     s->counts.error > 0;
     if (status && strcmp(status, "delivered") == 0 && !held_any)
@@ -393,7 +353,7 @@ static void apply_done(struct screen_state *s, JsonObject *o)
 
 static void apply_failed(struct screen_state *s, JsonObject *o)
 {
-    set_str(&s->reason, obj_str(o, "reason"));
+    set_str(&s->reason, json_member_string(o, "reason", NULL));
     s->verdict = VERDICT_NOTHING;
     s->failed = true;
     s->screen = SCREEN_RESULT;
@@ -417,12 +377,12 @@ static const struct {
 
 static void apply_out_of_service(struct screen_state *s, JsonObject *o)
 {
-    const char *code = obj_str(o, "code");
+    const char *code = json_member_string(o, "code", NULL);
     s->oos_code = OOS_UNKNOWN;
     for (unsigned i = 0; code && i < G_N_ELEMENTS(oos_codes); i++)
         if (strcmp(code, oos_codes[i].name) == 0 && oos_codes[i].code != OOS_SERVICE_DOWN)
             s->oos_code = oos_codes[i].code;
-    set_str(&s->reason, obj_str(o, "reason"));
+    set_str(&s->reason, json_member_string(o, "reason", NULL));
     s->screen = SCREEN_OUT_OF_SERVICE;
 }
 
@@ -467,7 +427,7 @@ static bool apply_global(struct screen_state *s, const struct event_entry *e, Js
 static bool apply_session_event(struct screen_state *s, const struct event_entry *e,
                                 JsonObject *o)
 {
-    const char *session = obj_str(o, "session");
+    const char *session = json_member_string(o, "session", NULL);
 
     if (finished_has(s, session))
         return false; /* a session already over (or superseded) */
@@ -486,7 +446,7 @@ static bool apply_session_event(struct screen_state *s, const struct event_entry
         if (e->phase < s->phase)
             return false; /* out of order: an older phase of this session */
         if (e->phase == PHASE_SCANNING && s->phase == PHASE_SCANNING &&
-            obj_int(o, "files_done", 0) < s->files_done)
+            json_member_int(o, "files_done", 0) < s->files_done)
             return false; /* progress never goes backwards */
         if (e->phase == s->phase && e->phase >= PHASE_FINISHED)
             return false; /* a second result for one session: keep the first */
@@ -495,7 +455,7 @@ static bool apply_session_event(struct screen_state *s, const struct event_entry
     } else {
         /* Another stick queued behind the one being checked: keep the screen, note it. */
         if (e->apply == apply_waiting && session_active(s)) {
-            int64_t pos = obj_int(o, "position", 1);
+            int64_t pos = json_member_int(o, "position", 1);
             s->queue = MAX(s->queue, pos);
             return true;
         }
@@ -513,7 +473,8 @@ static bool apply_session_event(struct screen_state *s, const struct event_entry
  * the shown session's result, whenever it comes (before or after "remove-media"). */
 static bool apply_publication(struct screen_state *s, JsonObject *o)
 {
-    const char *session = obj_str(o, "session"), *state = obj_str(o, "state");
+    const char *session = json_member_string(o, "session", NULL),
+               *state = json_member_string(o, "state", NULL);
     if (!session || !s->session || strcmp(session, s->session) != 0 || !state ||
         s->publication == PUB_NONE)
         return false;
@@ -528,27 +489,27 @@ static bool apply_publication(struct screen_state *s, JsonObject *o)
 
 static bool apply_hello(struct screen_state *s, JsonObject *o)
 {
-    s->version = (int)obj_int(o, "version", 0);
-    set_str(&s->kiosk_name, obj_str(o, "kiosk_name"));
-    set_str(&s->site, obj_str(o, "site"));
-    const char *lang = obj_str(o, "language");
+    s->version = (int)json_member_int(o, "version", 0);
+    set_str(&s->kiosk_name, json_member_string(o, "kiosk_name", NULL));
+    set_str(&s->site, json_member_string(o, "site", NULL));
+    const char *lang = json_member_string(o, "language", NULL);
     set_str(&s->language, lang && (strcmp(lang, "ja") == 0 || strcmp(lang, "en") == 0)
                               ? lang
                               : NULL);
-    s->can_print = obj_bool(o, "can_print", false);
+    s->can_print = json_member_bool(o, "can_print", false);
     return true;
 }
 
 /* The snapshot sent on connect: authoritative, replaces the session. */
 static bool apply_status(struct screen_state *s, JsonObject *o)
 {
-    const char *state = obj_str(o, "state");
+    const char *state = json_member_string(o, "state", NULL);
     const struct event_entry *e = event_find(state);
-    s->queue = obj_int(o, "queue", 0);
+    s->queue = json_member_int(o, "queue", 0);
     if (!e)
         return false;
     session_clear(s);
-    s->session = g_strdup(obj_str(o, "session"));
+    s->session = g_strdup(json_member_string(o, "session", NULL));
     s->phase = e->phase;
     e->apply(s, o);
     return true;
@@ -590,7 +551,7 @@ bool screen_state_feed_line(struct screen_state *s, const char *line)
     }
     JsonNode *root = json_parser_get_root(parser);
     JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
-    const char *type = obj_str(o, "type");
+    const char *type = json_member_string(o, "type", NULL);
     if (!type) {
         s->ignored++;
         return false;
@@ -598,7 +559,7 @@ bool screen_state_feed_line(struct screen_state *s, const char *line)
     if (strcmp(type, "reply") == 0)
         return false; /* command replies are the application's business */
 
-    bool testing = obj_bool(o, "testing_mode", false);
+    bool testing = json_member_bool(o, "testing_mode", false);
     if (strcmp(type, "hello") == 0) {
         changed = apply_hello(s, o);
     } else if (strcmp(type, "status") == 0) {

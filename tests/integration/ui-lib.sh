@@ -41,14 +41,14 @@ PY
 
 # start_ui LANG [kiosk-ui options]: a private X server and the screen, in LANG.
 start_ui() {
-    local lang=$1 disp= n; shift
-    for n in $(seq 141 190); do
-        if [ ! -e /tmp/.X$n-lock ] && [ ! -e /tmp/.X11-unix/X$n ]; then disp=$n; break; fi
-    done
-    [ -n "$disp" ] || dfail "no free X display"
-    Xvfb ":$disp" -screen 0 1024x600x24 -nolisten tcp > "$T/xvfb.log" 2>&1 &
+    local lang=$1 disp; shift
+    # Xvfb picks a free display itself and names it once it listens (-displayfd): two
+    # tests (or a fresh root sharing the abstract socket namespace) never pick the same.
+    rm -f "$T/xvfb.fifo"; mkfifo "$T/xvfb.fifo"
+    Xvfb -displayfd 3 -screen 0 1024x600x24 -nolisten tcp 3> "$T/xvfb.fifo" > "$T/xvfb.log" 2>&1 &
     XVFB_PID=$!
-    for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.1; done
+    disp=$(timeout 60 head -1 "$T/xvfb.fifo") && [ -n "$disp" ] ||
+        dfail "Xvfb did not start: $(cat "$T/xvfb.log")"
     # --test-control (simulated touches) is only in the tests' build of the screen.
     local ui=$BUILD/kiosk-ui
     [[ " $* " == *" --test-control "* ]] && ui=$BUILD/kiosk-ui-test

@@ -22,16 +22,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A free display number: no lock file, no socket.
-disp=
-for n in $(seq 90 140); do
-    if [ ! -e /tmp/.X$n-lock ] && [ ! -e /tmp/.X11-unix/X$n ]; then disp=$n; break; fi
-done
-[ -n "$disp" ] || { echo "no free X display" >&2; exit 1; }
-Xvfb ":$disp" -screen 0 "${size}x24" -nolisten tcp -noreset > "$out/xvfb.log" 2>&1 &
+# Xvfb picks a free display itself and names it once it listens (-displayfd): screens
+# rendered at the same time (or in a fresh root sharing the abstract socket namespace)
+# never pick the same display.
+mkfifo "$tmp/xvfb.fifo"
+Xvfb -displayfd 3 -screen 0 "${size}x24" -nolisten tcp -noreset 3> "$tmp/xvfb.fifo" > "$out/xvfb.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.1; done
-[ -e "/tmp/.X11-unix/X$disp" ] || { echo "Xvfb did not start" >&2; cat "$out/xvfb.log" >&2; exit 1; }
+disp=$(timeout 60 head -1 "$tmp/xvfb.fifo") && [ -n "$disp" ] ||
+    { echo "Xvfb did not start" >&2; cat "$out/xvfb.log" >&2; exit 1; }
 
 sock=$tmp/kiosk.sock
 # Simulated touches (the fake service's "ui" steps) reach the UI through this FIFO.

@@ -9,6 +9,7 @@
 #include <clamav.h>
 
 #include "kiosk/disarm.h"
+#include "common/json.h"
 #include "common/util.h"
 
 #include <stdlib.h>
@@ -59,7 +60,7 @@ static void test_info_json(void **state)
     JsonObject *o = disarm_info_json(i);
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);
-    char *text = util_json_text(n, false, NULL);
+    char *text = json_text(n, false, NULL);
     assert_string_equal(
         text, "{\"removed\":[\"pdf-javascript\",\"pdf-launch\"],\"original\":{"
               "\"sha256\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","

@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "kiosk/manifest.h"
 #include "kiosk/session.h"
+#include "kiosk/session.h"
 
 static struct session_file *file_new(const char *path, enum verdict_kind k, const char *reason,
                                      const char *staged)
@@ -89,12 +90,25 @@ static JsonObject *read_manifest(const char *text, gsize len, JsonParser **parse
     return json_node_get_object(json_parser_get_root(p));
 }
 
+/* MANIFEST.json of R, as the session writes it; *DOC for manifest_sums_text. */
+static char *manifest_of(const struct session_result *r, gsize *len, JsonNode **doc)
+{
+    JsonNode *d = session_manifest_json(r);
+    char *text = manifest_text(d, len);
+    if (doc)
+        *doc = d;
+    else
+        json_node_unref(d);
+    return text;
+}
+
 static void test_manifest_fields(void **state)
 {
     (void)state;
     struct session_result *r = result_new(false);
     gsize len = 0;
-    char *text = manifest_text(r, &len);
+    JsonNode *doc = NULL;
+    char *text = manifest_of(r, &len, &doc);
     assert_int_equal(strlen(text), len);
     assert_int_equal(text[len - 1], '\n');
 
@@ -140,7 +154,8 @@ static void test_manifest_fields(void **state)
     /* SHA256SUMS: each delivered file, then the manifest, in sha256sum's format. */
     char sha[65];
     util_sha256_hex(text, len, sha);
-    char *sums = manifest_sums_text(r, sha);
+    char *sums = manifest_sums_text(doc, sha);
+    json_node_unref(doc);
     const struct session_file *f0f = g_ptr_array_index(r->files, 0);
     char *want = g_strdup_printf("%s  BAPLIE.edi\n%s  MANIFEST.json\n", f0f->sha256, sha);
     assert_string_equal(sums, want);
@@ -157,7 +172,7 @@ static void test_manifest_test_signatures_warns(void **state)
     (void)state;
     struct session_result *r = result_new(true);
     gsize len = 0;
-    char *text = manifest_text(r, &len);
+    char *text = manifest_of(r, &len, NULL);
     JsonParser *p;
     JsonObject *m = read_manifest(text, len, &p);
     assert_true(json_object_get_boolean_member(m, "test_signatures"));

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_hostile_many_empty.sh - 100 000 empty files on an ext4 stick with the default policy (max-files 10000): the session file limit stops the walk; the first 10000 (in walk order) are delivered, the next one is recorded blocked "more than 10000 files", the rest is not listed; exit 1; well under a minute.
+# t_hostile_many_empty.sh - 100 000 empty files on an ext4 stick with the default policy (max-files 10000): the session file limit stops the walk; the first 10000 (in walk order) are delivered, the next one is recorded blocked "more than 10000 files", the rest is not listed; exit 1.
 . "$(dirname "$0")/lib.sh"
 
 N=100000
@@ -21,7 +21,7 @@ start=$(date +%s)
 run_scan "$T/stick.img"
 took=$(( $(date +%s) - start ))
 log "scan took $took s"
-[ "$took" -lt 60 ] || fail "the scan took $took s (limit 60 s)"
+# (How fast is make bench's business: a wall-clock bound here fails on a loaded machine.)
 expect_rc 1
 limit=$(sed -n 's/^[[:space:]]*max-files[[:space:]]*=[[:space:]]*//p' "$POLICY")
 [ "$limit" = 10000 ] || fail "data/policy.conf max-files is $limit, this test expects 10000"

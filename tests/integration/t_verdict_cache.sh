@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# timeout: 900
 # t_verdict_cache.sh - identical bytes are scanned once (issue 20):
 #   - 20 copies of one file in a folder: one engine scan (the workers' scans, --json
 #     "scans.engine"), 20 files with the same verdict; the policy still decides per name;

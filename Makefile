@@ -9,7 +9,7 @@ TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # Library-like modules (everything but the CLI front end), linked into the binary and
 # into each unit test.
-LIB_SRCS := common/kerr.c common/log.c common/util.c common/i18n.c \
+LIB_SRCS := common/kerr.c common/log.c common/util.c common/i18n.c common/reason.c \
             policy/policy.c \
             scanner/verdict.c scanner/scanner.c \
             kiosk/names.c kiosk/audit.c kiosk/manifest.c kiosk/media.c kiosk/walk.c \
@@ -74,5 +74,8 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# The unit test of the reason table checks that docs/protocol.md lists every code.
+$(BUILD)/tests/test_reason: override CFLAGS += -DKIOSK_SRCDIR='"$(CURDIR)"'
 
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -218,3 +218,13 @@ void i18n_init_cli(void)
     bind_textdomain_codeset(I18N_DOMAIN, "UTF-8");
     textdomain(I18N_DOMAIN);
 }
+
+static const char *i18n_text_ja(const char *msgid)
+{
+    return i18n_text("ja", msgid);
+}
+
+i18n_translate_fn i18n_translator(const char *lang)
+{
+    return lang && strcmp(lang, "ja") == 0 ? i18n_text_ja : NULL;
+}

@@ -56,3 +56,8 @@ const char *i18n_env_language(void);
  * translates without a generated ja_JP locale, and the "kiosk" domain bound to
  * i18n_localedir().  Call once at start, before any thread. */
 void i18n_init_cli(void);
+
+/* reason_format()'s TRANSLATE for LANG (common/reason.h): NULL for English, else a
+ * function that looks msgids up in LANG's catalogue ("ja" only so far). */
+typedef const char *(*i18n_translate_fn)(const char *msgid);
+i18n_translate_fn i18n_translator(const char *lang);

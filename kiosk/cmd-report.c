@@ -103,6 +103,7 @@ static int cmd_report_setup(const struct cmd_report_opts *ro, bool print,
         fprintf(stderr, "kiosk: unknown report language '%s' (ja, en or both)\n", lang);
         return 2;
     }
+    o->follow_session = !ro->lang; /* --lang chooses; else the session's language */
     o->kiosk_name = (*cfg)->kiosk_name;
     o->site = (*cfg)->site;
     return 0;

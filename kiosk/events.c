@@ -452,6 +452,15 @@ static char *events_cmd_cancel(struct events *ev, JsonObject *msg, JsonArray *ou
     return ev->h.cancel ? ev->h.cancel(ev->h.data) : g_strdup("nothing to cancel");
 }
 
+static char *events_cmd_language(struct events *ev, JsonObject *msg, JsonArray *out)
+{
+    (void)out;
+    const char *lang = json_object_get_string_member_with_default(msg, "language", "");
+    if (strcmp(lang, "en") != 0 && strcmp(lang, "ja") != 0)
+        return g_strdup("language must be \"en\" or \"ja\"");
+    return ev->h.language ? ev->h.language(lang, ev->h.data) : NULL;
+}
+
 /* Commands a client may send (a table, OpenSSH monitor style). */
 static const struct events_cmd {
     const char *name;
@@ -462,6 +471,7 @@ static const struct events_cmd {
     {"status", events_cmd_status, false, EVENTS_ROLE_OBSERVER},
     {"details", events_cmd_details, true, EVENTS_ROLE_SCREEN},
     {"cancel", events_cmd_cancel, true, EVENTS_ROLE_SCREEN},
+    {"language", events_cmd_language, false, EVENTS_ROLE_SCREEN},
 };
 
 static JsonObject *events_reply(const struct events *ev, const char *cmd, const char *error)

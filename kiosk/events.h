@@ -60,6 +60,9 @@ struct events_handlers {
     char *(*details)(JsonObject *details, void *data);
     /* {"cmd":"cancel"}: NULL when a running session was told to stop, or an error. */
     char *(*cancel)(void *data);
+    /* {"cmd":"language","language":"en"|"ja"}: the visitor's language on the screen now
+     * (LANG validated); the session records it for its report and receipt.  Optional. */
+    char *(*language)(const char *lang, void *data);
     /* Any command not in the table above (administration: "reload", "admin-login",
      * "admin-status", "admin-logout"; docs/protocol.md).  Return false when NAME is not
      * known.  Otherwise set *error (newly allocated) to refuse; members set in REPLY go

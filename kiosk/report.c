@@ -2,6 +2,7 @@
 #include "kiosk/report.h"
 #include "common/i18n.h"
 #include "common/kerr.h"
+#include "common/reason.h"
 #include "common/util.h"
 #include "kiosk/audit.h"
 #include "kiosk/config.h"
@@ -549,6 +550,30 @@ static char *report_original(struct report_ctx *c, JsonObject *f)
     return t;
 }
 
+/* A file's reason in the chosen language(s), built from its reason_code and
+ * reason_params (common/reason.h; the policy's own reason[ja] for a rule); a manifest
+ * without a code (older kiosks) keeps its English "reason".  NULL when it has none. */
+static char *report_reason(const struct report_ctx *c, JsonObject *f)
+{
+    const char *code = report_str(f, "reason_code");
+    if (!code) {
+        const char *r = report_str(f, "reason");
+        return r ? g_strdup(r) : NULL;
+    }
+    char *en = reason_json_format(f, NULL, "en");
+    if (c->o->lang == REPORT_LANG_EN)
+        return en;
+    char *ja = reason_json_format(f, i18n_translator("ja"), "ja");
+    if (c->o->lang == REPORT_LANG_JA) {
+        g_free(en);
+        return ja;
+    }
+    char *both = strcmp(ja, en) ? g_strdup_printf("%s\n%s", ja, en) : g_strdup(en);
+    g_free(ja);
+    g_free(en);
+    return both;
+}
+
 /* Files in report order: held back first, then delivered; manifest order within each. */
 static GPtrArray *report_files_sorted(const struct report_session *s)
 {
@@ -889,7 +914,7 @@ static void a4_file_row(struct report_ctx *c, guint index, JsonObject *f, bool d
         g_strlcpy(shortsha, sha, sizeof(shortsha));
     enum report_word vw = report_verdict_word(f);
     char *verdict = report_word2(c, vw);
-    const char *reason = report_str(f, "reason");
+    char *reason = report_reason(c, f);
     const char *staged = report_str(f, "staged_path");
     char *reason_text = NULL, *original = report_original(c, f);
     if (original) /* what was removed, and the original's hash and size */
@@ -899,6 +924,7 @@ static void a4_file_row(struct report_ctx *c, guint index, JsonObject *f, bool d
     else
         reason_text = g_strdup(reason ? reason : "");
     g_free(original);
+    g_free(reason);
     const char *cells[6] = {num, path ? path : "?", size, shortsha, verdict, reason_text};
     int styles[6] = {RS_NORMAL, RS_NORMAL, RS_NORMAL, RS_MONO, vw == W_V_CLEAN || vw == W_V_SANITIZED ? RS_NORMAL : RS_BOLD,
                      RS_NORMAL};
@@ -1263,12 +1289,13 @@ static double receipt_draw(struct report_ctx *c, bool draw)
             const char *path = report_str(f, "path"), *staged = report_str(f, "staged_path");
             char *head = g_strdup_printf("%s → %s", path ? path : "?", staged ? staged : "?");
             y += report_text(c, x, y, w, head, 7.5, RS_BOLD, PANGO_ALIGN_LEFT, draw);
-            const char *reason = report_str(f, "reason");
+            char *reason = report_reason(c, f);
             report_rgb(c, 0x333333);
             y += report_text(c, x + 8, y, w - 8, reason ? reason : "", 7, RS_NORMAL,
                              PANGO_ALIGN_LEFT, draw) + 3;
             report_rgb(c, 0);
             g_free(head);
+            g_free(reason);
         }
     }
 
@@ -1289,8 +1316,9 @@ static double receipt_draw(struct report_ctx *c, bool draw)
         const char *path = report_str(f, "path");
         y += report_text(c, x, y, w, path ? path : "?", 7.5, RS_BOLD, PANGO_ALIGN_LEFT, draw);
         char *v = report_word(c, report_verdict_word(f));
-        const char *reason = report_str(f, "reason");
+        char *reason = report_reason(c, f);
         char *line = g_strdup_printf("%s%s%s", v, reason ? "\n" : "", reason ? reason : "");
+        g_free(reason);
         report_rgb(c, 0x333333);
         y += report_text(c, x + 8, y, w - 8, line, 7, RS_NORMAL, PANGO_ALIGN_LEFT, draw) + 3;
         report_rgb(c, 0);
@@ -1384,6 +1412,11 @@ static void report_ctx_close(struct report_ctx *c)
 int report_render(const struct report_session *s, const struct report_options *o,
                   const char *pdf_path, char **why)
 {
+    struct report_options eff = *o;
+    const char *slang = report_str(s->m, "language");
+    if (o->follow_session && slang && strcmp(slang, "both") != 0)
+        report_parse_lang(slang, &eff.lang); /* unchanged when it is not en/ja */
+    o = &eff;
     struct report_ctx c = {.s = s, .o = o};
     char *tmp = g_strdup_printf("%s.tmp-%d", pdf_path, (int)getpid());
     int rc = KERR_SYSTEM;

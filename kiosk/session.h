@@ -107,6 +107,7 @@ struct session_result {
     struct scanner_info scanner;
     bool accept_loop;     /* testing mode (service) */
     JsonObject *details;  /* operator details (vessel, IMO, voyage, company, person) or NULL */
+    char language[4];     /* the screen's language at the end ("en", "ja"), "" = none */
     GPtrArray *files;     /* struct session_file *, in walk order */
     struct session_counts counts;
     struct session_scans scans;
@@ -137,6 +138,10 @@ struct session_params {
      * the end of the session; NULL = none.  Copies in one session share one scan always. */
     struct verdict_cache *cache;
     JsonObject *details;         /* may be NULL */
+    /* The visitor's language on the screen (1 = Japanese, 0 = English), read when the
+     * session ends: the manifest's "language", which its report and receipt follow.
+     * NULL = none recorded (kiosk scan). */
+    volatile gint *language_ja;
     session_progress_fn progress;
     void *progress_data;
     volatile gint *cancel;       /* set non-zero to abort (media removed), may be NULL */

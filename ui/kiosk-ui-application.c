@@ -97,6 +97,24 @@ static const char *default_language(KioskUiApplication *self)
     return "en";
 }
 
+static gboolean send_line(KioskUiApplication *self, JsonBuilder *b);
+
+/* Tell the service the visitor's language: the session records it, and its report and
+ * receipt are printed in it (docs/protocol.md, "language"). */
+static void send_language(KioskUiApplication *self)
+{
+    if (!self->conn || !self->language)
+        return;
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "cmd");
+    json_builder_add_string_value(b, "language");
+    json_builder_set_member_name(b, "language");
+    json_builder_add_string_value(b, self->language);
+    json_builder_end_object(b);
+    send_line(self, b);
+}
+
 static void set_language(KioskUiApplication *self, const char *lang)
 {
     if (g_strcmp0(lang, "ja") != 0)
@@ -105,6 +123,7 @@ static void set_language(KioskUiApplication *self, const char *lang)
         return;
     g_free(self->language);
     self->language = g_strdup(lang);
+    send_language(self);
     g_setenv("LANGUAGE", lang, TRUE);
     /* make gettext drop its cache of looked-up messages */
     g_autofree char *cur = g_strdup(setlocale(LC_MESSAGES, NULL));
@@ -628,6 +647,7 @@ static void on_connected(GObject *src, GAsyncResult *res, gpointer data)
     self->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
     g_data_input_stream_set_newline_type(self->in, G_DATA_STREAM_NEWLINE_TYPE_LF);
     screen_state_connected(self->state);
+    send_language(self);
     g_data_input_stream_read_line_async(self->in, G_PRIORITY_DEFAULT, self->cancel, on_line, self);
 }
 

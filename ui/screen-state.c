@@ -113,6 +113,7 @@ static void sanitized_parse(struct screen_state *s, JsonObject *o)
         x->path = g_strdup(obj_str(e, "path") ? obj_str(e, "path") : "?");
         x->delivered_as = g_strdup(obj_str(e, "delivered_as"));
         x->reason = g_strdup(obj_str(e, "reason"));
+        reason_json_get(e, &x->rd);
         JsonNode *rn = json_object_get_member(e, "removed");
         JsonArray *ra = rn && JSON_NODE_HOLDS_ARRAY(rn) ? json_node_get_array(rn) : NULL;
         GPtrArray *ids = g_ptr_array_new();
@@ -179,6 +180,7 @@ static void session_clear(struct screen_state *s)
     mismatch_clear(s);
     s->test_signatures = false;
     g_clear_pointer(&s->reason, g_free);
+    memset(&s->reason_rd, 0, sizeof(s->reason_rd));
 }
 
 static bool finished_has(const struct screen_state *s, const char *session)
@@ -225,6 +227,13 @@ static void apply_detected(struct screen_state *s, JsonObject *o)
     s->screen = SCREEN_CHECKING;
 }
 
+/* The event's reason: English text, code and parameters (both cleared when absent). */
+static void set_reason(struct screen_state *s, JsonObject *o)
+{
+    set_str(&s->reason, obj_str(o, "reason"));
+    reason_json_get(o, &s->reason_rd);
+}
+
 static void apply_waiting(struct screen_state *s, JsonObject *o)
 {
     read_device(s, o);
@@ -235,7 +244,7 @@ static void apply_waiting(struct screen_state *s, JsonObject *o)
 static void apply_refused(struct screen_state *s, JsonObject *o)
 {
     read_device(s, o);
-    set_str(&s->reason, obj_str(o, "reason"));
+    set_reason(s, o);
     s->screen = SCREEN_REFUSED;
 }
 
@@ -368,6 +377,7 @@ static void apply_done(struct screen_state *s, JsonObject *o)
         h->path = g_strdup(obj_str(e, "path") ? obj_str(e, "path") : "?");
         h->verdict = held_verdict(obj_str(e, "verdict"));
         h->reason = g_strdup(obj_str(e, "reason"));
+        reason_json_get(e, &h->rd);
     }
     sanitized_parse(s, o);
 
@@ -393,7 +403,7 @@ static void apply_done(struct screen_state *s, JsonObject *o)
 
 static void apply_failed(struct screen_state *s, JsonObject *o)
 {
-    set_str(&s->reason, obj_str(o, "reason"));
+    set_reason(s, o);
     s->verdict = VERDICT_NOTHING;
     s->failed = true;
     s->screen = SCREEN_RESULT;
@@ -422,7 +432,7 @@ static void apply_out_of_service(struct screen_state *s, JsonObject *o)
     for (unsigned i = 0; code && i < G_N_ELEMENTS(oos_codes); i++)
         if (strcmp(code, oos_codes[i].name) == 0 && oos_codes[i].code != OOS_SERVICE_DOWN)
             s->oos_code = oos_codes[i].code;
-    set_str(&s->reason, obj_str(o, "reason"));
+    set_reason(s, o);
     s->screen = SCREEN_OUT_OF_SERVICE;
 }
 

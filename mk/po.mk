@@ -15,7 +15,7 @@ PO_SRCS   = $(shell sed -e 's/\#.*//' -e '/^ *$$/d' po/POTFILES)
 XGETTEXT_FLAGS := --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=C_:1c,2 \
     --keyword=NC_:1c,2 --keyword=ngettext:1,2 --keyword=i18n_text:2 \
     --keyword=i18n_ntext:2,3 --keyword=i18n_ctext:2c,3 --add-comments=TRANSLATORS \
-    --package-name=kiosk --msgid-bugs-address= --sort-by-file --no-wrap
+    --package-name=kiosk --msgid-bugs-address=docs/translations.md --sort-by-file --no-wrap
 
 EXTRA_BINS += $(KIOSK_MO)
 

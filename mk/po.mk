@@ -36,3 +36,9 @@ po-check:
 
 po-flags:
 	@echo $(XGETTEXT_FLAGS)
+
+# Every reason code with sample parameters and its English and Japanese sentences (JSON),
+# for the tests that look at the screen and the reports (t_ui_reasons).
+$(BUILD)/reason-samples: tests/ui/reason-samples.c $(BUILD)/libkiosk.a
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libkiosk.a $(LDLIBS)
+EXTRA_CHECK_DEPS += $(BUILD)/reason-samples

@@ -8,6 +8,10 @@
         "expect": the sentence in LANG is visible, the other language's is not.
     reasons.py manifest SAMPLES SESSION LANG > MANIFEST.json
         a manifest whose files carry every reason code (and "language": LANG).
+    reasons.py shot-script SAMPLES LANG CASE > script.json
+        one screen for the screenshots of t_ui_reason_shots: CASE is keyboard (a stick
+        that is also a keyboard, refused), program (an .exe blocked by the policy's own
+        rule, with its reason[ja]), encrypted (a password-protected zip) or malware.
     reasons.py pdf-check SAMPLES TEXT LANG
         TEXT (pdftotext of the report's reason column) holds every sentence in LANG and
         none in the other language.  Whitespace and hyphens are ignored on both sides
@@ -88,6 +92,41 @@ def manifest(samples, session, lang):
             "files": files}
 
 
+SHOT_CASES = {
+    # case: (reason code, file on the stick or None for a refused device, verdict)
+    "keyboard": ("device.hid-interface", None, None),
+    "program": ("policy.rule-block", "tools/setup.exe", "blocked"),
+    "encrypted": ("scan.encrypted", "docs/crew-list.zip", "error"),
+    "malware": ("scan.infected", "invoice.pdf.exe", "infected"),
+}
+
+
+def shot_script(samples, lang, case):
+    code, path, verdict = SHOT_CASES[case]
+    e = next(x for x in samples if x["code"] == code)
+    if path is None:
+        ev = {"type": "refused", "session": "k1",
+              "device": {"vendor": "Generic", "model": "USB Keyboard Hub", "serial": "",
+                         "size": 8000000000, "devnode": "/dev/sdb"}}
+        ev.update(reason_fields(e))
+        screen = "refused"
+    else:
+        ev = {"type": "done", "session": "k1", "status": "partial",
+              "counts": {"files": 12, "delivered": 11, "infected": int(verdict == "infected"),
+                         "blocked": int(verdict == "blocked"), "error": int(verdict == "error"),
+                         "skipped": 0},
+              "delivery": "\\\\tos-share\\incoming\\2026-11-22_0215_k1",
+              "manifest_sha256": "9f2c",
+              "held_back": [dict({"path": path, "verdict": verdict}, **reason_fields(e))],
+              "test_signatures": False}
+        screen = "result"
+    want = {"screen": screen, "language": lang, "labels_include": [e[lang]], "timeout": 15}
+    if e[other(lang)] != e[lang]:
+        want["labels_exclude"] = [e[other(lang)]]
+    return [{"expect": {"screen": "waiting", "connected": True}}, {"send": ev},
+            {"expect": want}, {"sleep": 0.5}]
+
+
 def norm(s):
     return re.sub(r"[\s\-\u2010]", "", s)
 
@@ -113,6 +152,9 @@ def main():
     elif what == "manifest":
         json.dump(manifest(samples, sys.argv[3], sys.argv[4]), sys.stdout, ensure_ascii=False,
                   indent=1)
+    elif what == "shot-script":
+        json.dump(shot_script(samples, sys.argv[3], sys.argv[4]), sys.stdout,
+                  ensure_ascii=False, indent=1)
     elif what == "pdf-check":
         sys.exit(pdf_check(samples, open(sys.argv[3], encoding="utf-8").read(), sys.argv[4]))
     else:

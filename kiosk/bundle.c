@@ -3,6 +3,7 @@
 #include "kiosk/report.h"
 
 #include "common/kerr.h"
+#include "common/reason.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "kiosk/admin.h"
@@ -21,6 +22,84 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* ---- reasons as codes (bundle.h) ---------------------------------------------------- */
+
+/* OUT = CODE with the values; true when its sentence is exactly WHY. */
+static bool bundle_reason_try(const char *why, struct reason_data *out, const char *code,
+                              const char *a, const char *b)
+{
+    const char *v[] = {a, b};
+    reason_data_set(out, code, v, b ? 2 : a ? 1 : 0);
+    char *s = reason_data_format(out, NULL, NULL, NULL);
+    bool same = strcmp(s, why) == 0;
+    g_free(s);
+    return same;
+}
+
+void bundle_reason(const char *why, struct reason_data *out)
+{
+    static const char key_pre[] = "the bundle was signed by key ";
+    static const char key_mid[] = ", which is not a trusted administrator key (in ";
+    static const char changed[] = " differs from the signed list (changed after signing, or "
+                                  "damaged)";
+    static const char small_pre[] = "the stick is too small: the export needs about ";
+    static const char small_mid[] = ", the stick holds ";
+    size_t n;
+    const struct reason_def *t = reason_table(&n);
+    if (!why)
+        why = "";
+    for (size_t i = 0; i < n; i++) /* the fixed texts */
+        if (g_str_has_prefix(t[i].code, "admin.") && reason_def_nparams(&t[i]) == 0 &&
+            bundle_reason_try(why, out, t[i].code, NULL, NULL))
+            return;
+    const char *mid;
+    if (g_str_has_prefix(why, key_pre) && (mid = strstr(why, key_mid)) != NULL &&
+        g_str_has_suffix(why, ")")) {
+        char *key = g_strndup(why + strlen(key_pre), (size_t)(mid - why) - strlen(key_pre));
+        const char *k0 = mid + strlen(key_mid);
+        char *keys = g_strndup(k0, strlen(k0) - 1);
+        bool ok = bundle_reason_try(why, out, "admin.untrusted-key", key, keys);
+        g_free(key);
+        g_free(keys);
+        if (ok)
+            return;
+    }
+    if (g_str_has_suffix(why, changed) && strlen(why) > strlen(changed)) {
+        char *file = g_strndup(why, strlen(why) - strlen(changed));
+        bool ok = bundle_reason_try(why, out, "admin.file-changed", file, NULL);
+        g_free(file);
+        if (ok)
+            return;
+    }
+    if (g_str_has_prefix(why, small_pre) && (mid = strstr(why, small_mid)) != NULL) {
+        char *need = g_strndup(why + strlen(small_pre), (size_t)(mid - why) - strlen(small_pre));
+        bool ok = bundle_reason_try(why, out, "admin.stick-too-small", need, mid + strlen(small_mid));
+        g_free(need);
+        if (ok)
+            return;
+    }
+    int count = 0;
+    char num[16];
+    if (sscanf(why, "%d of the bundle's updates", &count) == 1 && count > 0) {
+        snprintf(num, sizeof(num), "%d", count);
+        if (bundle_reason_try(why, out, count == 1 ? "admin.item-refused" : "admin.items-refused",
+                              num, NULL))
+            return;
+    }
+    bundle_reason_try(why, out, "admin.failed", why, NULL);
+}
+
+/* O.reason = WHY's sentence (bundle_reason), with reason_code and reason_params. */
+static void bundle_json_reason(JsonObject *o, const char *why)
+{
+    struct reason_data r;
+    bundle_reason(why, &r);
+    char *text = reason_data_format(&r, NULL, NULL, NULL);
+    json_object_set_string_member(o, "reason", text);
+    reason_json_add(o, &r);
+    g_free(text);
+}
 
 #define BUNDLE_SUMS_MAX (64 * 1024)
 #define BUNDLE_SIG_MAX 4096
@@ -607,7 +686,7 @@ record:
     json_object_set_int_member(res, "installed", installed);
     json_object_set_string_member(res, "result", rc == 0 ? "installed" : "refused");
     if (rc != 0 && *why)
-        json_object_set_string_member(res, "reason", *why);
+        bundle_json_reason(res, *why);
     if (a) {
         /* The record carries everything the screen gets. */
         if (audit_append(a, "admin-update", res) != 0 || audit_sync(a) != 0)
@@ -988,7 +1067,7 @@ record:
         s = json_object_new();
     json_object_set_string_member(s, "result", rc == 0 ? "exported" : "failed");
     if (rc != 0 && *why)
-        json_object_set_string_member(s, "reason", *why);
+        bundle_json_reason(s, *why);
     if (a) {
         if (audit_append(a, "admin-export", s) != 0 || audit_sync(a) != 0)
             log_error("audit: cannot record the export");

@@ -33,6 +33,12 @@
 
 #define BUNDLE_DIR_NAME "kiosk-update"
 #define BUNDLE_SUMS "SHA256SUMS"
+
+/* The reason code (admin.*, common/reason.h) of an update's or export's failure text WHY
+ * (as bundle_apply / bundle_export_device or the service wrote it): the texts this file
+ * and the service write are recognised, anything else is admin.failed {detail}. */
+struct reason_data;
+void bundle_reason(const char *why, struct reason_data *out);
 #define BUNDLE_MAX_FILES 64
 #define BUNDLE_MAX_FILE ((gint64)2 << 30)  /* one file: a .cvd over 2 GiB is not ClamAV's */
 #define BUNDLE_MAX_TOTAL ((gint64)4 << 30) /* the whole bundle */

@@ -504,6 +504,11 @@ int cmd_status(int argc, char **argv)
         if (json_object_has_member(r, "reason"))
             json_object_set_member(svc, "reason",
                                    json_node_copy(json_object_get_member(r, "reason")));
+        /* the same as a code (docs/protocol.md "Reason codes") */
+        for (const char *const *k = (const char *const[]){"reason_code", "reason_params", NULL};
+             *k; k++)
+            if (json_object_has_member(r, *k))
+                json_object_set_member(svc, *k, json_node_copy(json_object_get_member(r, *k)));
         if (json_object_has_member(r, "kiosk_version"))
             json_object_set_member(svc, "version",
                                    json_node_copy(json_object_get_member(r, "kiosk_version")));

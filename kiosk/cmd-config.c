@@ -36,10 +36,11 @@ static int cmd_config_check(int argc, char **argv)
     const char *path = argv[1];
     GPtrArray *probs = g_ptr_array_new_with_free_func(config_problem_free);
     int rc = 1;
-    if (config_check_file(path, probs) > 0) {
-        config_problems_print(stderr, path, probs);
-        fprintf(stderr, "%s: %u problem%s; the service refuses this file\n", path, probs->len,
-                probs->len == 1 ? "" : "s");
+    unsigned errors = config_check_file(path, probs);
+    config_problems_print(stderr, path, probs);
+    if (errors > 0) {
+        fprintf(stderr, "%s: %u problem%s; the service refuses this file\n", path, errors,
+                errors == 1 ? "" : "s");
     } else {
         printf("%s: OK\n", path);
         rc = fflush(stdout) == 0 ? 0 : 1;

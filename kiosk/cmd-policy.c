@@ -31,6 +31,10 @@ static int cmd_policy_check(int argc, char **argv)
             fprintf(stderr, "%s: the policy is not valid\n", path);
         goto out;
     }
+    GPtrArray *warnings = g_ptr_array_new_with_free_func(policy_error_free);
+    policy_warnings(p, warnings);
+    policy_errors_print(stderr, "warning: ", path, warnings); /* the exit status stays 0 */
+    g_ptr_array_unref(warnings);
     printf("%s: OK \u2014 policy \"%s\" version %" G_GUINT64_FORMAT ", SHA-256 %s, %zu type "
            "rule%s\n",
            path, p->name, p->version, p->sha256, p->n_rules, p->n_rules == 1 ? "" : "s");

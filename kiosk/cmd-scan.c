@@ -347,6 +347,8 @@ int cmd_scan(int argc, char **argv)
         goto out;
     }
     gint64 t0 = g_get_monotonic_time();
+    if (testing)
+        scanner_pool_enable_test_hooks(); /* before the pool: its workers read the flag */
     /* The engine lives in sandboxed worker processes (docs/privsep.md), one per core,
      * whose zygote the spawner forks. */
     int nscan = cfg->workers > 0 ? cfg->workers : (int)g_get_num_processors();

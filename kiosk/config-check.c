@@ -241,6 +241,23 @@ static const struct config_key {
     {"ui", "contact", config_check_string, NULL, "text"},
 };
 
+/* Keys still accepted but no longer used: a warning each, the file stays valid. */
+static const struct config_obsolete {
+    const char *group, *key, *warning;
+} config_obsolete[] = {
+    {"media", "driver-user",
+     "no longer used: filesystems are read by the medium reader, which runs as [media] "
+     "reader-user; remove this line"},
+};
+
+static const char *config_check_obsolete(const char *group, const char *key)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(config_obsolete); i++)
+        if (!strcmp(config_obsolete[i].group, group) && !strcmp(config_obsolete[i].key, key))
+            return config_obsolete[i].warning;
+    return NULL;
+}
+
 /* ---- the file ------------------------------------------------------------------------- */
 
 static void config_check_add(GPtrArray *problems, int line, char *message)
@@ -249,6 +266,12 @@ static void config_check_add(GPtrArray *problems, int line, char *message)
     p->line = line;
     p->message = message; /* transferred */
     g_ptr_array_add(problems, p);
+}
+
+static void config_check_warn(GPtrArray *problems, int line, char *message)
+{
+    config_check_add(problems, line, message);
+    ((struct config_problem *)g_ptr_array_index(problems, problems->len - 1))->warning = true;
 }
 
 void config_problem_free(void *p)
@@ -373,6 +396,9 @@ unsigned config_check_text(const char *text, size_t len, GPtrArray *problems)
                 char *why = k->check(value, k->arg);
                 if (why)
                     config_check_add(problems, ln, g_strdup_printf("%s: %s", id, why));
+                else if (config_check_obsolete(group, key))
+                    config_check_warn(problems, ln, g_strdup_printf("%s is %s", id,
+                                                                    config_check_obsolete(group, key)));
                 g_free(why);
                 g_free(value);
                 g_hash_table_insert(seen, g_strdup(id), GINT_TO_POINTER(ln));
@@ -385,7 +411,10 @@ unsigned config_check_text(const char *text, size_t len, GPtrArray *problems)
     g_free(group);
     g_strfreev(lines);
     g_free(copy);
-    return problems->len - before;
+    unsigned errors = 0; /* warnings (obsolete keys) do not count */
+    for (guint i = before; i < problems->len; i++)
+        errors += !((const struct config_problem *)g_ptr_array_index(problems, i))->warning;
+    return errors;
 }
 
 unsigned config_check_file(const char *path, GPtrArray *problems)
@@ -407,10 +436,11 @@ void config_problems_print(FILE *out, const char *path, const GPtrArray *problem
 {
     for (guint i = 0; problems && i < problems->len; i++) {
         const struct config_problem *p = g_ptr_array_index(problems, i);
+        const char *w = p->warning ? "warning: " : "";
         if (p->line > 0)
-            fprintf(out, "%s:%d: %s\n", path, p->line, p->message);
+            fprintf(out, "%s:%d: %s%s\n", path, p->line, w, p->message);
         else
-            fprintf(out, "%s: %s\n", path, p->message);
+            fprintf(out, "%s: %s%s\n", path, w, p->message);
     }
 }
 

@@ -7,15 +7,18 @@
 #define KIOSK_CONFIG_CHECK_H
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 struct config_problem {
-    int line; /* 1-based; 0 = the file as a whole */
+    int line;     /* 1-based; 0 = the file as a whole */
+    bool warning; /* e.g. an obsolete key: said, but the file is still accepted */
     char *message;
 };
 
 /* Check the text of a kiosk.conf (LEN bytes).  Appends struct config_problem * to
- * PROBLEMS (free with config_problem_free).  Returns the number of problems. */
+ * PROBLEMS (free with config_problem_free): errors, and warnings (->warning, e.g. an
+ * obsolete key) that do not make the file invalid.  Returns the number of errors. */
 unsigned config_check_text(const char *text, size_t len, GPtrArray *problems);
 
 /* The same for the file at PATH; an unreadable file is one problem (line 0). */
@@ -23,7 +26,7 @@ unsigned config_check_file(const char *path, GPtrArray *problems);
 
 void config_problem_free(void *p);
 
-/* "PATH:LINE: message" per problem, each on its own line. */
+/* "PATH:LINE: message" per problem ("PATH:LINE: warning: message"), each on its own line. */
 void config_problems_print(FILE *out, const char *path, const GPtrArray *problems);
 
 /* The keys, for kiosk.conf(5) and the tests: calls FN for every "group", "key", "what"

@@ -24,7 +24,7 @@ static const struct {
     {"paths", "socket", G_STRUCT_OFFSET(struct kiosk_config, socket), "/run/kiosk/kiosk.sock"},
     {"kiosk", "name", G_STRUCT_OFFSET(struct kiosk_config, kiosk_name), "Quarantine kiosk"},
     {"kiosk", "site", G_STRUCT_OFFSET(struct kiosk_config, site), ""},
-    {"kiosk", "language", G_STRUCT_OFFSET(struct kiosk_config, language), "en"},
+    {"kiosk", "language", G_STRUCT_OFFSET(struct kiosk_config, language), "ja"},
     {"paths", "signing-key", G_STRUCT_OFFSET(struct kiosk_config, signing_key),
      CONFIG_DEFAULT_SIGNING_KEY},
     {"paths", "public-key", G_STRUCT_OFFSET(struct kiosk_config, public_key),
@@ -170,12 +170,16 @@ int config_load(const char *path, struct kiosk_config **out, char **why)
         c->path = g_strdup(file);
         /* Unknown keys and bad values are refused, with their line (config-check.h). */
         GPtrArray *probs = g_ptr_array_new_with_free_func(config_problem_free);
-        if (config_check_file(file, probs) > 0) {
-            const struct config_problem *p0 = g_ptr_array_index(probs, 0);
+        unsigned errors = config_check_file(file, probs);
+        if (errors > 0) {
+            const struct config_problem *p0 = NULL;
+            for (guint i = 0; i < probs->len && !p0; i++)
+                if (!((const struct config_problem *)g_ptr_array_index(probs, i))->warning)
+                    p0 = g_ptr_array_index(probs, i);
             *why = g_strdup_printf("%s:%d: %s%s", file, p0->line, p0->message,
-                                   probs->len > 1 ? " (and more: kiosk config check FILE lists "
-                                                    "them all)"
-                                                  : "");
+                                   errors > 1 ? " (and more: kiosk config check FILE lists "
+                                                "them all)"
+                                              : "");
             g_ptr_array_free(probs, TRUE);
             rc = KERR_INVAL;
             goto out;

@@ -180,17 +180,52 @@ static JsonObject *daemon_with_device(JsonObject *o, const struct kudev_device *
 
 /* ---- states -------------------------------------------------------------------------- */
 
-static void daemon_out_of_service(struct daemon *d, const char *code, const char *reason)
+/* O.reason = the English sentence of reason code CODE with at most one parameter P1 (or
+ * NULL), and O.reason_code, O.reason_params beside it (docs/protocol.md). */
+static void daemon_json_reason(JsonObject *o, const char *code, const char *p1)
+{
+    struct reason_data why;
+    const char *v[] = {p1};
+    reason_data_set(&why, code, v, p1 ? 1 : 0);
+    char *text = reason_data_format(&why, NULL, NULL, NULL);
+    json_object_set_string_member(o, "reason", text);
+    reason_json_add(o, &why);
+    g_free(text);
+}
+
+/* The same for a reason already made. */
+static void daemon_json_reason_data(JsonObject *o, const struct reason_data *why)
+{
+    char *text = reason_data_format(why, NULL, NULL, NULL);
+    json_object_set_string_member(o, "reason", text);
+    reason_json_add(o, why);
+    g_free(text);
+}
+
+/* CODE: the short cause ("audit" ...); WHY: the same for people as a reason code
+ * (service.*, common/reason.h), its English sentence is the event's "reason". */
+static void daemon_out_of_service(struct daemon *d, const char *code, const struct reason_data *why)
 {
     d->oos = true;
     g_free(d->oos_code);
     d->oos_code = g_strdup(code);
+    char *reason = reason_data_format(why, NULL, NULL, NULL);
     log_error("OUT OF SERVICE (%s): %s", code, reason);
     JsonObject *o = json_object_new();
     json_object_set_string_member(o, "code", code);
     json_object_set_string_member(o, "reason", reason);
+    reason_json_add(o, why);
+    g_free(reason);
     daemon_audit(d, "out-of-service", json_object_ref(o));
     events_emit(d->events, "out-of-service", NULL, o);
+}
+
+/* The same for a cause without parameters. */
+static void daemon_out_of_service0(struct daemon *d, const char *code, const char *rcode)
+{
+    struct reason_data why;
+    reason_data_set(&why, rcode, NULL, 0);
+    daemon_out_of_service(d, code, &why);
 }
 
 static void daemon_idle(struct daemon *d);
@@ -334,6 +369,7 @@ static JsonArray *daemon_sanitized_json(const struct session_result *r)
         daemon_json_opt(h, "delivered_as", f->staged_path);
         json_object_set_array_member(h, "removed", disarm_removed_json(f->disarm->removed));
         json_object_set_string_member(h, "reason", f->verdict.reason);
+        reason_json_add(h, &f->verdict.why);
         json_array_add_object_element(a, h);
         n++;
     }
@@ -362,6 +398,7 @@ static JsonObject *daemon_done_json(const struct session_result *r)
         json_object_set_string_member(h, "path", f->display);
         json_object_set_string_member(h, "verdict", verdict_kind_str(f->verdict.kind));
         json_object_set_string_member(h, "reason", f->verdict.reason);
+        reason_json_add(h, &f->verdict.why);
         json_array_add_object_element(held, h);
     }
     json_object_set_array_member(o, "held_back", held);
@@ -473,8 +510,7 @@ static void daemon_finished(struct daemon *d, struct daemon_job *j)
         json_object_set_boolean_member(o, "aborted", TRUE);
         daemon_audit(d, "media-removed", daemon_with_device(o, j->dev));
         o = json_object_new();
-        json_object_set_string_member(o, "reason", "The USB media was removed before the check "
-                                                   "finished. Nothing was delivered.");
+        daemon_json_reason(o, "session.media-removed", NULL);
         json_object_set_string_member(o, "code", "media-removed");
         events_emit(d->events, "failed", j->id, o);
         daemon_job_free(j);
@@ -485,10 +521,12 @@ static void daemon_finished(struct daemon *d, struct daemon_job *j)
     }
     if (r->exit_code == 2) {
         JsonObject *o = json_object_new();
-        const char *why = r->error ? r->error : "the check could not be completed";
         if (j->cancelled)
-            why = "The check was cancelled. Nothing was delivered.";
-        json_object_set_string_member(o, "reason", why);
+            daemon_json_reason(o, "session.cancelled", NULL);
+        else if (r->error_why.code[0])
+            daemon_json_reason_data(o, &r->error_why);
+        else
+            daemon_json_reason(o, "session.failed", NULL);
         if (j->cancelled)
             json_object_set_string_member(o, "code", "cancelled");
         events_emit(d->events, "failed", j->id, o);
@@ -519,9 +557,9 @@ static void daemon_finished(struct daemon *d, struct daemon_job *j)
     }
     /* The service cannot go on safely when its own storage fails. */
     if (j->rc == KERR_AUDIT)
-        daemon_out_of_service(d, "audit", "The audit log cannot be written.");
+        daemon_out_of_service0(d, "audit", "service.audit");
     else if (j->rc == KERR_STAGING)
-        daemon_out_of_service(d, "staging", "The kiosk's work area cannot be written.");
+        daemon_out_of_service0(d, "staging", "service.work-area");
     daemon_check_outbox(d);
     d->remove = j->dev;
     j->dev = NULL; /* transferred */
@@ -659,6 +697,7 @@ static void daemon_on_udev(enum kudev_event ev, const struct kudev_device *dev, 
         g_hash_table_add(d->refused, g_strdup(dev->key));
         JsonObject *o = json_object_new();
         json_object_set_string_member(o, "reason", why);
+        reason_json_add(o, &dev->refusal);
         daemon_audit(d, "device-refused", daemon_with_device(json_object_ref(o), dev));
         /* The screen shows it unless another medium is being checked. */
         if (!d->current && !d->oos)
@@ -891,11 +930,10 @@ static void daemon_check_outbox(struct daemon *d)
     bool full = pending >= d->cfg->outbox_max_bytes;
     if (full && !d->oos && !d->current) {
         char *a = util_format_bytes(pending), *b = util_format_bytes(d->cfg->outbox_max_bytes);
-        char *msg = g_strdup_printf("%s of checked files are waiting for the terminal's share "
-                                    "(at most %s may wait); call the administrator.",
-                                    a, b);
-        daemon_out_of_service(d, "outbox-full", msg);
-        g_free(msg);
+        struct reason_data cause;
+        const char *v[] = {a, b};
+        reason_data_set(&cause, "service.outbox-full", v, 2);
+        daemon_out_of_service(d, "outbox-full", &cause);
         g_free(a);
         g_free(b);
     } else if (!full && d->oos && !g_strcmp0(d->oos_code, "outbox-full")) {
@@ -943,9 +981,9 @@ static void daemon_admin_check_fresh(struct daemon *d)
     if (old && !d->oos) {
         if (d->current)
             return; /* the session finishes first; the next tick stops the kiosk */
-        char *msg = sigdb_old_message(days, d->cfg->max_signature_age_days);
-        daemon_out_of_service(d, "signatures-old", msg);
-        g_free(msg);
+        struct reason_data why;
+        sigdb_old_reason(days, d->cfg->max_signature_age_days, &why);
+        daemon_out_of_service(d, "signatures-old", &why);
     } else if (!old && d->oos && d->policy) {
         if (!d->handoff)
             return;
@@ -1349,16 +1387,30 @@ static void daemon_admin_media_finished(struct daemon *d, struct daemon_job *j)
     /* What was done is done: an update installed from the verified copies, or an export
      * read back, stays so when the stick is pulled out afterwards. */
     bool ok = j->rc == 0;
-    if (!ok && j->removed)
+    if (!ok && j->removed) {
         json_object_set_string_member(o, "reason", "The stick was removed before the work was "
                                                    "finished.");
+        json_object_remove_member(o, "reason_code"); /* the work's own: made again below */
+        json_object_remove_member(o, "reason_params");
+    }
     else if (!ok && !json_object_has_member(o, "reason"))
         json_object_set_string_member(o, "reason", j->admin_why ? j->admin_why : "failed");
+    if (!ok && !json_object_has_member(o, "reason_code")) { /* the same as a code */
+        struct reason_data why;
+        bundle_reason(json_object_get_string_member(o, "reason"), &why);
+        daemon_json_reason_data(o, &why);
+    }
     /* An export that never wrote (cancelled, not confirmed, pulled) is on record too. */
     if (j->kind == JOB_ADMIN_EXPORT && !j->admin_result) {
         JsonObject *a = json_object_new();
         json_object_set_string_member(a, "result", "not-erased");
         json_object_set_string_member(a, "reason", json_object_get_string_member(o, "reason"));
+        if (json_object_has_member(o, "reason_code")) {
+            json_object_set_string_member(a, "reason_code",
+                                          json_object_get_string_member(o, "reason_code"));
+            json_object_set_member(a, "reason_params",
+                                   json_node_copy(json_object_get_member(o, "reason_params")));
+        }
         daemon_audit(d, "admin-export", daemon_with_device(a, j->dev));
     }
     log_info("administrator's stick (%s): %s%s%s", daemon_job_action(j->kind),
@@ -1694,8 +1746,7 @@ static void daemon_load(struct daemon *d)
             log_error("policy %s:%d: %s", cfg->policy, e->line, e->message);
         }
         g_ptr_array_free(perrs, TRUE);
-        daemon_out_of_service(d, "policy", "The file policy is not valid; the administrator "
-                                           "must correct it.");
+        daemon_out_of_service0(d, "policy", "service.policy");
         return;
     }
     g_ptr_array_free(perrs, TRUE);
@@ -1716,7 +1767,7 @@ static void daemon_load(struct daemon *d)
                          cfg->run_dir, &d->pool, &why) != 0) {
         log_error("scanner: %s", why);
         g_free(why);
-        daemon_out_of_service(d, "no-signatures", "The virus signatures cannot be loaded.");
+        daemon_out_of_service0(d, "no-signatures", "service.no-signatures");
         return;
     }
     const struct scanner_info *si = scanner_pool_info(d->pool);
@@ -1877,15 +1928,14 @@ int daemon_run(const struct kiosk_config *cfg)
 
     if (audit_open(cfg->audit_log, &d->audit) != 0) {
         log_error("audit log %s: %s", cfg->audit_log, g_strerror(errno));
-        daemon_out_of_service(d, "audit", "The audit log cannot be written.");
+        daemon_out_of_service0(d, "audit", "service.audit");
     } else {
         if (handoff_open(cfg, &d->handoff, &why) != 0) {
             log_error("hand-off: %s", why);
             JsonObject *o = json_object_new();
             json_object_set_string_member(o, "error", why);
             daemon_audit(d, "staging-refused", o);
-            daemon_out_of_service(d, "staging", "The kiosk cannot deliver files to the "
-                                                "terminal's share; call the administrator.");
+            daemon_out_of_service0(d, "staging", "service.staging");
             g_clear_pointer(&why, g_free);
         } else if (d->handoff->key_created) {
             JsonObject *o = json_object_new();

@@ -127,14 +127,11 @@ static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *
 
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != r->size ||
         util_sha256_fd(fd, sha) != 0) {
-        verdict_set(&f->verdict, VERDICT_ERROR, "the sanitized copy could not be read back: %s",
-                    g_strerror(errno));
+        verdict_setr(&f->verdict, VERDICT_ERROR, "disarm.read-back", g_strerror(errno), NULL);
         goto out;
     }
     if ((uint64_t)st.st_size > d->policy->limits.max_file_size) {
-        verdict_set(&f->verdict, VERDICT_BLOCKED,
-                    "the sanitized copy is larger than the file "
-                    "size limit");
+        verdict_setr(&f->verdict, VERDICT_BLOCKED, "disarm.copy-too-large", NULL);
         goto out;
     }
     /* A worker that did not write the copy types and scans it, as the original was:
@@ -143,16 +140,17 @@ static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *
     scanner_pool_scan_copy(d->pool, fd, f->display, d->timeout_ms, writer, &v, mime, sizeof(mime));
     if (v.kind != VERDICT_CLEAN) {
         if (v.kind == VERDICT_INFECTED)
-            verdict_set(&f->verdict, VERDICT_INFECTED, "%s (in the sanitized copy)", v.reason);
+            verdict_setr(&f->verdict, VERDICT_INFECTED, "disarm.copy-infected",
+                         strcmp(v.why.code, "scan.infected") == 0 ? v.why.params[0] : v.reason,
+                         NULL);
         else if (v.kind == VERDICT_BLOCKED)
-            verdict_set(&f->verdict, VERDICT_BLOCKED, "the sanitized copy was still refused: %s",
-                        v.reason);
+            verdict_setr(&f->verdict, VERDICT_BLOCKED, "disarm.copy-refused", v.reason, NULL);
         else
-            verdict_set(&f->verdict, VERDICT_ERROR, "the sanitized copy %s", v.reason);
+            verdict_setr(&f->verdict, VERDICT_ERROR, "disarm.copy-error", v.reason, NULL);
         goto out;
     }
     if (!mime[0]) {
-        verdict_set(&f->verdict, VERDICT_ERROR, "the sanitized copy could not be typed");
+        verdict_setr(&f->verdict, VERDICT_ERROR, "disarm.copy-untyped", NULL);
         goto out;
     }
     type = g_strdup(mime);
@@ -160,8 +158,8 @@ static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *
     const char *base = disarm_base(f->path);
     name = r->family == SANITIZE_FAMILY_PDF ? g_strdup(base) : disarm_copy_name(base, ext);
     if (!policy_decide_file(d->policy, name, type, &rule, &why)) {
-        verdict_set(&f->verdict, VERDICT_BLOCKED, "the sanitized copy is not allowed: %s",
-                    why ? why : "not allowed by policy");
+        verdict_setr(&f->verdict, VERDICT_BLOCKED, "disarm.copy-not-allowed",
+                     why ? why : "not allowed by policy", NULL);
         goto out;
     }
     struct disarm_info *info = g_new0(struct disarm_info, 1);
@@ -180,10 +178,10 @@ static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *
     char what[VERDICT_REASON_MAX];
     sanitize_removed_describe(r->removed, what, sizeof(what));
     if (r->family == SANITIZE_FAMILY_PDF)
-        verdict_set(&f->verdict, VERDICT_SANITIZED, "delivered as a copy without: %s", what);
+        verdict_setr(&f->verdict, VERDICT_SANITIZED, "disarm.sanitized", what, NULL);
     else
-        verdict_set(&f->verdict, VERDICT_SANITIZED, "delivered as %s, a copy without: %s",
-                    f->disarm->name, what);
+        verdict_setr(&f->verdict, VERDICT_SANITIZED, "disarm.sanitized-as", f->disarm->name, what,
+                     NULL);
     ok = true;
 out:
     if (fd >= 0)
@@ -231,8 +229,7 @@ static int disarm_take(const struct disarm_ctx *d, struct session_file *f, const
         }
     }
     if (total != size) {
-        verdict_set(&f->verdict, VERDICT_ERROR,
-                    "the sanitized copy changed after the sanitizer answered");
+        verdict_setr(&f->verdict, VERDICT_ERROR, "disarm.copy-changed", NULL);
         goto out;
     }
     if (fstat(orig, &st) == 0) {
@@ -243,8 +240,7 @@ static int disarm_take(const struct disarm_ctx *d, struct session_file *f, const
     rc = 0;
 out:
     if (rc != 0 && err)
-        verdict_set(&f->verdict, VERDICT_ERROR, "the sanitized copy could not be read back: %s",
-                    g_strerror(err));
+        verdict_setr(&f->verdict, VERDICT_ERROR, "disarm.read-back", g_strerror(err), NULL);
     if (src >= 0)
         close(src);
     if (dst >= 0)
@@ -256,9 +252,7 @@ out:
 
 static void disarm_legacy_macros(struct session_file *f)
 {
-    verdict_set(&f->verdict, VERDICT_BLOCKED,
-                "Office 97-2003 document with macros: a copy without macros can be made only of "
-                ".docx, .xlsx and .pptx files (save it in that format without macros)");
+    verdict_setr(&f->verdict, VERDICT_BLOCKED, "disarm.ole2-macros", NULL);
 }
 
 void disarm_file(const struct disarm_ctx *d, struct session_file *f)
@@ -287,16 +281,14 @@ void disarm_file(const struct disarm_ctx *d, struct session_file *f)
           verdict_is_macros(&f->verdict)))
         return;
     if (!d->pool) {
-        verdict_set(&f->verdict, VERDICT_ERROR,
-                    "could not be checked for active content (no sandboxed worker)");
+        verdict_setr(&f->verdict, VERDICT_ERROR, "disarm.no-worker", NULL);
         return;
     }
     const struct policy_limits *pl = &d->policy->limits;
     sanitize_limits_default(&lim, pl->max_file_size, pl->scan_max_scansize, pl->scan_max_files);
     in = openat(d->spoolfd, f->spool_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (in < 0) {
-        verdict_set(&f->verdict, VERDICT_ERROR, "the spooled copy could not be read: %s",
-                    g_strerror(errno));
+        verdict_setr(&f->verdict, VERDICT_ERROR, "scan.error-spool-read", g_strerror(errno), NULL);
         return;
     }
     if (mode == POLICY_DISARM_BLOCK) {
@@ -306,23 +298,18 @@ void disarm_file(const struct disarm_ctx *d, struct session_file *f)
         char what[VERDICT_REASON_MAX];
         sanitize_removed_describe(r.removed, what, sizeof(what));
         if (r.status == SANITIZE_FOUND)
-            verdict_set(&f->verdict, VERDICT_BLOCKED, "%s (blocked by policy): %s",
-                        format == SANITIZE_PDF ? "PDF with active content"
-                                               : "document contains macros or active content",
-                        what);
+            verdict_setr(&f->verdict, VERDICT_BLOCKED,
+                         format == SANITIZE_PDF ? "disarm.pdf-active" : "disarm.active-content",
+                         what, NULL);
         else if (r.status == SANITIZE_REFUSED)
-            verdict_set(&f->verdict, VERDICT_BLOCKED,
-                        "could not be checked for active content: "
-                        "%s",
-                        r.reason);
+            verdict_setr(&f->verdict, VERDICT_BLOCKED, "disarm.check-refused", r.reason, NULL);
         return;
     }
 
     copy = g_strconcat(f->spool_name, ".sanitized", NULL);
     out = openat(d->spoolfd, copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (out < 0) {
-        verdict_set(&f->verdict, VERDICT_ERROR, "could not be sanitized: spool: %s",
-                    g_strerror(errno));
+        verdict_setr(&f->verdict, VERDICT_ERROR, "disarm.spool", g_strerror(errno), NULL);
         goto out;
     }
     pid_t writer = 0;
@@ -350,7 +337,7 @@ void disarm_file(const struct disarm_ctx *d, struct session_file *f)
         break;
     case SANITIZE_REFUSED:
     default:
-        verdict_set(&f->verdict, VERDICT_BLOCKED, "could not be sanitized: %s", r.reason);
+        verdict_setr(&f->verdict, VERDICT_BLOCKED, "disarm.refused", r.reason, NULL);
         break;
     }
 out:

@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "reader/client.h"
+#include "scanner/verdict.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -729,6 +730,44 @@ int media_read_file(struct media *m, const struct walk_entry *e, media_sink_fn s
         *why = g_strdup_printf("could not be read from the medium: %s", rwhy);
     g_free(rwhy);
     return rc;
+}
+
+/* The texts media_read_file (above) and media_read_mounted write, by their fixed start. */
+static const struct {
+    const char *prefix;
+    const char *code; /* its one parameter is the rest of the text, or none ("" prefix) */
+} media_read_reasons[] = {
+    {"could not be opened on the medium: ", "scan.error-open"},
+    {"the medium could not be read (was it removed?): ", "scan.error-medium-gone"},
+    {"could not be read from the medium: ", "scan.error-read"},
+};
+
+void media_read_reason(const char *why, struct verdict *v)
+{
+    uintmax_t want, got;
+    if (!why) {
+        verdict_setr(v, VERDICT_ERROR, "scan.error-read-unknown", NULL);
+        return;
+    }
+    if (strcmp(why, "the file changed while the medium was checked") == 0) {
+        verdict_setr(v, VERDICT_ERROR, "scan.file-changed", NULL);
+        return;
+    }
+    if (sscanf(why, "the file changed size while it was read (%ju bytes expected, %ju read)",
+               &want, &got) == 2) {
+        char a[24], b[24];
+        snprintf(a, sizeof(a), "%ju", want);
+        snprintf(b, sizeof(b), "%ju", got);
+        verdict_setr(v, VERDICT_ERROR, "scan.changed-size", a, b, NULL);
+        return;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(media_read_reasons); i++)
+        if (g_str_has_prefix(why, media_read_reasons[i].prefix)) {
+            verdict_setr(v, VERDICT_ERROR, media_read_reasons[i].code,
+                         why + strlen(media_read_reasons[i].prefix), NULL);
+            return;
+        }
+    verdict_setr(v, VERDICT_ERROR, "scan.error-medium", why, NULL);
 }
 
 int media_recover(const char *run_dir, GPtrArray *cleaned)

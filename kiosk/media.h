@@ -87,6 +87,12 @@ typedef int (*media_sink_fn)(const void *buf, size_t len, void *data);
 int media_read_file(struct media *m, const struct walk_entry *e, media_sink_fn sink, void *data,
                     char **why);
 
+/* The ERROR verdict for media_read_file's *WHY (NULL: no text), as a reason code
+ * (common/reason.h: scan.error-open, scan.file-changed, scan.error-medium-gone,
+ * scan.changed-size, scan.error-read, scan.error-medium, scan.error-read-unknown). */
+struct verdict;
+void media_read_reason(const char *why, struct verdict *v);
+
 /* Convert a FAT local time (seconds, the wall-clock fields counted as if UTC) to UTC
  * seconds with the kiosk's time zone. */
 int64_t media_local_to_utc(struct media *m, int64_t naive);

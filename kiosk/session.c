@@ -246,6 +246,7 @@ static void session_json_set_file(JsonObject *o, const struct session_result *r,
         json_object_set_string_member(o, "reason", f->verdict.reason);
     else
         json_object_set_null_member(o, "reason");
+    reason_json_add(o, &f->verdict.why); /* reason_code, reason_params (docs/protocol.md) */
     if (f->staged_path)
         json_object_set_string_member(o, "staged_path", f->staged_path);
     else
@@ -349,8 +350,7 @@ static int session_copy(struct session_ctx *c, struct session_file *f, uint64_t 
     k.dst = openat(c->work->spoolfd, f->spool_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
                    0600);
     if (k.dst < 0) {
-        verdict_set(&f->verdict, VERDICT_ERROR, "could not be copied: spool: %s",
-                    g_strerror(errno));
+        verdict_setr(&f->verdict, VERDICT_ERROR, "scan.error-spool", g_strerror(errno), NULL);
         g_clear_pointer(&f->spool_name, g_free);
         goto fail;
     }
@@ -358,39 +358,34 @@ static int session_copy(struct session_ctx *c, struct session_file *f, uint64_t 
      * times GChecksum's speed, and already linked. */
     k.sum = cl_hash_init("sha256");
     if (!k.sum) {
-        verdict_set(&f->verdict, VERDICT_ERROR, "could not be hashed (no SHA-256)");
+        verdict_setr(&f->verdict, VERDICT_ERROR, "scan.error-hash", NULL);
         goto fail;
     }
     int rc = media_read_file(c->media, &e, session_sink, &k, &why);
     if (rc != 0) {
         switch (k.failed) {
         case SESSION_SINK_ABORTED:
-            verdict_set(&f->verdict, VERDICT_ERROR, "the check was stopped before this file "
-                                                    "was read completely");
+            verdict_setr(&f->verdict, VERDICT_ERROR, "scan.stopped-reading", NULL);
             break;
         case SESSION_SINK_TOO_BIG:
-            verdict_set(&f->verdict, VERDICT_BLOCKED, "file too large (it grew past the limit "
-                                                      "while being read)");
+            verdict_setr(&f->verdict, VERDICT_BLOCKED, "policy.file-grew", NULL);
             break;
         case SESSION_SINK_WRITE:
-            verdict_set(&f->verdict, VERDICT_ERROR,
-                        "could not be copied: the kiosk's disk is full or failing (%s)",
-                        g_strerror(errno));
+            verdict_setr(&f->verdict, VERDICT_ERROR, "scan.error-disk", g_strerror(errno), NULL);
             break;
         default:
             if (rc == KERR_CANCELLED || g_atomic_int_get(&c->aborted))
-                verdict_set(&f->verdict, VERDICT_ERROR, "the check was stopped before this file "
-                                                        "was read completely");
+                verdict_setr(&f->verdict, VERDICT_ERROR, "scan.stopped-reading", NULL);
             else
-                verdict_set(&f->verdict, VERDICT_ERROR, "%s",
-                            why ? why : "could not be read from the medium");
+                media_read_reason(why, &f->verdict);
         }
         goto fail;
     }
     if (k.total != f->size) {
-        verdict_set(&f->verdict, VERDICT_ERROR,
-                    "the file changed size while it was read (%ju bytes expected, %ju read)",
-                    (uintmax_t)f->size, (uintmax_t)k.total);
+        char want[24], got[24];
+        snprintf(want, sizeof(want), "%ju", (uintmax_t)f->size);
+        snprintf(got, sizeof(got), "%ju", (uintmax_t)k.total);
+        verdict_setr(&f->verdict, VERDICT_ERROR, "scan.changed-size", want, got, NULL);
         goto fail;
     }
     unsigned char digest[32];
@@ -432,9 +427,11 @@ static void session_edifact(const struct policy *pol, struct session_file *f,
     f->edifact = g_memdup2(edi, sizeof(*edi));
     if (edi->status == EDIFACT_MALFORMED && pol->edifact_check == POLICY_EDIFACT_BLOCK &&
         f->verdict.kind == VERDICT_CLEAN) {
-        char text[VERDICT_REASON_MAX];
+        char text[VERDICT_REASON_MAX], ja[VERDICT_REASON_MAX];
         edifact_problem_text(edi, EDIFACT_EN, text, sizeof(text));
-        verdict_set(&f->verdict, VERDICT_BLOCKED, "%s", text);
+        edifact_problem_text(edi, EDIFACT_JA, ja, sizeof(ja));
+        verdict_setr(&f->verdict, VERDICT_BLOCKED, "policy.edifact", text, ja,
+                     edifact_problem_name(edi->problem.code), NULL);
     }
 }
 
@@ -481,11 +478,9 @@ static void session_check_bytes(struct session_ctx *c, struct session_file *f, m
 
     int fd = openat(c->work->spoolfd, f->spool_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
-        verdict_set(&f->verdict, VERDICT_ERROR, "the spooled copy could not be read: %s",
-                    g_strerror(errno));
+        verdict_setr(&f->verdict, VERDICT_ERROR, "scan.error-spool-read", g_strerror(errno), NULL);
     } else if (g_atomic_int_get(&c->aborted)) {
-        verdict_set(&f->verdict, VERDICT_ERROR, "the check was stopped before this file was "
-                                                "scanned");
+        verdict_setr(&f->verdict, VERDICT_ERROR, "scan.stopped-scanning", NULL);
     } else if (c->p->pool) {
         /* Sandboxed worker processes (docs/privsep.md); a crash or hang is an error.  The
          * worker detects the type too (libmagic never runs in the service), and reads the
@@ -531,16 +526,14 @@ static void session_apply_policy(struct session_ctx *c, struct session_file *f,
     const char *base = strrchr(f->path, '/');
     base = base ? base + 1 : f->path;
     if (!f->type && f->verdict.kind == VERDICT_CLEAN)
-        verdict_set(&f->verdict, VERDICT_ERROR, "file type detection is not available");
+        verdict_setr(&f->verdict, VERDICT_ERROR, "scan.no-type-detection", NULL);
     /* Scan even what policy blocks: "malware detected" is what the person and the
      * administrator must hear first. */
     if (f->type && f->verdict.kind != VERDICT_INFECTED && f->verdict.kind != VERDICT_ERROR) {
         const char *rule = NULL;
-        char *reason = NULL;
-        if (!policy_decide_file(pol, base, f->type, &rule, &reason))
-            verdict_set(&f->verdict, VERDICT_BLOCKED, "%s",
-                        reason ? reason : "not allowed by policy");
-        g_free(reason);
+        struct reason_data why;
+        if (!policy_decide(pol, base, f->type, &rule, &why))
+            verdict_set_data(&f->verdict, VERDICT_BLOCKED, &why);
     }
     if (edi)
         session_edifact(pol, f, edi);
@@ -703,11 +696,9 @@ static void session_dup_finish(struct session_ctx *c, struct session_file *f,
 static void session_stop_reason(struct session_ctx *c, struct session_file *f)
 {
     if (c->p->cancel && g_atomic_int_get(c->p->cancel))
-        verdict_set(&f->verdict, VERDICT_ERROR, "the check was cancelled before this file was "
-                                                "read");
+        verdict_setr(&f->verdict, VERDICT_ERROR, "scan.cancelled", NULL);
     else
-        verdict_set(&f->verdict, VERDICT_ERROR,
-                    "session time limit reached before this file was checked");
+        verdict_setr(&f->verdict, VERDICT_ERROR, "scan.session-time", NULL);
 }
 
 static gpointer session_reader_main(gpointer data)
@@ -953,10 +944,10 @@ static int session_deliver(struct session_ctx *c, char **why)
         if (plen > SESSION_MAX_STAGED_PATH) {
             /* Too long for the share and its readers (the share's own path and the session
              * folder come in front of it): this file only, not the session. */
-            verdict_set(&f->verdict, VERDICT_ERROR,
-                        "could not be delivered: its path is too long for the staging share "
-                        "(%zu bytes, at most %d)",
-                        plen, SESSION_MAX_STAGED_PATH);
+            char bytes[24], limit[24];
+            snprintf(bytes, sizeof(bytes), "%zu", plen);
+            snprintf(limit, sizeof(limit), "%d", SESSION_MAX_STAGED_PATH);
+            verdict_setr(&f->verdict, VERDICT_ERROR, "deliver.path-too-long", bytes, limit, NULL);
             unlinkat(c->work->spoolfd, f->spool_name, 0);
             g_clear_pointer(&f->staged_path, g_free);
         } else if (workarea_session_deliver(c->work, f->spool_name, f->staged_path, &dwhy) != 0) {
@@ -1003,12 +994,38 @@ static void session_anchor(struct audit *audit, struct session_result *r,
     }
 }
 
+/* The reason code of a failed session by its error code; its one parameter ("detail") is
+ * the service's own text (r->error). */
+static const struct {
+    int kerr;
+    const char *code;
+} session_fail_codes[] = {
+    {KERR_NO_FS, "medium.no-filesystem"},
+    {KERR_AMBIGUOUS, "medium.ambiguous"},
+    {KERR_ENCRYPTED, "medium.encrypted"},
+    {KERR_UNSUPPORTED_FS, "medium.unsupported-filesystem"},
+    {KERR_MOUNT, "medium.unreadable"},
+    {KERR_MEDIUM, "medium.unreadable"},
+    {KERR_CORRUPT, "medium.unreadable"},
+    {KERR_TIMEOUT, "session.timeout"},
+    {KERR_LIMIT, "session.limit"},
+    {KERR_CANCELLED, "session.stopped"},
+    {KERR_AUDIT, "session.audit"},
+    {KERR_STAGING, "session.staging"},
+};
+
 static void session_fail(struct session_result *r, int code, char *why)
 {
     r->status = "failed";
     r->exit_code = 2;
     g_free(r->error);
     r->error = why ? why : g_strdup(kerr_str(code));
+    const char *rcode = "session.error";
+    for (size_t i = 0; i < G_N_ELEMENTS(session_fail_codes); i++)
+        if (session_fail_codes[i].kerr == code)
+            rcode = session_fail_codes[i].code;
+    const char *detail[] = {r->error};
+    reason_data_set(&r->error_why, rcode, detail, 1);
     /* Nothing goes to the TOS side: no file counts as delivered. */
     g_clear_pointer(&r->delivery, g_free);
     g_clear_pointer(&r->manifest_path, g_free);
@@ -1038,6 +1055,7 @@ static int session_end_record(struct audit *audit, struct session_result *r)
     json_object_set_string_member(o, "status", r->status ? r->status : "failed");
     if (r->error)
         json_object_set_string_member(o, "error", r->error);
+    reason_json_add(o, &r->error_why); /* the error as a code (docs/protocol.md) */
     if (r->delivery)
         json_object_set_string_member(o, "delivery", r->delivery);
     if (r->manifest_sha256[0])
@@ -1614,6 +1632,7 @@ JsonNode *session_result_to_json(const struct session_result *r)
         json_object_set_string_member(o, "manifest_sha256", r->manifest_sha256);
     if (r->error)
         json_object_set_string_member(o, "error", r->error);
+    reason_json_add(o, &r->error_why); /* the error as a code (docs/protocol.md) */
     if (r->audit_seq > 0) {
         JsonObject *a = json_object_new();
         json_object_set_int_member(a, "seq", (gint64)r->audit_seq);

@@ -90,6 +90,7 @@ struct session_result {
     const char *status;   /* "delivered", "partial", "failed" */
     int exit_code;        /* 0, 1, 2 as `kiosk scan` exits */
     char *error;          /* why it failed, for people */
+    struct reason_data error_why; /* the same as a code: error is its detail parameter */
     char *delivery;       /* where the delivery is (or will be) published: a folder or URL */
     char *manifest_path;  /* the kiosk's copy: WORK/outbox/<id>/MANIFEST.json */
     char *outbox;         /* WORK/outbox/<id> (committed) */

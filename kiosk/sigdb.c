@@ -1,5 +1,6 @@
 /* sigdb.c - signature database install, reload and freshness (sigdb.h). */
 #include "kiosk/sigdb.h"
+#include "common/reason.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -64,15 +65,25 @@ bool sigdb_too_old(const struct scanner_info *info, int max_days, int64_t now, i
     return d < 0 || d > max_days;
 }
 
+void sigdb_old_reason(int64_t days, int max_days, struct reason_data *out)
+{
+    char d[24], m[24];
+    snprintf(d, sizeof(d), "%" G_GINT64_FORMAT, days);
+    snprintf(m, sizeof(m), "%d", max_days);
+    if (days < 0) {
+        const char *v[] = {m};
+        reason_data_set(out, "service.signatures-age-unknown", v, 1);
+        return;
+    }
+    const char *v[] = {d, m};
+    reason_data_set(out, days == 1 ? "service.signatures-old-day" : "service.signatures-old", v, 2);
+}
+
 char *sigdb_old_message(int64_t days, int max_days)
 {
-    if (days < 0)
-        return g_strdup_printf("The age of the virus signatures is unknown (at most %d days "
-                               "are allowed); call the administrator.",
-                               max_days);
-    return g_strdup_printf("The virus signatures are %" G_GINT64_FORMAT " day%s old (at most "
-                           "%d allowed); call the administrator.",
-                           days, days == 1 ? "" : "s", max_days);
+    struct reason_data why;
+    sigdb_old_reason(days, max_days, &why);
+    return reason_data_format(&why, NULL, NULL, NULL);
 }
 
 static gint sigdb_name_cmp(gconstpointer a, gconstpointer b)

@@ -45,6 +45,10 @@ bool sigdb_too_old(const struct scanner_info *info, int max_days, int64_t now, i
 /* "The virus signatures are 12 days old; call the administrator." (newly allocated) */
 char *sigdb_old_message(int64_t days, int max_days);
 
+/* The same as a reason code (service.signatures-old, -old-day, -age-unknown). */
+struct reason_data;
+void sigdb_old_reason(int64_t days, int max_days, struct reason_data *out);
+
 /* Names, sizes and mtimes of the database files in DIR, as one string (newly allocated):
  * equal strings mean nothing changed.  "" when DIR cannot be read. */
 char *sigdb_fingerprint(const char *dir);

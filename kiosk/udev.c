@@ -5,6 +5,7 @@
 #include <glib-unix.h>
 #include <glib.h>
 #include <libudev.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -23,15 +24,32 @@ struct kudev {
 /* Interface classes that make a "stick" something else.  (class, subclass or -1) */
 static const struct {
     int cls, sub;
-    const char *what;
+    const char *code; /* common/reason.c: the sentence names the function; {class} */
 } kudev_bad_interfaces[] = {
-    {0x03, -1, "a keyboard or mouse (HID) function"},
-    {0x02, -1, "a network or modem (CDC) function"},
-    {0x0a, -1, "a network (CDC data) function"},
-    {0xe0, -1, "a wireless (Bluetooth/RNDIS) function"},
-    {0xef, 0x04, "a network (RNDIS) function"},
-    {0xff, -1, "a vendor-specific function (could be a network or keyboard)"},
+    {0x03, -1, "device.hid-interface"},
+    {0x02, -1, "device.network-interface"},
+    {0x0a, -1, "device.cdc-data-interface"},
+    {0xe0, -1, "device.wireless-interface"},
+    {0xef, 0x04, "device.rndis-interface"},
+    {0xff, -1, "device.vendor-interface"},
 };
+
+/* D->refusal = CODE with its parameter values (then NULL); *WHY = its English sentence. */
+static void kudev_refuse(struct kudev_device *d, char **why, const char *code, ...)
+    __attribute__((sentinel));
+static void kudev_refuse(struct kudev_device *d, char **why, const char *code, ...)
+{
+    const char *vals[REASON_PARAMS_MAX] = {0};
+    size_t n = 0;
+    va_list ap;
+    va_start(ap, code);
+    for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
+        if (n < REASON_PARAMS_MAX)
+            vals[n++] = s;
+    va_end(ap);
+    reason_data_set(&d->refusal, code, vals, n);
+    *why = reason_data_format(&d->refusal, NULL, NULL, NULL);
+}
 
 void kudev_device_free(struct kudev_device *d)
 {
@@ -63,11 +81,19 @@ struct kudev_device *kudev_device_copy(const struct kudev_device *d)
     c->fstype = g_strdup(d->fstype);
     c->backing_file = g_strdup(d->backing_file);
     c->is_loop = d->is_loop;
+    c->refusal = d->refusal;
     return c;
 }
 
 char *kudev_interfaces_refusal(const char *interfaces)
 {
+    return kudev_interfaces_refusal_code(interfaces, NULL);
+}
+
+char *kudev_interfaces_refusal_code(const char *interfaces, struct reason_data *code)
+{
+    if (code)
+        memset(code, 0, sizeof(*code));
     if (!interfaces)
         return NULL;
     char **items = g_strsplit(interfaces, ":", -1);
@@ -79,11 +105,17 @@ char *kudev_interfaces_refusal(const char *interfaces)
         if (sscanf(*i, "%2x%2x%2x", &cls, &sub, &proto) != 3)
             continue;
         for (size_t k = 0; k < G_N_ELEMENTS(kudev_bad_interfaces); k++)
-            if ((int)cls == kudev_bad_interfaces[k].cls &&
-                (kudev_bad_interfaces[k].sub < 0 || (int)sub == kudev_bad_interfaces[k].sub))
-                why = g_strdup_printf("this USB device also acts as %s (interface class %02x); "
-                                      "only plain USB storage is accepted",
-                                      kudev_bad_interfaces[k].what, cls);
+            if (!why && (int)cls == kudev_bad_interfaces[k].cls &&
+                (kudev_bad_interfaces[k].sub < 0 || (int)sub == kudev_bad_interfaces[k].sub)) {
+                struct reason_data d;
+                char hex[8];
+                snprintf(hex, sizeof(hex), "%02x", cls);
+                const char *v[] = {hex};
+                reason_data_set(&d, kudev_bad_interfaces[k].code, v, 1);
+                why = reason_data_format(&d, NULL, NULL, NULL);
+                if (code)
+                    *code = d;
+            }
     }
     g_strfreev(items);
     return why;
@@ -351,7 +383,7 @@ enum kudev_verdict kudev_classify(struct udev_device *dev, const struct kudev_fi
                 d->pid = g_strdup(udev_device_get_sysattr_value(usb, "idProduct"));
         }
         char *ifs = kudev_usb_interfaces(dev);
-        *why = kudev_interfaces_refusal(ifs);
+        *why = kudev_interfaces_refusal_code(ifs, &d->refusal);
         g_free(ifs);
         if (*why) {
             v = KUDEV_REFUSE;
@@ -371,24 +403,25 @@ enum kudev_verdict kudev_classify(struct udev_device *dev, const struct kudev_fi
     }
     v = KUDEV_REFUSE;
     if (!d->is_loop && kudev_list_match(f->deny, d)) {
-        *why = g_strdup("this device is not allowed at this kiosk (device deny list)");
+        kudev_refuse(d, why, "device.denied", NULL);
         goto out;
     }
     if (!d->is_loop && f->allow && f->allow[0] && !kudev_list_match(f->allow, d)) {
-        *why = g_strdup("this device is not on the kiosk's list of allowed devices");
+        kudev_refuse(d, why, "device.not-allowed", NULL);
         goto out;
     }
     if (f->max_size && d->size > f->max_size) {
-        *why = g_strdup_printf("the device is too large (%" G_GUINT64_FORMAT " MB; this kiosk "
-                               "accepts up to %" G_GUINT64_FORMAT " MB)",
-                               d->size / 1000000, f->max_size / 1000000);
+        char size[24], limit[24];
+        snprintf(size, sizeof(size), "%" G_GUINT64_FORMAT, d->size / 1000000);
+        snprintf(limit, sizeof(limit), "%" G_GUINT64_FORMAT, f->max_size / 1000000);
+        kudev_refuse(d, why, "device.too-large", size, limit, NULL);
         goto out;
     }
     /* Encrypted volumes go on to the session, which explains them properly. */
     if (f->policy && !f->any_filesystem && d->fstype && !g_str_has_prefix(d->fstype, "crypto_") &&
         g_strcmp0(d->fstype, "BitLocker") != 0 &&
         !policy_filesystem_allowed(f->policy, d->fstype)) {
-        *why = g_strdup_printf("the filesystem %s is not accepted at this kiosk", d->fstype);
+        kudev_refuse(d, why, "device.filesystem", d->fstype, NULL);
         goto out;
     }
     v = KUDEV_ACCEPT;

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/reason.h"
 #include "policy/policy.h"
 
 struct udev_device;
@@ -43,6 +44,7 @@ struct kudev_device {
     char *fstype;       /* whole-disk filesystem as udev identified it, or NULL */
     char *backing_file; /* loop devices: the image file */
     bool is_loop;
+    struct reason_data refusal; /* REFUSE: why, as a code (device.*, common/reason.h) */
 };
 
 struct kudev_filter {
@@ -68,8 +70,10 @@ void kudev_device_free(struct kudev_device *d);
 /* Does VID:PID[:SERIAL] pattern PAT (fields may be '*') match D? */
 bool kudev_pattern_match(const char *pat, const struct kudev_device *d);
 
-/* Parse ID_USB_INTERFACES (":080650:030101:") and return why it is refused, or NULL. */
+/* Parse ID_USB_INTERFACES (":080650:030101:") and return why it is refused, or NULL;
+ * CODE (may be NULL) gets the same as a reason code (device.hid-interface ...). */
 char *kudev_interfaces_refusal(const char *interfaces);
+char *kudev_interfaces_refusal_code(const char *interfaces, struct reason_data *code);
 
 enum kudev_event {
     KUDEV_INSERTED, /* a medium to check (add, change with a new medium) */

@@ -62,19 +62,37 @@ static struct walk_entry *walk_add(struct walk_ctx *c, const char *path)
     return e;
 }
 
-static const char *walk_type_name(enum walk_type t)
+/* The reason code (common/reason.c) of an entry that is not a regular file. */
+static const char *walk_type_code(enum walk_type t)
 {
-    static const char *const names[] = {
-        [WALK_LNK] = "symbolic link (not followed)",
-        [WALK_CHR] = "character device (not copied)",
-        [WALK_BLK] = "block device (not copied)",
-        [WALK_FIFO] = "named pipe (not copied)",
-        [WALK_SOCK] = "socket (not copied)",
-        [WALK_STREAM] = "hidden data stream (not delivered)",
+    static const char *const codes[] = {
+        [WALK_LNK] = "walk.symlink",      [WALK_CHR] = "walk.char-device",
+        [WALK_BLK] = "walk.block-device", [WALK_FIFO] = "walk.fifo",
+        [WALK_SOCK] = "walk.socket",      [WALK_STREAM] = "walk.stream",
     };
-    if ((size_t)t < G_N_ELEMENTS(names) && names[t])
-        return names[t];
-    return "not a regular file (not copied)";
+    if ((size_t)t < G_N_ELEMENTS(codes) && codes[t])
+        return codes[t];
+    return "walk.special";
+}
+
+/* E->pre = KIND, CODE with one number as its parameter. */
+static void walk_set_n(struct walk_entry *e, enum verdict_kind kind, const char *code, uintmax_t n)
+{
+    char num[24];
+    snprintf(num, sizeof(num), "%ju", n);
+    verdict_setr(&e->pre, kind, code, num, NULL);
+}
+
+/* E->pre for a folder listing's failure WHY (walk_list_fd's or the reader's text). */
+static void walk_set_list_error(struct walk_entry *e, const char *why)
+{
+    static const char prefix[] = "folder could not be read: ";
+    if (!why)
+        verdict_setr(&e->pre, VERDICT_ERROR, "walk.folder-unreadable", NULL);
+    else if (g_str_has_prefix(why, prefix))
+        verdict_setr(&e->pre, VERDICT_ERROR, "walk.folder-read", why + strlen(prefix), NULL);
+    else
+        verdict_setr(&e->pre, VERDICT_ERROR, "scan.error-medium", why, NULL);
 }
 
 static enum walk_type walk_type_of(mode_t mode)
@@ -168,14 +186,13 @@ static void walk_subdir(struct walk_ctx *c, struct walk_folder parent, const str
     const char *first = g_hash_table_lookup(c->dirs_done, key);
     if (g_hash_table_contains(c->dirs_seen, key)) {
         struct walk_entry *e = walk_add(c, path);
-        verdict_set(&e->pre, VERDICT_SKIPPED, "folder loop (not followed)");
+        verdict_setr(&e->pre, VERDICT_SKIPPED, "walk.folder-loop", NULL);
         return;
     }
     if (first) {
         struct walk_entry *e = walk_add(c, path);
         char *shown = names_display(first);
-        verdict_set(&e->pre, VERDICT_SKIPPED,
-                    "another name (hard link) of the folder %s, which is checked once", shown);
+        verdict_setr(&e->pre, VERDICT_SKIPPED, "walk.folder-hardlink", shown, NULL);
         g_free(shown);
         return;
     }
@@ -183,17 +200,13 @@ static void walk_subdir(struct walk_ctx *c, struct walk_folder parent, const str
         /* Folders cost time even without files: a stick of nested folder links must not
          * keep the kiosk busy until the session time limit. */
         struct walk_entry *e = walk_add(c, path);
-        verdict_set(&e->pre, VERDICT_BLOCKED,
-                    "more than %ju folders on the medium: the rest were not checked",
-                    (uintmax_t)c->lim->max_files);
+        walk_set_n(e, VERDICT_BLOCKED, "walk.too-many-folders", (uintmax_t)c->lim->max_files);
         c->stopped = true;
         return;
     }
     if (depth + 1 > c->lim->max_depth) {
         struct walk_entry *e = walk_add(c, path);
-        verdict_set(&e->pre, VERDICT_BLOCKED,
-                    "folder too deep (more than %u levels): its contents were not checked",
-                    c->lim->max_depth);
+        walk_set_n(e, VERDICT_BLOCKED, "walk.too-deep", c->lim->max_depth);
         return;
     }
     struct walk_folder sub = {.fd = -1, .id = it->ino};
@@ -201,8 +214,7 @@ static void walk_subdir(struct walk_ctx *c, struct walk_folder parent, const str
         sub.fd = openat(parent.fd, it->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sub.fd < 0) {
             struct walk_entry *e = walk_add(c, path);
-            verdict_set(&e->pre, VERDICT_ERROR, "folder could not be opened: %s",
-                        g_strerror(errno));
+            verdict_setr(&e->pre, VERDICT_ERROR, "walk.folder-open", g_strerror(errno), NULL);
             return;
         }
     }
@@ -236,8 +248,7 @@ static void walk_file(struct walk_ctx *c, const struct walk_item *it, const char
         const char *first = g_hash_table_lookup(c->files_seen, key);
         if (first) {
             char *shown = names_display(first);
-            verdict_set(&e->pre, VERDICT_SKIPPED,
-                        "another name (hard link) of %s, which is checked once", shown);
+            verdict_setr(&e->pre, VERDICT_SKIPPED, "walk.hardlink", shown, NULL);
             g_free(shown);
             return;
         }
@@ -245,19 +256,16 @@ static void walk_file(struct walk_ctx *c, const struct walk_item *it, const char
     }
     e->candidate = true;
     if (c->stats->files + 1 > c->lim->max_files) {
-        verdict_set(&e->pre, VERDICT_BLOCKED,
-                    "more than %ju files on the medium: the rest were not checked",
-                    (uintmax_t)c->lim->max_files);
+        walk_set_n(e, VERDICT_BLOCKED, "walk.too-many-files", (uintmax_t)c->lim->max_files);
         c->stopped = true;
     } else if (e->size > c->lim->max_file_size) {
         char *a = util_format_bytes(e->size), *b = util_format_bytes(c->lim->max_file_size);
-        verdict_set(&e->pre, VERDICT_BLOCKED, "file too large (%s; the limit is %s)", a, b);
+        verdict_setr(&e->pre, VERDICT_BLOCKED, "policy.file-too-large", a, b, NULL);
         g_free(a);
         g_free(b);
     } else if (c->stats->bytes + e->size > c->lim->max_bytes) {
         char *b = util_format_bytes(c->lim->max_bytes);
-        verdict_set(&e->pre, VERDICT_BLOCKED,
-                    "the medium holds more than %s of files: this file was not checked", b);
+        verdict_setr(&e->pre, VERDICT_BLOCKED, "walk.session-bytes", b, NULL);
         g_free(b);
     }
     c->stats->files++;
@@ -276,7 +284,7 @@ static void walk_dir(struct walk_ctx *c, struct walk_folder dir, const char *rel
                     : walk_list_fd(dir.fd, items, &why);
     if (rc != 0 && rc != KERR_LIMIT) {
         struct walk_entry *e = walk_add(c, rel[0] ? rel : ".");
-        verdict_set(&e->pre, VERDICT_ERROR, "%s", why ? why : "folder could not be read");
+        walk_set_list_error(e, why);
     }
     g_ptr_array_sort(items, walk_item_cmp);
 
@@ -290,18 +298,14 @@ static void walk_dir(struct walk_ctx *c, struct walk_folder dir, const char *rel
         }
         if (c->lim->stop && g_atomic_int_get(c->lim->stop)) {
             struct walk_entry *e = walk_add(c, path);
-            verdict_set(&e->pre, VERDICT_ERROR,
-                        "the check was stopped: this and the rest of the medium were not "
-                        "checked");
+            verdict_setr(&e->pre, VERDICT_ERROR, "walk.stopped", NULL);
             c->stopped = true;
             g_free(path);
             break;
         }
         if (walk_out_of_time(c)) {
             struct walk_entry *e = walk_add(c, path);
-            verdict_set(&e->pre, VERDICT_ERROR,
-                        "session time limit reached: this and the rest of the medium were not "
-                        "checked");
+            verdict_setr(&e->pre, VERDICT_ERROR, "walk.session-time", NULL);
             c->stopped = true;
             g_free(path);
             break;
@@ -312,21 +316,23 @@ static void walk_dir(struct walk_ctx *c, struct walk_folder dir, const char *rel
             struct walk_entry *e = walk_add(c, path);
             e->candidate = true; /* a file not delivered */
             e->size = it->size;
-            verdict_set(&e->pre, VERDICT_BLOCKED, "path too long (more than %d bytes): not checked",
-                        WALK_PATH_MAX);
+            walk_set_n(e, VERDICT_BLOCKED, "walk.path-too-long", WALK_PATH_MAX);
         } else if (it->type == WALK_DAMAGED) {
             struct walk_entry *e = walk_add(c, path);
-            verdict_set(&e->pre, VERDICT_ERROR, "could not be read: %s",
-                        it->nlink ? g_strerror((int)it->nlink) : "its metadata is damaged");
+            if (it->nlink)
+                verdict_setr(&e->pre, VERDICT_ERROR, "walk.damaged", g_strerror((int)it->nlink),
+                             NULL);
+            else
+                verdict_setr(&e->pre, VERDICT_ERROR, "walk.damaged-metadata", NULL);
         } else if (it->type != WALK_STREAM && policy_skip_name(c->pol, it->name)) {
             struct walk_entry *e = walk_add(c, path);
-            verdict_set(&e->pre, VERDICT_SKIPPED, "system %s skipped by policy",
-                        it->type == WALK_DIR ? "folder" : "file");
+            verdict_setr(&e->pre, VERDICT_SKIPPED,
+                         it->type == WALK_DIR ? "walk.system-folder" : "walk.system-file", NULL);
         } else if (it->type == WALK_DIR) {
             walk_subdir(c, dir, it, path, depth);
         } else if (it->type != WALK_REG) {
             struct walk_entry *e = walk_add(c, path);
-            verdict_set(&e->pre, VERDICT_SKIPPED, "%s", walk_type_name(it->type));
+            verdict_setr(&e->pre, VERDICT_SKIPPED, walk_type_code(it->type), NULL);
         } else {
             walk_file(c, it, path);
         }
@@ -334,10 +340,7 @@ static void walk_dir(struct walk_ctx *c, struct walk_folder dir, const char *rel
     }
     if (rc == KERR_LIMIT && !c->stopped) {
         struct walk_entry *e = walk_add(c, rel[0] ? rel : ".");
-        verdict_set(&e->pre, VERDICT_BLOCKED,
-                    "more than %ju entries in this folder: the rest of the medium was not "
-                    "checked",
-                    (uintmax_t)c->lim->max_files);
+        walk_set_n(e, VERDICT_BLOCKED, "walk.too-many-entries", (uintmax_t)c->lim->max_files);
         c->stopped = true;
     }
     g_free(why);

@@ -132,6 +132,17 @@ static bool policy_is_key_name(const char *s, size_t len)
 {
     if (len == 0)
         return false;
+    /* a GKeyFile locale key: name[locale], e.g. reason[ja] (the known-key check decides
+     * which ones a group takes) */
+    if (s[len - 1] == ']') {
+        const char *open = memchr(s, '[', len);
+        if (!open || open == s || open + 2 >= s + len)
+            return false;
+        for (const char *c = open + 1; c < s + len - 1; c++)
+            if (!g_ascii_isalnum(*c) && *c != '_' && *c != '-' && *c != '@')
+                return false;
+        len = (size_t)(open - s);
+    }
     for (size_t i = 0; i < len; i++) {
         if (!g_ascii_isalnum(s[i]) && s[i] != '-')
             return false;
@@ -306,7 +317,17 @@ static int policy_get_string(struct policy_ctx *ctx, const struct policy_group_r
     *out = NULL;
     if (!policy_index_key(g, key))
         return 0;
-    char *s = g_key_file_get_string(ctx->kf, g->name, key, &err);
+    char *s;
+    const char *open = strchr(key, '[');
+    if (open) { /* a locale key, name[locale]: present (indexed), so no fallback happens */
+        char *base = g_strndup(key, (size_t)(open - key));
+        char *locale = g_strndup(open + 1, strlen(open + 1) - 1);
+        s = g_key_file_get_locale_string(ctx->kf, g->name, base, locale, &err);
+        g_free(base);
+        g_free(locale);
+    } else {
+        s = g_key_file_get_string(ctx->kf, g->name, key, &err);
+    }
     if (!s || err) { /* GLib may return the raw text and an error for a bad escape */
         g_free(s);
         policy_error_add(ctx, policy_key_line(g, key),
@@ -455,13 +476,15 @@ static void policy_rule_clear(struct policy_type_rule *r)
     g_strfreev(r->mime);
     g_strfreev(r->extensions);
     g_free(r->reason);
+    g_free(r->reason_ja);
     memset(r, 0, sizeof(*r));
 }
 
 static void policy_parse_rule(struct policy_ctx *ctx, const struct policy_group_ref *g,
                               GArray *rules)
 {
-    static const char *const known[] = {"mime", "extensions", "action", "archive", "reason", NULL};
+    static const char *const known[] = {"mime",   "extensions", "action",
+                                        "archive", "reason",    "reason[ja]", NULL};
     static const char *const actions[] = {"allow", "block", NULL};
     static const char *const bools[] = {"true", "false", NULL};
     struct policy_type_rule r = {0};
@@ -527,6 +550,14 @@ static void policy_parse_rule(struct policy_ctx *ctx, const struct policy_group_
                          g->name);
     else if (n > 0 && !r.reason[0])
         g_clear_pointer(&r.reason, g_free);
+    n = policy_get_string(ctx, g, "reason[ja]", &r.reason_ja);
+    if (n > 0 && act == 0)
+        policy_error_add(ctx, policy_key_line(g, "reason[ja]"),
+                         "reason[ja]= is only shown for block rules; remove it from allow rule "
+                         "[%s]",
+                         g->name);
+    else if (n > 0 && !r.reason_ja[0])
+        g_clear_pointer(&r.reason_ja, g_free);
 
     if (ctx->n_errors == before)
         g_array_append_val(rules, r);
@@ -875,7 +906,9 @@ int policy_load_data(const char *data, size_t len, const char *path, struct poli
     clean = policy_prepass(&ctx, data ? data : "", len);
 
     ctx.kf = g_key_file_new();
-    if (!g_key_file_load_from_data(ctx.kf, clean->str, clean->len, G_KEY_FILE_NONE, &err)) {
+    /* KEEP_TRANSLATIONS: reason[ja]= whatever the locale the kiosk runs in */
+    if (!g_key_file_load_from_data(ctx.kf, clean->str, clean->len, G_KEY_FILE_KEEP_TRANSLATIONS,
+                                   &err)) {
         policy_error_add(&ctx, 0, "the file cannot be parsed: %s", err->message);
         goto out;
     }
@@ -1034,25 +1067,26 @@ static bool policy_extension_allowed_somewhere(const struct policy *p, const cha
     return false;
 }
 
-static char *policy_mismatch_text(const char *ext, const char *mime, const char *why)
+/* *WHY = CODE with up to four parameter values. */
+static void policy_why(struct reason_data *why, const char *code, const char *a, const char *b,
+                       const char *c, const char *d)
 {
-    if (why)
-        return g_strdup_printf("name does not match content: named .%s but is %s (%s)", ext, mime,
-                               why);
-    return g_strdup_printf("name does not match content: named .%s but is %s", ext, mime);
+    const char *v[] = {a, b, c, d};
+    reason_data_set(why, code, v, 4);
 }
 
-bool policy_decide_file(const struct policy *p, const char *name, const char *mime,
-                        const char **rule, char **reason)
+bool policy_decide(const struct policy *p, const char *name, const char *mime, const char **rule,
+                   struct reason_data *why)
 {
     const struct policy_type_rule *mismatch = NULL;
     const char *decided = "default";
-    char *why = NULL;
+    struct reason_data w;
     char *ext = NULL;
     bool allowed = false;
 
+    memset(&w, 0, sizeof(w));
     if (!p || !mime || !*mime) {
-        why = g_strdup("the file type could not be detected");
+        policy_why(&w, "policy.type-unknown", NULL, NULL, NULL, NULL);
         goto out;
     }
     ext = policy_extension_of(name ? name : "");
@@ -1063,12 +1097,19 @@ bool policy_decide_file(const struct policy *p, const char *name, const char *mi
             continue;
         if (r->action == POLICY_BLOCK) {
             decided = r->name;
+            /* reason[ja]= alone: the English text is the general one */
+            char *en = r->reason || !r->reason_ja
+                           ? NULL
+                           : g_strdup_printf("type not allowed: %s", mime);
+            const char *text = r->reason ? r->reason : en;
             if (*ext && policy_extension_allowed_somewhere(p, ext))
-                why = policy_mismatch_text(ext, mime, r->reason);
-            else if (r->reason)
-                why = g_strdup(r->reason);
+                policy_why(&w, text ? "policy.name-mismatch-rule" : "policy.name-mismatch", ext,
+                           mime, text, r->reason_ja);
+            else if (text)
+                policy_why(&w, "policy.rule-block", r->name, text, r->reason_ja, mime);
             else
-                why = g_strdup_printf("type not allowed: %s", mime);
+                policy_why(&w, "policy.type-not-allowed", mime, ext, NULL, NULL);
+            g_free(en);
             goto out;
         }
         if (!policy_strv_contains(r->extensions, ext) &&
@@ -1079,7 +1120,7 @@ bool policy_decide_file(const struct policy *p, const char *name, const char *mi
         }
         decided = r->name;
         if (r->archive && !p->scan_archives) {
-            why = g_strdup("archives are not allowed by policy");
+            policy_why(&w, "policy.archive", mime, NULL, NULL, NULL);
             goto out;
         }
         allowed = true;
@@ -1090,19 +1131,47 @@ bool policy_decide_file(const struct policy *p, const char *name, const char *mi
     if (mismatch)
         decided = mismatch->name;
     if (*ext && (mismatch || policy_extension_allowed_somewhere(p, ext)))
-        why = policy_mismatch_text(ext, mime, NULL);
+        policy_why(&w, "policy.name-mismatch", ext, mime, NULL, NULL);
     else if (mismatch)
-        why = g_strdup_printf("name does not match content: has no extension but is %s", mime);
+        policy_why(&w, "policy.no-extension", mime, NULL, NULL, NULL);
     else
-        why = g_strdup_printf("type not allowed: %s", mime);
+        policy_why(&w, "policy.type-not-allowed", mime, ext, NULL, NULL);
 out:
     g_free(ext);
     if (rule)
         *rule = decided;
-    if (reason)
-        *reason = g_steal_pointer(&why);
-    g_free(why);
+    if (why)
+        *why = w;
     return allowed;
+}
+
+bool policy_decide_file(const struct policy *p, const char *name, const char *mime,
+                        const char **rule, char **reason)
+{
+    struct reason_data why;
+    bool allowed = policy_decide(p, name, mime, rule, &why);
+    if (reason)
+        *reason = allowed ? NULL : reason_data_format(&why, NULL, NULL, NULL);
+    return allowed;
+}
+
+void policy_warnings(const struct policy *p, GPtrArray *warnings)
+{
+    for (size_t i = 0; p && i < p->n_rules; i++) {
+        const struct policy_type_rule *r = &p->rules[i];
+        if (r->action != POLICY_BLOCK || (!r->reason && !r->reason_ja) ||
+            (r->reason && r->reason_ja))
+            continue;
+        struct policy_error *e = g_new0(struct policy_error, 1);
+        e->line = r->line;
+        e->message = r->reason ? g_strdup_printf("[type:%s] gives reason= but no reason[ja]=: "
+                                                 "Japanese screens show the English text",
+                                                 r->name)
+                               : g_strdup_printf("[type:%s] gives reason[ja]= but no reason=: "
+                                                 "English screens show the general sentence",
+                                                 r->name);
+        g_ptr_array_add(warnings, e);
+    }
 }
 
 static bool policy_name_equal_fold(const char *a, const char *b)

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/reason.h"
+
 /* Hard ceiling for libclamav limits: ClamAV's internal counters are not safe at or
  * above 1 GiB (and the issue asks for limits below it). */
 #define POLICY_CLAMAV_LIMIT_MAX ((uint64_t)1 << 30)
@@ -49,6 +51,7 @@ struct policy_type_rule {
     enum policy_action action;
     bool archive;        /* the type is an archive (subject to [scan] archives=) */
     char *reason;        /* shown for block rules; may be NULL */
+    char *reason_ja;     /* reason[ja]=, the same in Japanese; may be NULL */
     int line;            /* line of the group header */
 };
 
@@ -131,6 +134,21 @@ void policy_error_free(gpointer e);
  * extension belongs to some allow rule the reason says it is a mismatch. */
 bool policy_decide_file(const struct policy *p, const char *name, const char *mime,
                         const char **rule, char **reason);
+
+/* The same decision with the reason as a code and its parameters (common/reason.h) in
+ * *WHY when blocked (cleared when allowed):
+ *   policy.type-unknown, policy.type-not-allowed {type, ext}, policy.name-mismatch
+ *   {ext, type}, policy.name-mismatch-rule {ext, type, text, text_ja}, policy.no-extension
+ *   {type}, policy.rule-block {rule, text, text_ja, type} (a block rule with reason=),
+ *   policy.archive {type}.
+ * policy_decide_file's *reason is reason_data_format() of *WHY. */
+bool policy_decide(const struct policy *p, const char *name, const char *mime, const char **rule,
+                   struct reason_data *why);
+
+/* Problems that do not make the policy invalid (`kiosk policy check` prints them as
+ * warnings): a block rule whose reason is given in one language only (reason= without
+ * reason[ja]=, or the other way round).  Appends struct policy_error * to WARNINGS. */
+void policy_warnings(const struct policy *p, GPtrArray *warnings);
 
 /* True when a file or folder NAME is one of [walk] skip (case-insensitive). */
 bool policy_skip_name(const struct policy *p, const char *name);

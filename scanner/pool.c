@@ -214,12 +214,24 @@ static const char *pool_reply_check(const struct worker_reply *rep, uint64_t id)
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)rep->reason[i] < 0x20 || (unsigned char)rep->reason[i] >= 0x7f)
             return "reason not printable";
+    const char *bad = reason_data_check(&rep->why);
+    if (bad)
+        return bad;
+    for (size_t k = 0; k < REASON_PARAMS_MAX; k++)
+        for (const char *c = rep->why.params[k]; *c; c++)
+            if ((unsigned char)*c >= 0x7f)
+                return "reason parameter not printable ASCII";
     switch (rep->kind) {
     case VERDICT_CLEAN:
-        return len == 0 ? NULL : "clean with a reason";
+        return len == 0 && !rep->why.code[0] ? NULL : "clean with a reason";
     case VERDICT_INFECTED:
     case VERDICT_BLOCKED:
+        if (!rep->why.code[0] || strncmp(rep->why.code, "scan.", 5) != 0)
+            return "verdict without a scanner's reason code";
+        return len > 0 ? NULL : "verdict without a reason";
     case VERDICT_ERROR:
+        if (rep->why.code[0] && strncmp(rep->why.code, "scan.", 5) != 0)
+            return "error without a scanner's reason code";
         return len > 0 ? NULL : "verdict without a reason";
     default:
         return "verdict kind out of range";
@@ -370,7 +382,11 @@ static int pool_reopen_ro(int fd)
     return ro;
 }
 
-static enum worker_test_hook pool_test_hook(const struct scanner_pool *p)
+/* The hook KIOSK_SCANNER_TEST_FORBIDDEN names, for every request, or with
+ * KIOSK_SCANNER_TEST_FILE=NAME only for the scan (not type-only) request of the file NAME:
+ * e.g. "hang" there keeps one worker holding that file until the test kills it. */
+static enum worker_test_hook pool_test_hook(const struct scanner_pool *p, const char *name,
+                                            bool type_only)
 {
     static const struct {
         const char *name;
@@ -382,6 +398,9 @@ static enum worker_test_hook pool_test_hook(const struct scanner_pool *p)
         {"open", WORKER_HOOK_OPEN},         {"edifact-nonsense", WORKER_HOOK_EDIFACT_NONSENSE},
     };
     const char *v = p->conf.test_hooks ? getenv("KIOSK_SCANNER_TEST_FORBIDDEN") : NULL;
+    const char *only = v ? getenv("KIOSK_SCANNER_TEST_FILE") : NULL;
+    if (only && (type_only || !name || strcmp(name, only) != 0))
+        return WORKER_HOOK_NONE;
     for (size_t i = 0; v && i < sizeof(hooks) / sizeof(hooks[0]); i++)
         if (strcmp(v, hooks[i].name) == 0)
             return hooks[i].hook;
@@ -444,8 +463,7 @@ int scanner_pool_type(struct scanner_pool *p, int fd, const char *name, unsigned
 {
     pool_request(p, fd, name, timeout_ms, true, out, mime, mimelen, edifact_flags, edi, 0);
     if (out->kind != VERDICT_CLEAN && out->kind != VERDICT_ERROR)
-        verdict_set(out, VERDICT_ERROR, "could not be typed: the scanner worker answered "
-                                        "nonsense");
+        verdict_setr(out, VERDICT_ERROR, "scan.type-nonsense", NULL);
     return 0;
 }
 
@@ -479,8 +497,7 @@ static int pool_request(struct scanner_pool *p, int fd, const char *name, unsign
 again:
     i = pool_acquire(p, &id, &why, avoid);
     if (i < 0) {
-        verdict_set(out, VERDICT_ERROR, "could not be scanned: no scanner worker available (%s)",
-                    why);
+        verdict_setr(out, VERDICT_ERROR, "scan.worker-unavailable", why, NULL);
         log_error("scanner: no worker for %s: %s", name ? name : "?", why);
         g_free(why);
         return 0;
@@ -493,7 +510,7 @@ again:
     memset(&req, 0, sizeof(req));
     req.magic = WORKER_REQUEST_MAGIC;
     req.id = id;
-    req.test_hook = pool_test_hook(p);
+    req.test_hook = pool_test_hook(p, name, type_only);
     req.edifact = want_edifact;
     req.type_only = type_only;
     for (size_t k = 0; name && name[k] && k + 1 < sizeof(req.name); k++)
@@ -528,8 +545,12 @@ again:
             bad = pool_recv_edifact(wfd, id, deadline, &n, edi);
     }
     if (!bad) {
-        verdict_set(out, (enum verdict_kind)rep.kind, rep.kind == VERDICT_CLEAN ? NULL : "%s",
-                    rep.reason);
+        if (rep.kind == VERDICT_CLEAN)
+            verdict_setr(out, VERDICT_CLEAN, NULL, NULL);
+        else if (rep.why.code[0]) /* the sentence is rebuilt here from the checked code */
+            verdict_set_data(out, (enum verdict_kind)rep.kind, &rep.why);
+        else
+            verdict_setr(out, VERDICT_ERROR, "scan.worker-error", rep.reason, NULL);
         if (mime && mimelen)
             g_strlcpy(mime, rep.mime, mimelen);
         pool_release(p, i);
@@ -538,13 +559,15 @@ again:
 
     pool_replace(p, i, &status);
     pool_describe_status(status, text, sizeof(text));
-    if (strcmp(bad, "timed out") == 0)
-        verdict_set(out, VERDICT_ERROR,
-                    "could not be scanned: scanner worker timed out after %u ms", timeout_ms);
-    else if (strcmp(bad, "crashed") == 0)
-        verdict_set(out, VERDICT_ERROR, "could not be scanned: scanner worker crashed (%s)", text);
-    else
-        verdict_set(out, VERDICT_ERROR, "could not be scanned: scanner worker answered nonsense");
+    if (strcmp(bad, "timed out") == 0) {
+        char ms[16];
+        snprintf(ms, sizeof(ms), "%u", timeout_ms);
+        verdict_setr(out, VERDICT_ERROR, "scan.worker-timeout", ms, NULL);
+    } else if (strcmp(bad, "crashed") == 0) {
+        verdict_setr(out, VERDICT_ERROR, "scan.worker-crashed", text, NULL);
+    } else {
+        verdict_setr(out, VERDICT_ERROR, "scan.worker-nonsense", NULL);
+    }
     const char *detail = n > 0 ? pool_reply_check(&rep, id) : NULL;
     log_warn("scanner: worker %ld %s on %s (%s%s%s); replaced", (long)pid, bad, name ? name : "?",
              text, detail ? ", " : "", detail ? detail : "");

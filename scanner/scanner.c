@@ -351,7 +351,7 @@ int scanner_scan_fd(struct scanner_engine *e, int fd, const char *name, struct v
     struct cl_scan_options opts = e->scanopts; /* libclamav wants a non-const copy */
 
     if (lseek(fd, 0, SEEK_SET) != 0) {
-        verdict_set(out, VERDICT_ERROR, "could not rewind the spooled copy: %s", g_strerror(errno));
+        verdict_setr(out, VERDICT_ERROR, "scan.error-rewind", g_strerror(errno), NULL);
         return 0;
     }
     cl_error_t r = cl_scandesc_callback(fd, name, &virname, &scanned, e->engine, &opts, e);

@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "common/reason.h"
+
 enum verdict_kind {
     VERDICT_CLEAN = 0, /* read completely, allowed by policy, libclamav said CL_CLEAN */
     VERDICT_INFECTED,  /* a signature matched; reason = signature name */
@@ -23,7 +25,10 @@ enum verdict_kind {
 
 struct verdict {
     enum verdict_kind kind;
-    char reason[VERDICT_REASON_MAX]; /* empty for clean */
+    char reason[VERDICT_REASON_MAX]; /* English, for people reading JSON and logs; empty
+                                      * for clean */
+    struct reason_data why;          /* the same as a code + parameters (common/reason.h):
+                                      * reason is its English sentence; code "" for clean */
 };
 
 /* "clean", "infected", "blocked", "error", "skipped", "sanitized". */
@@ -33,6 +38,17 @@ const char *verdict_kind_str(enum verdict_kind kind);
  * "Blocked by policy", "Could not be scanned", "Skipped", "Delivered as a safe copy". */
 const char *verdict_kind_label(enum verdict_kind kind);
 
+/* Set KIND and the reason CODE (common/reason.h) with its parameter values (strings, as
+ * many as the code has, then NULL); v->reason becomes the English sentence.  CODE NULL:
+ * no reason (clean). */
+void verdict_setr(struct verdict *v, enum verdict_kind kind, const char *code, ...)
+    __attribute__((sentinel));
+
+/* Set KIND and REASON data received from elsewhere (a worker, the verdict cache), after
+ * reason_data_check(); v->reason becomes its English sentence. */
+void verdict_set_data(struct verdict *v, enum verdict_kind kind, const struct reason_data *why);
+
+/* Without a code (tests and old callers): the English text only. */
 void verdict_set(struct verdict *v, enum verdict_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

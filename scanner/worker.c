@@ -344,6 +344,9 @@ static void worker_main(int sock, struct scanner_engine *engine, magic_t magic,
             scanner_scan_fd(engine, fd, req.name, &v); /* verdict_from_clamav() inside */
         rep.kind = (uint32_t)v.kind;
         worker_text(rep.reason, sizeof(rep.reason), v.reason);
+        worker_text(rep.why.code, sizeof(rep.why.code), v.why.code);
+        for (size_t k = 0; k < REASON_PARAMS_MAX; k++)
+            worker_text(rep.why.params[k], sizeof(rep.why.params[k]), v.why.params[k]);
         if (worker_msg_send(sock, &rep, sizeof(rep), -1) != 0 ||
             worker_send_edifact(sock, &req, fd,
                                 conf->test_hooks &&

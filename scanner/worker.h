@@ -19,8 +19,10 @@
  *       worker  -> reply {id 0, CLEAN}                    hello: sandbox entered
  *                | reply {id 0, ERROR, why}               could not confine itself
  *       service -> request {id, name, edifact} + SCM_RIGHTS(fd)  scan this (read-only) file
- *       worker  -> reply {id, kind, reason, mime}         libmagic's type of the file and
+ *       worker  -> reply {id, kind, reason, mime, why}    libmagic's type of the file and
  *                                                         verdict_from_clamav() result
+ *                                                         (why: its reason code and
+ *                                                         parameters, common/reason.h)
 
  *                                                         (type_only: the type, kind CLEAN)
  *       worker  -> edifact {id, summary}                  only when request.edifact != 0:
@@ -93,6 +95,12 @@ struct worker_reply {
      * worker has no type detection).  Type detection runs here, confined, not in the
      * service: the service re-checks the text and applies the policy to it. */
     char mime[WORKER_MIME_MAX];
+    /* The verdict's reason code and parameters (common/reason.h): code "" for CLEAN, a
+     * known code for INFECTED and BLOCKED, a known code or "" for ERROR (then the service
+     * records reason under "scan.worker-error"); parameters printable ASCII, none beyond
+     * the code's count.  The service re-checks it (reason_data_check) and rebuilds the
+     * English sentence from it: reason is only compared, never shown. */
+    struct reason_data why;
 };
 
 #define WORKER_SANITIZE_MAGIC 0x4b534451u  /* "KSDQ" */

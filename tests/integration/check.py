@@ -4,6 +4,10 @@
     check.py json     JSON                       stdout is one JSON object of the contract
     check.py verdict  JSON PATH VERDICT [REASON-SUBSTRING] [PARTITION]
     check.py expr     JSON PYTHON-EXPR           expression over j (parsed JSON) is true
+    check.py reason   JSON PATH CODE PARAMS-JSON the file's reason_code is CODE and its
+                                                 reason_params exactly PARAMS-JSON, in the
+                                                 --json output and in the MANIFEST.json
+                                                 beside it (when one was written)
     check.py staging  JSON STAGING EXIT-CODE     staging holds exactly the delivered files
     check.py nothing  STAGING                    nothing published at all
     check.py tree     JSON SRC [OPTIONS]         every regular file below SRC is in the JSON
@@ -115,6 +119,14 @@ def cmd_json(args):
             die("undelivered file has a staged_path: %r" % f)
         if f["verdict"] in ("infected", "blocked", "error") and not f["reason"]:
             die("%s file without a reason: %r" % (f["verdict"], f))
+        # every reason comes with its code and parameters (docs/protocol.md "Reason codes")
+        if f["reason"]:
+            code, params = f.get("reason_code"), f.get("reason_params")
+            if not isinstance(code, str) or "." not in code or not isinstance(params, dict) \
+                    or not all(isinstance(v, str) for v in params.values()):
+                die("a reason without its reason_code and reason_params: %r" % f)
+        elif "reason_code" in f or "reason_params" in f:
+            die("a reason code without a reason: %r" % f)
         if f["verdict"] in ("clean", "sanitized", "infected") and not (
                 isinstance(f["sha256"], str) and len(f["sha256"]) == 64):
             die("file read but no SHA-256: %r" % f)
@@ -160,6 +172,23 @@ def cmd_verdict(args):
         die("%s: verdict %r (reason %r), expected %r" % (path, f["verdict"], f["reason"], verdict))
     if sub and sub.lower() not in (f["reason"] or "").lower():
         die("%s: reason %r does not contain %r" % (path, f["reason"], sub))
+    return 0
+
+
+def cmd_reason(args):
+    j = load(args[0])
+    path, code, params = args[1], args[2], json.loads(args[3])
+    f = find(j, path, "")
+    if f.get("reason_code") != code or f.get("reason_params") != params:
+        die("%s: reason_code %r reason_params %r (reason %r), expected %r %r" % (
+            path, f.get("reason_code"), f.get("reason_params"), f.get("reason"), code, params))
+    man = j.get("manifest")
+    if man and os.path.exists(man):
+        m = json.load(open(man, encoding="utf-8"))
+        hits = [g for g in m.get("files", []) if norm(g.get("path")) == norm(f["path"])]
+        if len(hits) != 1 or hits[0].get("reason_code") != code or hits[0].get("reason_params") != params \
+                or hits[0].get("reason") != f.get("reason"):
+            die("%s: MANIFEST.json %s has %r" % (path, man, hits))
     return 0
 
 
@@ -289,7 +318,8 @@ def cmd_staging(args):
 
     def key(f):
         return (norm(f.get("path")), str(f.get("partition")), f.get("verdict"), f.get("sha256"),
-                norm(f.get("staged_path")))
+                norm(f.get("staged_path")), f.get("reason"), f.get("reason_code"),
+                json.dumps(f.get("reason_params"), sort_keys=True))
     if sorted(map(key, mfiles), key=repr) != sorted(map(key, files), key=repr):
         die("MANIFEST.json files differ from the --json files")
     for rel, f in clean.items():
@@ -355,7 +385,7 @@ def cmd_tree(args):
 
 
 def main():
-    cmds = {"json": cmd_json, "verdict": cmd_verdict, "expr": cmd_expr,
+    cmds = {"json": cmd_json, "verdict": cmd_verdict, "expr": cmd_expr, "reason": cmd_reason,
             "staging": cmd_staging, "nothing": cmd_nothing, "tree": cmd_tree}
     if len(sys.argv) < 3 or sys.argv[1] not in cmds:
         print(__doc__)

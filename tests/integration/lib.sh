@@ -284,6 +284,9 @@ expect_rc() { [ "$SCAN_RC" = "$1" ] || fail "exit code $SCAN_RC, expected $1"; }
 # expect_verdict PATH VERDICT [REASON-SUBSTRING]: the file at PATH (relative to the
 # filesystem root; PARTITION=n selects a partition) has VERDICT.
 expect_verdict() { $CHECK verdict "$SCAN_JSON" "$1" "$2" "${3:-}" "${PARTITION:-}" || fail "verdict of $1"; }
+# expect_reason PATH CODE PARAMS-JSON: the file's reason_code and reason_params (exactly),
+# in the JSON and in its MANIFEST.json (docs/protocol.md "Reason codes").
+expect_reason() { $CHECK reason "$SCAN_JSON" "$1" "$2" "$3" || fail "reason code of $1"; }
 # expect_json PYTHON-EXPR: a Python expression over j (the parsed JSON) is true.
 expect_json() { $CHECK expr "$SCAN_JSON" "$1" || fail "JSON check failed: $1"; }
 # expect_staging_exact: the staging folder holds exactly the delivered files (hashes as

@@ -47,6 +47,8 @@ mkdir -p "$T/plain"; make_csv "$T/plain/list.csv"; stick plain "$T/plain"
 mkdir -p "$T/visitor"; { make_csv /dev/stdout; echo "$MARK"; } > "$T/visitor/bay.csv"; stick visitor "$T/visitor"
 small_image "$IMGDIR/after-cancel.img"
 
+# The reader gate (used once, below): inactive until its FIFOs exist.
+GATE=$T/gate; mkdir -p "$GATE"; export KIOSK_READER_TEST_GATE=$GATE
 start_udevd
 start_daemon --config "$T/kiosk.conf"
 start_watch
@@ -99,43 +101,42 @@ admin_stick() {
     wait_admin_end "the $1 with $2"
     detach "$LOOP"
 }
-expect_refused() { # IMAGE TEXT
+expect_refused() { # IMAGE TEXT CODE
     admin_stick update "$1"
     echo "$LAST" | grep -q '"phase":"failed"' || dfail "$1: not refused: $LAST"
     echo "$LAST" | grep -qi -- "$2" || dfail "$1: reason lacks '$2': $LAST"
+    echo "$LAST" | grep -q "\"reason_code\":\"$3\"" || dfail "$1: reason code is not $3: $LAST"
     cmp -s "$LIVE" "$POLICY" || fail "$1: the policy changed"
     [ ! -e "$SIGS/site-extra.ndb" ] || fail "$1: a database was installed"
     log "refused $1: $(echo "$LAST" | python3 -c 'import json,sys; print(json.load(sys.stdin)["reason"])')"
 }
-expect_refused changed "differs from the signed list"
-expect_refused unsigned "not signed"
-expect_refused stranger "not a trusted administrator key"
-expect_refused plain "no update bundle"
+expect_refused changed "differs from the signed list" admin.file-changed
+expect_refused unsigned "not signed" admin.not-signed
+expect_refused stranger "not a trusted administrator key" admin.untrusted-key
+expect_refused plain "no update bundle" admin.no-bundle
 
 # Pulled out while its bundle is read, with the medium reader hung (SIGSTOP) so that the
 # kiosk's read blocks: the update stops within seconds (the reader is killed) and nothing
-# is installed, not even the small database listed after the big file.
-mkdir -p "$T/big/kiosk-update"; head -c 300M /dev/zero > "$T/big/kiosk-update/huge.bin"
+# is installed, not even the small database listed after the big file.  The evidence
+# waits for the test: with the gate's FIFOs in place (KIOSK_READER_TEST_GATE, testing mode)
+# the service stops once the stick's reader has started, before its first read, and
+# names the reader; the test stops that reader, then lets the service go on into it.
+mkdir -p "$T/big/kiosk-update"; head -c 8M /dev/zero > "$T/big/kiosk-update/huge.bin"
 printf 'Kiosk.Test.Late:0:*:%s\n' "$MARKHEX" > "$T/big/kiosk-update/late.ndb"
 sign_bundle "$T/big/kiosk-update" admin huge.bin late.ndb
-rm -f "$IMGDIR/big.img"; truncate -s 400M "$IMGDIR/big.img"; mkfs.vfat -F 32 "$IMGDIR/big.img" >/dev/null
+rm -f "$IMGDIR/big.img"; truncate -s 64M "$IMGDIR/big.img"; mkfs.vfat -F 32 "$IMGDIR/big.img" >/dev/null
 mcopy -s -i "$IMGDIR/big.img" "$T/big/kiosk-update" ::/ || fail "mcopy big"
 rm -rf "$T/big"
 r=$(sock_cmd "$LOGIN" '{"cmd":"admin-media","action":"update"}' | tail -1)
 echo "$r" | grep -q '"ok": *true' || dfail "arming: $r"
+mkfifo "$GATE/ready" "$GATE/go"
 attach "$IMGDIR/big.img"
-drv=
-for _ in $(seq 2000); do
-    # Once the big file is being copied: the service's reader of this stick.
-    if [ -n "$(find "$T/state" -path '*/bundle-*/huge.bin' -size +1k 2>/dev/null)" ]; then
-        drv=$(pgrep -P "$DAEMON_PID" -f '^kiosk reader' | head -1)
-        break
-    fi
-    sleep 0.005
-done
-[ -n "$drv" ] || dfail "the stick's medium reader was not seen reading"
+drv=$(timeout 60 cat "$GATE/ready") || dfail "the service did not stop at the reader gate"
+rm -f "$GATE/ready"          # later media pass the gate without stopping
+[ -n "$drv" ] && kill -0 "$drv" || dfail "the gate named no live reader: '$drv'"
 kill -STOP "$drv"
-sleep 0.5
+timeout 30 sh -c 'echo go > "$1"' _ "$GATE/go" || dfail "the service did not wait at the gate"
+rm -f "$GATE/go"
 # (a busy loop device is only detached when its last user lets go: the pull is udev's
 # "remove", as t_daemon_removal does it)
 pulled=$(date +%s%N); udevadm trigger --action=remove "$LOOP"
@@ -143,6 +144,7 @@ wait_admin_end "the pulled stick's update"
 kill -CONT "$drv" 2>/dev/null || true
 detach "$LOOP"
 echo "$LAST" | grep -q '"phase":"failed"' && echo "$LAST" | grep -q 'removed before' || dfail "pulled stick: $LAST"
+echo "$LAST" | grep -q '"reason_code":"admin.removed","reason_params":{}' || dfail "pulled stick: reason code: $LAST"
 ms=$(( ($(date +%s%N) - pulled) / 1000000 ))
 log "pulled stick with a hung reader: failed after ${ms} ms"
 [ "$ms" -lt 15000 ] || dfail "the update took ${ms} ms to stop after the stick was pulled"

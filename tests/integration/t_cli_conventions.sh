@@ -94,6 +94,12 @@ $T/bad.conf:2: unknown key [paths] polcy
 $T/bad.conf:4: [kiosk] language: 'jp' is not one of: en, ja
 EOF
 expect_exit 0 "config check of data/kiosk.conf" "$KIOSK" config check "$ROOT/data/kiosk.conf"
+# An obsolete key: a warning with its line, and the file is still valid.
+printf '[media]\ndriver-user=kiosk-fuse\n' > "$T/old.conf"
+expect_exit 0 "config check of a file with an obsolete key" "$KIOSK" config check "$T/old.conf"
+grep -qxF "$T/old.conf:2: warning: [media] driver-user is no longer used: filesystems are read by the medium reader, which runs as [media] reader-user; remove this line" "$T/e" ||
+    fail "config check: no warning for the obsolete driver-user: $(cat "$T/e")"
+grep -qxF "$T/old.conf: OK" "$T/o" || fail "config check: a file with an obsolete key is not OK: $(cat "$T/o")"
 expect_exit 2 "scan with a bad config" "$KIOSK" scan --config "$T/bad.conf" "$T/src"
 grep -qF "$T/bad.conf:2: unknown key [paths] polcy" "$T/e" || fail "scan: the config's problem is not named"
 start_udevd

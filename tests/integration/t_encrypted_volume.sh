@@ -10,6 +10,7 @@ printf 'not-a-secret-test-key' | cryptsetup luksFormat --batch-mode --type luks2
 run_scan "$T/luks.img"
 expect_rc 2
 expect_json 'j["status"] == "failed" and "encrypted" in j["error"] and j["delivery"] is None'
+expect_json 'j["reason_code"] == "medium.encrypted" and j["reason_params"] == {"detail": j["error"]}'
 expect_nothing_published
 expect_audit_ok
 pass

@@ -14,5 +14,7 @@ expect_verdict secret.zip blocked
 expect_verdict plain.zip clean
 expect_verdict list.csv clean
 expect_json 'any(w in (f["reason"] or "").lower() for f in files if f["path"].lower().endswith("secret.zip") for w in ("encrypt", "password"))'
+# the reason as a code: the signature name stays as libclamav gave it
+expect_reason secret.zip scan.encrypted '{"signature": "Heuristics.Encrypted.Zip"}'
 expect_common
 pass

@@ -7,6 +7,8 @@
 # report saved, "print-failed" in the audit log.  `kiosk status` names the printer's
 # state in each case (idle, stopped, no such printer, no print service, a print service
 # that does not answer) and never waits more than a few seconds for CUPS.
+# serial
+# (it bounds how long `kiosk status` takes: alone on the machine, tests/run.sh)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report-lib.sh"
 

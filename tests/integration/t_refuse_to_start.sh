@@ -34,6 +34,16 @@ set -e
 grep -q "not valid" "$T/scan.out" || fail "scan with a broken policy: no message"
 expect_nothing_published
 
+# 2b. a block rule whose reason is in one language only: valid (exit 0), with a warning
+# naming the rule and its line; the shipped policy gives both languages, no warning
+"$KIOSK" policy check "$POLICY" > "$T/ok.out" 2> "$T/ok.err" || fail "the shipped policy: $(cat "$T/ok.err")"
+[ ! -s "$T/ok.err" ] || fail "warnings about the shipped policy: $(cat "$T/ok.err")"
+sed '/^reason\[ja\]=スクリプト/d' "$POLICY" > "$T/half.conf"
+sline=$(grep -n '^\[type:scripts\]' "$T/half.conf" | cut -d: -f1)
+"$KIOSK" policy check "$T/half.conf" > "$T/half.out" 2> "$T/half.err" || fail "one language only made the policy invalid: $(cat "$T/half.err")"
+[ "$(cat "$T/half.err")" = "warning: $T/half.conf:$sline: [type:scripts] gives reason= but no reason[ja]=: Japanese screens show the English text" ] ||
+    fail "policy check warning: $(cat "$T/half.err")"
+
 # 3. the audit log cannot be written: no session (invariant 6)
 mkdir -p "$T/audit-is-a-dir"
 SCAN_POLICY=$POLICY

@@ -3,7 +3,9 @@
 # while a session runs, every scanner process is the user kiosk-scan under seccomp with
 # no_new_privs and no capabilities; SIGKILL of a worker in the middle of a file makes that
 # file "error" (never delivered), the session completes, the other files keep their
-# verdicts; afterwards no worker process and no scanner temp folder is left.
+# verdicts; afterwards no worker process and no scanner temp folder is left.  The worker
+# to kill holds its file until the test kills it (testing mode's scanner hook), so the
+# kill never depends on catching a short scan.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_kiosk
@@ -16,7 +18,7 @@ export KIOSK_IT_TAG=$T   # marks this test's kiosk and the scanner processes it 
 our_scanners() {
     local pid
     for pid in $(pgrep -u kiosk-scan); do
-        tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qxF "KIOSK_IT_TAG=$T" && echo "$pid"
+        { tr '\0' '\n' < "/proc/$pid/environ"; } 2>/dev/null | grep -qxF "KIOSK_IT_TAG=$T" && echo "$pid"
     done
     return 0
 }
@@ -24,13 +26,16 @@ our_scanners() {
 src=$T/src; mkdir -p "$src"
 make_eicar "$src/eicar.txt"
 make_csv "$src/list.csv"
-for i in 1 2 3 4; do make_file_mb "$src/big$i.csv" 40; done   # long scans: a window to kill in
+for i in 1 2 3 4; do { make_csv /dev/stdout; echo "row $i,$T"; } > "$src/big$i.csv"; done  # distinct: each one scanned
 
-# Watcher: a worker seen holding a file of this test (an fd besides 0-3: it is mid-scan, so
-# long past confining itself): record its /proc status; SIGKILL the first one and note the file.
+# The evidence waits for the test: in testing mode the worker given big2.csv to scan holds
+# it and never answers (the scanner's "hang" hook, for that one file only), so the kill
+# below always lands in the middle of that file.  Any worker of this test seen holding a
+# file has its /proc status recorded; the held one is killed once it is seen.
+export KIOSK_SCANNER_TEST_FORBIDDEN=hang KIOSK_SCANNER_TEST_FILE=big2.csv
 watch_workers() {
-    local killed=0 pid fd target st
-    for _ in $(seq 1 1200); do
+    local pid fd target st
+    for _ in $(seq 1 3000); do
         for pid in $(our_scanners); do
             for fd in /proc/"$pid"/fd/*; do
                 case ${fd##*/} in 0|1|2|3|'*') continue ;; esac
@@ -40,31 +45,24 @@ watch_workers() {
                 case $target in "$T"/*) ;; *) continue ;; esac
                 st=$(grep -E '^(Uid|Gid|Seccomp|NoNewPrivs|CapEff):' "/proc/$pid/status" 2>/dev/null) || break
                 printf '%s\n' "$st" > "$T/worker-$pid.status"
-                if [ "$killed" = 0 ]; then
-                    kill -KILL "$pid" 2>/dev/null && { killed=1; echo "$pid $target" > "$T/killed"; }
+                # The held one: its file has big2.csv's bytes (spooled copies are numbered).
+                if cmp -s "$fd" "$src/big2.csv"; then
+                    kill -KILL "$pid" && echo "$pid $target" > "$T/killed" && return 0
                 fi
                 break
             done
         done
-        [ -f "$T/scan-done" ] && break
+        [ -f "$T/scan-done" ] && return 1
         sleep 0.02
     done
+    return 1
 }
-
-attempt=0
-while :; do
-    attempt=$((attempt + 1))
-    rm -f "$T"/worker-*.status "$T/killed" "$T/scan-done"
-    rm -rf "$STAGING"; mkdir -p "$STAGING"
-    watch_workers & watcher=$!
-    run_scan "$src" --workers 2
-    touch "$T/scan-done"; wait "$watcher" || true
-    # The kill may land just after the worker answered (then the file is simply retried
-    # on a fresh worker): try again, a few times.
-    if [ -f "$T/killed" ] && grep -q 'scanner worker crashed' "$SCAN_JSON"; then break; fi
-    [ "$attempt" -lt 4 ] || fail "never caught a worker mid-scan in $attempt sessions"
-    log "attempt $attempt: no worker killed mid-scan; again"
-done
+watch_workers & watcher=$!
+run_scan "$src" --workers 2 --testing
+touch "$T/scan-done"
+wait "$watcher" || fail "no worker of this test was seen holding big2.csv"
+[ -f "$T/killed" ] || fail "the held worker was not killed"
+unset KIOSK_SCANNER_TEST_FORBIDDEN KIOSK_SCANNER_TEST_FILE
 
 # Confinement, as /proc showed it during the session.
 ls "$T"/worker-*.status >/dev/null 2>&1 || fail "no kiosk-scan process seen scanning a file"
@@ -81,6 +79,7 @@ expect_rc 1
 expect_verdict eicar.txt infected Kiosk.Test.EICAR
 expect_verdict list.csv clean
 expect_json 'sum(1 for f in files if f["verdict"] == "error" and "scanner worker crashed (killed by SIGKILL)" in (f.get("reason") or "")) == 1'
+expect_json 'next(f for f in files if f["path"] == "big2.csv")["verdict"] == "error"'
 expect_json 'sum(1 for f in files if f["verdict"] == "clean") == 4'
 expect_common
 

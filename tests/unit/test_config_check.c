@@ -23,7 +23,8 @@ static char *check(const char *text)
     GString *s = g_string_new(NULL);
     for (guint i = 0; i < p->len; i++) {
         const struct config_problem *cp = g_ptr_array_index(p, i);
-        g_string_append_printf(s, "%d: %s\n", cp->line, cp->message);
+        g_string_append_printf(s, "%d: %s%s\n", cp->line, cp->warning ? "warning: " : "",
+                               cp->message);
     }
     g_ptr_array_free(p, TRUE);
     return g_string_free(s, FALSE);
@@ -122,6 +123,25 @@ static void test_shipped_config(void **state)
     g_free(text);
 }
 
+/* An obsolete key is a warning: said with its line, not an error (the file stays valid,
+ * config_check_text counts errors only); an error beside it still counts. */
+static void test_obsolete_key_warns(void **state)
+{
+    (void)state;
+    const char *text = "[media]\ndriver-user=kiosk-fuse\n";
+    GPtrArray *p = g_ptr_array_new_with_free_func(config_problem_free);
+    assert_int_equal(config_check_text(text, strlen(text), p), 0);
+    assert_int_equal(p->len, 1);
+    g_ptr_array_free(p, TRUE);
+    expect(text, "2: warning: [media] driver-user is no longer used: filesystems are read by the "
+                 "medium reader, which runs as [media] reader-user; remove this line\n");
+    const char *two = "[media]\ndriver-user=kiosk-fuse\n[scan]\npolcy=x\n";
+    p = g_ptr_array_new_with_free_func(config_problem_free);
+    assert_int_equal(config_check_text(two, strlen(two), p), 1);
+    assert_int_equal(p->len, 2);
+    g_ptr_array_free(p, TRUE);
+}
+
 /* config_load() refuses a file with a problem, naming the line. */
 static void test_load_refuses(void **state)
 {
@@ -148,7 +168,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_file),    cmocka_unit_test(test_problems_with_lines),
         cmocka_unit_test(test_bad_values),   cmocka_unit_test(test_shipped_config),
-        cmocka_unit_test(test_load_refuses),
+        cmocka_unit_test(test_load_refuses), cmocka_unit_test(test_obsolete_key_warns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

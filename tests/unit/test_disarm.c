@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <clamav.h>
+
 #include "kiosk/disarm.h"
 #include "common/util.h"
 
@@ -95,11 +97,10 @@ static void test_no_worker(void **state)
     /* Office 97-2003 with macros under macros=sanitize: held back, told why */
     struct session_file g = {
         .path = "a.xls", .display = "a.xls", .type = "application/vnd.ms-excel", .spool_name = "1"};
-    verdict_set(&g.verdict, VERDICT_BLOCKED,
-                "document contains macros (macros are blocked by "
-                "policy) (Heuristics.OLE2.ContainsMacros)");
+    verdict_from_clamav(CL_VIRUS, "Heuristics.OLE2.ContainsMacros", &g.verdict);
     disarm_file(&d, &g);
     assert_int_equal(g.verdict.kind, VERDICT_BLOCKED);
+    assert_string_equal(g.verdict.why.code, "disarm.ole2-macros");
     assert_non_null(strstr(g.verdict.reason, "Office 97-2003"));
     policy_free(pol);
 }

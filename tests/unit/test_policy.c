@@ -577,6 +577,88 @@ static void test_load_file_errors(void **state)
 
 /* ---- decisions -------------------------------------------------------------------- */
 
+/* Reasons as codes + parameters (common/reason.h), reason[ja]= and its warning. */
+static void test_reason_codes(void **state)
+{
+    (void)state;
+    struct policy *p = load_ok(HEADER "[type:programs]\nmime=application/x-dosexec\naction=block\n"
+                                      "reason=programs are not accepted\n"
+                                      "reason[ja]=\xe3\x83\x97\xe3\x83\xad\xe3\x82\xb0\xe3\x83\xa9"
+                                      "\xe3\x83\xa0\xe3\x81\xaf\xe4\xb8\x8d\xe5\x8f\xaf\n"
+                                      "[type:scripts]\nmime=text/x-shellscript\naction=block\n"
+                                      "reason=scripts are not accepted\n"
+                                      "[type:other]\nmime=text/x-perl\naction=block\n"
+                                      "[type:pdf]\nmime=application/pdf\nextensions=pdf\n"
+                                      "action=allow\n"
+                                      "[type:zip]\nmime=application/zip\nextensions=zip\n"
+                                      "action=allow\narchive=true\n"
+                                      "[scan]\narchives=block\n");
+    struct reason_data w;
+    const char *rule = NULL;
+    assert_false(policy_decide(p, "setup.exe", "application/x-dosexec", &rule, &w));
+    assert_string_equal(rule, "programs");
+    assert_string_equal(w.code, "policy.rule-block");
+    assert_string_equal(w.params[0], "programs");
+    assert_string_equal(w.params[1], "programs are not accepted");
+    assert_string_equal(w.params[2], "\xe3\x83\x97\xe3\x83\xad\xe3\x82\xb0\xe3\x83\xa9\xe3\x83\xa0"
+                                     "\xe3\x81\xaf\xe4\xb8\x8d\xe5\x8f\xaf");
+    assert_string_equal(w.params[3], "application/x-dosexec");
+    /* a program named .pdf: a mismatch, with the rule's texts */
+    assert_false(policy_decide(p, "invoice.pdf", "application/x-dosexec", &rule, &w));
+    assert_string_equal(w.code, "policy.name-mismatch-rule");
+    assert_string_equal(w.params[0], "pdf");
+    assert_string_equal(w.params[1], "application/x-dosexec");
+    assert_string_equal(w.params[2], "programs are not accepted");
+    assert_false(policy_decide(p, "a.pl", "text/x-perl", &rule, &w));
+    assert_string_equal(w.code, "policy.type-not-allowed");
+    assert_string_equal(w.params[0], "text/x-perl");
+    assert_string_equal(w.params[1], "pl");
+    assert_false(policy_decide(p, "a.pdf", "text/plain", &rule, &w));
+    assert_string_equal(w.code, "policy.name-mismatch");
+    assert_string_equal(w.params[0], "pdf");
+    assert_string_equal(w.params[1], "text/plain");
+    assert_false(policy_decide(p, "README", "application/pdf", &rule, &w));
+    assert_string_equal(w.code, "policy.no-extension");
+    assert_false(policy_decide(p, "a.zip", "application/zip", &rule, &w));
+    assert_string_equal(w.code, "policy.archive");
+    assert_false(policy_decide(p, "a.zip", "", &rule, &w));
+    assert_string_equal(w.code, "policy.type-unknown");
+    assert_true(policy_decide(p, "a.pdf", "application/pdf", &rule, &w));
+    assert_string_equal(w.code, "");
+    /* the English text is the formatted code */
+    char *reason = NULL;
+    policy_decide_file(p, "a.pdf", "text/plain", NULL, &reason);
+    assert_string_equal(reason, "name does not match content: named .pdf but is text/plain");
+    g_free(reason);
+    /* one warning: scripts gives reason= only */
+    GPtrArray *warn = errors_new();
+    policy_warnings(p, warn);
+    if (warn->len != 1)
+        errors_dump(warn);
+    assert_int_equal(warn->len, 1);
+    assert_true(errors_have(warn, p->rules[1].line, "[type:scripts] gives reason= but no reason[ja]="));
+    g_ptr_array_unref(warn);
+    policy_free(p);
+
+    /* reason[ja] on an allow rule, and an unknown locale, are errors */
+    expect_one_error(HEADER "[type:x]\naction=allow\nmime=text/plain\nextensions=txt\n"
+                            "reason[ja]=x\n",
+                     8, "only shown for block rules");
+    expect_one_error(HEADER "[type:x]\naction=block\nmime=text/plain\nreason[de]=x\n", 7,
+                     "unknown key 'reason[de]'");
+    /* reason[ja]= alone */
+    p = load_ok(HEADER "[type:x]\naction=block\nmime=text/plain\nreason[ja]=x\n");
+    assert_false(policy_decide(p, "a.txt", "text/plain", &rule, &w));
+    assert_string_equal(w.code, "policy.rule-block");
+    assert_string_equal(w.params[1], "type not allowed: text/plain");
+    assert_string_equal(w.params[2], "x");
+    warn = errors_new();
+    policy_warnings(p, warn);
+    assert_int_equal(warn->len, 1);
+    g_ptr_array_unref(warn);
+    policy_free(p);
+}
+
 static void test_first_match_wins(void **state)
 {
     (void)state;
@@ -772,6 +854,7 @@ int main(void)
         cmocka_unit_test(test_skip_names),
         cmocka_unit_test(test_filesystems),
         cmocka_unit_test(test_edifact),
+        cmocka_unit_test(test_reason_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

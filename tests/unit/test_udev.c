@@ -120,9 +120,15 @@ static void test_keyboard_interface_refused(void **state)
     struct kudev_device *d = NULL;
     char *why = NULL;
     assert_int_equal(classify(disk, &f, &d, &why), KUDEV_REFUSE);
-    assert_non_null(strstr(why, "keyboard"));
+    assert_string_equal(why, "this USB device also acts as a keyboard or mouse (HID) function "
+                             "(interface class 03); only plain USB storage is accepted");
+    assert_string_equal(d->refusal.code, "device.hid-interface");
+    assert_string_equal(d->refusal.params[0], "03");
     /* the identity is kept for the screen and the audit log */
     assert_string_equal(d->serial, "4C530001");
+    struct kudev_device *copy = kudev_device_copy(d);
+    assert_string_equal(copy->refusal.code, "device.hid-interface");
+    kudev_device_free(copy);
     kudev_device_free(d);
     g_free(why);
     g_free(itf);
@@ -161,9 +167,17 @@ static void test_interfaces_string(void **state)
     assert_null(kudev_interfaces_refusal(NULL));
     const char *bad[] = {":080650:030101:", ":080650:020600:", ":0a0000:080650:", ":e00101:",
                          ":ef0401:", ":ff0000:080650:"};
+    const char *codes[] = {"device.hid-interface",     "device.network-interface",
+                           "device.cdc-data-interface", "device.wireless-interface",
+                           "device.rndis-interface",    "device.vendor-interface"};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
-        w = kudev_interfaces_refusal(bad[i]);
+        struct reason_data c;
+        w = kudev_interfaces_refusal_code(bad[i], &c);
         assert_non_null(w);
+        assert_string_equal(c.code, codes[i]);
+        char *again = reason_data_format(&c, NULL, NULL, NULL);
+        assert_string_equal(again, w);
+        g_free(again);
         g_free(w);
     }
 }
@@ -181,6 +195,7 @@ static void test_device_policy(void **state)
     struct kudev_filter f = {.deny = deny};
     assert_int_equal(classify(disk, &f, &d, &why), KUDEV_REFUSE);
     assert_non_null(strstr(why, "deny"));
+    assert_string_equal(d->refusal.code, "device.denied");
     kudev_device_free(d);
     g_free(why);
     f = (struct kudev_filter){.allow = allow};

@@ -18,6 +18,7 @@ static void test_clean_is_only_clean(void **state)
     assert_int_equal(v.kind, VERDICT_CLEAN);
     assert_true(verdict_deliverable(&v));
     assert_string_equal(v.reason, "");
+    assert_string_equal(v.why.code, "");
     /* A stray name with CL_CLEAN changes nothing. */
     verdict_from_clamav(CL_CLEAN, "Whatever", &v);
     assert_int_equal(v.kind, VERDICT_CLEAN);
@@ -30,6 +31,8 @@ static void test_virus_with_name(void **state)
     verdict_from_clamav(CL_VIRUS, "Win.Test.EICAR_HDB-1", &v);
     assert_int_equal(v.kind, VERDICT_INFECTED);
     assert_string_equal(v.reason, "Win.Test.EICAR_HDB-1");
+    assert_string_equal(v.why.code, "scan.infected");
+    assert_string_equal(v.why.params[0], "Win.Test.EICAR_HDB-1");
     assert_false(verdict_deliverable(&v));
 }
 
@@ -52,14 +55,21 @@ static void test_heuristics(void **state)
     verdict_from_clamav(CL_VIRUS, "Heuristics.OLE2.ContainsMacros", &v);
     assert_int_equal(v.kind, VERDICT_BLOCKED);
     assert_non_null(strstr(v.reason, "macros"));
+    assert_string_equal(v.why.code, "scan.macros");
+    assert_true(verdict_is_macros(&v));
     verdict_from_clamav(CL_VIRUS, "Heuristics.Encrypted.Zip", &v);
     assert_int_equal(v.kind, VERDICT_BLOCKED);
-    assert_non_null(strstr(v.reason, "encrypted"));
+    assert_string_equal(v.reason, "encrypted archive or document: its contents cannot be "
+                                  "checked (Heuristics.Encrypted.Zip)");
+    assert_string_equal(v.why.code, "scan.encrypted");
+    assert_string_equal(v.why.params[0], "Heuristics.Encrypted.Zip");
+    assert_false(verdict_is_macros(&v));
     verdict_from_clamav(CL_VIRUS, "Heuristics.Encrypted.PDF", &v);
     assert_int_equal(v.kind, VERDICT_BLOCKED);
     verdict_from_clamav(CL_VIRUS, "Heuristics.Limits.Exceeded.MaxFileSize", &v);
     assert_int_equal(v.kind, VERDICT_ERROR);
     assert_non_null(strstr(v.reason, "could not be scanned completely"));
+    assert_string_equal(v.why.code, "scan.limit-exceeded");
     verdict_from_clamav(CL_VIRUS, "Heuristics.Limits.Exceeded.MaxRecursion", &v);
     assert_int_equal(v.kind, VERDICT_ERROR);
     assert_non_null(strstr(v.reason, "nested"));
@@ -121,7 +131,10 @@ static void test_reason_truncated_safely(void **state)
     struct verdict v;
     verdict_from_clamav(CL_VIRUS, name, &v);
     assert_int_equal(v.kind, VERDICT_INFECTED);
-    assert_int_equal(strlen(v.reason), VERDICT_REASON_MAX - 1);
+    /* the name is cut to a reason parameter's size, the sentence to the reason's */
+    assert_int_equal(strlen(v.why.params[0]), REASON_PARAM_MAX - 1);
+    assert_true(strlen(v.reason) < VERDICT_REASON_MAX);
+    assert_int_equal(strncmp(v.reason, name, REASON_PARAM_MAX - 1), 0);
 }
 
 int main(void)

@@ -549,7 +549,10 @@ static void admin_stick_event(KioskUiApplication *self, JsonObject *o)
         send_cmd(self, "admin-status", NULL); /* new versions, new last sessions */
     } else if (g_strcmp0(phase, "failed") == 0) {
         self->stick_phase = KIOSK_STICK_IDLE;
-        g_autofree char *why = g_strdup(reason ? reason : _("no reason given"));
+        struct reason_data rd;
+        reason_json_get(o, &rd);
+        g_autofree char *text = kiosk_format_reason(&rd, reason);
+        g_autofree char *why = g_strdup(text ? text : _("no reason given"));
         admin_set_note(self,
                        g_strdup_printf(export ? _("The export failed: %s. Remove the stick.")
                                               : _("The update was refused: %s. Nothing was "

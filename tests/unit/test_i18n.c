@@ -50,7 +50,10 @@ static void test_i18n_reasons(void **state)
         if (strcmp(t[i].format, "%1$s") && strcmp(t[i].format, "%2$s") &&
             strcmp(ja, t[i].format) == 0)
             fail_msg("%s: no Japanese for \"%s\"", t[i].code, t[i].format);
-        for (size_t k = 0; k < reason_def_nparams(&t[i]); k++) {
+        /* a failed session's cause may leave the English detail out (reason.c) */
+        bool may_omit = g_str_has_prefix(t[i].code, "medium.") ||
+                        g_str_has_prefix(t[i].code, "session.");
+        for (size_t k = 0; k < reason_def_nparams(&t[i]) && !may_omit; k++) {
             char ref[24];
             snprintf(ref, sizeof(ref), "%%%zu$s", k + 1);
             if (strstr(t[i].format, ref) && !strstr(ja, ref))

@@ -43,7 +43,10 @@ enum report_word {
     W_EDI_WARNING, W_EDI_HELD, W_MISMATCH, W_N,
 };
 
-/* The English msgids; the other languages come from the catalogue (po/, i18n.h). */
+/* The English msgids; the other languages come from the catalogue (po/, i18n.h).  The
+ * labels of the counts have their own context: they must fit a narrow cell, where the
+ * screen's "ウイルスを検出しました" would wrap. */
+#define NC_(ctx, s) (s)
 static const char *const report_words[W_N] = {
     [W_TITLE] = N_("USB media scan report"),
     [W_RECEIPT] = N_("Scan receipt"),
@@ -73,9 +76,9 @@ static const char *const report_words[W_N] = {
     [W_COUNTS] = N_("Files"),
     [W_FILES] = N_("Files checked"),
     [W_DELIVERED] = N_("Delivered"),
-    [W_INFECTED] = N_("Malware detected"),
-    [W_BLOCKED] = N_("Blocked by policy"),
-    [W_ERROR] = N_("Could not be scanned"),
+    [W_INFECTED] = NC_("count", "Malware detected"),
+    [W_BLOCKED] = NC_("count", "Blocked by policy"),
+    [W_ERROR] = NC_("count", "Could not be scanned"),
     [W_SKIPPED] = N_("Skipped (not a file)"),
     [W_SCANNER] = N_("Scanner and policy"),
     [W_ENGINE] = N_("ClamAV engine"),
@@ -353,6 +356,18 @@ struct report_ctx {
     double *cols; /* table column x offsets (A4), 7 entries */
 };
 
+static const char *report_word_ctx(enum report_word w)
+{
+    return w == W_INFECTED || w == W_BLOCKED || w == W_ERROR ? "count" : NULL;
+}
+
+/* Word W in Japanese. */
+static const char *report_ja(enum report_word w)
+{
+    const char *ctx = report_word_ctx(w);
+    return ctx ? i18n_ctext("ja", ctx, report_words[w]) : i18n_text("ja", report_words[w]);
+}
+
 /* MSGID in the report's one language (Japanese for "both" when ONE_JA, else English). */
 static const char *report_tr(const struct report_ctx *c, const char *msgid, bool one_ja)
     __attribute__((format_arg(2)));
@@ -366,19 +381,19 @@ static const char *report_tr(const struct report_ctx *c, const char *msgid, bool
 static char *report_word(const struct report_ctx *c, enum report_word w)
 {
     switch (c->o->lang) {
-    case REPORT_LANG_JA: return g_strdup(i18n_text("ja", report_words[w]));
+    case REPORT_LANG_JA: return g_strdup(report_ja(w));
     case REPORT_LANG_EN: return g_strdup(report_words[w]);
-    default: return g_strdup_printf("%s / %s", i18n_text("ja", report_words[w]), report_words[w]);
+    default: return g_strdup_printf("%s / %s", report_ja(w), report_words[w]);
     }
 }
 
 /* Two lines for both languages (table cells, banners). */
 static char *report_word2(const struct report_ctx *c, enum report_word w)
 {
-    const char *ja = i18n_text("ja", report_words[w]);
+    const char *ja = report_ja(w);
     if (c->o->lang == REPORT_LANG_BOTH && strcmp(report_words[w], ja) != 0)
         return g_strdup_printf("%s\n%s", ja, report_words[w]);
-    return g_strdup(report_tr(c, report_words[w], false));
+    return g_strdup(c->o->lang == REPORT_LANG_JA ? ja : report_words[w]);
 }
 
 enum report_style { RS_NORMAL = 0, RS_BOLD = 1, RS_MONO = 2 };
@@ -840,8 +855,9 @@ static void a4_page_begin(struct report_ctx *c, bool draw)
         g_free(t);
     }
     /* Footer */
-    char *foot = g_strdup_printf("%s  ·  %s %s", c->s->id, report_words[W_MANIFEST_SHA],
-                                 c->s->manifest_sha256);
+    char *mw = report_word(c, W_MANIFEST_SHA);
+    char *foot = g_strdup_printf("%s  ·  %s %s", c->s->id, mw, c->s->manifest_sha256);
+    g_free(mw);
     report_rgb(c, 0x777777);
     report_text(c, c->margin, c->bottom + 8, w, foot, 6.5, RS_MONO, PANGO_ALIGN_LEFT, draw);
     report_rgb(c, 0);

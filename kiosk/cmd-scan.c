@@ -1,4 +1,5 @@
 /* cmd-scan.c - `kiosk scan`: run the quarantine pipeline once, headless. */
+#include "common/i18n.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -113,10 +114,19 @@ struct cmd_scan_pub {
     char *error;
 };
 
-/* A file's reason for a person, in the CLI's language. */
-static const char *cmd_scan_reason(const struct session_file *f)
+static const char *cmd_scan_gettext(const char *msgid)
 {
-    return f->verdict.reason;
+    return gettext(msgid);
+}
+
+/* A file's reason for a person, in the CLI's language (from its reason code, as the
+ * screen and the report word it); newly allocated. */
+static char *cmd_scan_reason(const struct session_file *f)
+{
+    if (!f->verdict.why.code[0])
+        return g_strdup(f->verdict.reason);
+    return reason_data_format(&f->verdict.why, cmd_scan_gettext, i18n_env_language(),
+                              f->verdict.reason);
 }
 
 static void cmd_scan_print_human(const struct session_result *r, const char *audit_log,
@@ -171,7 +181,9 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
                    _("FILE"), _("WHAT"));
             header = true;
         }
-        printf("  %-40s %s\n", f->display, cmd_scan_reason(f));
+        char *why = cmd_scan_reason(f);
+        printf("  %-40s %s\n", f->display, why);
+        g_free(why);
     }
     header = false;
     for (guint i = 0; i < r->files->len; i++) {
@@ -183,8 +195,9 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
                    _("WHY"));
             header = true;
         }
-        printf("  %-22s %-40s %s\n", _(verdict_kind_label(f->verdict.kind)), f->display,
-               cmd_scan_reason(f));
+        char *why = cmd_scan_reason(f);
+        printf("  %-22s %-40s %s\n", _(verdict_kind_label(f->verdict.kind)), f->display, why);
+        g_free(why);
     }
     cmd_scan_print_edifact(r);
 }
@@ -250,26 +263,26 @@ int cmd_scan(int argc, char **argv)
     struct handoff *ho = NULL;
     struct cmd_scan_pub pub = {0};
     const GOptionEntry opts[] = {
-        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Settings file", "FILE"},
-        {"policy", 0, 0, G_OPTION_ARG_FILENAME, &o_policy, "Policy file", "FILE"},
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Settings file"), "FILE"},
+        {"policy", 0, 0, G_OPTION_ARG_FILENAME, &o_policy, N_("Policy file"), "FILE"},
         {"target", 0, 0, G_OPTION_ARG_STRING, &o_target,
-         "Where deliveries go: dir:PATH or smb://HOST[:PORT]/SHARE/PATH", "SPEC"},
-        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &o_staging, "Staging share (a local target)",
+         N_("Where deliveries go: dir:PATH or smb://HOST[:PORT]/SHARE/PATH"), "SPEC"},
+        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &o_staging, N_("Staging share (a local target)"),
          "DIR"},
-        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_work, "Private work area (spool, outbox)",
+        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_work, N_("Private work area (spool, outbox)"),
          "DIR"},
-        {"signing-key", 0, 0, G_OPTION_ARG_FILENAME, &o_key, "Delivery signing key", "FILE"},
-        {"signatures", 0, 0, G_OPTION_ARG_FILENAME, &o_sigs, "ClamAV signature folder", "DIR"},
-        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o_audit, "Audit log", "FILE"},
-        {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_run, "Mount points and runtime files", "DIR"},
-        {"workers", 0, 0, G_OPTION_ARG_STRING, &o_workers, "Scanner processes (0: one per core)",
+        {"signing-key", 0, 0, G_OPTION_ARG_FILENAME, &o_key, N_("Delivery signing key"), "FILE"},
+        {"signatures", 0, 0, G_OPTION_ARG_FILENAME, &o_sigs, N_("ClamAV signature folder"), "DIR"},
+        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o_audit, N_("Audit log"), "FILE"},
+        {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_run, N_("Mount points and runtime files"), "DIR"},
+        {"workers", 0, 0, G_OPTION_ARG_STRING, &o_workers, N_("Scanner processes (0: one per core)"),
          "N"},
-        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as one JSON object", NULL},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the result as one JSON object"), NULL},
         {"details-json", 0, 0, G_OPTION_ARG_STRING, &o_details,
-         "Session details as the screen sends them, e.g. '{\"vessel\":\"...\",\"imo\":\"...\"}'",
+         N_("Session details as the screen sends them, e.g. '{\"vessel\":\"...\",\"imo\":\"...\"}'"),
          "JSON"},
         {"testing", 0, 0, G_OPTION_ARG_NONE, &testing,
-         "The test suite's hooks work (the session and its manifest say testing mode)", NULL},
+         N_("The test suite's hooks work (the session and its manifest say testing mode)"), NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     struct cli cl = {.cmd = "kiosk scan"};

@@ -9,7 +9,7 @@ TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # Library-like modules (everything but the CLI front end), linked into the binary and
 # into each unit test.
-LIB_SRCS := common/kerr.c common/log.c common/util.c common/json.c common/reason.c \
+LIB_SRCS := common/kerr.c common/log.c common/util.c common/json.c common/i18n.c common/reason.c \
             policy/policy.c \
             scanner/verdict.c scanner/scanner.c \
             kiosk/names.c kiosk/audit.c kiosk/manifest.c kiosk/media.c kiosk/walk.c \
@@ -17,6 +17,8 @@ LIB_SRCS := common/kerr.c common/log.c common/util.c common/json.c common/reason
             kiosk/edifact-json.c
 CLI_SRCS := kiosk/main.c kiosk/cmd-scan.c kiosk/cmd-policy.c kiosk/cmd-audit.c
 EXTRA_BINS :=
+# The one message catalogue (po/ja.po, mk/po.mk): screen, CLI, reports, reasons.
+KIOSK_MO := $(BUILD)/locale/ja/LC_MESSAGES/kiosk.mo
 EXTRA_CHECK_DEPS :=
 
 # Each area (service, reports, screen, benchmark) adds its sources, packages and targets

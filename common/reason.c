@@ -212,26 +212,28 @@ static const struct reason_def reason_defs[] = {
     {"session.cancelled", N_("The check was cancelled. Nothing was delivered."), P0},
     {"session.failed", N_("the check could not be completed"), P0},
     /* a failed session (kiosk/session.c session_fail): the cause as a code, "detail" the
-     * service's own text (the session's "error") */
-    {"medium.no-filesystem", N_("The USB medium has no filesystem the kiosk can read: %1$s"),
+     * service's own text (the session's "error").  Not c-format for gettext: a
+     * translation may leave the English detail out (the screen shows the sentence to a
+     * visitor; the detail stays in the JSON and the audit log for the administrator). */
+    {"medium.no-filesystem", /* xgettext:no-c-format */ N_("The USB medium has no filesystem the kiosk can read: %1$s"),
      P("detail")},
     {"medium.ambiguous",
-     N_("The USB medium could be read in two ways and is refused: %1$s"), P("detail")},
-    {"medium.encrypted", N_("The USB medium is encrypted; it cannot be checked: %1$s"),
+     /* xgettext:no-c-format */ N_("The USB medium could be read in two ways and is refused: %1$s"), P("detail")},
+    {"medium.encrypted", /* xgettext:no-c-format */ N_("The USB medium is encrypted; it cannot be checked: %1$s"),
      P("detail")},
     {"medium.unsupported-filesystem",
-     N_("The filesystem of the USB medium is not accepted at this kiosk: %1$s"), P("detail")},
-    {"medium.unreadable", N_("The USB medium could not be read: %1$s"), P("detail")},
-    {"session.timeout", N_("The check took too long and was stopped: %1$s"), P("detail")},
-    {"session.limit", N_("The USB medium holds more than this kiosk checks: %1$s"),
+     /* xgettext:no-c-format */ N_("The filesystem of the USB medium is not accepted at this kiosk: %1$s"), P("detail")},
+    {"medium.unreadable", /* xgettext:no-c-format */ N_("The USB medium could not be read: %1$s"), P("detail")},
+    {"session.timeout", /* xgettext:no-c-format */ N_("The check took too long and was stopped: %1$s"), P("detail")},
+    {"session.limit", /* xgettext:no-c-format */ N_("The USB medium holds more than this kiosk checks: %1$s"),
      P("detail")},
-    {"session.stopped", N_("The check was stopped. Nothing was delivered: %1$s"), P("detail")},
-    {"session.audit", N_("The audit log could not be written. Nothing was delivered: %1$s"),
+    {"session.stopped", /* xgettext:no-c-format */ N_("The check was stopped. Nothing was delivered: %1$s"), P("detail")},
+    {"session.audit", /* xgettext:no-c-format */ N_("The audit log could not be written. Nothing was delivered: %1$s"),
      P("detail")},
     {"session.staging",
-     N_("The checked files could not be prepared for delivery. Nothing was delivered: %1$s"),
+     /* xgettext:no-c-format */ N_("The checked files could not be prepared for delivery. Nothing was delivered: %1$s"),
      P("detail")},
-    {"session.error", N_("The check could not be completed: %1$s"), P("detail")},
+    {"session.error", /* xgettext:no-c-format */ N_("The check could not be completed: %1$s"), P("detail")},
 
     /* ---- the administrator's stick (kiosk/bundle.c, kiosk/daemon.c; bundle_reason) ---- */
     {"admin.no-bundle",

@@ -55,7 +55,7 @@ int cli_usage_error(struct cli *c, const char *fmt, ...)
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     cli_print_failure(c, msg);
-    fprintf(stderr, "Try '%s --help'.\n", c->cmd);
+    fprintf(stderr, _("Try '%s --help'.\n"), c->cmd);
     g_free(msg);
     return 2;
 }
@@ -90,7 +90,7 @@ int cli_parse(struct cli *c, int *argc, char ***argv, const char *params, const 
 {
     gboolean help = FALSE;
     const GOptionEntry help_entry[] = {
-        {"help", 'h', 0, G_OPTION_ARG_NONE, &help, "Show this help and exit", NULL},
+        {"help", 'h', 0, G_OPTION_ARG_NONE, &help, N_("Show this help and exit"), NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GError *err = NULL;
@@ -117,9 +117,10 @@ int cli_parse(struct cli *c, int *argc, char ***argv, const char *params, const 
 
     GOptionContext *ctx = g_option_context_new(params);
     g_option_context_set_help_enabled(ctx, FALSE);
-    g_option_context_set_summary(ctx, summary);
+    g_option_context_set_translation_domain(ctx, "kiosk");
+    g_option_context_set_summary(ctx, summary ? _(summary) : NULL);
     if (description)
-        g_option_context_set_description(ctx, description);
+        g_option_context_set_description(ctx, _(description));
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (extra)
         g_option_context_add_main_entries(ctx, extra, NULL);
@@ -154,12 +155,13 @@ int cli_parse(struct cli *c, int *argc, char ***argv, const char *params, const 
      * unknown options itself, and strips a "--"). */
     int nargs = *argc - 1;
     if (nargs < min_args) {
-        rc = cli_usage_error(c, "missing argument%s: %s", min_args - nargs > 1 ? "s" : "",
+        rc = cli_usage_error(c, ngettext("missing argument: %s", "missing arguments: %s",
+                                          (unsigned long)(min_args - nargs)),
                              params && *params ? params : "?");
         goto out;
     }
     if (max_args >= 0 && nargs > max_args) {
-        rc = cli_usage_error(c, "unexpected argument '%s'", (*argv)[1 + max_args]);
+        rc = cli_usage_error(c, _("unexpected argument '%s'"), (*argv)[1 + max_args]);
         goto out;
     }
 out:
@@ -180,14 +182,14 @@ int cli_dispatch(const char *cmd, const struct cli_sub *subs, size_t n, int argc
             for (size_t i = 0; i < n; i++)
                 if (!strcmp(argv[1], subs[i].name))
                     return subs[i].run(argc - 1, argv + 1);
-            fprintf(stderr, "%s: unknown command '%s'\n", cmd, argv[1]);
+            fprintf(stderr, _("%s: unknown command '%s'\n"), cmd, argv[1]);
         }
     } else {
-        fprintf(stderr, "%s: which command?\n", cmd);
+        fprintf(stderr, _("%s: which command?\n"), cmd);
     }
-    fprintf(out, "Usage:\n  %s COMMAND [OPTION…] [ARGS]\n\nCommands:\n", cmd);
+    fprintf(out, _("Usage:\n  %s COMMAND [OPTION…] [ARGS]\n\nCommands:\n"), cmd);
     for (size_t i = 0; i < n; i++)
-        fprintf(out, "  %-14s %s\n", subs[i].name, subs[i].summary);
-    fprintf(out, "\n'%s COMMAND --help' describes a command.\n", cmd);
+        fprintf(out, "  %-14s %s\n", subs[i].name, _(subs[i].summary));
+    fprintf(out, _("\n'%s COMMAND --help' describes a command.\n"), cmd);
     return rc;
 }

@@ -13,7 +13,17 @@
 #define KIOSK_CLI_H
 
 #include <glib.h>
+#include <libintl.h>
 #include <stdbool.h>
+
+/* The CLI's sentences for people go through gettext(3), domain "kiosk" (po/; bound by
+ * i18n_init_cli in main.c): LANG=ja_JP.UTF-8 kiosk scan ... speaks Japanese. */
+#ifndef _
+#define _(s) gettext(s)
+#endif
+#ifndef N_
+#define N_(s) (s)
+#endif
 
 struct cli {
     const char *cmd; /* "kiosk scan": the prefix of every message */

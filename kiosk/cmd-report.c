@@ -35,25 +35,25 @@ static int cmd_report_parse(int argc, char **argv, bool print, struct cmd_report
 {
     const char *timeout = NULL;
     const GOptionEntry common[] = {
-        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &ro->config, "Settings file", "FILE"},
-        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &ro->work_dir, "Private work area (the "
-                                                                 "outbox)",
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &ro->config, N_("Settings file"), "FILE"},
+        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &ro->work_dir, N_("Private work area (the "
+                                                                 "outbox)"),
          "DIR"},
-        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &ro->audit_log, "Audit log", "FILE"},
-        {"format", 0, 0, G_OPTION_ARG_STRING, &ro->format, "a4 or receipt", "FORMAT"},
-        {"lang", 0, 0, G_OPTION_ARG_STRING, &ro->lang, "ja, en or both", "LANG"},
+        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &ro->audit_log, N_("Audit log"), "FILE"},
+        {"format", 0, 0, G_OPTION_ARG_STRING, &ro->format, N_("a4 or receipt"), "FORMAT"},
+        {"lang", 0, 0, G_OPTION_ARG_STRING, &ro->lang, N_("ja, en or both"), "LANG"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     const GOptionEntry report_opts[] = {
-        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &ro->out, "The PDF to write (required)",
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &ro->out, N_("The PDF to write (required)"),
          "FILE.pdf"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     const GOptionEntry print_opts[] = {
-        {"printer", 0, 0, G_OPTION_ARG_STRING, &ro->printer, "CUPS queue (default: [report] "
-                                                             "printer, then the CUPS default)",
+        {"printer", 0, 0, G_OPTION_ARG_STRING, &ro->printer, N_("CUPS queue (default: [report] "
+                                                             "printer, then the CUPS default)"),
          "NAME"},
-        {"timeout", 0, 0, G_OPTION_ARG_STRING, &timeout, "Give up after this long (default 30)",
+        {"timeout", 0, 0, G_OPTION_ARG_STRING, &timeout, N_("Give up after this long (default 30)"),
          "SECONDS"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
@@ -65,7 +65,7 @@ static int cmd_report_parse(int argc, char **argv, bool print, struct cmd_report
     if (prc != 0)
         return cli_parse_exit(prc);
     if (!print && !ro->out)
-        return cli_usage_error(&cl, "-o FILE.pdf is required");
+        return cli_usage_error(&cl, "%s", _("-o FILE.pdf is required"));
     if (timeout) {
         gint64 t;
         if (!cli_int_in_range(timeout, 1, 3600, &t))
@@ -96,13 +96,14 @@ static int cmd_report_setup(const struct cmd_report_opts *ro, bool print,
     const char *format = ro->format ? ro->format : print ? (*cfg)->report_format : "a4";
     const char *lang = ro->lang ? ro->lang : (*cfg)->report_language;
     if (!report_parse_format(format, &o->format)) {
-        fprintf(stderr, "kiosk: unknown report format '%s' (a4 or receipt)\n", format);
+        fprintf(stderr, _("kiosk: unknown report format '%s' (a4 or receipt)\n"), format);
         return 2;
     }
     if (!report_parse_lang(lang, &o->lang)) {
-        fprintf(stderr, "kiosk: unknown report language '%s' (ja, en or both)\n", lang);
+        fprintf(stderr, _("kiosk: unknown report language '%s' (ja, en or both)\n"), lang);
         return 2;
     }
+    o->follow_session = !ro->lang; /* --lang chooses; else the session's language */
     o->kiosk_name = (*cfg)->kiosk_name;
     o->site = (*cfg)->site;
     return 0;
@@ -132,7 +133,7 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "kiosk: %s\n", why);
         goto out;
     }
-    printf("Report of session %s written to %s\n", s->id, ro.out);
+    printf(_("Report of session %s written to %s\n"), s->id, ro.out);
     rc = 0;
 out:
     report_session_free(s);
@@ -155,14 +156,15 @@ int cmd_print(int argc, char **argv)
     if (rc != 0)
         goto out;
     if (report_print_session(cfg, session, &o, ro.printer, ro.timeout, &saved, &why) != 0) {
-        fprintf(stderr, "kiosk: could not print: %s\n", why);
+        fprintf(stderr, _("kiosk: could not print: %s\n"), why);
         if (saved)
-            fprintf(stderr, "The report was saved as %s\n", saved);
+            fprintf(stderr, _("The report was saved as %s\n"), saved);
         rc = 1;
         goto out;
     }
-    printf("Printed the %s of session %s; saved as %s\n",
-           o.format == REPORT_A4 ? "report" : "receipt", session, saved);
+    printf(o.format == REPORT_A4 ? _("Printed the report of session %s; saved as %s\n")
+                                 : _("Printed the receipt of session %s; saved as %s\n"),
+           session, saved);
     rc = 0;
 out:
     config_free(cfg);
@@ -175,8 +177,8 @@ int cmd_keygen(int argc, char **argv)
 {
     const char *dir = "/etc/kiosk";
     const GOptionEntry opts[] = {
-        {"out-dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Where to write the keys (default "
-                                                       "/etc/kiosk)",
+        {"out-dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, N_("Where to write the keys (default "
+                                                       "/etc/kiosk)"),
          "DIR"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };

@@ -1,5 +1,6 @@
 /* cmd-scan.c - `kiosk scan`: run the quarantine pipeline once, headless. */
 #include "common/json.h"
+#include "common/i18n.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -51,19 +52,19 @@ static void cmd_scan_progress(const struct session_progress *p, void *data)
         return;
     char line[512];
     if (p->phase == SESSION_CHECKING) {
-        snprintf(line, sizeof(line), "Checking the medium...");
+        snprintf(line, sizeof(line), "%s", _("Checking the medium..."));
     } else if (p->phase == SESSION_SCANNING) {
         char *a = util_format_bytes(p->bytes_done), *b = util_format_bytes(p->bytes_total);
         char eta[48] = "";
         if (p->eta_seconds >= 0)
-            snprintf(eta, sizeof(eta), ", about %llds left", (long long)p->eta_seconds);
-        snprintf(line, sizeof(line), "Scanning: %llu/%llu files, %s of %s%s  %.40s",
+            snprintf(eta, sizeof(eta), _(", about %llds left"), (long long)p->eta_seconds);
+        snprintf(line, sizeof(line), _("Scanning: %llu/%llu files, %s of %s%s  %.40s"),
                  (unsigned long long)p->files_done, (unsigned long long)p->files_total, a, b, eta,
                  p->current ? p->current : "");
         g_free(a);
         g_free(b);
     } else if (p->phase == SESSION_DELIVERING) {
-        snprintf(line, sizeof(line), "Delivering clean files...");
+        snprintf(line, sizeof(line), "%s", _("Delivering clean files..."));
     } else {
         line[0] = '\0';
     }
@@ -87,7 +88,7 @@ static void cmd_scan_print_edifact(const struct session_result *r)
         if (!f->edifact)
             continue;
         if (!header) {
-            printf("\nEDIFACT messages:\n");
+            printf("\n%s\n", _("EDIFACT messages:"));
             header = true;
         }
         edifact_headline(f->edifact, EDIFACT_EN, text, sizeof(text));
@@ -102,7 +103,7 @@ static void cmd_scan_print_edifact(const struct session_result *r)
     for (guint i = 0; mm && i < json_array_get_length(mm); i++) {
         JsonObject *o = json_array_get_object_element(mm, i);
         if (i == 0)
-            printf("\nThe session details disagree with the files:\n");
+            printf("\n%s\n", _("The session details disagree with the files:"));
         printf("  %-40s %s\n", json_object_get_string_member(o, "path"),
                json_object_get_string_member(o, "text"));
     }
@@ -115,44 +116,60 @@ struct cmd_scan_pub {
     char *error;
 };
 
+static const char *cmd_scan_gettext(const char *msgid)
+{
+    return gettext(msgid);
+}
+
+/* A file's reason for a person, in the CLI's language (from its reason code, as the
+ * screen and the report word it); newly allocated. */
+static char *cmd_scan_reason(const struct session_file *f)
+{
+    if (!f->verdict.why.code[0])
+        return g_strdup(f->verdict.reason);
+    return reason_data_format(&f->verdict.why, cmd_scan_gettext, i18n_env_language(),
+                              f->verdict.reason);
+}
+
 static void cmd_scan_print_human(const struct session_result *r, const char *audit_log,
                                  const struct cmd_scan_pub *pub)
 {
     if (r->scanner.test_signatures)
-        printf("*** TEST SIGNATURES: scanned with the kiosk's test database, not real virus "
-               "signatures ***\n");
-    printf("Session %s\n", r->id);
+        printf("*** %s ***\n",
+               _("TEST SIGNATURES: scanned with the kiosk's test database, not real virus "
+                 "signatures"));
+    printf(_("Session %s\n"), r->id);
     if (r->exit_code == 2) {
-        printf("Could not be checked: %s\n", r->error ? r->error : "unknown error");
-        printf("Nothing was delivered.\n");
+        printf(_("Could not be checked: %s\n"), r->error ? r->error : _("unknown error"));
+        printf("%s\n", _("Nothing was delivered."));
     } else {
-        printf("%s: %llu of %llu files delivered", r->exit_code == 0 ? "Clean (delivered)"
-                                                                     : "Some files held back",
+        printf(_("%s: %llu of %llu files delivered"),
+               r->exit_code == 0 ? _("Clean (delivered)") : _("Some files held back"),
                (unsigned long long)r->counts.delivered, (unsigned long long)r->counts.files);
         if (r->counts.skipped)
-            printf(" (%llu other entries skipped)", (unsigned long long)r->counts.skipped);
+            printf(_(" (%llu other entries skipped)"), (unsigned long long)r->counts.skipped);
         printf("\n");
         if (pub->state && !strcmp(pub->state, "published"))
-            printf("  Passed to the terminal: %s\n", pub->location ? pub->location : r->delivery);
+            printf(_("  Passed to the terminal: %s\n"), pub->location ? pub->location : r->delivery);
         else
-            printf("  Checked; waiting in the outbox until the share is reachable (%s).\n"
-                   "  It goes to %s; 'kiosk staging retry' tries again now.\n",
-                   pub->error ? pub->error : "not published yet", r->delivery);
-        printf("  Manifest:  %s%s\n", r->manifest_path,
-               r->sign_key_id[0] ? "" : " (NOT signed: [paths] signing-key is empty)");
+            printf(_("  Checked; waiting in the outbox until the share is reachable (%s).\n"
+                     "  It goes to %s; 'kiosk staging retry' tries again now.\n"),
+                   pub->error ? pub->error : _("not published yet"), r->delivery);
+        printf(_("  Manifest:  %s%s\n"), r->manifest_path,
+               r->sign_key_id[0] ? "" : _(" (NOT signed: [paths] signing-key is empty)"));
         if (r->sign_key_id[0])
-            printf("  Signed by: key %s\n", r->sign_key_id);
+            printf(_("  Signed by: key %s\n"), r->sign_key_id);
     }
-    printf("  Audit log: %s\n", audit_log);
+    printf(_("  Audit log: %s\n"), audit_log);
     char *built = r->scanner.db_time > 0
                       ? util_time_rfc3339(r->scanner.db_time * G_USEC_PER_SEC, false)
-                      : g_strdup("unknown");
-    printf("  Engine:    ClamAV %s, database %s built %s, %u signatures\n",
+                      : g_strdup(_("unknown"));
+    printf(_("  Engine:    ClamAV %s, database %s built %s, %u signatures\n"),
            r->scanner.engine_version, r->scanner.db_version, built, r->scanner.signatures);
     g_free(built);
     if (r->exit_code == 2) {
         if (r->counts.files)
-            printf("  %llu files were found; none was delivered.\n",
+            printf(_("  %llu files were found; none was delivered.\n"),
                    (unsigned long long)r->counts.files);
         return;
     }
@@ -162,11 +179,13 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
         if (f->verdict.kind != VERDICT_SANITIZED)
             continue;
         if (!header) {
-            printf("\nDelivered as safe copies (active content removed):\n  %-40s %s\n", "FILE",
-                   "WHAT");
+            printf("\n%s\n  %-40s %s\n", _("Delivered as safe copies (active content removed):"),
+                   _("FILE"), _("WHAT"));
             header = true;
         }
-        printf("  %-40s %s\n", f->display, f->verdict.reason);
+        char *why = cmd_scan_reason(f);
+        printf("  %-40s %s\n", f->display, why);
+        g_free(why);
     }
     header = false;
     for (guint i = 0; i < r->files->len; i++) {
@@ -174,11 +193,13 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
         if (verdict_deliverable(&f->verdict))
             continue;
         if (!header) {
-            printf("\nNot delivered:\n  %-22s %-40s %s\n", "RESULT", "FILE", "WHY");
+            printf("\n%s\n  %-22s %-40s %s\n", _("Not delivered:"), _("RESULT"), _("FILE"),
+                   _("WHY"));
             header = true;
         }
-        printf("  %-22s %-40s %s\n", verdict_kind_label(f->verdict.kind), f->display,
-               f->verdict.reason);
+        char *why = cmd_scan_reason(f);
+        printf("  %-22s %-40s %s\n", _(verdict_kind_label(f->verdict.kind)), f->display, why);
+        g_free(why);
     }
     cmd_scan_print_edifact(r);
 }
@@ -347,26 +368,26 @@ struct cmd_scan_opts {
 static void cmd_scan_entries(struct cmd_scan_opts *o, GOptionEntry entries[CMD_SCAN_N_ENTRIES])
 {
     const GOptionEntry opts[] = {
-        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config, "Settings file", "FILE"},
-        {"policy", 0, 0, G_OPTION_ARG_FILENAME, &o->policy, "Policy file", "FILE"},
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config, N_("Settings file"), "FILE"},
+        {"policy", 0, 0, G_OPTION_ARG_FILENAME, &o->policy, N_("Policy file"), "FILE"},
         {"target", 0, 0, G_OPTION_ARG_STRING, &o->target,
-         "Where deliveries go: dir:PATH or smb://HOST[:PORT]/SHARE/PATH", "SPEC"},
-        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &o->staging, "Staging share (a local target)",
+         N_("Where deliveries go: dir:PATH or smb://HOST[:PORT]/SHARE/PATH"), "SPEC"},
+        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &o->staging, N_("Staging share (a local target)"),
          "DIR"},
-        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->work, "Private work area (spool, outbox)",
+        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->work, N_("Private work area (spool, outbox)"),
          "DIR"},
-        {"signing-key", 0, 0, G_OPTION_ARG_FILENAME, &o->key, "Delivery signing key", "FILE"},
-        {"signatures", 0, 0, G_OPTION_ARG_FILENAME, &o->sigs, "ClamAV signature folder", "DIR"},
-        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o->audit, "Audit log", "FILE"},
-        {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->run, "Mount points and runtime files", "DIR"},
-        {"workers", 0, 0, G_OPTION_ARG_STRING, &o->workers, "Scanner processes (0: one per core)",
+        {"signing-key", 0, 0, G_OPTION_ARG_FILENAME, &o->key, N_("Delivery signing key"), "FILE"},
+        {"signatures", 0, 0, G_OPTION_ARG_FILENAME, &o->sigs, N_("ClamAV signature folder"), "DIR"},
+        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o->audit, N_("Audit log"), "FILE"},
+        {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->run, N_("Mount points and runtime files"), "DIR"},
+        {"workers", 0, 0, G_OPTION_ARG_STRING, &o->workers, N_("Scanner processes (0: one per core)"),
          "N"},
-        {"json", 0, 0, G_OPTION_ARG_NONE, &o->json, "Print the result as one JSON object", NULL},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &o->json, N_("Print the result as one JSON object"), NULL},
         {"details-json", 0, 0, G_OPTION_ARG_STRING, &o->details,
-         "Session details as the screen sends them, e.g. '{\"vessel\":\"...\",\"imo\":\"...\"}'",
+         N_("Session details as the screen sends them, e.g. '{\"vessel\":\"...\",\"imo\":\"...\"}'"),
          "JSON"},
         {"testing", 0, 0, G_OPTION_ARG_NONE, &o->testing,
-         "The test suite's hooks work (the session and its manifest say testing mode)", NULL},
+         N_("The test suite's hooks work (the session and its manifest say testing mode)"), NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     G_STATIC_ASSERT(G_N_ELEMENTS(opts) == CMD_SCAN_N_ENTRIES);

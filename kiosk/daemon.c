@@ -91,6 +91,7 @@ struct daemon {
     char *remove_session;
     GHashTable *refused;         /* keys of refused media still plugged in */
     JsonObject *details;         /* for the next session */
+    volatile gint language_ja;   /* the screen's language now (1 = ja): sessions record it */
     bool oos;                    /* out of service */
     bool stopping;
     /* administration (the "administration" section below; docs/admin.md) */
@@ -333,6 +334,7 @@ static void daemon_start(struct daemon *d, struct daemon_job *j)
         .reader_test_hooks = d->cfg->accept_loop,
         .workers = daemon_scan_workers(d), /* one scanner thread per pool worker */
         .details = j->details,
+        .language_ja = &d->language_ja,
         .progress = daemon_on_progress,
         .progress_data = j,
         .cancel = &j->cancel,
@@ -443,6 +445,7 @@ static void daemon_print_thread(GTask *task, gpointer src, gpointer data, GCance
         o.format = REPORT_RECEIPT;
     if (!report_parse_lang(cfg->report_language, &o.lang))
         o.lang = REPORT_LANG_BOTH;
+    o.follow_session = true; /* the visitor's language, when the session recorded it */
     /* Prints, saves a copy and records "print" or "print-failed" in the audit log. */
     pr->rc = report_print_session(cfg, pr->session, &o, NULL, 30, &pr->saved, &pr->why);
     g_task_return_boolean(task, TRUE);
@@ -746,6 +749,13 @@ static char *daemon_on_details(JsonObject *details, void *data)
         json_object_unref(d->details);
     d->details = json_object_get_size(details) ? json_object_ref(details) : NULL;
     log_info("operator details %s for the next session", d->details ? "stored" : "cleared");
+    return NULL;
+}
+
+static char *daemon_on_language(const char *lang, void *data)
+{
+    struct daemon *d = data;
+    g_atomic_int_set(&d->language_ja, strcmp(lang, "ja") == 0);
     return NULL;
 }
 
@@ -1898,6 +1908,7 @@ int daemon_run(const struct kiosk_config *cfg)
         log_error("%s", why);
         goto out;
     }
+    d->language_ja = g_strcmp0(cfg->language, "ja") == 0;
     struct events_info info = {
         .screen_uids = screen_uids ? (const int *)(void *)screen_uids->data : NULL,
         .n_screen_uids = screen_uids ? (int)screen_uids->len : 0,
@@ -1910,6 +1921,7 @@ int daemon_run(const struct kiosk_config *cfg)
     };
     struct events_handlers h = {.details = daemon_on_details,
                                 .cancel = daemon_on_cancel,
+                                .language = daemon_on_language,
                                 .service = {[EVENTS_SVC_RELOAD] = daemon_cmd_reload,
                                             [EVENTS_SVC_STAGING_RETRY] = daemon_cmd_staging_retry,
                                             [EVENTS_SVC_STAGING_STATUS] = daemon_cmd_staging_status,

@@ -466,6 +466,20 @@ static char *events_cmd_cancel(struct events *ev, JsonObject *msg, struct events
     return ev->h.cancel ? ev->h.cancel(ev->h.data) : g_strdup("nothing to cancel");
 }
 
+/* {"cmd":"language","language":"en"|"ja"}: the visitor's language on the screen now; the
+ * session records it for its report and receipt. */
+static char *events_cmd_language(struct events *ev, JsonObject *msg, struct events_peer *peer,
+                                 JsonObject *reply, JsonArray *out)
+{
+    (void)peer;
+    (void)reply;
+    (void)out;
+    const char *lang = json_object_get_string_member_with_default(msg, "language", "");
+    if (strcmp(lang, "en") != 0 && strcmp(lang, "ja") != 0)
+        return g_strdup("language must be \"en\" or \"ja\"");
+    return ev->h.language ? ev->h.language(lang, ev->h.data) : NULL;
+}
+
 enum events_cmd_flags {
     EVENTS_CMD_NO_REPLY = 1, /* no "reply" object when it succeeds (status is its answer) */
     EVENTS_CMD_LOGIN = 2,    /* needs an administrator's login on this connection */
@@ -484,6 +498,7 @@ static const struct events_cmd {
     {"status", EVENTS_ROLE_OBSERVER, EVENTS_CMD_NO_REPLY, .run = events_cmd_status},
     {"details", EVENTS_ROLE_SCREEN, 0, .run = events_cmd_details},
     {"cancel", EVENTS_ROLE_SCREEN, 0, .run = events_cmd_cancel},
+    {"language", EVENTS_ROLE_SCREEN, EVENTS_CMD_NO_REPLY, .run = events_cmd_language},
     {"print", EVENTS_ROLE_SCREEN, 0, .svc = EVENTS_SVC_PRINT},
     {"admin-login", EVENTS_ROLE_SCREEN, 0, .svc = EVENTS_SVC_ADMIN_LOGIN},
     {"admin-status", EVENTS_ROLE_SCREEN, EVENTS_CMD_LOGIN, .svc = EVENTS_SVC_ADMIN_STATUS},

@@ -81,6 +81,9 @@ struct events_handlers {
     char *(*details)(JsonObject *details, void *data);
     /* {"cmd":"cancel"}: NULL when a running session was told to stop, or an error. */
     char *(*cancel)(void *data);
+    /* {"cmd":"language","language":"en"|"ja"}: the visitor's language on the screen now
+     * (LANG validated); the session records it for its report and receipt.  Optional. */
+    char *(*language)(const char *lang, void *data);
     /* The commands the service carries out (enum events_service_cmd; NULL: the command
      * is unknown here).  events.c has already checked the peer's role and, for those that
      * need one, its administrator's login (and extended it).  Return NULL, or an error

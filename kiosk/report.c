@@ -1,7 +1,9 @@
 /* report.c - A4 scan report and 80 mm receipt (cairo PDF, pango text, libqrencode). */
 #include "kiosk/report.h"
 #include "common/json.h"
+#include "common/i18n.h"
 #include "common/kerr.h"
+#include "common/reason.h"
 #include "common/util.h"
 #include "kiosk/audit.h"
 #include "kiosk/config.h"
@@ -36,93 +38,92 @@ enum report_word {
     W_SCANNER, W_ENGINE, W_DATABASE, W_DB_AGE, W_SIGNATURES, W_POLICY, W_DELIVERY,
     W_DELIVERED_TO, W_MANIFEST_SHA, W_SIGNATURE, W_SIGNED, W_UNSIGNED, W_FILE, W_SHA,
     W_V_CLEAN, W_V_NOT_DELIVERED, W_V_INFECTED, W_V_BLOCKED, W_V_ERROR, W_V_SKIPPED,
-    W_PAGE, W_HELD_BACK, W_NONE_HELD, W_TEST_SIGS, W_QR, W_KEEP, W_MORE, W_UNKNOWN,
-    W_OF_DELIVERED, W_ERROR_WHY, W_ALL_FILES, W_HANDOFF, W_PUBLISHED, W_WAITING, W_AUDIT,
+    W_HELD_BACK, W_NONE_HELD, W_TEST_SIGS, W_QR, W_KEEP, W_MORE, W_UNKNOWN,
+    W_ERROR_WHY, W_ALL_FILES, W_HANDOFF, W_PUBLISHED, W_WAITING, W_AUDIT,
     W_AUDIT_RECORD, W_V_SANITIZED, W_SANITIZED, W_SANITIZED_HEAD, W_ORIGINAL, W_EDIFACT,
     W_EDI_WARNING, W_EDI_HELD, W_MISMATCH, W_N,
 };
 
-static const char *const report_words[W_N][2] = {
-    [W_TITLE] = {"USB media scan report", "USBメモリ検査報告書"},
-    [W_RECEIPT] = {"Scan receipt", "検査結果の控え"},
-    [W_SESSION] = {"Session", "セッション"},
-    [W_KIOSK] = {"Kiosk", "キオスク"},
-    [W_SITE] = {"Site", "設置場所"},
-    [W_STARTED] = {"Started", "開始"},
-    [W_FINISHED] = {"Finished", "終了"},
-    [W_RESULT] = {"Result", "結果"},
-    [W_ST_DELIVERED] = {"Clean (delivered)", "問題なし（受け渡し済み）"},
-    [W_ST_PARTIAL] = {"Some files held back", "一部のファイルを保留"},
-    [W_ST_FAILED] = {"Could not be scanned", "検査できませんでした"},
-    [W_DETAILS] = {"Session details", "申告内容"},
-    [W_VESSEL] = {"Vessel name", "本船名"},
-    [W_IMO] = {"IMO number", "IMO番号"},
-    [W_VOYAGE] = {"Voyage", "航海番号"},
-    [W_COMPANY] = {"Company", "会社名"},
-    [W_PERSON] = {"Person", "担当者"},
-    [W_DEVICE] = {"USB media", "USBメモリ"},
-    [W_SOURCE] = {"Source", "検査対象"},
-    [W_VENDOR] = {"Vendor", "メーカー"},
-    [W_MODEL] = {"Model", "モデル"},
-    [W_SERIAL] = {"Serial number", "シリアル番号"},
-    [W_SIZE] = {"Size", "サイズ"},
-    [W_FS] = {"Filesystem", "ファイルシステム"},
-    [W_LABEL] = {"Label", "ボリューム名"},
-    [W_COUNTS] = {"Files", "ファイル数"},
-    [W_FILES] = {"Files checked", "検査したファイル"},
-    [W_DELIVERED] = {"Delivered", "受け渡し済み"},
-    [W_INFECTED] = {"Malware detected", "ウイルスを検出"},
-    [W_BLOCKED] = {"Blocked by policy", "ポリシーによりブロック"},
-    [W_ERROR] = {"Could not be scanned", "検査できませんでした"},
-    [W_SKIPPED] = {"Skipped (not a file)", "対象外（ファイル以外）"},
-    [W_SCANNER] = {"Scanner and policy", "検査エンジンとポリシー"},
-    [W_ENGINE] = {"ClamAV engine", "ClamAVエンジン"},
-    [W_DATABASE] = {"Signature database", "定義ファイル"},
-    [W_DB_AGE] = {"Database age", "定義ファイルの経過"},
-    [W_SIGNATURES] = {"Signatures", "シグネチャ数"},
-    [W_POLICY] = {"Policy", "ポリシー"},
-    [W_DELIVERY] = {"Delivery", "受け渡し"},
-    [W_DELIVERED_TO] = {"Delivered to", "受け渡し先"},
-    [W_MANIFEST_SHA] = {"Manifest SHA-256", "マニフェストSHA-256"},
-    [W_SIGNATURE] = {"Signature", "署名"},
-    [W_SIGNED] = {"signed, key id", "署名あり　鍵ID"},
-    [W_UNSIGNED] = {"not signed", "署名なし"},
-    [W_FILE] = {"File", "ファイル"},
-    [W_SHA] = {"SHA-256", "SHA-256"},
-    [W_V_CLEAN] = {"Clean (delivered)", "問題なし（受け渡し済み）"},
-    [W_V_NOT_DELIVERED] = {"Clean, not delivered", "問題なし・未受け渡し"},
-    [W_V_INFECTED] = {"Malware detected", "ウイルスを検出しました"},
-    [W_V_BLOCKED] = {"Blocked by policy", "ポリシーによりブロック"},
-    [W_V_ERROR] = {"Could not be scanned", "検査できませんでした"},
-    [W_V_SKIPPED] = {"Skipped", "対象外"},
-    [W_V_SANITIZED] = {"Delivered as a safe copy", "安全なコピーを受け渡し"},
-    [W_SANITIZED] = {"Safe copies", "安全なコピー"},
-    [W_SANITIZED_HEAD] = {"Delivered as safe copies (active content removed)",
-                          "安全なコピーとして受け渡し（マクロ等を除去）"},
-    [W_ORIGINAL] = {"Original", "元のファイル"},
-    [W_PAGE] = {"Page", "ページ"},
-    [W_HELD_BACK] = {"Files held back", "保留したファイル"},
-    [W_NONE_HELD] = {"None: every file was delivered.", "なし：すべてのファイルを受け渡しました。"},
-    [W_TEST_SIGS] = {"TEST SIGNATURES: scanned with the test database, not real virus signatures",
-                     "テスト用定義ファイルで検査しました（実際のウイルス定義ではありません）"},
-    [W_QR] = {"Verification code", "照合用コード"},
-    [W_AUDIT] = {"Audit log", "監査ログ"},
-    [W_AUDIT_RECORD] = {"record", "記録番号"},
-    [W_KEEP] = {"Keep this receipt.", "この控えを保管してください。"},
-    [W_MORE] = {"more: see the A4 report", "件：A4の報告書を参照"},
-    [W_UNKNOWN] = {"unknown", "不明"},
-    [W_OF_DELIVERED] = {"files delivered", "件を受け渡し"},
-    [W_ERROR_WHY] = {"Why", "理由"},
-    [W_ALL_FILES] = {"All files", "全ファイル"},
-    [W_EDIFACT] = {"Shipping messages (EDIFACT)", "船舶メッセージ（EDIFACT）"},
-    [W_EDI_WARNING] = {"Warning", "注意"},
-    [W_EDI_HELD] = {"Held back", "保留"},
-    [W_MISMATCH] = {"Session details that disagree with the files",
-                    "申告内容とファイルの内容が一致しません"},
-    [W_HANDOFF] = {"Hand-off", "受け渡し状況"},
-    [W_PUBLISHED] = {"Passed to the terminal", "ターミナルへ受け渡し済み"},
-    [W_WAITING] = {"Checked; it will reach the terminal when the share is reachable",
-                   "検査済み：共有フォルダに接続でき次第ターミナルへ受け渡します"},
+/* The English msgids; the other languages come from the catalogue (po/, i18n.h).  The
+ * labels of the counts have their own context: they must fit a narrow cell, where the
+ * screen's "ウイルスを検出しました" would wrap. */
+#define NC_(ctx, s) (s)
+static const char *const report_words[W_N] = {
+    [W_TITLE] = N_("USB media scan report"),
+    [W_RECEIPT] = N_("Scan receipt"),
+    [W_SESSION] = N_("Session"),
+    [W_KIOSK] = N_("Kiosk"),
+    [W_SITE] = N_("Site"),
+    [W_STARTED] = N_("Started"),
+    [W_FINISHED] = N_("Finished"),
+    [W_RESULT] = N_("Result"),
+    [W_ST_DELIVERED] = N_("Clean (delivered)"),
+    [W_ST_PARTIAL] = N_("Some files held back"),
+    [W_ST_FAILED] = N_("Could not be scanned"),
+    [W_DETAILS] = N_("Session details"),
+    [W_VESSEL] = N_("Vessel name"),
+    [W_IMO] = N_("IMO number"),
+    [W_VOYAGE] = N_("Voyage"),
+    [W_COMPANY] = N_("Company"),
+    [W_PERSON] = N_("Person"),
+    [W_DEVICE] = N_("USB media"),
+    [W_SOURCE] = N_("Source"),
+    [W_VENDOR] = N_("Vendor"),
+    [W_MODEL] = N_("Model"),
+    [W_SERIAL] = N_("Serial number"),
+    [W_SIZE] = N_("Size"),
+    [W_FS] = N_("Filesystem"),
+    [W_LABEL] = N_("Label"),
+    [W_COUNTS] = N_("Files"),
+    [W_FILES] = N_("Files checked"),
+    [W_DELIVERED] = N_("Delivered"),
+    [W_INFECTED] = NC_("count", "Malware detected"),
+    [W_BLOCKED] = NC_("count", "Blocked by policy"),
+    [W_ERROR] = NC_("count", "Could not be scanned"),
+    [W_SKIPPED] = N_("Skipped (not a file)"),
+    [W_SCANNER] = N_("Scanner and policy"),
+    [W_ENGINE] = N_("ClamAV engine"),
+    [W_DATABASE] = N_("Signature database"),
+    [W_DB_AGE] = N_("Database age"),
+    [W_SIGNATURES] = N_("Signatures"),
+    [W_POLICY] = N_("Policy"),
+    [W_DELIVERY] = N_("Delivery"),
+    [W_DELIVERED_TO] = N_("Delivered to"),
+    [W_MANIFEST_SHA] = N_("Manifest SHA-256"),
+    [W_SIGNATURE] = N_("Signature"),
+    [W_SIGNED] = N_("signed, key id"),
+    [W_UNSIGNED] = N_("not signed"),
+    [W_FILE] = N_("File"),
+    [W_SHA] = N_("SHA-256"),
+    [W_V_CLEAN] = N_("Clean (delivered)"),
+    [W_V_NOT_DELIVERED] = N_("Clean, not delivered"),
+    [W_V_INFECTED] = N_("Malware detected"),
+    [W_V_BLOCKED] = N_("Blocked by policy"),
+    [W_V_ERROR] = N_("Could not be scanned"),
+    [W_V_SKIPPED] = N_("Skipped"),
+    [W_V_SANITIZED] = N_("Delivered as a safe copy"),
+    [W_SANITIZED] = N_("Safe copies"),
+    [W_SANITIZED_HEAD] = N_("Delivered as safe copies (active content removed)"),
+    [W_ORIGINAL] = N_("Original"),
+    [W_HELD_BACK] = N_("Files held back"),
+    [W_NONE_HELD] = N_("None: every file was delivered."),
+    [W_TEST_SIGS] =
+        N_("TEST SIGNATURES: scanned with the test database, not real virus signatures"),
+    [W_QR] = N_("Verification code"),
+    [W_AUDIT] = N_("Audit log"),
+    [W_AUDIT_RECORD] = N_("record"),
+    [W_KEEP] = N_("Keep this receipt."),
+    [W_MORE] = N_("more: see the A4 report"),
+    [W_UNKNOWN] = N_("unknown"),
+    [W_ERROR_WHY] = N_("Why"),
+    [W_ALL_FILES] = N_("All files"),
+    [W_EDIFACT] = N_("Shipping messages (EDIFACT)"),
+    [W_EDI_WARNING] = N_("Warning"),
+    [W_EDI_HELD] = N_("Held back"),
+    [W_MISMATCH] = N_("Session details that disagree with the files"),
+    [W_HANDOFF] = N_("Hand-off"),
+    [W_PUBLISHED] = N_("Passed to the terminal"),
+    [W_WAITING] = N_("Checked; it will reach the terminal when the share is reachable"),
 };
 
 /* ---- loading ----------------------------------------------------------------------- */
@@ -321,22 +322,44 @@ struct report_ctx {
     double *cols; /* table column x offsets (A4), 7 entries */
 };
 
+static const char *report_word_ctx(enum report_word w)
+{
+    return w == W_INFECTED || w == W_BLOCKED || w == W_ERROR ? "count" : NULL;
+}
+
+/* Word W in Japanese. */
+static const char *report_ja(enum report_word w)
+{
+    const char *ctx = report_word_ctx(w);
+    return ctx ? i18n_ctext("ja", ctx, report_words[w]) : i18n_text("ja", report_words[w]);
+}
+
+/* MSGID in the report's one language (Japanese for "both" when ONE_JA, else English). */
+static const char *report_tr(const struct report_ctx *c, const char *msgid, bool one_ja)
+    __attribute__((format_arg(2)));
+static const char *report_tr(const struct report_ctx *c, const char *msgid, bool one_ja)
+{
+    bool ja = c->o->lang == REPORT_LANG_JA || (c->o->lang == REPORT_LANG_BOTH && one_ja);
+    return i18n_text(ja ? "ja" : "en", msgid);
+}
+
 /* The word in the chosen language(s): "日本語 / English" for both. */
 static char *report_word(const struct report_ctx *c, enum report_word w)
 {
     switch (c->o->lang) {
-    case REPORT_LANG_JA: return g_strdup(report_words[w][1]);
-    case REPORT_LANG_EN: return g_strdup(report_words[w][0]);
-    default: return g_strdup_printf("%s / %s", report_words[w][1], report_words[w][0]);
+    case REPORT_LANG_JA: return g_strdup(report_ja(w));
+    case REPORT_LANG_EN: return g_strdup(report_words[w]);
+    default: return g_strdup_printf("%s / %s", report_ja(w), report_words[w]);
     }
 }
 
 /* Two lines for both languages (table cells, banners). */
 static char *report_word2(const struct report_ctx *c, enum report_word w)
 {
-    if (c->o->lang == REPORT_LANG_BOTH && strcmp(report_words[w][0], report_words[w][1]) != 0)
-        return g_strdup_printf("%s\n%s", report_words[w][1], report_words[w][0]);
-    return g_strdup(report_words[w][c->o->lang == REPORT_LANG_JA]);
+    const char *ja = report_ja(w);
+    if (c->o->lang == REPORT_LANG_BOTH && strcmp(report_words[w], ja) != 0)
+        return g_strdup_printf("%s\n%s", ja, report_words[w]);
+    return g_strdup(c->o->lang == REPORT_LANG_JA ? ja : report_words[w]);
 }
 
 enum report_style { RS_NORMAL = 0, RS_BOLD = 1, RS_MONO = 2 };
@@ -435,8 +458,10 @@ static char *report_db_age(const struct report_ctx *c, JsonObject *scanner)
         if (s < 0)
             s = 0;
         gint64 d = s / 86400, h = (s % 86400) / 3600;
-        char *en = g_strdup_printf("%" G_GINT64_FORMAT " d %" G_GINT64_FORMAT " h", d, h);
-        char *ja = g_strdup_printf("%" G_GINT64_FORMAT "日%" G_GINT64_FORMAT "時間", d, h);
+/* TRANSLATORS: the age of the virus database: days, hours. */
+#define REPORT_FMT_AGE N_("%1$lld d %2$lld h")
+        char *en = g_strdup_printf(REPORT_FMT_AGE, (long long)d, (long long)h);
+        char *ja = g_strdup_printf(i18n_text("ja", REPORT_FMT_AGE), (long long)d, (long long)h);
         out = c->o->lang == REPORT_LANG_EN   ? g_strdup(en)
               : c->o->lang == REPORT_LANG_JA ? g_strdup(ja)
                                              : g_strdup_printf("%s / %s", ja, en);
@@ -505,6 +530,30 @@ static char *report_original(struct report_ctx *c, JsonObject *f)
     g_free(size);
     g_free(w);
     return t;
+}
+
+/* A file's reason in the chosen language(s), built from its reason_code and
+ * reason_params (common/reason.h; the policy's own reason[ja] for a rule); a manifest
+ * without a code (older kiosks) keeps its English "reason".  NULL when it has none. */
+static char *report_reason(const struct report_ctx *c, JsonObject *f)
+{
+    const char *code = json_member_text(f, "reason_code");
+    if (!code) {
+        const char *r = json_member_text(f, "reason");
+        return r ? g_strdup(r) : NULL;
+    }
+    char *en = reason_json_format(f, NULL, "en");
+    if (c->o->lang == REPORT_LANG_EN)
+        return en;
+    char *ja = reason_json_format(f, i18n_translator("ja"), "ja");
+    if (c->o->lang == REPORT_LANG_JA) {
+        g_free(en);
+        return ja;
+    }
+    char *both = strcmp(ja, en) ? g_strdup_printf("%s\n%s", ja, en) : g_strdup(en);
+    g_free(ja);
+    g_free(en);
+    return both;
 }
 
 /* Files in report order: held back first, then delivered; manifest order within each. */
@@ -698,7 +747,7 @@ static void report_edifact(struct report_ctx *c, bool a4, double x, double width
         c->y += 2;
     }
     if (more) {
-        char *t = g_strdup_printf("+ %u %s", more, report_words[W_MORE][c->o->lang == REPORT_LANG_JA]);
+        char *t = g_strdup_printf("+ %u %s", more, report_tr(c, report_words[W_MORE], false));
         report_block(c, a4, x, width, t, pt - 0.5, RS_NORMAL, 0, draw);
         g_free(t);
     }
@@ -723,7 +772,7 @@ static void report_edifact(struct report_ctx *c, bool a4, double x, double width
     guint nmm = mm ? json_array_get_length(mm) : 0;
     if (!a4 && nmm > RECEIPT_MAX_EDIFACT) {
         char *t = g_strdup_printf("+ %u %s", nmm - RECEIPT_MAX_EDIFACT,
-                                  report_words[W_MORE][c->o->lang == REPORT_LANG_JA]);
+                                  report_tr(c, report_words[W_MORE], false));
         report_block(c, a4, x + 8, width - 8, t, pt - 0.5, RS_NORMAL, 0, draw);
         g_free(t);
     }
@@ -747,12 +796,15 @@ static void a4_page_begin(struct report_ctx *c, bool draw)
     char *title = report_word(c, W_TITLE);
     char *left = g_strdup_printf("%s%s%s", o->kiosk_name ? o->kiosk_name : "",
                                  o->site && *o->site ? " — " : "", o->site ? o->site : "");
-    char *page = c->o->lang == REPORT_LANG_EN ? g_strdup_printf("Page %d of %d", c->page,
-                                                                c->pages_total)
-                 : c->o->lang == REPORT_LANG_JA
-                     ? g_strdup_printf("%d / %d ページ", c->page, c->pages_total)
-                     : g_strdup_printf("%d / %d ページ  (Page %d of %d)", c->page,
-                                       c->pages_total, c->page, c->pages_total);
+#define REPORT_FMT_PAGE N_("Page %1$d of %2$d")
+    char *page = g_strdup_printf(report_tr(c, REPORT_FMT_PAGE, true), c->page, c->pages_total);
+    if (c->o->lang == REPORT_LANG_BOTH) {
+        char *en = g_strdup_printf(REPORT_FMT_PAGE, c->page, c->pages_total);
+        char *both = g_strdup_printf("%s  (%s)", page, en);
+        g_free(page);
+        g_free(en);
+        page = both;
+    }
     double w = c->page_w - 2 * c->margin;
     report_rgb(c, 0x555555);
     report_text(c, c->margin, y, w * 0.6, left, 8, RS_NORMAL, PANGO_ALIGN_LEFT, draw);
@@ -760,12 +812,9 @@ static void a4_page_begin(struct report_ctx *c, bool draw)
     report_rgb(c, 0);
     y += 13;
     y += report_text(c, c->margin, y, w, title, 15, RS_BOLD, PANGO_ALIGN_LEFT, draw);
-    char *sess = g_strdup_printf("%s: %s", report_words[W_SESSION][o->lang == REPORT_LANG_JA],
-                                 c->s->id);
-    if (o->lang == REPORT_LANG_BOTH) {
-        g_free(sess);
-        sess = g_strdup_printf("セッション / Session: %s", c->s->id);
-    }
+    char *sw = report_word(c, W_SESSION);
+    char *sess = g_strdup_printf("%s: %s", sw, c->s->id);
+    g_free(sw);
     y += report_text(c, c->margin, y, w, sess, 9, RS_NORMAL, PANGO_ALIGN_LEFT, draw);
     if (draw)
         report_hline(c, y + 3, 1.0, 0x333333);
@@ -778,8 +827,9 @@ static void a4_page_begin(struct report_ctx *c, bool draw)
         g_free(t);
     }
     /* Footer */
-    char *foot = g_strdup_printf("%s  ·  %s %s", c->s->id, report_words[W_MANIFEST_SHA][0],
-                                 c->s->manifest_sha256);
+    char *mw = report_word(c, W_MANIFEST_SHA);
+    char *foot = g_strdup_printf("%s  ·  %s %s", c->s->id, mw, c->s->manifest_sha256);
+    g_free(mw);
     report_rgb(c, 0x777777);
     report_text(c, c->margin, c->bottom + 8, w, foot, 6.5, RS_MONO, PANGO_ALIGN_LEFT, draw);
     report_rgb(c, 0);
@@ -852,7 +902,7 @@ static void a4_file_row(struct report_ctx *c, guint index, JsonObject *f, bool d
         g_strlcpy(shortsha, sha, sizeof(shortsha));
     enum report_word vw = report_verdict_word(f);
     char *verdict = report_word2(c, vw);
-    const char *reason = json_member_text(f, "reason");
+    char *reason = report_reason(c, f);
     const char *staged = json_member_text(f, "staged_path");
     char *reason_text = NULL, *original = report_original(c, f);
     if (original) /* what was removed, and the original's hash and size */
@@ -862,6 +912,7 @@ static void a4_file_row(struct report_ctx *c, guint index, JsonObject *f, bool d
     else
         reason_text = g_strdup(reason ? reason : "");
     g_free(original);
+    g_free(reason);
     const char *cells[6] = {num, path ? path : "?", size, shortsha, verdict, reason_text};
     int styles[6] = {RS_NORMAL, RS_NORMAL, RS_NORMAL, RS_MONO, vw == W_V_CLEAN || vw == W_V_SANITIZED ? RS_NORMAL : RS_BOLD,
                      RS_NORMAL};
@@ -913,10 +964,11 @@ static double report_banner(struct report_ctx *c, double x, double y, double wid
     gint64 files = json_member_int(counts, "files", 0),
            delivered = json_member_int(counts, "delivered", 0);
     char *line = NULL;
-    char *en = g_strdup_printf("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " %s", delivered,
-                               files, report_words[W_OF_DELIVERED][0]);
-    char *ja = g_strdup_printf("%" G_GINT64_FORMAT "件中%" G_GINT64_FORMAT "%s", files, delivered,
-                               report_words[W_OF_DELIVERED][1]);
+/* TRANSLATORS: the result banner: files delivered, files checked. */
+#define REPORT_FMT_DELIVERED N_("%1$lld of %2$lld files delivered")
+    char *en = g_strdup_printf(REPORT_FMT_DELIVERED, (long long)delivered, (long long)files);
+    char *ja = g_strdup_printf(i18n_text("ja", REPORT_FMT_DELIVERED), (long long)delivered,
+                               (long long)files);
     line = c->o->lang == REPORT_LANG_EN   ? g_strdup(en)
            : c->o->lang == REPORT_LANG_JA ? g_strdup(ja)
                                           : g_strdup_printf("%s / %s", ja, en);
@@ -1234,12 +1286,13 @@ static double receipt_draw(struct report_ctx *c, bool draw)
                        *staged = json_member_text(f, "staged_path");
             char *head = g_strdup_printf("%s → %s", path ? path : "?", staged ? staged : "?");
             y += report_text(c, x, y, w, head, 7.5, RS_BOLD, PANGO_ALIGN_LEFT, draw);
-            const char *reason = json_member_text(f, "reason");
+            char *reason = report_reason(c, f);
             report_rgb(c, 0x333333);
             y += report_text(c, x + 8, y, w - 8, reason ? reason : "", 7, RS_NORMAL,
                              PANGO_ALIGN_LEFT, draw) + 3;
             report_rgb(c, 0);
             g_free(head);
+            g_free(reason);
         }
     }
 
@@ -1260,8 +1313,9 @@ static double receipt_draw(struct report_ctx *c, bool draw)
         const char *path = json_member_text(f, "path");
         y += report_text(c, x, y, w, path ? path : "?", 7.5, RS_BOLD, PANGO_ALIGN_LEFT, draw);
         char *v = report_word(c, report_verdict_word(f));
-        const char *reason = json_member_text(f, "reason");
+        char *reason = report_reason(c, f);
         char *line = g_strdup_printf("%s%s%s", v, reason ? "\n" : "", reason ? reason : "");
+        g_free(reason);
         report_rgb(c, 0x333333);
         y += report_text(c, x + 8, y, w - 8, line, 7, RS_NORMAL, PANGO_ALIGN_LEFT, draw) + 3;
         report_rgb(c, 0);
@@ -1270,7 +1324,7 @@ static double receipt_draw(struct report_ctx *c, bool draw)
     }
     if (held > RECEIPT_MAX_HELD) {
         char *more = g_strdup_printf("+ %u %s", held - RECEIPT_MAX_HELD,
-                                     report_words[W_MORE][c->o->lang == REPORT_LANG_JA]);
+                                     report_tr(c, report_words[W_MORE], false));
         y += report_text(c, x, y, w, more, 7, RS_NORMAL, PANGO_ALIGN_LEFT, draw) + 3;
         g_free(more);
     }
@@ -1355,6 +1409,11 @@ static void report_ctx_close(struct report_ctx *c)
 int report_render(const struct report_session *s, const struct report_options *o,
                   const char *pdf_path, char **why)
 {
+    struct report_options eff = *o;
+    const char *slang = json_member_text(s->m, "language");
+    if (o->follow_session && slang && strcmp(slang, "both") != 0)
+        report_parse_lang(slang, &eff.lang); /* unchanged when it is not en/ja */
+    o = &eff;
     struct report_ctx c = {.s = s, .o = o};
     char *tmp = g_strdup_printf("%s.tmp-%d", pdf_path, (int)getpid());
     int rc = KERR_SYSTEM;

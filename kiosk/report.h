@@ -63,6 +63,9 @@ struct report_options {
     enum report_lang lang;
     const char *kiosk_name; /* may be NULL */
     const char *site;       /* may be NULL */
+    /* true: the session's own "language" (the visitor's on the screen, in the manifest)
+     * replaces LANG when the manifest has one; `kiosk report --lang` sets it false. */
+    bool follow_session;
 };
 
 /* Draw the report of S into PDF_PATH (replaced atomically).  0 or KERR_* with *why. */

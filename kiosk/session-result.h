@@ -87,6 +87,7 @@ struct session_result {
     struct scanner_info scanner;
     bool accept_loop;    /* testing mode (service) */
     JsonObject *details; /* operator details (vessel, IMO, voyage, company, person) or NULL */
+    char language[4];    /* the screen's language at the end ("en", "ja"), "" = none */
     GPtrArray *files;    /* struct session_file *, in walk order */
     struct session_counts counts;
     struct session_scans scans;

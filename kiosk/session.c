@@ -1508,6 +1508,9 @@ static int session_finish(struct session_ctx *c)
         return session_failed(c, SESSION_RECORD_FILES, rc, rc, why);
     session_count(r);
     r->end_us = g_get_real_time();
+    if (c->p->language_ja)
+        g_strlcpy(r->language, g_atomic_int_get(c->p->language_ja) ? "ja" : "en",
+                  sizeof(r->language));
     bool all = r->counts.delivered == r->counts.files &&
                r->counts.blocked + r->counts.error + r->counts.infected == 0;
     r->status = all ? "delivered" : "partial";
@@ -1653,6 +1656,8 @@ JsonObject *session_result_common_json(const struct session_result *r)
     session_json_set_time(o, "finished", r->end_us);
     json_object_set_string_member(o, "kiosk_host", r->host);
     json_object_set_boolean_member(o, "test_signatures", r->scanner.test_signatures);
+    if (r->language[0]) /* the screen's language: the report's and receipt's (report.c) */
+        json_object_set_string_member(o, "language", r->language);
     if (r->scanner.test_signatures)
         json_object_set_string_member(o, "warning", "TEST SIGNATURES: this kiosk scanned with "
                                                     "the test database, not real signatures");

@@ -60,6 +60,10 @@ struct session_params {
      * the end of the session; NULL = none.  Copies in one session share one scan always. */
     struct verdict_cache *cache;
     JsonObject *details;         /* may be NULL */
+    /* The visitor's language on the screen (1 = Japanese, 0 = English), read when the
+     * session ends: the manifest's "language", which its report and receipt follow.
+     * NULL = none recorded (kiosk scan). */
+    volatile gint *language_ja;
     session_progress_fn progress;
     void *progress_data;
     volatile gint *cancel;       /* set non-zero to abort (media removed), may be NULL */

@@ -23,12 +23,12 @@ DOC_FILES := $(wildcard docs/*.md)
 DOC_EXAMPLES := data/kiosk.conf data/policy.conf data/usbguard-rules.conf data/rsyslog-kiosk.conf
 
 .PHONY: install
-install: all $(BUILD)/kiosk-ui $(UI_MO)
+install: all $(BUILD)/kiosk-ui $(KIOSK_MO)
 	install -D -m 0755 $(BUILD)/kiosk $(DESTDIR)$(BINDIR)/kiosk
 	install -D -m 0755 $(BUILD)/kiosk-ui $(DESTDIR)$(BINDIR)/kiosk-ui
 	install -D -m 0755 $(BUILD)/kiosk-verify $(DESTDIR)$(BINDIR)/kiosk-verify
 	install -D -m 0755 $(BUILD)/kiosk-publish $(DESTDIR)$(BINDIR)/kiosk-publish
-	install -D -m 0644 $(UI_MO) $(DESTDIR)/usr/share/locale/ja/LC_MESSAGES/kiosk.mo
+	install -D -m 0644 $(KIOSK_MO) $(DESTDIR)/usr/share/locale/ja/LC_MESSAGES/kiosk.mo
 	install -d -m 0755 $(DESTDIR)/etc/kiosk
 	install -d -m 0700 $(DESTDIR)/etc/kiosk/admin-keys
 	[ -e $(DESTDIR)/etc/kiosk/kiosk.conf ] || install -m 0644 data/kiosk.conf $(DESTDIR)/etc/kiosk/

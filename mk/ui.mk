@@ -1,5 +1,5 @@
-# ui.mk - the kiosk screen (GTK 4): build/kiosk-ui, its GResource, the Japanese catalogue,
-# and `make demo-ui`.  The event -> screen state machine is plain C and lives in
+# ui.mk - the kiosk screen (GTK 4): build/kiosk-ui, its GResource, and `make demo-ui`.
+# The Japanese catalogue (po/, shared with the CLI and the reports) is mk/po.mk's.  The event -> screen state machine is plain C and lives in
 # libkiosk.a so tests/unit/test_screen_state.c links like every other unit test.
 LIB_SRCS += ui/screen-state.c
 
@@ -16,12 +16,12 @@ UI_SRCS    := ui/main.c ui/kiosk-ui-application.c ui/kiosk-window.c ui/kiosk-ui-
 UI_OBJS    := $(UI_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/ui/kiosk-resources.o
 UI_GRES    := ui/kiosk-ui.gresource.xml
 UI_RES_DEPS = $(shell glib-compile-resources --sourcedir=ui --generate-dependencies $(UI_GRES) 2>/dev/null)
-UI_MO      := $(BUILD)/locale/ja/LC_MESSAGES/kiosk.mo
+UI_MO      := $(KIOSK_MO)
 UI_CFLAGS   = $(shell pkg-config --cflags $(UI_PKGS)) -DKIOSK_UI_LOCALEDIR='"/usr/share/locale"'
 
-EXTRA_BINS += $(BUILD)/kiosk-ui $(UI_MO)
+EXTRA_BINS += $(BUILD)/kiosk-ui
 
-.PHONY: demo-ui ui-pot
+.PHONY: demo-ui
 
 $(BUILD)/ui/kiosk-resources.c: $(UI_GRES) $(UI_RES_DEPS)
 	@mkdir -p $(dir $@)
@@ -37,17 +37,6 @@ $(UI_SRCS:%.c=$(BUILD)/obj/%.o): $(BUILD)/obj/ui/%.o: ui/%.c
 
 $(BUILD)/kiosk-ui: $(UI_OBJS) $(BUILD)/libkiosk.a
 	$(CC) $(LDFLAGS) -o $@ $(UI_OBJS) $(BUILD)/libkiosk.a $(shell pkg-config --libs $(UI_PKGS)) $(LDLIBS)
-
-$(UI_MO): ui/po/ja.po
-	@mkdir -p $(dir $@)
-	msgfmt --check -o $@ $<
-
-# Regenerate the template and merge it into ja.po (run by hand after changing strings).
-ui-pot:
-	xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=C_:1c,2 \
-	    --keyword=NC_:1c,2 --add-comments=TRANSLATORS --package-name=kiosk \
-	    --keyword=ngettext:1,2 -D . -f ui/po/POTFILES -o $(BUILD)/kiosk.pot
-	msgmerge --update --no-fuzzy-matching --backup=none ui/po/ja.po $(BUILD)/kiosk.pot
 
 # Show the screen under Xvfb, driven by a scripted session (or the real daemon when
 # built, see tests/ui/demo.sh); screenshots go to $(BUILD)/ui-screenshots/demo/.

@@ -5,6 +5,8 @@
  * only words its answer. */
 #include "ui/kiosk-admin-login-page.h"
 
+#include <string.h>
+
 #include "ui/kiosk-ui-format.h"
 
 struct _KioskAdminLoginPage {
@@ -102,8 +104,10 @@ void kiosk_admin_login_page_update(GtkWidget *page, const struct kiosk_admin_log
     gtk_label_set_text(self->status_label, text ? text : "");
     gtk_widget_set_visible(status, text != NULL);
 
-    /* The service's own words (English) under a translated summary, for the record. */
-    gboolean own = v->failed && v->message && *v->message && text && !strstr(text, v->message);
+    /* The service's own words (English) under a translated summary, for the record; never
+     * on a Japanese screen (issue 16: no English sentence there; the summary says it). */
+    gboolean own = v->failed && v->message && *v->message && text && !strstr(text, v->message) &&
+                   strcmp(C_("language code", "en"), "ja") != 0;
     if (own) {
         g_autofree char *s = g_strdup_printf(_("Service: %s"), v->message);
         gtk_label_set_text(self->service_label, s);

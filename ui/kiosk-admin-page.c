@@ -52,16 +52,11 @@ static gboolean flag(JsonObject *o, const char *k)
            json_node_get_boolean(n);
 }
 
-/* "2024-06-01T10:00:00Z" -> "2024-06-01 19:00" (local time); the text itself otherwise. */
+/* "2024-06-01T10:00:00Z" -> "2024-06-01 19:00 (UTC+09:00)": the kiosk's local time with
+ * its offset, as the reports print it (kiosk_format_time). */
 static char *format_time(const char *iso)
 {
-    if (!iso)
-        return NULL;
-    g_autoptr(GDateTime) t = g_date_time_new_from_iso8601(iso, NULL);
-    if (!t)
-        return g_strdup(iso);
-    g_autoptr(GDateTime) local = g_date_time_to_local(t);
-    return g_date_time_format(local, "%Y-%m-%d %H:%M");
+    return kiosk_format_time(iso);
 }
 
 /* ---- the facts --------------------------------------------------------------------------- */

@@ -68,7 +68,8 @@ void kiosk_out_of_service_page_update(GtkWidget *page, const struct screen_state
     bool has_reason = s->oos_code != OOS_SERVICE_DOWN && s->reason && *s->reason;
     gtk_widget_set_visible(GTK_WIDGET(self->reason_label), has_reason);
     if (has_reason) {
-        g_autofree char *r = g_strdup_printf(_("Details for the administrator: %s"), s->reason);
+        g_autofree char *why = kiosk_format_reason(&s->reason_rd, s->reason);
+        g_autofree char *r = g_strdup_printf(_("Details for the administrator: %s"), why);
         gtk_label_set_text(self->reason_label, r);
     }
 }

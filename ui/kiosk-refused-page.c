@@ -27,8 +27,8 @@ static void kiosk_refused_page_init(KioskRefusedPage *self)
 void kiosk_refused_page_update(GtkWidget *page, const struct screen_state *s)
 {
     KioskRefusedPage *self = KIOSK_REFUSED_PAGE(page);
-    g_autofree char *reason =
-        g_strdup_printf(_("Reason: %s"), s->reason && *s->reason ? s->reason : _("not given"));
+    g_autofree char *why = kiosk_format_reason(&s->reason_rd, s->reason);
+    g_autofree char *reason = g_strdup_printf(_("Reason: %s"), why ? why : _("not given"));
     g_autofree char *dev = kiosk_format_device(&s->device);
     gtk_label_set_text(self->reason_label, reason);
     gtk_label_set_text(self->device_label, dev);

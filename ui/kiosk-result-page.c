@@ -193,8 +193,14 @@ void kiosk_result_page_update(GtkWidget *page, const struct screen_state *s)
     gtk_widget_set_visible(GTK_WIDGET(self->reason_label), s->failed);
     gtk_widget_set_visible(GTK_WIDGET(self->counts_label), !s->failed);
     if (s->failed) {
-        g_autofree char *r = g_strdup_printf(_("The check could not be completed: %s"),
-                                             s->reason && *s->reason ? s->reason : _("no reason given"));
+        g_autofree char *why = kiosk_format_reason(&s->reason_rd, s->reason);
+        /* A cause worded as a whole sentence ("The USB medium is encrypted; ...") stands
+         * alone; a fragment or the service's bare text follows the heading sentence. */
+        const struct reason_def *def = reason_lookup(s->reason_rd.code);
+        bool whole = why && def && g_ascii_isupper(def->format[0]);
+        g_autofree char *r = whole ? g_strdup(why)
+                                   : g_strdup_printf(_("The check could not be completed: %s"),
+                                                     why ? why : _("no reason given"));
         gtk_label_set_text(self->reason_label, r);
     } else {
         g_autoptr(GString) c = g_string_new(NULL);

@@ -98,6 +98,24 @@ static const char *default_language(KioskUiApplication *self)
     return "en";
 }
 
+static gboolean send_line(KioskUiApplication *self, JsonBuilder *b);
+
+/* Tell the service the visitor's language: the session records it, and its report and
+ * receipt are printed in it (docs/protocol.md, "language"). */
+static void send_language(KioskUiApplication *self)
+{
+    if (!self->conn || !self->language)
+        return;
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "cmd");
+    json_builder_add_string_value(b, "language");
+    json_builder_set_member_name(b, "language");
+    json_builder_add_string_value(b, self->language);
+    json_builder_end_object(b);
+    send_line(self, b);
+}
+
 static void set_language(KioskUiApplication *self, const char *lang)
 {
     if (g_strcmp0(lang, "ja") != 0)
@@ -106,6 +124,7 @@ static void set_language(KioskUiApplication *self, const char *lang)
         return;
     g_free(self->language);
     self->language = g_strdup(lang);
+    send_language(self);
     g_setenv("LANGUAGE", lang, TRUE);
     /* make gettext drop its cache of looked-up messages */
     g_autofree char *cur = g_strdup(setlocale(LC_MESSAGES, NULL));
@@ -516,7 +535,10 @@ static void admin_stick_event(KioskUiApplication *self, JsonObject *o)
         send_cmd(self, "admin-status", NULL); /* new versions, new last sessions */
     } else if (g_strcmp0(phase, "failed") == 0) {
         self->stick_phase = KIOSK_STICK_IDLE;
-        g_autofree char *why = g_strdup(reason ? reason : _("no reason given"));
+        struct reason_data rd;
+        reason_json_get(o, &rd);
+        g_autofree char *text = kiosk_format_reason(&rd, reason);
+        g_autofree char *why = g_strdup(text ? text : _("no reason given"));
         admin_set_note(self,
                        g_strdup_printf(export ? _("The export failed: %s. Remove the stick.")
                                               : _("The update was refused: %s. Nothing was "
@@ -614,6 +636,7 @@ static void on_connected(GObject *src, GAsyncResult *res, gpointer data)
     self->in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));
     g_data_input_stream_set_newline_type(self->in, G_DATA_STREAM_NEWLINE_TYPE_LF);
     screen_state_connected(self->state);
+    send_language(self);
     g_data_input_stream_read_line_async(self->in, G_PRIORITY_DEFAULT, self->cancel, on_line, self);
 }
 

@@ -53,9 +53,34 @@ const char *kiosk_format_held_verdict(enum screen_held_verdict v)
     }
 }
 
+static const char *kiosk_format_gettext(const char *msgid)
+{
+    return gettext(msgid);
+}
+
+char *kiosk_format_reason(const struct reason_data *rd, const char *english)
+{
+    if (!rd || !rd->code[0])
+        return english && *english ? g_strdup(english) : NULL;
+    /* TRANSLATORS: see "language code" below. */
+    return reason_data_format(rd, kiosk_format_gettext, C_("language code", "en"), english);
+}
+
+char *kiosk_format_time(const char *iso8601)
+{
+    if (!iso8601)
+        return NULL;
+    g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(iso8601, NULL);
+    if (!dt)
+        return g_strdup(iso8601);
+    g_autoptr(GDateTime) local = g_date_time_to_local(dt);
+    return g_date_time_format(local, "%Y-%m-%d %H:%M (UTC%:z)");
+}
+
 char *kiosk_format_held_reason(const struct screen_held *h)
 {
-    const char *r = h->reason && *h->reason ? h->reason : NULL;
+    g_autofree char *text = kiosk_format_reason(&h->rd, h->reason);
+    const char *r = text && *text ? text : NULL;
     switch (h->verdict) {
     case HELD_INFECTED:
         return r ? g_strdup_printf(_("Malware detected: %s"), r)
@@ -120,7 +145,10 @@ char *kiosk_format_sanitized(const struct screen_sanitized *x)
                 g_string_append(what, _(removed_words[i].text));
             }
     if (!what->len)
-        return g_strdup(x->reason && *x->reason ? x->reason : _("Delivered as a safe copy"));
+    {
+        char *r = kiosk_format_reason(&x->rd, x->reason);
+        return r ? r : g_strdup(_("Delivered as a safe copy"));
+    }
     if (x->delivered_as && strcmp(x->delivered_as, x->path) != 0)
         return g_strdup_printf(_("Delivered as %s, without: %s"), x->delivered_as, what->str);
     return g_strdup_printf(_("Delivered as a copy without: %s"), what->str);

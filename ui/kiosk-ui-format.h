@@ -22,6 +22,13 @@ const char *kiosk_format_verdict_title(const struct screen_state *s);
  * language (identifiers it does not know are left out; the service's text when none is
  * known). */
 char *kiosk_format_sanitized(const struct screen_sanitized *x);
+/* A reason of the service in the screen's language, from its code and parameters
+ * (common/reason.h); ENGLISH (the service's text) when it came without a known code.
+ * NULL when there is neither. */
+char *kiosk_format_reason(const struct reason_data *rd, const char *english);
+/* "2026-11-22 11:15 (UTC+09:00)": an RFC 3339 time in the kiosk's local zone with its
+ * offset, as the reports print it; NULL when ISO8601 is NULL. */
+char *kiosk_format_time(const char *iso8601);
 /* "1,834" */
 char *kiosk_format_count(int64_t n);
 /* A text the service sent in English and Japanese: the one of the language on screen. */

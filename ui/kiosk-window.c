@@ -305,6 +305,8 @@ char *kiosk_window_describe(KioskWindow *self, const struct screen_state *s, con
     json_builder_add_string_value(b, gtk_stack_get_visible_child_name(self->stack));
     json_builder_set_member_name(b, "verdict");
     json_builder_add_string_value(b, screen_verdict_name(s->verdict));
+    json_builder_set_member_name(b, "failed");
+    json_builder_add_boolean_value(b, s->failed);
     json_builder_set_member_name(b, "oos_code");
     json_builder_add_string_value(b, screen_oos_code_name(s->oos_code));
     json_builder_set_member_name(b, "publication");

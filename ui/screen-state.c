@@ -79,6 +79,7 @@ static void sanitized_parse(struct screen_state *s, JsonObject *o)
         x->path = g_strdup(json_member_string(e, "path", "?"));
         x->delivered_as = g_strdup(json_member_string(e, "delivered_as", NULL));
         x->reason = g_strdup(json_member_string(e, "reason", NULL));
+        reason_json_get(e, &x->rd);
         JsonNode *rn = json_object_get_member(e, "removed");
         JsonArray *ra = rn && JSON_NODE_HOLDS_ARRAY(rn) ? json_node_get_array(rn) : NULL;
         GPtrArray *ids = g_ptr_array_new();
@@ -145,6 +146,7 @@ static void session_clear(struct screen_state *s)
     mismatch_clear(s);
     s->test_signatures = false;
     g_clear_pointer(&s->reason, g_free);
+    memset(&s->reason_rd, 0, sizeof(s->reason_rd));
 }
 
 static bool finished_has(const struct screen_state *s, const char *session)
@@ -191,6 +193,13 @@ static void apply_detected(struct screen_state *s, JsonObject *o)
     s->screen = SCREEN_CHECKING;
 }
 
+/* The event's reason: English text, code and parameters (both cleared when absent). */
+static void set_reason(struct screen_state *s, JsonObject *o)
+{
+    set_str(&s->reason, json_member_string(o, "reason", NULL));
+    reason_json_get(o, &s->reason_rd);
+}
+
 static void apply_waiting(struct screen_state *s, JsonObject *o)
 {
     read_device(s, o);
@@ -201,7 +210,7 @@ static void apply_waiting(struct screen_state *s, JsonObject *o)
 static void apply_refused(struct screen_state *s, JsonObject *o)
 {
     read_device(s, o);
-    set_str(&s->reason, json_member_string(o, "reason", NULL));
+    set_reason(s, o);
     s->screen = SCREEN_REFUSED;
 }
 
@@ -328,6 +337,7 @@ static void apply_done(struct screen_state *s, JsonObject *o)
         h->path = g_strdup(json_member_string(e, "path", "?"));
         h->verdict = held_verdict(json_member_string(e, "verdict", NULL));
         h->reason = g_strdup(json_member_string(e, "reason", NULL));
+        reason_json_get(e, &h->rd);
     }
     sanitized_parse(s, o);
 
@@ -353,7 +363,7 @@ static void apply_done(struct screen_state *s, JsonObject *o)
 
 static void apply_failed(struct screen_state *s, JsonObject *o)
 {
-    set_str(&s->reason, json_member_string(o, "reason", NULL));
+    set_reason(s, o);
     s->verdict = VERDICT_NOTHING;
     s->failed = true;
     s->screen = SCREEN_RESULT;
@@ -382,7 +392,7 @@ static void apply_out_of_service(struct screen_state *s, JsonObject *o)
     for (unsigned i = 0; code && i < G_N_ELEMENTS(oos_codes); i++)
         if (strcmp(code, oos_codes[i].name) == 0 && oos_codes[i].code != OOS_SERVICE_DOWN)
             s->oos_code = oos_codes[i].code;
-    set_str(&s->reason, json_member_string(o, "reason", NULL));
+    set_reason(s, o);
     s->screen = SCREEN_OUT_OF_SERVICE;
 }
 

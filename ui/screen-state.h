@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/reason.h"
+
 enum screen_id {
     SCREEN_OUT_OF_SERVICE = 0, /* also "service not running" (code SERVICE_DOWN) */
     SCREEN_WAITING,            /* insert USB media (+ optional session details) */
@@ -68,6 +70,7 @@ struct screen_held {
     char *path;
     enum screen_held_verdict verdict;
     char *reason; /* signature name, policy rule, or why it could not be scanned */
+    struct reason_data rd; /* its reason_code + reason_params (code "" = none) */
 };
 
 /* A file delivered as a safe copy (content disarm): what was removed, as the service's
@@ -77,6 +80,7 @@ struct screen_sanitized {
     char *delivered_as; /* the copy's name in the delivery, or NULL */
     char **removed;     /* NULL-terminated identifiers */
     char *reason;       /* the service's text (English) */
+    struct reason_data rd; /* its reason_code + reason_params (code "" = none) */
 };
 
 /* One EDIFACT file of the result ("done" event, "edifact"): what it is, in the service's
@@ -134,8 +138,10 @@ struct screen_state {
     struct screen_mismatch *mismatch; /* details that disagree with a bay plan */
     unsigned n_mismatch;
     bool test_signatures;
-    /* refused, failed, out-of-service */
+    /* refused, failed, out-of-service: the service's English text, and the code and
+     * parameters the screen words in its own language (common/reason.h) */
     char *reason;
+    struct reason_data reason_rd;
     enum screen_oos_code oos_code;
     /* bookkeeping */
     unsigned ignored;     /* events ignored (unknown, malformed, stale) */

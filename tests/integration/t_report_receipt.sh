@@ -21,9 +21,11 @@ for lang in both ja en; do
 done
 expect_pdf_text "$T/receipt-both.pdf" "$SESSION" "$VESSEL" "$BLOCKED_REASON" "検査結果の控え" "Scan receipt" \
     "ポリシーによりブロック" "Blocked by policy" "本船名" "Vessel name"
-expect_pdf_text "$T/receipt-ja.pdf" "$SESSION" "$VESSEL" "ポリシーによりブロック" "一部のファイルを保留"
+expect_pdf_text "$T/receipt-ja.pdf" "$SESSION" "$VESSEL" "ポリシーによりブロック" "一部のファイルを保留しました" \
+    "許可されていない種類のファイルです"
 expect_pdf_text "$T/receipt-en.pdf" "$SESSION" "$VESSEL" "Blocked by policy" "Some files held back"
 grep -q "Scan receipt" "$T/receipt-ja.pdf.txt" && fail "the Japanese receipt has English headings"
+grep -qF "$BLOCKED_REASON" "$T/receipt-ja.pdf.txt" && fail "the Japanese receipt has the English reason"
 expect_pdf_text "$T/a4-both.pdf" "$SESSION" "$VESSEL" "9321483" "123W" "$BLOCKED_REASON" "USBメモリ検査報告書" \
     "USB media scan report" "$MANIFEST_SHA" "Page 1 of" "tool.exe" "plans/baplie.edi"
 # The audit log's anchor: the record that closed the session and its SHA-256.

@@ -93,7 +93,8 @@ grep -q '"type":"detected"' "$T/events.jsonl" 2>/dev/null && fail "a visitor ses
 # The same in Japanese, for the pictures and the catalogue: a refused bundle.
 run_ui ja
 stick update bad
-expect_screen 60 's["screen"] == "admin-status" and "differs from the signed list" in labels'
+# The refusal in Japanese from its reason code (admin.file-changed), not the service's English.
+expect_screen 60 's["screen"] == "admin-status" and "署名済みの一覧と一致しません" in labels and "differs from" not in labels'
 detach "$LOOP"
 close_ui
 [ -s "$OUT/ja-admin-status-stick-failed.png" ] || fail "no Japanese screenshot"

@@ -19,7 +19,7 @@ command -v Xvfb > /dev/null || fail "Xvfb missing (make deps)"
 fc-list : family | grep "Noto Sans CJK JP" > /dev/null || fail "fonts-noto-cjk missing (make deps)"
 
 # The Japanese catalogue is complete: no untranslated or fuzzy message.
-stats=$(LC_ALL=C msgfmt --check --statistics -o /dev/null "$ROOT/ui/po/ja.po" 2>&1)
+stats=$(LC_ALL=C msgfmt --check --statistics -o /dev/null "$ROOT/po/ja.po" 2>&1)
 echo "ja.po: $stats"
 case $stats in *untranslated*|*fuzzy*) fail "ja.po incomplete: $stats" ;; esac
 

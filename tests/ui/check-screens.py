@@ -9,6 +9,7 @@ decorations, every button/entry is at least 48 px, no label is cut off or outsid
 window, the texts a visitor must see are there in LANG; with --pixels, the verdict colour
 on each result screen (green only for "all delivered", never on another result)."""
 import json
+import re
 import os
 import subprocess
 import sys
@@ -33,8 +34,8 @@ TEXTS = {
         "scanning-delivering": ["Passing the clean files to the terminal"],
         "result-some-held-back": ["Some files held back", "TEST SIGNATURES",
                                   "Malware detected: Eicar-Signature",
-                                  "Blocked by policy: rule 14",
-                                  "Could not be scanned: encrypted archive",
+                                  "Blocked by policy: executables are not allowed",
+                                  "Could not be scanned: encrypted archive or document",
                                   "9 files checked", "5 delivered", "tos-share",
                                   "Print scan report"],
         "remove-media": ["Remove USB media", "Some files held back",
@@ -51,9 +52,11 @@ TEXTS = {
                                      "this bay plan is for voyage 124E; you entered 123W"],
         "result-nothing": ["Nothing delivered", "Malware detected: Win.Trojan.Agent-123",
                            "No files were passed to the terminal."],
-        "result-failed": ["Nothing delivered", "removed during the check"],
-        "refused": ["This USB media cannot be used", "keyboard interface"],
-        "out-of-service-signatures-old": ["Out of service", "too old", "call the administrator"],
+        "result-failed": ["Nothing delivered",
+                          "The USB media was removed before the check finished."],
+        "refused": ["This USB media cannot be used", "keyboard or mouse (HID)"],
+        "out-of-service-signatures-old": ["Out of service", "too old", "call the administrator",
+                                          "12 days old (at most 3 allowed)"],
         "out-of-service-staging": ["Out of service", "file share cannot be reached"],
         "out-of-service-no-signatures": ["Out of service", "database is missing"],
         "out-of-service-service-down": ["Out of service", "service is not running",
@@ -76,12 +79,12 @@ TEXTS = {
         "checking": ["USBメモリを確認中", "取り外さないでください"],
         "scanning": ["検査中", "3 / 9 ファイル", "残り約2分"],
         "scanning-delivering": ["ターミナルへ受け渡し中"],
-        "result-some-held-back": ["一部のファイルは受け渡していません", "テスト用定義ファイル",
+        "result-some-held-back": ["一部のファイルを保留しました", "テスト用定義ファイル",
                                   "ウイルスを検出しました: Eicar-Signature",
-                                  "ポリシーによりブロック: rule 14",
-                                  "検査できませんでした: encrypted archive",
+                                  "ポリシーによりブロック: 実行ファイルは持ち込めません",
+                                  "検査できませんでした: 暗号化（パスワード保護）",
                                   "検査結果を印刷"],
-        "remove-media": ["USBメモリを取り外してください", "一部のファイルは受け渡していません",
+        "remove-media": ["USBメモリを取り外してください", "一部のファイルを保留しました",
                          "ウイルスを検出しました: Eicar-Signature"],
         "result-delivered": ["問題なし（すべて受け渡し済み）", "smb://fs1/kiosk/p1"],
         "result-delivered-edifact": ["問題なし（すべて受け渡し済み）", "船舶メッセージ（EDIFACT）:",
@@ -90,17 +93,18 @@ TEXTS = {
                                      "申告内容をご確認ください:",
                                      "このベイプランは航海番号「124E」のものです"],
         "result-nothing": ["受け渡したファイルはありません", "ウイルスを検出しました: Win.Trojan.Agent-123"],
-        "result-failed": ["受け渡したファイルはありません", "検査を完了できませんでした"],
-        "refused": ["このUSBメモリは使用できません"],
-        "out-of-service-signatures-old": ["休止中", "定義ファイルが古すぎます", "管理者"],
+        "result-failed": ["受け渡したファイルはありません",
+                          "検査の完了前にUSBメモリが取り外されました。"],
+        "refused": ["このUSBメモリは使用できません", "キーボードやマウス（HID）"],
+        "out-of-service-signatures-old": ["休止中", "定義ファイルが古すぎます", "管理者",
+                                          "12 日前のものです（上限 3 日）"],
         "out-of-service-staging": ["休止中", "接続できません"],
         "out-of-service-no-signatures": ["休止中", "定義ファイルがありません"],
         "out-of-service-service-down": ["休止中", "検査サービスが動作していません"],
         "admin-login": ["管理者ログイン", "管理者パスワード", "キャンセル", "ログイン"],
-        "admin-login-failed": ["パスワードが違います。あと1回間違えるとロックされます。",
-                               "Wrong password. 1 attempt left"],
-        "admin-login-locked": ["管理者ログインはあと15分間ロックされています。",
-                               "locked for 15 more minutes"],
+        # The service's own English words are not repeated on a Japanese screen (issue 16).
+        "admin-login-failed": ["パスワードが違います。あと1回間違えるとロックされます。"],
+        "admin-login-locked": ["管理者ログインはあと15分間ロックされています。"],
         "admin-status": ["管理者: キオスクの状態", "待機画面に戻る", "検査サービス",
                          "稼働中（USBメモリ待ち）", "定義ファイル", "バージョン 27310", "2日経過",
                          "（上限7日）", "ポリシー", "Tobishima-2024（バージョン 7）",
@@ -111,6 +115,13 @@ TEXTS = {
 }
 # Words that must never be on a screen that is not "all delivered".
 CLAIMS = {"en": ["All files delivered"], "ja": ["問題なし（すべて受け渡し済み）"]}
+# No sentence of the other language (issue 16): on a Japanese screen no three English
+# words in a row (names of files, signatures and the kiosk are single words or data), on
+# an English screen no Japanese but the language button and the bilingual admin button.
+ENGLISH_RUN = re.compile(r"\b[a-z]{2,} [a-z]{2,} [a-z]{2,}\b")
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+BILINGUAL = {"日本語", "管理者 / Administrator"}
+
 COLOURS = {"green": "#0B6E1F", "amber": "#FFB000", "red": "#B00020"}
 VERDICT_COLOUR = {"result-delivered": "green", "result-delivered-edifact": "green",
                   "result-some-held-back": "amber",
@@ -163,6 +174,11 @@ def main():
         for text in TEXTS[lang][screen]:
             if not any(text in label for label in labels):
                 fail("%s: %r not shown (shown: %r)" % (name, text, labels))
+        for label in labels:
+            if lang == "ja" and ENGLISH_RUN.search(label):
+                fail("%s: English on the Japanese screen: %r" % (name, label))
+            if lang == "en" and label not in BILINGUAL and JAPANESE.search(label):
+                fail("%s: Japanese on the English screen: %r" % (name, label))
         if screen not in ("result-delivered", "result-delivered-edifact"):
             for text in CLAIMS[lang]:
                 if any(text in label for label in labels):

@@ -12,6 +12,7 @@ The script is a JSON list of steps, run in order:
                                           "testing_mode" are filled in)
     {"expect": {"screen": "result", "verdict": "some-held-back",
                 "labels_include": ["Eicar"], "labels_exclude": ["delivered"],
+                "labels_include_ja": ["..."],       (only when --language is ja)
                 "timeout": 15}}           wait until the UI's --state-file matches
     {"sleep": 0.5}
     {"restart": 2, "expect_during": {...}}  drop the client and the socket for 2 s (the
@@ -261,16 +262,20 @@ def read_state(path):
         return None
 
 
+LANGUAGE = "en"  # --language: picks "labels_include_ja" / "labels_include_en"
+
+
 def matches(state, want):
     if state is None:
         return False, "no state file yet"
     for k, v in want.items():
-        if k in ("timeout", "labels_include", "labels_exclude"):
+        if k in ("timeout", "labels_include", "labels_exclude", "labels_include_en",
+                 "labels_include_ja"):
             continue
         if state.get(k) != v:
             return False, "%s is %r, want %r" % (k, state.get(k), v)
     labels = state.get("labels", [])
-    for text in want.get("labels_include", []):
+    for text in want.get("labels_include", []) + want.get("labels_include_" + LANGUAGE, []):
         if not any(text in label for label in labels):
             return False, "no visible text contains %r (visible: %r)" % (text, labels)
     for text in want.get("labels_exclude", []):
@@ -288,6 +293,8 @@ def main():
     ap.add_argument("--connect-timeout", type=float, default=30)
     ap.add_argument("--control", help="the UI's --test-control FIFO (for \"ui\" steps)")
     args = ap.parse_args()
+    global LANGUAGE
+    LANGUAGE = args.language
 
     with open(args.script) as f:
         script = json.load(f)

@@ -408,6 +408,37 @@ static void test_sanitized(void **state)
     screen_state_free(s);
 }
 
+/* Reasons keep their code and parameters beside the English text (the screen words them
+ * in its language); an unknown code or malformed parameters leave only the text. */
+static void test_reason_codes(void **state)
+{
+    (void)state;
+    struct screen_state *s = connected_idle();
+    feed_ok(s, EV("refused", "\"r1\"",
+                  "," DEV ",\"reason\":\"keyboard\",\"reason_code\":\"device.hid-interface\","
+                  "\"reason_params\":{\"class\":\"03\"}"));
+    assert_int_equal(s->screen, SCREEN_REFUSED);
+    assert_string_equal(s->reason, "keyboard");
+    assert_string_equal(s->reason_rd.code, "device.hid-interface");
+    assert_string_equal(reason_data_param(&s->reason_rd, 0), "03");
+    feed_ok(s, EV("done", "\"s2\"",
+                  ",\"status\":\"partial\",\"counts\":{\"files\":2,\"delivered\":1,"
+                  "\"blocked\":1},\"delivery\":\"/x/s2\",\"held_back\":[{\"path\":\"a.exe\","
+                  "\"verdict\":\"blocked\",\"reason\":\"no exe\",\"reason_code\":"
+                  "\"policy.rule-block\",\"reason_params\":{\"rule\":\"14\",\"text\":\"no exe\","
+                  "\"text_ja\":\"\u5b9f\u884c\u30d5\u30a1\u30a4\u30eb\"}},{\"path\":\"b\","
+                  "\"verdict\":\"error\",\"reason\":\"odd\",\"reason_code\":\"no.such-code\"}]"));
+    assert_int_equal(s->n_held, 2);
+    assert_string_equal(s->held[0].rd.code, "policy.rule-block");
+    assert_string_equal(reason_data_param(&s->held[0].rd, 2), "実行ファイル");
+    assert_string_equal(s->held[1].rd.code, ""); /* unknown: the English text alone */
+    assert_string_equal(s->held[1].reason, "odd");
+    /* a new session forgets the refusal's code */
+    feed_ok(s, EV("failed", "\"s3\"", ",\"reason\":\"gone\""));
+    assert_string_equal(s->reason_rd.code, "");
+    screen_state_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -421,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_edifact),
         cmocka_unit_test(test_publication),
         cmocka_unit_test(test_sanitized),
+        cmocka_unit_test(test_reason_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,8 +12,8 @@ TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 LIB_SRCS := common/kerr.c common/log.c common/util.c common/json.c common/i18n.c common/reason.c \
             policy/policy.c \
             scanner/verdict.c scanner/scanner.c \
-            kiosk/names.c kiosk/audit.c kiosk/manifest.c kiosk/media.c kiosk/walk.c \
-            kiosk/workarea.c kiosk/outbox.c kiosk/target.c kiosk/session.c kiosk/config.c \
+            media/names.c kiosk/audit.c kiosk/manifest.c media/media.c media/walk.c \
+            handoff/workarea.c handoff/outbox.c handoff/target.c kiosk/session.c kiosk/config.c \
             kiosk/edifact-json.c
 CLI_SRCS := kiosk/main.c kiosk/cmd-scan.c kiosk/cmd-policy.c kiosk/cmd-audit.c
 EXTRA_BINS :=
@@ -77,7 +77,8 @@ demo: deps
 # make format: every C file of the tree (.clang-format), the screen (ui/), the separate
 # programs, the tests and the fuzz targets included.  FILES='a.c b.h' formats only those,
 # e.g. the files a change touched: make format FILES="$$(git diff --name-only main -- '*.[ch]')".
-FORMAT_SRCS := $(sort $(wildcard common/*.[ch] kiosk/*.[ch] policy/*.[ch] reader/*.[ch] \
+FORMAT_SRCS := $(sort $(wildcard common/*.[ch] kiosk/*.[ch] media/*.[ch] service/*.[ch] admin/*.[ch] \
+               report/*.[ch] handoff/*.[ch] policy/*.[ch] reader/*.[ch] \
                                  scanner/*.[ch] ui/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] \
                                  tests/fuse/*.[ch]))
 format:

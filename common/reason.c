@@ -53,7 +53,7 @@ static const struct reason_def reason_defs[] = {
     {"scan.type-nonsense", N_("could not be typed: the scanner worker answered nonsense"), P0},
     {"scan.no-type-detection", N_("file type detection is not available"), P0},
 
-    /* ---- reading a file into the spool (kiosk/session.c, kiosk/media.c) ---- */
+    /* ---- reading a file into the spool (kiosk/session.c, media/media.c) ---- */
     {"scan.error-spool", N_("could not be copied: spool: %1$s"), P("detail")},
     {"scan.error-hash", N_("could not be hashed (no SHA-256)"), P0},
     {"scan.error-disk", N_("could not be copied: the kiosk's disk is full or failing (%1$s)"),
@@ -79,7 +79,7 @@ static const struct reason_def reason_defs[] = {
         "most %2$s)"),
      P("bytes", "limit")},
 
-    /* ---- the file policy (policy/policy.c, kiosk/session.c, kiosk/walk.c) ---- */
+    /* ---- the file policy (policy/policy.c, kiosk/session.c, media/walk.c) ---- */
     {"policy.type-not-allowed", N_("type not allowed: %1$s"), P("type", "ext")},
     {"policy.name-mismatch", N_("name does not match content: named .%1$s but is %2$s"),
      P("ext", "type")},
@@ -96,7 +96,7 @@ static const struct reason_def reason_defs[] = {
     {"policy.file-grew", N_("file too large (it grew past the limit while being read)"), P0},
     {"policy.edifact", N_("%1$s"), P("problem", "problem_ja", "code")},
 
-    /* ---- walking the medium (kiosk/walk.c) ---- */
+    /* ---- walking the medium (media/walk.c) ---- */
     {"walk.folder-loop", N_("folder loop (not followed)"), P0},
     {"walk.folder-hardlink", N_("another name (hard link) of the folder %1$s, which is checked once"),
      P("path")},
@@ -155,7 +155,7 @@ static const struct reason_def reason_defs[] = {
     {"disarm.sanitized", N_("delivered as a copy without: %1$s"), P("removed")},
     {"disarm.sanitized-as", N_("delivered as %1$s, a copy without: %2$s"), P("name", "removed")},
 
-    /* ---- device refusals (kiosk/udev.c) ---- */
+    /* ---- device refusals (service/udev.c) ---- */
     {"device.hid-interface",
      N_("this USB device also acts as a keyboard or mouse (HID) function (interface class "
         "%1$s); only plain USB storage is accepted"),
@@ -186,7 +186,7 @@ static const struct reason_def reason_defs[] = {
      P("size_mb", "limit_mb")},
     {"device.filesystem", N_("the filesystem %1$s is not accepted at this kiosk"), P("fstype")},
 
-    /* ---- the service (kiosk/daemon.c, kiosk/sigdb.c): out of service, session ends ---- */
+    /* ---- the service (service/daemon.c, admin/sigdb.c): out of service, session ends ---- */
     {"service.audit", N_("The audit log cannot be written."), P0},
     {"service.work-area", N_("The kiosk's work area cannot be written."), P0},
     {"service.staging",
@@ -235,7 +235,7 @@ static const struct reason_def reason_defs[] = {
      P("detail")},
     {"session.error", /* xgettext:no-c-format */ N_("The check could not be completed: %1$s"), P("detail")},
 
-    /* ---- the administrator's stick (kiosk/bundle.c, kiosk/daemon.c; bundle_reason) ---- */
+    /* ---- the administrator's stick (admin/bundle.c, service/daemon.c; bundle_reason) ---- */
     {"admin.no-bundle",
      N_("no update bundle on this medium: put the signed files in a folder named kiosk-update "
         "at the top of the stick"),

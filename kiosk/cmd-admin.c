@@ -15,14 +15,14 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/version.h"
-#include "kiosk/admin.h"
+#include "admin/admin.h"
 #include "kiosk/audit.h"
-#include "kiosk/bundle.h"
+#include "admin/bundle.h"
 #include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
-#include "kiosk/policy-install.h"
-#include "kiosk/sigdb.h"
+#include "admin/policy-install.h"
+#include "admin/sigdb.h"
 #include "policy/policy.h"
 
 #include <errno.h>

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "common/kerr.h"
-#include "kiosk/admin.h"
+#include "admin/admin.h"
 #include "kiosk/audit.h"
 #include "kiosk/audit-syslog.h"
 #include "kiosk/cli.h"

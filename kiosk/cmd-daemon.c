@@ -3,8 +3,8 @@
 #include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
-#include "kiosk/daemon.h"
-#include "kiosk/udev.h"
+#include "service/daemon.h"
+#include "service/udev.h"
 
 #include <malloc.h>
 #include <stdio.h>

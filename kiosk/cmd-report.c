@@ -4,7 +4,7 @@
 #include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
-#include "kiosk/report.h"
+#include "report/report.h"
 #include "kiosk/sign.h"
 
 #include <errno.h>

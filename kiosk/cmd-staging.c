@@ -15,9 +15,9 @@
 #include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
-#include "kiosk/handoff.h"
-#include "kiosk/outbox.h"
-#include "kiosk/publish.h"
+#include "handoff/handoff.h"
+#include "handoff/outbox.h"
+#include "handoff/publish.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
 #include "kiosk/cli.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
-#include "kiosk/verify-batch.h"
+#include "handoff/verify-batch.h"
 
 #include <stdio.h>
 

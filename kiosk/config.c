@@ -2,7 +2,7 @@
 #include "common/kerr.h"
 #include "kiosk/config-check.h"
 #include "common/util.h"
-#include "kiosk/media.h"
+#include "media/media.h"
 #include "reader/reader.h"
 #include "scanner/verdict-cache.h"
 

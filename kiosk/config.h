@@ -43,7 +43,7 @@ struct kiosk_config {
     bool cache;             /* [scan] cache = on | off: verdict cache across sessions
                                (WORK_DIR/verdict-cache, scanner/verdict-cache.h) */
     int cache_max_entries;  /* [scan] cache-max-entries (least recently used go first) */
-    /* administration (kiosk/admin.h, kiosk/policy-install.h; docs/admin.md) */
+    /* administration (admin/admin.h, admin/policy-install.h; docs/admin.md) */
     char *admin_keys;       /* [paths] admin-keys: folder of trusted *.pub keys */
     char *admin_state;      /* [paths] admin-state: password hash + lockout (root only) */
     int admin_lockout_seconds; /* [admin] lockout-seconds after 5 failed logins */

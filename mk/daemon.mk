@@ -1,5 +1,5 @@
 # daemon.mk - the hotplug service (kiosk daemon, kiosk watch): udev monitor, event socket.
-LIB_SRCS += kiosk/udev.c kiosk/events.c kiosk/daemon.c
+LIB_SRCS += service/udev.c service/events.c service/daemon.c
 CLI_SRCS += kiosk/cmd-daemon.c kiosk/cmd-watch.c
 PKGS += libudev
 

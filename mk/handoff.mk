@@ -2,14 +2,14 @@
 # order (handoff.c), starting the publisher (publish.c), `kiosk staging`, the publisher
 # program itself, and kiosk-verify, the TOS side's checker.  The work area and the outbox
 # are core (Makefile's LIB_SRCS): every session commits to them.
-LIB_SRCS += kiosk/handoff.c kiosk/publish.c
+LIB_SRCS += handoff/handoff.c handoff/publish.c
 CLI_SRCS += kiosk/cmd-staging.c
 
 # kiosk-publish: the publisher (publish-worker.c and its two stores), a program of its own
 # so that only it links libsmbclient (68 Samba libraries the kiosk need not load, and code
 # the rest of the kiosk never runs).  Always built next to the kiosk binary, which starts
 # it from there; install it beside it.
-PUBLISH_SRCS := kiosk/publish-worker.c kiosk/publish-dir.c kiosk/publish-smb.c kiosk/target.c \
+PUBLISH_SRCS := handoff/publish-worker.c handoff/publish-dir.c handoff/publish-smb.c handoff/target.c \
                 common/util.c common/json.c common/log.c common/kerr.c
 PUBLISH_PKGS := glib-2.0 json-glib-1.0 libseccomp smbclient libsystemd
 PUBLISH_OBJS := $(PUBLISH_SRCS:%.c=$(BUILD)/obj-publish/%.o)
@@ -29,8 +29,8 @@ $(BUILD)/kiosk-publish: $(PUBLISH_OBJS)
 # kiosk-verify: the delivery check for TOS machines, built from the same sources as
 # `kiosk verify-batch` but linked with glib, json-glib and libsodium only (no libclamav,
 # CUPS, GTK ...): what a TOS machine installs (the kiosk-verify package).
-VERIFY_SRCS := kiosk/kiosk-verify.c kiosk/verify-batch.c kiosk/verify-manifest.c kiosk/sign.c \
-               kiosk/names.c common/util.c common/json.c common/kerr.c kiosk/cli.c \
+VERIFY_SRCS := handoff/kiosk-verify.c handoff/verify-batch.c handoff/verify-manifest.c kiosk/sign.c \
+               media/names.c common/util.c common/json.c common/kerr.c kiosk/cli.c \
                common/version.c
 VERIFY_PKGS := glib-2.0 json-glib-1.0 libsodium
 VERIFY_OBJS := $(VERIFY_SRCS:%.c=$(BUILD)/obj-verify/%.o)

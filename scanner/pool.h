@@ -116,7 +116,7 @@ void scanner_pool_free(struct scanner_pool *p);
 
 /* FN runs every few seconds on the thread that waits for an engine to load in
  * scanner_pool_new() (minutes for a full database): the service pings its systemd
- * watchdog there (kiosk/notify.h).  NULL: nothing. */
+ * watchdog there (service/notify.h).  NULL: nothing. */
 void scanner_pool_set_keepalive(void (*fn)(void));
 
 /* Tests only: pools created after this call let KIOSK_SCANNER_TEST_FORBIDDEN (read at

@@ -16,7 +16,8 @@ import re
 import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)\.h"', re.M)
-DEFAULT_DIRS = ['common', 'kiosk', 'policy', 'reader', 'scanner', 'ui']
+DEFAULT_DIRS = ['common', 'kiosk', 'media', 'service', 'admin', 'report', 'handoff', 'policy',
+                'reader', 'scanner', 'ui']
 
 
 def modules(dirs):

@@ -2,7 +2,7 @@
 """List C functions by length, longest first (issue 19: no pipeline function over ~80 lines).
 
 Usage: tools/func-lengths.py [--max N] [--fail] [DIR_OR_FILE ...]
-  default paths: kiosk scanner reader policy common
+  default paths: kiosk media service admin report handoff scanner reader policy common
   --max N   list only functions longer than N lines (default 0: all)
   --fail    exit 1 when any function is longer than --max
 
@@ -47,7 +47,8 @@ def main(argv):
             fail = True
         else:
             paths.append(a)
-    paths = paths or ['kiosk', 'scanner', 'reader', 'policy', 'common']
+    paths = paths or ['kiosk', 'media', 'service', 'admin', 'report', 'handoff', 'scanner',
+                      'reader', 'policy', 'common']
     files = []
     for p in paths:
         if os.path.isdir(p):

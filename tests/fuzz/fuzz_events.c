@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kiosk/events.h"
+#include "service/events.h"
 
 static char *fuzz_details(JsonObject *details, void *data)
 {

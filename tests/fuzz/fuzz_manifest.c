@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kiosk/verify-manifest.h"
+#include "handoff/verify-manifest.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

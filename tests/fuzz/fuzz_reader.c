@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kiosk/names.h"
+#include "media/names.h"
 #include "reader/reader.h"
 
 static void fuzz_entry(const struct reader_msg *m)

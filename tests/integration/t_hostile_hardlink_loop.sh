@@ -44,7 +44,7 @@ expect_common
 # b/loop is a second name of folder a (not an ancestor of b): its contents are the same
 # inodes; they must not be checked and delivered a second time.
 $CHECK expr "$SCAN_JSON" 'not any(f["verdict"] == "clean" and norm(f["path"]).startswith("b/loop/") for f in files)' ||
-    bug "AMPLIFICATION: folder a, reached a second time as b/loop (directory hard link), was walked and delivered twice (kiosk/walk.c walk_dir only knows the ancestor folders)"
+    bug "AMPLIFICATION: folder a, reached a second time as b/loop (directory hard link), was walked and delivered twice (media/walk.c walk_dir only knows the ancestor folders)"
 
 # Directory hard links as a DAG: x/ and y/ at each of 20 levels name the same next folder
 # (2^20 paths on a 16 MiB stick).  a) a file at the bottom: reached by 2^20 names, it
@@ -72,7 +72,7 @@ expect_common
 $CHECK expr "$SCAN_JSON" 'j["counts"]["skipped"] == 20' ||
     bug "the walk of the DAG with a leaf did not skip exactly the 20 folders reached again: $($CHECK expr "$SCAN_JSON" 'print(j["counts"]) or True' 2>&1)"
 $CHECK expr "$SCAN_JSON" 'len([f for f in files if f["verdict"] == "clean"]) == 1' ||
-    bug "AMPLIFICATION: one 115-byte file reached through 2^20 directory-hard-link paths was delivered $($CHECK expr "$SCAN_JSON" 'print(j["counts"]["delivered"]) or True' 2>&1) times (kiosk/walk.c walk_dir walks a folder once per name)"
+    bug "AMPLIFICATION: one 115-byte file reached through 2^20 directory-hard-link paths was delivered $($CHECK expr "$SCAN_JSON" 'print(j["counts"]["delivered"]) or True' 2>&1) times (media/walk.c walk_dir walks a folder once per name)"
 
 rm -rf "$STAGING"
 dag_image "$T/dag.img" 0
@@ -84,6 +84,6 @@ start=$(date +%s)
 took=$(( $(date +%s) - start ))
 log "DAG without files: $took s; $($CHECK expr "$SCAN_JSON" 'print(j["counts"]) or True' 2>&1)"
 $CHECK expr "$SCAN_JSON" 'not any("time limit" in (f["reason"] or "") for f in files) and j["counts"]["skipped"] == 20 and j["counts"]["files"] == 0' ||
-    bug "HANG: 20 folders linked twice each (2^20 paths, no files) kept the walk busy until the session time limit ($took s; default limit 30 minutes): kiosk/walk.c walk_dir walks a folder once per name and counts no folders against any limit"
+    bug "HANG: 20 folders linked twice each (2^20 paths, no files) kept the walk busy until the session time limit ($took s; default limit 30 minutes): media/walk.c walk_dir walks a folder once per name and counts no folders against any limit"
 [ ${#bugs[@]} = 0 ] || fail "${#bugs[@]} kiosk bug(s): $(printf '%s | ' "${bugs[@]}")"
 pass

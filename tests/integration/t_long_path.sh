@@ -2,7 +2,7 @@
 # t_long_path.sh - a file whose path is too long to be delivered (its place in the
 # staging share would be over PATH_MAX, though it can be read from the medium) fails
 # alone: the walk holds it back unread ("path too long (more than 3072 bytes): not
-# checked", kiosk/walk.c), every other file is delivered, the session ends "partial"
+# checked", media/walk.c), every other file is delivered, the session ends "partial"
 # (exit 1), not "failed".
 . "$(dirname "$0")/lib.sh"
 

@@ -14,9 +14,9 @@
 
 #include "common/kerr.h"
 #include "common/util.h"
-#include "kiosk/admin.h"
+#include "admin/admin.h"
 #include "kiosk/audit.h"
-#include "kiosk/sigdb.h"
+#include "admin/sigdb.h"
 
 #define GOOD "Quay-Crane#2024"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "common/reason.h"
-#include "kiosk/bundle.h"
+#include "admin/bundle.h"
 
 /* WHY gives CODE with parameters P0, P1 (NULL: none), and the code's sentence is WHY. */
 static void expect(const char *why, const char *code, const char *p0, const char *p1)

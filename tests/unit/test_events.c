@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "kiosk/events.h"
+#include "service/events.h"
 
 struct fake {
     int details_calls, cancel_calls;

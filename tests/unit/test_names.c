@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "kiosk/names.h"
+#include "media/names.h"
 
 /* names_sanitize(RAW) must equal WANT, and every result must satisfy the invariants. */
 static void check_sanitize(const char *raw, const char *want)

@@ -20,7 +20,7 @@
 #include <glib.h>
 
 #include "common/util.h"
-#include "kiosk/sigdb.h"
+#include "admin/sigdb.h"
 #include "scanner/scanner.h"
 
 #define DAY (24 * 60 * 60)

@@ -16,7 +16,7 @@
 #include <umockdev.h>
 #include <unistd.h>
 
-#include "kiosk/udev.h"
+#include "service/udev.h"
 
 static UMockdevTestbed *tb;
 

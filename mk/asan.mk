@@ -1,11 +1,12 @@
 # make check-asan: the same unit and integration tests with everything built under
-# AddressSanitizer + UndefinedBehaviorSanitizer, in build-asan/.
+# AddressSanitizer + UndefinedBehaviorSanitizer, in build-asan/ (with the message catalogue:
+# the programs read it next to themselves).
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 .PHONY: check-asan
 check-asan: deps
 	$(MAKE) BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
-	    build-asan/kiosk $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BINS) $(EXTRA_CHECK_DEPS))
+	    build-asan/kiosk $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BINS) $(EXTRA_CHECK_DEPS) $(KIOSK_MO))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0 \
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/asan/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
 	    SKIP="$(ASAN_SKIP)" tests/run.sh build-asan

@@ -1,5 +1,7 @@
 # daemon.mk - the hotplug service (kiosk daemon, kiosk watch): udev monitor, event socket.
-LIB_SRCS += service/udev.c service/events.c service/daemon.c
+LIB_SRCS += service/udev.c service/events.c service/daemon.c service/daemon-session.c \
+            service/daemon-print.c service/daemon-publish.c service/daemon-admin.c \
+            service/daemon-admin-media.c service/daemon-commands.c
 CLI_SRCS += kiosk/cmd-daemon.c kiosk/cmd-watch.c
 PKGS += libudev
 

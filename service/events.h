@@ -59,7 +59,7 @@ struct events_peer {
     gint64 admin_until;  /* monotonic time (us) when that login expires */
 };
 
-/* The commands the service itself carries out (daemon.c; docs/protocol.md). */
+/* The commands the service itself carries out (daemon-commands.c; docs/protocol.md). */
 enum events_service_cmd {
     EVENTS_SVC_RELOAD,
     EVENTS_SVC_STAGING_RETRY,

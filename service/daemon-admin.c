@@ -58,6 +58,77 @@ void daemon_admin_check_fresh(struct daemon *d)
     }
 }
 
+/* The new signature database did not load (WHY): the engine in use stays; FP (consumed)
+ * is not tried again until it changes; POL is freed unless it is the one in use. */
+static void daemon_admin_reload_refused(struct daemon *d, struct policy *pol, char *fp,
+                                        const char *why)
+{
+    log_error("reload: the signature database in %s does not load (%s); the previous "
+              "engine stays in use",
+              d->cfg->signatures, why);
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "signatures", d->cfg->signatures);
+    json_object_set_string_member(o, "reason", why);
+    if (d->pool)
+        json_object_set_string_member(o, "kept_db_version", scanner_pool_info(d->pool)->db_version);
+    daemon_audit(d, "signatures-refused", o);
+    g_free(d->db_problem);
+    d->db_problem = g_strdup_printf(
+        "The signature database in %s does not load (%s); %s", d->cfg->signatures, why,
+        d->pool ? "the previous one is still used." : "nothing can be checked.");
+    g_free(d->failed_fp);
+    d->failed_fp = fp;
+    if (pol != d->policy)
+        policy_free(pol);
+}
+
+/* The new engine NP with policy POL (database fingerprint FP) replaces the one in use
+ * (all consumed); a running session finishes on the previous ones. */
+static void daemon_admin_reload_swap(struct daemon *d, struct scanner_pool *np, struct policy *pol,
+                                     char *fp)
+{
+    const struct scanner_info *si = scanner_pool_info(np);
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "db_version", si->db_version);
+    json_object_set_int_member(o, "signatures", si->signatures);
+    json_object_set_boolean_member(o, "test_signatures", si->test_signatures);
+    if (d->pool)
+        json_object_set_string_member(o, "previous_db_version",
+                                      scanner_pool_info(d->pool)->db_version);
+    json_object_set_string_member(o, "policy", pol->name);
+    json_object_set_int_member(o, "policy_version", (gint64)pol->version);
+    json_object_set_string_member(o, "policy_sha256", pol->sha256);
+    if (d->policy)
+        json_object_set_int_member(o, "previous_policy_version", (gint64)d->policy->version);
+    log_info("reload: engine swapped in: %u signatures, database %s; policy \"%s\" version "
+             "%" G_GUINT64_FORMAT "%s",
+             si->signatures, si->db_version, pol->name, pol->version,
+             d->current ? " (the running session finishes on the previous ones)" : "");
+    daemon_audit(d, "reload", o);
+    bool swapped_policy = d->policy != pol;
+    if (d->policy && swapped_policy) {
+        if (d->current)
+            g_ptr_array_add(d->retired, d->policy);
+        else
+            policy_free(d->policy);
+    }
+    /* A running session keeps the old pool; its end frees it (daemon_job_free). */
+    if (!(d->current && d->current->params.pool == d->pool))
+        scanner_pool_free(d->pool);
+    d->policy = pol;
+    d->filter.policy = pol;
+    d->pool = np;
+    g_free(d->sig_fp);
+    d->sig_fp = fp;
+    g_clear_pointer(&d->failed_fp, g_free);
+    if (swapped_policy) {
+        g_clear_pointer(&d->failed_policy, g_free);
+        g_clear_pointer(&d->db_problem, g_free);
+    } else if (!d->failed_policy) {
+        g_clear_pointer(&d->db_problem, g_free);
+    }
+}
+
 static void daemon_admin_reload_done(GObject *src, GAsyncResult *res, gpointer data)
 {
     struct daemon *d = data;
@@ -80,67 +151,10 @@ static void daemon_admin_reload_done(GObject *src, GAsyncResult *res, gpointer d
         g_free(why);
         return;
     }
-    if (rc != 0) {
-        log_error("reload: the signature database in %s does not load (%s); the previous "
-                  "engine stays in use",
-                  d->cfg->signatures, why);
-        JsonObject *o = json_object_new();
-        json_object_set_string_member(o, "signatures", d->cfg->signatures);
-        json_object_set_string_member(o, "reason", why);
-        if (d->pool)
-            json_object_set_string_member(o, "kept_db_version",
-                                          scanner_pool_info(d->pool)->db_version);
-        daemon_audit(d, "signatures-refused", o);
-        g_free(d->db_problem);
-        d->db_problem = g_strdup_printf(
-            "The signature database in %s does not load (%s); %s", d->cfg->signatures, why,
-            d->pool ? "the previous one is still used." : "nothing can be checked.");
-        g_free(d->failed_fp);
-        d->failed_fp = fp;
-        if (pol != d->policy)
-            policy_free(pol);
-    } else {
-        const struct scanner_info *si = scanner_pool_info(np);
-        JsonObject *o = json_object_new();
-        json_object_set_string_member(o, "db_version", si->db_version);
-        json_object_set_int_member(o, "signatures", si->signatures);
-        json_object_set_boolean_member(o, "test_signatures", si->test_signatures);
-        if (d->pool)
-            json_object_set_string_member(o, "previous_db_version",
-                                          scanner_pool_info(d->pool)->db_version);
-        json_object_set_string_member(o, "policy", pol->name);
-        json_object_set_int_member(o, "policy_version", (gint64)pol->version);
-        json_object_set_string_member(o, "policy_sha256", pol->sha256);
-        if (d->policy)
-            json_object_set_int_member(o, "previous_policy_version", (gint64)d->policy->version);
-        log_info("reload: engine swapped in: %u signatures, database %s; policy \"%s\" version "
-                 "%" G_GUINT64_FORMAT "%s",
-                 si->signatures, si->db_version, pol->name, pol->version,
-                 d->current ? " (the running session finishes on the previous ones)" : "");
-        daemon_audit(d, "reload", o);
-        bool swapped_policy = d->policy != pol;
-        if (d->policy && swapped_policy) {
-            if (d->current)
-                g_ptr_array_add(d->retired, d->policy);
-            else
-                policy_free(d->policy);
-        }
-        /* A running session keeps the old pool; its end frees it (daemon_job_free). */
-        if (!(d->current && d->current->params.pool == d->pool))
-            scanner_pool_free(d->pool);
-        d->policy = pol;
-        d->filter.policy = pol;
-        d->pool = np;
-        g_free(d->sig_fp);
-        d->sig_fp = fp;
-        g_clear_pointer(&d->failed_fp, g_free);
-        if (swapped_policy) {
-            g_clear_pointer(&d->failed_policy, g_free);
-            g_clear_pointer(&d->db_problem, g_free);
-        } else if (!d->failed_policy) {
-            g_clear_pointer(&d->db_problem, g_free);
-        }
-    }
+    if (rc != 0)
+        daemon_admin_reload_refused(d, pol, fp, why);
+    else
+        daemon_admin_reload_swap(d, np, pol, fp);
     g_free(why);
     daemon_admin_check_fresh(d);
     if (d->reload_again) {

@@ -331,6 +331,70 @@ static enum kudev_verdict kudev_classify_loop(struct udev_device *dev, const str
     return KUDEV_ACCEPT;
 }
 
+/* A disk on the USB bus: its identity (D), and refused when the device is more than mass
+ * storage (a keyboard, a network adapter ...); a disk not on USB, or an optical drive, is
+ * ignored. */
+static enum kudev_verdict kudev_classify_usb(struct udev_device *dev, struct kudev_device *d,
+                                             char **why)
+{
+    const char *bus = udev_device_get_property_value(dev, "ID_BUS");
+    if (g_strcmp0(bus, "usb") != 0) {
+        *why = g_strdup_printf("not a USB device (bus %s)", bus ? bus : "unknown");
+        return KUDEV_IGNORE;
+    }
+    if (udev_device_get_property_value(dev, "ID_CDROM")) {
+        *why = g_strdup("optical drive");
+        return KUDEV_IGNORE;
+    }
+    d->vendor = kudev_prop_text(dev, "ID_VENDOR_ENC", "ID_VENDOR");
+    d->model = kudev_prop_text(dev, "ID_MODEL_ENC", "ID_MODEL");
+    d->serial = kudev_prop_text(dev, NULL, "ID_SERIAL_SHORT");
+    d->vid = g_strdup(udev_device_get_property_value(dev, "ID_VENDOR_ID"));
+    d->pid = g_strdup(udev_device_get_property_value(dev, "ID_MODEL_ID"));
+    if (!d->vid || !d->pid) {
+        struct udev_device *usb =
+            udev_device_get_parent_with_subsystem_devtype(dev, "usb", "usb_device");
+        if (usb && !d->vid)
+            d->vid = g_strdup(udev_device_get_sysattr_value(usb, "idVendor"));
+        if (usb && !d->pid)
+            d->pid = g_strdup(udev_device_get_sysattr_value(usb, "idProduct"));
+    }
+    char *ifs = kudev_usb_interfaces(dev);
+    *why = kudev_interfaces_refusal_code(ifs, &d->refusal);
+    g_free(ifs);
+    return *why ? KUDEV_REFUSE : KUDEV_ACCEPT;
+}
+
+/* The filter's rules for a medium that is in and free: deny, allow, maximum size and the
+ * policy's filesystems.  KUDEV_REFUSE with the reason, or KUDEV_ACCEPT. */
+static enum kudev_verdict kudev_classify_rules(const struct kudev_filter *f, struct kudev_device *d,
+                                               char **why)
+{
+    if (!d->is_loop && kudev_list_match(f->deny, d)) {
+        kudev_refuse(d, why, "device.denied", NULL);
+        return KUDEV_REFUSE;
+    }
+    if (!d->is_loop && f->allow && f->allow[0] && !kudev_list_match(f->allow, d)) {
+        kudev_refuse(d, why, "device.not-allowed", NULL);
+        return KUDEV_REFUSE;
+    }
+    if (f->max_size && d->size > f->max_size) {
+        char size[24], limit[24];
+        snprintf(size, sizeof(size), "%" G_GUINT64_FORMAT, d->size / 1000000);
+        snprintf(limit, sizeof(limit), "%" G_GUINT64_FORMAT, f->max_size / 1000000);
+        kudev_refuse(d, why, "device.too-large", size, limit, NULL);
+        return KUDEV_REFUSE;
+    }
+    /* Encrypted volumes go on to the session, which explains them properly. */
+    if (f->policy && !f->any_filesystem && d->fstype && !g_str_has_prefix(d->fstype, "crypto_") &&
+        g_strcmp0(d->fstype, "BitLocker") != 0 &&
+        !policy_filesystem_allowed(f->policy, d->fstype)) {
+        kudev_refuse(d, why, "device.filesystem", d->fstype, NULL);
+        return KUDEV_REFUSE;
+    }
+    return KUDEV_ACCEPT;
+}
+
 enum kudev_verdict kudev_classify(struct udev_device *dev, const struct kudev_filter *f,
                                   struct kudev_device **out, char **why)
 {
@@ -355,41 +419,12 @@ enum kudev_verdict kudev_classify(struct udev_device *dev, const struct kudev_fi
     d->fstype = g_strdup(udev_device_get_property_value(dev, "ID_FS_TYPE"));
     if (d->fstype && !*d->fstype)
         g_clear_pointer(&d->fstype, g_free);
-    if (g_str_has_prefix(sysname, "loop")) {
+    if (g_str_has_prefix(sysname, "loop"))
         v = kudev_classify_loop(dev, f, d, why);
-        if (v != KUDEV_ACCEPT)
-            goto out;
-    } else {
-        const char *bus = udev_device_get_property_value(dev, "ID_BUS");
-        if (g_strcmp0(bus, "usb") != 0) {
-            *why = g_strdup_printf("not a USB device (bus %s)", bus ? bus : "unknown");
-            goto out;
-        }
-        if (udev_device_get_property_value(dev, "ID_CDROM")) {
-            *why = g_strdup("optical drive");
-            goto out;
-        }
-        d->vendor = kudev_prop_text(dev, "ID_VENDOR_ENC", "ID_VENDOR");
-        d->model = kudev_prop_text(dev, "ID_MODEL_ENC", "ID_MODEL");
-        d->serial = kudev_prop_text(dev, NULL, "ID_SERIAL_SHORT");
-        d->vid = g_strdup(udev_device_get_property_value(dev, "ID_VENDOR_ID"));
-        d->pid = g_strdup(udev_device_get_property_value(dev, "ID_MODEL_ID"));
-        if (!d->vid || !d->pid) {
-            struct udev_device *usb =
-                udev_device_get_parent_with_subsystem_devtype(dev, "usb", "usb_device");
-            if (usb && !d->vid)
-                d->vid = g_strdup(udev_device_get_sysattr_value(usb, "idVendor"));
-            if (usb && !d->pid)
-                d->pid = g_strdup(udev_device_get_sysattr_value(usb, "idProduct"));
-        }
-        char *ifs = kudev_usb_interfaces(dev);
-        *why = kudev_interfaces_refusal_code(ifs, &d->refusal);
-        g_free(ifs);
-        if (*why) {
-            v = KUDEV_REFUSE;
-            goto out;
-        }
-    }
+    else
+        v = kudev_classify_usb(dev, d, why);
+    if (v != KUDEV_ACCEPT)
+        goto out;
     if (d->size == 0) {
         *why = g_strdup("no medium");
         v = KUDEV_IGNORE;
@@ -401,30 +436,7 @@ enum kudev_verdict kudev_classify(struct udev_device *dev, const struct kudev_fi
         v = KUDEV_IGNORE;
         goto out;
     }
-    v = KUDEV_REFUSE;
-    if (!d->is_loop && kudev_list_match(f->deny, d)) {
-        kudev_refuse(d, why, "device.denied", NULL);
-        goto out;
-    }
-    if (!d->is_loop && f->allow && f->allow[0] && !kudev_list_match(f->allow, d)) {
-        kudev_refuse(d, why, "device.not-allowed", NULL);
-        goto out;
-    }
-    if (f->max_size && d->size > f->max_size) {
-        char size[24], limit[24];
-        snprintf(size, sizeof(size), "%" G_GUINT64_FORMAT, d->size / 1000000);
-        snprintf(limit, sizeof(limit), "%" G_GUINT64_FORMAT, f->max_size / 1000000);
-        kudev_refuse(d, why, "device.too-large", size, limit, NULL);
-        goto out;
-    }
-    /* Encrypted volumes go on to the session, which explains them properly. */
-    if (f->policy && !f->any_filesystem && d->fstype && !g_str_has_prefix(d->fstype, "crypto_") &&
-        g_strcmp0(d->fstype, "BitLocker") != 0 &&
-        !policy_filesystem_allowed(f->policy, d->fstype)) {
-        kudev_refuse(d, why, "device.filesystem", d->fstype, NULL);
-        goto out;
-    }
-    v = KUDEV_ACCEPT;
+    v = kudev_classify_rules(f, d, why);
 out:
     if (v == KUDEV_IGNORE)
         kudev_device_free(d);

@@ -154,7 +154,8 @@ void daemon_print(struct daemon *d, const char *session);
 
 /* ---- daemon-publish.c: the outbox to the share ---- */
 
-/* Try the next publication in WAIT_US microseconds; now. */
+/* The next publication in WAIT_US microseconds (one timer for all); the next one now,
+ * unless one runs or none is due. */
 void daemon_publish_later(struct daemon *d, gint64 wait_us);
 void daemon_publish_kick(struct daemon *d);
 /* `kiosk staging retry`: failed entries are tried now. */
@@ -166,6 +167,8 @@ void daemon_publish_check_outbox(struct daemon *d);
 
 /* ---- daemon-admin.c: reloads, freshness gate, admin-status ---- */
 
+/* Watch the signature folder and the policy file, and tick every minute (reloads,
+ * freshness, the outbox); stop all of it (after an engine still being built). */
 void daemon_admin_start(struct daemon *d);
 void daemon_admin_stop(struct daemon *d);
 /* No session runs: the policies retired by reloads are freed. */

@@ -173,6 +173,8 @@ void daemon_job_free(struct daemon_job *j)
     g_free(j);
 }
 
+/* ---- the jobs' threads and the queue -------------------------------------------------- */
+
 void daemon_post(struct daemon *d, struct daemon_msg *m)
 {
     g_async_queue_push(d->msgs, m);

@@ -10,6 +10,7 @@
  * field type-checked, only paths the kiosk could have written), nothing in the folder is
  * followed through a symbolic link, and names are escaped before they are printed. */
 #include "handoff/verify-batch.h"
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/util.h"
 #include "kiosk/manifest.h"
@@ -527,4 +528,22 @@ JsonNode *verify_batch_json(const struct verify_batch *b)
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);
     return n;
+}
+
+int verify_batch_report(const char *dir, const struct sign_pubkey *pk, bool json)
+{
+    struct verify_batch *b = NULL;
+    verify_batch_run(dir, pk, &b);
+    if (json) {
+        JsonNode *n = verify_batch_json(b);
+        char *text = json_text(n, true, NULL);
+        printf("%s\n", text);
+        g_free(text);
+        json_node_unref(n);
+    } else {
+        verify_batch_print(b, stdout);
+    }
+    int rc = b->ok ? 0 : 1;
+    verify_batch_free(b);
+    return rc;
 }

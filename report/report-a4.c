@@ -224,19 +224,11 @@ static double a4_counts_band(struct report_ctx *c, double x, double y, double wi
     return y + h;
 }
 
-void report_a4_draw(struct report_ctx *c, bool draw)
+/* The banner on the left, the QR code on the right, the session under the banner (kiosk,
+ * site, times); returns the y under both. */
+static double a4_top(struct report_ctx *c, double x, double w, double lw, bool draw)
 {
-    JsonObject *m = c->s->m, *details = json_member_object(m, "details"),
-               *src = json_member_object(m, "source"), *scanner = json_member_object(m, "scanner"),
-               *policy = json_member_object(m, "policy"), *counts = json_member_object(m, "counts");
-    double w = c->page_w - 2 * c->margin, x = c->margin;
-    double cols[7];
-    a4_columns(c, cols);
-    c->cols = cols;
-    c->page = 0;
-    c->in_table = false;
-    a4_page_begin(c, draw);
-
+    JsonObject *m = c->s->m;
     /* Banner on the left, QR code on the right. */
     double qr = 96;
     double y0 = c->y;
@@ -250,8 +242,6 @@ void report_a4_draw(struct report_ctx *c, bool draw)
     g_free(qrcap);
 
     /* Session and details under the banner (left of the QR code). */
-    double lw = c->o->lang == REPORT_LANG_BOTH ? 150 : 95;
-    double colw = (w - 12) / 2;
     double y = yb + 8;
     struct report_row srows[] = {
         {W_KIOSK, g_strdup(c->o->kiosk_name), 0},
@@ -262,8 +252,16 @@ void report_a4_draw(struct report_ctx *c, bool draw)
     double yl = report_draw_rows(c, x, y, w - qr - 12, lw, srows, G_N_ELEMENTS(srows), A4_PT, draw);
     report_draw_rows_free(srows, G_N_ELEMENTS(srows));
     y = MAX(yl, yq) + 8;
+    return y;
+}
 
-    /* Two columns: details + counts | medium + scanner. */
+/* Two columns: the session details | the medium; returns the y under the longer. */
+static double a4_details_and_medium(struct report_ctx *c, double x, double w, double lw, double y,
+                                    bool draw)
+{
+    JsonObject *details = json_member_object(c->s->m, "details"),
+               *src = json_member_object(c->s->m, "source");
+    double colw = (w - 12) / 2;
     double yL = report_draw_heading(c, x, y, colw, W_DETAILS, 9.5, draw);
     struct report_row drows[] = {
         {W_VESSEL, report_detail(details, "vessel"), RS_BOLD},
@@ -291,7 +289,14 @@ void report_a4_draw(struct report_ctx *c, bool draw)
     yR = report_draw_rows(c, xr, yR, colw, lw, mrows, G_N_ELEMENTS(mrows), A4_PT, draw);
     report_draw_rows_free(mrows, G_N_ELEMENTS(mrows));
     y = MAX(yL, yR) + 8;
-    y = a4_counts_band(c, x, y, w, counts, draw) + 8;
+    return y;
+}
+
+/* The scanner and the policy: engine, database and its age, signatures, policy. */
+static double a4_scanner(struct report_ctx *c, double x, double w, double lw, double y, bool draw)
+{
+    JsonObject *scanner = json_member_object(c->s->m, "scanner"),
+               *policy = json_member_object(c->s->m, "policy");
     double yS = report_draw_heading(c, x, y, w, W_SCANNER, 9.5, draw);
     const char *pname = json_member_text(policy, "name");
     const char *psha = json_member_text(policy, "sha256");
@@ -309,9 +314,13 @@ void report_a4_draw(struct report_ctx *c, bool draw)
     };
     y = report_draw_rows(c, x, yS, w, lw, krows, G_N_ELEMENTS(krows), A4_PT, draw);
     report_draw_rows_free(krows, G_N_ELEMENTS(krows));
-    y += 6;
+    return y;
+}
 
-    /* Delivery: where it went, the manifest hash, the signature. */
+/* Delivery: the hand-off, where it went, the manifest hash, the signature, the audit
+ * anchor. */
+static double a4_delivery(struct report_ctx *c, double x, double w, double lw, double y, bool draw)
+{
     y = report_draw_heading(c, x, y, w, W_DELIVERY, 9.5, draw);
     char *signed_text = NULL;
     if (c->s->sig_key_id) {
@@ -338,10 +347,12 @@ void report_a4_draw(struct report_ctx *c, bool draw)
     y = report_draw_rows(c, x, y, w, lw, lrows, G_N_ELEMENTS(lrows) - (audit_text ? 0 : 1), A4_PT,
                          draw);
     report_draw_rows_free(lrows, G_N_ELEMENTS(lrows));
-    c->y = y + 8;
-    report_edifact(c, true, x, w, A4_PT, draw);
+    return y;
+}
 
-    /* Every file, held back first. */
+/* Every file, held back first, in the table (its header repeated on each new page). */
+static void a4_files(struct report_ctx *c, double x, double w, bool draw)
+{
     char *all = report_word(c, W_ALL_FILES);
     c->y += report_draw_text(c, x, c->y, w, all, 9.5, RS_BOLD, PANGO_ALIGN_LEFT, draw) + 3;
     g_free(all);
@@ -351,6 +362,29 @@ void report_a4_draw(struct report_ctx *c, bool draw)
     for (guint i = 0; i < files->len; i++)
         a4_file_row(c, i + 1, g_ptr_array_index(files, i), draw);
     g_ptr_array_free(files, TRUE);
+}
+
+void report_a4_draw(struct report_ctx *c, bool draw)
+{
+    JsonObject *counts = json_member_object(c->s->m, "counts");
+    double w = c->page_w - 2 * c->margin, x = c->margin;
+    double cols[7];
+    a4_columns(c, cols);
+    c->cols = cols;
+    c->page = 0;
+    c->in_table = false;
+    a4_page_begin(c, draw);
+
+    double lw = c->o->lang == REPORT_LANG_BOTH ? 150 : 95;
+    double y = a4_top(c, x, w, lw, draw);
+    y = a4_details_and_medium(c, x, w, lw, y, draw);
+    y = a4_counts_band(c, x, y, w, counts, draw) + 8;
+    y = a4_scanner(c, x, w, lw, y, draw);
+    y += 6;
+    y = a4_delivery(c, x, w, lw, y, draw);
+    c->y = y + 8;
+    report_edifact(c, true, x, w, A4_PT, draw);
+    a4_files(c, x, w, draw);
     c->in_table = false;
     c->cols = NULL;
 }

@@ -10,13 +10,9 @@
 
 #define RECEIPT_MAX_HELD 40
 
-double report_receipt_draw(struct report_ctx *c, bool draw)
+/* Title, kiosk and site, the test-signatures warning; returns the new y. */
+static double receipt_title(struct report_ctx *c, double x, double w, double y, bool draw)
 {
-    JsonObject *m = c->s->m, *details = json_member_object(m, "details"),
-               *counts = json_member_object(m, "counts"),
-               *scanner = json_member_object(m, "scanner");
-    double x = c->margin, w = c->page_w - 2 * c->margin, y = c->margin;
-    double lw = c->o->lang == REPORT_LANG_BOTH ? 92 : 70;
     char *t = report_word2(c, W_RECEIPT);
     y += report_draw_text(c, x, y, w, t, 12, RS_BOLD, PANGO_ALIGN_CENTER, draw) + 2;
     g_free(t);
@@ -26,12 +22,19 @@ double report_receipt_draw(struct report_ctx *c, bool draw)
         y += report_draw_text(c, x, y, w, t, 7.5, RS_NORMAL, PANGO_ALIGN_CENTER, draw) + 4;
         g_free(t);
     }
-    if (json_object_get_boolean_member_with_default(m, "test_signatures", FALSE)) {
+    if (json_object_get_boolean_member_with_default(c->s->m, "test_signatures", FALSE)) {
         t = report_word(c, W_TEST_SIGS);
         y += report_draw_text(c, x, y, w, t, 7, RS_BOLD, PANGO_ALIGN_CENTER, draw) + 4;
         g_free(t);
     }
-    y = report_draw_banner(c, x, y, w, 12, draw) + 6;
+    return y;
+}
+
+/* The session, its times and the details entered (those left empty are left out). */
+static double receipt_session(struct report_ctx *c, double x, double w, double lw, double y,
+                              bool draw)
+{
+    JsonObject *m = c->s->m, *details = json_member_object(m, "details");
     struct report_row srows[] = {
         {W_SESSION, g_strdup(c->s->id), RS_MONO},
         {W_STARTED, report_time(json_member_text(m, "started")), 0},
@@ -50,7 +53,13 @@ double report_receipt_draw(struct report_ctx *c, bool draw)
         g_free(l);
     }
     report_draw_rows_free(srows, G_N_ELEMENTS(srows));
-    y += 3;
+    return y;
+}
+
+/* The counts, one line each, the bad ones in red when not zero. */
+static double receipt_counts(struct report_ctx *c, double x, double w, double y, bool draw)
+{
+    JsonObject *counts = json_member_object(c->s->m, "counts");
     struct report_row crows[] = {
         {W_FILES, g_strdup_printf("%" G_GINT64_FORMAT, json_member_int(counts, "files", 0)), 0},
         {W_DELIVERED, g_strdup_printf("%" G_GINT64_FORMAT, json_member_int(counts, "delivered", 0)),
@@ -74,6 +83,15 @@ double report_receipt_draw(struct report_ctx *c, bool draw)
         g_free(l);
     }
     report_draw_rows_free(crows, G_N_ELEMENTS(crows));
+    return y;
+}
+
+/* The engine and database, then whether the files are with the terminal yet. */
+static double receipt_scanner(struct report_ctx *c, double x, double w, double lw, double y,
+                              bool draw)
+{
+    JsonObject *counts = json_member_object(c->s->m, "counts"),
+               *scanner = json_member_object(c->s->m, "scanner");
     const char *eng = json_member_text(scanner, "engine"),
                *dbv = json_member_text(scanner, "database");
     char *db = g_strdup_printf("ClamAV %s, %s", eng ? eng : "?", dbv ? dbv : "?");
@@ -89,37 +107,39 @@ double report_receipt_draw(struct report_ctx *c, bool draw)
         g_free(l);
         g_free(v);
     }
+    return y;
+}
 
-    GPtrArray *files = report_files_sorted(c->s);
-    /* Files delivered as safe copies: what was removed (the A4 report has the hashes). */
-    if (json_member_int(counts, "sanitized", 0) > 0) {
-        y = report_draw_heading(c, x, y + 6, w, W_SANITIZED_HEAD, 8.5, draw);
-        guint shown = 0;
-        for (guint i = 0; i < files->len; i++) {
-            JsonObject *f = g_ptr_array_index(files, i);
-            if (report_verdict_word(f) != W_V_SANITIZED || ++shown > RECEIPT_MAX_HELD)
-                continue;
-            const char *path = json_member_text(f, "path"),
-                       *staged = json_member_text(f, "staged_path");
-            char *head = g_strdup_printf("%s → %s", path ? path : "?", staged ? staged : "?");
-            y += report_draw_text(c, x, y, w, head, 7.5, RS_BOLD, PANGO_ALIGN_LEFT, draw);
-            char *reason = report_reason(c, f);
-            report_draw_rgb(c, 0x333333);
-            y += report_draw_text(c, x + 8, y, w - 8, reason ? reason : "", 7, RS_NORMAL,
-                                  PANGO_ALIGN_LEFT, draw) +
-                 3;
-            report_draw_rgb(c, 0);
-            g_free(head);
-            g_free(reason);
-        }
+/* Files delivered as safe copies: what was removed (the A4 report has the hashes). */
+static double receipt_sanitized(struct report_ctx *c, GPtrArray *files, double x, double w,
+                                double y, bool draw)
+{
+    y = report_draw_heading(c, x, y + 6, w, W_SANITIZED_HEAD, 8.5, draw);
+    guint shown = 0;
+    for (guint i = 0; i < files->len; i++) {
+        JsonObject *f = g_ptr_array_index(files, i);
+        if (report_verdict_word(f) != W_V_SANITIZED || ++shown > RECEIPT_MAX_HELD)
+            continue;
+        const char *path = json_member_text(f, "path"),
+                   *staged = json_member_text(f, "staged_path");
+        char *head = g_strdup_printf("%s → %s", path ? path : "?", staged ? staged : "?");
+        y += report_draw_text(c, x, y, w, head, 7.5, RS_BOLD, PANGO_ALIGN_LEFT, draw);
+        char *reason = report_reason(c, f);
+        report_draw_rgb(c, 0x333333);
+        y += report_draw_text(c, x + 8, y, w - 8, reason ? reason : "", 7, RS_NORMAL,
+                              PANGO_ALIGN_LEFT, draw) +
+             3;
+        report_draw_rgb(c, 0);
+        g_free(head);
+        g_free(reason);
     }
+    return y;
+}
 
-    /* What the EDIFACT files are, and details that disagree: before the held back. */
-    c->y = y + 6;
-    report_edifact(c, false, x, w, 7.5, draw);
-    y = c->y - 6;
-
-    /* Files held back. */
+/* The files held back (the first RECEIPT_MAX_HELD, then how many more), or "none". */
+static double receipt_held_back(struct report_ctx *c, GPtrArray *files, double x, double w,
+                                double y, bool draw)
+{
     y = report_draw_heading(c, x, y + 6, w, W_HELD_BACK, 8.5, draw);
     guint held = 0;
     for (guint i = 0; i < files->len; i++) {
@@ -151,9 +171,13 @@ double report_receipt_draw(struct report_ctx *c, bool draw)
         y += report_draw_text(c, x, y, w, none, 7.5, RS_NORMAL, PANGO_ALIGN_LEFT, draw) + 3;
         g_free(none);
     }
-    g_ptr_array_free(files, TRUE);
+    return y;
+}
 
-    /* QR code and what it says. */
+/* The QR code and what it says, the signature, the audit anchor, "keep this receipt". */
+static double receipt_verification(struct report_ctx *c, double x, double w, double y, bool draw)
+{
+    char *t;
     y += 8;
     double qr = 46 * MM;
     if (draw)
@@ -186,5 +210,33 @@ double report_receipt_draw(struct report_ctx *c, bool draw)
     t = report_word2(c, W_KEEP);
     y += report_draw_text(c, x, y, w, t, 7.5, RS_BOLD, PANGO_ALIGN_CENTER, draw);
     g_free(t);
+    return y;
+}
+
+double report_receipt_draw(struct report_ctx *c, bool draw)
+{
+    JsonObject *counts = json_member_object(c->s->m, "counts");
+    double x = c->margin, w = c->page_w - 2 * c->margin, y = c->margin;
+    double lw = c->o->lang == REPORT_LANG_BOTH ? 92 : 70;
+    y = receipt_title(c, x, w, y, draw);
+    y = report_draw_banner(c, x, y, w, 12, draw) + 6;
+    y = receipt_session(c, x, w, lw, y, draw);
+    y += 3;
+    y = receipt_counts(c, x, w, y, draw);
+    y = receipt_scanner(c, x, w, lw, y, draw);
+
+    GPtrArray *files = report_files_sorted(c->s);
+    if (json_member_int(counts, "sanitized", 0) > 0)
+        y = receipt_sanitized(c, files, x, w, y, draw);
+
+    /* What the EDIFACT files are, and details that disagree: before the held back. */
+    c->y = y + 6;
+    report_edifact(c, false, x, w, 7.5, draw);
+    y = c->y - 6;
+
+    y = receipt_held_back(c, files, x, w, y, draw);
+    g_ptr_array_free(files, TRUE);
+
+    y = receipt_verification(c, x, w, y, draw);
     return y + c->margin + 6 * MM; /* room for the cutter */
 }

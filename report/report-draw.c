@@ -6,7 +6,6 @@
 #include "common/i18n.h"
 #include "common/kerr.h"
 #include "common/json.h"
-#include "kiosk/manifest.h"
 
 #include <qrencode.h>
 

@@ -84,6 +84,54 @@ static size_t cli_count(const GOptionEntry *e)
     return n;
 }
 
+/* Does option type A hold a string (or strings) that GOption allocates? */
+static bool cli_is_string_arg(GOptionArg a)
+{
+    return a == G_OPTION_ARG_STRING || a == G_OPTION_ARG_FILENAME ||
+           a == G_OPTION_ARG_STRING_ARRAY || a == G_OPTION_ARG_FILENAME_ARRAY;
+}
+
+/* What the string options of the two tables ALL point to before parsing (one slot per
+ * entry, in order); cli_strings_keep() frees it. */
+static void **cli_strings_before(const GOptionEntry *all[2])
+{
+    void **before = g_new0(void *, cli_count(all[0]) + cli_count(all[1]) + 1);
+    for (int k = 0, j = 0; k < 2; k++)
+        for (size_t i = 0; i < cli_count(all[k]); i++, j++)
+            if (cli_is_string_arg(all[k][i].arg))
+                before[j] = *(void **)all[k][i].arg_data;
+    return before;
+}
+
+/* What changed was allocated by the parser: keep it (cli_keep) until exit; free BEFORE. */
+static void cli_strings_keep(const GOptionEntry *all[2], void **before)
+{
+    for (int k = 0, j = 0; k < 2; k++)
+        for (size_t i = 0; i < cli_count(all[k]); i++, j++) {
+            if (!cli_is_string_arg(all[k][i].arg))
+                continue;
+            void *now = *(void **)all[k][i].arg_data;
+            if (now && now != before[j])
+                cli_keep(now);
+        }
+    g_free(before);
+}
+
+/* NARGS positional arguments (ARGV[1]...) against MIN_ARGS..MAX_ARGS: 0, or 2 after a
+ * usage message. */
+static int cli_check_args(struct cli *c, int nargs, char **argv, const char *params, int min_args,
+                          int max_args)
+{
+    if (nargs < min_args)
+        return cli_usage_error(c,
+                               ngettext("missing argument: %s", "missing arguments: %s",
+                                        (unsigned long)(min_args - nargs)),
+                               params && *params ? params : "?");
+    if (max_args >= 0 && nargs > max_args)
+        return cli_usage_error(c, _("unexpected argument '%s'"), argv[1 + max_args]);
+    return 0;
+}
+
 int cli_parse(struct cli *c, int *argc, char ***argv, const char *params, const char *summary,
               const char *description, const GOptionEntry *entries, const GOptionEntry *extra,
               int min_args, int max_args)
@@ -104,16 +152,8 @@ int cli_parse(struct cli *c, int *argc, char ***argv, const char *params, const 
             c->json = true;
     }
     /* What the string options point to before parsing: what changed was allocated. */
-    size_t n1 = cli_count(entries), n2 = cli_count(extra);
     const GOptionEntry *all[2] = {entries, extra};
-    size_t counts[2] = {n1, n2};
-    void **before = g_new0(void *, n1 + n2 + 1);
-    for (int k = 0, j = 0; k < 2; k++)
-        for (size_t i = 0; i < counts[k]; i++, j++)
-            if (all[k][i].arg == G_OPTION_ARG_STRING || all[k][i].arg == G_OPTION_ARG_FILENAME ||
-                all[k][i].arg == G_OPTION_ARG_STRING_ARRAY ||
-                all[k][i].arg == G_OPTION_ARG_FILENAME_ARRAY)
-                before[j] = *(void **)all[k][i].arg_data;
+    void **before = cli_strings_before(all);
 
     GOptionContext *ctx = g_option_context_new(params);
     g_option_context_set_help_enabled(ctx, FALSE);
@@ -128,17 +168,7 @@ int cli_parse(struct cli *c, int *argc, char ***argv, const char *params, const 
     g_set_prgname(c->cmd);
     bool ok = g_option_context_parse(ctx, argc, argv, &err);
 
-    for (int k = 0, j = 0; k < 2; k++)
-        for (size_t i = 0; i < counts[k]; i++, j++) {
-            if (all[k][i].arg != G_OPTION_ARG_STRING && all[k][i].arg != G_OPTION_ARG_FILENAME &&
-                all[k][i].arg != G_OPTION_ARG_STRING_ARRAY &&
-                all[k][i].arg != G_OPTION_ARG_FILENAME_ARRAY)
-                continue;
-            void *now = *(void **)all[k][i].arg_data;
-            if (now && now != before[j])
-                cli_keep(now);
-        }
-    g_free(before);
+    cli_strings_keep(all, before);
 
     if (!ok) {
         rc = cli_usage_error(c, "%s", err->message);
@@ -153,17 +183,7 @@ int cli_parse(struct cli *c, int *argc, char ***argv, const char *params, const 
     }
     /* What is left: the command's name and its positional arguments (GOption reports
      * unknown options itself, and strips a "--"). */
-    int nargs = *argc - 1;
-    if (nargs < min_args) {
-        rc = cli_usage_error(c, ngettext("missing argument: %s", "missing arguments: %s",
-                                          (unsigned long)(min_args - nargs)),
-                             params && *params ? params : "?");
-        goto out;
-    }
-    if (max_args >= 0 && nargs > max_args) {
-        rc = cli_usage_error(c, _("unexpected argument '%s'"), (*argv)[1 + max_args]);
-        goto out;
-    }
+    rc = cli_check_args(c, *argc - 1, *argv, params, min_args, max_args);
 out:
     g_clear_error(&err);
     g_option_context_free(ctx);

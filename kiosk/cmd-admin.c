@@ -66,11 +66,13 @@ static int cmd_admin_parse(int argc, char **argv, const char *cmd, const char *p
         {"staging", 0, 0, G_OPTION_ARG_FILENAME, &ov[2], "Staging share", "DIR"},
         {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &ov[3], "Audit log", "FILE"},
         {"socket", 0, 0, G_OPTION_ARG_FILENAME, &ov[4], "The service's socket", "PATH"},
-        {"admin-keys", 0, 0, G_OPTION_ARG_FILENAME, &ov[5], "Folder of the administrators' "
-                                                            "public keys",
+        {"admin-keys", 0, 0, G_OPTION_ARG_FILENAME, &ov[5],
+         "Folder of the administrators' "
+         "public keys",
          "DIR"},
-        {"admin-state", 0, 0, G_OPTION_ARG_FILENAME, &ov[6], "Administrator password and "
-                                                             "lockout state",
+        {"admin-state", 0, 0, G_OPTION_ARG_FILENAME, &ov[6],
+         "Administrator password and "
+         "lockout state",
          "FILE"},
         {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &ov[7], "Private work area (spool, outbox)",
          "DIR"},
@@ -80,8 +82,9 @@ static int cmd_admin_parse(int argc, char **argv, const char *cmd, const char *p
         {"stdin", 0, 0, G_OPTION_ARG_NONE, &o->use_stdin, "Read the password from standard input",
          NULL},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as one JSON object", NULL},
-        {"no-reload", 0, 0, G_OPTION_ARG_NONE, &o->no_reload, "Do not ask the running service to "
-                                                             "reload",
+        {"no-reload", 0, 0, G_OPTION_ARG_NONE, &o->no_reload,
+         "Do not ask the running service to "
+         "reload",
          NULL},
     };
     GOptionEntry extra_entries[G_N_ELEMENTS(all_extra) + 1];
@@ -102,8 +105,8 @@ static int cmd_admin_parse(int argc, char **argv, const char *cmd, const char *p
         g_free(why);
         return 1;
     }
-    char **fields[] = {&o->cfg->policy,    &o->cfg->signatures, &o->cfg->staging,
-                       &o->cfg->audit_log, &o->cfg->socket,     &o->cfg->admin_keys,
+    char **fields[] = {&o->cfg->policy,      &o->cfg->signatures, &o->cfg->staging,
+                       &o->cfg->audit_log,   &o->cfg->socket,     &o->cfg->admin_keys,
                        &o->cfg->admin_state, &o->cfg->work_dir};
     for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
         config_override(fields[i], ov[i]);
@@ -185,9 +188,10 @@ JsonObject *cmd_admin_ask(const char *socket, const char *cmd, const char *want_
         }
         if (json_parser_load_from_data(p, l, (gssize)len, NULL)) {
             JsonNode *root = json_parser_get_root(p);
-            JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
-            if (o && !g_strcmp0(json_object_get_string_member_with_default(o, "type", ""),
-                                want_type) &&
+            JsonObject *o =
+                root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+            if (o &&
+                !g_strcmp0(json_object_get_string_member_with_default(o, "type", ""), want_type) &&
                 (!want_cmd ||
                  !g_strcmp0(json_object_get_string_member_with_default(o, "cmd", ""), want_cmd)))
                 found = json_object_ref(o);
@@ -240,15 +244,15 @@ int cmd_policy_install(int argc, char **argv)
     rc = 1;
     if (!a)
         goto out;
-    if (policy_install(o.cfg->policy, o.cfg->admin_keys, o.cfg->admin_state, o.args[0],
-                       o.args[1], a, &res, &why) != 0) {
+    if (policy_install(o.cfg->policy, o.cfg->admin_keys, o.cfg->admin_state, o.args[0], o.args[1],
+                       a, &res, &why) != 0) {
         fprintf(stderr, "kiosk: policy REFUSED (%s): %s\n", res.code, why);
         for (guint i = 0; res.problems && i < res.problems->len; i++)
             fprintf(stderr, "  %s\n", (const char *)g_ptr_array_index(res.problems, i));
         goto out;
     }
-    printf("Policy \"%s\" version %" G_GUINT64_FORMAT " installed as %s (was version %"
-           G_GUINT64_FORMAT "); signed by key %s; SHA-256 %s\n",
+    printf("Policy \"%s\" version %" G_GUINT64_FORMAT
+           " installed as %s (was version %" G_GUINT64_FORMAT "); signed by key %s; SHA-256 %s\n",
            res.new_name, res.new_version, o.cfg->policy, res.old_version, res.key_id, res.sha256);
     if (!o.no_reload)
         cmd_admin_reload(o.cfg);
@@ -281,8 +285,9 @@ static int cmd_signatures_install(int argc, char **argv)
     if (!a)
         goto out;
     if (policy_load(o.cfg->policy, &pol, NULL) != 0)
-        fprintf(stderr, "kiosk: the policy %s is not valid; testing the databases with default "
-                        "engine options\n",
+        fprintf(stderr,
+                "kiosk: the policy %s is not valid; testing the databases with default "
+                "engine options\n",
                 o.cfg->policy);
     printf("Checking %d file%s (this loads and compiles a test engine)...\n", o.nargs,
            o.nargs == 1 ? "" : "s");
@@ -324,8 +329,7 @@ static void cmd_status_problems(const struct kiosk_config *cfg, JsonObject *st, 
     JsonObject *pr = json_object_get_object_member(st, "printer");
     if (!json_object_get_boolean_member_with_default(po, "valid", FALSE))
         json_array_add_string_element(out, "the policy file is not valid");
-    if (json_object_has_member(so, "error") ||
-        json_object_get_null_member(so, "db_version"))
+    if (json_object_has_member(so, "error") || json_object_get_null_member(so, "db_version"))
         json_array_add_string_element(out, "no signature database can be read");
     else if (json_object_get_boolean_member_with_default(so, "too_old", FALSE))
         json_array_add_string_element(out, "the signatures are too old");
@@ -347,19 +351,16 @@ static void cmd_status_problems(const struct kiosk_config *cfg, JsonObject *st, 
         json_array_add_string_element(out, "the printer is not ready");
 }
 
-static void cmd_status_print(const struct kiosk_config *cfg, JsonObject *st)
+/* The first lines of `kiosk status`: the overall state, the service and the policy. */
+static void cmd_status_print_service(const struct kiosk_config *cfg, JsonObject *st)
 {
     JsonObject *svc = json_object_get_object_member(st, "service");
     JsonObject *po = json_object_get_object_member(st, "policy");
-    JsonObject *so = json_object_get_object_member(st, "signatures");
-    JsonObject *sg = json_object_get_object_member(st, "staging");
-    JsonObject *ad = json_object_get_object_member(st, "admin");
-    JsonObject *pr = json_object_get_object_member(st, "printer");
     const char *state = json_object_get_string_member(st, "state");
 
     printf("kiosk        %s: %s\n", json_object_get_string_member(st, "version"),
-           !strcmp(state, "ready") ? "READY"
-           : !strcmp(state, "degraded") ? "DEGRADED (see below)"
+           !strcmp(state, "ready")            ? "READY"
+           : !strcmp(state, "degraded")       ? "DEGRADED (see below)"
            : !strcmp(state, "out-of-service") ? "OUT OF SERVICE"
                                               : "SERVICE NOT REACHABLE");
     if (json_object_get_boolean_member(svc, "reachable"))
@@ -376,7 +377,15 @@ static void cmd_status_print(const struct kiosk_config *cfg, JsonObject *st)
                cfg->policy);
     else
         printf("policy       INVALID or missing: %s\n", cfg->policy);
-    if (json_object_has_member(so, "db_version") && !json_object_get_null_member(so, "db_version")) {
+}
+
+/* The signature database's version and age, and the verdict cache. */
+static void cmd_status_print_signatures(const struct kiosk_config *cfg, JsonObject *st)
+{
+    JsonObject *so = json_object_get_object_member(st, "signatures");
+
+    if (json_object_has_member(so, "db_version") &&
+        !json_object_get_null_member(so, "db_version")) {
         GString *age = g_string_new(NULL);
         if (json_object_get_null_member(so, "age_days"))
             g_string_append(age, "age unknown");
@@ -407,6 +416,13 @@ static void cmd_status_print(const struct kiosk_config *cfg, JsonObject *st)
     else
         printf("cache        DAMAGED, discarded at the next start: %s\n",
                json_object_get_string_member_with_default(vc, "error", "?"));
+}
+
+/* The staging share's free space, the outbox and the signing key. */
+static void cmd_status_print_handoff(const struct kiosk_config *cfg, JsonObject *st)
+{
+    JsonObject *sg = json_object_get_object_member(st, "staging");
+
     if (json_object_has_member(sg, "free_bytes")) {
         char *f = util_format_bytes((uint64_t)json_object_get_int_member(sg, "free_bytes"));
         printf("staging      %s (%s free in %s)\n", cfg->target, f,
@@ -417,26 +433,34 @@ static void cmd_status_print(const struct kiosk_config *cfg, JsonObject *st)
                json_object_get_string_member_with_default(sg, "error", "unreadable"));
     }
     JsonObject *pb = json_object_get_object_member(st, "publication");
-    if (pb) {
-        JsonObject *en = json_object_get_object_member(pb, "entries");
-        JsonNode *oldn = json_object_get_member(pb, "oldest_pending");
-        JsonObject *old = oldn && JSON_NODE_HOLDS_OBJECT(oldn) ? json_node_get_object(oldn) : NULL;
-        char *pend = util_format_bytes((uint64_t)json_object_get_int_member(pb, "pending_bytes"));
-        printf("outbox       %" G_GINT64_FORMAT " waiting (%s), %" G_GINT64_FORMAT
-               " failing, %" G_GINT64_FORMAT " published\n",
-               json_object_get_int_member(en, "queued") + json_object_get_int_member(en, "publishing") +
-                   json_object_get_int_member(en, "failed"),
-               pend, json_object_get_int_member(en, "failed"),
-               json_object_get_int_member(en, "published"));
-        g_free(pend);
-        if (old && json_object_get_string_member_with_default(old, "error", NULL))
-            printf("             %s: %s\n", json_object_get_string_member(old, "session"),
-                   json_object_get_string_member(old, "error"));
-        const char *kid = json_object_get_string_member_with_default(pb, "signing_key_id", NULL);
-        printf("signing key  %s\n", kid ? kid : "NONE: deliveries are not signed");
-    }
+    if (!pb)
+        return;
+    JsonObject *en = json_object_get_object_member(pb, "entries");
+    JsonNode *oldn = json_object_get_member(pb, "oldest_pending");
+    JsonObject *old = oldn && JSON_NODE_HOLDS_OBJECT(oldn) ? json_node_get_object(oldn) : NULL;
+    char *pend = util_format_bytes((uint64_t)json_object_get_int_member(pb, "pending_bytes"));
+    printf("outbox       %" G_GINT64_FORMAT " waiting (%s), %" G_GINT64_FORMAT
+           " failing, %" G_GINT64_FORMAT " published\n",
+           json_object_get_int_member(en, "queued") + json_object_get_int_member(en, "publishing") +
+               json_object_get_int_member(en, "failed"),
+           pend, json_object_get_int_member(en, "failed"),
+           json_object_get_int_member(en, "published"));
+    g_free(pend);
+    if (old && json_object_get_string_member_with_default(old, "error", NULL))
+        printf("             %s: %s\n", json_object_get_string_member(old, "session"),
+               json_object_get_string_member(old, "error"));
+    const char *kid = json_object_get_string_member_with_default(pb, "signing_key_id", NULL);
+    printf("signing key  %s\n", kid ? kid : "NONE: deliveries are not signed");
+}
+
+/* The printer, the administrator's password and the audit log's head. */
+static void cmd_status_print_admin(JsonObject *st)
+{
+    JsonObject *pr = json_object_get_object_member(st, "printer");
+    JsonObject *ad = json_object_get_object_member(st, "admin");
     const char *queue = json_object_get_string_member_with_default(pr, "queue", NULL);
     const char *ptext = json_object_get_string_member_with_default(pr, "text", "?");
+
     if (json_object_get_boolean_member_with_default(pr, "ok", FALSE))
         printf("printer      %s (%s)\n", queue, ptext);
     else
@@ -458,6 +482,11 @@ static void cmd_status_print(const struct kiosk_config *cfg, JsonObject *st)
                " sha256 %s\n",
                json_object_get_int_member(au, "saved_seq"),
                json_object_get_string_member(au, "saved_sha256"));
+}
+
+/* The last sessions, one line each, then the problems the status found. */
+static void cmd_status_print_sessions(JsonObject *st)
+{
     JsonArray *ls = json_object_get_array_member(st, "last_sessions");
     printf("last sessions%s\n", json_array_get_length(ls) ? "" : ": none recorded");
     for (guint i = 0; i < json_array_get_length(ls); i++) {
@@ -473,6 +502,16 @@ static void cmd_status_print(const struct kiosk_config *cfg, JsonObject *st)
     for (guint i = 0; i < json_array_get_length(probs); i++)
         printf("%s %s\n", i ? "            " : "problems    ",
                json_array_get_string_element(probs, i));
+}
+
+/* `kiosk status` for a person: one line per part, in the order an operator checks them. */
+static void cmd_status_print(const struct kiosk_config *cfg, JsonObject *st)
+{
+    cmd_status_print_service(cfg, st);
+    cmd_status_print_signatures(cfg, st);
+    cmd_status_print_handoff(cfg, st);
+    cmd_status_print_admin(st);
+    cmd_status_print_sessions(st);
 }
 
 /* Exit status: 0 ready, 1 degraded or out of service, 2 service unreachable (or usage). */
@@ -506,8 +545,8 @@ int cmd_status(int argc, char **argv)
             json_object_set_member(svc, "reason",
                                    json_node_copy(json_object_get_member(r, "reason")));
         /* the same as a code (docs/protocol.md "Reason codes") */
-        for (const char *const *k = (const char *const[]){"reason_code", "reason_params", NULL};
-             *k; k++)
+        for (const char *const *k = (const char *const[]){"reason_code", "reason_params", NULL}; *k;
+             k++)
             if (json_object_has_member(r, *k))
                 json_object_set_member(svc, *k, json_node_copy(json_object_get_member(r, *k)));
         if (json_object_has_member(r, "kiosk_version"))
@@ -664,7 +703,6 @@ static int cmd_admin_export(struct cmd_admin_opts *o)
     return 0;
 }
 
-
 /* The same as the screen's "Export to USB stick": erase DEVICE, write the export to it. */
 static int cmd_admin_export_stick(struct cmd_admin_opts *o)
 {
@@ -711,8 +749,7 @@ static int cmd_admin_apply(struct cmd_admin_opts *o)
         JsonArray *items = json_object_get_array_member(res, "items");
         for (guint i = 0; items && i < json_array_get_length(items); i++) {
             JsonObject *it = json_array_get_object_element(items, i);
-            printf("%-8s %s: %s\n",
-                   json_object_get_boolean_member(it, "ok") ? "ok" : "REFUSED",
+            printf("%-8s %s: %s\n", json_object_get_boolean_member(it, "ok") ? "ok" : "REFUSED",
                    json_object_get_string_member(it, "item"),
                    json_object_get_string_member(it, "message"));
         }
@@ -727,26 +764,29 @@ static int cmd_admin_apply(struct cmd_admin_opts *o)
     return rc == 0 ? 0 : 1;
 }
 
-
 static const struct cmd_admin_sub {
     const char *name, *params, *summary;
     unsigned extra;
     int nargs;
     int (*run)(struct cmd_admin_opts *o);
 } cmd_admin_table[] = {
-    {"set-password", "", "Set the screen's administrator password (12+ characters: upper and "
-                         "lower case,\ndigits and symbols; stored as an Argon2id hash).",
+    {"set-password", "",
+     "Set the screen's administrator password (12+ characters: upper and "
+     "lower case,\ndigits and symbols; stored as an Argon2id hash).",
      CMD_ADMIN_STDIN, 0, cmd_admin_set_password},
     {"login-test", "", "Try the administrator password (counts as a login: failures lock).",
      CMD_ADMIN_STDIN, 0, cmd_admin_login_test},
-    {"export", "DIR", "Copy the audit log (and its verification), the saved reports and a "
-                      "status\nsnapshot to DIR/kiosk-export-TIME.",
+    {"export", "DIR",
+     "Copy the audit log (and its verification), the saved reports and a "
+     "status\nsnapshot to DIR/kiosk-export-TIME.",
      0, 1, cmd_admin_export},
-    {"export-stick", "DEVICE", "ERASE DEVICE (a USB stick, or an image file) and write the "
-                               "export to it, then\nread it back.",
+    {"export-stick", "DEVICE",
+     "ERASE DEVICE (a USB stick, or an image file) and write the "
+     "export to it, then\nread it back.",
      CMD_ADMIN_JSON, 1, cmd_admin_export_stick},
-    {"apply", "SOURCE", "Apply a signed update bundle from SOURCE (a stick, an image or a "
-                        "folder holding\nkiosk-update/; docs/admin.md section 7).",
+    {"apply", "SOURCE",
+     "Apply a signed update bundle from SOURCE (a stick, an image or a "
+     "folder holding\nkiosk-update/; docs/admin.md section 7).",
      CMD_ADMIN_JSON | CMD_ADMIN_NO_RELOAD, 1, cmd_admin_apply},
 };
 
@@ -754,8 +794,8 @@ static int cmd_admin_run(const struct cmd_admin_sub *t, int argc, char **argv)
 {
     struct cmd_admin_opts o = {0};
     char *cmd = g_strconcat("kiosk admin ", t->name, NULL);
-    int rc = cmd_admin_parse(argc, argv, cmd, t->params, t->summary, t->extra, t->nargs,
-                             t->nargs, &o);
+    int rc =
+        cmd_admin_parse(argc, argv, cmd, t->params, t->summary, t->extra, t->nargs, t->nargs, &o);
     if (rc < 0)
         rc = t->run(&o);
     config_free(o.cfg);

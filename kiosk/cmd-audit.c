@@ -48,6 +48,78 @@ static bool cmd_audit_same_file(const char *path, const char *other)
            a.st_ino == b.st_ino;
 }
 
+/* The head saved at the last session end joins ANCHORS (FILE is this kiosk's own log);
+ * why it could not be compared goes to PRE as a note. */
+static void cmd_audit_saved_head(const struct kiosk_config *cfg, GArray *anchors, GPtrArray *pre)
+{
+    struct audit_anchor an = {.what = "saved head"};
+    char *swhy = NULL;
+    if (admin_state_audit_head(cfg->admin_state, &an.seq, an.hash, &swhy) != 0)
+        g_ptr_array_add(pre, g_strdup_printf("the saved head in %s could not be read (%s): "
+                                             "not compared (run as root)",
+                                             cfg->admin_state, swhy));
+    else if (an.seq == 0)
+        g_ptr_array_add(pre, g_strdup_printf("no saved head in %s yet", cfg->admin_state));
+    else
+        g_array_append_val(anchors, an);
+    g_free(swhy);
+}
+
+/* The verdict of `kiosk audit verify`: the summary line, the notes (PRE first, then the
+ * verifier's), and what the signed checkpoints proved. R is audit_verify_log's result. */
+static void cmd_audit_print_result(const char *path, int r, const struct audit_verify_result *res,
+                                   bool has_key, GPtrArray *pre)
+{
+    FILE *f = r == 0 ? stdout : stderr;
+    if (r == 0)
+        printf("%s: OK, %" G_GUINT64_FORMAT
+               " record%s, chain intact; head: record %" G_GUINT64_FORMAT " sha256 %s\n",
+               path, res->records, res->records == 1 ? "" : "s", res->head.seq,
+               res->head.seq ? res->head.hash : "-");
+    else
+        fprintf(stderr,
+                "%s: line %" G_GUINT64_FORMAT ": %s (%" G_GUINT64_FORMAT
+                " good record%s before it)\n",
+                path, res->bad_line, res->why, res->records, res->records == 1 ? "" : "s");
+    for (guint i = 0; i < pre->len; i++)
+        fprintf(f, "  note: %s\n", (const char *)g_ptr_array_index(pre, i));
+    for (guint i = 0; i < res->notes->len; i++)
+        fprintf(f, "  %s\n", (const char *)g_ptr_array_index(res->notes, i));
+    if (res->checkpoints == 0)
+        fprintf(f, "  no signed checkpoints (no [paths] signing-key when these sessions ended)\n");
+    else if (has_key && res->checkpoints_verified == res->checkpoints)
+        fprintf(f,
+                "  %" G_GUINT64_FORMAT " checkpoint%s, all signed by key %s and verified; the "
+                "last at record %" G_GUINT64_FORMAT "\n",
+                res->checkpoints, res->checkpoints == 1 ? "" : "s", res->key_id,
+                res->last_checkpoint);
+    else
+        fprintf(f,
+                "  %" G_GUINT64_FORMAT " checkpoint%s (key %s), %" G_GUINT64_FORMAT " of them "
+                "checked%s: give the kiosk's public key with --pubkey; the last at record "
+                "%" G_GUINT64_FORMAT "\n",
+                res->checkpoints, res->checkpoints == 1 ? "" : "s", res->key_id,
+                res->checkpoints_verified,
+                has_key ? " (the configured public key is another key)" : "", res->last_checkpoint);
+}
+
+/* Each --head SEQ:HASH joins ANCHORS; false after a usage message for a malformed one. */
+static bool cmd_audit_heads(struct cli *cl, char **heads, GArray *anchors)
+{
+    for (int i = 0; heads && heads[i]; i++) {
+        struct audit_anchor an = {0};
+        if (!cmd_audit_parse_head(heads[i], &an)) {
+            cli_usage_error(cl,
+                            "--head wants SEQ:HASH (a record number and the SHA-256 "
+                            "of its line, 64 lower-case hex digits), not '%s'",
+                            heads[i]);
+            return false;
+        }
+        g_array_append_val(anchors, an);
+    }
+    return true;
+}
+
 static int cmd_audit_verify(int argc, char **argv)
 {
     const char *pubkey = NULL, *config = NULL;
@@ -57,8 +129,7 @@ static int cmd_audit_verify(int argc, char **argv)
          "Record SEQ must be there with this SHA-256 (from a receipt or syslog; repeatable)",
          "SEQ:HASH"},
         {"pubkey", 'k', 0, G_OPTION_ARG_FILENAME, &pubkey,
-         "The kiosk's public key for the signed checkpoints (default [paths] public-key)",
-         "FILE"},
+         "The kiosk's public key for the signed checkpoints (default [paths] public-key)", "FILE"},
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Settings file", "FILE"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
@@ -84,15 +155,9 @@ static int cmd_audit_verify(int argc, char **argv)
         g_array_free(anchors, TRUE);
         return cli_parse_exit(prc);
     }
-    for (int i = 0; heads && heads[i]; i++) {
-        struct audit_anchor an = {0};
-        if (!cmd_audit_parse_head(heads[i], &an)) {
-            ret = cli_usage_error(&cl, "--head wants SEQ:HASH (a record number and the SHA-256 "
-                                       "of its line, 64 lower-case hex digits), not '%s'",
-                                  heads[i]);
-            goto out;
-        }
-        g_array_append_val(anchors, an);
+    if (!cmd_audit_heads(&cl, heads, anchors)) {
+        ret = 2;
+        goto out;
     }
     const char *path = argv[1];
     if (config_load(config, &cfg, &why) != 0) {
@@ -100,20 +165,8 @@ static int cmd_audit_verify(int argc, char **argv)
         goto out;
     }
     GPtrArray *pre = g_ptr_array_new_with_free_func(g_free);
-    /* The head saved at the last session end, when FILE is this kiosk's log. */
-    if (cmd_audit_same_file(path, cfg->audit_log)) {
-        struct audit_anchor an = {.what = "saved head"};
-        char *swhy = NULL;
-        if (admin_state_audit_head(cfg->admin_state, &an.seq, an.hash, &swhy) != 0)
-            g_ptr_array_add(pre, g_strdup_printf("the saved head in %s could not be read (%s): "
-                                                 "not compared (run as root)",
-                                                 cfg->admin_state, swhy));
-        else if (an.seq == 0)
-            g_ptr_array_add(pre, g_strdup_printf("no saved head in %s yet", cfg->admin_state));
-        else
-            g_array_append_val(anchors, an);
-        g_free(swhy);
-    }
+    if (cmd_audit_same_file(path, cfg->audit_log))
+        cmd_audit_saved_head(cfg, anchors, pre);
     /* The checkpoints' key: --pubkey, else the kiosk's own public key when there is one. */
     const char *kp = pubkey ? pubkey : cfg->public_key;
     if (kp && (pubkey || access(kp, R_OK) == 0)) {
@@ -134,37 +187,8 @@ static int cmd_audit_verify(int argc, char **argv)
         g_ptr_array_free(pre, TRUE);
         goto out;
     }
-    FILE *f = r == 0 ? stdout : stderr;
-    if (r == 0)
-        printf("%s: OK, %" G_GUINT64_FORMAT
-               " record%s, chain intact; head: record %" G_GUINT64_FORMAT " sha256 %s\n",
-               path, res.records, res.records == 1 ? "" : "s", res.head.seq,
-               res.head.seq ? res.head.hash : "-");
-    else
-        fprintf(stderr,
-                "%s: line %" G_GUINT64_FORMAT ": %s (%" G_GUINT64_FORMAT
-                " good record%s before it)\n",
-                path, res.bad_line, res.why, res.records, res.records == 1 ? "" : "s");
-    for (guint i = 0; i < pre->len; i++)
-        fprintf(f, "  note: %s\n", (const char *)g_ptr_array_index(pre, i));
+    cmd_audit_print_result(path, r, &res, vo.key != NULL, pre);
     g_ptr_array_free(pre, TRUE);
-    for (guint i = 0; i < res.notes->len; i++)
-        fprintf(f, "  %s\n", (const char *)g_ptr_array_index(res.notes, i));
-    if (res.checkpoints == 0)
-        fprintf(f, "  no signed checkpoints (no [paths] signing-key when these sessions ended)\n");
-    else if (vo.key && res.checkpoints_verified == res.checkpoints)
-        fprintf(f,
-                "  %" G_GUINT64_FORMAT " checkpoint%s, all signed by key %s and verified; the "
-                "last at record %" G_GUINT64_FORMAT "\n",
-                res.checkpoints, res.checkpoints == 1 ? "" : "s", res.key_id, res.last_checkpoint);
-    else
-        fprintf(f,
-                "  %" G_GUINT64_FORMAT " checkpoint%s (key %s), %" G_GUINT64_FORMAT " of them "
-                "checked%s: give the kiosk's public key with --pubkey; the last at record "
-                "%" G_GUINT64_FORMAT "\n",
-                res.checkpoints, res.checkpoints == 1 ? "" : "s", res.key_id,
-                res.checkpoints_verified,
-                vo.key ? " (the configured public key is another key)" : "", res.last_checkpoint);
     ret = r == 0 ? (fflush(stdout) == 0 ? 0 : 1) : 1;
 out:
     audit_verify_result_clear(&res);
@@ -229,7 +253,7 @@ out:
 
 static void cmd_audit_print_type(const char *type, int priority, const char *what, void *data)
 {
-    static const char *const names[] = {"emerg", "alert", "crit",  "err",
+    static const char *const names[] = {"emerg",   "alert",  "crit", "err",
                                         "warning", "notice", "info", "debug"};
     char id[33];
     (void)data;
@@ -260,6 +284,5 @@ static const struct cli_sub cmd_audit_table[] = {
 
 int cmd_audit(int argc, char **argv)
 {
-    return cli_dispatch("kiosk audit", cmd_audit_table, G_N_ELEMENTS(cmd_audit_table), argc,
-                        argv);
+    return cli_dispatch("kiosk audit", cmd_audit_table, G_N_ELEMENTS(cmd_audit_table), argc, argv);
 }

@@ -1,6 +1,7 @@
 /* cmd-daemon.c - `kiosk daemon`: the hotplug service (daemon.h). */
 #include "common/log.h"
 #include "kiosk/cli.h"
+#include "kiosk/cli-settings.h"
 #include "kiosk/cmd.h"
 #include "kiosk/config.h"
 #include "service/daemon.h"
@@ -28,13 +29,26 @@ static void cmd_daemon_list_one(const char *syspath, enum kudev_verdict v,
     (void)data;
     printf("%-7s %s", names[v], syspath);
     if (d)
-        printf(" devnode=%s vendor=\"%s\" model=\"%s\" serial=\"%s\" usb_id=%s:%s size=%" G_GUINT64_FORMAT,
-               d->devnode ? d->devnode : "-", d->vendor ? d->vendor : "",
-               d->model ? d->model : "", d->serial ? d->serial : "", d->vid ? d->vid : "-",
-               d->pid ? d->pid : "-", d->size);
+        printf(" devnode=%s vendor=\"%s\" model=\"%s\" serial=\"%s\" usb_id=%s:%s "
+               "size=%" G_GUINT64_FORMAT,
+               d->devnode ? d->devnode : "-", d->vendor ? d->vendor : "", d->model ? d->model : "",
+               d->serial ? d->serial : "", d->vid ? d->vid : "-", d->pid ? d->pid : "-", d->size);
     if (why)
         printf(" why=\"%s\"", why);
     printf("\n");
+}
+
+/* --list-devices: what the service would do with each block device now. */
+static void cmd_daemon_list(const struct kiosk_config *cfg)
+{
+    struct kudev_filter f = {
+        .accept_loop = cfg->accept_loop,
+        .loop_backing_dir = cfg->loop_backing_dir,
+        .allow = cfg->device_allow,
+        .deny = cfg->device_deny,
+        .max_size = cfg->device_max_size,
+    };
+    kudev_describe_all(&f, cmd_daemon_list_one, NULL);
 }
 
 int cmd_daemon(int argc, char **argv)
@@ -43,23 +57,12 @@ int cmd_daemon(int argc, char **argv)
      * arenas so memory returned by one session's threads is reused by the next (with one
      * arena per new thread, RSS crept up by megabytes over fifty sessions). */
     mallopt(M_ARENA_MAX, 2);
-    const char *config_path = NULL, *o_policy = NULL, *o_staging = NULL, *o_sigs = NULL,
-               *o_audit = NULL, *o_run = NULL, *o_socket = NULL, *o_backing = NULL,
-               *o_target = NULL, *o_work = NULL, *o_key = NULL;
+    struct cli_settings set = {0};
+    const char *o_socket = NULL, *o_backing = NULL;
     gboolean accept_loop = FALSE, list = FALSE, debug = FALSE;
+    GOptionEntry settings[CLI_SETTINGS_N_ENTRIES];
+    cli_settings_entries(&set, settings);
     const GOptionEntry opts[] = {
-        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Settings file", "FILE"},
-        {"policy", 0, 0, G_OPTION_ARG_FILENAME, &o_policy, "Policy file", "FILE"},
-        {"target", 0, 0, G_OPTION_ARG_STRING, &o_target,
-         "Where deliveries go: dir:PATH or smb://HOST[:PORT]/SHARE/PATH", "SPEC"},
-        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &o_staging, "Staging share (a local target)",
-         "DIR"},
-        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_work, "Private work area (spool, outbox)",
-         "DIR"},
-        {"signing-key", 0, 0, G_OPTION_ARG_FILENAME, &o_key, "Delivery signing key", "FILE"},
-        {"signatures", 0, 0, G_OPTION_ARG_FILENAME, &o_sigs, "ClamAV signature folder", "DIR"},
-        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o_audit, "Audit log", "FILE"},
-        {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o_run, "Mount points and runtime files", "DIR"},
         {"socket", 0, 0, G_OPTION_ARG_FILENAME, &o_socket, "Event socket", "PATH"},
         {"accept-loop-devices", 0, 0, G_OPTION_ARG_NONE, &accept_loop,
          "Testing mode: read-only loop devices count as USB media", NULL},
@@ -75,36 +78,20 @@ int cmd_daemon(int argc, char **argv)
     char *why = NULL;
     int rc = 2;
 
-    int prc = cli_parse(&cl, &argc, &argv, "", cmd_daemon_summary, cmd_daemon_description, opts,
-                        NULL, 0, 0);
+    int prc = cli_parse(&cl, &argc, &argv, "", cmd_daemon_summary, cmd_daemon_description, settings,
+                        opts, 0, 0);
     if (prc != 0)
         return cli_parse_exit(prc);
-    if (config_load(config_path, &cfg, &why) != 0) {
+    if (cli_settings_load(&set, &cfg, &why) != 0) {
         cli_fail(&cl, "%s", why);
         goto out;
     }
-    config_override(&cfg->policy, o_policy);
-    config_override_staging_dir(cfg, o_staging);
-    config_override(&cfg->target, o_target);
-    config_override(&cfg->work_dir, o_work);
-    config_override(&cfg->signing_key, o_key);
-    config_override(&cfg->signatures, o_sigs);
-    config_override(&cfg->audit_log, o_audit);
-    cfg->audit_log_given = o_audit != NULL;
-    config_override(&cfg->run_dir, o_run);
     config_override(&cfg->socket, o_socket);
     config_override(&cfg->loop_backing_dir, o_backing);
     if (accept_loop)
         cfg->accept_loop = true;
     if (list) {
-        struct kudev_filter f = {
-            .accept_loop = cfg->accept_loop,
-            .loop_backing_dir = cfg->loop_backing_dir,
-            .allow = cfg->device_allow,
-            .deny = cfg->device_deny,
-            .max_size = cfg->device_max_size,
-        };
-        kudev_describe_all(&f, cmd_daemon_list_one, NULL);
+        cmd_daemon_list(cfg);
         rc = 0;
         goto out;
     }

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "kiosk/cli.h"
+#include "kiosk/cli-settings.h"
 #include "kiosk/cmd.h"
 #include "kiosk/audit.h"
 #include "kiosk/config.h"
@@ -95,8 +96,8 @@ static void cmd_scan_print_edifact(const struct session_result *r)
         printf("  %-40s %s\n", f->display, text);
         if (f->edifact->status == EDIFACT_MALFORMED) {
             edifact_problem_text(f->edifact, EDIFACT_EN, text, sizeof(text));
-            printf("  %-40s %s: %s\n", "", f->verdict.kind == VERDICT_CLEAN ? "WARNING" : "HELD BACK",
-                   text);
+            printf("  %-40s %s: %s\n", "",
+                   f->verdict.kind == VERDICT_CLEAN ? "WARNING" : "HELD BACK", text);
         }
     }
     JsonArray *mm = r->edifact_mismatch;
@@ -150,7 +151,8 @@ static void cmd_scan_print_human(const struct session_result *r, const char *aud
             printf(_(" (%llu other entries skipped)"), (unsigned long long)r->counts.skipped);
         printf("\n");
         if (pub->state && !strcmp(pub->state, "published"))
-            printf(_("  Passed to the terminal: %s\n"), pub->location ? pub->location : r->delivery);
+            printf(_("  Passed to the terminal: %s\n"),
+                   pub->location ? pub->location : r->delivery);
         else
             printf(_("  Checked; waiting in the outbox until the share is reachable (%s).\n"
                      "  It goes to %s; 'kiosk staging retry' tries again now.\n"),
@@ -244,8 +246,8 @@ static void cmd_scan_publish(struct handoff *ho, const struct kiosk_config *cfg,
                      : e->state == OUTBOX_FAILED  ? "failed"
                                                   : "queued";
         pub->location = g_strdup(e->location);
-        pub->error = e->state == OUTBOX_QUEUED ? cmd_scan_blocker(cfg, res->id)
-                                               : g_strdup(e->error);
+        pub->error =
+            e->state == OUTBOX_QUEUED ? cmd_scan_blocker(cfg, res->id) : g_strdup(e->error);
         outbox_entry_free(e);
     } else {
         pub->state = "failed";
@@ -357,34 +359,24 @@ static void cmd_scan_print_json(const struct session_result *res, const struct c
 
 /* kiosk scan's options (cmd_scan_entries). */
 struct cmd_scan_opts {
-    const char *config, *policy, *staging, *sigs, *audit, *run, *workers, *details, *target, *work,
-        *key;
+    struct cli_settings settings; /* --config and the paths (cli-settings.h) */
+    const char *workers, *details;
     gboolean json, testing;
 };
 
-#define CMD_SCAN_N_ENTRIES 14
+#define CMD_SCAN_N_ENTRIES 5
 
 /* The option table of kiosk scan, filling O. */
 static void cmd_scan_entries(struct cmd_scan_opts *o, GOptionEntry entries[CMD_SCAN_N_ENTRIES])
 {
     const GOptionEntry opts[] = {
-        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config, N_("Settings file"), "FILE"},
-        {"policy", 0, 0, G_OPTION_ARG_FILENAME, &o->policy, N_("Policy file"), "FILE"},
-        {"target", 0, 0, G_OPTION_ARG_STRING, &o->target,
-         N_("Where deliveries go: dir:PATH or smb://HOST[:PORT]/SHARE/PATH"), "SPEC"},
-        {"staging", 0, 0, G_OPTION_ARG_FILENAME, &o->staging, N_("Staging share (a local target)"),
-         "DIR"},
-        {"work-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->work, N_("Private work area (spool, outbox)"),
-         "DIR"},
-        {"signing-key", 0, 0, G_OPTION_ARG_FILENAME, &o->key, N_("Delivery signing key"), "FILE"},
-        {"signatures", 0, 0, G_OPTION_ARG_FILENAME, &o->sigs, N_("ClamAV signature folder"), "DIR"},
-        {"audit-log", 0, 0, G_OPTION_ARG_FILENAME, &o->audit, N_("Audit log"), "FILE"},
-        {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->run, N_("Mount points and runtime files"), "DIR"},
-        {"workers", 0, 0, G_OPTION_ARG_STRING, &o->workers, N_("Scanner processes (0: one per core)"),
-         "N"},
-        {"json", 0, 0, G_OPTION_ARG_NONE, &o->json, N_("Print the result as one JSON object"), NULL},
+        {"workers", 0, 0, G_OPTION_ARG_STRING, &o->workers,
+         N_("Scanner processes (0: one per core)"), "N"},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &o->json, N_("Print the result as one JSON object"),
+         NULL},
         {"details-json", 0, 0, G_OPTION_ARG_STRING, &o->details,
-         N_("Session details as the screen sends them, e.g. '{\"vessel\":\"...\",\"imo\":\"...\"}'"),
+         N_("Session details as the screen sends them, e.g. "
+            "'{\"vessel\":\"...\",\"imo\":\"...\"}'"),
          "JSON"},
         {"testing", 0, 0, G_OPTION_ARG_NONE, &o->testing,
          N_("The test suite's hooks work (the session and its manifest say testing mode)"), NULL},
@@ -398,19 +390,10 @@ static void cmd_scan_entries(struct cmd_scan_opts *o, GOptionEntry entries[CMD_S
 static int cmd_scan_config(const struct cmd_scan_opts *o, int workers, struct kiosk_config **out,
                            char **why)
 {
-    int rc = config_load(o->config, out, why);
+    int rc = cli_settings_load(&o->settings, out, why);
     if (rc != 0)
         return rc;
     struct kiosk_config *cfg = *out;
-    config_override(&cfg->policy, o->policy);
-    config_override_staging_dir(cfg, o->staging);
-    config_override(&cfg->target, o->target);
-    config_override(&cfg->work_dir, o->work);
-    config_override(&cfg->signing_key, o->key);
-    config_override(&cfg->signatures, o->sigs);
-    config_override(&cfg->audit_log, o->audit);
-    cfg->audit_log_given = o->audit != NULL;
-    config_override(&cfg->run_dir, o->run);
     if (workers >= 0)
         cfg->workers = workers;
     return 0;
@@ -436,10 +419,51 @@ static struct session_params cmd_scan_params(const struct kiosk_config *cfg,
     };
 }
 
+/* --workers N: a number from 0 to 256, or -1 after a usage message. */
+static int cmd_scan_workers_option(struct cli *cl, const char *text)
+{
+    gint64 w;
+    if (!cli_int_in_range(text, 0, 256, &w)) {
+        cli_usage_error(cl, "--workers needs a number from 0 to 256, not '%s'", text);
+        return -1;
+    }
+    return (int)w;
+}
+
+/* The session itself: run it with SP, publish what it committed, print the result.
+ * Returns the exit status: the session's, or 3 when it committed but did not publish. */
+static int cmd_scan_session(const struct cmd_scan_opts *o, const struct kiosk_config *cfg,
+                            struct handoff *ho, struct session_params *sp, struct cmd_scan_pub *pub)
+{
+    struct session_result *res = NULL;
+    struct cmd_scan_tty tty = {.active = !o->json && isatty(STDERR_FILENO)};
+    sp->progress_data = &tty;
+    if (o->testing) {
+        /* As the service's testing mode: said in the audit log and the manifest. */
+        log_set_testing_mode(true);
+        log_warn("the test suite's hooks into the medium reader work");
+    }
+    session_run(sp, &res);
+    if (tty.active)
+        fputc('\n', stderr);
+    if (res->outbox)
+        cmd_scan_publish(ho, cfg, res, pub);
+    if (o->json)
+        cmd_scan_print_json(res, pub);
+    else
+        cmd_scan_print_human(res, cfg->audit_log, pub);
+    int rc = res->exit_code;
+    if (rc != 2 && res->outbox && g_strcmp0(pub->state, "published") != 0)
+        rc = 3; /* checked and committed, but not on the share yet */
+    session_result_free(res);
+    return rc;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     struct cmd_scan_opts o = {0};
-    GOptionEntry opts[CMD_SCAN_N_ENTRIES];
+    GOptionEntry settings[CLI_SETTINGS_N_ENTRIES], opts[CMD_SCAN_N_ENTRIES];
+    cli_settings_entries(&o.settings, settings);
     cmd_scan_entries(&o, opts);
     struct handoff *ho = NULL;
     struct cmd_scan_pub pub = {0};
@@ -451,21 +475,15 @@ int cmd_scan(int argc, char **argv)
     struct policy *pol = NULL;
     struct scanner_pool *pool = NULL;
     struct verdict_cache *vcache = NULL;
-    struct session_result *res = NULL;
     GPtrArray *perrs = NULL;
     char *why = NULL;
 
     int prc = cli_parse(&cl, &argc, &argv, "SOURCE", cmd_scan_summary, cmd_scan_description,
-                        opts, NULL, 1, 1);
+                        settings, opts, 1, 1);
     if (prc != 0)
         return cli_parse_exit(prc);
-    if (o.workers) {
-        gint64 w;
-        if (!cli_int_in_range(o.workers, 0, 256, &w))
-            return cli_usage_error(&cl, "--workers needs a number from 0 to 256, not '%s'",
-                                   o.workers);
-        workers = (int)w;
-    }
+    if (o.workers && (workers = cmd_scan_workers_option(&cl, o.workers)) < 0)
+        return 2;
     const char *source = argv[1];
     /* Session details (vessel, imo, voyage, company, person) as the screen sends them. */
     if (o.details && !(details = cmd_scan_details(o.details))) {
@@ -494,8 +512,8 @@ int cmd_scan(int argc, char **argv)
         scanner_pool_enable_test_hooks(); /* before the pool: its workers read the flag */
     /* The engine lives in sandboxed worker processes (docs/privsep.md), one per core,
      * whose zygote the spawner forks. */
-    int nscan = cfg->workers > 0 ? cfg->workers : (int)g_get_num_processors();
-    nscan = MIN(nscan, SCANNER_POOL_MAX_WORKERS);
+    int nscan = MIN(cfg->workers > 0 ? cfg->workers : (int)g_get_num_processors(),
+                    SCANNER_POOL_MAX_WORKERS);
     if (cmd_scan_start_pool(cfg, pol, nscan, &pool, &why) != 0) {
         cli_fail(&cl, "the scanner cannot start; nothing was scanned: %s", why);
         goto out;
@@ -503,7 +521,6 @@ int cmd_scan(int argc, char **argv)
     cmd_scan_catch_signals();
     vcache = cmd_scan_open_cache(cfg);
 
-    struct cmd_scan_tty tty = {.active = !o.json && isatty(STDERR_FILENO)};
     struct session_params sp = cmd_scan_params(cfg, ho, o.testing);
     sp.source = source;
     sp.policy = pol;
@@ -511,29 +528,11 @@ int cmd_scan(int argc, char **argv)
     sp.workers = nscan;
     sp.cache = vcache;
     sp.details = details;
-    sp.progress_data = &tty;
-    if (o.testing) {
-        /* As the service's testing mode: said in the audit log and the manifest. */
-        log_set_testing_mode(true);
-        log_warn("the test suite's hooks into the medium reader work");
-    }
-    session_run(&sp, &res);
-    if (tty.active)
-        fputc('\n', stderr);
-    if (res->outbox)
-        cmd_scan_publish(ho, cfg, res, &pub);
-    if (o.json)
-        cmd_scan_print_json(res, &pub);
-    else
-        cmd_scan_print_human(res, cfg->audit_log, &pub);
-    rc = res->exit_code;
-    if (rc != 2 && res->outbox && g_strcmp0(pub.state, "published") != 0)
-        rc = 3; /* checked and committed, but not on the share yet */
+    rc = cmd_scan_session(&o, cfg, ho, &sp, &pub);
 out:
     g_free(pub.location);
     g_free(pub.error);
     handoff_free(ho);
-    session_result_free(res);
     if (details)
         json_object_unref(details);
     scanner_pool_free(pool);

@@ -332,6 +332,54 @@ static char *config_check_unescape(const char *raw)
     return g_string_free(s, FALSE);
 }
 
+/* Line LN is a section header L ("[paths]"): its name, or NULL when it is not one;
+ * *KNOWN says whether kiosk.conf has that section. */
+static char *config_check_section(GPtrArray *problems, int ln, const char *l, bool *known)
+{
+    const char *end = strchr(l, ']');
+    *known = false;
+    if (!end || end == l + 1 || end[1] != '\0') {
+        config_check_add(problems, ln,
+                         g_strdup_printf("'%s' is not a section header "
+                                         "like [paths]",
+                                         l));
+        return NULL;
+    }
+    char *group = g_strndup(l + 1, (size_t)(end - l - 1));
+    *known = config_check_group_known(group);
+    if (!*known)
+        config_check_add(problems, ln, g_strdup_printf("unknown section [%s]", group));
+    return group;
+}
+
+/* Line LN sets KEY of the known section GROUP to RAW (still escaped): a known key, set
+ * once (SEEN: "[group] key" -> line), with a valid value, and not obsolete. */
+static void config_check_key(GPtrArray *problems, int ln, const char *group, const char *key,
+                             const char *raw, GHashTable *seen)
+{
+    const struct config_key *k = config_check_find(group, key);
+    char *id = g_strdup_printf("[%s] %s", group, key);
+    if (!k) {
+        config_check_add(problems, ln, g_strdup_printf("unknown key %s", id));
+    } else if (g_hash_table_contains(seen, id)) {
+        config_check_add(problems, ln,
+                         g_strdup_printf("%s is set twice (line %d too)", id,
+                                         GPOINTER_TO_INT(g_hash_table_lookup(seen, id))));
+    } else {
+        char *value = config_check_unescape(raw);
+        char *why = k->check(value, k->arg);
+        if (why)
+            config_check_add(problems, ln, g_strdup_printf("%s: %s", id, why));
+        else if (config_check_obsolete(group, key))
+            config_check_warn(problems, ln,
+                              g_strdup_printf("%s is %s", id, config_check_obsolete(group, key)));
+        g_free(why);
+        g_free(value);
+        g_hash_table_insert(seen, g_strdup(id), GINT_TO_POINTER(ln));
+    }
+    g_free(id);
+}
+
 unsigned config_check_text(const char *text, size_t len, GPtrArray *problems)
 {
     guint before = problems->len;
@@ -354,21 +402,8 @@ unsigned config_check_text(const char *text, size_t len, GPtrArray *problems)
         if (!*l || *l == '#')
             continue;
         if (*l == '[') {
-            char *end = strchr(l, ']');
             g_free(group);
-            group = NULL;
-            group_known = false;
-            if (!end || end == l + 1 || end[1] != '\0') {
-                config_check_add(problems, ln,
-                                 g_strdup_printf("'%s' is not a section header "
-                                                 "like [paths]",
-                                                 l));
-                continue;
-            }
-            group = g_strndup(l + 1, (size_t)(end - l - 1));
-            group_known = config_check_group_known(group);
-            if (!group_known)
-                config_check_add(problems, ln, g_strdup_printf("unknown section [%s]", group));
+            group = config_check_section(problems, ln, l, &group_known);
             continue;
         }
         char *eq = strchr(l, '=');
@@ -383,27 +418,7 @@ unsigned config_check_text(const char *text, size_t len, GPtrArray *problems)
         if (!group) {
             config_check_add(problems, ln, g_strdup_printf("%s= comes before any [section]", key));
         } else if (group_known) {
-            const struct config_key *k = config_check_find(group, key);
-            char *id = g_strdup_printf("[%s] %s", group, key);
-            if (!k) {
-                config_check_add(problems, ln, g_strdup_printf("unknown key %s", id));
-            } else if (g_hash_table_contains(seen, id)) {
-                config_check_add(problems, ln,
-                                 g_strdup_printf("%s is set twice (line %d too)", id,
-                                                 GPOINTER_TO_INT(g_hash_table_lookup(seen, id))));
-            } else {
-                char *value = config_check_unescape(eq + 1);
-                char *why = k->check(value, k->arg);
-                if (why)
-                    config_check_add(problems, ln, g_strdup_printf("%s: %s", id, why));
-                else if (config_check_obsolete(group, key))
-                    config_check_warn(problems, ln, g_strdup_printf("%s is %s", id,
-                                                                    config_check_obsolete(group, key)));
-                g_free(why);
-                g_free(value);
-                g_hash_table_insert(seen, g_strdup(id), GINT_TO_POINTER(ln));
-            }
-            g_free(id);
+            config_check_key(problems, ln, group, key, eq + 1, seen);
         }
         g_free(key);
     }

@@ -4,7 +4,7 @@
 # service-start audit record, kiosk status).
 VERSION  := $(shell cat VERSION)
 LIB_SRCS += common/version.c kiosk/config-check.c
-CLI_SRCS += kiosk/cli.c kiosk/cmd-config.c
+CLI_SRCS += kiosk/cli.c kiosk/cli-settings.c kiosk/cmd-config.c
 
 $(BUILD)/obj/common/version.o $(BUILD)/obj-verify/common/version.o: \
     override CFLAGS += -DKIOSK_VERSION='"$(VERSION)"'

@@ -10,6 +10,7 @@ TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 # Library-like modules (everything but the CLI front end), linked into the binary and
 # into each unit test.
 LIB_SRCS := common/kerr.c common/log.c common/util.c common/json.c common/i18n.c common/reason.c \
+            common/confine.c common/sockmsg.c \
             policy/policy.c \
             scanner/verdict.c scanner/scanner.c \
             media/names.c kiosk/audit.c kiosk/manifest.c media/media.c media/walk.c \

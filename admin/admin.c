@@ -33,13 +33,13 @@
 #define ADMIN_PRINTER_TIMEOUT_MS 1500
 
 struct admin_state {
-    char *hash;           /* crypto_pwhash_str text, or NULL */
+    char *hash; /* crypto_pwhash_str text, or NULL */
     int failures;
     int64_t locked_until;
     int64_t last_failure;
     int64_t last_login;
-    GKeyFile *kf;         /* the whole file as read: other groups are written back as they
-                             were ([policy] floor, [audit] head: admin.h) */
+    GKeyFile *kf; /* the whole file as read: other groups are written back as they
+                     were ([policy] floor, [audit] head: admin.h) */
 };
 
 #define ADMIN_POLICY_GROUP "policy"
@@ -256,8 +256,8 @@ int admin_set_password(const char *state_path, const char *password, struct audi
         *why = g_strdup("libsodium cannot be initialised");
         return KERR_SYSTEM;
     }
-    if (crypto_pwhash_str_alg(hash, password, strlen(password), ADMIN_PWHASH_OPS,
-                              ADMIN_PWHASH_MEM, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    if (crypto_pwhash_str_alg(hash, password, strlen(password), ADMIN_PWHASH_OPS, ADMIN_PWHASH_MEM,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0) {
         *why = g_strdup("not enough memory to hash the password");
         return KERR_NOMEM;
     }
@@ -320,8 +320,31 @@ int admin_state_peek(const char *state_path, struct admin_login_result *res, cha
     return rc;
 }
 
-int admin_login(const char *state_path, int lockout_seconds, const char *password,
-                struct audit *a, const char *where, struct admin_login_result *res, char **why)
+/* A login attempt's audit record and log line (OUTCOME: "ok", "failed", "locked", ...;
+ * WHY: the error when RC is not 0). */
+static void admin_login_record(struct audit *a, const char *where, const char *outcome,
+                               const struct admin_login_result *res, int rc, const char *why)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "where", where ? where : "console");
+    json_object_set_string_member(o, "result", outcome);
+    json_object_set_boolean_member(o, "ok", res->ok);
+    json_object_set_int_member(o, "failures", res->failures);
+    if (res->locked_until)
+        json_object_set_int_member(o, "locked_until", res->locked_until);
+    if (rc != 0 && why)
+        json_object_set_string_member(o, "error", why);
+    if (!res->ok)
+        log_warn("administrator login refused (%s, from %s, %d failure%s in a row%s)", outcome,
+                 where ? where : "console", res->failures, res->failures == 1 ? "" : "s",
+                 res->locked ? ", locked" : "");
+    else
+        log_info("administrator logged in (from %s)", where ? where : "console");
+    admin_audit(a, res->ok ? "admin-login" : "admin-login-failed", o);
+}
+
+int admin_login(const char *state_path, int lockout_seconds, const char *password, struct audit *a,
+                const char *where, struct admin_login_result *res, char **why)
 {
     struct admin_state s = {0};
     int fd = -1, rc;
@@ -387,23 +410,8 @@ int admin_login(const char *state_path, int lockout_seconds, const char *passwor
         res->ok = false;
         outcome = "error";
     }
-record:;
-    JsonObject *o = json_object_new();
-    json_object_set_string_member(o, "where", where ? where : "console");
-    json_object_set_string_member(o, "result", outcome);
-    json_object_set_boolean_member(o, "ok", res->ok);
-    json_object_set_int_member(o, "failures", res->failures);
-    if (res->locked_until)
-        json_object_set_int_member(o, "locked_until", res->locked_until);
-    if (rc != 0 && *why)
-        json_object_set_string_member(o, "error", *why);
-    if (!res->ok)
-        log_warn("administrator login refused (%s, from %s, %d failure%s in a row%s)", outcome,
-                 where ? where : "console", res->failures, res->failures == 1 ? "" : "s",
-                 res->locked ? ", locked" : "");
-    else
-        log_info("administrator logged in (from %s)", where ? where : "console");
-    admin_audit(a, res->ok ? "admin-login" : "admin-login-failed", o);
+record:
+    admin_login_record(a, where, outcome, res, rc, *why);
     admin_state_clear(&s);
     if (fd >= 0)
         close(fd);
@@ -488,8 +496,7 @@ int admin_state_audit_head(const char *state_path, uint64_t *seq, char hash[65],
     return 0;
 }
 
-int admin_state_save_audit_head(const char *state_path, uint64_t seq, const char *hash,
-                                char **why)
+int admin_state_save_audit_head(const char *state_path, uint64_t seq, const char *hash, char **why)
 {
     struct admin_state s;
     int fd = -1;
@@ -566,7 +573,7 @@ static JsonArray *admin_last_sessions(const char *audit_log, int n)
             continue;
         JsonObject *r = json_node_get_object(root);
         JsonObject *o = json_object_new();
-        static const char *const keys[] = {"session", "time", "status", "files", "delivered",
+        static const char *const keys[] = {"session",  "time",    "status", "files",   "delivered",
                                            "infected", "blocked", "errors", "delivery"};
         for (size_t k = 0; k < G_N_ELEMENTS(keys); k++)
             if (json_object_has_member(r, keys[k]))
@@ -605,11 +612,9 @@ static JsonObject *admin_cache_json(const struct kiosk_config *cfg)
     return o;
 }
 
-JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
+/* The status's "policy": the installed policy file and whether it loads. */
+static JsonObject *admin_status_policy(const struct kiosk_config *cfg)
 {
-    JsonObject *o = json_object_new();
-    int64_t now = g_get_real_time() / G_USEC_PER_SEC;
-
     JsonObject *po = json_object_new();
     struct policy *pol = NULL;
     json_object_set_string_member(po, "file", cfg->policy);
@@ -620,8 +625,12 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
         json_object_set_string_member(po, "sha256", pol->sha256);
         policy_free(pol);
     }
-    json_object_set_object_member(o, "policy", po);
+    return po;
+}
 
+/* The status's "signatures": the databases' version, build time and age at NOW. */
+static JsonObject *admin_status_signatures(const struct kiosk_config *cfg, int64_t now)
+{
     JsonObject *so = json_object_new();
     struct scanner_info si = {0};
     json_object_set_string_member(so, "folder", cfg->signatures);
@@ -650,9 +659,12 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
         json_object_set_string_member(so, "error", g_strerror(errno));
     }
     json_object_set_int_member(so, "max_age_days", cfg->max_signature_age_days);
-    json_object_set_object_member(o, "signatures", so);
-    json_object_set_object_member(o, "verdict_cache", admin_cache_json(cfg));
+    return so;
+}
 
+/* The status's "staging" (the target and its free space) and "publication" into O. */
+static void admin_status_staging(const struct kiosk_config *cfg, JsonObject *o)
+{
     JsonObject *st = json_object_new();
     struct statvfs vfs;
     /* The target, and the free space where deliveries pile up if it is unreachable: a
@@ -661,8 +673,10 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
     const char *space = g_str_has_prefix(cfg->target, "dir:") ? cfg->target + 4 : cfg->work_dir;
     json_object_set_string_member(st, "space_of", space);
     if (statvfs(space, &vfs) == 0) {
-        json_object_set_int_member(st, "free_bytes", (gint64)((uint64_t)vfs.f_bavail * vfs.f_frsize));
-        json_object_set_int_member(st, "total_bytes", (gint64)((uint64_t)vfs.f_blocks * vfs.f_frsize));
+        json_object_set_int_member(st, "free_bytes",
+                                   (gint64)((uint64_t)vfs.f_bavail * vfs.f_frsize));
+        json_object_set_int_member(st, "total_bytes",
+                                   (gint64)((uint64_t)vfs.f_blocks * vfs.f_frsize));
     } else {
         json_object_set_string_member(st, "error", g_strerror(errno));
     }
@@ -675,7 +689,11 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
         json_object_set_string_member(st, "error", hwhy);
     handoff_free(h);
     g_free(hwhy);
+}
 
+/* The status's "printer". */
+static JsonObject *admin_status_printer(const struct kiosk_config *cfg)
+{
     /* Asked now, briefly: a print service that is down must not hold up the screen. */
     JsonObject *pr = json_object_new();
     struct printer_status ps;
@@ -692,8 +710,12 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
     json_object_set_boolean_member(pr, "accepting", ps.accepting);
     json_object_set_string_member(pr, "text", ps.text);
     printer_status_clear(&ps);
-    json_object_set_object_member(o, "printer", pr);
+    return pr;
+}
 
+/* The status's "admin": password set, locked, retry after. */
+static JsonObject *admin_status_admin(const struct kiosk_config *cfg)
+{
     JsonObject *ad = json_object_new();
     struct admin_login_result lr;
     char *why = NULL;
@@ -705,11 +727,13 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
         json_object_set_string_member(ad, "error", why);
     }
     g_free(why);
-    json_object_set_object_member(o, "admin", ad);
+    return ad;
+}
 
-    json_object_set_array_member(o, "last_sessions", admin_last_sessions(cfg->audit_log,
-                                                                         last_sessions));
-
+/* The status's "audit": the log's head as it is, and as saved at the last session end. */
+static JsonObject *admin_status_audit(const struct kiosk_config *cfg)
+{
+    char *why = NULL;
     /* The audit log's head as it is, and as saved at the last session end (audit.h). */
     JsonObject *au = json_object_new();
     struct audit_head head;
@@ -727,6 +751,22 @@ JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
         json_object_set_string_member(au, "saved_sha256", saved_hash);
     }
     g_clear_pointer(&why, g_free);
-    json_object_set_object_member(o, "audit", au);
+    return au;
+}
+
+JsonObject *admin_status_json(const struct kiosk_config *cfg, int last_sessions)
+{
+    JsonObject *o = json_object_new();
+    int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+
+    json_object_set_object_member(o, "policy", admin_status_policy(cfg));
+    json_object_set_object_member(o, "signatures", admin_status_signatures(cfg, now));
+    json_object_set_object_member(o, "verdict_cache", admin_cache_json(cfg));
+    admin_status_staging(cfg, o);
+    json_object_set_object_member(o, "printer", admin_status_printer(cfg));
+    json_object_set_object_member(o, "admin", admin_status_admin(cfg));
+    json_object_set_array_member(o, "last_sessions",
+                                 admin_last_sessions(cfg->audit_log, last_sessions));
+    json_object_set_object_member(o, "audit", admin_status_audit(cfg));
     return o;
 }

@@ -75,7 +75,8 @@ void bundle_reason(const char *why, struct reason_data *out)
     }
     if (g_str_has_prefix(why, small_pre) && (mid = strstr(why, small_mid)) != NULL) {
         char *need = g_strndup(why + strlen(small_pre), (size_t)(mid - why) - strlen(small_pre));
-        bool ok = bundle_reason_try(why, out, "admin.stick-too-small", need, mid + strlen(small_mid));
+        bool ok =
+            bundle_reason_try(why, out, "admin.stick-too-small", need, mid + strlen(small_mid));
         g_free(need);
         if (ok)
             return;
@@ -408,17 +409,16 @@ static void bundle_item(JsonArray *items, const char *item, bool ok, const char 
     json_array_add_object_element(items, o);
 }
 
-/* Check SHA256SUMS + its signature in BFD, then copy every listed file into PRIV.  On
- * success ENTRIES holds the copies. */
-static int bundle_read(const struct bundle_src *b, const struct kiosk_config *cfg, const char *priv,
-                       volatile gint *cancel, GPtrArray *entries, JsonObject *binfo, char **why)
+/* Step 1 of bundle_read: SHA256SUMS and its signature copied into SUMS and SIG (read
+ * once; nothing else is touched before it verifies) and checked against the trusted
+ * administrator keys. */
+static int bundle_read_signed(const struct bundle_src *b, const struct kiosk_config *cfg,
+                              const char *sums, const char *sig, volatile gint *cancel,
+                              JsonObject *binfo, char **why)
 {
-    char *sums = g_build_filename(priv, BUNDLE_SUMS, NULL);
-    char *sig = g_strconcat(sums, ".minisig", NULL);
     char sums_sha[65], sig_sha[65], key_id[17] = "";
-    gint64 size = 0, total = 0;
-    char *text = NULL, *vwhy = NULL, *tc = NULL;
-    gsize len = 0;
+    gint64 size = 0;
+    char *vwhy = NULL, *tc = NULL;
     GPtrArray *keys = NULL;
     const struct sign_pubkey *key = NULL;
     int rc;
@@ -467,6 +467,25 @@ static int bundle_read(const struct bundle_src *b, const struct kiosk_config *cf
     json_object_set_boolean_member(binfo, "signature_ok", TRUE);
     if (tc)
         json_object_set_string_member(binfo, "trusted_comment", tc);
+    rc = 0;
+out:
+    if (keys)
+        g_ptr_array_free(keys, TRUE);
+    g_free(vwhy);
+    g_free(tc);
+    return rc;
+}
+
+/* Step 2 of bundle_read: every file the verified list SUMS names, once, into PRIV
+ * (ENTRIES), compared with the list. */
+static int bundle_read_listed(const struct bundle_src *b, const char *priv, const char *sums,
+                              volatile gint *cancel, GPtrArray *entries, JsonObject *binfo,
+                              char **why)
+{
+    gint64 size = 0, total = 0;
+    char *text = NULL;
+    gsize len = 0;
+    int rc;
 
     /* 2. Every listed file, once, into the private folder, compared with the list. */
     if (!g_file_get_contents(sums, &text, &len, NULL)) {
@@ -503,11 +522,20 @@ static int bundle_read(const struct bundle_src *b, const struct kiosk_config *cf
     json_object_set_int_member(binfo, "bytes", total);
     rc = 0;
 out:
-    if (keys)
-        g_ptr_array_free(keys, TRUE);
     g_free(text);
-    g_free(vwhy);
-    g_free(tc);
+    return rc;
+}
+
+/* Check SHA256SUMS + its signature in BFD, then copy every listed file into PRIV.  On
+ * success ENTRIES holds the copies. */
+static int bundle_read(const struct bundle_src *b, const struct kiosk_config *cfg, const char *priv,
+                       volatile gint *cancel, GPtrArray *entries, JsonObject *binfo, char **why)
+{
+    char *sums = g_build_filename(priv, BUNDLE_SUMS, NULL);
+    char *sig = g_strconcat(sums, ".minisig", NULL);
+    int rc = bundle_read_signed(b, cfg, sums, sig, cancel, binfo, why);
+    if (rc == 0)
+        rc = bundle_read_listed(b, priv, sums, cancel, entries, binfo, why);
     g_free(sums);
     g_free(sig);
     return rc;
@@ -542,8 +570,8 @@ static int bundle_install(const struct kiosk_config *cfg, const struct policy *p
             char *sigpath = g_strconcat(e->copy, ".minisig", NULL);
             struct policy_install_result res;
             char *why = NULL;
-            int r = policy_install(cfg->policy, cfg->admin_keys, cfg->admin_state, e->copy,
-                                   sigpath, a, &res, &why);
+            int r = policy_install(cfg->policy, cfg->admin_keys, cfg->admin_state, e->copy, sigpath,
+                                   a, &res, &why);
             if (r == 0) {
                 char *msg = g_strdup_printf("policy \"%s\" version %" G_GUINT64_FORMAT
                                             " installed (was version %" G_GUINT64_FORMAT ")",
@@ -639,6 +667,32 @@ static JsonObject *bundle_record(struct audit *a, JsonObject *binfo, JsonArray *
     return res;
 }
 
+/* The watch W (its thread WT) told to end, and waited for. */
+static void bundle_watch_end(struct bundle_watch *w, GThread *wt)
+{
+    g_atomic_int_set(&w->done, 1);
+    g_thread_join(wt);
+}
+
+/* bundle_install with its verdict: KERR_INVAL and why when an update was refused or the
+ * bundle held nothing to install. */
+static int bundle_install_all(const struct kiosk_config *cfg, const struct policy *pol,
+                              struct audit *a, GPtrArray *entries, JsonArray *items, int *installed,
+                              char **why)
+{
+    int failures = bundle_install(cfg, pol, a, entries, items, installed);
+    if (failures) {
+        *why = g_strdup_printf("%d of the bundle's updates %s refused", failures,
+                               failures == 1 ? "was" : "were");
+        return KERR_INVAL;
+    }
+    if (!*installed) {
+        *why = g_strdup("the bundle holds nothing to install (no policy, no signatures)");
+        return KERR_INVAL;
+    }
+    return 0;
+}
+
 int bundle_apply(const char *source, const struct kiosk_config *cfg, const struct policy *pol,
                  struct audit *a, volatile gint *cancel, JsonObject **out, char **why)
 {
@@ -690,8 +744,7 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
         goto record;
     }
     rc = bundle_read(&src, cfg, priv, &w.stop, entries, binfo, why);
-    g_atomic_int_set(&w.done, 1);
-    g_thread_join(wt);
+    bundle_watch_end(&w, wt);
     wt = NULL;
     if (rc != 0 && g_atomic_int_get(&w.stop) && !(cancel && g_atomic_int_get(cancel))) {
         g_free(*why);
@@ -703,20 +756,10 @@ int bundle_apply(const char *source, const struct kiosk_config *cfg, const struc
     m = NULL;
     if (rc != 0)
         goto record;
-    int failures = bundle_install(cfg, pol, a, entries, items, &installed);
-    if (failures) {
-        *why = g_strdup_printf("%d of the bundle's updates %s refused", failures,
-                               failures == 1 ? "was" : "were");
-        rc = KERR_INVAL;
-    } else if (!installed) {
-        *why = g_strdup("the bundle holds nothing to install (no policy, no signatures)");
-        rc = KERR_INVAL;
-    }
+    rc = bundle_install_all(cfg, pol, a, entries, items, &installed, why);
 record:
-    if (wt) {
-        g_atomic_int_set(&w.done, 1);
-        g_thread_join(wt);
-    }
+    if (wt)
+        bundle_watch_end(&w, wt);
     media_close(m);
     if (priv)
         util_rm_rf(priv);
@@ -820,18 +863,20 @@ static int bundle_verify_audit(const struct kiosk_config *cfg, const char *copy,
     g_clear_pointer(&why, g_free);
     int vr = audit_verify_log(copy, &o, &res);
     if (vr == 0)
-        g_string_append_printf(t, "OK: %" G_GUINT64_FORMAT " records, chain intact; head: record "
-                                  "%" G_GUINT64_FORMAT " sha256 %s\n",
+        g_string_append_printf(t,
+                               "OK: %" G_GUINT64_FORMAT " records, chain intact; head: record "
+                               "%" G_GUINT64_FORMAT " sha256 %s\n",
                                res.records, res.head.seq, res.head.hash);
     else
         g_string_append_printf(t, "BROKEN at line %" G_GUINT64_FORMAT ": %s\n", res.bad_line,
                                res.why ? res.why : "?");
     for (guint i = 0; res.notes && i < res.notes->len; i++)
         g_string_append_printf(t, "  %s\n", (const char *)g_ptr_array_index(res.notes, i));
-    g_string_append_printf(t, "  %" G_GUINT64_FORMAT " signed checkpoints, %" G_GUINT64_FORMAT
-                              " verified with the kiosk's public key; the last at record %"
-                              G_GUINT64_FORMAT "\n",
-                           res.checkpoints, res.checkpoints_verified, res.last_checkpoint);
+    g_string_append_printf(
+        t,
+        "  %" G_GUINT64_FORMAT " signed checkpoints, %" G_GUINT64_FORMAT
+        " verified with the kiosk's public key; the last at record %" G_GUINT64_FORMAT "\n",
+        res.checkpoints, res.checkpoints_verified, res.last_checkpoint);
     if (o.key)
         g_string_append(t, "Check this copy elsewhere with the kiosk's public key (compare its "
                            "key id with the one you keep):\n  kiosk audit verify audit.jsonl "
@@ -840,6 +885,52 @@ static int bundle_verify_audit(const struct kiosk_config *cfg, const char *copy,
     *text = g_string_free(t, FALSE);
     audit_verify_result_clear(&res);
     return vr;
+}
+
+/* The saved reports (regular files of REPORTS, links not followed) copied into
+ * DEST/reports; how many were copied (a failure is logged and skipped). */
+static int bundle_export_reports(const char *reports, const char *dest)
+{
+    int nreports = 0;
+    GDir *d = g_dir_open(reports, 0, NULL);
+    if (d) {
+        char *rdest = g_build_filename(dest, "reports", NULL);
+        util_mkdir_p(rdest, 0700);
+        const char *n;
+        while ((n = g_dir_read_name(d)) != NULL) {
+            char *sp = g_build_filename(reports, n, NULL);
+            char *dp = g_build_filename(rdest, n, NULL);
+            char *cwhy = NULL;
+            if (g_file_test(sp, G_FILE_TEST_IS_REGULAR) &&
+                !g_file_test(sp, G_FILE_TEST_IS_SYMLINK)) {
+                if (bundle_copy_path(sp, dp, &cwhy) == 0)
+                    nreports++;
+                else
+                    log_warn("export: %s", cwhy);
+            }
+            g_free(cwhy);
+            g_free(sp);
+            g_free(dp);
+        }
+        g_dir_close(d);
+        g_free(rdest);
+    }
+    return nreports;
+}
+
+/* The admin page's status (the last 50 records) into DEST/status.json. */
+static void bundle_export_status(const struct kiosk_config *cfg, const char *dest)
+{
+    JsonObject *st = admin_status_json(cfg, 50);
+    JsonNode *sn = json_node_init_object(json_node_alloc(), st);
+    gsize slen = 0;
+    char *stext = json_text(sn, true, &slen);
+    json_node_unref(sn);
+    json_object_unref(st);
+    char *spath = g_build_filename(dest, "status.json", NULL);
+    g_file_set_contents(spath, stext, (gssize)slen, NULL);
+    g_free(spath);
+    g_free(stext);
 }
 
 int bundle_export_dir(const struct kiosk_config *cfg, const char *parent, char **dest_out,
@@ -873,40 +964,8 @@ int bundle_export_dir(const struct kiosk_config *cfg, const char *parent, char *
     g_free(verify);
     g_free(vpath);
 
-    GDir *d = g_dir_open(reports, 0, NULL);
-    if (d) {
-        char *rdest = g_build_filename(dest, "reports", NULL);
-        util_mkdir_p(rdest, 0700);
-        const char *n;
-        while ((n = g_dir_read_name(d)) != NULL) {
-            char *sp = g_build_filename(reports, n, NULL);
-            char *dp = g_build_filename(rdest, n, NULL);
-            char *cwhy = NULL;
-            if (g_file_test(sp, G_FILE_TEST_IS_REGULAR) &&
-                !g_file_test(sp, G_FILE_TEST_IS_SYMLINK)) {
-                if (bundle_copy_path(sp, dp, &cwhy) == 0)
-                    nreports++;
-                else
-                    log_warn("export: %s", cwhy);
-            }
-            g_free(cwhy);
-            g_free(sp);
-            g_free(dp);
-        }
-        g_dir_close(d);
-        g_free(rdest);
-    }
-
-    JsonObject *st = admin_status_json(cfg, 50);
-    JsonNode *sn = json_node_init_object(json_node_alloc(), st);
-    gsize slen = 0;
-    char *stext = json_text(sn, true, &slen);
-    json_node_unref(sn);
-    json_object_unref(st);
-    char *spath = g_build_filename(dest, "status.json", NULL);
-    g_file_set_contents(spath, stext, (gssize)slen, NULL);
-    g_free(spath);
-    g_free(stext);
+    nreports = bundle_export_reports(reports, dest);
+    bundle_export_status(cfg, dest);
 
     if (bundle_sums_add(dest, NULL, sums, &files, &bytes) != 0) {
         *why = g_strdup_printf("cannot checksum the export in %s", dest);

@@ -51,10 +51,10 @@ int sigdb_engine_load(const struct policy *pol, const char *dbdir, const char *t
 bool sigdb_is_db_name(const char *name)
 {
     static const char *const exts[] = {
-        ".cvd", ".cld", ".cud", ".hdb", ".hsb", ".hdu", ".hsu", ".mdb", ".msb", ".ndb",
-        ".ndu", ".ldb", ".ldu", ".db",  ".fp",  ".sfp", ".cbc", ".cdb", ".crb", ".idb",
-        ".ign", ".ign2", ".pdb", ".gdb", ".wdb", ".ftm", ".yar", ".yara", ".pwdb", ".imp",
-        ".info", ".cat", ".crt", ".sign",
+        ".cvd",  ".cld",  ".cud", ".hdb",  ".hsb", ".hdu", ".hsu",  ".mdb", ".msb",
+        ".ndb",  ".ndu",  ".ldb", ".ldu",  ".db",  ".fp",  ".sfp",  ".cbc", ".cdb",
+        ".crb",  ".idb",  ".ign", ".ign2", ".pdb", ".gdb", ".wdb",  ".ftm", ".yar",
+        ".yara", ".pwdb", ".imp", ".info", ".cat", ".crt", ".sign",
     };
     const char *dot = strrchr(name, '.');
     if (!dot || name[0] == '.')
@@ -210,9 +210,9 @@ int sigdb_pool_build_finish(GAsyncResult *res, struct scanner_pool **out, char *
 /* ---- install ---------------------------------------------------------------------------- */
 
 struct sigdb_item {
-    char *src;      /* as given */
-    char *name;     /* base name */
-    char *copy;     /* private copy */
+    char *src;  /* as given */
+    char *name; /* base name */
+    char *copy; /* private copy */
     char sha256[65];
     unsigned version; /* .cvd/.cld */
     int64_t build_time;
@@ -247,20 +247,11 @@ static int sigdb_copy(const char *src, const char *dst, char **why)
         *why = g_strdup_printf("%s: %s", dst, g_strerror(errno));
         goto out;
     }
-    for (;;) {
-        ssize_t n = read(in, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            *why = g_strdup_printf("%s: read: %s", src, g_strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        if (util_write_all(out, buf, (size_t)n) != 0) {
-            *why = g_strdup_printf("%s: write: %s", dst, g_strerror(errno));
-            goto out;
-        }
+    bool write_failed;
+    if (util_copy_fd(in, out, buf, sizeof(buf), NULL, &write_failed) != 0) {
+        *why = g_strdup_printf("%s: %s: %s", write_failed ? dst : src,
+                               write_failed ? "write" : "read", g_strerror(errno));
+        goto out;
     }
     if (fsync(out) != 0) {
         *why = g_strdup_printf("%s: fsync: %s", dst, g_strerror(errno));
@@ -483,8 +474,8 @@ static void sigdb_record(struct audit *a, const char *sigdir, char *const *files
             json_object_set_int_member(f, "version", items[i].version);
         if (items[i].build_time)
             json_object_set_int_member(f, "build_time", items[i].build_time);
-        json_object_set_string_member(f, "result", items[i].result ? items[i].result
-                                                                   : (rc ? "not installed" : "installed"));
+        json_object_set_string_member(
+            f, "result", items[i].result ? items[i].result : (rc ? "not installed" : "installed"));
         json_array_add_object_element(arr, f);
     }
     json_object_set_array_member(o, "files", arr);

@@ -141,11 +141,24 @@ bool util_parse_size(const char *text, uint64_t *out)
         return false;
     uint64_t mul = 1;
     switch (g_ascii_toupper(*end)) {
-    case 'K': mul = 1ULL << 10; end++; break;
-    case 'M': mul = 1ULL << 20; end++; break;
-    case 'G': mul = 1ULL << 30; end++; break;
-    case 'T': mul = 1ULL << 40; end++; break;
-    default: break;
+    case 'K':
+        mul = 1ULL << 10;
+        end++;
+        break;
+    case 'M':
+        mul = 1ULL << 20;
+        end++;
+        break;
+    case 'G':
+        mul = 1ULL << 30;
+        end++;
+        break;
+    case 'T':
+        mul = 1ULL << 40;
+        end++;
+        break;
+    default:
+        break;
     }
     if (mul != 1 && (*end == 'B' || *end == 'b'))
         end++;
@@ -200,4 +213,58 @@ int util_write_all(int fd, const void *buf, size_t len)
         len -= (size_t)n;
     }
     return 0;
+}
+
+ssize_t util_read_retry(int fd, void *buf, size_t len)
+{
+    ssize_t n;
+    do
+        n = read(fd, buf, len);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
+int util_copy_fd(int in, int out, void *buf, size_t size, GChecksum *sum, bool *write_failed)
+{
+    for (;;) {
+        ssize_t n = util_read_retry(in, buf, size);
+        if (n < 0) {
+            *write_failed = false;
+            return KERR_SYSTEM;
+        }
+        if (n == 0)
+            return 0;
+        if (sum)
+            g_checksum_update(sum, (const guchar *)buf, (gssize)n);
+        if (util_write_all(out, buf, (size_t)n) != 0) {
+            *write_failed = true;
+            return KERR_SYSTEM;
+        }
+    }
+}
+
+DIR *util_opendir_at(int dirfd)
+{
+    int fd = dup(dirfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d && fd >= 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+    }
+    return d;
+}
+
+GPtrArray *util_dir_names(int dirfd)
+{
+    DIR *d = util_opendir_at(dirfd);
+    if (!d)
+        return NULL;
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            g_ptr_array_add(names, g_strdup(de->d_name));
+    closedir(d);
+    return names;
 }

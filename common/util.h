@@ -2,10 +2,12 @@
 #ifndef KIOSK_UTIL_H
 #define KIOSK_UTIL_H
 
+#include <dirent.h>
 #include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Lower-case hex SHA-256 of a buffer into out[65]. */
 void util_sha256_hex(const void *data, size_t len, char out[65]);
@@ -44,5 +46,21 @@ void util_test_hold(const char *fifo, const char *tag);
 
 /* Write all of buf to fd, retrying on EINTR and short writes.  Returns 0 or KERR_SYSTEM. */
 int util_write_all(int fd, const void *buf, size_t len);
+
+/* read(2) retried on EINTR: bytes read, 0 at the end, -1 with errno. */
+ssize_t util_read_retry(int fd, void *buf, size_t len);
+
+/* Copy what is left to read from IN to OUT through BUF (SIZE bytes), EINTR and short
+ * writes retried; SUM (may be NULL) gets every byte.  0, or KERR_SYSTEM with errno and
+ * *WRITE_FAILED telling whether writing (true) or reading (false) failed. */
+int util_copy_fd(int in, int out, void *buf, size_t size, GChecksum *sum, bool *write_failed);
+
+/* A directory stream over a duplicate of the folder DIRFD (the caller keeps DIRFD and
+ * closes the stream with closedir).  NULL with errno. */
+DIR *util_opendir_at(int dirfd);
+
+/* The names in the folder DIRFD but "." and "..", in readdir's order (newly allocated,
+ * g_free each).  NULL with errno. */
+GPtrArray *util_dir_names(int dirfd);
 
 #endif

@@ -50,18 +50,5 @@ int main(int argc, char **argv)
         g_free(why);
         return 2;
     }
-    struct verify_batch *b = NULL;
-    verify_batch_run(argv[1], &pk, &b);
-    if (json) {
-        JsonNode *n = verify_batch_json(b);
-        char *text = json_text(n, true, NULL);
-        printf("%s\n", text);
-        g_free(text);
-        json_node_unref(n);
-    } else {
-        verify_batch_print(b, stdout);
-    }
-    int rc = b->ok ? 0 : 1;
-    verify_batch_free(b);
-    return rc;
+    return verify_batch_report(argv[1], &pk, json);
 }

@@ -61,9 +61,7 @@ void outbox_entry_free(struct outbox_entry *e)
 gint64 outbox_backoff_us(unsigned attempts)
 {
     static const int steps_s[] = {5, 15, 30, 60, 120};
-    int s = attempts == 0 ? 0
-            : attempts <= G_N_ELEMENTS(steps_s) ? steps_s[attempts - 1]
-                                                 : 300;
+    int s = attempts == 0 ? 0 : attempts <= G_N_ELEMENTS(steps_s) ? steps_s[attempts - 1] : 300;
     return (gint64)s * G_USEC_PER_SEC;
 }
 
@@ -86,13 +84,9 @@ static int outbox_fix_tree(int dirfd, gid_t group, int depth, uint64_t *bytes, u
     }
     if (fchown(dirfd, (uid_t)-1, group) != 0 || fchmod(dirfd, 0750) != 0)
         return -1;
-    int dup_fd = dup(dirfd);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-    if (!d) {
-        if (dup_fd >= 0)
-            close(dup_fd);
+    DIR *d = util_opendir_at(dirfd);
+    if (!d)
         return -1;
-    }
     int r = 0;
     struct dirent *de;
     while (r == 0 && (de = readdir(d)) != NULL) {
@@ -136,8 +130,8 @@ int outbox_commit(struct workarea_session *ws, gid_t group, uint64_t *bytes, uin
     }
     int ob = openat(ws->workfd, WORKAREA_OUTBOX, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (ob < 0 || renameat2(ws->sessfd, "delivery", ob, ws->id, RENAME_NOREPLACE) != 0) {
-        *why = g_strdup_printf("cannot put session %s into the outbox: %s", ws->id,
-                               g_strerror(errno));
+        *why =
+            g_strdup_printf("cannot put session %s into the outbox: %s", ws->id, g_strerror(errno));
         if (ob >= 0)
             close(ob);
         return KERR_STAGING;
@@ -295,7 +289,8 @@ static int outbox_load_at(int ob, const char *id, struct outbox_entry **out, cha
         ssize_t n = read(fd, buf, OUTBOX_MAX_STATE);
         close(fd);
         rc = n <= 0 || n == OUTBOX_MAX_STATE
-                 ? (*why = g_strdup_printf("the outbox state of %s cannot be read", id), KERR_CORRUPT)
+                 ? (*why = g_strdup_printf("the outbox state of %s cannot be read", id),
+                    KERR_CORRUPT)
                  : outbox_parse(buf, (gsize)n, e, why);
         g_free(buf);
     }
@@ -334,12 +329,9 @@ int outbox_list(const char *work_dir, GPtrArray **out, char **why)
         *out = a; /* no outbox yet: empty */
         return 0;
     }
-    int dup_fd = dup(ob);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    DIR *d = util_opendir_at(ob);
     if (!d) {
         *why = g_strdup_printf("cannot list the outbox: %s", g_strerror(errno));
-        if (dup_fd >= 0)
-            close(dup_fd);
         close(ob);
         g_ptr_array_free(a, TRUE);
         return KERR_SYSTEM;

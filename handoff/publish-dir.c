@@ -71,16 +71,10 @@ static int publish_dir_kind(struct publish_store *s, const char *rel, enum store
     int r = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW);
     int e = errno;
     close(pfd);
-    if (r != 0) {
-        if (e == ENOENT) {
-            *out = STORE_NONE;
-            return 0;
-        }
-        *why = g_strdup_printf("cannot examine %s: %s", rel, g_strerror(e));
-        return -1;
-    }
-    *out = S_ISDIR(st.st_mode) ? STORE_DIR : S_ISREG(st.st_mode) ? STORE_FILE : STORE_OTHER;
-    return 0;
+    if (publish_store_kind_of(r, e, &st, out))
+        return 0;
+    *why = g_strdup_printf("cannot examine %s: %s", rel, g_strerror(e));
+    return -1;
 }
 
 static int publish_dir_mkdir(struct publish_store *s, const char *rel, bool private_dir, char **why)
@@ -105,8 +99,8 @@ static int publish_dir_mkdir(struct publish_store *s, const char *rel, bool priv
     }
     if ((!private_dir && s->group != (gid_t)-1 && fchown(fd, (uid_t)-1, s->group) != 0) ||
         fchmod(fd, private_dir ? 0700 : 0750) != 0) {
-        *why = g_strdup_printf("cannot set the owner group or mode of %s: %s", rel,
-                               g_strerror(errno));
+        *why =
+            g_strdup_printf("cannot set the owner group or mode of %s: %s", rel, g_strerror(errno));
         close(fd);
         goto out;
     }
@@ -132,22 +126,12 @@ static int publish_dir_put(struct publish_store *s, const char *rel, int src_fd,
         goto out;
     }
     buf = g_malloc(PUBLISH_DIR_BUF);
-    for (;;) {
-        ssize_t n = read(src_fd, buf, PUBLISH_DIR_BUF);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            *why = g_strdup_printf("cannot read the outbox copy of %s: %s", rel, g_strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        if (sum)
-            g_checksum_update(sum, (const guchar *)buf, (gssize)n);
-        if (util_write_all(fd, buf, (size_t)n) != 0) {
-            *why = g_strdup_printf("cannot write %s: %s", rel, g_strerror(errno));
-            goto out;
-        }
+    bool write_failed;
+    if (util_copy_fd(src_fd, fd, buf, PUBLISH_DIR_BUF, sum, &write_failed) != 0) {
+        *why = write_failed ? g_strdup_printf("cannot write %s: %s", rel, g_strerror(errno))
+                            : g_strdup_printf("cannot read the outbox copy of %s: %s", rel,
+                                              g_strerror(errno));
+        goto out;
     }
     if ((s->group != (gid_t)-1 && fchown(fd, (uid_t)-1, s->group) != 0) || fchmod(fd, 0640) != 0) {
         *why = g_strdup_printf("cannot finish %s: %s", rel, g_strerror(errno));
@@ -189,8 +173,8 @@ static int publish_dir_hash(struct publish_store *s, const char *rel, char hex[6
     if (fd >= 0)
         (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || util_sha256_fd(fd, hex) != 0) {
-        *why = g_strdup_printf("cannot read back %s: %s", rel, fd < 0 ? g_strerror(errno)
-                                                                       : "not a regular file");
+        *why = g_strdup_printf("cannot read back %s: %s", rel,
+                               fd < 0 ? g_strerror(errno) : "not a regular file");
         if (fd >= 0)
             close(fd);
         return -1;

@@ -3,6 +3,7 @@
  * fallback: a private client configuration (a memfd) says so, whatever the machine's
  * smb.conf holds.  Names are percent-encoded into the URLs libsmbclient takes. */
 #include "handoff/publish-store.h"
+#include "common/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -97,16 +98,10 @@ static int publish_smb_kind(struct publish_store *s, const char *rel, enum store
     int r = smbc_getFunctionStat(m->ctx)(m->ctx, u, &st);
     int e = errno;
     g_free(u);
-    if (r != 0) {
-        if (e == ENOENT) {
-            *out = STORE_NONE;
-            return 0;
-        }
-        *why = publish_smb_err(m, "examine", rel, e);
-        return -1;
-    }
-    *out = S_ISDIR(st.st_mode) ? STORE_DIR : S_ISREG(st.st_mode) ? STORE_FILE : STORE_OTHER;
-    return 0;
+    if (publish_store_kind_of(r, e, &st, out))
+        return 0;
+    *why = publish_smb_err(m, "examine", rel, e);
+    return -1;
 }
 
 static int publish_smb_mkdir(struct publish_store *s, const char *rel, bool private_dir, char **why)
@@ -136,9 +131,7 @@ static int publish_smb_put(struct publish_store *s, const char *rel, int src_fd,
         goto out;
     }
     for (;;) {
-        ssize_t n = read(src_fd, buf, PUBLISH_SMB_BUF);
-        if (n < 0 && errno == EINTR)
-            continue;
+        ssize_t n = util_read_retry(src_fd, buf, PUBLISH_SMB_BUF);
         if (n < 0) {
             *why = g_strdup_printf("cannot read the outbox copy of %s: %s", rel, g_strerror(errno));
             goto out;
@@ -381,26 +374,10 @@ static int publish_smb_config(struct publish_smb *m, char **why)
     return 0;
 }
 
-int publish_smb_open(struct publish_store *s, const char *host, unsigned port, const char *share,
-                     const char *path, const char *user, const char *password,
-                     const char *domain, char **why)
+/* M's client context: our configuration (publish_smb_config) over the machine's, no
+ * Kerberos, no anonymous fallback, SMB3 only, the timeout and PORT (0 = 445). */
+static int publish_smb_context(struct publish_smb *m, unsigned port, char **why)
 {
-    struct publish_smb *m = g_new0(struct publish_smb, 1);
-    m->conffd = -1;
-    m->user = g_strdup(user);
-    m->password = g_strdup(password);
-    m->domain = g_strdup(domain);
-    m->where = port ? g_strdup_printf("%s:%u", host, port) : g_strdup(host);
-    char *eshare = publish_smb_encode(share), *epath = publish_smb_encode(path);
-    m->base = *path ? g_strdup_printf("smb://%s/%s/%s", m->where, eshare, epath)
-                    : g_strdup_printf("smb://%s/%s", m->where, eshare);
-    g_free(eshare);
-    g_free(epath);
-    s->ops = &publish_smb_ops;
-    s->priv = m;
-    s->group = (gid_t)-1;
-    if (publish_smb_config(m, why) != 0)
-        return -1;
     m->ctx = smbc_new_context();
     if (!m->ctx) {
         *why = g_strdup("cannot start the SMB client (libsmbclient)");
@@ -432,32 +409,66 @@ int publish_smb_open(struct publish_store *s, const char *host, unsigned port, c
         *why = g_strdup("cannot load the SMB client configuration");
         return -1;
     }
+    return 0;
+}
+
+/* The folder PATH of SHARE with its parents, made where missing (private, as .incoming is
+ * made): each must be a folder. */
+static int publish_smb_make_path(struct publish_store *s, const char *share, const char *path,
+                                 char **why)
+{
+    struct publish_smb *m = s->priv;
+    char **parts = g_strsplit(path, "/", -1);
+    GString *sofar = g_string_new(NULL);
+    char *saved = m->base;
+    char *eshare = publish_smb_encode(share);
+    m->base = g_strdup_printf("smb://%s/%s", m->where, eshare);
+    g_free(eshare);
+    int r = 0;
+    for (char **q = parts; *q && r == 0; q++) {
+        if (sofar->len)
+            g_string_append_c(sofar, '/');
+        g_string_append(sofar, *q);
+        enum store_kind k;
+        if ((r = publish_smb_kind(s, sofar->str, &k, why)) == 0 && k == STORE_NONE)
+            r = publish_smb_mkdir(s, sofar->str, true, why);
+        else if (r == 0 && k != STORE_DIR) {
+            *why = g_strdup_printf("%s on the share is not a folder", sofar->str);
+            r = -1;
+        }
+    }
+    g_free(m->base);
+    m->base = saved;
+    g_string_free(sofar, TRUE);
+    g_strfreev(parts);
+    return r != 0 ? -1 : 0;
+}
+
+int publish_smb_open(struct publish_store *s, const char *host, unsigned port, const char *share,
+                     const char *path, const char *user, const char *password, const char *domain,
+                     char **why)
+{
+    struct publish_smb *m = g_new0(struct publish_smb, 1);
+    m->conffd = -1;
+    m->user = g_strdup(user);
+    m->password = g_strdup(password);
+    m->domain = g_strdup(domain);
+    m->where = port ? g_strdup_printf("%s:%u", host, port) : g_strdup(host);
+    char *eshare = publish_smb_encode(share), *epath = publish_smb_encode(path);
+    m->base = *path ? g_strdup_printf("smb://%s/%s/%s", m->where, eshare, epath)
+                    : g_strdup_printf("smb://%s/%s", m->where, eshare);
+    g_free(eshare);
+    g_free(epath);
+    s->ops = &publish_smb_ops;
+    s->priv = m;
+    s->group = (gid_t)-1;
+    if (publish_smb_config(m, why) != 0)
+        return -1;
+    if (publish_smb_context(m, port, why) != 0)
+        return -1;
     /* Reach the share and make the folder (and its parents) when missing. */
     if (*path) {
-        char **parts = g_strsplit(path, "/", -1);
-        GString *sofar = g_string_new(NULL);
-        char *saved = m->base;
-        char *eshare2 = publish_smb_encode(share);
-        m->base = g_strdup_printf("smb://%s/%s", m->where, eshare2);
-        g_free(eshare2);
-        int r = 0;
-        for (char **q = parts; *q && r == 0; q++) {
-            if (sofar->len)
-                g_string_append_c(sofar, '/');
-            g_string_append(sofar, *q);
-            enum store_kind k;
-            if ((r = publish_smb_kind(s, sofar->str, &k, why)) == 0 && k == STORE_NONE)
-                r = publish_smb_mkdir(s, sofar->str, true, why);
-            else if (r == 0 && k != STORE_DIR) {
-                *why = g_strdup_printf("%s on the share is not a folder", sofar->str);
-                r = -1;
-            }
-        }
-        g_free(m->base);
-        m->base = saved;
-        g_string_free(sofar, TRUE);
-        g_strfreev(parts);
-        if (r != 0)
+        if (publish_smb_make_path(s, share, path, why) != 0)
             return -1;
     } else {
         struct stat st;

@@ -9,9 +9,26 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 enum store_kind { STORE_NONE = 0, STORE_DIR, STORE_FILE, STORE_OTHER };
+
+/* What a stat that returned R with errno ERR found, into *OUT: STORE_NONE where nothing
+ * is (ENOENT), else the kind of ST.  False when the stat failed otherwise (the store says
+ * why). */
+static inline bool publish_store_kind_of(int r, int err, const struct stat *st,
+                                         enum store_kind *out)
+{
+    if (r != 0 && err != ENOENT)
+        return false;
+    *out = r != 0                 ? STORE_NONE
+           : S_ISDIR(st->st_mode) ? STORE_DIR
+           : S_ISREG(st->st_mode) ? STORE_FILE
+                                  : STORE_OTHER;
+    return true;
+}
 
 struct publish_store {
     const struct publish_store_ops *ops;
@@ -46,7 +63,7 @@ int publish_dir_open(struct publish_store *s, int basefd, gid_t group, char **wh
 /* An SMB share: HOST, PORT (0 = 445), SHARE, folder PATH inside it ("" = its top), with
  * the given credentials; SMB3 only, signing required.  The folder is created if missing. */
 int publish_smb_open(struct publish_store *s, const char *host, unsigned port, const char *share,
-                     const char *path, const char *user, const char *password,
-                     const char *domain, char **why);
+                     const char *path, const char *user, const char *password, const char *domain,
+                     char **why);
 
 #endif

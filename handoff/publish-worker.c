@@ -50,7 +50,7 @@ struct publish_ctx {
     GHashTable *sums; /* rel path -> hex, from the entry's SHA256SUMS */
     GPtrArray *sent;  /* rel paths written, to be read back */
     uint64_t files, bytes;
-    char *incoming;   /* ".incoming/<session>" */
+    char *incoming; /* ".incoming/<session>" */
 };
 
 static void publish_answer(JsonObject *o)
@@ -76,24 +76,60 @@ static void publish_progress(struct publish_ctx *c)
 /* ---- confinement -------------------------------------------------------------------- */
 
 static const int publish_forbidden[] = {
-    SCMP_SYS(execve),        SCMP_SYS(execveat),     SCMP_SYS(ptrace),
-    SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev), SCMP_SYS(mount),
-    SCMP_SYS(umount2),       SCMP_SYS(pivot_root),   SCMP_SYS(chroot),
-    SCMP_SYS(unshare),       SCMP_SYS(setns),        SCMP_SYS(init_module),
-    SCMP_SYS(finit_module),  SCMP_SYS(delete_module), SCMP_SYS(kexec_load),
-    SCMP_SYS(kexec_file_load), SCMP_SYS(bpf),        SCMP_SYS(perf_event_open),
-    SCMP_SYS(keyctl),        SCMP_SYS(add_key),      SCMP_SYS(request_key),
-    SCMP_SYS(personality),   SCMP_SYS(reboot),       SCMP_SYS(swapon),
-    SCMP_SYS(swapoff),       SCMP_SYS(acct),         SCMP_SYS(setuid),
-    SCMP_SYS(setgid),        SCMP_SYS(setreuid),     SCMP_SYS(setregid),
-    SCMP_SYS(setresuid),     SCMP_SYS(setresgid),    SCMP_SYS(setgroups),
-    SCMP_SYS(setfsuid),      SCMP_SYS(setfsgid),     SCMP_SYS(capset),
-    SCMP_SYS(mknod),         SCMP_SYS(mknodat),      SCMP_SYS(userfaultfd),
-    SCMP_SYS(open_by_handle_at), SCMP_SYS(name_to_handle_at), SCMP_SYS(fanotify_init),
-    SCMP_SYS(syslog),        SCMP_SYS(settimeofday), SCMP_SYS(clock_settime),
-    SCMP_SYS(adjtimex),      SCMP_SYS(ioperm),       SCMP_SYS(iopl),
-    SCMP_SYS(sethostname),   SCMP_SYS(setdomainname), SCMP_SYS(io_uring_setup),
-    SCMP_SYS(vhangup),       SCMP_SYS(quotactl),     SCMP_SYS(lookup_dcookie),
+    SCMP_SYS(execve),
+    SCMP_SYS(execveat),
+    SCMP_SYS(ptrace),
+    SCMP_SYS(process_vm_readv),
+    SCMP_SYS(process_vm_writev),
+    SCMP_SYS(mount),
+    SCMP_SYS(umount2),
+    SCMP_SYS(pivot_root),
+    SCMP_SYS(chroot),
+    SCMP_SYS(unshare),
+    SCMP_SYS(setns),
+    SCMP_SYS(init_module),
+    SCMP_SYS(finit_module),
+    SCMP_SYS(delete_module),
+    SCMP_SYS(kexec_load),
+    SCMP_SYS(kexec_file_load),
+    SCMP_SYS(bpf),
+    SCMP_SYS(perf_event_open),
+    SCMP_SYS(keyctl),
+    SCMP_SYS(add_key),
+    SCMP_SYS(request_key),
+    SCMP_SYS(personality),
+    SCMP_SYS(reboot),
+    SCMP_SYS(swapon),
+    SCMP_SYS(swapoff),
+    SCMP_SYS(acct),
+    SCMP_SYS(setuid),
+    SCMP_SYS(setgid),
+    SCMP_SYS(setreuid),
+    SCMP_SYS(setregid),
+    SCMP_SYS(setresuid),
+    SCMP_SYS(setresgid),
+    SCMP_SYS(setgroups),
+    SCMP_SYS(setfsuid),
+    SCMP_SYS(setfsgid),
+    SCMP_SYS(capset),
+    SCMP_SYS(mknod),
+    SCMP_SYS(mknodat),
+    SCMP_SYS(userfaultfd),
+    SCMP_SYS(open_by_handle_at),
+    SCMP_SYS(name_to_handle_at),
+    SCMP_SYS(fanotify_init),
+    SCMP_SYS(syslog),
+    SCMP_SYS(settimeofday),
+    SCMP_SYS(clock_settime),
+    SCMP_SYS(adjtimex),
+    SCMP_SYS(ioperm),
+    SCMP_SYS(iopl),
+    SCMP_SYS(sethostname),
+    SCMP_SYS(setdomainname),
+    SCMP_SYS(io_uring_setup),
+    SCMP_SYS(vhangup),
+    SCMP_SYS(quotactl),
+    SCMP_SYS(lookup_dcookie),
 };
 
 static int publish_seccomp(bool network, char **why)
@@ -175,8 +211,8 @@ static GHashTable *publish_read_sums(int entryfd, char **why)
     GHashTable *h = NULL;
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 30)) {
-        *why = g_strdup_printf("the outbox entry has no readable SHA256SUMS (%s)",
-                               g_strerror(errno));
+        *why =
+            g_strdup_printf("the outbox entry has no readable SHA256SUMS (%s)", g_strerror(errno));
         goto out;
     }
     buf = g_malloc((gsize)st.st_size + 1);
@@ -238,7 +274,8 @@ static int publish_file(struct publish_ctx *c, const char *rel, char **why)
     } else {
         dfd = dup(c->entryfd);
     }
-    int fd = dfd >= 0 ? openat(dfd, slash ? slash + 1 : rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    int fd =
+        dfd >= 0 ? openat(dfd, slash ? slash + 1 : rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
     if (dfd >= 0)
         close(dfd);
     if (fd < 0) {
@@ -313,20 +350,11 @@ static int publish_tree(struct publish_ctx *c, int dirfd, const char *rel, int d
         *why = g_strdup("the outbox entry is nested too deeply");
         return -1;
     }
-    int dup_fd = dup(dirfd);
-    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-    if (!d) {
+    GPtrArray *names = util_dir_names(dirfd);
+    if (!names) {
         *why = g_strdup_printf("cannot list the outbox entry: %s", g_strerror(errno));
-        if (dup_fd >= 0)
-            close(dup_fd);
         return -1;
     }
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL)
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            g_ptr_array_add(names, g_strdup(de->d_name));
-    closedir(d);
     g_ptr_array_sort(names, publish_name_cmp);
     int r = 0;
     for (guint i = 0; i < names->len && r == 0; i++) {
@@ -467,21 +495,89 @@ static bool publish_session_ok(const char *s)
     return true;
 }
 
-int main(int argc, char **argv)
+/* --help, or a refusal of any argument: the exit code, or -1 to go on with the job. */
+static int publish_usage(int argc, char **argv)
 {
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         printf("Usage:\n  kiosk-publish\n\nInternal: the publisher process the kiosk service "
                "starts (docs/handoff.md),\nwith its job on fd 0.  Not for people; no options.\n");
         return 0;
     }
-    (void)argv;
     if (argc != 1) {
         fputs("kiosk-publish is started by the kiosk service (docs/handoff.md); it takes its job "
-              "on fd 0 and has no options.\n", stderr);
+              "on fd 0 and has no options.\n",
+              stderr);
         return 2;
     }
+    return -1;
+}
+
+/* The job from fd 0 into BUF (PUBLISH_JOB_MAX bytes at the most): its length. */
+static size_t publish_read_job(char *buf)
+{
+    size_t len = 0;
+    for (ssize_t n;
+         len < PUBLISH_JOB_MAX && (n = read(0, buf + len, PUBLISH_JOB_MAX - len)) != 0;) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+    return len;
+}
+
+/* The store the target T names: the folder on PUBLISH_TARGET_FD or the SMB share with the
+ * job's credentials (*PASSWORD keeps the copy main wipes).  *OPENED: the store must be
+ * closed. */
+static int publish_open_store(struct publish_store *st, const struct target *t, JsonObject *job,
+                              gint64 group, char **password, bool *opened, char **why)
+{
+    if (t->kind == TARGET_DIR) {
+        if (publish_dir_open(st, PUBLISH_TARGET_FD, group < 0 ? (gid_t)-1 : (gid_t)group, why) != 0)
+            return -1;
+    } else {
+        *password = g_strdup(json_object_get_string_member_with_default(job, "password", ""));
+        int r = publish_smb_open(
+            st, t->host, t->port, t->share, t->path,
+            json_object_get_string_member_with_default(job, "username", ""), *password,
+            json_object_get_string_member_with_default(job, "domain", ""), why);
+        if (r != 0) {
+            *opened = st->ops != NULL;
+            return -1;
+        }
+    }
+    *opened = true;
+    return 0;
+}
+
+/* The result line for the service (RC: the job's outcome, WHY: its failure). */
+static void publish_send_result(const struct publish_ctx *c, const struct target *t, int rc,
+                                bool already, bool probe, const char *why)
+{
+    JsonObject *res = json_object_new();
+    json_object_set_string_member(res, "type", "result");
+    json_object_set_boolean_member(res, "ok", rc == 0);
+    json_object_set_boolean_member(res, "already", already);
+    json_object_set_int_member(res, "files", (gint64)c->files);
+    json_object_set_int_member(res, "bytes", (gint64)c->bytes);
+    if (t && rc == 0 && !probe) {
+        char *loc = target_session_location(t, c->session);
+        json_object_set_string_member(res, "location", loc);
+        g_free(loc);
+    }
+    if (rc != 0)
+        json_object_set_string_member(res, "error", why ? why : "publication failed");
+    publish_answer(res);
+}
+
+int main(int argc, char **argv)
+{
+    int usage = publish_usage(argc, argv);
+    if (usage >= 0)
+        return usage;
     JsonParser *p = json_parser_new();
-    JsonObject *job = NULL, *res = json_object_new();
+    JsonObject *job = NULL;
     struct target *t = NULL;
     struct publish_store st = {0};
     struct publish_ctx c = {.st = &st, .entryfd = PUBLISH_ENTRY_FD};
@@ -494,14 +590,7 @@ int main(int argc, char **argv)
         return 1; /* the service is gone already */
     log_init("kiosk-publish", false);
     char *buf = g_malloc0(PUBLISH_JOB_MAX + 1);
-    size_t len = 0;
-    for (ssize_t n; len < PUBLISH_JOB_MAX && (n = read(0, buf + len, PUBLISH_JOB_MAX - len)) != 0;) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        len += (size_t)n;
-    }
+    size_t len = publish_read_job(buf);
     if (!json_parser_load_from_data(p, buf, (gssize)len, NULL) ||
         !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
         why = g_strdup("the publisher got no job");
@@ -514,7 +603,8 @@ int main(int argc, char **argv)
     c.hold_fifo = json_object_get_string_member_with_default(job, "test_hold_fifo", NULL);
     probe = json_object_get_boolean_member_with_default(job, "probe", FALSE);
     if (!publish_session_ok(c.session) || (!probe && strlen(c.manifest_sha256) != 64) ||
-        target_parse(json_object_get_string_member_with_default(job, "target", ""), &t, &why) != 0) {
+        target_parse(json_object_get_string_member_with_default(job, "target", ""), &t, &why) !=
+            0) {
         if (!why)
             why = g_strdup("the publisher's job is malformed");
         goto out;
@@ -526,22 +616,8 @@ int main(int argc, char **argv)
                         (gid_t)json_object_get_int_member_with_default(job, "gid", 0),
                         group < 0 ? (gid_t)-1 : (gid_t)group, &why) != 0)
         goto out;
-    if (t->kind == TARGET_DIR) {
-        if (publish_dir_open(&st, PUBLISH_TARGET_FD, group < 0 ? (gid_t)-1 : (gid_t)group, &why) != 0)
-            goto out;
-    } else {
-        password = g_strdup(json_object_get_string_member_with_default(job, "password", ""));
-        int r = publish_smb_open(&st, t->host, t->port, t->share, t->path,
-                                 json_object_get_string_member_with_default(job, "username", ""),
-                                 password,
-                                 json_object_get_string_member_with_default(job, "domain", ""),
-                                 &why);
-        if (r != 0) {
-            opened = st.ops != NULL;
-            goto out;
-        }
-    }
-    opened = true;
+    if (publish_open_store(&st, t, job, group, &password, &opened, &why) != 0)
+        goto out;
     if (probe) {
         rc = publish_probe(&c, &why) == 0 ? 0 : 1;
         goto out;
@@ -553,19 +629,7 @@ int main(int argc, char **argv)
     if (publish_run_job(&c, &already, &why) == 0)
         rc = 0;
 out:
-    json_object_set_string_member(res, "type", "result");
-    json_object_set_boolean_member(res, "ok", rc == 0);
-    json_object_set_boolean_member(res, "already", already);
-    json_object_set_int_member(res, "files", (gint64)c.files);
-    json_object_set_int_member(res, "bytes", (gint64)c.bytes);
-    if (t && rc == 0 && !probe) {
-        char *loc = target_session_location(t, c.session);
-        json_object_set_string_member(res, "location", loc);
-        g_free(loc);
-    }
-    if (rc != 0)
-        json_object_set_string_member(res, "error", why ? why : "publication failed");
-    publish_answer(res);
+    publish_send_result(&c, t, rc, already, probe, why);
     if (opened && st.ops)
         st.ops->close(&st);
     if (password) {

@@ -45,7 +45,8 @@ static int target_parse_smb(struct target *t, const char *rest, char **why)
     /* rest = HOST[:PORT]/SHARE[/PATH] */
     const char *slash = strchr(rest, '/');
     if (!slash || slash == rest) {
-        *why = g_strdup("an smb:// target needs a host and a share: smb://HOST[:PORT]/SHARE[/PATH]");
+        *why =
+            g_strdup("an smb:// target needs a host and a share: smb://HOST[:PORT]/SHARE[/PATH]");
         return KERR_INVAL;
     }
     char *hostport = g_strndup(rest, (gsize)(slash - rest));
@@ -197,7 +198,8 @@ int target_open_dir(const struct target *t, uid_t owner, gid_t group, char **why
             *why = g_strdup_printf("cannot examine %s: %s", t->path, g_strerror(errno));
             goto fail;
         }
-        if ((owner != (uid_t)-1 && st.st_uid != owner) || (group != (gid_t)-1 && st.st_gid != group)) {
+        if ((owner != (uid_t)-1 && st.st_uid != owner) ||
+            (group != (gid_t)-1 && st.st_gid != group)) {
             if (fchown(fd, owner, group) != 0) {
                 *why = g_strdup_printf("cannot give the staging folder %s to the publisher: %s",
                                        t->path, g_strerror(errno));
@@ -227,6 +229,39 @@ void target_secret_free(char *s)
     g_free(s);
 }
 
+/* The whole credentials file PATH (a small regular file only its owner reads), newly
+ * allocated and NUL-terminated (free with target_secret_free); NULL with *RC and *WHY. */
+static char *target_read_secret_file(const char *path, int *rc, char **why)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        *why = g_strdup_printf("cannot read the credentials file %s: %s", path, g_strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        *rc = KERR_SYSTEM;
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode) || (st.st_mode & 077) || st.st_size > 65536) {
+        *why = g_strdup_printf("the credentials file %s must be a small regular file readable "
+                               "by its owner only (chmod 600)",
+                               path);
+        close(fd);
+        *rc = KERR_INVAL;
+        return NULL;
+    }
+    char *buf = g_malloc0((gsize)st.st_size + 1);
+    ssize_t n = read(fd, buf, (size_t)st.st_size);
+    close(fd);
+    if (n != st.st_size) {
+        *why = g_strdup_printf("cannot read the credentials file %s", path);
+        target_secret_free(buf);
+        *rc = KERR_SYSTEM;
+        return NULL;
+    }
+    return buf;
+}
+
 int target_read_credentials(const char *path, char **user, char **password, char **domain,
                             char **why)
 {
@@ -236,32 +271,12 @@ int target_read_credentials(const char *path, char **user, char **password, char
                         "username=, password= and domain= lines)");
         return KERR_INVAL;
     }
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        *why = g_strdup_printf("cannot read the credentials file %s: %s", path, g_strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return KERR_SYSTEM;
-    }
-    if (!S_ISREG(st.st_mode) || (st.st_mode & 077) || st.st_size > 65536) {
-        *why = g_strdup_printf("the credentials file %s must be a small regular file readable "
-                               "by its owner only (chmod 600)",
-                               path);
-        close(fd);
-        return KERR_INVAL;
-    }
-    char *buf = g_malloc0((gsize)st.st_size + 1);
-    ssize_t n = read(fd, buf, (size_t)st.st_size);
-    close(fd);
-    if (n != st.st_size) {
-        *why = g_strdup_printf("cannot read the credentials file %s", path);
-        target_secret_free(buf);
-        return KERR_SYSTEM;
-    }
+    int rc = 0;
+    char *buf = target_read_secret_file(path, &rc, why);
+    if (!buf)
+        return rc;
     char **lines = g_strsplit(buf, "\n", -1);
     target_secret_free(buf);
-    int rc = 0;
     for (char **l = lines; *l && rc == 0; l++) {
         char *line = g_strstrip(*l);
         if (!*line || line[0] == '#' || line[0] == ';')
@@ -276,8 +291,8 @@ int target_read_credentials(const char *path, char **user, char **password, char
         }
         *eq = '\0';
         char *key = g_strstrip(line), *val = g_strstrip(eq + 1);
-        char **slot = !strcmp(key, "username") ? user
-                      : !strcmp(key, "password") ? password
+        char **slot = !strcmp(key, "username")                              ? user
+                      : !strcmp(key, "password")                            ? password
                       : !strcmp(key, "domain") || !strcmp(key, "workgroup") ? domain
                                                                             : NULL;
         if (!slot) {

@@ -10,6 +10,7 @@
  * field type-checked, only paths the kiosk could have written), nothing in the folder is
  * followed through a symbolic link, and names are escaped before they are printed. */
 #include "handoff/verify-batch.h"
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/util.h"
 #include "kiosk/manifest.h"
@@ -280,7 +281,8 @@ static void cmd_verify_sums(struct cmd_verify *v, const struct sign_pubkey *pk,
             *nl = '\0';
         lineno++;
         if (strlen(line) < 67 || line[64] != ' ' || line[65] != ' ' || memchr(line, '\0', 64)) {
-            cmd_verify_problem(v, "%s line %u is not '<sha256>  <path>'", MANIFEST_SUMS_NAME, lineno);
+            cmd_verify_problem(v, "%s line %u is not '<sha256>  <path>'", MANIFEST_SUMS_NAME,
+                               lineno);
             continue;
         }
         line[64] = '\0';
@@ -329,8 +331,9 @@ static void cmd_verify_binding(struct cmd_verify *v, const char *tc)
     char *shown_session = names_display(v->m->session ? v->m->session : "?");
     if (g_strcmp0(base, v->m->session) != 0) {
         char *shown = names_display(base);
-        cmd_verify_problem(v, "the folder is named %s, the manifest says session %s (a delivery "
-                              "copied or renamed is not the one the kiosk made)",
+        cmd_verify_problem(v,
+                           "the folder is named %s, the manifest says session %s (a delivery "
+                           "copied or renamed is not the one the kiosk made)",
                            shown, shown_session);
         g_free(shown);
     }
@@ -357,8 +360,9 @@ static void cmd_verify_binding(struct cmd_verify *v, const char *tc)
             char *f = v->m->finished >= 0
                           ? util_time_rfc3339(v->m->finished * G_USEC_PER_SEC, false)
                           : g_strdup("unknown");
-            cmd_verify_problem(v, "the signature's time (%s) is not when the session ended (%s): "
-                                  "it was signed for another delivery",
+            cmd_verify_problem(v,
+                               "the signature's time (%s) is not when the session ended (%s): "
+                               "it was signed for another delivery",
                                t, f);
             g_free(t);
             g_free(f);
@@ -368,6 +372,21 @@ static void cmd_verify_binding(struct cmd_verify *v, const char *tc)
     }
     g_free(shown_session);
     g_free(base);
+}
+
+/* Every file the manifest lists checked, in path order. */
+static void cmd_verify_listed(struct cmd_verify *v)
+{
+    GPtrArray *files = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer f;
+    g_hash_table_iter_init(&it, v->m->listed);
+    while (g_hash_table_iter_next(&it, NULL, &f))
+        g_ptr_array_add(files, f);
+    g_ptr_array_sort(files, cmd_verify_by_path);
+    for (guint i = 0; i < files->len; i++)
+        cmd_verify_file(v, g_ptr_array_index(files, i));
+    g_ptr_array_free(files, TRUE);
 }
 
 int verify_batch_run(const char *dir, const struct sign_pubkey *pk, struct verify_batch **out)
@@ -423,16 +442,7 @@ int verify_batch_run(const char *dir, const struct sign_pubkey *pk, struct verif
     v.pub.files = g_hash_table_size(v.m->listed);
     v.pub.sanitized = v.m->sanitized;
     /* 3. Every listed file, 4. nothing else, 5. SHA256SUMS agrees. */
-    GPtrArray *files = g_ptr_array_new();
-    GHashTableIter it;
-    gpointer f;
-    g_hash_table_iter_init(&it, v.m->listed);
-    while (g_hash_table_iter_next(&it, NULL, &f))
-        g_ptr_array_add(files, f);
-    g_ptr_array_sort(files, cmd_verify_by_path);
-    for (guint i = 0; i < files->len; i++)
-        cmd_verify_file(&v, g_ptr_array_index(files, i));
-    g_ptr_array_free(files, TRUE);
+    cmd_verify_listed(&v);
     cmd_verify_unlisted(&v, v.dirfd, ".", NULL, 0);
     char msha[65];
     util_sha256_hex(text, len, msha);
@@ -472,14 +482,16 @@ void verify_batch_print(const struct verify_batch *b, FILE *out)
     for (guint i = 0; i < b->notes->len; i++)
         fprintf(out, "note: %s\n", (const char *)g_ptr_array_index(b->notes, i));
     if (b->ok && b->sanitized)
-        fprintf(out, "OK: %s: session %s, signed by key %s (%s); %u delivered files present and "
-                     "unchanged (%u of them sanitized copies, active content removed); "
-                     "SHA256SUMS agrees; nothing unlisted\n",
+        fprintf(out,
+                "OK: %s: session %s, signed by key %s (%s); %u delivered files present and "
+                "unchanged (%u of them sanitized copies, active content removed); "
+                "SHA256SUMS agrees; nothing unlisted\n",
                 b->dir, b->session ? b->session : "?", b->key_id,
                 b->trusted_comment ? b->trusted_comment : "", b->files, b->sanitized);
     else if (b->ok)
-        fprintf(out, "OK: %s: session %s, signed by key %s (%s); %u delivered files present and "
-                     "unchanged; SHA256SUMS agrees; nothing unlisted\n",
+        fprintf(out,
+                "OK: %s: session %s, signed by key %s (%s); %u delivered files present and "
+                "unchanged; SHA256SUMS agrees; nothing unlisted\n",
                 b->dir, b->session ? b->session : "?", b->key_id,
                 b->trusted_comment ? b->trusted_comment : "", b->files);
     else
@@ -516,4 +528,22 @@ JsonNode *verify_batch_json(const struct verify_batch *b)
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);
     return n;
+}
+
+int verify_batch_report(const char *dir, const struct sign_pubkey *pk, bool json)
+{
+    struct verify_batch *b = NULL;
+    verify_batch_run(dir, pk, &b);
+    if (json) {
+        JsonNode *n = verify_batch_json(b);
+        char *text = json_text(n, true, NULL);
+        printf("%s\n", text);
+        g_free(text);
+        json_node_unref(n);
+    } else {
+        verify_batch_print(b, stdout);
+    }
+    int rc = b->ok ? 0 : 1;
+    verify_batch_free(b);
+    return rc;
 }

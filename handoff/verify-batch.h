@@ -45,4 +45,9 @@ void verify_batch_print(const struct verify_batch *b, FILE *out);
  *  "notes":[]} */
 JsonNode *verify_batch_json(const struct verify_batch *b);
 
+/* Check DIR with key PK (verify_batch_run) and print the result on stdout: one JSON
+ * object with JSON, else the human report.  What kiosk-verify and kiosk verify-batch do
+ * once they have the key.  Returns the exit status: 0 all good, 1 problems. */
+int verify_batch_report(const char *dir, const struct sign_pubkey *pk, bool json);
+
 #endif

@@ -126,6 +126,54 @@ static bool verify_manifest_strict_word(const char *s, size_t len, size_t *pi)
     return false;
 }
 
+/* What the strict check expects next. */
+enum verify_manifest_want {
+    WANT_VALUE,
+    WANT_VALUE_OR_CLOSE,
+    WANT_KEY,
+    WANT_KEY_OR_CLOSE,
+    WANT_COLON,
+    WANT_COMMA_OR_CLOSE,
+    WANT_END
+};
+
+/* The value (or name) that starts at S[*I], WANT what was expected: an object or array
+ * opened on STACK, a string, number or word read past; *WANT what comes after it.  NULL
+ * or what is wrong (static text). */
+static const char *verify_manifest_strict_value(const char *s, size_t len, size_t *i, size_t *at,
+                                                char *stack, size_t *depth,
+                                                enum verify_manifest_want *want)
+{
+    char c = s[*i];
+    bool key = *want == WANT_KEY || *want == WANT_KEY_OR_CLOSE;
+    if (c == '{' || c == '[') {
+        if (key)
+            return "a name in quotes expected";
+        if (*depth == VERIFY_MANIFEST_MAX_DEPTH)
+            return "nested too deep";
+        stack[(*depth)++] = c;
+        (*i)++;
+        *want = c == '{' ? WANT_KEY_OR_CLOSE : WANT_VALUE_OR_CLOSE;
+        return NULL;
+    }
+    if (c == '"') {
+        const char *bad = verify_manifest_strict_string(s, len, i, at);
+        if (bad)
+            return bad;
+        if (key) {
+            *want = WANT_COLON;
+            return NULL;
+        }
+    } else if (c == '-' || g_ascii_isdigit(c)) {
+        if (!verify_manifest_strict_number(s, len, i))
+            return "invalid number";
+    } else if (!verify_manifest_strict_word(s, len, i)) {
+        return "unexpected character";
+    }
+    *want = *depth == 0 ? WANT_END : WANT_COMMA_OR_CLOSE;
+    return NULL;
+}
+
 /* json-glib 1.6 also takes single-quoted strings, comments and raw control characters,
  * turns "\u0000" into the end of a string and recurses once per nesting level (a deep
  * enough file overflows the stack).  The manifest is checked against RFC 8259, without
@@ -133,7 +181,7 @@ static bool verify_manifest_strict_word(const char *s, size_t len, size_t *pi)
  * *at gets the byte offset. */
 static const char *verify_manifest_strict(const char *s, size_t len, size_t *at)
 {
-    enum { VALUE, VALUE_OR_CLOSE, KEY, KEY_OR_CLOSE, COLON, COMMA_OR_CLOSE, END } want = VALUE;
+    enum verify_manifest_want want = WANT_VALUE;
     char stack[VERIFY_MANIFEST_MAX_DEPTH];
     size_t depth = 0, i = 0;
     for (;;) {
@@ -141,77 +189,50 @@ static const char *verify_manifest_strict(const char *s, size_t len, size_t *at)
             i++;
         *at = i;
         if (i == len)
-            return want == END ? NULL : "unexpected end";
+            return want == WANT_END ? NULL : "unexpected end";
         char c = s[i];
-        bool value_done = false;
         switch (want) {
-        case END:
+        case WANT_END:
             return "text after the end";
-        case COLON:
+        case WANT_COLON:
             if (c != ':')
                 return "':' expected";
             i++;
-            want = VALUE;
+            want = WANT_VALUE;
             continue;
-        case COMMA_OR_CLOSE:
+        case WANT_COMMA_OR_CLOSE:
             if (c == ',') {
                 i++;
-                want = stack[depth - 1] == '{' ? KEY : VALUE;
+                want = stack[depth - 1] == '{' ? WANT_KEY : WANT_VALUE;
                 continue;
             }
             if (c != (stack[depth - 1] == '{' ? '}' : ']'))
                 return "',' or the end of the object or array expected";
             i++;
             depth--;
-            value_done = true;
-            break;
-        case KEY_OR_CLOSE:
-        case VALUE_OR_CLOSE:
-            if (c == (want == KEY_OR_CLOSE ? '}' : ']')) {
+            want = depth == 0 ? WANT_END : WANT_COMMA_OR_CLOSE;
+            continue;
+        case WANT_KEY_OR_CLOSE:
+        case WANT_VALUE_OR_CLOSE:
+            if (c == (want == WANT_KEY_OR_CLOSE ? '}' : ']')) {
                 i++;
                 depth--;
-                value_done = true;
-                break;
+                want = depth == 0 ? WANT_END : WANT_COMMA_OR_CLOSE;
+                continue;
             }
-            if (want == KEY_OR_CLOSE && c != '"')
+            if (want == WANT_KEY_OR_CLOSE && c != '"')
                 return "a name in quotes expected";
             break;
-        case KEY:
+        case WANT_KEY:
             if (c != '"')
                 return "a name in quotes expected";
             break;
-        case VALUE:
+        case WANT_VALUE:
             break;
         }
-        if (!value_done && (c == '{' || c == '[')) {
-            if (want == KEY || want == KEY_OR_CLOSE)
-                return "a name in quotes expected";
-            if (depth == VERIFY_MANIFEST_MAX_DEPTH)
-                return "nested too deep";
-            stack[depth++] = c;
-            i++;
-            want = c == '{' ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
-            continue;
-        }
-        if (!value_done && c == '"') {
-            const char *bad = verify_manifest_strict_string(s, len, &i, at);
-            if (bad)
-                return bad;
-            if (want == KEY || want == KEY_OR_CLOSE) {
-                want = COLON;
-                continue;
-            }
-            value_done = true;
-        } else if (!value_done && (c == '-' || g_ascii_isdigit(c))) {
-            if (!verify_manifest_strict_number(s, len, &i))
-                return "invalid number";
-            value_done = true;
-        } else if (!value_done) {
-            if (!verify_manifest_strict_word(s, len, &i))
-                return "unexpected character";
-            value_done = true;
-        }
-        want = depth == 0 ? END : COMMA_OR_CLOSE;
+        const char *bad = verify_manifest_strict_value(s, len, &i, at, stack, &depth, &want);
+        if (bad)
+            return bad;
     }
 }
 
@@ -221,7 +242,8 @@ bool verify_manifest_path_ok(const char *p)
 {
     if (!p || !*p || strlen(p) > VERIFY_MANIFEST_MAX_PATH || !g_utf8_validate(p, -1, NULL))
         return false;
-    if (!g_ascii_strcasecmp(p, MANIFEST_NAME) || !g_ascii_strcasecmp(p, MANIFEST_NAME SIGN_SUFFIX) ||
+    if (!g_ascii_strcasecmp(p, MANIFEST_NAME) ||
+        !g_ascii_strcasecmp(p, MANIFEST_NAME SIGN_SUFFIX) ||
         !g_ascii_strcasecmp(p, MANIFEST_SUMS_NAME) ||
         !g_ascii_strcasecmp(p, MANIFEST_SUMS_NAME SIGN_SUFFIX))
         return false; /* the kiosk keeps these names for itself, in any case */

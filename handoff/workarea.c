@@ -119,11 +119,12 @@ int workarea_session_begin(const char *work_dir, const char *id, struct workarea
     ws->workfd = workarea_open(work_dir, why);
     if (ws->workfd < 0)
         goto out;
-    sessions = openat(ws->workfd, WORKAREA_SESSIONS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    sessions =
+        openat(ws->workfd, WORKAREA_SESSIONS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (sessions < 0 || mkdirat(sessions, id, 0700) != 0 ||
         (ws->sessfd = openat(sessions, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-        *why = g_strdup_printf("cannot create the session folder %s: %s", ws->dir,
-                               g_strerror(errno));
+        *why =
+            g_strdup_printf("cannot create the session folder %s: %s", ws->dir, g_strerror(errno));
         goto out;
     }
     ws->lockfd = openat(ws->sessfd, ".lock", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -132,10 +133,10 @@ int workarea_session_begin(const char *work_dir, const char *id, struct workarea
         goto out;
     }
     if (mkdirat(ws->sessfd, "spool", 0700) != 0 || mkdirat(ws->sessfd, "delivery", 0700) != 0 ||
-        (ws->spoolfd = openat(ws->sessfd, "spool", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                                       O_CLOEXEC)) < 0 ||
-        (ws->deliveryfd = openat(ws->sessfd, "delivery", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                                             O_CLOEXEC)) < 0) {
+        (ws->spoolfd =
+             openat(ws->sessfd, "spool", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+        (ws->deliveryfd =
+             openat(ws->sessfd, "delivery", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
         *why = g_strdup_printf("cannot create the spool in %s: %s", ws->dir, g_strerror(errno));
         goto out;
     }
@@ -173,8 +174,8 @@ int workarea_session_deliver(struct workarea_session *ws, const char *spool_name
 int workarea_session_write(struct workarea_session *ws, const char *name, const void *data,
                            size_t len, char **why)
 {
-    int fd = openat(ws->deliveryfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    0600);
+    int fd =
+        openat(ws->deliveryfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 || util_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
         *why = g_strdup_printf("cannot write %s/delivery/%s: %s", ws->dir, name, g_strerror(errno));
         if (fd >= 0)
@@ -197,8 +198,8 @@ void workarea_session_end(struct workarea_session *ws)
         close(ws->sessfd);
     /* The spool and anything not committed go; then the lock. */
     if (ws->workfd >= 0 && ws->id) {
-        int sessions = openat(ws->workfd, WORKAREA_SESSIONS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                                                 O_CLOEXEC);
+        int sessions =
+            openat(ws->workfd, WORKAREA_SESSIONS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sessions >= 0) {
             if (util_rm_rf_at(sessions, ws->id) != 0)
                 log_warn("cannot remove %s: %s", ws->dir, g_strerror(errno));
@@ -250,23 +251,15 @@ int workarea_recover(const char *work_dir, GPtrArray *cleaned)
         g_free(why);
         return KERR_SYSTEM;
     }
-    int sessions = openat(workfd, WORKAREA_SESSIONS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int sessions =
+        openat(workfd, WORKAREA_SESSIONS, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     close(workfd);
-    int dupfd = sessions >= 0 ? dup(sessions) : -1;
-    DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
-    if (!d) {
-        if (dupfd >= 0)
-            close(dupfd);
+    GPtrArray *names = sessions >= 0 ? util_dir_names(sessions) : NULL;
+    if (!names) {
         if (sessions >= 0)
             close(sessions);
         return KERR_SYSTEM;
     }
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL)
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            g_ptr_array_add(names, g_strdup(de->d_name));
-    closedir(d);
     int r = 0;
     for (guint i = 0; i < names->len; i++) {
         const char *name = g_ptr_array_index(names, i);

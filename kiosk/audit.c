@@ -216,6 +216,14 @@ static int audit_lock(int fd, int how)
     return 0;
 }
 
+/* The lock on FD released, errno kept (for the caller's message). */
+static void audit_unlock(int fd)
+{
+    int saved = errno;
+    flock(fd, LOCK_UN);
+    errno = saved;
+}
+
 int audit_open(const char *path, struct audit **out)
 {
     struct audit *a = NULL;
@@ -264,11 +272,8 @@ int audit_open(const char *path, struct audit **out)
     }
     r = 0;
 out:
-    if (locked) {
-        int saved = errno;
-        flock(a->fd, LOCK_UN);
-        errno = saved;
-    }
+    if (locked)
+        audit_unlock(a->fd);
     if (r == 0) {
         *out = a;
         a = NULL; /* transferred */
@@ -335,6 +340,30 @@ typedef JsonObject *(*audit_fields_fn)(const struct audit *a, uint64_t seq, cons
 
 /* Append a record of TYPE whose fields FN makes (see audit_append).  A torn last line
  * gets its recovery record first, in the same write. */
+/* The "recovery" record for the torn last line the tail T found, appended to BUF (*RLINE:
+ * its text) and counted in T. */
+static int audit_recovery_record(struct audit *a, struct audit_tail *t, GString *buf, char **rline)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_int_member(o, "torn_offset", (gint64)t->torn_off);
+    json_object_set_int_member(o, "torn_bytes", (gint64)t->torn_len);
+    json_object_set_string_member(o, "torn_sha256", t->prev);
+    json_object_set_string_member(o, "reason",
+                                  "the last line was not a complete record: a "
+                                  "write was cut (power loss, full disk, "
+                                  "crash); its bytes stay in the chain");
+    int r = audit_format(a, t->seq + 1, t->prev, "recovery", o, rline);
+    json_object_unref(o);
+    if (r != 0)
+        return r;
+    g_string_append(buf, *rline);
+    g_string_append_c(buf, '\n');
+    t->seq++;
+    util_sha256_hex(*rline, strlen(*rline), t->prev);
+    g_strlcpy(t->head, t->prev, sizeof(t->head));
+    return 0;
+}
+
 static int audit_append_with(struct audit *a, const char *type, audit_fields_fn fn, void *data,
                              char **why)
 {
@@ -357,25 +386,8 @@ static int audit_append_with(struct audit *a, const char *type, audit_fields_fn 
 
     if (t.need_newline)
         g_string_append_c(buf, '\n'); /* the last line ends here; ours starts clean */
-    if (t.torn) {
-        JsonObject *o = json_object_new();
-        json_object_set_int_member(o, "torn_offset", (gint64)t.torn_off);
-        json_object_set_int_member(o, "torn_bytes", (gint64)t.torn_len);
-        json_object_set_string_member(o, "torn_sha256", t.prev);
-        json_object_set_string_member(o, "reason",
-                                      "the last line was not a complete record: a "
-                                      "write was cut (power loss, full disk, "
-                                      "crash); its bytes stay in the chain");
-        r = audit_format(a, t.seq + 1, t.prev, "recovery", o, &rline);
-        json_object_unref(o);
-        if (r != 0)
-            goto out;
-        g_string_append(buf, rline);
-        g_string_append_c(buf, '\n');
-        t.seq++;
-        util_sha256_hex(rline, strlen(rline), t.prev);
-        g_strlcpy(t.head, t.prev, sizeof(t.head));
-    }
+    if (t.torn && (r = audit_recovery_record(a, &t, buf, &rline)) != 0)
+        goto out;
     fields = fn(a, t.seq, t.prev, data, why);
     if (!fields) {
         r = KERR_INVAL;
@@ -399,11 +411,8 @@ static int audit_append_with(struct audit *a, const char *type, audit_fields_fn 
     a->known_size = fstat(a->fd, &st) == 0 ? st.st_size : -1;
     r = 0;
 out:
-    if (locked) {
-        int saved = errno;
-        flock(a->fd, LOCK_UN);
-        errno = saved;
-    }
+    if (locked)
+        audit_unlock(a->fd);
     /* With a severity by event, and journald fields (audit-syslog.h). */
     if (r == 0 && rline)
         audit_syslog_send("recovery", NULL, a->t.seq - 1, rline);

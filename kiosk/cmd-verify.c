@@ -33,7 +33,6 @@ int cmd_verify_batch(int argc, char **argv)
         return cli_parse_exit(prc);
     struct kiosk_config *cfg = NULL;
     struct sign_pubkey pk;
-    struct verify_batch *b = NULL;
     char *why = NULL;
     int rc = 2;
     if (!pubkey) {
@@ -47,19 +46,8 @@ int cmd_verify_batch(int argc, char **argv)
         cli_fail(&cl, "%s", why);
         goto out;
     }
-    verify_batch_run(argv[1], &pk, &b);
-    if (json) {
-        JsonNode *n = verify_batch_json(b);
-        char *text = json_text(n, true, NULL);
-        printf("%s\n", text);
-        g_free(text);
-        json_node_unref(n);
-    } else {
-        verify_batch_print(b, stdout);
-    }
-    rc = b->ok ? 0 : 1;
+    rc = verify_batch_report(argv[1], &pk, json);
 out:
-    verify_batch_free(b);
     config_free(cfg);
     g_free(why);
     return rc;

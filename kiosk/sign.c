@@ -202,22 +202,14 @@ void sign_key_public_of(const struct sign_seckey *k, struct sign_pubkey *out)
     crypto_sign_ed25519_sk_to_pk(out->pk, k->sk);
 }
 
-int sign_key_load_secret(const char *path, struct sign_seckey **out, char **why)
+/* The secret key file PATH read whole into *TEXT_OUT (sodium_malloc'd, NUL-terminated):
+ * a regular file that only its owner may read, 4096 bytes at the most. */
+static int sign_read_secret_file(const char *path, char **text_out, char **why)
 {
-    int rc = sign_init(why);
-    if (rc != 0)
-        return rc;
-    struct sign_sec_blob *b = sodium_malloc(sizeof(*b));
-    struct sign_seckey *k = NULL;
-    char *text = NULL, *lines[3];
+    char *text = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     struct stat st;
-    rc = KERR_SYSTEM;
-    if (!b) {
-        *why = g_strdup("out of memory");
-        rc = KERR_NOMEM;
-        goto out;
-    }
+    int rc = KERR_SYSTEM;
     if (fd < 0) {
         rc = errno == ENOENT ? KERR_NOT_FOUND : KERR_SYSTEM;
         *why = g_strdup_printf("cannot open the signing key %s: %s", path, g_strerror(errno));
@@ -253,6 +245,32 @@ int sign_key_load_secret(const char *path, struct sign_seckey **out, char **why)
         goto out;
     }
     text[got] = '\0';
+    *text_out = text;
+    text = NULL; /* transferred */
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (text)
+        sodium_free(text);
+    return rc;
+}
+
+int sign_key_load_secret(const char *path, struct sign_seckey **out, char **why)
+{
+    int rc = sign_init(why);
+    if (rc != 0)
+        return rc;
+    struct sign_sec_blob *b = sodium_malloc(sizeof(*b));
+    struct sign_seckey *k = NULL;
+    char *text = NULL, *lines[3];
+    if (!b) {
+        *why = g_strdup("out of memory");
+        rc = KERR_NOMEM;
+        goto out;
+    }
+    if ((rc = sign_read_secret_file(path, &text, why)) != 0)
+        goto out;
     rc = KERR_INVAL;
     int n = sign_split_lines(text, lines, 3);
     if (n < 2 || !g_str_has_prefix(lines[0], SIGN_COMMENT_PREFIX) ||
@@ -289,8 +307,6 @@ int sign_key_load_secret(const char *path, struct sign_seckey **out, char **why)
     k = NULL; /* transferred */
     rc = 0;
 out:
-    if (fd >= 0)
-        close(fd);
     if (text)
         sodium_free(text);
     if (b)
@@ -448,9 +464,10 @@ static int sign_text(const struct sign_seckey *key, const uint8_t *hash, size_t 
     sign_key_id_hex(key->id, hex);
     sig_b64 = sign_b64_encode(&sb, sizeof(sb));
     gsig_b64 = sign_b64_encode(gsig, sizeof(gsig));
-    *text_out = g_strdup_printf(SIGN_COMMENT_PREFIX "signature from kiosk secret key %s\n%s\n"
-                                                    SIGN_TRUSTED_PREFIX "%s\n%s\n",
-                                hex, sig_b64, comment, gsig_b64);
+    *text_out =
+        g_strdup_printf(SIGN_COMMENT_PREFIX
+                        "signature from kiosk secret key %s\n%s\n" SIGN_TRUSTED_PREFIX "%s\n%s\n",
+                        hex, sig_b64, comment, gsig_b64);
 out:
     g_free(comment);
     g_free(signed_part);
@@ -503,8 +520,8 @@ int sign_file_with_key_file(const char *key_path, const char *path, char **why)
     return rc;
 }
 
-int sign_data_detached(const struct sign_seckey *key, const void *data, size_t len,
-                       char id_hex[17], char **sig_b64, char **why)
+int sign_data_detached(const struct sign_seckey *key, const void *data, size_t len, char id_hex[17],
+                       char **sig_b64, char **why)
 {
     int rc = sign_init(why);
     if (rc != 0)
@@ -554,6 +571,56 @@ char *sign_comment_get(const char *comment, const char *key)
 
 /* PATH names the signed bytes in messages; DATA (LEN bytes), when not NULL, are those
  * bytes, otherwise PATH is read. */
+/* The signature SB over the file PATH (or over BYTES when not NULL): prehashed
+ * (BLAKE2b-512) or legacy (the whole message, 64 MiB at the most).  0, or an error with
+ * *why (KERR_CORRUPT: it does not match). */
+static int sign_verify_message(const struct sign_pubkey *key, const struct sign_sig_blob *sb,
+                               bool prehashed, const char *path, const char *bytes,
+                               size_t bytes_len, const char *sig_path, char **why)
+{
+    char *data = NULL;
+    int rc = KERR_INVAL;
+    if (prehashed) {
+        uint8_t hash[crypto_generichash_BYTES_MAX];
+        if (bytes)
+            crypto_generichash(hash, sizeof(hash), (const uint8_t *)bytes, bytes_len, NULL, 0);
+        else if ((rc = sign_hash_file(path, hash, why)) != 0)
+            goto out;
+        rc = crypto_sign_verify_detached(sb->sig, hash, sizeof(hash), key->pk) == 0 ? 0
+                                                                                    : KERR_CORRUPT;
+    } else {
+        gsize len = 0;
+        GError *err = NULL;
+        struct stat st;
+        if (bytes ? bytes_len > SIGN_LEGACY_MAX
+                  : stat(path, &st) == 0 && (uint64_t)st.st_size > SIGN_LEGACY_MAX) {
+            *why = g_strdup_printf("%s: legacy (non-hashed) signature of a file larger than "
+                                   "64 MiB; sign it with a prehashed signature",
+                                   sig_path);
+            goto out;
+        }
+        if (bytes) {
+            data = g_memdup2(bytes, bytes_len);
+            len = bytes_len;
+        } else if (!g_file_get_contents(path, &data, &len, &err)) {
+            *why = g_strdup_printf("cannot read %s: %s", path, err->message);
+            g_error_free(err);
+            rc = KERR_SYSTEM;
+            goto out;
+        }
+        rc = crypto_sign_verify_detached(sb->sig, (const uint8_t *)data, len, key->pk) == 0
+                 ? 0
+                 : KERR_CORRUPT;
+    }
+    if (rc != 0)
+        *why = g_strdup_printf("the signature %s does not match %s (the file was changed after "
+                               "signing, or the signature is forged)",
+                               sig_path, path);
+out:
+    g_free(data);
+    return rc;
+}
+
 static int sign_verify_common(const struct sign_pubkey *key, const char *path, const char *bytes,
                               size_t bytes_len, const char *sig_path, char **trusted_comment,
                               char **why)
@@ -561,7 +628,7 @@ static int sign_verify_common(const struct sign_pubkey *key, const char *path, c
     int rc = sign_init(why);
     if (rc != 0)
         return rc;
-    char *text = NULL, *lines[5], *data = NULL;
+    char *text = NULL, *lines[5];
     struct sign_sig_blob sb;
     uint8_t gsig[crypto_sign_BYTES];
     uint8_t *signed_part = NULL;
@@ -586,49 +653,13 @@ static int sign_verify_common(const struct sign_pubkey *key, const char *path, c
         char want[17], got[17];
         sign_key_id_hex(key->id, want);
         sign_key_id_hex(sb.id, got);
-        *why = g_strdup_printf("%s was made by another key (key id %s, expected %s)", sig_path,
-                               got, want);
+        *why = g_strdup_printf("%s was made by another key (key id %s, expected %s)", sig_path, got,
+                               want);
         rc = KERR_CORRUPT;
         goto out;
     }
-    if (prehashed) {
-        uint8_t hash[crypto_generichash_BYTES_MAX];
-        if (bytes)
-            crypto_generichash(hash, sizeof(hash), (const uint8_t *)bytes, bytes_len, NULL, 0);
-        else if ((rc = sign_hash_file(path, hash, why)) != 0)
-            goto out;
-        rc = crypto_sign_verify_detached(sb.sig, hash, sizeof(hash), key->pk) == 0 ? 0
-                                                                                    : KERR_CORRUPT;
-    } else {
-        gsize len = 0;
-        GError *err = NULL;
-        struct stat st;
-        if (bytes ? bytes_len > SIGN_LEGACY_MAX
-                  : stat(path, &st) == 0 && (uint64_t)st.st_size > SIGN_LEGACY_MAX) {
-            *why = g_strdup_printf("%s: legacy (non-hashed) signature of a file larger than "
-                                   "64 MiB; sign it with a prehashed signature",
-                                   sig_path);
-            goto out;
-        }
-        if (bytes) {
-            data = g_memdup2(bytes, bytes_len);
-            len = bytes_len;
-        } else if (!g_file_get_contents(path, &data, &len, &err)) {
-            *why = g_strdup_printf("cannot read %s: %s", path, err->message);
-            g_error_free(err);
-            rc = KERR_SYSTEM;
-            goto out;
-        }
-        rc = crypto_sign_verify_detached(sb.sig, (const uint8_t *)data, len, key->pk) == 0
-                 ? 0
-                 : KERR_CORRUPT;
-    }
-    if (rc != 0) {
-        *why = g_strdup_printf("the signature %s does not match %s (the file was changed after "
-                               "signing, or the signature is forged)",
-                               sig_path, path);
+    if ((rc = sign_verify_message(key, &sb, prehashed, path, bytes, bytes_len, sig_path, why)) != 0)
         goto out;
-    }
     const char *comment = lines[2] + strlen(SIGN_TRUSTED_PREFIX);
     size_t clen = strlen(comment);
     signed_part = g_malloc(sizeof(sb.sig) + clen);
@@ -644,7 +675,6 @@ static int sign_verify_common(const struct sign_pubkey *key, const char *path, c
     rc = 0;
 out:
     g_free(signed_part);
-    g_free(data);
     g_free(text);
     return rc;
 }
@@ -655,8 +685,8 @@ int sign_verify_file(const struct sign_pubkey *key, const char *path, const char
     return sign_verify_common(key, path, NULL, 0, sig_path, trusted_comment, why);
 }
 
-int sign_verify_data(const struct sign_pubkey *key, const char *data, size_t len,
-                     const char *name, const char *sig_path, char **trusted_comment, char **why)
+int sign_verify_data(const struct sign_pubkey *key, const char *data, size_t len, const char *name,
+                     const char *sig_path, char **trusted_comment, char **why)
 {
     return sign_verify_common(key, name, data ? data : "", len, sig_path, trusted_comment, why);
 }

@@ -162,62 +162,44 @@ static bool policy_is_group_name(const char *s, size_t len)
     return true;
 }
 
-/* One line of the pre-pass (LINE is not NUL-terminated, without its '\n').  Appends what
- * GKeyFile should see to CLEAN.  *cur is the group keys belong to (NULL before the first
- * group or inside a duplicate group), *in_group whether any group header was seen. */
-static void policy_prepass_line(struct policy_ctx *ctx, int lineno, const char *line, size_t len,
-                                GString *clean, struct policy_group_ref **cur, bool *in_group)
+/* A [group] header line of the pre-pass (trimmed, LEN > 0): a new group in ctx->groups
+ * and *CUR, or an error (malformed, or a group seen before) and *CUR NULL. */
+static void policy_prepass_group(struct policy_ctx *ctx, int lineno, const char *line, size_t len,
+                                 GString *clean, struct policy_group_ref **cur, bool *in_group)
 {
-    if (len > 0 && line[len - 1] == '\r')
-        len--;
-    if (memchr(line, '\0', len)) {
-        policy_error_add(ctx, lineno, "the line contains a NUL byte; the file is not text");
-        return;
-    }
-    if (!g_utf8_validate_len(line, len, NULL)) {
-        policy_error_add(ctx, lineno, "the line is not valid UTF-8 text");
-        return;
-    }
-    while (len > 0 && (*line == ' ' || *line == '\t')) {
-        line++;
-        len--;
-    }
-    while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
-        len--;
-    if (len == 0 || line[0] == '#')
-        return;
-
-    if (line[0] == '[') {
-        if (line[len - 1] != ']' || !policy_is_group_name(line + 1, len - 2)) {
-            policy_error_add(ctx, lineno,
-                             "malformed group header '%.*s': write it as [name] on a line "
-                             "of its own",
-                             (int)len, line);
-            *cur = NULL;
-            *in_group = true;
-            return;
-        }
-        char *name = g_strndup(line + 1, len - 2);
-        struct policy_group_ref *prev = policy_index_group(ctx, name);
+    if (line[len - 1] != ']' || !policy_is_group_name(line + 1, len - 2)) {
+        policy_error_add(ctx, lineno,
+                         "malformed group header '%.*s': write it as [name] on a line "
+                         "of its own",
+                         (int)len, line);
+        *cur = NULL;
         *in_group = true;
-        if (prev) {
-            policy_error_add(ctx, lineno,
-                             "group [%s] appears twice (first at line %d); merge the two", name,
-                             prev->line);
-            g_free(name);
-            *cur = NULL;
-            return;
-        }
-        struct policy_group_ref *g = g_new0(struct policy_group_ref, 1);
-        g->name = name;
-        g->line = lineno;
-        g->keys = g_ptr_array_new_with_free_func(policy_key_ref_free);
-        g_ptr_array_add(ctx->groups, g);
-        *cur = g;
-        g_string_append_printf(clean, "[%s]\n", name);
         return;
     }
+    char *name = g_strndup(line + 1, len - 2);
+    struct policy_group_ref *prev = policy_index_group(ctx, name);
+    *in_group = true;
+    if (prev) {
+        policy_error_add(ctx, lineno, "group [%s] appears twice (first at line %d); merge the two",
+                         name, prev->line);
+        g_free(name);
+        *cur = NULL;
+        return;
+    }
+    struct policy_group_ref *g = g_new0(struct policy_group_ref, 1);
+    g->name = name;
+    g->line = lineno;
+    g->keys = g_ptr_array_new_with_free_func(policy_key_ref_free);
+    g_ptr_array_add(ctx->groups, g);
+    *cur = g;
+    g_string_append_printf(clean, "[%s]\n", name);
+}
 
+/* A key=value line of the pre-pass (trimmed, LEN > 0): indexed in *CUR and appended to
+ * CLEAN as key=value, or an error. */
+static void policy_prepass_key(struct policy_ctx *ctx, int lineno, const char *line, size_t len,
+                               GString *clean, struct policy_group_ref **cur, bool *in_group)
+{
     const char *eq = memchr(line, '=', len);
     if (!eq) {
         policy_error_add(ctx, lineno,
@@ -258,6 +240,37 @@ static void policy_prepass_line(struct policy_ctx *ctx, int lineno, const char *
     g_string_append(clean, key);
     g_string_append_len(clean, eq, (gssize)(len - (size_t)(eq - line)));
     g_string_append_c(clean, '\n');
+}
+
+/* One line of the pre-pass (LINE is not NUL-terminated, without its '\n').  Appends what
+ * GKeyFile should see to CLEAN.  *cur is the group keys belong to (NULL before the first
+ * group or inside a duplicate group), *in_group whether any group header was seen. */
+static void policy_prepass_line(struct policy_ctx *ctx, int lineno, const char *line, size_t len,
+                                GString *clean, struct policy_group_ref **cur, bool *in_group)
+{
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    if (memchr(line, '\0', len)) {
+        policy_error_add(ctx, lineno, "the line contains a NUL byte; the file is not text");
+        return;
+    }
+    if (!g_utf8_validate_len(line, len, NULL)) {
+        policy_error_add(ctx, lineno, "the line is not valid UTF-8 text");
+        return;
+    }
+    while (len > 0 && (*line == ' ' || *line == '\t')) {
+        line++;
+        len--;
+    }
+    while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+        len--;
+    if (len == 0 || line[0] == '#')
+        return;
+
+    if (line[0] == '[')
+        policy_prepass_group(ctx, lineno, line, len, clean, cur, in_group);
+    else
+        policy_prepass_key(ctx, lineno, line, len, clean, cur, in_group);
 }
 
 /* Fills ctx->groups and returns the accepted lines as text for GKeyFile. */
@@ -480,11 +493,56 @@ static void policy_rule_clear(struct policy_type_rule *r)
     memset(r, 0, sizeof(*r));
 }
 
+/* A type rule's mime= (into R): at least one pattern, each type/subtype. */
+static void policy_parse_rule_mime(struct policy_ctx *ctx, const struct policy_group_ref *g,
+                                   struct policy_type_rule *r)
+{
+    int n = policy_get_list(ctx, g, "mime", &r->mime);
+    if (n == 0 || (n > 0 && !r->mime[0])) {
+        policy_error_add(ctx, policy_key_line(g, "mime"),
+                         "[%s] needs mime= with at least one MIME type pattern", g->name);
+    } else if (n > 0) {
+        for (size_t i = 0; r->mime[i]; i++) {
+            if (!policy_mime_pattern_ok(r->mime[i]))
+                policy_error_add(ctx, policy_key_line(g, "mime"),
+                                 "'%s' is not a MIME type pattern (type/subtype, "
+                                 "e.g. application/pdf or image/*)",
+                                 r->mime[i]);
+        }
+    }
+}
+
+/* A type rule's extensions= (into R), ACT its action (0 allow, 1 block, -2 none): required
+ * by allow rules, refused in block rules, each lower case without the dot. */
+static void policy_parse_rule_extensions(struct policy_ctx *ctx, const struct policy_group_ref *g,
+                                         int act, struct policy_type_rule *r)
+{
+    int n = policy_get_list(ctx, g, "extensions", &r->extensions);
+    if (act == 1 && n != 0) {
+        policy_error_add(ctx, policy_key_line(g, "extensions"),
+                         "extensions= is only used by allow rules; a block rule matches by "
+                         "content (mime=) whatever the name");
+    } else if (act == 0 && (n == 0 || (n > 0 && !r->extensions[0]))) {
+        policy_error_add(ctx, policy_key_line(g, "extensions"),
+                         "allow rule [%s] needs extensions= listing the file name extensions "
+                         "it accepts",
+                         g->name);
+    } else if (n > 0) {
+        for (size_t i = 0; r->extensions[i]; i++) {
+            if (!policy_extension_ok(r->extensions[i]))
+                policy_error_add(ctx, policy_key_line(g, "extensions"),
+                                 "extension '%s' must be written in lower case, without the "
+                                 "dot (e.g. pdf)",
+                                 r->extensions[i]);
+        }
+    }
+}
+
 static void policy_parse_rule(struct policy_ctx *ctx, const struct policy_group_ref *g,
                               GArray *rules)
 {
-    static const char *const known[] = {"mime",   "extensions", "action",
-                                        "archive", "reason",    "reason[ja]", NULL};
+    static const char *const known[] = {"mime",   "extensions", "action", "archive",
+                                        "reason", "reason[ja]", NULL};
     static const char *const actions[] = {"allow", "block", NULL};
     static const char *const bools[] = {"true", "false", NULL};
     struct policy_type_rule r = {0};
@@ -503,39 +561,8 @@ static void policy_parse_rule(struct policy_ctx *ctx, const struct policy_group_
                          g->name);
     r.action = act == 0 ? POLICY_ALLOW : POLICY_BLOCK;
 
-    int n = policy_get_list(ctx, g, "mime", &r.mime);
-    if (n == 0 || (n > 0 && !r.mime[0])) {
-        policy_error_add(ctx, policy_key_line(g, "mime"),
-                         "[%s] needs mime= with at least one MIME type pattern", g->name);
-    } else if (n > 0) {
-        for (size_t i = 0; r.mime[i]; i++) {
-            if (!policy_mime_pattern_ok(r.mime[i]))
-                policy_error_add(ctx, policy_key_line(g, "mime"),
-                                 "'%s' is not a MIME type pattern (type/subtype, "
-                                 "e.g. application/pdf or image/*)",
-                                 r.mime[i]);
-        }
-    }
-
-    n = policy_get_list(ctx, g, "extensions", &r.extensions);
-    if (act == 1 && n != 0) {
-        policy_error_add(ctx, policy_key_line(g, "extensions"),
-                         "extensions= is only used by allow rules; a block rule matches by "
-                         "content (mime=) whatever the name");
-    } else if (act == 0 && (n == 0 || (n > 0 && !r.extensions[0]))) {
-        policy_error_add(ctx, policy_key_line(g, "extensions"),
-                         "allow rule [%s] needs extensions= listing the file name extensions "
-                         "it accepts",
-                         g->name);
-    } else if (n > 0) {
-        for (size_t i = 0; r.extensions[i]; i++) {
-            if (!policy_extension_ok(r.extensions[i]))
-                policy_error_add(ctx, policy_key_line(g, "extensions"),
-                                 "extension '%s' must be written in lower case, without the "
-                                 "dot (e.g. pdf)",
-                                 r.extensions[i]);
-        }
-    }
+    policy_parse_rule_mime(ctx, g, &r);
+    policy_parse_rule_extensions(ctx, g, act, &r);
 
     int arch = policy_get_choice(ctx, g, "archive", bools, -2);
     if (arch != -2 && act == 1)
@@ -543,7 +570,7 @@ static void policy_parse_rule(struct policy_ctx *ctx, const struct policy_group_
                          "archive= is only used by allow rules");
     r.archive = arch == 0;
 
-    n = policy_get_string(ctx, g, "reason", &r.reason);
+    int n = policy_get_string(ctx, g, "reason", &r.reason);
     if (n > 0 && act == 0)
         policy_error_add(ctx, policy_key_line(g, "reason"),
                          "reason= is only shown for block rules; remove it from allow rule [%s]",
@@ -876,6 +903,45 @@ static void policy_errors_sort(GPtrArray *errors, guint first)
     g_ptr_array_unref(tail);
 }
 
+/* The groups that fill a part of the policy, each with its parser ([type:NAME] and
+ * [limits] are parsed apart: into the rules, into the limits). */
+static const struct policy_group_def {
+    const char *name;
+    void (*parse)(struct policy_ctx *ctx, const struct policy_group_ref *g, struct policy *p);
+} policy_group_defs[] = {
+    {"policy", policy_parse_header}, {"scan", policy_parse_scan},       {"walk", policy_parse_walk},
+    {"media", policy_parse_media},   {"edifact", policy_parse_edifact},
+};
+
+/* Every group of ctx->groups parsed in file order into P and RULES, an unknown one
+ * reported.  Returns the [limits] group (NULL when there is none). */
+static const struct policy_group_ref *policy_parse_groups(struct policy_ctx *ctx, struct policy *p,
+                                                          GArray *rules)
+{
+    const struct policy_group_ref *limits = NULL;
+    for (guint i = 0; i < ctx->groups->len; i++) {
+        const struct policy_group_ref *g = g_ptr_array_index(ctx->groups, i);
+        const struct policy_group_def *def = NULL;
+        for (size_t j = 0; j < G_N_ELEMENTS(policy_group_defs) && !def; j++)
+            if (strcmp(g->name, policy_group_defs[j].name) == 0)
+                def = &policy_group_defs[j];
+        if (def) {
+            def->parse(ctx, g, p);
+        } else if (g_str_has_prefix(g->name, "type:")) {
+            policy_parse_rule(ctx, g, rules);
+        } else if (strcmp(g->name, "limits") == 0) {
+            limits = g;
+            policy_parse_limits(ctx, g, &p->limits);
+        } else {
+            policy_error_add(ctx, g->line,
+                             "unknown group [%s] (known: [policy], [type:NAME], [limits], "
+                             "[scan], [walk], [media], [edifact])",
+                             g->name);
+        }
+    }
+    return limits;
+}
+
 int policy_load_data(const char *data, size_t len, const char *path, struct policy **out,
                      GPtrArray *errors)
 {
@@ -914,30 +980,7 @@ int policy_load_data(const char *data, size_t len, const char *path, struct poli
     }
 
     rules = g_array_new(FALSE, TRUE, sizeof(struct policy_type_rule));
-    for (guint i = 0; i < ctx.groups->len; i++) {
-        const struct policy_group_ref *g = g_ptr_array_index(ctx.groups, i);
-        if (strcmp(g->name, "policy") == 0) {
-            policy_parse_header(&ctx, g, p);
-        } else if (g_str_has_prefix(g->name, "type:")) {
-            policy_parse_rule(&ctx, g, rules);
-        } else if (strcmp(g->name, "limits") == 0) {
-            limits = g;
-            policy_parse_limits(&ctx, g, &p->limits);
-        } else if (strcmp(g->name, "scan") == 0) {
-            policy_parse_scan(&ctx, g, p);
-        } else if (strcmp(g->name, "walk") == 0) {
-            policy_parse_walk(&ctx, g, p);
-        } else if (strcmp(g->name, "media") == 0) {
-            policy_parse_media(&ctx, g, p);
-        } else if (strcmp(g->name, "edifact") == 0) {
-            policy_parse_edifact(&ctx, g, p);
-        } else {
-            policy_error_add(&ctx, g->line,
-                             "unknown group [%s] (known: [policy], [type:NAME], [limits], "
-                             "[scan], [walk], [media], [edifact])",
-                             g->name);
-        }
-    }
+    limits = policy_parse_groups(&ctx, p, rules);
     if (!policy_index_group(&ctx, "policy"))
         policy_error_add(&ctx, 0, "the [policy] group with name= and version= is missing");
     policy_check_limits(&ctx, limits, &p->limits);
@@ -1098,9 +1141,8 @@ bool policy_decide(const struct policy *p, const char *name, const char *mime, c
         if (r->action == POLICY_BLOCK) {
             decided = r->name;
             /* reason[ja]= alone: the English text is the general one */
-            char *en = r->reason || !r->reason_ja
-                           ? NULL
-                           : g_strdup_printf("type not allowed: %s", mime);
+            char *en =
+                r->reason || !r->reason_ja ? NULL : g_strdup_printf("type not allowed: %s", mime);
             const char *text = r->reason ? r->reason : en;
             if (*ext && policy_extension_allowed_somewhere(p, ext))
                 policy_why(&w, text ? "policy.name-mismatch-rule" : "policy.name-mismatch", ext,

@@ -1,5 +1,6 @@
 /* confine.c - the medium reader's confinement (confine.h), in the order written there. */
 #include "reader/confine.h"
+#include "common/confine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,39 +23,6 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
-
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#else
-#define RUNNING_ON_VALGRIND 0
-#endif
-
-static int confine_fail(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int confine_fail(char *why, size_t whylen, const char *fmt, ...)
-{
-    int e = errno;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    if (n >= 0 && (size_t)n < whylen && e)
-        snprintf(why + n, whylen - (size_t)n, ": %s", strerror(e));
-    return -1;
-}
-
-static uint64_t confine_vm_size(void)
-{
-    unsigned long pages = 0;
-    FILE *f = fopen("/proc/self/statm", "re");
-    if (!f)
-        return 0;
-    if (fscanf(f, "%lu", &pages) != 1)
-        pages = 0;
-    fclose(f);
-    return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
-}
 
 /* Root: nothing of the file system is left to see.  The tmpfs is empty and read-only. */
 static int confine_root(const struct reader_confine_conf *c, char *why, size_t whylen)
@@ -88,36 +56,14 @@ static int confine_limits(const struct reader_confine_conf *c, uint64_t vm, bool
         {RLIMIT_NPROC, 0, "RLIMIT_NPROC", true},
     };
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-        struct rlimit rl = {.rlim_cur = limits[i].value, .rlim_max = limits[i].value};
         if (limits[i].root_only && !root)
             continue;
         if (limits[i].resource == RLIMIT_AS &&
-            (vm == 0 || c->as_headroom == 0 || RUNNING_ON_VALGRIND))
+            (vm == 0 || c->as_headroom == 0 || confine_under_valgrind(NULL)))
             continue;
-        if (RUNNING_ON_VALGRIND && limits[i].resource == RLIMIT_NOFILE &&
-            getrlimit(RLIMIT_NOFILE, &rl) == 0)
-            rl.rlim_cur = limits[i].value < rl.rlim_max ? limits[i].value : rl.rlim_max;
-        errno = 0;
-        if (setrlimit(limits[i].resource, &rl) != 0)
-            return confine_fail(why, whylen, "setrlimit(%s)", limits[i].name);
+        if (confine_limit(limits[i].resource, limits[i].value, limits[i].name, why, whylen) != 0)
+            return -1;
     }
-    return 0;
-}
-
-static int confine_drop_user(const struct reader_confine_conf *c, char *why, size_t whylen)
-{
-    uid_t r, e, s;
-    errno = 0;
-    if (setgroups(0, NULL) != 0)
-        return confine_fail(why, whylen, "setgroups");
-    if (setresgid(c->gid, c->gid, c->gid) != 0)
-        return confine_fail(why, whylen, "setresgid(%u)", (unsigned)c->gid);
-    if (setresuid(c->uid, c->uid, c->uid) != 0)
-        return confine_fail(why, whylen, "setresuid(%u)", (unsigned)c->uid);
-    errno = 0;
-    if (getresuid(&r, &e, &s) != 0 || r != c->uid || e != c->uid || s != c->uid ||
-        getegid() != c->gid || setuid(0) == 0)
-        return confine_fail(why, whylen, "user switch to %u did not stick", (unsigned)c->uid);
     return 0;
 }
 
@@ -202,13 +148,8 @@ static int confine_seccomp(const struct reader_confine_conf *c, char *why, size_
                                SCMP_A0(SCMP_CMP_EQ, 2))) != 0)
         goto out;
     /* No executable mappings (EPERM, so a dlopen would fail cleanly). */
-    static const int maps[] = {SCMP_SYS(mmap), SCMP_SYS(mprotect)};
-    for (size_t i = 0; i < 2; i++)
-        if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, maps[i], 1,
-                                   SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) != 0 ||
-            (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), maps[i], 1,
-                                   SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC))) != 0)
-            goto out;
+    if ((rc = confine_seccomp_no_exec(ctx)) != 0)
+        goto out;
     /* Block device questions on the medium; on other descriptors (stdio's isatty):
      * "not a terminal".  (A rule without conditions would override the others.) */
     for (size_t i = 0; i < sizeof(confine_ioctls) / sizeof(confine_ioctls[0]); i++)
@@ -249,13 +190,10 @@ int reader_confine(const struct reader_confine_conf *c, char *why, size_t whylen
         return -1;
     if (confine_limits(c, vm, root, why, whylen) != 0)
         return -1;
-    if (root && c->drop_user && confine_drop_user(c, why, whylen) != 0)
+    if (root && c->drop_user && confine_drop_user(c->uid, c->gid, why, whylen) != 0)
         return -1;
-    errno = 0;
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-        return confine_fail(why, whylen, "PR_SET_DUMPABLE");
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        return confine_fail(why, whylen, "PR_SET_NO_NEW_PRIVS");
+    if (confine_no_privs(why, whylen) != 0)
+        return -1;
     /* No PR_SET_PDEATHSIG: it fires when the *thread* that started the reader ends (a
      * session thread that replaced a crashed reader), not the service.  A reader whose
      * service is gone reads EOF on its channel, or fails to send, and exits. */
@@ -263,11 +201,7 @@ int reader_confine(const struct reader_confine_conf *c, char *why, size_t whylen
         errno = 0;
         return confine_fail(why, whylen, "the service is gone");
     }
-    if (RUNNING_ON_VALGRIND) {
-        static const char msg[] = "kiosk reader: under valgrind, no seccomp filter\n";
-        if (write(2, msg, sizeof(msg) - 1) < 0) {
-        }
+    if (confine_under_valgrind("kiosk reader: under valgrind, no seccomp filter\n"))
         return 0;
-    }
     return confine_seccomp(c, why, whylen);
 }

@@ -1,6 +1,7 @@
 /* msg.c - the reader's messages: building, receiving and the shape and field checks of
  * the trusted side (reader.h).  No allocation: the fuzz target and both sides use it. */
 #include "reader/reader.h"
+#include "common/sockmsg.h"
 
 #include <errno.h>
 #include <string.h>
@@ -42,18 +43,7 @@ int reader_msg_send(int sock, enum reader_msg_type type, const void *body, size_
         errno = EMSGSIZE;
         return -1;
     }
-    for (;;) {
-        ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if ((size_t)n != total) {
-            errno = EPROTO;
-            return -1;
-        }
-        return 0;
-    }
+    return sockmsg_send(sock, &msg, total);
 }
 
 int reader_msg_parse(const void *buf, size_t len, struct reader_msg *m, const char **why)
@@ -105,32 +95,14 @@ int reader_msg_recv(int sock, void *buf, struct reader_msg *m, const char **why)
         struct cmsghdr align;
     } cm;
     struct msghdr msg;
-    ssize_t n;
 
     *why = NULL;
-    do {
-        memset(&msg, 0, sizeof(msg));
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cm.buf;
-        msg.msg_controllen = sizeof(cm.buf);
-        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
+    ssize_t n = sockmsg_recv(sock, &msg, &iov, 1, cm.buf, sizeof(cm.buf));
     if (n <= 0)
         return (int)n;
     /* Nobody passes descriptors on this channel: close any, and refuse the message. */
-    bool fds = false;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-            continue;
-        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < k; i++) {
-            int f;
-            memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            close(f);
-        }
-        fds = true;
-    }
+    bool fds;
+    sockmsg_take_fds(&msg, NULL, 0, &fds);
     if (fds || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
         *why = fds ? "a message carried file descriptors" : "message too long";
         errno = EPROTO;

@@ -1,4 +1,5 @@
 #include "scanner/sandbox.h"
+#include "common/confine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,43 +18,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#else
-#define RUNNING_ON_VALGRIND 0
-#endif
-
-static int sandbox_fail(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int sandbox_fail(char *why, size_t whylen, const char *fmt, ...)
-{
-    int e = errno;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    if (n >= 0 && (size_t)n < whylen && e)
-        snprintf(why + n, whylen - (size_t)n, ": %s", strerror(e));
-    return -1;
-}
-
 void sandbox_worker_dir(pid_t pid, char *buf, size_t len)
 {
     snprintf(buf, len, "w%ld", (long)pid);
-}
-
-/* Address space in use now (bytes), from /proc/self/statm (read before chroot). */
-static uint64_t sandbox_vm_size(void)
-{
-    unsigned long pages = 0;
-    FILE *f = fopen("/proc/self/statm", "re");
-    if (!f)
-        return 0;
-    if (fscanf(f, "%lu", &pages) != 1)
-        pages = 0;
-    fclose(f);
-    return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 /* Root: the worker's file system view becomes one empty tmpfs, private to it. */
@@ -63,17 +30,17 @@ static int sandbox_private_tmp(const struct sandbox_conf *c, char *why, size_t w
 
     errno = 0;
     if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) != 0)
-        return sandbox_fail(why, whylen, "unshare(mount, net, ipc, uts)");
+        return confine_fail(why, whylen, "unshare(mount, net, ipc, uts)");
     if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0)
-        return sandbox_fail(why, whylen, "making mounts private");
+        return confine_fail(why, whylen, "making mounts private");
     snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=65536,mode=0700,uid=%u,gid=%u",
              (unsigned long long)c->tmp_size, (unsigned)(c->drop_user ? c->uid : getuid()),
              (unsigned)(c->drop_user ? c->gid : getgid()));
     if (mount("kiosk-scan-tmp", c->tmp_path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) != 0)
-        return sandbox_fail(why, whylen, "mounting a tmpfs on %s", c->tmp_path);
+        return confine_fail(why, whylen, "mounting a tmpfs on %s", c->tmp_path);
     /* The cwd still points below the mount: enter the new tmpfs, then make it "/". */
     if (chdir(c->tmp_path) != 0 || chroot(".") != 0 || chdir("/") != 0)
-        return sandbox_fail(why, whylen, "chroot into %s", c->tmp_path);
+        return confine_fail(why, whylen, "chroot into %s", c->tmp_path);
     return 0;
 }
 
@@ -86,9 +53,9 @@ static int sandbox_private_dir(char *why, size_t whylen)
     sandbox_worker_dir(getpid(), dir, sizeof(dir));
     errno = 0;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return sandbox_fail(why, whylen, "mkdir %s", dir);
+        return confine_fail(why, whylen, "mkdir %s", dir);
     if (chdir(dir) != 0)
-        return sandbox_fail(why, whylen, "chdir %s", dir);
+        return confine_fail(why, whylen, "chdir %s", dir);
     return 0;
 }
 
@@ -140,7 +107,7 @@ static int sandbox_landlock(char *why, size_t whylen)
     errno = 0;
     if (abi < 1) {
         errno = 0;
-        return sandbox_fail(why, whylen,
+        return confine_fail(why, whylen,
                             "this kernel has no Landlock, so a scanner worker "
                             "started without root cannot be confined; run the "
                             "kiosk as root");
@@ -154,7 +121,7 @@ static int sandbox_landlock(char *why, size_t whylen)
         attr.handled_access_fs |= SANDBOX_LL_FS_IOCTL_DEV;
     int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
     if (rs < 0)
-        return sandbox_fail(why, whylen, "landlock_create_ruleset");
+        return confine_fail(why, whylen, "landlock_create_ruleset");
     struct sandbox_ll_path_beneath pb = {
         .allowed_access =
             attr.handled_access_fs &
@@ -165,11 +132,11 @@ static int sandbox_landlock(char *why, size_t whylen)
     };
     int rc = 0;
     if (pb.parent_fd < 0) {
-        rc = sandbox_fail(why, whylen, "opening the private folder for Landlock");
+        rc = confine_fail(why, whylen, "opening the private folder for Landlock");
     } else if (syscall(SYS_landlock_add_rule, rs, SANDBOX_LL_RULE_PATH_BENEATH, &pb, 0) != 0) {
-        rc = sandbox_fail(why, whylen, "landlock_add_rule");
+        rc = confine_fail(why, whylen, "landlock_add_rule");
     } else if (syscall(SYS_landlock_restrict_self, rs, 0) != 0) {
-        rc = sandbox_fail(why, whylen, "landlock_restrict_self");
+        rc = confine_fail(why, whylen, "landlock_restrict_self");
     }
     if (pb.parent_fd >= 0)
         close(pb.parent_fd);
@@ -177,7 +144,7 @@ static int sandbox_landlock(char *why, size_t whylen)
     return rc;
 #else
     errno = 0;
-    return sandbox_fail(why, whylen,
+    return confine_fail(why, whylen,
                         "built without Landlock: a scanner worker started without "
                         "root cannot be confined; run the kiosk as root");
 #endif
@@ -196,41 +163,18 @@ static int sandbox_limits(const struct sandbox_conf *c, uint64_t vm, char *why, 
         {RLIMIT_AS, vm + c->as_headroom, "RLIMIT_AS"},
     };
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-        struct rlimit rl = {.rlim_cur = limits[i].value, .rlim_max = limits[i].value};
         if (limits[i].resource == RLIMIT_AS && (vm == 0 || c->as_headroom == 0))
             continue; /* unknown size (no /proc) or disabled */
-        /* valgrind (make check under valgrind) refuses to change the hard limit of open
-         * files and has its own address-space layout: soft NOFILE only, no AS. */
-        if (RUNNING_ON_VALGRIND && limits[i].resource == RLIMIT_AS)
+        /* valgrind (make check under valgrind) has its own address-space layout: no AS;
+         * confine_limit sets only the soft limit of open files there. */
+        if (limits[i].resource == RLIMIT_AS && confine_under_valgrind(NULL))
             continue;
-        if (RUNNING_ON_VALGRIND && limits[i].resource == RLIMIT_NOFILE &&
-            getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-            rl.rlim_cur = limits[i].value < rl.rlim_max ? limits[i].value : rl.rlim_max;
-        }
-        errno = 0;
-        if (setrlimit(limits[i].resource, &rl) != 0)
-            return sandbox_fail(why, whylen, "setrlimit(%s)", limits[i].name);
+        if (confine_limit(limits[i].resource, limits[i].value, limits[i].name, why, whylen) != 0)
+            return -1;
     }
     /* Writing past RLIMIT_FSIZE fails with EFBIG (libclamav reports an error) instead of
      * killing the worker with SIGXFSZ. */
     signal(SIGXFSZ, SIG_IGN);
-    return 0;
-}
-
-static int sandbox_drop_user(const struct sandbox_conf *c, char *why, size_t whylen)
-{
-    uid_t r, e, s;
-    errno = 0;
-    if (setgroups(0, NULL) != 0)
-        return sandbox_fail(why, whylen, "setgroups");
-    if (setresgid(c->gid, c->gid, c->gid) != 0)
-        return sandbox_fail(why, whylen, "setresgid(%u)", (unsigned)c->gid);
-    if (setresuid(c->uid, c->uid, c->uid) != 0)
-        return sandbox_fail(why, whylen, "setresuid(%u)", (unsigned)c->uid);
-    errno = 0;
-    if (getresuid(&r, &e, &s) != 0 || r != c->uid || e != c->uid || s != c->uid ||
-        getegid() != c->gid || (c->uid != 0 && setuid(0) == 0))
-        return sandbox_fail(why, whylen, "user switch to %u did not stick", (unsigned)c->uid);
     return 0;
 }
 
@@ -310,7 +254,7 @@ static int sandbox_seccomp(int sockfd, char *why, size_t whylen)
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     if (!ctx) {
         errno = ENOMEM;
-        return sandbox_fail(why, whylen, "seccomp_init");
+        return confine_fail(why, whylen, "seccomp_init");
     }
     for (size_t i = 0; i < sizeof(sandbox_allowed) / sizeof(sandbox_allowed[0]); i++) {
         if (sandbox_allowed[i] < 0)
@@ -323,13 +267,8 @@ static int sandbox_seccomp(int sockfd, char *why, size_t whylen)
     what = "seccomp rules for mmap/mprotect/socket/ioctl";
     /* No executable mappings: a worker has no reason to create code.  Refused with EPERM
      * rather than a kill, so a dlopen() (iconv of a rare character set) fails cleanly. */
-    static const int maps[] = {SCMP_SYS(mmap), SCMP_SYS(mprotect)};
-    for (size_t i = 0; i < 2; i++)
-        if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, maps[i], 1,
-                                   SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0))) != 0 ||
-            (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), maps[i], 1,
-                                   SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC))) != 0)
-            goto out;
+    if ((rc = confine_seccomp_no_exec(ctx)) != 0)
+        goto out;
     /* Messages only on the worker's own socket (it has no way to get another). */
     if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 1,
                                SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)sockfd))) != 0 ||
@@ -345,14 +284,14 @@ out:
     seccomp_release(ctx);
     if (rc != 0) {
         errno = -rc;
-        return sandbox_fail(why, whylen, "%s", what);
+        return confine_fail(why, whylen, "%s", what);
     }
     return 0;
 }
 
 int sandbox_enter(const struct sandbox_conf *c, int sockfd, char *why, size_t whylen)
 {
-    uint64_t vm = sandbox_vm_size();
+    uint64_t vm = confine_vm_size();
 
     why[0] = '\0';
     if (c->private_tmp) {
@@ -363,22 +302,15 @@ int sandbox_enter(const struct sandbox_conf *c, int sockfd, char *why, size_t wh
     }
     if (sandbox_limits(c, vm, why, whylen) != 0)
         return -1;
-    if (c->drop_user && sandbox_drop_user(c, why, whylen) != 0)
+    if (c->drop_user && confine_drop_user(c->uid, c->gid, why, whylen) != 0)
         return -1;
-    errno = 0;
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-        return sandbox_fail(why, whylen, "PR_SET_DUMPABLE");
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        return sandbox_fail(why, whylen, "PR_SET_NO_NEW_PRIVS");
+    if (confine_no_privs(why, whylen) != 0)
+        return -1;
     if (!c->private_tmp && sandbox_landlock(why, whylen) != 0)
         return -1;
-    if (RUNNING_ON_VALGRIND) {
-        /* valgrind does not implement seccomp(2): a worker forked under valgrind (make
-         * check under valgrind) runs without the filter.  Natively this is never true. */
-        static const char msg[] = "scanner worker: under valgrind, no seccomp filter\n";
-        if (write(2, msg, sizeof(msg) - 1) < 0) {
-        }
+    /* valgrind does not implement seccomp(2): a worker forked under valgrind (make check
+     * under valgrind) runs without the filter.  Natively this is never true. */
+    if (confine_under_valgrind("scanner worker: under valgrind, no seccomp filter\n"))
         return 0;
-    }
     return sandbox_seccomp(sockfd, why, whylen);
 }

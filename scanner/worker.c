@@ -3,6 +3,7 @@
  * The service side of both protocols is pool.c; docs/privsep.md explains the split. */
 #include "scanner/worker.h"
 #include "common/util.h"
+#include "common/sockmsg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,18 +47,7 @@ int worker_msg_send_fds(int sock, const void *buf, size_t len, const int *fds, s
         c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
         memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
     }
-    for (;;) {
-        ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if ((size_t)n != len) {
-            errno = EPROTO;
-            return -1;
-        }
-        return 0;
-    }
+    return sockmsg_send(sock, &msg, len);
 }
 
 int worker_msg_send(int sock, const void *buf, size_t len, int fd)
@@ -74,37 +64,14 @@ ssize_t worker_msg_recv_fds(int sock, void *buf, size_t len, int *fds, size_t ma
         struct cmsghdr align;
     } cm;
     struct msghdr msg;
-    ssize_t n;
-    size_t got = 0;
-    bool toomany = false;
+    bool toomany;
 
     *nfds = 0;
-    do {
-        memset(&msg, 0, sizeof(msg));
-        msg.msg_iov = iov;
-        msg.msg_iovlen = 2;
-        msg.msg_control = cm.buf;
-        msg.msg_controllen = sizeof(cm.buf);
-        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
+    ssize_t n = sockmsg_recv(sock, &msg, iov, 2, cm.buf, sizeof(cm.buf));
     if (n <= 0)
         return n;
     /* Take every passed fd so none leaks, whatever the verdict on the message. */
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-            continue;
-        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < k; i++) {
-            int f;
-            memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            if (got < maxfds) {
-                fds[got++] = f;
-            } else {
-                close(f);
-                toomany = true;
-            }
-        }
-    }
+    size_t got = sockmsg_take_fds(&msg, fds, maxfds, &toomany);
     if ((size_t)n > len || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || toomany) {
         for (size_t i = 0; i < got; i++)
             close(fds[i]);

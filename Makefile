@@ -15,7 +15,8 @@ LIB_SRCS := common/kerr.c common/log.c common/util.c common/json.c common/i18n.c
             scanner/verdict.c scanner/scanner.c \
             media/names.c kiosk/audit.c kiosk/manifest.c media/media.c media/walk.c \
             handoff/workarea.c handoff/outbox.c handoff/target.c kiosk/session.c kiosk/config.c \
-            kiosk/edifact-json.c
+            kiosk/session-file.c kiosk/session-scan.c kiosk/session-deliver.c kiosk/session-audit.c \
+            kiosk/session-json.c kiosk/edifact-json.c
 CLI_SRCS := kiosk/main.c kiosk/cmd-scan.c kiosk/cmd-policy.c kiosk/cmd-audit.c
 EXTRA_BINS :=
 # The one message catalogue (po/ja.po, mk/po.mk): screen, CLI, reports, reasons.

@@ -53,7 +53,7 @@ static const struct reason_def reason_defs[] = {
     {"scan.type-nonsense", N_("could not be typed: the scanner worker answered nonsense"), P0},
     {"scan.no-type-detection", N_("file type detection is not available"), P0},
 
-    /* ---- reading a file into the spool (kiosk/session.c, media/media.c) ---- */
+    /* ---- reading a file into the spool (kiosk/session-file.c, media/media.c) ---- */
     {"scan.error-spool", N_("could not be copied: spool: %1$s"), P("detail")},
     {"scan.error-hash", N_("could not be hashed (no SHA-256)"), P0},
     {"scan.error-disk", N_("could not be copied: the kiosk's disk is full or failing (%1$s)"),
@@ -79,7 +79,7 @@ static const struct reason_def reason_defs[] = {
         "most %2$s)"),
      P("bytes", "limit")},
 
-    /* ---- the file policy (policy/policy.c, kiosk/session.c, media/walk.c) ---- */
+    /* ---- the file policy (policy/policy.c, kiosk/session-file.c, media/walk.c) ---- */
     {"policy.type-not-allowed", N_("type not allowed: %1$s"), P("type", "ext")},
     {"policy.name-mismatch", N_("name does not match content: named .%1$s but is %2$s"),
      P("ext", "type")},

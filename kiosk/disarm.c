@@ -142,7 +142,7 @@ static bool disarm_second_look(const struct disarm_ctx *d, struct session_file *
         if (v.kind == VERDICT_INFECTED)
             verdict_setr(&f->verdict, VERDICT_INFECTED, "disarm.copy-infected",
                          strcmp(v.why.code, "scan.infected") == 0 ? reason_data_param(&v.why, 0)
-                                                           : v.reason,
+                                                                  : v.reason,
                          NULL);
         else if (v.kind == VERDICT_BLOCKED)
             verdict_setr(&f->verdict, VERDICT_BLOCKED, "disarm.copy-refused", v.reason, NULL);
@@ -256,56 +256,34 @@ static void disarm_legacy_macros(struct session_file *f)
     verdict_setr(&f->verdict, VERDICT_BLOCKED, "disarm.ole2-macros", NULL);
 }
 
-void disarm_file(const struct disarm_ctx *d, struct session_file *f)
+/* Check mode ([disarm] ... = block): F is held back when the sanitizer finds active content
+ * in IN (the spooled copy, closed here) or cannot check it. */
+static void disarm_check(const struct disarm_ctx *d, struct session_file *f, int in,
+                         enum sanitize_format format, const struct sanitize_limits *lim)
 {
-    enum sanitize_format format = disarm_format(f->type);
-    enum policy_disarm mode = format == SANITIZE_OOXML ? d->policy->macros
-                              : format == SANITIZE_PDF ? d->policy->pdf
-                                                       : POLICY_DISARM_ALLOW;
-    struct sanitize_limits lim;
+    struct sanitize_result r;
+    scanner_pool_sanitize(d->pool, in, -1, f->display, format, SANITIZE_CHECK, lim, d->timeout_ms,
+                          &r, NULL);
+    close(in);
+    char what[VERDICT_REASON_MAX];
+    sanitize_removed_describe(r.removed, what, sizeof(what));
+    if (r.status == SANITIZE_FOUND)
+        verdict_setr(&f->verdict, VERDICT_BLOCKED,
+                     format == SANITIZE_PDF ? "disarm.pdf-active" : "disarm.active-content", what,
+                     NULL);
+    else if (r.status == SANITIZE_REFUSED)
+        verdict_setr(&f->verdict, VERDICT_BLOCKED, "disarm.check-refused", r.reason, NULL);
+}
+
+/* Sanitize mode: a worker writes a copy of IN (the spooled copy, closed here) without the
+ * active content; taken back, looked at again, it replaces the original in the spool.
+ * Nothing to remove leaves the original; a refusal holds F back. */
+static void disarm_rewrite(const struct disarm_ctx *d, struct session_file *f, int in,
+                           enum sanitize_format format, const struct sanitize_limits *lim)
+{
     struct sanitize_result r;
     char *copy = NULL, *taken = NULL;
-    int in = -1, out = -1;
-
-    if (format == SANITIZE_NONE) {
-        if (d->policy->macros == POLICY_DISARM_SANITIZE && verdict_is_macros(&f->verdict) &&
-            disarm_is_legacy_office(f->type))
-            disarm_legacy_macros(f);
-        return;
-    }
-    if (mode == POLICY_DISARM_ALLOW || !f->spool_name)
-        return;
-    /* Only what would be delivered, or Office held back only for its macros; malware and
-     * every other refusal stand. */
-    if (f->verdict.kind != VERDICT_CLEAN &&
-        !(format == SANITIZE_OOXML && mode == POLICY_DISARM_SANITIZE &&
-          verdict_is_macros(&f->verdict)))
-        return;
-    if (!d->pool) {
-        verdict_setr(&f->verdict, VERDICT_ERROR, "disarm.no-worker", NULL);
-        return;
-    }
-    const struct policy_limits *pl = &d->policy->limits;
-    sanitize_limits_default(&lim, pl->max_file_size, pl->scan_max_scansize, pl->scan_max_files);
-    in = openat(d->spoolfd, f->spool_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (in < 0) {
-        verdict_setr(&f->verdict, VERDICT_ERROR, "scan.error-spool-read", g_strerror(errno), NULL);
-        return;
-    }
-    if (mode == POLICY_DISARM_BLOCK) {
-        scanner_pool_sanitize(d->pool, in, -1, f->display, format, SANITIZE_CHECK, &lim,
-                              d->timeout_ms, &r, NULL);
-        close(in);
-        char what[VERDICT_REASON_MAX];
-        sanitize_removed_describe(r.removed, what, sizeof(what));
-        if (r.status == SANITIZE_FOUND)
-            verdict_setr(&f->verdict, VERDICT_BLOCKED,
-                         format == SANITIZE_PDF ? "disarm.pdf-active" : "disarm.active-content",
-                         what, NULL);
-        else if (r.status == SANITIZE_REFUSED)
-            verdict_setr(&f->verdict, VERDICT_BLOCKED, "disarm.check-refused", r.reason, NULL);
-        return;
-    }
+    int out = -1;
 
     copy = g_strconcat(f->spool_name, ".sanitized", NULL);
     out = openat(d->spoolfd, copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -314,7 +292,7 @@ void disarm_file(const struct disarm_ctx *d, struct session_file *f)
         goto out;
     }
     pid_t writer = 0;
-    scanner_pool_sanitize(d->pool, in, out, f->display, format, SANITIZE_REWRITE, &lim,
+    scanner_pool_sanitize(d->pool, in, out, f->display, format, SANITIZE_REWRITE, lim,
                           d->timeout_ms, &r, &writer);
     close(out);
     out = -1;
@@ -352,4 +330,44 @@ out:
         unlinkat(d->spoolfd, taken, 0);
         g_free(taken);
     }
+}
+
+void disarm_file(const struct disarm_ctx *d, struct session_file *f)
+{
+    enum sanitize_format format = disarm_format(f->type);
+    enum policy_disarm mode = format == SANITIZE_OOXML ? d->policy->macros
+                              : format == SANITIZE_PDF ? d->policy->pdf
+                                                       : POLICY_DISARM_ALLOW;
+    struct sanitize_limits lim;
+    int in = -1;
+
+    if (format == SANITIZE_NONE) {
+        if (d->policy->macros == POLICY_DISARM_SANITIZE && verdict_is_macros(&f->verdict) &&
+            disarm_is_legacy_office(f->type))
+            disarm_legacy_macros(f);
+        return;
+    }
+    if (mode == POLICY_DISARM_ALLOW || !f->spool_name)
+        return;
+    /* Only what would be delivered, or Office held back only for its macros; malware and
+     * every other refusal stand. */
+    if (f->verdict.kind != VERDICT_CLEAN &&
+        !(format == SANITIZE_OOXML && mode == POLICY_DISARM_SANITIZE &&
+          verdict_is_macros(&f->verdict)))
+        return;
+    if (!d->pool) {
+        verdict_setr(&f->verdict, VERDICT_ERROR, "disarm.no-worker", NULL);
+        return;
+    }
+    const struct policy_limits *pl = &d->policy->limits;
+    sanitize_limits_default(&lim, pl->max_file_size, pl->scan_max_scansize, pl->scan_max_files);
+    in = openat(d->spoolfd, f->spool_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (in < 0) {
+        verdict_setr(&f->verdict, VERDICT_ERROR, "scan.error-spool-read", g_strerror(errno), NULL);
+        return;
+    }
+    if (mode == POLICY_DISARM_BLOCK)
+        disarm_check(d, f, in, format, &lim);
+    else
+        disarm_rewrite(d, f, in, format, &lim);
 }

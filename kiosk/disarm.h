@@ -3,7 +3,7 @@
  * delivered in place of the original.
  *
  * The original has been read into the spool, hashed, typed, allowed by policy and scanned
- * (session.c).  Then, for an Office (OOXML) document or a PDF whose mode is not "allow":
+ * (session-file.c).  Then, for an Office (OOXML) document or a PDF whose mode is not "allow":
  *
  *   block     a worker looks (CHECK); active content = BLOCKED, saying what it is
  *   sanitize  a worker writes a copy into a new spool file (REWRITE); the service hashes

@@ -8,7 +8,8 @@ LIB_SRCS += ui/screen-state.c
 .DEFAULT_GOAL := all
 
 UI_PKGS    := gtk4 json-glib-1.0 gio-unix-2.0
-UI_SRCS    := ui/main.c ui/kiosk-ui-application.c ui/kiosk-window.c ui/kiosk-ui-format.c \
+UI_SRCS    := ui/main.c ui/kiosk-ui-application.c ui/kiosk-ui-admin.c ui/kiosk-ui-debug.c \
+              ui/kiosk-window.c ui/kiosk-ui-format.c \
               ui/kiosk-waiting-page.c ui/kiosk-checking-page.c ui/kiosk-scanning-page.c \
               ui/kiosk-result-page.c ui/kiosk-remove-page.c ui/kiosk-refused-page.c \
               ui/kiosk-queued-page.c ui/kiosk-out-of-service-page.c \
@@ -48,12 +49,14 @@ demo-ui: $(BUILD)/kiosk-ui $(BUILD)/kiosk-ui-test $(UI_MO)
 # kiosk-ui-test: kiosk-ui plus --test-control (simulated touches from a FIFO: Xvfb has no
 # touch screen) for the tests and make demo-ui.  Never installed: the kiosk's own screen
 # takes no input but touches.
-UI_TEST_OBJS := $(filter-out $(BUILD)/obj/ui/kiosk-ui-application.o,$(UI_OBJS)) \
-                $(BUILD)/obj/ui-test/kiosk-ui-application.o
-$(BUILD)/obj/ui-test/kiosk-ui-application.o: ui/kiosk-ui-application.c
+# The files that differ with -DKIOSK_UI_TEST_CONTROL: the option, and the FIFO reader.
+UI_TEST_SRCS := ui/kiosk-ui-application.c ui/kiosk-ui-debug.c
+UI_TEST_OBJS := $(filter-out $(UI_TEST_SRCS:%.c=$(BUILD)/obj/%.o),$(UI_OBJS)) \
+                $(UI_TEST_SRCS:ui/%.c=$(BUILD)/obj/ui-test/%.o)
+$(UI_TEST_SRCS:ui/%.c=$(BUILD)/obj/ui-test/%.o): $(BUILD)/obj/ui-test/%.o: ui/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(UI_CFLAGS) -DKIOSK_UI_TEST_CONTROL -MMD -MP -c -o $@ $<
 $(BUILD)/kiosk-ui-test: $(UI_TEST_OBJS) $(BUILD)/libkiosk.a
 	$(CC) $(LDFLAGS) -o $@ $(UI_TEST_OBJS) $(BUILD)/libkiosk.a $(shell pkg-config --libs $(UI_PKGS)) $(LDLIBS)
 EXTRA_CHECK_DEPS += $(BUILD)/kiosk-ui-test
--include $(BUILD)/obj/ui-test/kiosk-ui-application.d
+-include $(UI_TEST_SRCS:ui/%.c=$(BUILD)/obj/ui-test/%.d)

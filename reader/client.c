@@ -184,13 +184,67 @@ static char **client_env(void)
     return (char **)g_ptr_array_free(env, FALSE);
 }
 
-/* Start a reader and wait for its hello.  0 or KERR_* with *why. */
-static int client_spawn(struct reader_client *c, char **why)
+/* Start PROG with ARGV: stdin and stdout /dev/null, the medium and CHILD (its end of the
+ * channel) on the reader's fds and nothing else, no signal blocked or caught, only the
+ * sanitizers' environment.  posix_spawn's error (0 with *PID). */
+static int client_exec(const struct reader_client *c, const char *prog, int child,
+                       const char *const *argv, pid_t *pid)
 {
-    int sv[2] = {-1, -1}, child = -1, rc = KERR_SYSTEM;
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     sigset_t none, all;
+    char **envp = client_env();
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, c->medium, READER_MEDIUM_FD);
+    posix_spawn_file_actions_adddup2(&fa, child, READER_CHANNEL_FD);
+    posix_spawn_file_actions_addclosefrom_np(&fa, READER_CHANNEL_FD + 1);
+    posix_spawnattr_init(&attr);
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int err = posix_spawn(pid, prog, &fa, &attr, (char *const *)argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    g_strfreev(envp);
+    return err;
+}
+
+/* Wait for the hello of the reader PID just started: 0, or KERR_* with *why. */
+static int client_hello(struct reader_client *c, pid_t pid, char **why)
+{
+    int rc;
+    struct reader_msg m;
+    if ((rc = client_recv(c, &m, CLIENT_HELLO_TIMEOUT_MS, why)) != 1)
+        goto fail;
+    if (m.type == READER_FAILED) {
+        rc = client_reader_failed(c, &m, why);
+        goto fail;
+    }
+    struct reader_hello h;
+    if (m.type != READER_HELLO) {
+        rc = client_nonsense(c, "no hello", why);
+        goto fail;
+    }
+    memcpy(&h, m.body, sizeof(h));
+    if (h.version != READER_VERSION || (pid_t)h.pid != pid) {
+        rc = client_nonsense(c, "a hello of another version or process", why);
+        goto fail;
+    }
+    return 0;
+fail:
+    if (rc == 0 || rc == 1)
+        rc = KERR_SYSTEM;
+    return rc;
+}
+
+/* Start a reader and wait for its hello.  0 or KERR_* with *why. */
+static int client_spawn(struct reader_client *c, char **why)
+{
+    int sv[2] = {-1, -1}, child = -1;
     char size[32], sector[32], user[48], parent[32];
     const char *prog = client_program ? client_program : "/proc/self/exe";
 
@@ -228,24 +282,8 @@ static int client_spawn(struct reader_client *c, char **why)
     argv[n++] = sector;
     argv[n] = NULL;
 
-    char **envp = client_env();
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, c->medium, READER_MEDIUM_FD);
-    posix_spawn_file_actions_adddup2(&fa, child, READER_CHANNEL_FD);
-    posix_spawn_file_actions_addclosefrom_np(&fa, READER_CHANNEL_FD + 1);
-    posix_spawnattr_init(&attr);
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid = 0;
-    int err = posix_spawn(&pid, prog, &fa, &attr, (char *const *)argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    g_strfreev(envp);
+    int err = client_exec(c, prog, child, argv, &pid);
     close(child);
     if (err != 0) {
         close(sv[0]);
@@ -256,29 +294,7 @@ static int client_spawn(struct reader_client *c, char **why)
     c->pid = pid;
     c->ch = sv[0];
     g_mutex_unlock(&c->pid_lock);
-
-    struct reader_msg m;
-    if ((rc = client_recv(c, &m, CLIENT_HELLO_TIMEOUT_MS, why)) != 1)
-        goto fail;
-    if (m.type == READER_FAILED) {
-        rc = client_reader_failed(c, &m, why);
-        goto fail;
-    }
-    struct reader_hello h;
-    if (m.type != READER_HELLO) {
-        rc = client_nonsense(c, "no hello", why);
-        goto fail;
-    }
-    memcpy(&h, m.body, sizeof(h));
-    if (h.version != READER_VERSION || (pid_t)h.pid != pid) {
-        rc = client_nonsense(c, "a hello of another version or process", why);
-        goto fail;
-    }
-    return 0;
-fail:
-    if (rc == 0 || rc == 1)
-        rc = KERR_SYSTEM;
-    return rc;
+    return client_hello(c, pid, why);
 }
 
 int reader_client_start(int medium_fd, uint64_t size, unsigned sector,

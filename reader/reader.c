@@ -344,8 +344,7 @@ static void reader_medium_answer(struct reader *r, uint32_t status, const char *
 
 /* The crash hook: a plain SIGSEGV (raise() would be a forbidden tgkill).  Not instrumented:
  * UBSan would report the NULL store and abort (tgkill: SIGSYS) before the fault. */
-__attribute__((noinline, no_sanitize("address", "undefined"))) static void
-reader_test_crash(void)
+__attribute__((noinline, no_sanitize("address", "undefined"))) static void reader_test_crash(void)
 {
     volatile int *volatile nowhere = NULL; /* (volatile: the compiler cannot see it is NULL) */
     *nowhere = 1;
@@ -925,6 +924,76 @@ static uint64_t reader_streams(struct reader *r, struct reader_vol *v, TSK_FS_FI
     return sent;
 }
 
+/* Entry NM's name into NAME (SIZE): libtsk's, unless it lost something a raw look can give
+ * back (exFAT, NTFS).  Its length, 0 when there is no name that can be sent. */
+static size_t reader_listdir_name(struct reader_vol *v, TSK_INUM_T dir_inode, const TSK_FS_NAME *nm,
+                                  TSK_FS_FILE *file, const TSK_FS_META *meta, char *name,
+                                  size_t size)
+{
+    size_t len = 0;
+    if (strchr(nm->name, '^') && v->fs == READER_FS_EXFAT)
+        len = reader_exfat_name(v, nm->meta_addr, name, size);
+    else if (strchr(nm->name, '^') && v->fs == READER_FS_NTFS && file && meta)
+        len = reader_ntfs_name(file, dir_inode, nm->name, name, size);
+    if (len == 0) {
+        len = strlen(nm->name);
+        if (len > READER_NAME_MAX)
+            len = 0;
+        else
+            memcpy(name, nm->name, len + 1);
+    }
+    return len;
+}
+
+/* Entry I of DIR to the service (with its streams on NTFS and HFS+), unless it is hidden
+ * or has no name that can be sent.  *COUNT: entries sent so far; *TRUNCATED when the
+ * request's limit is reached. */
+static void reader_listdir_entry(struct reader *r, struct reader_vol *v,
+                                 const struct reader_listdir *req, TSK_FS_DIR *dir, size_t i,
+                                 char *name, size_t size, uint64_t *count, bool *truncated)
+{
+    const TSK_FS_NAME *nm = tsk_fs_dir_get_name(dir, i);
+    if (!nm || !nm->name || !(nm->flags & TSK_FS_NAME_FLAG_ALLOC))
+        return;
+    if (!strcmp(nm->name, ".") || !strcmp(nm->name, ".."))
+        return;
+    TSK_FS_FILE *file = tsk_fs_dir_get(dir, i);
+    const TSK_FS_META *meta = file ? file->meta : NULL;
+    uint8_t dentry[64];
+    bool have_dentry;
+    if (reader_hidden(v, (TSK_INUM_T)req->inode, nm, meta, dentry, &have_dentry)) {
+        tsk_fs_file_close(file);
+        return;
+    }
+    if (*count >= req->max_entries) {
+        *truncated = true;
+        tsk_fs_file_close(file);
+        return;
+    }
+    size_t len = reader_listdir_name(v, (TSK_INUM_T)req->inode, nm, file, meta, name, size);
+    struct reader_entry e = {
+        .inode = nm->meta_addr, .id = reader_id(v, nm->meta_addr, dentry, have_dentry), .nlink = 1};
+    if (len == 0 || memchr(name, '/', len)) {
+        /* No name we could send as it is (libtsk never gives these). */
+        tsk_fs_file_close(file);
+        return;
+    }
+    if (!meta || !(meta->flags & TSK_FS_META_FLAG_ALLOC)) {
+        e.type = READER_T_DAMAGED;
+    } else {
+        e.type = reader_type(meta->type);
+        e.size = meta->size > 0 ? (uint64_t)meta->size : 0;
+        e.nlink = meta->nlink > 0 ? (uint32_t)meta->nlink : 1;
+        reader_times(v, nm->meta_addr, meta, dentry, have_dentry, &e);
+    }
+    reader_send(r, READER_ENTRY, &e, sizeof(e), name, len);
+    (*count)++;
+    if (meta && (e.type == READER_T_REG || e.type == READER_T_DIR) &&
+        (v->fs == READER_FS_NTFS || v->fs == READER_FS_HFSPLUS))
+        *count += reader_streams(r, v, file, e.id, req->max_entries - *count, truncated);
+    tsk_fs_file_close(file);
+}
+
 static void reader_listdir(struct reader *r, const struct reader_listdir *req)
 {
     struct reader_vol *v =
@@ -958,61 +1027,8 @@ static void reader_listdir(struct reader *r, const struct reader_listdir *req)
         damage = reader_runs_damaged(v, self);
     tsk_fs_file_close(self);
     size_t n = tsk_fs_dir_getsize(dir);
-    for (size_t i = 0; i < n && !truncated; i++) {
-        const TSK_FS_NAME *nm = tsk_fs_dir_get_name(dir, i);
-        if (!nm || !nm->name || !(nm->flags & TSK_FS_NAME_FLAG_ALLOC))
-            continue;
-        if (!strcmp(nm->name, ".") || !strcmp(nm->name, ".."))
-            continue;
-        TSK_FS_FILE *file = tsk_fs_dir_get(dir, i);
-        const TSK_FS_META *meta = file ? file->meta : NULL;
-        uint8_t dentry[64];
-        bool have_dentry;
-        if (reader_hidden(v, (TSK_INUM_T)req->inode, nm, meta, dentry, &have_dentry)) {
-            tsk_fs_file_close(file);
-            continue;
-        }
-        if (count >= req->max_entries) {
-            truncated = true;
-            tsk_fs_file_close(file);
-            break;
-        }
-        /* The name: libtsk's, unless it lost something a raw look can give back. */
-        size_t len = 0;
-        if (strchr(nm->name, '^') && v->fs == READER_FS_EXFAT)
-            len = reader_exfat_name(v, nm->meta_addr, name, sizeof(name));
-        else if (strchr(nm->name, '^') && v->fs == READER_FS_NTFS && file && meta)
-            len = reader_ntfs_name(file, (TSK_INUM_T)req->inode, nm->name, name, sizeof(name));
-        if (len == 0) {
-            len = strlen(nm->name);
-            if (len > READER_NAME_MAX)
-                len = 0;
-            else
-                memcpy(name, nm->name, len + 1);
-        }
-        struct reader_entry e = {.inode = nm->meta_addr,
-                                 .id = reader_id(v, nm->meta_addr, dentry, have_dentry),
-                                 .nlink = 1};
-        if (len == 0 || memchr(name, '/', len)) {
-            /* No name we could send as it is (libtsk never gives these). */
-            tsk_fs_file_close(file);
-            continue;
-        }
-        if (!meta || !(meta->flags & TSK_FS_META_FLAG_ALLOC)) {
-            e.type = READER_T_DAMAGED;
-        } else {
-            e.type = reader_type(meta->type);
-            e.size = meta->size > 0 ? (uint64_t)meta->size : 0;
-            e.nlink = meta->nlink > 0 ? (uint32_t)meta->nlink : 1;
-            reader_times(v, nm->meta_addr, meta, dentry, have_dentry, &e);
-        }
-        reader_send(r, READER_ENTRY, &e, sizeof(e), name, len);
-        count++;
-        if (meta && (e.type == READER_T_REG || e.type == READER_T_DIR) &&
-            (v->fs == READER_FS_NTFS || v->fs == READER_FS_HFSPLUS))
-            count += reader_streams(r, v, file, e.id, req->max_entries - count, &truncated);
-        tsk_fs_file_close(file);
-    }
+    for (size_t i = 0; i < n && !truncated; i++)
+        reader_listdir_entry(r, v, req, dir, i, name, sizeof(name), &count, &truncated);
     tsk_fs_dir_close(dir);
     if (truncated)
         reader_send_end(r, READER_DIR_END, READER_ERR_TRUNCATED, count,
@@ -1144,33 +1160,27 @@ static bool reader_parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
-int reader_main(int argc, char **argv)
+/* The command line (options, then the medium's size and sector size) into R and CC; a
+ * wrong one ends the reader (it is only started by the service). */
+static void reader_args(int argc, char **argv, struct reader *r, struct reader_confine_conf *cc)
 {
-    struct reader r = {.ch = READER_CHANNEL_FD};
-    struct reader_confine_conf cc = {.as_headroom = READER_AS_HEADROOM,
-                                     .root = "/",
-                                     .medium_fd = READER_MEDIUM_FD,
-                                     .channel_fd = READER_CHANNEL_FD};
-    char why[256];
     uint64_t size = 0, sector = 0, parent = 0;
     int i = 1;
-
-    signal(SIGPIPE, SIG_IGN);
     for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
         unsigned long long u, g;
         if (!strcmp(argv[i], "--test-hooks")) {
-            r.test_hooks = true;
+            r->test_hooks = true;
         } else if (!strcmp(argv[i], "--user") && i + 1 < argc &&
                    sscanf(argv[i + 1], "%llu:%llu", &u, &g) == 2 && u > 0 && g > 0) {
-            cc.drop_user = true;
-            cc.uid = (uid_t)u;
-            cc.gid = (gid_t)g;
+            cc->drop_user = true;
+            cc->uid = (uid_t)u;
+            cc->gid = (gid_t)g;
             i++;
         } else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
-            cc.root = argv[++i];
+            cc->root = argv[++i];
         } else if (!strcmp(argv[i], "--parent") && i + 1 < argc &&
                    reader_parse_u64(argv[i + 1], &parent)) {
-            cc.parent = (pid_t)parent;
+            cc->parent = (pid_t)parent;
             i++;
         } else {
             break;
@@ -1181,8 +1191,60 @@ int reader_main(int argc, char **argv)
         fprintf(stderr, "kiosk reader: started wrongly (it is started by the kiosk itself)\n");
         reader_exit(2);
     }
-    r.size = size;
-    r.sector = (unsigned)sector;
+    r->size = size;
+    r->sector = (unsigned)sector;
+}
+
+/* Answer the service's requests, one at a time, until it closes the channel. */
+static __attribute__((noreturn)) void reader_serve(struct reader *r)
+{
+    static char buf[READER_MSG_MAX];
+    for (;;) {
+        struct reader_msg m;
+        const char *bad;
+        int rc = reader_msg_recv(r->ch, buf, &m, &bad);
+        if (rc == 0)
+            reader_exit(0); /* the service is done with us */
+        if (rc < 0)
+            reader_exit(72); /* the service never sends that: do not guess */
+        switch (m.type) {
+        case READER_PROBE: {
+            struct reader_probe p;
+            memcpy(&p, m.body, sizeof(p));
+            reader_probe(r, &p);
+            break;
+        }
+        case READER_LISTDIR: {
+            struct reader_listdir l;
+            memcpy(&l, m.body, sizeof(l));
+            reader_listdir(r, &l);
+            break;
+        }
+        case READER_READ: {
+            struct reader_read q;
+            memcpy(&q, m.body, sizeof(q));
+            reader_read(r, &q);
+            if (r->hook == READER_HOOK_OVERSIZE)
+                r->hook = READER_HOOK_NONE;
+            break;
+        }
+        default:
+            reader_exit(72);
+        }
+    }
+}
+
+int reader_main(int argc, char **argv)
+{
+    struct reader r = {.ch = READER_CHANNEL_FD};
+    struct reader_confine_conf cc = {.as_headroom = READER_AS_HEADROOM,
+                                     .root = "/",
+                                     .medium_fd = READER_MEDIUM_FD,
+                                     .channel_fd = READER_CHANNEL_FD};
+    char why[256];
+
+    signal(SIGPIPE, SIG_IGN);
+    reader_args(argc, argv, &r, &cc);
     /* The crash hook must end the reader by SIGSEGV itself, also under a sanitizer that
      * would catch the signal and report at length (make check-asan). */
     if (r.test_hooks)
@@ -1209,39 +1271,5 @@ int reader_main(int argc, char **argv)
     }
     struct reader_hello hello = {.version = READER_VERSION, .pid = (uint32_t)getpid()};
     reader_send(&r, READER_HELLO, &hello, sizeof(hello), NULL, 0);
-
-    static char buf[READER_MSG_MAX];
-    for (;;) {
-        struct reader_msg m;
-        const char *bad;
-        int rc = reader_msg_recv(r.ch, buf, &m, &bad);
-        if (rc == 0)
-            reader_exit(0); /* the service is done with us */
-        if (rc < 0)
-            reader_exit(72); /* the service never sends that: do not guess */
-        switch (m.type) {
-        case READER_PROBE: {
-            struct reader_probe p;
-            memcpy(&p, m.body, sizeof(p));
-            reader_probe(&r, &p);
-            break;
-        }
-        case READER_LISTDIR: {
-            struct reader_listdir l;
-            memcpy(&l, m.body, sizeof(l));
-            reader_listdir(&r, &l);
-            break;
-        }
-        case READER_READ: {
-            struct reader_read q;
-            memcpy(&q, m.body, sizeof(q));
-            reader_read(&r, &q);
-            if (r.hook == READER_HOOK_OVERSIZE)
-                r.hook = READER_HOOK_NONE;
-            break;
-        }
-        default:
-            reader_exit(72);
-        }
-    }
+    reader_serve(&r);
 }

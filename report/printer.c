@@ -124,8 +124,8 @@ int printer_print(const char *name, const char *pdf_path, const char *title, int
     job->job_id = cupsPrintFile2(CUPS_HTTP_DEFAULT, d->name, pdf_path, title, num_options, options);
     cupsFreeOptions(num_options, options);
     if (job->job_id == 0) {
-        *why = g_strdup_printf("the printer %s refused the job: %s", d->name,
-                               cupsLastErrorString());
+        *why =
+            g_strdup_printf("the printer %s refused the job: %s", d->name, cupsLastErrorString());
         cupsFreeDests(1, d);
         return KERR_MEDIUM;
     }
@@ -148,8 +148,8 @@ int printer_print(const char *name, const char *pdf_path, const char *title, int
             job->done = true;
             break;
         }
-        if (found && (js == IPP_JSTATE_ABORTED || js == IPP_JSTATE_CANCELED ||
-                      js == IPP_JSTATE_STOPPED)) {
+        if (found &&
+            (js == IPP_JSTATE_ABORTED || js == IPP_JSTATE_CANCELED || js == IPP_JSTATE_STOPPED)) {
             cups_dest_t *now = printer_lookup(d->name);
             char *st = now ? printer_state_text(now) : g_strdup("unknown state");
             *why = g_strdup_printf("the printer %s did not print job %d (%s; %s); ask staff to "
@@ -166,8 +166,7 @@ int printer_print(const char *name, const char *pdf_path, const char *title, int
             break;
         }
         if (g_get_monotonic_time() > deadline) {
-            log_warn("print job %s-%d is still queued after %d s", d->name, job->job_id,
-                     timeout_s);
+            log_warn("print job %s-%d is still queued after %d s", d->name, job->job_id, timeout_s);
             break;
         }
         g_usleep(200 * 1000);
@@ -221,6 +220,60 @@ static char *printer_error_detail(http_t *h, int timeout_ms)
     return g_strdup(cupsLastErrorString());
 }
 
+/* The queue printer_status asks about: NAME, else the default (lpoptions, then the
+ * server's), without an instance; NULL when there is none. */
+static char *printer_status_queue(http_t *h, const char *name)
+{
+    if (name && *name)
+        return g_strdup(name);
+    const char *def = cupsGetDefault2(h); /* lpoptions, then the server's default */
+    if (def)
+        return g_strndup(def, strcspn(def, "/")); /* without an instance */
+    return NULL;
+}
+
+/* The same option strings a cups_dest_t carries, for printer_state_text(), from the
+ * answer RESP to a request for ATTRS (the first is "printer-state"); *STATE is the
+ * printer's state.  Returns the number of options in *OPTIONS. */
+static int printer_status_options(ipp_t *resp, const char *const *attrs, size_t n_attrs,
+                                  cups_option_t **options, int *state)
+{
+    int num_options = 0;
+    ipp_attribute_t *a = ippFindAttribute(resp, "printer-state", IPP_TAG_ENUM);
+    *state = a ? ippGetInteger(a, 0) : 0;
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%d", *state);
+    num_options = cupsAddOption("printer-state", buf, num_options, options);
+    for (size_t i = 1; i < n_attrs; i++)
+        if ((a = ippFindAttribute(resp, attrs[i], IPP_TAG_ZERO))) {
+            ippAttributeString(a, buf, sizeof(buf));
+            num_options = cupsAddOption(attrs[i], buf, num_options, options);
+        }
+    return num_options;
+}
+
+/* ST's state, accepting, ok and text from the printer's STATE and OPTIONS. */
+static void printer_status_fill(struct printer_status *st, int state, int num_options,
+                                cups_option_t *options)
+{
+    cups_dest_t d = {.name = st->queue, .num_options = num_options, .options = options};
+    const char *accepting = cupsGetOption("printer-is-accepting-jobs", num_options, options);
+    const char *reasons = cupsGetOption("printer-state-reasons", num_options, options);
+    st->state = state == IPP_PSTATE_IDLE         ? "idle"
+                : state == IPP_PSTATE_PROCESSING ? "printing"
+                : state == IPP_PSTATE_STOPPED    ? "stopped"
+                                                 : NULL;
+    st->accepting = !accepting || strcmp(accepting, "false") != 0;
+    st->ok = st->state && state != IPP_PSTATE_STOPPED && st->accepting &&
+             !printer_reasons_block(reasons);
+    st->text = printer_state_text(&d);
+    if (!st->accepting) {
+        char *t = g_strconcat(st->text, ", not accepting jobs", NULL);
+        g_free(st->text);
+        st->text = t;
+    }
+}
+
 int printer_status(const char *name, int timeout_ms, struct printer_status *st)
 {
     static const char *const attrs[] = {"printer-state", "printer-state-reasons",
@@ -241,13 +294,7 @@ int printer_status(const char *name, int timeout_ms, struct printer_status *st)
         return KERR_SYSTEM;
     }
     httpSetTimeout(h, timeout_ms / 1000.0, NULL, NULL);
-    if (name && *name) {
-        st->queue = g_strdup(name);
-    } else {
-        const char *def = cupsGetDefault2(h); /* lpoptions, then the server's default */
-        if (def)
-            st->queue = g_strndup(def, strcspn(def, "/")); /* without an instance */
-    }
+    st->queue = printer_status_queue(h, name);
     if (!st->queue) {
         bool none = cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND;
         char *detail = printer_error_detail(h, timeout_ms);
@@ -274,33 +321,9 @@ int printer_status(const char *name, int timeout_ms, struct printer_status *st)
         goto out;
     }
 
-    /* The same option strings a cups_dest_t carries, for printer_state_text(). */
-    ipp_attribute_t *a = ippFindAttribute(resp, "printer-state", IPP_TAG_ENUM);
-    int state = a ? ippGetInteger(a, 0) : 0;
-    char buf[1024];
-    snprintf(buf, sizeof(buf), "%d", state);
-    num_options = cupsAddOption("printer-state", buf, num_options, &options);
-    for (size_t i = 1; i < G_N_ELEMENTS(attrs); i++)
-        if ((a = ippFindAttribute(resp, attrs[i], IPP_TAG_ZERO))) {
-            ippAttributeString(a, buf, sizeof(buf));
-            num_options = cupsAddOption(attrs[i], buf, num_options, &options);
-        }
-    cups_dest_t d = {.name = st->queue, .num_options = num_options, .options = options};
-    const char *accepting = cupsGetOption("printer-is-accepting-jobs", num_options, options);
-    const char *reasons = cupsGetOption("printer-state-reasons", num_options, options);
-    st->state = state == IPP_PSTATE_IDLE         ? "idle"
-                : state == IPP_PSTATE_PROCESSING ? "printing"
-                : state == IPP_PSTATE_STOPPED    ? "stopped"
-                                                 : NULL;
-    st->accepting = !accepting || strcmp(accepting, "false") != 0;
-    st->ok = st->state && state != IPP_PSTATE_STOPPED && st->accepting &&
-             !printer_reasons_block(reasons);
-    st->text = printer_state_text(&d);
-    if (!st->accepting) {
-        char *t = g_strconcat(st->text, ", not accepting jobs", NULL);
-        g_free(st->text);
-        st->text = t;
-    }
+    int state = 0;
+    num_options = printer_status_options(resp, attrs, G_N_ELEMENTS(attrs), &options, &state);
+    printer_status_fill(st, state, num_options, options);
     rc = st->ok ? 0 : KERR_MEDIUM;
 out:
     cupsFreeOptions(num_options, options);

@@ -1284,214 +1284,320 @@ static const char *edifact_hint(const char *hint, enum edifact_lang lang)
     return "";
 }
 
-void edifact_problem_text(const struct edifact_summary *s, enum edifact_lang lang, char *buf,
-                          size_t size)
+/* What the words of a problem are filled in with, in the order of their "%s". */
+enum edifact_arg {
+    EDIFACT_ARG_NONE,
+    EDIFACT_ARG_WHAT,     /* "bay plan (message 2)", or the interchange */
+    EDIFACT_ARG_AT,       /* "segment 5 (TDT)" */
+    EDIFACT_ARG_DECLARED, /* the count the file says, or the limit reached */
+    EDIFACT_ARG_ACTUAL,   /* the count found */
+    EDIFACT_ARG_FOUND,
+    EDIFACT_ARG_EXPECTED,
+    EDIFACT_ARG_ELEMENT, /* the missing element's name, in the language */
+    EDIFACT_ARG_SYNTAX,
+    EDIFACT_ARG_HINT, /* why a service segment is out of place (edifact_hint) */
+    EDIFACT_ARG_UNIT, /* what UNZ counts: groups or messages */
+};
+
+#define EDIFACT_FORM_ARGS 4
+
+/* The words of one problem in English and Japanese; a variant is the second form of a
+ * code (edifact_problem_variant). */
+struct edifact_problem_form {
+    uint32_t code;
+    bool variant;
+    const char *text[2];                      /* by enum edifact_lang */
+    unsigned char args[2][EDIFACT_FORM_ARGS]; /* enum edifact_arg, by language */
+};
+
+static const struct edifact_problem_form edifact_problem_forms[] = {
+    {EDIFACT_P_EMPTY,
+     false,
+     {"the file is named like an EDIFACT file but is empty",
+      "EDIFACTファイルの名前ですが、中身が空です"},
+     {{0}, {0}}},
+    {EDIFACT_P_NOT_INTERCHANGE,
+     false,
+     {"the file is named like an EDIFACT file but is not an EDIFACT "
+      "interchange (it does not start with UNA or UNB)",
+      "EDIFACTファイルの名前ですが、EDIFACTのインターチェンジではありません（UNAま"
+      "たはUNBで始まっていません）"},
+     {{0}, {0}}},
+    {EDIFACT_P_UNA,
+     false,
+     {"the service string advice (UNA) at the start is not usable: "
+      "its separators must be different punctuation characters",
+      "先頭のサービス文字列通知（UNA）が使えません：区切り文字は互いに異なる記号で"
+      "なければなりません"},
+     {{0}, {0}}},
+    {EDIFACT_P_SYNTAX,
+     false,
+     {"the interchange header (UNB) names an unknown syntax level '%s'",
+      "インターチェンジヘッダ（UNB）の構文レベル「%s」は不明です"},
+     {{EDIFACT_ARG_FOUND}, {EDIFACT_ARG_FOUND}}},
+    {EDIFACT_P_MISSING,
+     false,
+     {"%s has no %s", "%sに%sがありません"},
+     {{EDIFACT_ARG_AT, EDIFACT_ARG_ELEMENT}, {EDIFACT_ARG_AT, EDIFACT_ARG_ELEMENT}}},
+    /* lowercase letters, which UNOA does not allow */
+    {EDIFACT_P_CHARSET,
+     true,
+     {"%s has lowercase letters, which syntax level UNOA does not "
+      "allow: the first is %s in %s",
+      "%sに構文レベルUNOAでは使えない小文字があります（最初：%sの%s）"},
+     {{EDIFACT_ARG_WHAT, EDIFACT_ARG_FOUND, EDIFACT_ARG_AT},
+      {EDIFACT_ARG_WHAT, EDIFACT_ARG_AT, EDIFACT_ARG_FOUND}}},
+    {EDIFACT_P_CHARSET,
+     false,
+     {"%s has a character that syntax level %s does not allow: %s "
+      "in %s",
+      "%sに構文レベル%sで使えない文字があります（%sの%s）"},
+     {{EDIFACT_ARG_WHAT, EDIFACT_ARG_SYNTAX, EDIFACT_ARG_FOUND, EDIFACT_ARG_AT},
+      {EDIFACT_ARG_WHAT, EDIFACT_ARG_SYNTAX, EDIFACT_ARG_AT, EDIFACT_ARG_FOUND}}},
+    /* a line break */
+    {EDIFACT_P_CONTROL,
+     true,
+     {"%s has a line break inside %s", "%sの%sの中に改行があります"},
+     {{EDIFACT_ARG_WHAT, EDIFACT_ARG_AT}, {EDIFACT_ARG_WHAT, EDIFACT_ARG_AT}}},
+    {EDIFACT_P_CONTROL,
+     false,
+     {"%s has a control character (%s) inside %s", "%sの%sの中に制御文字（%s）があります"},
+     {{EDIFACT_ARG_WHAT, EDIFACT_ARG_FOUND, EDIFACT_ARG_AT},
+      {EDIFACT_ARG_WHAT, EDIFACT_ARG_AT, EDIFACT_ARG_FOUND}}},
+    {EDIFACT_P_TAG,
+     false,
+     {"%s does not start with a segment tag ('%s')",
+      "%sがセグメントタグで始まっていません（「%s」）"},
+     {{EDIFACT_ARG_AT, EDIFACT_ARG_FOUND}, {EDIFACT_ARG_AT, EDIFACT_ARG_FOUND}}},
+    {EDIFACT_P_SEGMENT_TOO_LONG,
+     false,
+     {"%s is longer than %s bytes: this is not a usable EDIFACT file",
+      "%sが%sバイトを超えています：正しいEDIFACTファイルではありません"},
+     {{EDIFACT_ARG_AT, EDIFACT_ARG_DECLARED}, {EDIFACT_ARG_AT, EDIFACT_ARG_DECLARED}}},
+    {EDIFACT_P_TOO_MANY_SEGMENTS,
+     false,
+     {"the file has more than %s segments: too large to check",
+      "セグメントが%s個を超えています：大きすぎて検査できません"},
+     {{EDIFACT_ARG_DECLARED}, {EDIFACT_ARG_DECLARED}}},
+    {EDIFACT_P_TOO_MANY_MESSAGES,
+     false,
+     {"the file has more than %s messages: too large to check",
+      "メッセージが%s件を超えています：大きすぎて検査できません"},
+     {{EDIFACT_ARG_DECLARED}, {EDIFACT_ARG_DECLARED}}},
+    {EDIFACT_P_CUT_SEGMENT,
+     false,
+     {"%s is cut off in the middle of %s, after %s complete segments",
+      "%sが途中で切れています（%s個の完全なセグメントの後、%sの途中）"},
+     {{EDIFACT_ARG_WHAT, EDIFACT_ARG_AT, EDIFACT_ARG_ACTUAL},
+      {EDIFACT_ARG_WHAT, EDIFACT_ARG_ACTUAL, EDIFACT_ARG_AT}}},
+    {EDIFACT_P_CUT_MESSAGE,
+     false,
+     {"%s is cut off after %s segments: the end of the message (UNT) "
+      "and of the interchange (UNZ) are missing",
+      "%sが%s個のセグメントの後で切れています：メッセージの終わり（UNT）とインターチェン"
+      "ジの終わり（UNZ）がありません"},
+     {{EDIFACT_ARG_WHAT, EDIFACT_ARG_ACTUAL}, {EDIFACT_ARG_WHAT, EDIFACT_ARG_ACTUAL}}},
+    {EDIFACT_P_CUT_INTERCHANGE,
+     false,
+     {"the interchange is cut off after %s segments: its end (UNZ) is "
+      "missing",
+      "インターチェンジが%s個のセグメントの後で切れています：終わり（UNZ）がありません"},
+     {{EDIFACT_ARG_ACTUAL}, {EDIFACT_ARG_ACTUAL}}},
+    {EDIFACT_P_NO_UNB,
+     false,
+     {"the interchange header (UNB) is missing: the file starts with %s",
+      "インターチェンジヘッダ（UNB）がありません：ファイルは%sで始まっています"},
+     {{EDIFACT_ARG_FOUND}, {EDIFACT_ARG_FOUND}}},
+    {EDIFACT_P_SECOND_UNB,
+     false,
+     {"a second interchange header (UNB) at %s",
+      "%sに2つ目のインターチェンジヘッダ（UNB）があります"},
+     {{EDIFACT_ARG_AT}, {EDIFACT_ARG_AT}}},
+    {EDIFACT_P_UNH_IN_MESSAGE,
+     false,
+     {"a message has no end (UNT) before the next one starts at %s",
+      "%sの前のメッセージが終わらない（UNTがない）まま、次のメッセージが始まっています"},
+     {{EDIFACT_ARG_AT}, {EDIFACT_ARG_AT}}},
+    {EDIFACT_P_OUTSIDE_MESSAGE,
+     false,
+     {"%s is outside any message (UNH ... UNT)", "%sがメッセージ（UNH～UNT）の外にあります"},
+     {{EDIFACT_ARG_AT}, {EDIFACT_ARG_AT}}},
+    {EDIFACT_P_UNEXPECTED,
+     false,
+     {"%s is out of place%s", "%sの位置が正しくありません%s"},
+     {{EDIFACT_ARG_AT, EDIFACT_ARG_HINT}, {EDIFACT_ARG_AT, EDIFACT_ARG_HINT}}},
+    {EDIFACT_P_UNT_COUNT,
+     false,
+     {"%s says it has %s segments (UNT) but has %s",
+      "%sのセグメント数が合いません：UNTでは%s、実際は%s"},
+     {{EDIFACT_ARG_WHAT, EDIFACT_ARG_DECLARED, EDIFACT_ARG_ACTUAL},
+      {EDIFACT_ARG_WHAT, EDIFACT_ARG_DECLARED, EDIFACT_ARG_ACTUAL}}},
+    {EDIFACT_P_UNT_REF,
+     false,
+     {"%s ends with reference '%s' (UNT) but started with '%s' (UNH)",
+      "%sの参照番号が合いません：UNTは「%s」、UNHは「%s」"},
+     {{EDIFACT_ARG_WHAT, EDIFACT_ARG_FOUND, EDIFACT_ARG_EXPECTED},
+      {EDIFACT_ARG_WHAT, EDIFACT_ARG_FOUND, EDIFACT_ARG_EXPECTED}}},
+    {EDIFACT_P_UNE_COUNT,
+     false,
+     {"a group says it holds %s messages (UNE) but holds %s",
+      "グループのメッセージ数が合いません：UNEでは%s、実際は%s"},
+     {{EDIFACT_ARG_DECLARED, EDIFACT_ARG_ACTUAL}, {EDIFACT_ARG_DECLARED, EDIFACT_ARG_ACTUAL}}},
+    {EDIFACT_P_UNE_REF,
+     false,
+     {"a group ends with reference '%s' (UNE) but started with '%s' "
+      "(UNG)",
+      "グループの参照番号が合いません：UNEは「%s」、UNGは「%s」"},
+     {{EDIFACT_ARG_FOUND, EDIFACT_ARG_EXPECTED}, {EDIFACT_ARG_FOUND, EDIFACT_ARG_EXPECTED}}},
+    {EDIFACT_P_UNZ_COUNT,
+     false,
+     {"the interchange says it holds %s %s (UNZ) but holds %s",
+      "インターチェンジの%s数が合いません：UNZでは%s、実際は%s"},
+     {{EDIFACT_ARG_DECLARED, EDIFACT_ARG_UNIT, EDIFACT_ARG_ACTUAL},
+      {EDIFACT_ARG_UNIT, EDIFACT_ARG_DECLARED, EDIFACT_ARG_ACTUAL}}},
+    {EDIFACT_P_UNZ_REF,
+     false,
+     {"the interchange ends with control reference '%s' (UNZ) but "
+      "started with '%s' (UNB)",
+      "インターチェンジの管理参照番号が合いません：UNZは「%s」、UNBは「%s」"},
+     {{EDIFACT_ARG_FOUND, EDIFACT_ARG_EXPECTED}, {EDIFACT_ARG_FOUND, EDIFACT_ARG_EXPECTED}}},
+    {EDIFACT_P_AFTER_UNZ,
+     false,
+     {"the file goes on after the end of the interchange (UNZ)",
+      "インターチェンジの終わり（UNZ）の後にもデータがあります"},
+     {{0}, {0}}},
+};
+
+/* The second form of a code: a lowercase letter where UNOA allows none (CHARSET), a line
+ * break (CONTROL). */
+static bool edifact_problem_variant(const struct edifact_problem *p)
+{
+    if (p->code == EDIFACT_P_CHARSET)
+        return strcmp(p->syntax, "UNOA") == 0 && strlen(p->found) == 3 && p->found[1] >= 'a' &&
+               p->found[1] <= 'z';
+    if (p->code == EDIFACT_P_CONTROL)
+        return strcmp(p->found, "0x0A") == 0 || strcmp(p->found, "0x0D") == 0;
+    return false;
+}
+
+/* P's words, or NULL when it has none (no problem). */
+static const struct edifact_problem_form *edifact_problem_form_of(const struct edifact_problem *p)
+{
+    bool variant = edifact_problem_variant(p);
+    for (size_t i = 0; i < N_ELEMENTS(edifact_problem_forms); i++)
+        if (edifact_problem_forms[i].code == p->code && edifact_problem_forms[i].variant == variant)
+            return &edifact_problem_forms[i];
+    return NULL;
+}
+
+/* What the problem is in: "bay plan (message 2)", or the interchange. */
+static void edifact_problem_what(const struct edifact_summary *s, enum edifact_lang lang,
+                                 char *what, size_t size)
 {
     const struct edifact_problem *p = &s->problem;
-    char seg[32], dec[32], act[32], lim[32], what[96], at[64];
     bool ja = lang == EDIFACT_JA;
-    edifact_format_count(p->segment, seg, sizeof(seg));
-    edifact_format_count(p->declared, dec, sizeof(dec));
-    edifact_format_count(p->actual, act, sizeof(act));
-    edifact_format_count(p->declared, lim, sizeof(lim));
-    /* What the problem is in: "bay plan (message 2)", or the interchange. */
     if (p->message > 0 && p->type[0]) {
         const char *noun = edifact_type_noun(p->type, lang);
         if (s->n_messages > 1)
-            snprintf(what, sizeof(what), ja ? "%s（メッセージ%u）" : "%s (message %u)", noun,
-                     p->message);
+            snprintf(what, size, ja ? "%s（メッセージ%u）" : "%s (message %u)", noun, p->message);
         else
-            snprintf(what, sizeof(what), "%s", noun);
+            snprintf(what, size, "%s", noun);
     } else if (s->n_summaries > 0 && s->n_messages == 1 && s->msg[0].type[0]) {
-        snprintf(what, sizeof(what), "%s", edifact_type_noun(s->msg[0].type, lang));
+        snprintf(what, size, "%s", edifact_type_noun(s->msg[0].type, lang));
     } else {
-        snprintf(what, sizeof(what), "%s", ja ? "EDIFACTファイル" : "EDIFACT file");
+        snprintf(what, size, "%s", ja ? "EDIFACTファイル" : "EDIFACT file");
     }
-    /* "segment 5 (TDT)" */
+}
+
+/* Where: "segment 5 (TDT)". */
+static void edifact_problem_at(const struct edifact_problem *p, enum edifact_lang lang, char *at,
+                               size_t size)
+{
+    char seg[32];
+    bool ja = lang == EDIFACT_JA;
+    edifact_format_count(p->segment, seg, sizeof(seg));
     if (p->tag[0])
-        snprintf(at, sizeof(at), ja ? "セグメント%s（%s）" : "segment %s (%s)", seg, p->tag);
+        snprintf(at, size, ja ? "セグメント%s（%s）" : "segment %s (%s)", seg, p->tag);
     else
-        snprintf(at, sizeof(at), ja ? "セグメント%s" : "segment %s", seg);
+        snprintf(at, size, ja ? "セグメント%s" : "segment %s", seg);
+}
+
+/* The words that fill a problem's "%s": WORDS holds what, where and the counts. */
+struct edifact_problem_words {
+    const struct edifact_problem *p;
+    enum edifact_lang lang;
+    char what[96], at[64], dec[32], act[32];
+};
+
+static const char *edifact_problem_arg(const struct edifact_problem_words *w, enum edifact_arg arg)
+{
+    const struct edifact_problem *p = w->p;
+    bool ja = w->lang == EDIFACT_JA;
+    switch (arg) {
+    case EDIFACT_ARG_NONE:
+        return "";
+    case EDIFACT_ARG_WHAT:
+        return w->what;
+    case EDIFACT_ARG_AT:
+        return w->at;
+    case EDIFACT_ARG_DECLARED:
+        return w->dec;
+    case EDIFACT_ARG_ACTUAL:
+        return w->act;
+    case EDIFACT_ARG_FOUND:
+        return p->found;
+    case EDIFACT_ARG_EXPECTED:
+        return p->expected;
+    case EDIFACT_ARG_ELEMENT:
+        return ja ? edifact_element_ja(p->expected) : p->expected;
+    case EDIFACT_ARG_SYNTAX:
+        return p->syntax;
+    case EDIFACT_ARG_HINT:
+        return edifact_hint(p->expected, w->lang);
+    case EDIFACT_ARG_UNIT:
+        return ja ? (p->groups ? "グループ" : "メッセージ") : (p->groups ? "groups" : "messages");
+    }
+    return "";
+}
+
+/* BUF (SIZE > 0) = TEXT with each "%s" replaced by the next of ARGS, cut as snprintf
+ * cuts. */
+static void edifact_problem_fill(char *buf, size_t size, const char *text,
+                                 const char *const args[EDIFACT_FORM_ARGS])
+{
+    size_t len = 0, next = 0;
+    for (const char *t = text; *t && len < size - 1; t++) {
+        const char *piece = t;
+        size_t n = 1;
+        if (t[0] == '%' && t[1] == 's' && next < EDIFACT_FORM_ARGS) {
+            piece = args[next++];
+            n = strlen(piece);
+            t++;
+        }
+        if (n > size - 1 - len)
+            n = size - 1 - len;
+        memcpy(buf + len, piece, n);
+        len += n;
+    }
+    buf[len] = '\0';
+}
+
+void edifact_problem_text(const struct edifact_summary *s, enum edifact_lang lang, char *buf,
+                          size_t size)
+{
+    enum edifact_lang l = lang == EDIFACT_JA ? EDIFACT_JA : EDIFACT_EN;
+    struct edifact_problem_words w = {.p = &s->problem, .lang = l};
+    edifact_format_count(s->problem.declared, w.dec, sizeof(w.dec));
+    edifact_format_count(s->problem.actual, w.act, sizeof(w.act));
+    edifact_problem_what(s, l, w.what, sizeof(w.what));
+    edifact_problem_at(&s->problem, l, w.at, sizeof(w.at));
     buf[0] = '\0';
-    switch ((enum edifact_problem_code)p->code) {
-    case EDIFACT_P_NONE:
-    case EDIFACT_P_COUNT:
-        break;
-    case EDIFACT_P_EMPTY:
-        snprintf(buf, size,
-                 ja ? "EDIFACTファイルの名前ですが、中身が空です"
-                    : "the file is named like an EDIFACT file but is empty");
-        break;
-    case EDIFACT_P_NOT_INTERCHANGE:
-        snprintf(buf, size,
-                 ja ? "EDIFACTファイルの名前ですが、EDIFACTのインターチェンジではありません（UNAま"
-                      "たはUNBで始まっていません）"
-                    : "the file is named like an EDIFACT file but is not an EDIFACT "
-                      "interchange (it does not start with UNA or UNB)");
-        break;
-    case EDIFACT_P_UNA:
-        snprintf(buf, size,
-                 ja ? "先頭のサービス文字列通知（UNA）が使えません：区切り文字は互いに異なる記号で"
-                      "なければなりません"
-                    : "the service string advice (UNA) at the start is not usable: "
-                      "its separators must be different punctuation characters");
-        break;
-    case EDIFACT_P_SYNTAX:
-        snprintf(buf, size,
-                 ja ? "インターチェンジヘッダ（UNB）の構文レベル「%s」は不明です"
-                    : "the interchange header (UNB) names an unknown syntax level '%s'",
-                 p->found);
-        break;
-    case EDIFACT_P_MISSING:
-        snprintf(buf, size, ja ? "%sに%sがありません" : "%s has no %s", at,
-                 ja ? edifact_element_ja(p->expected) : p->expected);
-        break;
-    case EDIFACT_P_CHARSET:
-        if (strcmp(p->syntax, "UNOA") == 0 && strlen(p->found) == 3 && p->found[1] >= 'a' &&
-            p->found[1] <= 'z')
-            snprintf(buf, size,
-                     ja ? "%sに構文レベルUNOAでは使えない小文字があります（最初：%sの%s）"
-                        : "%s has lowercase letters, which syntax level UNOA does not "
-                          "allow: the first is %s in %s",
-                     what, ja ? at : p->found, ja ? p->found : at);
-        else
-            snprintf(buf, size,
-                     ja ? "%sに構文レベル%sで使えない文字があります（%sの%s）"
-                        : "%s has a character that syntax level %s does not allow: %s "
-                          "in %s",
-                     what, p->syntax, ja ? at : p->found, ja ? p->found : at);
-        break;
-    case EDIFACT_P_CONTROL:
-        if (strcmp(p->found, "0x0A") == 0 || strcmp(p->found, "0x0D") == 0)
-            snprintf(buf, size, ja ? "%sの%sの中に改行があります" : "%s has a line break inside %s",
-                     what, at);
-        else
-            snprintf(buf, size,
-                     ja ? "%sの%sの中に制御文字（%s）があります"
-                        : "%s has a control character (%s) inside %s",
-                     what, ja ? at : p->found, ja ? p->found : at);
-        break;
-    case EDIFACT_P_TAG:
-        snprintf(buf, size,
-                 ja ? "%sがセグメントタグで始まっていません（「%s」）"
-                    : "%s does not start with a segment tag ('%s')",
-                 at, p->found);
-        break;
-    case EDIFACT_P_SEGMENT_TOO_LONG:
-        snprintf(buf, size,
-                 ja ? "%sが%sバイトを超えています：正しいEDIFACTファイルではありません"
-                    : "%s is longer than %s bytes: this is not a usable EDIFACT file",
-                 at, lim);
-        break;
-    case EDIFACT_P_TOO_MANY_SEGMENTS:
-        snprintf(buf, size,
-                 ja ? "セグメントが%s個を超えています：大きすぎて検査できません"
-                    : "the file has more than %s segments: too large to check",
-                 lim);
-        break;
-    case EDIFACT_P_TOO_MANY_MESSAGES:
-        snprintf(buf, size,
-                 ja ? "メッセージが%s件を超えています：大きすぎて検査できません"
-                    : "the file has more than %s messages: too large to check",
-                 lim);
-        break;
-    case EDIFACT_P_CUT_SEGMENT:
-        snprintf(buf, size,
-                 ja ? "%sが途中で切れています（%s個の完全なセグメントの後、%sの途中）"
-                    : "%s is cut off in the middle of %s, after %s complete segments",
-                 what, ja ? act : at, ja ? at : act);
-        break;
-    case EDIFACT_P_CUT_MESSAGE:
-        snprintf(buf, size,
-                 ja ? "%sが%"
-                      "s個のセグメントの後で切れています：メッセージの終わり（UNT）とインターチェン"
-                      "ジの終わり（UNZ）がありません"
-                    : "%s is cut off after %s segments: the end of the message (UNT) "
-                      "and of the interchange (UNZ) are missing",
-                 what, act);
-        break;
-    case EDIFACT_P_CUT_INTERCHANGE:
-        snprintf(
-            buf, size,
-            ja ? "インターチェンジが%s個のセグメントの後で切れています：終わり（UNZ）がありません"
-               : "the interchange is cut off after %s segments: its end (UNZ) is "
-                 "missing",
-            act);
-        break;
-    case EDIFACT_P_NO_UNB:
-        snprintf(buf, size,
-                 ja ? "インターチェンジヘッダ（UNB）がありません：ファイルは%sで始まっています"
-                    : "the interchange header (UNB) is missing: the file starts with %s",
-                 p->found);
-        break;
-    case EDIFACT_P_SECOND_UNB:
-        snprintf(buf, size,
-                 ja ? "%sに2つ目のインターチェンジヘッダ（UNB）があります"
-                    : "a second interchange header (UNB) at %s",
-                 at);
-        break;
-    case EDIFACT_P_UNH_IN_MESSAGE:
-        snprintf(
-            buf, size,
-            ja ? "%sの前のメッセージが終わらない（UNTがない）まま、次のメッセージが始まっています"
-               : "a message has no end (UNT) before the next one starts at %s",
-            at);
-        break;
-    case EDIFACT_P_OUTSIDE_MESSAGE:
-        snprintf(buf, size,
-                 ja ? "%sがメッセージ（UNH～UNT）の外にあります"
-                    : "%s is outside any message (UNH ... UNT)",
-                 at);
-        break;
-    case EDIFACT_P_UNEXPECTED:
-        snprintf(buf, size, ja ? "%sの位置が正しくありません%s" : "%s is out of place%s", at,
-                 edifact_hint(p->expected, lang));
-        break;
-    case EDIFACT_P_UNT_COUNT:
-        snprintf(buf, size,
-                 ja ? "%sのセグメント数が合いません：UNTでは%s、実際は%s"
-                    : "%s says it has %s segments (UNT) but has %s",
-                 what, dec, act);
-        break;
-    case EDIFACT_P_UNT_REF:
-        snprintf(buf, size,
-                 ja ? "%sの参照番号が合いません：UNTは「%s」、UNHは「%s」"
-                    : "%s ends with reference '%s' (UNT) but started with '%s' (UNH)",
-                 what, p->found, p->expected);
-        break;
-    case EDIFACT_P_UNE_COUNT:
-        snprintf(buf, size,
-                 ja ? "グループのメッセージ数が合いません：UNEでは%s、実際は%s"
-                    : "a group says it holds %s messages (UNE) but holds %s",
-                 dec, act);
-        break;
-    case EDIFACT_P_UNE_REF:
-        snprintf(buf, size,
-                 ja ? "グループの参照番号が合いません：UNEは「%s」、UNGは「%s」"
-                    : "a group ends with reference '%s' (UNE) but started with '%s' "
-                      "(UNG)",
-                 p->found, p->expected);
-        break;
-    case EDIFACT_P_UNZ_COUNT:
-        if (ja)
-            snprintf(buf, size, "インターチェンジの%s数が合いません：UNZでは%s、実際は%s",
-                     p->groups ? "グループ" : "メッセージ", dec, act);
-        else
-            snprintf(buf, size, "the interchange says it holds %s %s (UNZ) but holds %s", dec,
-                     p->groups ? "groups" : "messages", act);
-        break;
-    case EDIFACT_P_UNZ_REF:
-        snprintf(buf, size,
-                 ja ? "インターチェンジの管理参照番号が合いません：UNZは「%s」、UNBは「%s」"
-                    : "the interchange ends with control reference '%s' (UNZ) but "
-                      "started with '%s' (UNB)",
-                 p->found, p->expected);
-        break;
-    case EDIFACT_P_AFTER_UNZ:
-        snprintf(buf, size,
-                 ja ? "インターチェンジの終わり（UNZ）の後にもデータがあります"
-                    : "the file goes on after the end of the interchange (UNZ)");
-        break;
+    const struct edifact_problem_form *form = edifact_problem_form_of(&s->problem);
+    if (form && size > 0) {
+        const char *args[EDIFACT_FORM_ARGS];
+        for (size_t i = 0; i < EDIFACT_FORM_ARGS; i++)
+            args[i] = edifact_problem_arg(&w, form->args[l][i]);
+        edifact_problem_fill(buf, size, form->text[l], args);
     }
     if (size > 0)
         buf[size - 1] = '\0';

@@ -47,7 +47,7 @@ struct scanner_pool {
 
     GMutex ctl_lock; /* one request/answer at a time on the control socket */
     int ctl;
-    pid_t zygote;    /* a child of the spawner (spawner.h), not of this process */
+    pid_t zygote;     /* a child of the spawner (spawner.h), not of this process */
     int zygote_pidfd; /* -1 when the kernel has none */
     bool zygote_gone;
 
@@ -473,6 +473,82 @@ bool scanner_pool_cache_context(const struct scanner_pool *p, unsigned char *out
     return p->cache_ctx_ok;
 }
 
+/* The request for NAME to worker ID: the test hook, what to read, the name in printable
+ * ASCII. */
+static void pool_request_init(struct scanner_pool *p, struct worker_request *req, guint64 id,
+                              const char *name, bool type_only, unsigned want_edifact)
+{
+    memset(req, 0, sizeof(*req));
+    req->magic = WORKER_REQUEST_MAGIC;
+    req->id = id;
+    req->test_hook = pool_test_hook(p, name, type_only);
+    req->edifact = want_edifact;
+    req->type_only = type_only;
+    for (size_t k = 0; name && name[k] && k + 1 < sizeof(req->name); k++)
+        req->name[k] = (name[k] >= 0x20 && name[k] < 0x7f) ? name[k] : '?';
+}
+
+/* The worker's answer to REQ on WFD (SENT: what sending it returned) by DEADLINE: NULL
+ * when it answered sensibly (REP, and EDI when asked), else what went wrong ("crashed",
+ * "timed out", "answered nonsense").  *N is what reading the reply returned. */
+static const char *pool_request_reply(int wfd, int sent, const struct worker_request *req,
+                                      gint64 deadline, struct worker_reply *rep, ssize_t *n,
+                                      struct edifact_summary *edi)
+{
+    if (sent != 0)
+        return "crashed";
+    if (!pool_wait_readable(wfd, deadline))
+        return "timed out";
+    memset(rep, 0, sizeof(*rep));
+    *n = worker_msg_recv(wfd, rep, sizeof(*rep), NULL);
+    if (*n == 0 || (*n < 0 && errno != EPROTO))
+        return "crashed";
+    if (*n < 0 || pool_reply_check(rep, req->id) != NULL)
+        return "answered nonsense";
+    if (req->edifact)
+        return pool_recv_edifact(wfd, req->id, deadline, n, edi);
+    return NULL;
+}
+
+/* A sensible answer REP into OUT and MIME. */
+static void pool_request_verdict(const struct worker_reply *rep, struct verdict *out, char *mime,
+                                 size_t mimelen)
+{
+    if (rep->kind == VERDICT_CLEAN)
+        verdict_setr(out, VERDICT_CLEAN, NULL, NULL);
+    else if (rep->why.code[0]) /* the sentence is rebuilt here from the checked code */
+        verdict_set_data(out, (enum verdict_kind)rep->kind, &rep->why);
+    else
+        verdict_setr(out, VERDICT_ERROR, "scan.worker-error", rep->reason, NULL);
+    if (mime && mimelen)
+        g_strlcpy(mime, rep->mime, mimelen);
+}
+
+/* Worker I (PID) went BAD on NAME: it is replaced, OUT says why, the log has the detail
+ * (REP, N: its reply, when one came for request ID). */
+static void pool_request_failed(struct scanner_pool *p, int i, pid_t pid, const char *bad,
+                                const char *name, unsigned timeout_ms,
+                                const struct worker_reply *rep, ssize_t n, guint64 id,
+                                struct verdict *out)
+{
+    char text[128];
+    int status = -1;
+    pool_replace(p, i, &status);
+    pool_describe_status(status, text, sizeof(text));
+    if (strcmp(bad, "timed out") == 0) {
+        char ms[16];
+        snprintf(ms, sizeof(ms), "%u", timeout_ms);
+        verdict_setr(out, VERDICT_ERROR, "scan.worker-timeout", ms, NULL);
+    } else if (strcmp(bad, "crashed") == 0) {
+        verdict_setr(out, VERDICT_ERROR, "scan.worker-crashed", text, NULL);
+    } else {
+        verdict_setr(out, VERDICT_ERROR, "scan.worker-nonsense", NULL);
+    }
+    const char *detail = n > 0 ? pool_reply_check(rep, id) : NULL;
+    log_warn("scanner: worker %ld %s on %s (%s%s%s); replaced", (long)pid, bad, name ? name : "?",
+             text, detail ? ", " : "", detail ? detail : "");
+}
+
 static int pool_request(struct scanner_pool *p, int fd, const char *name, unsigned timeout_ms,
                         bool type_only, struct verdict *out, char *mime, size_t mimelen,
                         unsigned edifact_flags, struct edifact_summary *edi, pid_t avoid)
@@ -482,7 +558,6 @@ static int pool_request(struct scanner_pool *p, int fd, const char *name, unsign
     struct worker_request req;
     struct worker_reply rep;
     char *why = NULL, text[128];
-    const char *bad = NULL;
     guint64 id = 0;
     int status = -1;
 
@@ -506,15 +581,7 @@ again:
     if (timeout_ms == 0)
         timeout_ms = SCANNER_POOL_DEFAULT_TIMEOUT_MS;
 
-    memset(&req, 0, sizeof(req));
-    req.magic = WORKER_REQUEST_MAGIC;
-    req.id = id;
-    req.test_hook = pool_test_hook(p, name, type_only);
-    req.edifact = want_edifact;
-    req.type_only = type_only;
-    for (size_t k = 0; name && name[k] && k + 1 < sizeof(req.name); k++)
-        req.name[k] = (name[k] >= 0x20 && name[k] < 0x7f) ? name[k] : '?';
-
+    pool_request_init(p, &req, id, name, type_only, want_edifact);
     int ro = pool_reopen_ro(fd);
     int sent = worker_msg_send(wfd, &req, sizeof(req), ro >= 0 ? ro : fd);
     if (ro >= 0)
@@ -529,47 +596,11 @@ again:
     }
     gint64 deadline = pool_now_ms() + timeout_ms;
     ssize_t n = -1;
-    if (sent != 0) {
-        bad = "crashed";
-    } else if (!pool_wait_readable(wfd, deadline)) {
-        bad = "timed out";
-    } else {
-        memset(&rep, 0, sizeof(rep));
-        n = worker_msg_recv(wfd, &rep, sizeof(rep), NULL);
-        if (n == 0 || (n < 0 && errno != EPROTO))
-            bad = "crashed";
-        else if (n < 0 || pool_reply_check(&rep, id) != NULL)
-            bad = "answered nonsense";
-        else if (req.edifact)
-            bad = pool_recv_edifact(wfd, id, deadline, &n, edi);
-    }
-    if (!bad) {
-        if (rep.kind == VERDICT_CLEAN)
-            verdict_setr(out, VERDICT_CLEAN, NULL, NULL);
-        else if (rep.why.code[0]) /* the sentence is rebuilt here from the checked code */
-            verdict_set_data(out, (enum verdict_kind)rep.kind, &rep.why);
-        else
-            verdict_setr(out, VERDICT_ERROR, "scan.worker-error", rep.reason, NULL);
-        if (mime && mimelen)
-            g_strlcpy(mime, rep.mime, mimelen);
-        pool_release(p, i);
-        return 0;
-    }
-
-    pool_replace(p, i, &status);
-    pool_describe_status(status, text, sizeof(text));
-    if (strcmp(bad, "timed out") == 0) {
-        char ms[16];
-        snprintf(ms, sizeof(ms), "%u", timeout_ms);
-        verdict_setr(out, VERDICT_ERROR, "scan.worker-timeout", ms, NULL);
-    } else if (strcmp(bad, "crashed") == 0) {
-        verdict_setr(out, VERDICT_ERROR, "scan.worker-crashed", text, NULL);
-    } else {
-        verdict_setr(out, VERDICT_ERROR, "scan.worker-nonsense", NULL);
-    }
-    const char *detail = n > 0 ? pool_reply_check(&rep, id) : NULL;
-    log_warn("scanner: worker %ld %s on %s (%s%s%s); replaced", (long)pid, bad, name ? name : "?",
-             text, detail ? ", " : "", detail ? detail : "");
+    const char *bad = pool_request_reply(wfd, sent, &req, deadline, &rep, &n, edi);
+    if (!bad)
+        pool_request_verdict(&rep, out, mime, mimelen);
+    else
+        pool_request_failed(p, i, pid, bad, name, timeout_ms, &rep, n, id, out);
     pool_release(p, i);
     return 0;
 }
@@ -626,15 +657,72 @@ static const char *pool_sanitized_check(const struct worker_sanitized *rep, uint
     return NULL;
 }
 
+/* The request to sanitize NAME (FORMAT, MODE, LIM) to worker ID; the name in printable
+ * ASCII. */
+static void pool_sanitize_init(struct worker_sanitize *req, guint64 id, const char *name,
+                               enum sanitize_format format, enum sanitize_mode mode,
+                               const struct sanitize_limits *lim)
+{
+    memset(req, 0, sizeof(*req));
+    req->magic = WORKER_SANITIZE_MAGIC;
+    req->id = id;
+    req->format = (uint32_t)format;
+    req->mode = (uint32_t)mode;
+    req->limits = *lim;
+    for (size_t k = 0; name && name[k] && k + 1 < sizeof(req->name); k++)
+        req->name[k] = (name[k] >= 0x20 && name[k] < 0x7f) ? name[k] : '?';
+}
+
+/* The worker's answer to REQ on WFD (SENT: what sending it returned) within TIMEOUT_MS:
+ * NULL when it answered sensibly (OUT, COPY checked), else what went wrong ("crashed",
+ * "timed out", "answered nonsense", with *DETAIL saying why it was nonsense). */
+static const char *pool_sanitize_reply(int wfd, int sent, const struct worker_sanitize *req,
+                                       unsigned timeout_ms, int copy, struct sanitize_result *out,
+                                       const char **detail)
+{
+    struct worker_sanitized rep;
+    if (sent != 0)
+        return "crashed";
+    if (!pool_wait_readable(wfd, pool_now_ms() + timeout_ms))
+        return "timed out";
+    memset(&rep, 0, sizeof(rep));
+    ssize_t n = worker_msg_recv(wfd, &rep, sizeof(rep), NULL);
+    if (n == 0 || (n < 0 && errno != EPROTO))
+        return "crashed";
+    if (n < 0 || (*detail = pool_sanitized_check(&rep, req->id, req, copy, out)) != NULL)
+        return "answered nonsense";
+    return NULL;
+}
+
+/* Worker I (PID) went BAD sanitizing NAME: it is replaced, OUT refuses the file and says
+ * why, the log has the DETAIL. */
+static void pool_sanitize_failed(struct scanner_pool *p, int i, pid_t pid, const char *bad,
+                                 const char *detail, const char *name, unsigned timeout_ms,
+                                 struct sanitize_result *out)
+{
+    char text[128];
+    int status = -1;
+    pool_replace(p, i, &status);
+    pool_describe_status(status, text, sizeof(text));
+    if (strcmp(bad, "timed out") == 0)
+        sanitize_refuse(out, "could not be sanitized: the sanitizer timed out after %u ms",
+                        timeout_ms);
+    else if (strcmp(bad, "crashed") == 0)
+        sanitize_refuse(out, "could not be sanitized: the sanitizer crashed (%s)", text);
+    else
+        sanitize_refuse(out, "could not be sanitized: the sanitizer answered nonsense");
+    log_warn("scanner: worker %ld %s sanitizing %s (%s%s%s); replaced", (long)pid, bad,
+             name ? name : "?", text, detail ? ", " : "", detail ? detail : "");
+}
+
 int scanner_pool_sanitize(struct scanner_pool *p, int fd, int copy, const char *name,
                           enum sanitize_format format, enum sanitize_mode mode,
                           const struct sanitize_limits *lim, unsigned timeout_ms,
                           struct sanitize_result *out, pid_t *writer)
 {
     struct worker_sanitize req;
-    struct worker_sanitized rep;
-    char *why = NULL, text[128];
-    const char *bad = NULL, *detail = NULL;
+    char *why = NULL;
+    const char *detail = NULL;
     guint64 id = 0;
     int status = -1, i, attempt = 0;
 
@@ -652,15 +740,7 @@ again:
     pid_t pid = p->slots[i].pid;
     if (timeout_ms == 0)
         timeout_ms = SCANNER_POOL_DEFAULT_TIMEOUT_MS;
-    memset(&req, 0, sizeof(req));
-    req.magic = WORKER_SANITIZE_MAGIC;
-    req.id = id;
-    req.format = (uint32_t)format;
-    req.mode = (uint32_t)mode;
-    req.limits = *lim;
-    for (size_t k = 0; name && name[k] && k + 1 < sizeof(req.name); k++)
-        req.name[k] = (name[k] >= 0x20 && name[k] < 0x7f) ? name[k] : '?';
-
+    pool_sanitize_init(&req, id, name, format, mode, lim);
     int ro = pool_reopen_ro(fd);
     int fds[2] = {ro >= 0 ? ro : fd, copy};
     int sent = worker_msg_send_fds(wfd, &req, sizeof(req), fds, mode == SANITIZE_REWRITE ? 2 : 1);
@@ -671,19 +751,7 @@ again:
         pool_release(p, i);
         goto again;
     }
-    ssize_t n = -1;
-    if (sent != 0) {
-        bad = "crashed";
-    } else if (!pool_wait_readable(wfd, pool_now_ms() + timeout_ms)) {
-        bad = "timed out";
-    } else {
-        memset(&rep, 0, sizeof(rep));
-        n = worker_msg_recv(wfd, &rep, sizeof(rep), NULL);
-        if (n == 0 || (n < 0 && errno != EPROTO))
-            bad = "crashed";
-        else if (n < 0 || (detail = pool_sanitized_check(&rep, id, &req, copy, out)) != NULL)
-            bad = "answered nonsense";
-    }
+    const char *bad = pool_sanitize_reply(wfd, sent, &req, timeout_ms, copy, out, &detail);
     if (!bad) {
         /* A worker that wrote a copy does not judge it: the copy is scanned by another
          * (scanner_pool_scan_copy avoids the writer).  With one worker there is no other:
@@ -700,17 +768,7 @@ again:
         pool_release(p, i);
         return 0;
     }
-    pool_replace(p, i, &status);
-    pool_describe_status(status, text, sizeof(text));
-    if (strcmp(bad, "timed out") == 0)
-        sanitize_refuse(out, "could not be sanitized: the sanitizer timed out after %u ms",
-                        timeout_ms);
-    else if (strcmp(bad, "crashed") == 0)
-        sanitize_refuse(out, "could not be sanitized: the sanitizer crashed (%s)", text);
-    else
-        sanitize_refuse(out, "could not be sanitized: the sanitizer answered nonsense");
-    log_warn("scanner: worker %ld %s sanitizing %s (%s%s%s); replaced", (long)pid, bad,
-             name ? name : "?", text, detail ? ", " : "", detail ? detail : "");
+    pool_sanitize_failed(p, i, pid, bad, detail, name, timeout_ms, out);
     pool_release(p, i);
     return 0;
 }
@@ -833,6 +891,72 @@ static int pool_conf(struct scanner_pool *p, const char *dbdir, const struct sca
     return 0;
 }
 
+/* A pool of NWORKERS slots, none started yet. */
+static struct scanner_pool *pool_alloc(int nworkers)
+{
+    struct scanner_pool *p = g_new0(struct scanner_pool, 1);
+    g_mutex_init(&p->lock);
+    g_mutex_init(&p->ctl_lock);
+    g_cond_init(&p->idle);
+    p->ctl = -1;
+    p->zygote_pidfd = -1;
+    p->n = nworkers;
+    p->slots = g_new0(struct pool_worker, nworkers);
+    for (int i = 0; i < nworkers; i++)
+        p->slots[i].fd = -1;
+    return p;
+}
+
+/* Wait for the zygote to load the signatures: 0 with its answer in M (ZYGOTE_READY), or an
+ * error and WHY. */
+static int pool_wait_zygote(struct scanner_pool *p, struct zygote_msg *m, char **why)
+{
+    /* Compiling a full database takes a minute or two, and an EOF says the zygote died.
+     * The limit is for a zygote that hangs instead, so that a reload gives up, keeps the
+     * engine in use and says so, rather than wait forever. */
+    if (!pool_wait_load(p->ctl, pool_now_ms() + SCANNER_POOL_LOAD_TIMEOUT_MS)) {
+        *why = g_strdup_printf("the scanner zygote did not finish loading the signatures in "
+                               "%d minutes",
+                               SCANNER_POOL_LOAD_TIMEOUT_MS / 60000);
+        /* hung: it would not see the control socket close */
+        spawner_signal(p->zygote, p->zygote_pidfd, SIGKILL);
+        return KERR_TIMEOUT;
+    }
+    if (worker_msg_recv(p->ctl, m, sizeof(*m), NULL) <= 0 ||
+        (m->op != ZYGOTE_READY && m->op != ZYGOTE_FAILED)) {
+        *why = g_strdup("the scanner zygote died while loading the signatures");
+        return KERR_ENGINE;
+    }
+    m->text[sizeof(m->text) - 1] = '\0';
+    if (m->op == ZYGOTE_FAILED) {
+        *why = g_strdup(m->text);
+        return KERR_NO_SIGNATURES;
+    }
+    return 0;
+}
+
+/* The loaded engine's INFO (from M) into P, and the verdict cache's context when the
+ * database folder did not change while it loaded (ID_OK, its stat ST0 before, its content
+ * DBID). */
+static void pool_take_info(struct scanner_pool *p, const struct zygote_msg *m, bool id_ok,
+                           const unsigned char *st0, const unsigned char *dbid)
+{
+    unsigned char st1[VERDICT_CACHE_KEY_LEN];
+    p->info = m->info;
+    p->info.engine_version[sizeof(p->info.engine_version) - 1] = '\0';
+    p->info.db_version[sizeof(p->info.db_version) - 1] = '\0';
+    p->info.db_dir[sizeof(p->info.db_dir) - 1] = '\0';
+    if (id_ok && verdict_cache_db_identity(p->conf.dbdir, false, st1) == 0 &&
+        memcmp(st0, st1, sizeof(st1)) == 0) {
+        verdict_cache_context(dbid, &p->info, &p->conf.opts, p->cache_ctx);
+        p->cache_ctx_ok = true;
+    } else {
+        log_warn("scanner: the signature folder %s changed while the engine loaded: no "
+                 "verdict cache for this engine",
+                 p->conf.dbdir);
+    }
+}
+
 int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nworkers,
                      const char *user, const char *tmp_root, struct scanner_pool **out, char **why)
 {
@@ -852,22 +976,13 @@ int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nwo
         *why = g_strdup("libclamav could not be initialised");
         return r;
     }
-    p = g_new0(struct scanner_pool, 1);
-    g_mutex_init(&p->lock);
-    g_mutex_init(&p->ctl_lock);
-    g_cond_init(&p->idle);
-    p->ctl = -1;
-    p->zygote_pidfd = -1;
-    p->n = nworkers;
-    p->slots = g_new0(struct pool_worker, nworkers);
-    for (int i = 0; i < nworkers; i++)
-        p->slots[i].fd = -1;
+    p = pool_alloc(nworkers);
     if ((r = pool_conf(p, dbdir, opts, user, tmp_root, why)) != 0)
         goto fail;
 
     /* The verdict cache's database identity: the folder's stat before and after the
      * load, its content while the zygote loads it (verdict-cache.h). */
-    unsigned char st0[VERDICT_CACHE_KEY_LEN], st1[VERDICT_CACHE_KEY_LEN], dbid[VERDICT_CACHE_KEY_LEN];
+    unsigned char st0[VERDICT_CACHE_KEY_LEN], dbid[VERDICT_CACHE_KEY_LEN];
     bool id_ok = verdict_cache_db_identity(p->conf.dbdir, false, st0) == 0;
 
     /* The zygote is forked by the single-threaded spawner, never by this (possibly
@@ -876,42 +991,9 @@ int scanner_pool_new(const char *dbdir, const struct scanner_opts *opts, int nwo
         goto fail;
     id_ok = id_ok && verdict_cache_db_identity(p->conf.dbdir, true, dbid) == 0;
 
-    /* Compiling a full database takes a minute or two, and an EOF says the zygote died.
-     * The limit is for a zygote that hangs instead, so that a reload gives up, keeps the
-     * engine in use and says so, rather than wait forever. */
-    if (!pool_wait_load(p->ctl, pool_now_ms() + SCANNER_POOL_LOAD_TIMEOUT_MS)) {
-        *why = g_strdup_printf("the scanner zygote did not finish loading the signatures in "
-                               "%d minutes",
-                               SCANNER_POOL_LOAD_TIMEOUT_MS / 60000);
-        /* hung: it would not see the control socket close */
-        spawner_signal(p->zygote, p->zygote_pidfd, SIGKILL);
-        r = KERR_TIMEOUT;
+    if ((r = pool_wait_zygote(p, &m, why)) != 0)
         goto fail;
-    }
-    if (worker_msg_recv(p->ctl, &m, sizeof(m), NULL) <= 0 ||
-        (m.op != ZYGOTE_READY && m.op != ZYGOTE_FAILED)) {
-        *why = g_strdup("the scanner zygote died while loading the signatures");
-        r = KERR_ENGINE;
-        goto fail;
-    }
-    m.text[sizeof(m.text) - 1] = '\0';
-    if (m.op == ZYGOTE_FAILED) {
-        *why = g_strdup(m.text);
-        r = KERR_NO_SIGNATURES;
-        goto fail;
-    }
-    p->info = m.info;
-    p->info.engine_version[sizeof(p->info.engine_version) - 1] = '\0';
-    p->info.db_version[sizeof(p->info.db_version) - 1] = '\0';
-    p->info.db_dir[sizeof(p->info.db_dir) - 1] = '\0';
-    if (id_ok && verdict_cache_db_identity(p->conf.dbdir, false, st1) == 0 &&
-        memcmp(st0, st1, sizeof(st0)) == 0) {
-        verdict_cache_context(dbid, &p->info, &p->conf.opts, p->cache_ctx);
-        p->cache_ctx_ok = true;
-    } else {
-        log_warn("scanner: the signature folder %s changed while the engine loaded: no "
-                 "verdict cache for this engine", p->conf.dbdir);
-    }
+    pool_take_info(p, &m, id_ok, st0, dbid);
 
     for (int i = 0; i < nworkers; i++) {
         p->slots[i].busy = true;

@@ -826,6 +826,59 @@ struct ooxml_field {
     GPtrArray *code; /* the fldChar and instrText elements of the field's code */
 };
 
+static void ooxml_field_free(struct ooxml_field *f)
+{
+    g_string_free(f->instr, TRUE);
+    g_ptr_array_free(f->code, TRUE);
+    g_free(f);
+}
+
+/* A field mark N (w:fldChar): "begin" opens a field on OPEN, the others belong to the
+ * innermost open field; at its "end" a DDE field's code goes to DOOMED. */
+static void ooxml_dde_fldchar(xmlNodePtr n, GPtrArray *open, GPtrArray *doomed)
+{
+    xmlChar *t = xmlGetNsProp(n, BAD_CAST "fldCharType", BAD_CAST OOXML_NS_W);
+    if (t && strcmp((const char *)t, "begin") == 0) {
+        struct ooxml_field *f = g_new0(struct ooxml_field, 1);
+        f->instr = g_string_new(NULL);
+        f->code = g_ptr_array_new();
+        g_ptr_array_add(f->code, n);
+        g_ptr_array_add(open, f);
+    } else if (t && open->len) {
+        struct ooxml_field *f = g_ptr_array_index(open, open->len - 1);
+        g_ptr_array_add(f->code, n);
+        if (strcmp((const char *)t, "end") == 0) {
+            if (ooxml_dde_instr(f->instr->str))
+                for (guint i = 0; i < f->code->len; i++)
+                    g_ptr_array_add(doomed, g_ptr_array_index(f->code, i));
+            g_ptr_array_remove_index(open, open->len - 1);
+            ooxml_field_free(f);
+        }
+    }
+    xmlFree(t);
+}
+
+/* Remove the DOOMED field codes, and unwrap the simple fields in UNWRAP (their content
+ * takes their place). */
+static void ooxml_dde_remove(GPtrArray *doomed, GPtrArray *unwrap)
+{
+    for (guint i = 0; i < doomed->len; i++) {
+        xmlNodePtr d = g_ptr_array_index(doomed, i);
+        xmlUnlinkNode(d);
+        xmlFreeNode(d);
+    }
+    for (guint i = 0; i < unwrap->len; i++) {
+        xmlNodePtr f = g_ptr_array_index(unwrap, i);
+        while (f->children) {
+            xmlNodePtr c = f->children;
+            xmlUnlinkNode(c);
+            xmlAddPrevSibling(f, c);
+        }
+        xmlUnlinkNode(f);
+        xmlFreeNode(f);
+    }
+}
+
 /* Word fields whose code is DDE or DDEAUTO lose their code (begin, instruction,
  * separator, end marks); the result Word last showed stays as plain text.  Simple fields
  * (w:fldSimple) are unwrapped the same way.  True when anything changed. */
@@ -845,27 +898,7 @@ static bool ooxml_cut_dde(xmlNodePtr root)
                     g_ptr_array_add(unwrap, n);
                 xmlFree(instr);
             } else if (strcmp(name, "fldChar") == 0) {
-                xmlChar *t = xmlGetNsProp(n, BAD_CAST "fldCharType", BAD_CAST OOXML_NS_W);
-                if (t && strcmp((const char *)t, "begin") == 0) {
-                    struct ooxml_field *f = g_new0(struct ooxml_field, 1);
-                    f->instr = g_string_new(NULL);
-                    f->code = g_ptr_array_new();
-                    g_ptr_array_add(f->code, n);
-                    g_ptr_array_add(open, f);
-                } else if (t && open->len) {
-                    struct ooxml_field *f = g_ptr_array_index(open, open->len - 1);
-                    g_ptr_array_add(f->code, n);
-                    if (strcmp((const char *)t, "end") == 0) {
-                        if (ooxml_dde_instr(f->instr->str))
-                            for (guint i = 0; i < f->code->len; i++)
-                                g_ptr_array_add(doomed, g_ptr_array_index(f->code, i));
-                        g_ptr_array_remove_index(open, open->len - 1);
-                        g_string_free(f->instr, TRUE);
-                        g_ptr_array_free(f->code, TRUE);
-                        g_free(f);
-                    }
-                }
-                xmlFree(t);
+                ooxml_dde_fldchar(n, open, doomed);
             } else if (strcmp(name, "instrText") == 0 && open->len) {
                 struct ooxml_field *f = g_ptr_array_index(open, open->len - 1);
                 xmlChar *text = xmlNodeGetContent(n);
@@ -884,28 +917,10 @@ static bool ooxml_cut_dde(xmlNodePtr root)
             n = n->parent;
         n = n && n != root ? n->next : NULL;
     }
-    for (guint i = 0; i < open->len; i++) { /* fields never ended: leave them */
-        struct ooxml_field *f = g_ptr_array_index(open, i);
-        g_string_free(f->instr, TRUE);
-        g_ptr_array_free(f->code, TRUE);
-        g_free(f);
-    }
+    for (guint i = 0; i < open->len; i++) /* fields never ended: leave them */
+        ooxml_field_free(g_ptr_array_index(open, i));
     bool changed = doomed->len || unwrap->len;
-    for (guint i = 0; i < doomed->len; i++) {
-        xmlNodePtr d = g_ptr_array_index(doomed, i);
-        xmlUnlinkNode(d);
-        xmlFreeNode(d);
-    }
-    for (guint i = 0; i < unwrap->len; i++) {
-        xmlNodePtr f = g_ptr_array_index(unwrap, i);
-        while (f->children) {
-            xmlNodePtr c = f->children;
-            xmlUnlinkNode(c);
-            xmlAddPrevSibling(f, c);
-        }
-        xmlUnlinkNode(f);
-        xmlFreeNode(f);
-    }
+    ooxml_dde_remove(doomed, unwrap);
     g_ptr_array_free(open, TRUE);
     g_ptr_array_free(doomed, TRUE);
     g_ptr_array_free(unwrap, TRUE);

@@ -3,13 +3,14 @@
  * It connects to the service's UNIX socket, feeds every line to the plain-C state
  * machine (ui/screen-state.c) and shows the resulting screen.  When the connection drops
  * it shows "service not running" and reconnects every second; the service then sends
- * hello + a status snapshot and the screen follows.  It decides nothing about files. */
+ * hello + a status snapshot and the screen follows.  It decides nothing about files.
+ * The administrator's pages are kiosk-ui-admin.c, the debug outputs and simulated touches
+ * kiosk-ui-debug.c; kiosk-ui-application-private.h is what the three share. */
 #include "ui/kiosk-ui-application.h"
+#include "ui/kiosk-ui-application-private.h"
 #include "common/json.h"
 #include "common/version.h"
 
-#include <fcntl.h>
-#include <gio/gunixinputstream.h>
 #include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
@@ -28,58 +29,6 @@
 #define RECONNECT_MS 1000
 #define DEFAULT_SOCKET "/run/kiosk/kiosk.sock"
 #define DEFAULT_CONFIG "/etc/kiosk/kiosk.conf"
-#define ADMIN_IDLE_SECONDS 180 /* the administrator pages log out after 3 minutes untouched */
-
-struct _KioskUiApplication {
-    GtkApplication parent_instance;
-
-    /* options */
-    char *socket_path;
-    char *config_path;
-    char *language_opt;
-    char *screenshot_dir;
-    char *state_file;
-    char *windowed;
-    char *localedir;
-
-    char *config_language; /* [kiosk] language */
-    char *language;        /* shown now: "en" | "ja" */
-    gboolean language_chosen; /* by the person at the kiosk (until the session ends) */
-
-    struct screen_state *state;
-    enum screen_id last_screen;
-    KioskWindow *window;
-
-    GSocketClient *client;
-    GSocketConnection *conn;
-    GDataInputStream *in;
-    GCancellable *cancel;
-    guint reconnect_id;
-
-    gboolean dump_pending;
-    unsigned dump_seq;
-
-    /* The administrator's pages (UI-local, over the service's screen; the service decides
-     * whether a password is right and what the status is). */
-    enum kiosk_admin_mode admin_mode;
-    gboolean admin_logged_in; /* the service said "Logged in." on this connection */
-    gboolean login_busy, login_failed, login_locked;
-    gint64 login_retry_after, login_remaining;
-    char *login_message;
-    JsonObject *admin_status; /* the last admin-status reply's "status" */
-    char *admin_note;         /* about the last reprint */
-    gboolean admin_note_error;
-    int admin_timeout;        /* seconds without a touch before the automatic logout */
-    gboolean show_version; /* --version */
-    enum kiosk_stick_phase stick_phase; /* the administrator's stick (admin-media events) */
-    char *stick_action;       /* "update" | "export" */
-    char *stick_device;       /* the export stick awaiting "erase", for people */
-    guint admin_idle_id, unlock_id;
-
-    /* debug: simulated touches from a FIFO (--test-control) */
-    char *control_path;
-    GDataInputStream *control;
-};
 
 G_DEFINE_FINAL_TYPE(KioskUiApplication, kiosk_ui_application, GTK_TYPE_APPLICATION)
 
@@ -98,8 +47,6 @@ static const char *default_language(KioskUiApplication *self)
     return "en";
 }
 
-static gboolean send_line(KioskUiApplication *self, JsonBuilder *b);
-
 /* Tell the service the visitor's language: the session records it, and its report and
  * receipt are printed in it (docs/protocol.md, "language"). */
 static void send_language(KioskUiApplication *self)
@@ -113,7 +60,7 @@ static void send_language(KioskUiApplication *self)
     json_builder_set_member_name(b, "language");
     json_builder_add_string_value(b, self->language);
     json_builder_end_object(b);
-    send_line(self, b);
+    kiosk_ui_application_send_line(self, b);
 }
 
 static void set_language(KioskUiApplication *self, const char *lang)
@@ -142,111 +89,22 @@ static void set_language(KioskUiApplication *self, const char *lang)
     }
 }
 
-/* ---- debug outputs ------------------------------------------------------------------ */
-
-static void write_file_atomic(const char *path, const char *data)
-{
-    g_autoptr(GError) err = NULL;
-    if (!g_file_set_contents(path, data, -1, &err))
-        g_warning("cannot write %s: %s", path, err->message);
-}
-
-static char *shot_name(KioskUiApplication *self)
-{
-    const struct screen_state *s = self->state;
-    const char *variant = NULL;
-    if (self->admin_mode == KIOSK_ADMIN_LOGIN)
-        return g_strdup_printf("%s-admin-login%s", self->language,
-                               !self->login_failed ? ""
-                               : self->login_locked ? "-locked"
-                                                    : "-failed");
-    if (self->admin_mode == KIOSK_ADMIN_STATUS) {
-        static const char *const stick[] = {"", "-stick-confirm", "-stick-waiting",
-                                            "-stick-working"};
-        /* The stick's outcome is the note: one picture for success, one for a refusal. */
-        const char *end = self->stick_phase != KIOSK_STICK_IDLE ? stick[self->stick_phase]
-                          : !self->stick_action || !self->admin_note ? ""
-                          : self->admin_note_error                   ? "-stick-failed"
-                                                                     : "-stick-done";
-        return g_strdup_printf("%s-admin-status%s", self->language, end);
-    }
-    if (s->screen == SCREEN_RESULT && !s->failed && s->n_edifact > 0)
-        /* Its own picture: a later plain result must not replace the EDIFACT one. */
-        return g_strdup_printf("%s-result-%s-edifact", self->language,
-                               screen_verdict_name(s->verdict));
-    if (s->screen == SCREEN_RESULT)
-        variant = s->failed ? "failed" : screen_verdict_name(s->verdict);
-    else if (s->screen == SCREEN_OUT_OF_SERVICE)
-        variant = screen_oos_code_name(s->oos_code);
-    else if (s->screen == SCREEN_SCANNING && s->delivering)
-        variant = "delivering";
-    return g_strdup_printf("%s-%s%s%s", self->language, screen_id_name(s->screen),
-                           variant ? "-" : "", variant ? variant : "");
-}
-
-/* After the frame that showed a new state: write what is visible, take the picture. */
-static void on_after_paint(GdkFrameClock *clock, KioskUiApplication *self)
-{
-    (void)clock;
-    if (!self->dump_pending || !self->window)
-        return;
-    self->dump_pending = FALSE;
-    g_autofree char *desc = kiosk_window_describe(self->window, self->state, self->language);
-    if (self->state_file)
-        write_file_atomic(self->state_file, desc);
-    if (self->screenshot_dir) {
-        g_autofree char *name = shot_name(self);
-        g_autofree char *png = g_strdup_printf("%s/%s.png", self->screenshot_dir, name);
-        g_autofree char *json = g_strdup_printf("%s/%s.json", self->screenshot_dir, name);
-        g_autoptr(GError) err = NULL;
-        if (!kiosk_window_save_png(self->window, png, &err))
-            g_warning("screenshot %s: %s", png, err->message);
-        write_file_atomic(json, desc);
-        g_autofree char *log = g_strdup_printf("%s/screens.log", self->screenshot_dir);
-        g_autofree char *line = g_strdup_printf("%u %s\n", ++self->dump_seq, name);
-        FILE *f = fopen(log, "a");
-        if (f) {
-            fputs(line, f);
-            fclose(f);
-        }
-    }
-}
-
-static void request_dump(KioskUiApplication *self)
-{
-    if (!self->state_file && !self->screenshot_dir)
-        return;
-    self->dump_pending = TRUE;
-    gtk_widget_queue_draw(GTK_WIDGET(self->window));
-}
-
-static void on_window_realize(GtkWidget *w, KioskUiApplication *self)
-{
-    GdkFrameClock *clock = gtk_widget_get_frame_clock(w);
-    g_signal_connect(clock, "after-paint", G_CALLBACK(on_after_paint), self);
-}
-
 /* ---- showing the state -------------------------------------------------------------- */
 
-static void admin_leave(KioskUiApplication *self);
-
-static void render_no_dump(KioskUiApplication *self);
-
-static void render(KioskUiApplication *self)
+void kiosk_ui_application_render(KioskUiApplication *self)
 {
-    render_no_dump(self);
-    request_dump(self);
+    kiosk_ui_application_render_no_dump(self);
+    kiosk_ui_debug_request_dump(self);
 }
 
-static void render_no_dump(KioskUiApplication *self)
+void kiosk_ui_application_render_no_dump(KioskUiApplication *self)
 {
     enum screen_id screen = self->state->screen;
     /* The administrator's pages lie over the waiting / out-of-service screens only: a stick
      * inserted meanwhile (or a lost connection) gives the screen back to the service. */
     if (self->admin_mode != KIOSK_ADMIN_NONE &&
-        (!self->state->connected ||
-         (screen != SCREEN_WAITING && screen != SCREEN_OUT_OF_SERVICE)))
-        admin_leave(self);
+        (!self->state->connected || (screen != SCREEN_WAITING && screen != SCREEN_OUT_OF_SERVICE)))
+        kiosk_ui_admin_leave(self);
     /* A new visitor starts in the kiosk's default language. */
     if (screen == SCREEN_WAITING && self->last_screen != SCREEN_WAITING) {
         self->language_chosen = FALSE;
@@ -265,9 +123,9 @@ static void render_no_dump(KioskUiApplication *self)
         .remaining = self->login_remaining,
         .message = self->login_message,
     };
-    kiosk_window_set_admin(self->window, self->admin_mode, &v, self->admin_status,
-                           self->admin_note, self->admin_note_error, self->stick_phase,
-                           self->stick_action, self->stick_device);
+    kiosk_window_set_admin(self->window, self->admin_mode, &v, self->admin_status, self->admin_note,
+                           self->admin_note_error, self->stick_phase, self->stick_action,
+                           self->stick_device);
     kiosk_window_render(self->window, self->state);
 }
 
@@ -295,11 +153,11 @@ static void connection_lost(KioskUiApplication *self, const char *why)
         g_io_stream_close(G_IO_STREAM(self->conn), NULL, NULL);
     g_clear_object(&self->conn);
     screen_state_disconnected(self->state);
-    render(self);
+    kiosk_ui_application_render(self);
     schedule_reconnect(self);
 }
 
-static gboolean send_text(KioskUiApplication *self, const char *line, size_t len)
+gboolean kiosk_ui_application_send_text(KioskUiApplication *self, const char *line, size_t len)
 {
     if (!self->conn)
         return FALSE;
@@ -312,7 +170,7 @@ static gboolean send_text(KioskUiApplication *self, const char *line, size_t len
     return TRUE;
 }
 
-static gboolean send_line(KioskUiApplication *self, JsonBuilder *b)
+gboolean kiosk_ui_application_send_line(KioskUiApplication *self, JsonBuilder *b)
 {
     if (!self->conn)
         return FALSE;
@@ -321,11 +179,12 @@ static gboolean send_line(KioskUiApplication *self, JsonBuilder *b)
     json_generator_set_root(gen, root);
     g_autofree char *text = json_generator_to_data(gen, NULL);
     g_autofree char *line = g_strconcat(text, "\n", NULL);
-    return send_text(self, line, strlen(line));
+    return kiosk_ui_application_send_text(self, line, strlen(line));
 }
 
 /* {"cmd":NAME} or {"cmd":NAME,"session":SESSION} */
-static gboolean send_cmd(KioskUiApplication *self, const char *name, const char *session)
+gboolean kiosk_ui_application_send_cmd(KioskUiApplication *self, const char *name,
+                                       const char *session)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
@@ -336,222 +195,10 @@ static gboolean send_cmd(KioskUiApplication *self, const char *name, const char 
         json_builder_add_string_value(b, session);
     }
     json_builder_end_object(b);
-    return send_line(self, b);
+    return kiosk_ui_application_send_line(self, b);
 }
 
-/* ---- the administrator's pages (UI-local states over the service's screen) ------------ */
-
-static void admin_forget_login(KioskUiApplication *self)
-{
-    self->login_busy = self->login_failed = self->login_locked = FALSE;
-    self->login_retry_after = 0;
-    self->login_remaining = -1;
-    g_clear_pointer(&self->login_message, g_free);
-    g_clear_handle_id(&self->unlock_id, g_source_remove);
-}
-
-static void admin_set_note(KioskUiApplication *self, char *note, gboolean error)
-{
-    g_free(self->admin_note);
-    self->admin_note = note;
-    self->admin_note_error = error;
-}
-
-/* Back to the service's screen: log out (when logged in) and forget everything shown. */
-static void admin_leave(KioskUiApplication *self)
-{
-    if (self->admin_logged_in)
-        send_cmd(self, "admin-logout", NULL);
-    self->admin_logged_in = FALSE;
-    self->admin_mode = KIOSK_ADMIN_NONE;
-    admin_forget_login(self);
-    g_clear_pointer(&self->admin_status, json_object_unref);
-    admin_set_note(self, NULL, FALSE);
-    self->stick_phase = KIOSK_STICK_IDLE; /* the service stops waiting at the logout */
-    g_clear_pointer(&self->stick_action, g_free);
-    g_clear_handle_id(&self->admin_idle_id, g_source_remove);
-    if (self->window)
-        kiosk_window_admin_login_reset(self->window);
-}
-
-static gboolean admin_idle_cb(gpointer data)
-{
-    KioskUiApplication *self = data;
-    self->admin_idle_id = 0;
-    g_message("administrator pages: no touch for %d s, logging out", self->admin_timeout);
-    admin_leave(self);
-    render(self);
-    return G_SOURCE_REMOVE;
-}
-
-/* A touch (or key) while an administrator page is shown: restart the idle clock. */
-static void admin_touched(KioskUiApplication *self)
-{
-    if (self->admin_mode == KIOSK_ADMIN_NONE)
-        return;
-    g_clear_handle_id(&self->admin_idle_id, g_source_remove);
-    self->admin_idle_id = g_timeout_add_seconds((guint)self->admin_timeout, admin_idle_cb, self);
-}
-
-static gboolean on_window_event(GtkEventControllerLegacy *c, GdkEvent *ev, KioskUiApplication *self)
-{
-    (void)c;
-    GdkEventType t = gdk_event_get_event_type(ev);
-    if (t == GDK_BUTTON_PRESS || t == GDK_TOUCH_BEGIN || t == GDK_KEY_PRESS || t == GDK_SCROLL)
-        admin_touched(self);
-    return GDK_EVENT_PROPAGATE;
-}
-
-static gboolean unlock_cb(gpointer data)
-{
-    KioskUiApplication *self = data;
-    self->unlock_id = 0;
-    self->login_locked = FALSE; /* the service decides again at the next try */
-    if (self->admin_mode == KIOSK_ADMIN_LOGIN)
-        render(self);
-    return G_SOURCE_REMOVE;
-}
-
-static void admin_login_reply(KioskUiApplication *self, JsonObject *o, gboolean ok, const char *error)
-{
-    if (self->admin_mode != KIOSK_ADMIN_LOGIN) {
-        /* cancelled while the service checked: do not stay logged in */
-        if (ok)
-            send_cmd(self, "admin-logout", NULL);
-        return;
-    }
-    if (ok) {
-        admin_forget_login(self);
-        self->admin_logged_in = TRUE;
-        self->admin_mode = KIOSK_ADMIN_STATUS;
-        send_cmd(self, "admin-status", NULL);
-        admin_touched(self);
-        return;
-    }
-    const char *message = json_member_string(o, "message", NULL);
-    admin_forget_login(self);
-    self->login_failed = TRUE;
-    self->login_message = g_strdup(message ? message : error);
-    self->login_locked = json_object_get_boolean_member_with_default(o, "locked", FALSE);
-    self->login_retry_after = json_member_int(o, "retry_after", 0);
-    self->login_remaining = json_member_int(o, "remaining", -1);
-    if (self->login_locked && self->login_retry_after > 0)
-        self->unlock_id = g_timeout_add_seconds((guint)MIN(self->login_retry_after, 86400),
-                                                unlock_cb, self);
-}
-
-static void admin_status_reply(KioskUiApplication *self, JsonObject *o, gboolean ok, const char *error)
-{
-    if (self->admin_mode != KIOSK_ADMIN_STATUS)
-        return;
-    if (!ok) {
-        /* the login expired (15 minutes without an admin command): ask again */
-        self->admin_logged_in = FALSE;
-        self->admin_mode = KIOSK_ADMIN_LOGIN;
-        admin_forget_login(self);
-        self->login_failed = TRUE;
-        self->login_message = g_strdup(error ? error : "administrator login required");
-        g_clear_pointer(&self->admin_status, json_object_unref);
-        return;
-    }
-    JsonNode *st = json_object_get_member(o, "status");
-    g_clear_pointer(&self->admin_status, json_object_unref);
-    if (st && JSON_NODE_HOLDS_OBJECT(st))
-        self->admin_status = json_object_ref(json_node_get_object(st));
-}
-
-/* The "print" event for a reprint asked on the status page. */
-static void admin_print_event(KioskUiApplication *self, JsonObject *o)
-{
-    if (self->admin_mode != KIOSK_ADMIN_STATUS)
-        return;
-    const char *session = json_member_string(o, "session", NULL);
-    const char *status = json_member_string(o, "status", NULL);
-    const char *reason = json_member_string(o, "reason", NULL);
-    const char *saved = json_member_string(o, "saved", NULL);
-    if (!session)
-        session = "?";
-    if (g_strcmp0(status, "printed") == 0) {
-        admin_set_note(self, g_strdup_printf(_("The report of session %s was printed."), session),
-                       FALSE);
-    } else {
-        g_autofree char *why = g_strdup(reason ? reason : _("no reason given"));
-        char *note = saved ? g_strdup_printf(_("The report of session %s was not printed: %s. It is saved as %s."),
-                                             session, why, saved)
-                           : g_strdup_printf(_("The report of session %s was not printed: %s."),
-                                             session, why);
-        admin_set_note(self, note, TRUE);
-    }
-}
-
-/* "admin-media": the service's phases of the administrator's stick. */
-static void admin_stick_event(KioskUiApplication *self, JsonObject *o)
-{
-    const char *phase = json_member_string(o, "phase", NULL);
-    const char *action = json_member_string(o, "action", NULL);
-    const char *reason = json_member_string(o, "reason", NULL);
-    gboolean export = g_strcmp0(action, "export") == 0;
-    g_free(self->stick_action);
-    self->stick_action = g_strdup(action);
-    if (g_strcmp0(phase, "waiting") == 0) {
-        self->stick_phase = KIOSK_STICK_WAITING;
-        admin_set_note(self, NULL, FALSE);
-    } else if (g_strcmp0(phase, "confirm") == 0) {
-        /* Which stick it is, so that nobody erases a visitor's stick by mistake. */
-        JsonObject *dev = json_member_object(o, "device");
-        const char *vendor = dev ? json_member_string(dev, "vendor", NULL) : NULL;
-        const char *model = dev ? json_member_string(dev, "model", NULL) : NULL;
-        g_autofree char *size =
-            g_format_size((guint64)MAX(dev ? json_member_int(dev, "size", 0) : 0, 0));
-        g_free(self->stick_device);
-        self->stick_device = g_strdup_printf("%s %s, %s", vendor ? vendor : "", model ? model : "",
-                                             size);
-        self->stick_phase = KIOSK_STICK_CONFIRM_EXPORT;
-    } else if (g_strcmp0(phase, "working") == 0) {
-        self->stick_phase = KIOSK_STICK_WORKING;
-    } else if (g_strcmp0(phase, "done") == 0) {
-        self->stick_phase = KIOSK_STICK_IDLE;
-        if (export) {
-            admin_set_note(self,
-                           g_strdup_printf(_("Exported %lld files to the stick (folder %s) and "
-                                             "read them back. Remove the stick."),
-                                           (long long)json_member_int(o, "files", 0),
-                                           json_member_string(o, "folder", "?")),
-                           FALSE);
-        } else {
-            /* One line per installed item, in the service's words. */
-            g_autoptr(GString) t = g_string_new(_("The update was installed. Remove the stick."));
-            JsonArray *items = json_member_array(o, "items");
-            for (guint i = 0; items && i < json_array_get_length(items); i++) {
-                JsonNode *e = json_array_get_element(items, i);
-                const char *m = JSON_NODE_HOLDS_OBJECT(e)
-                                    ? json_member_string(json_node_get_object(e), "message", NULL)
-                                    : NULL;
-                if (m)
-                    g_string_append_printf(t, "\n• %s", m);
-            }
-            admin_set_note(self, g_string_free(g_steal_pointer(&t), FALSE), FALSE);
-        }
-        send_cmd(self, "admin-status", NULL); /* new versions, new last sessions */
-    } else if (g_strcmp0(phase, "failed") == 0) {
-        self->stick_phase = KIOSK_STICK_IDLE;
-        struct reason_data rd;
-        reason_json_get(o, &rd);
-        g_autofree char *text = kiosk_format_reason(&rd, reason);
-        g_autofree char *why = g_strdup(text ? text : _("no reason given"));
-        admin_set_note(self,
-                       g_strdup_printf(export ? _("The export failed: %s. Remove the stick.")
-                                              : _("The update was refused: %s. Nothing was "
-                                                  "installed. Remove the stick."),
-                                       why),
-                       TRUE);
-    } else if (g_strcmp0(phase, "expired") == 0) {
-        self->stick_phase = KIOSK_STICK_IDLE;
-        admin_set_note(self, g_strdup(_("No stick was inserted in time.")), TRUE);
-    } else if (g_strcmp0(phase, "cancelled") == 0) {
-        self->stick_phase = KIOSK_STICK_IDLE;
-    }
-}
+/* ---- the service's replies and events -------------------------------------------- */
 
 static void handle_reply(KioskUiApplication *self, const char *line)
 {
@@ -565,15 +212,15 @@ static void handle_reply(KioskUiApplication *self, const char *line)
     const char *type = json_object_get_string_member_with_default(o, "type", "");
     if (strcmp(type, "admin-media") == 0) {
         if (self->admin_mode == KIOSK_ADMIN_STATUS) {
-            admin_stick_event(self, o);
-            render(self);
+            kiosk_ui_admin_stick_event(self, o);
+            kiosk_ui_application_render(self);
         }
         return;
     }
     if (strcmp(type, "print") == 0) {
         if (self->admin_mode == KIOSK_ADMIN_STATUS) {
-            admin_print_event(self, o);
-            render(self);
+            kiosk_ui_admin_print_event(self, o);
+            kiosk_ui_application_render(self);
         }
         return;
     }
@@ -584,20 +231,22 @@ static void handle_reply(KioskUiApplication *self, const char *line)
     const char *error = json_member_string(o, "error", NULL);
     if (strcmp(cmd, "details") == 0) {
         kiosk_window_details_saved(self->window, ok, error);
-        request_dump(self);
+        kiosk_ui_debug_request_dump(self);
     } else if (strcmp(cmd, "admin-login") == 0) {
-        admin_login_reply(self, o, ok, error);
-        render(self);
+        kiosk_ui_admin_login_reply(self, o, ok, error);
+        kiosk_ui_application_render(self);
     } else if (strcmp(cmd, "admin-status") == 0) {
-        admin_status_reply(self, o, ok, error);
-        render(self);
+        kiosk_ui_admin_status_reply(self, o, ok, error);
+        kiosk_ui_application_render(self);
     } else if (strcmp(cmd, "admin-media") == 0 && self->admin_mode == KIOSK_ADMIN_STATUS && !ok) {
         self->stick_phase = KIOSK_STICK_IDLE;
-        admin_set_note(self, g_strdup_printf(_("Not possible now: %s"), error ? error : "?"), TRUE);
-        render(self);
+        kiosk_ui_admin_set_note(
+            self, g_strdup_printf(_("Not possible now: %s"), error ? error : "?"), TRUE);
+        kiosk_ui_application_render(self);
     } else if (strcmp(cmd, "print") == 0 && self->admin_mode == KIOSK_ADMIN_STATUS && !ok) {
-        admin_set_note(self, g_strdup_printf(_("Not printed: %s"), error ? error : "?"), TRUE);
-        render(self);
+        kiosk_ui_admin_set_note(self, g_strdup_printf(_("Not printed: %s"), error ? error : "?"),
+                                TRUE);
+        kiosk_ui_application_render(self);
     }
 }
 
@@ -606,18 +255,20 @@ static void on_line(GObject *src, GAsyncResult *res, gpointer data)
     KioskUiApplication *self = data;
     g_autoptr(GError) err = NULL;
     gsize len = 0;
-    g_autofree char *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(src), res, &len, &err);
+    g_autofree char *line =
+        g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(src), res, &len, &err);
     if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
     if (!line) {
         connection_lost(self, err ? err->message : "end of stream");
         return;
     }
-    if (g_strstr_len(line, (gssize)len, "\"reply\"") || g_strstr_len(line, (gssize)len, "\"print\"") ||
+    if (g_strstr_len(line, (gssize)len, "\"reply\"") ||
+        g_strstr_len(line, (gssize)len, "\"print\"") ||
         g_strstr_len(line, (gssize)len, "\"admin-media\""))
         handle_reply(self, line);
     if (screen_state_feed_line(self->state, line))
-        render(self);
+        kiosk_ui_application_render(self);
     g_data_input_stream_read_line_async(self->in, G_PRIORITY_DEFAULT, self->cancel, on_line, self);
 }
 
@@ -655,7 +306,7 @@ static void on_language(GSimpleAction *a, GVariant *param, gpointer data)
     (void)a;
     self->language_chosen = TRUE;
     set_language(self, g_variant_get_string(param, NULL));
-    render(self);
+    kiosk_ui_application_render(self);
 }
 
 static void on_details(GSimpleAction *a, GVariant *param, gpointer data)
@@ -674,7 +325,7 @@ static void on_details(GSimpleAction *a, GVariant *param, gpointer data)
         json_builder_add_string_value(b, v[i]);
     }
     json_builder_end_object(b);
-    if (!send_line(self, b))
+    if (!kiosk_ui_application_send_line(self, b))
         kiosk_window_details_saved(self->window, FALSE, _("the service is not running"));
 }
 
@@ -690,201 +341,8 @@ static void on_print(GSimpleAction *a, GVariant *param, gpointer data)
     json_builder_set_member_name(b, "session");
     json_builder_add_string_value(b, self->state->session);
     json_builder_end_object(b);
-    send_line(self, b);
+    kiosk_ui_application_send_line(self, b);
 }
-
-static void on_admin_open(GSimpleAction *a, GVariant *param, gpointer data)
-{
-    KioskUiApplication *self = data;
-    (void)a;
-    (void)param;
-    enum screen_id screen = self->state->screen;
-    if (self->admin_mode != KIOSK_ADMIN_NONE || !self->state->connected ||
-        (screen != SCREEN_WAITING && screen != SCREEN_OUT_OF_SERVICE))
-        return;
-    admin_forget_login(self);
-    self->admin_mode = KIOSK_ADMIN_LOGIN;
-    kiosk_window_admin_login_reset(self->window);
-    admin_touched(self);
-    render(self);
-}
-
-static void on_admin_close(GSimpleAction *a, GVariant *param, gpointer data)
-{
-    KioskUiApplication *self = data;
-    (void)a;
-    (void)param;
-    if (self->admin_mode == KIOSK_ADMIN_NONE)
-        return;
-    admin_leave(self);
-    render(self);
-}
-
-/* Append S as a JSON string (quotes included). */
-static void json_quote(GString *out, const char *s)
-{
-    g_string_append_c(out, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            g_string_append_c(out, '\\'), g_string_append_c(out, (char)*p);
-        else if (*p < 0x20)
-            g_string_append_printf(out, "\\u%04x", *p);
-        else
-            g_string_append_c(out, (char)*p);
-    }
-    g_string_append_c(out, '"');
-}
-
-/* The password goes from the entry straight into one request line, which is wiped after
- * sending; the page empties the entry right after.  It is never kept or logged. */
-static void on_admin_login(GSimpleAction *a, GVariant *param, gpointer data)
-{
-    KioskUiApplication *self = data;
-    (void)a;
-    (void)param;
-    if (self->admin_mode != KIOSK_ADMIN_LOGIN || self->login_busy)
-        return;
-    const char *pw = kiosk_window_admin_password(self->window);
-    if (!pw || !*pw)
-        return;
-    GString *line = g_string_sized_new(64 + 2 * strlen(pw));
-    g_string_append(line, "{\"cmd\":\"admin-login\",\"password\":");
-    json_quote(line, pw);
-    g_string_append(line, "}\n");
-    gboolean sent = send_text(self, line->str, line->len);
-    explicit_bzero(line->str, line->allocated_len);
-    g_string_free(line, TRUE);
-    admin_forget_login(self);
-    if (sent) {
-        self->login_busy = TRUE;
-        render_no_dump(self); /* "Checking the password…" for the quarter second: no picture */
-        return;
-    }
-    self->login_failed = TRUE;
-    self->login_message = g_strdup(_("the service is not running"));
-    render(self);
-}
-
-static void on_admin_refresh(GSimpleAction *a, GVariant *param, gpointer data)
-{
-    KioskUiApplication *self = data;
-    (void)a;
-    (void)param;
-    if (self->admin_mode == KIOSK_ADMIN_STATUS)
-        send_cmd(self, "admin-status", NULL);
-}
-
-static void on_admin_reprint(GSimpleAction *a, GVariant *param, gpointer data)
-{
-    KioskUiApplication *self = data;
-    (void)a;
-    const char *session = g_variant_get_string(param, NULL);
-    if (self->admin_mode != KIOSK_ADMIN_STATUS || !*session)
-        return;
-    g_clear_pointer(&self->stick_action, g_free); /* the note is about the reprint now */
-    if (send_cmd(self, "print", session))
-        admin_set_note(self, g_strdup_printf(_("Printing the report of session %s…"), session), FALSE);
-    else
-        admin_set_note(self, g_strdup(_("the service is not running")), TRUE);
-    render(self);
-}
-
-/* The stick row's buttons: "update", "export" (asks first), "export-confirm", "cancel". */
-static void on_admin_stick(GSimpleAction *a, GVariant *param, gpointer data)
-{
-    KioskUiApplication *self = data;
-    (void)a;
-    const char *what = g_variant_get_string(param, NULL);
-    if (self->admin_mode != KIOSK_ADMIN_STATUS)
-        return;
-    const char *action = what; /* update, export, erase, cancel: the service decides */
-    if (action) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "cmd");
-        json_builder_add_string_value(b, "admin-media");
-        json_builder_set_member_name(b, "action");
-        json_builder_add_string_value(b, action);
-        json_builder_end_object(b);
-        if (!send_line(self, b))
-            admin_set_note(self, g_strdup(_("the service is not running")), TRUE);
-    }
-    render(self);
-}
-
-static void on_admin_logout(GSimpleAction *a, GVariant *param, gpointer data)
-{
-    on_admin_close(a, param, data);
-}
-
-#ifdef KIOSK_UI_TEST_CONTROL
-/* ---- debug: simulated touches (--test-control FIFO) ------------------------------------
- * Only in the tests' build (build/kiosk-ui-test, -DKIOSK_UI_TEST_CONTROL): the installed
- * screen takes no input but touches.
- * One command a line: "click NAME" (a button), "type NAME TEXT" (set an entry's text),
- * "activate NAME" (Enter in an entry).  NAME is a widget name (gtk_widget_set_name) that
- * must be on screen.  Xvfb has no touch screen; this is how tests press buttons. */
-
-static void control_read(KioskUiApplication *self);
-
-static void control_command(KioskUiApplication *self, const char *line)
-{
-    g_auto(GStrv) w = g_strsplit(line, " ", 3);
-    if (!w[0] || !w[1])
-        return;
-    GtkWidget *target = kiosk_window_find_named(self->window, w[1]);
-    if (!target) {
-        g_warning("test-control: no widget named %s on screen", w[1]);
-        return;
-    }
-    admin_touched(self);
-    if (strcmp(w[0], "click") == 0 && GTK_IS_BUTTON(target))
-        g_signal_emit_by_name(target, "clicked");
-    else if (strcmp(w[0], "type") == 0 && GTK_IS_EDITABLE(target))
-        gtk_editable_set_text(GTK_EDITABLE(target), w[2] ? w[2] : "");
-    else if (strcmp(w[0], "activate") == 0)
-        g_signal_emit_by_name(target, "activate");
-    else
-        g_warning("test-control: cannot %s %s", w[0], w[1]);
-}
-
-static void on_control_line(GObject *src, GAsyncResult *res, gpointer data)
-{
-    KioskUiApplication *self = data;
-    g_autoptr(GError) err = NULL;
-    g_autofree char *line = g_data_input_stream_read_line_finish(G_DATA_INPUT_STREAM(src), res, NULL, &err);
-    if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-    if (!line) {
-        g_warning("test-control: %s", err ? err->message : "end of input");
-        return;
-    }
-    if (self->window)
-        control_command(self, line);
-    control_read(self);
-}
-
-static void control_read(KioskUiApplication *self)
-{
-    g_data_input_stream_read_line_async(self->control, G_PRIORITY_DEFAULT, self->cancel,
-                                        on_control_line, self);
-}
-
-static void control_start(KioskUiApplication *self)
-{
-    /* O_RDWR: a FIFO opened so never reports end-of-file when a writer closes */
-    int fd = open(self->control_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        g_warning("test-control %s: %s", self->control_path, g_strerror(errno));
-        return;
-    }
-    GInputStream *in = g_unix_input_stream_new(fd, TRUE);
-    self->control = g_data_input_stream_new(in);
-    g_object_unref(in);
-    g_data_input_stream_set_newline_type(self->control, G_DATA_STREAM_NEWLINE_TYPE_LF);
-    control_read(self);
-}
-#endif
 
 /* ---- start-up ----------------------------------------------------------------------- */
 
@@ -913,7 +371,8 @@ static char *find_localedir(KioskUiApplication *self)
     g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
     if (exe) {
         g_autofree char *dir = g_path_get_dirname(exe);
-        g_autofree char *mo = g_build_filename(dir, "locale", "ja", "LC_MESSAGES", "kiosk.mo", NULL);
+        g_autofree char *mo =
+            g_build_filename(dir, "locale", "ja", "LC_MESSAGES", "kiosk.mo", NULL);
         if (g_file_test(mo, G_FILE_TEST_EXISTS))
             return g_build_filename(dir, "locale", NULL);
     }
@@ -957,15 +416,9 @@ static void kiosk_ui_application_startup(GApplication *app)
         {.name = "language", .activate = on_language, .parameter_type = "s", .state = "'en'"},
         {.name = "details", .activate = on_details, .parameter_type = "(sssss)"},
         {.name = "print", .activate = on_print},
-        {.name = "admin-open", .activate = on_admin_open},
-        {.name = "admin-close", .activate = on_admin_close},
-        {.name = "admin-login", .activate = on_admin_login},
-        {.name = "admin-refresh", .activate = on_admin_refresh},
-        {.name = "admin-reprint", .activate = on_admin_reprint, .parameter_type = "s"},
-        {.name = "admin-stick", .activate = on_admin_stick, .parameter_type = "s"},
-        {.name = "admin-logout", .activate = on_admin_logout},
     };
     g_action_map_add_action_entries(G_ACTION_MAP(app), entries, G_N_ELEMENTS(entries), self);
+    kiosk_ui_admin_add_actions(self);
     g_unix_signal_add(SIGTERM, on_signal, app);
     g_unix_signal_add(SIGINT, on_signal, app);
 }
@@ -979,10 +432,10 @@ static void kiosk_ui_application_activate(GApplication *app)
     }
     self->window = kiosk_window_new(GTK_APPLICATION(app));
     GtkWindow *w = GTK_WINDOW(self->window);
-    g_signal_connect(w, "realize", G_CALLBACK(on_window_realize), self);
+    g_signal_connect(w, "realize", G_CALLBACK(kiosk_ui_debug_on_window_realize), self);
     GtkEventController *touches = gtk_event_controller_legacy_new();
     gtk_event_controller_set_propagation_phase(touches, GTK_PHASE_CAPTURE);
-    g_signal_connect(touches, "event", G_CALLBACK(on_window_event), self);
+    g_signal_connect(touches, "event", G_CALLBACK(kiosk_ui_admin_on_window_event), self);
     gtk_widget_add_controller(GTK_WIDGET(w), touches);
     int ww = 0, wh = 0;
     if (self->windowed && sscanf(self->windowed, "%dx%d", &ww, &wh) == 2 && ww > 0 && wh > 0) {
@@ -1000,12 +453,12 @@ static void kiosk_ui_application_activate(GApplication *app)
         g_signal_connect(w, "notify::fullscreened", G_CALLBACK(on_fullscreen_changed), self);
     }
     set_language(self, default_language(self));
-    render(self);
+    kiosk_ui_application_render(self);
     gtk_window_present(w);
     connect_start(self);
 #ifdef KIOSK_UI_TEST_CONTROL
     if (self->control_path)
-        control_start(self);
+        kiosk_ui_debug_control_start(self);
 #endif
 }
 
@@ -1126,6 +579,6 @@ static void kiosk_ui_application_init(KioskUiApplication *self)
 KioskUiApplication *kiosk_ui_application_new(void)
 {
     return g_object_new(KIOSK_TYPE_UI_APPLICATION, "application-id", "jp.kiosk.ui",
-                        "resource-base-path", "/jp/kiosk/ui/app", "flags",
-                        G_APPLICATION_NON_UNIQUE, NULL);
+                        "resource-base-path", "/jp/kiosk/ui/app", "flags", G_APPLICATION_NON_UNIQUE,
+                        NULL);
 }

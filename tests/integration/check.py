@@ -137,7 +137,7 @@ def cmd_json(args):
         n = sum(1 for f in j["files"] if f["verdict"] in v)
         # A session that failed after its files were checked delivered nothing: the
         # service may count its clean and sanitized files as 0 delivered
-        # (session_end_record), and so 0 safe copies.
+        # (session_audit_end_record), and so 0 safe copies.
         if key in ("delivered", "sanitized") and j["status"] == "failed" and c.get(key) == 0:
             continue
         if c.get(key) != n:

@@ -213,9 +213,16 @@ _fuse_fill() {
     sync
     umount "$mnt"; losetup -d "$loop"
     _MNTS=("${_MNTS[@]/$mnt}"); _LOOPS=("${_LOOPS[@]/$loop}")
-    # exfat-fuse/ntfs-3g unmount asynchronously: wait until the loop is really gone.
-    local i; for ((i = 0; i < 300; i++)); do losetup -j "$img" | grep -q . || return 0; sleep 0.1; done
-    fail "loop device for $img still attached after image build"
+    wait_fuse_written "$img"
+}
+# wait_fuse_written IMAGE: after umount and losetup -d of a FUSE (exfat-fuse, ntfs-3g)
+# mount of IMAGE.  Their umount returns before the daemon has written and closed the
+# device; the detached loop goes away only when it has, so that is the evidence waited
+# for (bounded generously, for a loaded machine, so a hung daemon fails with a message).
+wait_fuse_written() {
+    local i
+    for ((i = 0; i < 1200; i++)); do losetup -j "$1" | grep -q . || return 0; sleep 0.1; done
+    fail "loop device for $1 still attached 120 s after its FUSE mount was unmounted"
 }
 # build_iso IMAGE SRC [LABEL]: ISO 9660 with Joliet and Rock Ridge names (xorriso).
 build_iso() {

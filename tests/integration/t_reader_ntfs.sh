@@ -40,7 +40,7 @@ python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.hidden", open(sys.arg
     "$mnt/report.txt" "$T/eicar.bin"
 ln "$mnt/yard.csv" "$mnt/yard copy.csv"
 umount "$mnt"; losetup -d "$loop"; _MNTS=(); _LOOPS=()
-for _ in $(seq 50); do losetup -j "$T/ntfs.img" | grep -q . || break; sleep 0.1; done
+wait_fuse_written "$T/ntfs.img"
 fls -r "$T/ntfs.img" | grep -q 'report.txt:hidden' || fail "the test's stream was not written"
 rm -rf "$STAGING"
 run_scan "$T/ntfs.img"

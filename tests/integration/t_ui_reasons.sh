@@ -53,7 +53,7 @@ report() {  # report LANG_OF_SESSION OUT.pdf [kiosk report options]
     "$BUILD/kiosk" report "$sess" --config "$T/kiosk.conf" --work-dir "$T/work" \
         --audit-log "$T/audit.jsonl" --format a4 -o "$pdf" "$@" > /dev/null ||
         fail "kiosk report $* failed"
-    # The reason column only (x from 435 pt on an A4 page: report/report.c a4_columns).
+    # The reason column only (x from 435 pt on an A4 page: report/report-a4.c a4_columns).
     pdftotext -enc UTF-8 -x 434 -y 0 -W 162 -H 842 "$pdf" "$pdf.reasons.txt"
 }
 check_pdf() {  # check_pdf PDF LANG WHAT

@@ -430,6 +430,21 @@ static int cmd_scan_workers_option(struct cli *cl, const char *text)
     return (int)w;
 }
 
+/* The policy, or NULL after its errors (with their line numbers) were printed. */
+static struct policy *cmd_scan_policy(struct cli *cl, const struct kiosk_config *cfg)
+{
+    struct policy *pol = NULL;
+    GPtrArray *perrs = g_ptr_array_new_with_free_func(policy_error_free);
+    if (policy_load(cfg->policy, &pol, perrs) != 0) {
+        policy_errors_print(stderr, "  ", cfg->policy, perrs);
+        cli_fail(cl, "the policy %s is not valid; nothing was scanned", cfg->policy);
+        policy_free(pol);
+        pol = NULL;
+    }
+    g_ptr_array_free(perrs, TRUE);
+    return pol;
+}
+
 /* The session itself: run it with SP, publish what it committed, print the result.
  * Returns the exit status: the session's, or 3 when it committed but did not publish. */
 static int cmd_scan_session(const struct cmd_scan_opts *o, const struct kiosk_config *cfg,
@@ -475,7 +490,6 @@ int cmd_scan(int argc, char **argv)
     struct policy *pol = NULL;
     struct scanner_pool *pool = NULL;
     struct verdict_cache *vcache = NULL;
-    GPtrArray *perrs = NULL;
     char *why = NULL;
 
     int prc = cli_parse(&cl, &argc, &argv, "SOURCE", cmd_scan_summary, cmd_scan_description,
@@ -502,12 +516,8 @@ int cmd_scan(int argc, char **argv)
     if (geteuid() != 0 && access(source, F_OK) == 0 && !g_file_test(source, G_FILE_TEST_IS_DIR))
         log_warn("not running as root: disk images and devices need root to attach and mount");
 
-    perrs = g_ptr_array_new_with_free_func(policy_error_free);
-    if (policy_load(cfg->policy, &pol, perrs) != 0) {
-        policy_errors_print(stderr, "  ", cfg->policy, perrs);
-        cli_fail(&cl, "the policy %s is not valid; nothing was scanned", cfg->policy);
+    if (!(pol = cmd_scan_policy(&cl, cfg)))
         goto out;
-    }
     if (o.testing)
         scanner_pool_enable_test_hooks(); /* before the pool: its workers read the flag */
     /* The engine lives in sandboxed worker processes (docs/privsep.md), one per core,
@@ -538,8 +548,6 @@ out:
     scanner_pool_free(pool);
     verdict_cache_free(vcache);
     policy_free(pol);
-    if (perrs)
-        g_ptr_array_free(perrs, TRUE);
     config_free(cfg);
     g_free(why);
     return rc;

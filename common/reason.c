@@ -186,7 +186,7 @@ static const struct reason_def reason_defs[] = {
      P("size_mb", "limit_mb")},
     {"device.filesystem", N_("the filesystem %1$s is not accepted at this kiosk"), P("fstype")},
 
-    /* ---- the service (service/daemon.c, admin/sigdb.c): out of service, session ends ---- */
+    /* ---- the service (service/daemon*.c, admin/sigdb.c): out of service, session ends ---- */
     {"service.audit", N_("The audit log cannot be written."), P0},
     {"service.work-area", N_("The kiosk's work area cannot be written."), P0},
     {"service.staging",
@@ -235,7 +235,7 @@ static const struct reason_def reason_defs[] = {
      P("detail")},
     {"session.error", /* xgettext:no-c-format */ N_("The check could not be completed: %1$s"), P("detail")},
 
-    /* ---- the administrator's stick (admin/bundle.c, service/daemon.c; bundle_reason) ---- */
+    /* ---- the administrator's stick (admin/bundle.c, service/daemon-admin-media.c; bundle_reason) ---- */
     {"admin.no-bundle",
      N_("no update bundle on this medium: put the signed files in a folder named kiosk-update "
         "at the top of the stick"),

@@ -11,7 +11,7 @@ TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 # into each unit test.
 LIB_SRCS := common/kerr.c common/log.c common/util.c common/json.c common/i18n.c common/reason.c \
             common/confine.c common/sockmsg.c \
-            policy/policy.c \
+            policy/policy.c policy/policy-groups.c policy/policy-decide.c \
             scanner/verdict.c scanner/scanner.c \
             media/names.c kiosk/audit.c kiosk/manifest.c media/media.c media/walk.c \
             handoff/workarea.c handoff/outbox.c handoff/target.c kiosk/session.c kiosk/config.c \

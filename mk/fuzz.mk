@@ -7,7 +7,7 @@ FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 # The library code each target needs, built with the fuzzer's instrumentation.
 FUZZ_LIB     := common/kerr.c common/log.c common/util.c common/json.c common/reason.c \
-                policy/policy.c media/names.c \
+                policy/policy.c policy/policy-groups.c policy/policy-decide.c media/names.c \
                 service/events.c kiosk/sign.c handoff/verify-manifest.c common/version.c reader/msg.c common/sockmsg.c \
                 scanner/edifact.c scanner/sanitize.c scanner/sanitize-ooxml.c scanner/sanitize-pdf.c
 FUZZ_PKGS    := $(PKGS) libsodium libsystemd libzip libxml-2.0 libqpdf

@@ -93,3 +93,11 @@ char *json_text(JsonNode *node, bool pretty, gsize *len)
         *len = out->len;
     return g_string_free(out, FALSE);
 }
+
+void json_set_string_or_null(JsonObject *o, const char *key, const char *v)
+{
+    if (v)
+        json_object_set_string_member(o, key, v);
+    else
+        json_object_set_null_member(o, key);
+}

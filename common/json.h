@@ -30,6 +30,10 @@ bool json_member_bool(JsonObject *o, const char *key, bool dflt);
 JsonObject *json_member_object(JsonObject *o, const char *key);
 JsonArray *json_member_array(JsonObject *o, const char *key);
 
+/* Member KEY of O: the string V, or null when V is NULL (the manifest's and the
+ * protocol's way of saying "none"). */
+void json_set_string_or_null(JsonObject *o, const char *key, const char *v);
+
 /* Serialize NODE as JSON text (newly allocated; *len may be NULL).  Unlike a bare
  * JsonGenerator it escapes every control character (json-glib 1.6 leaves U+0001-U+001F
  * raw, which makes invalid JSON of a hostile file name or volume label). */

@@ -167,23 +167,16 @@ static gint64 outbox_parse_time(JsonObject *o, const char *key)
     return us;
 }
 
-static void outbox_json_str(JsonObject *o, const char *key, const char *v)
-{
-    if (v)
-        json_object_set_string_member(o, key, v);
-    else
-        json_object_set_null_member(o, key);
-}
-
 int outbox_save(const char *work_dir, struct outbox_entry *e, char **why)
 {
     e->updated_us = g_get_real_time();
     JsonObject *o = json_object_new();
     json_object_set_string_member(o, "session", e->session);
     json_object_set_string_member(o, "state", outbox_state_str(e->state));
-    outbox_json_str(o, "target", e->target);
-    outbox_json_str(o, "location", e->location);
-    outbox_json_str(o, "manifest_sha256", e->manifest_sha256[0] ? e->manifest_sha256 : NULL);
+    json_set_string_or_null(o, "target", e->target);
+    json_set_string_or_null(o, "location", e->location);
+    json_set_string_or_null(o, "manifest_sha256",
+                            e->manifest_sha256[0] ? e->manifest_sha256 : NULL);
     json_object_set_int_member(o, "files", (gint64)e->files);
     json_object_set_int_member(o, "bytes", (gint64)e->bytes);
     outbox_json_time(o, "created", e->created_us);
@@ -191,7 +184,7 @@ int outbox_save(const char *work_dir, struct outbox_entry *e, char **why)
     outbox_json_time(o, "published", e->published_us);
     outbox_json_time(o, "next_attempt", e->next_attempt_us);
     json_object_set_int_member(o, "attempts", e->attempts);
-    outbox_json_str(o, "error", e->error);
+    json_set_string_or_null(o, "error", e->error);
     JsonNode *n = json_node_new(JSON_NODE_OBJECT);
     json_node_take_object(n, o);
     gsize len = 0;

@@ -1,17 +1,16 @@
 /* edifact-json.c - EDIFACT summaries as JSON, and the details comparison (edifact-json.h). */
 #include "kiosk/edifact-json.h"
+#include "common/json.h"
 #include "kiosk/session-result.h"
 
 #include <string.h>
 
 #define EDIFACT_JSON_TEXT 512
 
+/* V, or null when V is NULL or empty. */
 static void edifact_json_opt(JsonObject *o, const char *key, const char *v)
 {
-    if (v && *v)
-        json_object_set_string_member(o, key, v);
-    else
-        json_object_set_null_member(o, key);
+    json_set_string_or_null(o, key, v && *v ? v : NULL);
 }
 
 static JsonObject *edifact_json_problem(const struct edifact_summary *s)

@@ -2,6 +2,7 @@
  * the audit log give it), the counts, the parts --json and MANIFEST.json share, the
  * manifest and the whole result. */
 #include "kiosk/session.h"
+#include "common/json.h"
 #include "kiosk/session-private.h"
 #include "common/util.h"
 #include "kiosk/disarm.h"
@@ -91,14 +92,6 @@ JsonNode *session_files_to_json(const struct session_result *r)
     return n;
 }
 
-static void session_json_set_opt(JsonObject *o, const char *key, const char *value)
-{
-    if (value)
-        json_object_set_string_member(o, key, value);
-    else
-        json_object_set_null_member(o, key);
-}
-
 static void session_json_set_time(JsonObject *o, const char *key, gint64 us)
 {
     char *t = util_time_rfc3339(us, false);
@@ -139,13 +132,13 @@ JsonObject *session_result_common_json(const struct session_result *r)
         json_object_set_boolean_member(o, "testing_mode", TRUE);
 
     JsonObject *src = json_object_new();
-    session_json_set_opt(src, "path", r->source);
-    session_json_set_opt(src, "kind", r->source_kind);
+    json_set_string_or_null(src, "path", r->source);
+    json_set_string_or_null(src, "kind", r->source_kind);
     json_object_set_int_member(src, "size", (gint64)r->source_size);
-    session_json_set_opt(src, "partition_table", r->pttype);
-    session_json_set_opt(src, "vendor", r->vendor);
-    session_json_set_opt(src, "model", r->model);
-    session_json_set_opt(src, "serial", r->serial);
+    json_set_string_or_null(src, "partition_table", r->pttype);
+    json_set_string_or_null(src, "vendor", r->vendor);
+    json_set_string_or_null(src, "model", r->model);
+    json_set_string_or_null(src, "serial", r->serial);
     JsonArray *vols = json_array_new();
     for (size_t i = 0; i < r->n_volumes; i++) {
         const struct session_volume *v = &r->volumes[i];
@@ -154,21 +147,21 @@ JsonObject *session_result_common_json(const struct session_result *r)
         json_object_set_int_member(vo, "partition", v->partno);
         json_object_set_int_member(vo, "offset", (gint64)v->offset);
         json_object_set_int_member(vo, "size", (gint64)v->size);
-        session_json_set_opt(vo, "filesystem", v->fstype);
-        session_json_set_opt(vo, "version", v->fsversion);
-        session_json_set_opt(vo, "label", v->label);
-        session_json_set_opt(vo, "uuid", v->uuid);
+        json_set_string_or_null(vo, "filesystem", v->fstype);
+        json_set_string_or_null(vo, "version", v->fsversion);
+        json_set_string_or_null(vo, "label", v->label);
+        json_set_string_or_null(vo, "uuid", v->uuid);
         json_object_set_boolean_member(vo, "scanned", v->scanned);
-        session_json_set_opt(vo, "problem", v->problem);
+        json_set_string_or_null(vo, "problem", v->problem);
         json_array_add_object_element(vols, vo);
     }
     json_object_set_array_member(src, "volumes", vols);
     json_object_set_object_member(o, "source", src);
 
     JsonObject *pol = json_object_new();
-    session_json_set_opt(pol, "name", r->policy_name);
+    json_set_string_or_null(pol, "name", r->policy_name);
     json_object_set_int_member(pol, "version", (gint64)r->policy_version);
-    session_json_set_opt(pol, "sha256", r->policy_sha256);
+    json_set_string_or_null(pol, "sha256", r->policy_sha256);
     json_object_set_object_member(o, "policy", pol);
 
     JsonObject *sc = json_object_new();
@@ -197,8 +190,8 @@ JsonNode *session_result_to_json(const struct session_result *r)
 {
     JsonObject *o = session_result_common_json(r);
     json_object_set_int_member(o, "exit_code", r->exit_code);
-    session_json_set_opt(o, "delivery", r->delivery);
-    session_json_set_opt(o, "manifest", r->manifest_path);
+    json_set_string_or_null(o, "delivery", r->delivery);
+    json_set_string_or_null(o, "manifest", r->manifest_path);
     if (r->manifest_sha256[0])
         json_object_set_string_member(o, "manifest_sha256", r->manifest_sha256);
     if (r->error)

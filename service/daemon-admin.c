@@ -9,6 +9,7 @@
  * database in use is older than [scan] max-signature-age-days, and back when a fresh one
  * is loaded.  The tick also keeps the outbox moving (daemon-publish.c). */
 #include "service/daemon-private.h"
+#include "common/json.h"
 #include "admin/sigdb.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -323,7 +324,7 @@ JsonObject *daemon_admin_service_json(struct daemon *d)
         int64_t days = sigdb_age_days(si, g_get_real_time() / G_USEC_PER_SEC);
         json_object_set_string_member(o, "db_version", si->db_version);
         char *t = si->db_time > 0 ? util_time_rfc3339(si->db_time * G_USEC_PER_SEC, false) : NULL;
-        daemon_json_opt(o, "db_build_time", t);
+        json_set_string_or_null(o, "db_build_time", t);
         g_free(t);
         if (days >= 0)
             json_object_set_int_member(o, "db_age_days", days);
@@ -337,7 +338,7 @@ JsonObject *daemon_admin_service_json(struct daemon *d)
         json_object_set_int_member(o, "policy_version", (gint64)d->policy->version);
     }
     json_object_set_boolean_member(o, "reloading", d->reloading);
-    daemon_json_opt(o, "problem", d->db_problem);
+    json_set_string_or_null(o, "problem", d->db_problem);
     if (d->handoff)
         json_object_set_object_member(o, "publication", handoff_status_json(d->handoff));
     return o;

@@ -114,8 +114,6 @@ struct daemon {
 
 /* Record TYPE with O's fields (consumed, may be NULL) in the audit log, synced. */
 void daemon_audit(struct daemon *d, const char *type, JsonObject *o);
-/* O.KEY = V, or null when V is NULL. */
-void daemon_json_opt(JsonObject *o, const char *key, const char *v);
 /* O (NULL: a new object) with "device": DEV's description. */
 JsonObject *daemon_with_device(JsonObject *o, const struct kudev_device *dev);
 /* O.reason (English), O.reason_code, O.reason_params of reason CODE with at most one

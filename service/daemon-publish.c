@@ -6,6 +6,7 @@
  * many bytes waiting ([staging] outbox-max-bytes) put the kiosk out of service until the
  * share takes them.  [staging] keep-days prunes what was published long ago. */
 #include "service/daemon-private.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "handoff/handoff.h"
@@ -16,12 +17,12 @@ static void daemon_publish_event(struct daemon *d, const struct outbox_entry *e)
 {
     JsonObject *o = json_object_new();
     json_object_set_string_member(o, "state", outbox_state_str(e->state));
-    daemon_json_opt(o, "target", e->target);
-    daemon_json_opt(o, "location", e->location);
+    json_set_string_or_null(o, "target", e->target);
+    json_set_string_or_null(o, "location", e->location);
     json_object_set_int_member(o, "attempt", e->attempts);
-    daemon_json_opt(o, "error", e->error);
+    json_set_string_or_null(o, "error", e->error);
     char *t = e->state == OUTBOX_FAILED ? util_time_rfc3339(e->next_attempt_us, false) : NULL;
-    daemon_json_opt(o, "next_attempt", t);
+    json_set_string_or_null(o, "next_attempt", t);
     g_free(t);
     events_emit(d->events, "publication", e->session, o);
 }

@@ -4,6 +4,7 @@
  * back and why, or "failed", then "remove-media" until the medium goes (daemon.h draws
  * the states). */
 #include "service/daemon-private.h"
+#include "common/json.h"
 #include "common/kerr.h"
 #include "common/log.h"
 #include "handoff/handoff.h"
@@ -98,7 +99,7 @@ static JsonArray *daemon_session_sanitized_json(const struct session_result *r)
             continue;
         JsonObject *h = json_object_new();
         json_object_set_string_member(h, "path", f->display);
-        daemon_json_opt(h, "delivered_as", f->staged_path);
+        json_set_string_or_null(h, "delivered_as", f->staged_path);
         json_object_set_array_member(h, "removed", disarm_removed_json(f->disarm->removed));
         json_object_set_string_member(h, "reason", f->verdict.reason);
         reason_json_add(h, &f->verdict.why);
@@ -113,8 +114,9 @@ static JsonObject *daemon_session_done_json(const struct session_result *r)
     JsonObject *o = json_object_new();
     json_object_set_string_member(o, "status", r->status);
     json_object_set_object_member(o, "counts", session_counts_to_json(&r->counts));
-    daemon_json_opt(o, "delivery", r->delivery);
-    daemon_json_opt(o, "manifest_sha256", r->manifest_sha256[0] ? r->manifest_sha256 : NULL);
+    json_set_string_or_null(o, "delivery", r->delivery);
+    json_set_string_or_null(o, "manifest_sha256",
+                            r->manifest_sha256[0] ? r->manifest_sha256 : NULL);
     JsonArray *held = json_array_new();
     guint n = 0, more = 0;
     json_object_set_array_member(o, "sanitized", daemon_session_sanitized_json(r));
@@ -273,7 +275,7 @@ void daemon_session_progress_event(struct daemon *d, const struct daemon_msg *m)
         json_object_set_int_member(o, "files_total", (gint64)m->p.files_total);
         json_object_set_int_member(o, "bytes_done", (gint64)m->p.bytes_done);
         json_object_set_int_member(o, "bytes_total", (gint64)m->p.bytes_total);
-        daemon_json_opt(o, "current", m->current);
+        json_set_string_or_null(o, "current", m->current);
         if (m->p.eta_seconds >= 0)
             json_object_set_int_member(o, "eta_seconds", m->p.eta_seconds);
         else

@@ -5,6 +5,7 @@
  * them, sharing daemon-private.h: a visitor's check (session), printing, publication,
  * administration (admin), the administrator's stick (admin-media), socket commands. */
 #include "service/daemon.h"
+#include "common/json.h"
 #include "service/daemon-private.h"
 #include "admin/sigdb.h"
 #include "common/log.h"
@@ -43,23 +44,15 @@ void daemon_audit(struct daemon *d, const char *type, JsonObject *o)
     json_object_unref(o);
 }
 
-void daemon_json_opt(JsonObject *o, const char *key, const char *v)
-{
-    if (v)
-        json_object_set_string_member(o, key, v);
-    else
-        json_object_set_null_member(o, key);
-}
-
 /* {"vendor","model","serial","size","devnode"} */
 static JsonObject *daemon_device_json(const struct kudev_device *dev)
 {
     JsonObject *o = json_object_new();
-    daemon_json_opt(o, "vendor", dev->vendor);
-    daemon_json_opt(o, "model", dev->model);
-    daemon_json_opt(o, "serial", dev->serial);
+    json_set_string_or_null(o, "vendor", dev->vendor);
+    json_set_string_or_null(o, "model", dev->model);
+    json_set_string_or_null(o, "serial", dev->serial);
     json_object_set_int_member(o, "size", (gint64)dev->size);
-    daemon_json_opt(o, "devnode", dev->devnode);
+    json_set_string_or_null(o, "devnode", dev->devnode);
     if (dev->vid && dev->pid) {
         char *id = g_strdup_printf("%s:%s", dev->vid, dev->pid);
         json_object_set_string_member(o, "usb_id", id);
@@ -504,7 +497,7 @@ static void daemon_load(struct daemon *d)
     json_object_set_int_member(o, "policy_version", (gint64)d->policy->version);
     json_object_set_string_member(o, "policy_sha256", d->policy->sha256);
     json_object_set_string_member(o, "target", d->handoff->target->spec);
-    daemon_json_opt(o, "signing_key_id", d->handoff->key_id[0] ? d->handoff->key_id : NULL);
+    json_set_string_or_null(o, "signing_key_id", d->handoff->key_id[0] ? d->handoff->key_id : NULL);
     daemon_audit(d, "service-start", o);
     daemon_admin_check_fresh(d);
 }

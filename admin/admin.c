@@ -111,11 +111,12 @@ static void admin_state_clear(struct admin_state *s)
     memset(s, 0, sizeof(*s));
 }
 
-/* Open (creating) and lock the state file; refuse one that is not root-only. */
+/* Open (with CREATE: creating it and its folder) and lock the state file; refuse one that
+ * is not root-only.  Only reading it creates nothing: a missing one is KERR_NOT_FOUND. */
 static int admin_state_lock(const char *path, bool create, int *fdp, char **why)
 {
-    char *dir = g_path_get_dirname(path);
-    int rc = util_mkdir_p(dir, 0700);
+    char *dir = create ? g_path_get_dirname(path) : NULL;
+    int rc = dir ? util_mkdir_p(dir, 0700) : 0;
     g_free(dir);
     if (rc != 0) {
         *why = g_strdup_printf("%s: cannot create its folder: %s", path, g_strerror(errno));

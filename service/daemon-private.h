@@ -79,7 +79,8 @@ struct daemon {
     struct daemon_job *current;  /* the session running */
     struct kudev_device *remove; /* checked medium still in: "remove-media" until it goes */
     char *remove_session;
-    GHashTable *refused;       /* keys of refused media still plugged in */
+    GHashTable *refused;       /* keys of refused media still plugged in -> their disk
+                                * sequence numbers (uint64_t *) */
     JsonObject *details;       /* for the next session */
     volatile gint language_ja; /* the screen's language now (1 = ja): sessions record it */
     bool oos;                  /* out of service */

@@ -5,6 +5,7 @@
  * them, sharing daemon-private.h: a visitor's check (session), printing, publication,
  * administration (admin), the administrator's stick (admin-media), socket commands. */
 #include "service/daemon.h"
+
 #include "common/json.h"
 #include "service/daemon-private.h"
 #include "admin/sigdb.h"
@@ -22,6 +23,7 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <limits.h>
@@ -219,29 +221,58 @@ void daemon_next(struct daemon *d)
 
 /* ---- udev ------------------------------------------------------------------------------- */
 
-static bool daemon_known(struct daemon *d, const char *key)
+static void daemon_seen(bool *known, uint64_t *seq, uint64_t s)
 {
+    *known = true;
+    *seq = MAX(*seq, s);
+}
+
+/* Is KEY a medium the service knows (checking, waiting, to be removed, refused)?  *SEQ
+ * gets the newest disk sequence number it knows for that slot (0 = not known). */
+static bool daemon_known(struct daemon *d, const char *key, uint64_t *seq)
+{
+    bool known = false;
+    *seq = 0;
     if (d->current && !strcmp(d->current->dev->key, key))
-        return true;
+        daemon_seen(&known, seq, d->current->dev->diskseq);
     if (d->remove && !strcmp(d->remove->key, key))
-        return true;
-    for (GList *l = d->waiting.head; l; l = l->next)
-        if (!strcmp(((struct daemon_job *)l->data)->dev->key, key))
-            return true;
-    return g_hash_table_contains(d->refused, key);
+        daemon_seen(&known, seq, d->remove->diskseq);
+    for (GList *l = d->waiting.head; l; l = l->next) {
+        const struct kudev_device *dev = ((struct daemon_job *)l->data)->dev;
+        if (!strcmp(dev->key, key))
+            daemon_seen(&known, seq, dev->diskseq);
+    }
+    const uint64_t *refused = g_hash_table_lookup(d->refused, key);
+    if (refused)
+        daemon_seen(&known, seq, *refused);
+    return known;
+}
+
+/* What an event on DEV is, against what the service knows of its slot (udev.h): about a
+ * medium it does not know, about the one it knows, about an earlier one (stale: udev
+ * handled it late), or about a newer one (the known medium went away, this is another). */
+enum daemon_seq { DAEMON_SEQ_UNKNOWN, DAEMON_SEQ_SAME, DAEMON_SEQ_STALE, DAEMON_SEQ_NEWER };
+
+static enum daemon_seq daemon_seq_of(struct daemon *d, const struct kudev_device *dev)
+{
+    uint64_t known;
+    if (!daemon_known(d, dev->key, &known))
+        return DAEMON_SEQ_UNKNOWN;
+    if (!known || !dev->diskseq || dev->diskseq == known)
+        return DAEMON_SEQ_SAME;
+    return dev->diskseq < known ? DAEMON_SEQ_STALE : DAEMON_SEQ_NEWER;
 }
 
 /* DEV went away: the session on it stops, or it leaves the queue, or the kiosk is free
  * again (the checked medium, the administrator's stick, a refused device). */
 static void daemon_on_removed(struct daemon *d, const struct kudev_device *dev, const char *why)
 {
-    if (d->current && !strcmp(d->current->dev->key, dev->key)) {
-        if (!d->current->removed) {
-            log_warn("session %s: the medium %s was removed (%s); stopping", d->current->id,
-                     dev->devnode ? dev->devnode : dev->key, why ? why : "removed");
-            d->current->removed = true;
-            g_atomic_int_set(&d->current->cancel, 1);
-        }
+    /* (Once the session is stopping, the slot's next medium may wait in the queue.) */
+    if (d->current && !d->current->removed && !strcmp(d->current->dev->key, dev->key)) {
+        log_warn("session %s: the medium %s was removed (%s); stopping", d->current->id,
+                 dev->devnode ? dev->devnode : dev->key, why ? why : "removed");
+        d->current->removed = true;
+        g_atomic_int_set(&d->current->cancel, 1);
         return;
     }
     for (GList *l = d->waiting.head; l; l = l->next) {
@@ -277,7 +308,8 @@ static void daemon_on_removed(struct daemon *d, const struct kudev_device *dev, 
 /* DEV is not a USB stick the kiosk checks (udev.h says WHY): audited, and shown. */
 static void daemon_on_refused(struct daemon *d, const struct kudev_device *dev, const char *why)
 {
-    g_hash_table_add(d->refused, g_strdup(dev->key));
+    g_hash_table_insert(d->refused, g_strdup(dev->key),
+                        g_memdup2(&dev->diskseq, sizeof(dev->diskseq)));
     JsonObject *o = json_object_new();
     json_object_set_string_member(o, "reason", why);
     reason_json_add(o, &dev->refusal);
@@ -313,11 +345,23 @@ static void daemon_on_udev(enum kudev_event ev, const struct kudev_device *dev, 
     struct daemon *d = data;
     if (d->stopping)
         return;
+    enum daemon_seq seq = daemon_seq_of(d, dev);
+    if (seq == DAEMON_SEQ_STALE) {
+        log_debug("udev: %s: an event about an earlier medium in this slot (disk sequence %" PRIu64
+                  "); ignored",
+                  dev->devnode ? dev->devnode : dev->key, dev->diskseq);
+        return;
+    }
     if (ev == KUDEV_REMOVED) {
         daemon_on_removed(d, dev, why);
         return;
     }
-    if (daemon_known(d, dev->key))
+    if (seq == DAEMON_SEQ_NEWER) {
+        /* The removal of the known medium came late or not at all (a quick swap). */
+        daemon_on_removed(d, dev, "another medium took its place");
+        seq = daemon_seq_of(d, dev); /* still NEWER while a stopped session ends */
+    }
+    if (seq == DAEMON_SEQ_SAME)
         return; /* the same medium again (udev sends several change events) */
     if (ev == KUDEV_REFUSED) {
         daemon_on_refused(d, dev, why);
@@ -581,7 +625,7 @@ static void daemon_init(struct daemon *d)
     const struct kiosk_config *cfg = d->cfg;
     d->pub_lock = -1;
     g_queue_init(&d->waiting);
-    d->refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    d->refused = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     d->msgs = g_async_queue_new();
     d->loop = g_main_loop_new(NULL, FALSE);
     d->filter = (struct kudev_filter){

@@ -81,6 +81,7 @@ struct kudev_device *kudev_device_copy(const struct kudev_device *d)
     c->fstype = g_strdup(d->fstype);
     c->backing_file = g_strdup(d->backing_file);
     c->is_loop = d->is_loop;
+    c->diskseq = d->diskseq;
     c->refusal = d->refusal;
     return c;
 }
@@ -395,6 +396,17 @@ static enum kudev_verdict kudev_classify_rules(const struct kudev_filter *f, str
     return KUDEV_ACCEPT;
 }
 
+/* The event's DISKSEQ (a property of the event, not read from sysfs now): the kernel
+ * numbers every medium a block device gets, in increasing order, since Linux 5.15. */
+static uint64_t kudev_diskseq(struct udev_device *dev)
+{
+    const char *v = udev_device_get_property_value(dev, "DISKSEQ");
+    guint64 n = 0;
+    if (!v || !g_ascii_string_to_unsigned(v, 10, 1, G_MAXUINT64, &n, NULL))
+        return 0;
+    return n;
+}
+
 enum kudev_verdict kudev_classify(struct udev_device *dev, const struct kudev_filter *f,
                                   struct kudev_device **out, char **why)
 {
@@ -406,6 +418,7 @@ enum kudev_verdict kudev_classify(struct udev_device *dev, const struct kudev_fi
 
     d->key = g_strdup(udev_device_get_syspath(dev));
     d->devnode = g_strdup(udev_device_get_devnode(dev));
+    d->diskseq = kudev_diskseq(dev);
     if (g_strcmp0(udev_device_get_subsystem(dev), "block") != 0 ||
         g_strcmp0(udev_device_get_devtype(dev), "disk") != 0) {
         *why = g_strdup("not a whole disk");
@@ -470,7 +483,8 @@ static void kudev_report(struct kudev *u, struct udev_device *dev, bool from_cha
             /* A medium that went away (card out, loop detached) or that the system now
              * uses: whatever the kiosk was doing with it ends. */
             struct kudev_device gone = {.key = (char *)udev_device_get_syspath(dev),
-                                        .devnode = (char *)udev_device_get_devnode(dev)};
+                                        .devnode = (char *)udev_device_get_devnode(dev),
+                                        .diskseq = kudev_diskseq(dev)};
             u->fn(KUDEV_REMOVED, &gone, why, u->data);
         }
     }

@@ -44,6 +44,9 @@ struct kudev_device {
     char *fstype;       /* whole-disk filesystem as udev identified it, or NULL */
     char *backing_file; /* loop devices: the image file */
     bool is_loop;
+    uint64_t diskseq;   /* the kernel's disk sequence number of the event (DISKSEQ): which
+                         * medium in this slot it is about; 0 = not known (kernel < 5.15,
+                         * a "remove" of the device itself) */
     struct reason_data refusal; /* REFUSE: why, as a code (device.*, common/reason.h) */
 };
 
@@ -75,6 +78,13 @@ bool kudev_pattern_match(const char *pat, const struct kudev_device *d);
 char *kudev_interfaces_refusal(const char *interfaces);
 char *kudev_interfaces_refusal_code(const char *interfaces, struct reason_data *code);
 
+/* Events are handled when udev has run its rules, and the device's attributes are read
+ * then, not when the kernel sent the event: a card swapped in a reader, or two images
+ * attached to the same loop device, can make the late "change" of the first medium's
+ * removal look like the second medium.  Each event therefore carries the kernel's DISKSEQ
+ * (d->diskseq), which numbers the media of a slot in increasing order: the receiver
+ * treats an event with an older number than the medium it knows as stale, and one with a
+ * newer number as "the known medium went away, this is another". */
 enum kudev_event {
     KUDEV_INSERTED, /* a medium to check (add, change with a new medium) */
     KUDEV_REFUSED,  /* a medium refused by the filter (d and why set) */

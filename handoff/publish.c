@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "handoff/outbox.h"
+#include "handoff/workarea.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,7 @@ struct publish_run {
     bool got_result, exited, eof, finished;
     int status;
     char *session;
+    char *tmpdir; /* SMB: the publisher's TMPDIR, made and removed by the service */
 };
 
 void publish_result_clear(struct publish_result *r)
@@ -97,6 +99,56 @@ static GSource *publish_attach(GMainContext *ctx, GSource *src, GSourceFunc fn, 
     return src;
 }
 
+/* An SMB publisher's TMPDIR (libsmbclient keeps its state there): a new folder in
+ * WORK_DIR/publish-tmp/, owned by the publisher's user UID:GID, opened as *FD (its fd 5:
+ * WORK itself is root's).  The service removes it once the publisher has exited, even
+ * when it was killed (the publisher's own clean-up then never ran).  Its path, or NULL
+ * with *why. */
+static char *publish_tmpdir_new(const char *work_dir, uid_t uid, gid_t gid, int *fd, char **why)
+{
+    char *parent = g_build_filename(work_dir, WORKAREA_PUBLISH_TMP, NULL);
+    char *dir = g_build_filename(parent, "XXXXXX", NULL);
+    bool made = g_mkdir_with_parents(parent, 0700) == 0 && g_mkdtemp_full(dir, 0700);
+    *fd = -1;
+    if (!made || (geteuid() == 0 && chown(dir, uid, gid) != 0) ||
+        (*fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+        *why = g_strdup_printf("cannot make the publisher's private folder in %s: %s", parent,
+                               g_strerror(errno));
+        if (made)
+            (void)util_rm_rf(dir);
+        g_clear_pointer(&dir, g_free);
+    }
+    g_free(parent);
+    return dir;
+}
+
+static void publish_tmpdir_remove(char *dir)
+{
+    if (!dir)
+        return;
+    if (util_rm_rf(dir) != 0)
+        log_warn("cannot remove the publisher's folder %s: %s", dir, g_strerror(errno));
+    g_free(dir);
+}
+
+void publish_tmp_recover(const char *work_dir, GPtrArray *cleaned)
+{
+    char *parent = g_build_filename(work_dir, WORKAREA_PUBLISH_TMP, NULL);
+    GDir *d = g_dir_open(parent, 0, NULL);
+    unsigned n = 0;
+    while (d && g_dir_read_name(d))
+        n++;
+    if (d)
+        g_dir_close(d);
+    if (util_rm_rf(parent) != 0)
+        log_warn("recovery: cannot remove %s: %s", parent, g_strerror(errno));
+    else if (n)
+        g_ptr_array_add(cleaned, g_strdup_printf("removed %u private folder%s of publishers "
+                                                 "that were stopped with the service",
+                                                 n, n == 1 ? "" : "s"));
+    g_free(parent);
+}
+
 static void publish_finish(struct publish_run *r)
 {
     if (r->finished || !r->exited || !(r->eof || r->got_result))
@@ -121,6 +173,7 @@ static void publish_finish(struct publish_run *r)
         g_io_channel_unref(r->out);
     r->out = NULL;
     g_spawn_close_pid(r->pid);
+    publish_tmpdir_remove(r->tmpdir);
     g_string_free(r->line, TRUE);
     r->done(&r->res, r->data);
     publish_result_clear(&r->res);
@@ -288,16 +341,17 @@ static void publish_early_fail(publish_done_fn done, void *data, char *why)
 
 /* Start the publisher beside the running kiosk binary, exec'd afresh (nothing of the
  * service's threads, locks or memory comes along), with the outbox entry ENTRYFD as its fd
- * 3 and the target folder TARGETFD as its fd 4 (each when >= 0).  0 with *PID and the
- * pipes to its stdin and from its stdout, or -1 with *why. */
-static int publish_spawn(int entryfd, int targetfd, GPid *pid, int *stdin_fd, int *stdout_fd,
-                         char **why)
+ * 3, the target folder TARGETFD as its fd 4 and its private folder TMPFD as its fd 5 and
+ * TMPDIR (each when >= 0).  0 with *PID and the pipes to its stdin and from its stdout,
+ * or -1 with *why. */
+static int publish_spawn(int entryfd, int targetfd, int tmpfd, GPid *pid, int *stdin_fd,
+                         int *stdout_fd, char **why)
 {
     char *prog = publish_program();
     const char *argv[] = {prog, "kiosk-publish", NULL};
     const char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/nonexistent",
-                          "LC_ALL=C.UTF-8", NULL};
-    int src_fds[2], dst_fds[2], nfds = 0;
+                          "LC_ALL=C.UTF-8", tmpfd >= 0 ? "TMPDIR=/proc/self/fd/5" : NULL, NULL};
+    int src_fds[3], dst_fds[3], nfds = 0;
     GError *err = NULL;
     if (entryfd >= 0) {
         src_fds[nfds] = entryfd;
@@ -306,6 +360,10 @@ static int publish_spawn(int entryfd, int targetfd, GPid *pid, int *stdin_fd, in
     if (targetfd >= 0) {
         src_fds[nfds] = targetfd;
         dst_fds[nfds++] = 4;
+    }
+    if (tmpfd >= 0) {
+        src_fds[nfds] = tmpfd;
+        dst_fds[nfds++] = 5;
     }
     if (!prog) {
         *why = g_strdup("cannot find the kiosk's own program folder (/proc/self/exe)");
@@ -327,12 +385,13 @@ static int publish_spawn(int entryfd, int targetfd, GPid *pid, int *stdin_fd, in
 
 /* The run of publisher PID for SESSION: JOBTEXT handed over on STDIN_FD (then EOF), its
  * answers watched on STDOUT_FD, its exit and stalls watched, in the caller's main
- * context.  Both descriptors are taken. */
+ * context.  Both descriptors are taken, and TMPDIR (publish_tmpdir_new, may be NULL). */
 static struct publish_run *publish_run_new(const char *session, GPid pid, int stdin_fd,
-                                           int stdout_fd, const char *jobtext, publish_done_fn done,
-                                           void *data)
+                                           int stdout_fd, char *tmpdir, const char *jobtext,
+                                           publish_done_fn done, void *data)
 {
     struct publish_run *r = g_new0(struct publish_run, 1);
+    r->tmpdir = tmpdir;
     r->ctx = g_main_context_ref_thread_default();
     r->done = done;
     r->data = data;
@@ -358,8 +417,8 @@ static struct publish_run *publish_run_new(const char *session, GPid pid, int st
 struct publish_run *publish_start(const struct publish_job *job, publish_done_fn done, void *data)
 {
     char *why = NULL;
-    int entryfd = -1, targetfd = -1, stdin_fd = -1, stdout_fd = -1;
-    char *user = NULL, *password = NULL, *domain = NULL, *jobtext = NULL;
+    int entryfd = -1, targetfd = -1, tmpfd = -1, stdin_fd = -1, stdout_fd = -1;
+    char *user = NULL, *password = NULL, *domain = NULL, *jobtext = NULL, *tmpdir = NULL;
     struct outbox_entry *e = NULL;
     uid_t uid = getuid();
     gid_t gid = getgid(), tos = (gid_t)-1;
@@ -384,17 +443,18 @@ struct publish_run *publish_start(const struct publish_job *job, publish_done_fn
                                    geteuid() == 0 ? tos : (gid_t)-1, &why);
         if (targetfd < 0)
             goto fail;
-    } else if (target_read_credentials(job->credentials, &user, &password, &domain, &why) != 0) {
+    } else if (target_read_credentials(job->credentials, &user, &password, &domain, &why) != 0 ||
+               !(tmpdir = publish_tmpdir_new(job->work_dir, uid, gid, &tmpfd, &why))) {
         goto fail;
     }
     jobtext =
         publish_job_json(job, user, password, domain, uid, gid, tos, e ? e->manifest_sha256 : NULL);
 
     GPid pid = 0;
-    if (publish_spawn(entryfd, targetfd, &pid, &stdin_fd, &stdout_fd, &why) != 0)
+    if (publish_spawn(entryfd, targetfd, tmpfd, &pid, &stdin_fd, &stdout_fd, &why) != 0)
         goto fail;
-    r = publish_run_new(job->session, pid, stdin_fd, stdout_fd, jobtext, done, data);
-    stdin_fd = stdout_fd = -1; /* transferred */
+    r = publish_run_new(job->session, pid, stdin_fd, stdout_fd, tmpdir, jobtext, done, data);
+    stdin_fd = stdout_fd = -1, tmpdir = NULL; /* transferred */
     goto out;
 fail:
     publish_early_fail(done, data, why);
@@ -411,11 +471,14 @@ out:
         close(entryfd);
     if (targetfd >= 0)
         close(targetfd);
+    if (tmpfd >= 0)
+        close(tmpfd);
     if (stdin_fd >= 0)
         close(stdin_fd);
     if (stdout_fd >= 0)
         close(stdout_fd);
     outbox_entry_free(e);
+    publish_tmpdir_remove(tmpdir);
     g_free(why);
     return r;
 }

@@ -13,6 +13,10 @@
  *   fd 2   its log lines
  *   fd 3   the outbox entry (O_DIRECTORY, read only through it: WORK itself is root's)
  *   fd 4   dir: targets only, the staging folder (opened without following links)
+ *   fd 5   smb: targets only, an empty folder of its own in WORK/publish-tmp/, its TMPDIR
+ *          (/proc/self/fd/5): libsmbclient's state goes there.  The service removes it
+ *          when the publisher has exited (killed or not), and every one left by a
+ *          service that was itself killed when the service starts (publish_tmp_recover).
  *
  * The publisher runs as its own user (`kiosk-publish`) with the
  * staging group as its only supplementary group, no capabilities, no_new_privs, and a
@@ -76,6 +80,11 @@ struct publish_run *publish_start(const struct publish_job *job, publish_done_fn
 
 /* Kill a running publisher; DONE is still called (not ok: "stopped"). */
 void publish_stop(struct publish_run *r);
+
+/* At the service's start (nothing publishes yet): remove WORK_DIR/publish-tmp and the
+ * folders publishers of a killed service left in it; a line for people to CLEANED when
+ * there were any. */
+void publish_tmp_recover(const char *work_dir, GPtrArray *cleaned);
 
 /* Publish and wait (a private main context).  Returns 0 when published. */
 int publish_run_sync(const struct publish_job *job, struct publish_result *res);

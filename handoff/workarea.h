@@ -10,6 +10,11 @@
  *                                  SHA256SUMS and their signatures
  *   WORK/outbox/                   committed deliveries and their state (outbox.h)
  *   WORK/reports/                  saved reports and receipts (report.h)
+ *   WORK/publish-tmp/<dir>/        an SMB publisher's private folder (its TMPDIR, where
+ *                                  libsmbclient keeps state), owned by kiosk-publish,
+ *                                  reached only through its fd 5; removed when the
+ *                                  publisher has exited, and all of them at the service's
+ *                                  start (publish.h)
  *
  * Every step goes through directory descriptors opened with O_NOFOLLOW: nothing here
  * follows a link, and nothing here is reachable by anyone but root.  Functions return 0
@@ -24,6 +29,7 @@
 #define WORKAREA_SESSIONS "sessions"
 #define WORKAREA_OUTBOX "outbox"
 #define WORKAREA_REPORTS "reports"
+#define WORKAREA_PUBLISH_TMP "publish-tmp"
 
 struct workarea_session {
     char *id;

@@ -13,6 +13,7 @@
 #include "common/util.h"
 #include "common/version.h"
 #include "handoff/handoff.h"
+#include "handoff/publish.h"
 #include "handoff/workarea.h"
 #include "kiosk/audit.h"
 #include "media/media.h"
@@ -474,6 +475,7 @@ static void daemon_recover(struct daemon *d)
     if (d->handoff && handoff_recover(d->handoff, unended, taken_back, cleaned) != 0)
         log_warn("recovery: the outbox in %s could not be put in order completely",
                  d->cfg->work_dir);
+    publish_tmp_recover(d->cfg->work_dir, cleaned);
     if (cleaned->len) {
         JsonArray *a = json_array_new();
         for (guint i = 0; i < cleaned->len; i++) {

@@ -125,6 +125,13 @@ awk -v u="$pub_uid" '/^Uid:/ {ok = ($2 == u && $3 == u && $4 == u)} END {exit !o
 grep -q '^CapEff:[[:space:]]*0000000000000000$' "/proc/$WPID/status" || dfail "the publisher has capabilities"
 grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$WPID/status" || dfail "the publisher lacks no_new_privs"
 grep -q '^Seccomp:[[:space:]]*2$' "/proc/$WPID/status" || dfail "the publisher has no seccomp filter"
+# Its private folder (libsmbclient's state) is in the work area, not in /tmp: its TMPDIR
+# is its fd 5.
+tr '\0' '\n' < "/proc/$WPID/environ" | grep -qx 'TMPDIR=/proc/self/fd/5' || dfail "the publisher's TMPDIR is not its fd 5"
+pubtmp=$(readlink "/proc/$WPID/fd/5")
+[ "$(dirname "$pubtmp")" = "$WORKDIR/publish-tmp" ] || dfail "the publisher's folder is $pubtmp"
+[ "$(stat -c %U "$pubtmp")" = kiosk-publish ] || dfail "the publisher's folder is not its own"
+[ -n "$(ls -A "$pubtmp")" ] || dfail "libsmbclient keeps nothing in the publisher's folder"
 kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=
 for _ in $(seq 100); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$WPID" 2>/dev/null && dfail "the publisher outlived the killed service"
@@ -138,6 +145,12 @@ wait_pub "$S2" published 1 180
 on_share_once "$S2"
 grep '"type":"recovery"' "$AUDIT" | grep -q "queued session $S2 for publication again" ||
     dfail "the recovery does not say the cut-off publication was queued again"
+# The killed publisher's folder went at the restart, and every later one when its
+# publisher ended.
+[ ! -e "$pubtmp" ] || dfail "the killed publisher's folder $pubtmp is still there"
+grep '"type":"recovery"' "$AUDIT" | grep -q "removed 1 private folder of publishers" ||
+    dfail "the recovery does not say it removed the killed publisher's folder"
+[ -z "$(ls -A "$WORKDIR/publish-tmp" 2>/dev/null)" ] || dfail "publishers' folders left: $(ls "$WORKDIR/publish-tmp")"
 
 # ---- C. smbd stopped in the middle of the upload --------------------------------------
 stop_watch; stop_daemon

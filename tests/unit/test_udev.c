@@ -219,6 +219,7 @@ static void test_device_policy(void **state)
 struct seen {
     int inserted, refused, removed;
     char *last_key;
+    uint64_t last_diskseq;
 };
 
 static void on_event(enum kudev_event ev, const struct kudev_device *d, const char *why,
@@ -234,6 +235,7 @@ static void on_event(enum kudev_event ev, const struct kudev_device *d, const ch
         s->removed++;
     g_free(s->last_key);
     s->last_key = g_strdup(d->key);
+    s->last_diskseq = d->diskseq;
 }
 
 /* Let the monitor deliver what umockdev sent. */
@@ -290,19 +292,29 @@ static void test_card_reader_media_change(void **state)
     char *disk = add_usb_disk(itf, "sdf", "0"); /* empty slot; sends "add" */
     pump();
     assert_int_equal(s.inserted + s.refused + s.removed, 0);
-    /* a card goes in */
+    /* a card goes in: the event says which medium of the slot it is (DISKSEQ) */
     umockdev_testbed_set_attribute(tb, disk, "size", "62333952");
     umockdev_testbed_set_property(tb, disk, "DISK_MEDIA_CHANGE", "1");
+    umockdev_testbed_set_property(tb, disk, "DISKSEQ", "41");
     umockdev_testbed_uevent(tb, disk, "change");
     pump();
     assert_int_equal(s.inserted, 1);
+    assert_true(s.last_diskseq == 41);
     /* the same medium reported again is still one insertion for the service to dedupe;
-     * the card comes out: removal */
+     * the card comes out: removal, of that medium */
     umockdev_testbed_set_attribute(tb, disk, "size", "0");
     umockdev_testbed_uevent(tb, disk, "change");
     pump();
     assert_int_equal(s.removed, 1);
     assert_string_equal(s.last_key, disk);
+    assert_true(s.last_diskseq == 41);
+    /* the next card: another number */
+    umockdev_testbed_set_attribute(tb, disk, "size", "62333952");
+    umockdev_testbed_set_property(tb, disk, "DISKSEQ", "42");
+    umockdev_testbed_uevent(tb, disk, "change");
+    pump();
+    assert_int_equal(s.inserted, 2);
+    assert_true(s.last_diskseq == 42);
     kudev_free(u);
     g_free(s.last_key);
     g_free(itf);

@@ -77,11 +77,13 @@ stop_daemon() {
     kill "$DAEMON_PID" 2>/dev/null || true; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=
 }
 
-# start_watch: record the events (appends to $EVENTS).
+# start_watch: record the events (appends to $EVENTS); returns once this watch is
+# connected (its own "hello", not one of an earlier watch in the same file).
 start_watch() {
+    local n; n=$(count_events hello)
     "$KIOSK" watch --socket "$SOCK" --json >> "$EVENTS" 2>>"$T/watch.err" &
     WATCH_PID=$!
-    wait_event hello 1 10
+    wait_event hello $((n + 1)) 10
 }
 stop_watch() { kill "$WATCH_PID" 2>/dev/null || true; wait "$WATCH_PID" 2>/dev/null || true; WATCH_PID=; }
 

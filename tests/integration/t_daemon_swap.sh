@@ -7,6 +7,11 @@
 # event is about; the service must check the second stick, exactly once, and deliver its
 # files.  The lateness is made, not hoped for: udevd's queue is stopped while the test
 # detaches and attaches, and started again after.
+# Then the medium changes under a running check (a card swapped while it is read; for a
+# loop device LOOP_CHANGE_FD, which gives the device another image and a new DISKSEQ
+# while the reader holds it open): that check stops as "removed", nothing of it is
+# published, and the new medium is checked after it.  The reader's test gate holds the
+# first check until the service has queued the new medium (evidence, not a race).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
 
@@ -15,6 +20,10 @@ make_csv "$a/first stick.csv"
 make_edi "$b/Bay Plan.edi"; printf 'second stick\r\n' > "$b/notes.txt"
 build_fat "$IMGDIR/a.img" 20 16 "$a" FIRST
 build_fat "$IMGDIR/b.img" 20 16 "$b" SECOND
+c=$T/c d=$T/d; mkdir -p "$c" "$d"
+make_csv "$c/third.csv"; printf 'fourth card\r\n' > "$d/Fourth Card.txt"
+build_fat "$IMGDIR/c.img" 20 16 "$c" THIRD
+build_fat "$IMGDIR/d.img" 20 16 "$d" FOURTH   # (the same size: LOOP_CHANGE_FD wants it)
 
 start_udevd
 start_daemon
@@ -55,6 +64,46 @@ done
 
 detach "$second"
 wait_event idle 2 120
+stop_watch
+stop_daemon
+
+# ---- the medium changes while it is being checked ---------------------------------------
+gate=$T/gate; mkdir -p "$gate"; mkfifo "$gate/ready" "$gate/go"
+export KIOSK_READER_TEST_GATE=$gate
+gate_reached() {
+    timeout 120 bash -c 'read -r p < "$1"' _ "$gate/ready" || dfail "the service did not reach the reader gate"
+}
+gate_open() { timeout 60 bash -c 'echo go > "$1"' _ "$gate/go" || dfail "the service did not wait at the gate"; }
+start_daemon
+start_watch
+attach "$IMGDIR/c.img"; third=$LOOP
+gate_reached
+log "giving $third the image d.img while its reader waits at the gate"
+python3 - "$third" "$IMGDIR/d.img" <<'PY' || dfail "LOOP_CHANGE_FD failed"
+import fcntl, os, sys
+LOOP_CHANGE_FD = 0x4C06
+dev = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.ioctl(dev, LOOP_CHANGE_FD, os.open(sys.argv[2], os.O_RDONLY))
+PY
+wait_event waiting 1 120   # the new medium is queued: the running check was told to stop
+gate_open
+gate_reached               # the new medium's check
+gate_open
+wait_event done 3 120
+sid3=$(event_session detected 3) sid4=$(event_session detected 4)
+log "events of $sid3: $(session_types "$sid3")"
+[ "$(session_types "$sid3" | awk '{print $NF}')" = failed ] || dfail "the changed medium's check: $(session_types "$sid3")"
+grep "^{\"type\":\"failed\",\"session\":\"$sid3\"" "$EVENTS" | grep -q '"code":"media-removed"' ||
+    dfail "the changed medium's check does not say the medium was removed"
+[ ! -e "$STAGING/$sid3" ] || dfail "the changed medium's check was published"
+[ "$(session_types "$sid4")" = "detected checking scanning delivering done remove-media" ] ||
+    dfail "the new medium's check: $(session_types "$sid4")"
+wait_published "$sid4" 120
+[ "$(sha256sum < "$STAGING/$sid4/Fourth Card.txt" | cut -d' ' -f1)" = "$(sha256sum < "$d/Fourth Card.txt" | cut -d' ' -f1)" ] ||
+    dfail "the new medium's file differs"
+[ "$(count_events detected)" = 4 ] || dfail "$(count_events detected) sessions, not 4"
+detach "$third"
+wait_event idle 3 120
 stop_watch
 stop_daemon
 expect_no_leftovers

@@ -5,7 +5,6 @@
  * them, sharing daemon-private.h: a visitor's check (session), printing, publication,
  * administration (admin), the administrator's stick (admin-media), socket commands. */
 #include "service/daemon.h"
-
 #include "common/json.h"
 #include "service/daemon-private.h"
 #include "admin/sigdb.h"

@@ -280,6 +280,17 @@ static void test_disk_with_partitions_is_one_medium(void **state)
     g_free(p2);
 }
 
+/* The card reader DISK reports a change: SIZE (sectors; "0" = empty) and, when not NULL,
+ * the medium's DISKSEQ. */
+static void card_change(const char *disk, const char *size, const char *diskseq)
+{
+    umockdev_testbed_set_attribute(tb, disk, "size", size);
+    if (diskseq)
+        umockdev_testbed_set_property(tb, disk, "DISKSEQ", diskseq);
+    umockdev_testbed_uevent(tb, disk, "change");
+    pump();
+}
+
 static void test_card_reader_media_change(void **state)
 {
     (void)state;
@@ -293,26 +304,18 @@ static void test_card_reader_media_change(void **state)
     pump();
     assert_int_equal(s.inserted + s.refused + s.removed, 0);
     /* a card goes in: the event says which medium of the slot it is (DISKSEQ) */
-    umockdev_testbed_set_attribute(tb, disk, "size", "62333952");
     umockdev_testbed_set_property(tb, disk, "DISK_MEDIA_CHANGE", "1");
-    umockdev_testbed_set_property(tb, disk, "DISKSEQ", "41");
-    umockdev_testbed_uevent(tb, disk, "change");
-    pump();
+    card_change(disk, "62333952", "41");
     assert_int_equal(s.inserted, 1);
     assert_true(s.last_diskseq == 41);
     /* the same medium reported again is still one insertion for the service to dedupe;
      * the card comes out: removal, of that medium */
-    umockdev_testbed_set_attribute(tb, disk, "size", "0");
-    umockdev_testbed_uevent(tb, disk, "change");
-    pump();
+    card_change(disk, "0", NULL);
     assert_int_equal(s.removed, 1);
     assert_string_equal(s.last_key, disk);
     assert_true(s.last_diskseq == 41);
     /* the next card: another number */
-    umockdev_testbed_set_attribute(tb, disk, "size", "62333952");
-    umockdev_testbed_set_property(tb, disk, "DISKSEQ", "42");
-    umockdev_testbed_uevent(tb, disk, "change");
-    pump();
+    card_change(disk, "62333952", "42");
     assert_int_equal(s.inserted, 2);
     assert_true(s.last_diskseq == 42);
     kudev_free(u);
